@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: the binding table, flow identifier -> instance.
+ *
+ * One rhashtable per namespace, keyed by the flow identifier masked as the
+ * service's affinity says, plus the service id.  The packet path looks up
+ * under RCU and takes no lock; a miss inserts with
+ * rhashtable_lookup_get_insert_key() so that two CPUs seeing the first
+ * packets of one flow end on the same instance.  Expired bindings are never
+ * used, and a collector removes them in bounded batches.
+ *
+ * Each binding holds a reference on its instance, which holds one on its
+ * service, so a binding never points to freed memory, whatever races with
+ * the control path; bindings of a deleted instance are found dead and
+ * removed.
+ */
+
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/inetdevice.h>
+#include <net/ipv6.h>
+
+#include "dyncast.h"
+
+/* The collector visits at most this many bindings per run... */
+#define DC_GC_BATCH		4096
+/* ...and runs this often, or at once while a walk is unfinished. */
+#define DC_GC_INTERVAL		HZ
+
+static struct kmem_cache *dc_binding_cache __read_mostly;
+
+static u32 dc_key_hash(const void *data, u32 len, u32 seed)
+{
+	return jhash2(data, sizeof(struct dc_flow_key) / sizeof(u32), seed);
+}
+
+static u32 dc_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct dc_binding *b = data;
+
+	return dc_key_hash(&b->key, len, seed);
+}
+
+static int dc_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct dc_binding *b = obj;
+
+	return memcmp(&b->key, arg->key, sizeof(b->key));
+}
+
+static const struct rhashtable_params dc_binding_params = {
+	.head_offset = offsetof(struct dc_binding, node),
+	.key_offset = offsetof(struct dc_binding, key),
+	.key_len = sizeof(struct dc_flow_key),
+	.hashfn = dc_key_hash,
+	.obj_hashfn = dc_obj_hash,
+	.obj_cmpfn = dc_obj_cmp,
+	.automatic_shrinking = true,
+};
+
+void dc_flow_key_make(struct dc_flow_key *key, const struct dc_service *svc,
+		      const struct dc_pkt *pkt)
+{
+	u8 plen = READ_ONCE(svc->src_prefix);
+
+	memset(key, 0, sizeof(*key));
+	key->svc_id = svc->id;
+	key->saddr = pkt->saddr;
+	if (plen) {
+		if (svc->family == AF_INET)
+			key->saddr.ip &= inet_make_mask(plen);
+		else
+			ipv6_addr_prefix(&key->saddr.in6, &pkt->saddr.in6, plen);
+	}
+	if (READ_ONCE(svc->affinity) == DYNCAST_AFFINITY_5TUPLE) {
+		key->sport = pkt->sport;
+		key->dport = pkt->dport;
+	}
+}
+
+struct dc_binding *dc_binding_lookup(struct dc_net *dn,
+				     const struct dc_flow_key *key)
+{
+	return rhashtable_lookup(&dn->bindings, key, dc_binding_params);
+}
+
+bool dc_binding_expired(const struct dc_binding *b)
+{
+	const struct dc_instance *inst = b->inst;
+
+	return READ_ONCE(inst->dead) ||
+	       READ_ONCE(inst->state) == DYNCAST_STATE_DOWN ||
+	       time_after(jiffies, READ_ONCE(b->last_used) +
+				   READ_ONCE(inst->svc->timeout));
+}
+
+/*
+ * A packet of a bound flow: the instance to use, or NULL when the binding
+ * must not be used any more.  The last-use time is written once a jiffy at
+ * most, so that a busy flow does not bounce the line between CPUs.
+ */
+struct dc_instance *dc_binding_hit(struct dc_binding *b, unsigned int len)
+{
+	unsigned long now = jiffies;
+
+	if (dc_binding_expired(b))
+		return NULL;
+	if (READ_ONCE(b->last_used) != now)
+		WRITE_ONCE(b->last_used, now);
+	atomic64_inc(&b->packets);
+	atomic64_add(len, &b->bytes);
+	return b->inst;
+}
+
+static void dc_binding_free_rcu(struct rcu_head *rcu)
+{
+	struct dc_binding *b = container_of(rcu, struct dc_binding, rcu);
+
+	dc_instance_put(b->inst);
+	kmem_cache_free(dc_binding_cache, b);
+}
+
+static void dc_binding_uncount(struct dc_net *dn, struct dc_instance *inst)
+{
+	atomic_dec(&inst->nr_bindings);
+	atomic_dec(&inst->svc->nr_bindings);
+	atomic_dec(&dn->nr_bindings);
+}
+
+/* Remove a binding unless someone else already did. */
+void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b)
+{
+	if (rhashtable_remove_fast(&dn->bindings, &b->node, dc_binding_params))
+		return;
+	dc_binding_uncount(dn, b->inst);
+	call_rcu(&b->rcu, dc_binding_free_rcu);
+}
+
+/* Reserve room for one binding in the namespace and the service. */
+static bool dc_binding_reserve(struct dc_net *dn, struct dc_service *svc)
+{
+	u32 svc_max = READ_ONCE(svc->max_bindings);
+
+	if (atomic_inc_return(&dn->nr_bindings) > READ_ONCE(dc_max_bindings))
+		goto full_net;
+	if (svc_max && atomic_inc_return(&svc->nr_bindings) > svc_max)
+		goto full_svc;
+	if (!svc_max)
+		atomic_inc(&svc->nr_bindings);
+	return true;
+
+full_svc:
+	atomic_dec(&svc->nr_bindings);
+full_net:
+	atomic_dec(&dn->nr_bindings);
+	return false;
+}
+
+static void dc_count_demand(struct dc_net *dn, struct dc_service *svc,
+			    struct dc_instance *inst)
+{
+	dc_stats_count(dn->stats, DC_STAT_DEMANDS);
+	dc_stats_count(svc->stats, DC_STAT_DEMANDS);
+	dc_stats_count(inst->stats, DC_STAT_DEMANDS);
+}
+
+/*
+ * The flow has no usable binding: choose an instance and remember it.
+ * When the table is full, or memory short, the flow is steered by the
+ * stateless hash instead, which gives its later packets the same instance
+ * as long as the set of instances does not change.  Called under RCU.
+ */
+struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
+					     struct dc_service *svc,
+					     const struct dc_flow_key *key,
+					     const struct dc_pkt *pkt)
+{
+	struct dc_instance *inst;
+	struct dc_binding *b, *old;
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (!dc_binding_reserve(dn, svc))
+			goto stateless;
+		inst = dc_select(svc, key, false);
+		if (!inst)
+			goto unreserve;
+		if (!refcount_inc_not_zero(&inst->refcnt))
+			goto unreserve;
+		b = kmem_cache_alloc(dc_binding_cache, GFP_ATOMIC);
+		if (!b) {
+			dc_instance_put(inst);
+			goto unreserve_full;
+		}
+		b->key = *key;
+		b->inst = inst;
+		b->created = jiffies;
+		b->last_used = b->created;
+		atomic64_set(&b->packets, 1);
+		atomic64_set(&b->bytes, pkt->len);
+
+		old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
+						       &b->node,
+						       dc_binding_params);
+		if (!old) {
+			atomic_inc(&inst->nr_bindings);
+			dc_count_demand(dn, svc, inst);
+			return inst;
+		}
+		/* Never published: no reader can hold it. */
+		dc_instance_put(inst);
+		kmem_cache_free(dc_binding_cache, b);
+		atomic_dec(&svc->nr_bindings);
+		atomic_dec(&dn->nr_bindings);
+		if (IS_ERR(old))
+			goto stateless;
+		/* Another CPU bound the flow first: follow it. */
+		inst = dc_binding_hit(old, pkt->len);
+		if (inst)
+			return inst;
+		dc_binding_unlink(dn, old);
+	}
+	goto stateless;
+
+unreserve:
+	atomic_dec(&svc->nr_bindings);
+	atomic_dec(&dn->nr_bindings);
+	return NULL;
+
+unreserve_full:
+	atomic_dec(&svc->nr_bindings);
+	atomic_dec(&dn->nr_bindings);
+stateless:
+	inst = dc_select(svc, key, true);
+	if (inst) {
+		dc_stats_count(dn->stats, DC_STAT_TABLE_FULL);
+		dc_stats_count(svc->stats, DC_STAT_TABLE_FULL);
+		dc_count_demand(dn, svc, inst);
+	}
+	return inst;
+}
+
+/*
+ * Remove the bindings of a service, of an instance, or all of them.
+ * Returns how many were removed.
+ */
+int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
+		      const struct dc_instance *inst)
+{
+	struct rhashtable_iter iter;
+	struct dc_binding *b;
+	int n = 0, seen = 0;
+
+	rhashtable_walk_enter(&dn->bindings, &iter);
+	rhashtable_walk_start(&iter);
+	while ((b = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(b)) {
+			if (PTR_ERR(b) == -EAGAIN)
+				continue;
+			break;
+		}
+		if ((!svc || b->key.svc_id == svc->id) &&
+		    (!inst || b->inst == inst)) {
+			dc_binding_unlink(dn, b);
+			n++;
+		}
+		if (++seen % 1024 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+static void dc_gc_work(struct work_struct *work)
+{
+	struct dc_net *dn = container_of(to_delayed_work(work), struct dc_net,
+					 gc_work);
+	struct dc_binding *b;
+	unsigned long delay = DC_GC_INTERVAL;
+	int seen = 0;
+
+	rhashtable_walk_start(&dn->gc_iter);
+	while (seen < DC_GC_BATCH) {
+		b = rhashtable_walk_next(&dn->gc_iter);
+		if (!b) {
+			/* A full pass is done: start the next one later. */
+			rhashtable_walk_stop(&dn->gc_iter);
+			rhashtable_walk_exit(&dn->gc_iter);
+			rhashtable_walk_enter(&dn->bindings, &dn->gc_iter);
+			goto out;
+		}
+		if (IS_ERR(b))
+			continue;
+		seen++;
+		if (dc_binding_expired(b)) {
+			dc_binding_unlink(dn, b);
+			atomic64_inc(&dn->expired);
+		}
+	}
+	rhashtable_walk_stop(&dn->gc_iter);
+	delay = 1;
+out:
+	queue_delayed_work(system_power_efficient_wq, &dn->gc_work, delay);
+}
+
+void dc_bindings_gc_kick(struct dc_net *dn)
+{
+	mod_delayed_work(system_power_efficient_wq, &dn->gc_work, 0);
+}
+
+int dc_net_bindings_init(struct dc_net *dn)
+{
+	int ret;
+
+	ret = rhashtable_init(&dn->bindings, &dc_binding_params);
+	if (ret)
+		return ret;
+	rhashtable_walk_enter(&dn->bindings, &dn->gc_iter);
+	INIT_DEFERRABLE_WORK(&dn->gc_work, dc_gc_work);
+	queue_delayed_work(system_power_efficient_wq, &dn->gc_work,
+			   DC_GC_INTERVAL);
+	return 0;
+}
+
+static void dc_binding_destroy(void *ptr, void *arg)
+{
+	struct dc_binding *b = ptr;
+
+	dc_instance_put(b->inst);
+	kmem_cache_free(dc_binding_cache, b);
+}
+
+/* After the hooks are gone and the services deleted. */
+void dc_net_bindings_exit(struct dc_net *dn)
+{
+	cancel_delayed_work_sync(&dn->gc_work);
+	rhashtable_walk_exit(&dn->gc_iter);
+	rhashtable_free_and_destroy(&dn->bindings, dc_binding_destroy, NULL);
+}
+
+int dc_binding_init(void)
+{
+	dc_binding_cache = KMEM_CACHE(dc_binding, 0);
+	return dc_binding_cache ? 0 : -ENOMEM;
+}
+
+void dc_binding_exit(void)
+{
+	kmem_cache_destroy(dc_binding_cache);
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncast: objects shared by the files of the module.
+ */
+#ifndef _DYNCAST_H
+#define _DYNCAST_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <linux/netfilter.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <linux/dyncast.h>
+
+#define DC_SVC_HASH_BITS	8
+
+extern unsigned int dc_net_id;
+extern unsigned int dc_max_bindings;
+
+struct dc_pcpu_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t demands;
+	u64_stats_t no_instance;
+	u64_stats_t table_full;
+	u64_stats_t not_start;
+	u64_stats_t too_big;
+	u64_stats_t xmit_errors;
+	struct u64_stats_sync syncp;
+};
+
+struct dc_stats {
+	u64 packets;
+	u64 bytes;
+	u64 demands;
+	u64 no_instance;
+	u64 table_full;
+	u64 not_start;
+	u64 too_big;
+	u64 xmit_errors;
+};
+
+enum dc_stat {
+	DC_STAT_DEMANDS,
+	DC_STAT_NO_INSTANCE,
+	DC_STAT_TABLE_FULL,
+	DC_STAT_NOT_START,
+	DC_STAT_TOO_BIG,
+	DC_STAT_XMIT_ERRORS,
+};
+
+/* Per network namespace state. */
+struct dc_net {
+	struct net *net;
+	/* serialises every change of services, instances and hooks */
+	struct mutex lock;
+	struct hlist_head services[1 << DC_SVC_HASH_BITS];
+	unsigned int nr_services;
+	/* services per family: [0] IPv4, [1] IPv6; all and rewrite ones */
+	unsigned int nr_family[2];
+	unsigned int nr_rewrite[2];
+	bool hooks_on[2];
+	bool nat_on[2];
+	u32 next_id;
+	/* bumped on every configuration change, for consistent dumps */
+	u32 genid;
+
+	struct rhashtable bindings;
+	atomic_t nr_bindings;
+	atomic64_t expired;
+	struct delayed_work gc_work;
+	struct rhashtable_iter gc_iter;
+
+	struct dc_pcpu_stats __percpu *stats;
+};
+
+static inline struct dc_net *dc_net(const struct net *net)
+{
+	return net_generic(net, dc_net_id);
+}
+
+struct dc_instance;
+
+/*
+ * The instances that take new demands, with the schedules built from their
+ * weights.  Immutable once published; replaced as a whole on any change.
+ */
+struct dc_inst_set {
+	struct rcu_head rcu;
+	unsigned int n;
+	unsigned int wrr_len;
+	unsigned int maglev_size;
+	struct dc_instance **inst;
+	u16 *wrr;
+	u16 *maglev;
+};
+
+struct dc_service {
+	struct hlist_node hnode;
+	struct rcu_head rcu;
+	refcount_t refcnt;
+	struct dc_net *dn;
+	u32 id;
+	u8 family;
+	u8 proto;
+	__be16 port;
+	union nf_inet_addr addr;
+
+	/* settings, read locklessly on the packet path */
+	u8 mode;
+	u8 affinity;
+	u8 src_prefix;
+	u8 policy;
+	u32 timeout;		/* jiffies */
+	u32 max_bindings;
+	u32 service_time;	/* usec */
+
+	bool dead;
+	atomic_t nr_bindings;
+	atomic_t wrr_seq;
+	struct dc_inst_set __rcu *set;
+	/* every instance, under dn->lock */
+	struct list_head instances;
+	unsigned int nr_instances;
+	struct dc_pcpu_stats __percpu *stats;
+};
+
+struct dc_instance {
+	struct list_head list;
+	struct rcu_head rcu;
+	refcount_t refcnt;
+	struct dc_service *svc;
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 state;
+	bool dead;
+	u32 weight;
+	u64 id;			/* stable identity for consistent hashing */
+
+	/* metrics, written by the control path, read locklessly */
+	u32 cpu;
+	u32 gpu;
+	u32 sessions;
+	u32 queue;
+	u32 capacity;
+	u32 cost;
+	u32 site;
+	unsigned long metrics_updated;
+	/* demands sent here since the last metric update */
+	atomic_t pending;
+
+	atomic_t nr_bindings;
+	struct dc_pcpu_stats __percpu *stats;
+};
+
+/* The flow identifier, masked as the service's affinity says. */
+struct dc_flow_key {
+	union nf_inet_addr saddr;
+	__be16 sport;
+	__be16 dport;
+	u32 svc_id;
+};
+
+struct dc_binding {
+	struct rhash_head node;
+	struct dc_flow_key key;
+	struct dc_instance *inst;
+	unsigned long created;
+	unsigned long last_used;
+	atomic64_t packets;
+	atomic64_t bytes;
+	struct rcu_head rcu;
+};
+
+/* What the packet path learnt of a packet addressed to a service. */
+struct dc_pkt {
+	u8 family;
+	u8 proto;
+	bool syn;
+	bool icmp_err;
+	unsigned int len;
+	union nf_inet_addr saddr;
+	union nf_inet_addr daddr;
+	__be16 sport;
+	__be16 dport;
+};
+
+static inline int dc_fam_idx(u8 family)
+{
+	return family == AF_INET6;
+}
+
+/* stats.c */
+struct dc_pcpu_stats __percpu *dc_stats_alloc(void);
+void dc_stats_count(struct dc_pcpu_stats __percpu *s, enum dc_stat what);
+void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len);
+void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum);
+
+/* service.c */
+int dc_service_init(void);
+void dc_service_exit(void);
+void dc_net_services_init(struct dc_net *dn);
+void dc_net_services_exit(struct dc_net *dn);
+struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
+				     const union nf_inet_addr *addr, u8 proto,
+				     __be16 port);
+struct dc_service *dc_service_find(struct dc_net *dn, u8 family,
+				   const union nf_inet_addr *addr, u8 proto,
+				   __be16 port);
+struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
+				     const union nf_inet_addr *addr, u8 proto,
+				     __be16 port);
+int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack);
+void dc_service_delete(struct dc_service *svc);
+void dc_service_free_unpublished(struct dc_service *svc);
+int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
+			    struct netlink_ext_ack *extack);
+void dc_service_put(struct dc_service *svc);
+struct dc_instance *dc_instance_find(struct dc_service *svc,
+				     const union nf_inet_addr *addr);
+struct dc_instance *dc_instance_create(struct dc_service *svc,
+				       const union nf_inet_addr *addr);
+void dc_instance_delete(struct dc_instance *inst);
+void dc_instance_put(struct dc_instance *inst);
+void dc_instance_gone(struct dc_instance *inst);
+int dc_service_rebuild(struct dc_service *svc);
+struct dc_instance *dc_select(struct dc_service *svc,
+			      const struct dc_flow_key *key, bool hash_only);
+u32 dc_flow_hash(const struct dc_flow_key *key);
+
+/* binding.c */
+int dc_binding_init(void);
+void dc_binding_exit(void);
+int dc_net_bindings_init(struct dc_net *dn);
+void dc_net_bindings_exit(struct dc_net *dn);
+void dc_flow_key_make(struct dc_flow_key *key, const struct dc_service *svc,
+		      const struct dc_pkt *pkt);
+struct dc_binding *dc_binding_lookup(struct dc_net *dn,
+				     const struct dc_flow_key *key);
+struct dc_instance *dc_binding_hit(struct dc_binding *b, unsigned int len);
+struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
+					     struct dc_service *svc,
+					     const struct dc_flow_key *key,
+					     const struct dc_pkt *pkt);
+bool dc_binding_expired(const struct dc_binding *b);
+void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
+int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
+		      const struct dc_instance *inst);
+void dc_bindings_gc_kick(struct dc_net *dn);
+
+/* hooks.c */
+int dc_hooks_update(struct dc_net *dn);
+void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
+		     struct dc_instance *inst, unsigned int len);
+void dc_count_drop(struct dc_net *dn, struct dc_service *svc,
+		   enum dc_stat what);
+void dc_reject(struct net *net, struct sk_buff *skb, u8 family);
+int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
+		 unsigned int *l4off);
+
+/* rewrite.c */
+extern const struct nf_hook_ops dc_nat_ops[2];
+void dc_rewrite_forget(struct dc_instance *inst);
+
+/* tunnel.c */
+unsigned int dc_tunnel_xmit(struct sk_buff *skb, struct dc_instance *inst,
+			    const struct nf_hook_state *state);
+
+/* netlink.c */
+int dc_genl_init(void);
+void dc_genl_exit(void);
+void dc_notify_service(struct dc_service *svc, u8 cmd);
+void dc_notify_instance(struct dc_instance *inst, u8 cmd);
+
+#endif /* _DYNCAST_H */

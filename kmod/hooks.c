@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: the PREROUTING hooks, IPv4 and IPv6.
+ *
+ * Registered in a namespace only while it has a service of that family.
+ * Priority NF_IP_PRI_RAW + 10: after defragmentation (so every packet shows
+ * its ports) and after the raw table (so an operator can drop or untrack
+ * before dyncast), before conntrack.  Tunnel mode takes its packets here,
+ * before conntrack, and leaves no conntrack entry behind for flows whose
+ * replies never come back through this router.  Rewrite mode only refreshes
+ * the binding here; conntrack follows and the NAT lookup hook (rewrite.c)
+ * chooses the instance of a new connection.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
+
+#include "dyncast.h"
+
+static bool dc_icmp_is_error(u8 family, u8 type)
+{
+	if (family == AF_INET)
+		return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+		       type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
+	return type < 128;	/* RFC 4443: errors are 0..127 */
+}
+
+/* Addresses and protocol of an IP header at @off; the L4 offset in *l4off. */
+static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
+		       struct dc_pkt *pkt, unsigned int *l4off)
+{
+	if (family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->ihl < 5 || iph->version != 4)
+			return -EINVAL;
+		/* Not the first fragment: no ports to read. */
+		if (iph->frag_off & htons(IP_OFFSET))
+			return -EINVAL;
+		pkt->saddr.ip = iph->saddr;
+		pkt->daddr.ip = iph->daddr;
+		pkt->proto = iph->protocol;
+		*l4off = off + iph->ihl * 4;
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+		int hoff;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return -EINVAL;
+		pkt->saddr.in6 = ip6h->saddr;
+		pkt->daddr.in6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		hoff = ipv6_skip_exthdr(skb, off + sizeof(_ip6h), &nexthdr,
+					&frag_off);
+		if (hoff < 0 || (frag_off & htons(~0x7)))
+			return -EINVAL;
+		pkt->proto = nexthdr;
+		*l4off = hoff;
+	}
+	return 0;
+}
+
+/*
+ * Read what the hooks need of a packet.  An ICMP error is read as the flow
+ * it is about, seen from the client: its quoted packet went from the
+ * service to the client, so addresses and ports are swapped back.
+ * pkt->icmp_err tells the two apart.
+ */
+int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
+		 unsigned int *l4off)
+{
+	unsigned int off;
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->family = family;
+	pkt->len = skb->len;
+	if (dc_parse_ip(skb, family, skb_network_offset(skb), pkt, &off))
+		return -EINVAL;
+
+	if (pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) {
+		struct dc_pkt inner;
+		u8 _type;
+		const u8 *type;
+
+		if (pkt->proto != (family == AF_INET ? IPPROTO_ICMP :
+						       IPPROTO_ICMPV6))
+			return -EINVAL;
+		type = skb_header_pointer(skb, off, 1, &_type);
+		if (!type || !dc_icmp_is_error(family, *type))
+			return -EINVAL;
+		memset(&inner, 0, sizeof(inner));
+		if (dc_parse_ip(skb, family, off + 8, &inner, &off))
+			return -EINVAL;
+		if (inner.proto != IPPROTO_TCP && inner.proto != IPPROTO_UDP)
+			return -EINVAL;
+		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+		if (!ports)
+			return -EINVAL;
+		pkt->saddr = inner.daddr;
+		pkt->daddr = inner.saddr;
+		pkt->proto = inner.proto;
+		pkt->sport = ports[1];
+		pkt->dport = ports[0];
+		pkt->icmp_err = true;
+		*l4off = off;
+		return 0;
+	}
+
+	if (pkt->proto == IPPROTO_TCP) {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
+		if (!th)
+			return -EINVAL;
+		pkt->sport = th->source;
+		pkt->dport = th->dest;
+		pkt->syn = th->syn && !th->ack && !th->rst;
+	} else if (pkt->proto == IPPROTO_UDP) {
+		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+		if (!ports)
+			return -EINVAL;
+		pkt->sport = ports[0];
+		pkt->dport = ports[1];
+	} else {
+		return -EINVAL;
+	}
+	*l4off = off;
+	return 0;
+}
+
+void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
+		     struct dc_instance *inst, unsigned int len)
+{
+	dc_stats_packet(dn->stats, len);
+	dc_stats_packet(svc->stats, len);
+	dc_stats_packet(inst->stats, len);
+}
+
+void dc_count_drop(struct dc_net *dn, struct dc_service *svc,
+		   enum dc_stat what)
+{
+	dc_stats_count(dn->stats, what);
+	dc_stats_count(svc->stats, what);
+}
+
+/* No instance takes new demands: tell the client at once. */
+void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		nf_send_unreach(skb, ICMP_PORT_UNREACH, NF_INET_PRE_ROUTING);
+	else
+		nf_send_unreach6(net, skb, ICMPV6_PORT_UNREACH,
+				 NF_INET_PRE_ROUTING);
+}
+
+static unsigned int dc_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	struct dc_net *dn = dc_net(state->net);
+	struct dc_instance *inst = NULL;
+	struct dc_service *svc;
+	struct dc_binding *b;
+	struct dc_flow_key key;
+	struct dc_pkt pkt;
+	unsigned int l4off;
+
+	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
+			 &pkt, &l4off))
+		return NF_ACCEPT;
+	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
+				pkt.dport);
+	if (!svc)
+		return NF_ACCEPT;
+
+	dc_flow_key_make(&key, svc, &pkt);
+	b = dc_binding_lookup(dn, &key);
+	if (b)
+		inst = dc_binding_hit(b, pkt.len);
+
+	if (READ_ONCE(svc->mode) == DYNCAST_MODE_REWRITE) {
+		/* Conntrack NAT carries the packet; see rewrite.c. */
+		if (inst && !pkt.icmp_err)
+			dc_count_packet(dn, svc, inst, pkt.len);
+		return NF_ACCEPT;
+	}
+
+	if (pkt.icmp_err) {
+		/* About a flow we do not know: leave it to routing. */
+		if (!inst)
+			return NF_ACCEPT;
+	} else if (!inst) {
+		/*
+		 * A TCP segment other than a SYN, with no binding: the
+		 * connection started elsewhere or its binding expired.  No
+		 * instance would know it; drop rather than start it anew.
+		 */
+		if (pkt.proto == IPPROTO_TCP && !pkt.syn) {
+			dc_count_drop(dn, svc, DC_STAT_NOT_START);
+			return NF_DROP;
+		}
+		inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
+		if (!inst) {
+			dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
+			dc_reject(state->net, skb, pkt.family);
+			return NF_DROP;
+		}
+	}
+	dc_count_packet(dn, svc, inst, pkt.len);
+	return dc_tunnel_xmit(skb, inst, state);
+}
+
+static const struct nf_hook_ops dc_ops[2] = {
+	{
+		.hook = dc_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW + 10,
+	},
+	{
+		.hook = dc_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_RAW + 10,
+	},
+};
+
+static int dc_defrag_enable(struct net *net, int idx)
+{
+	return idx ? nf_defrag_ipv6_enable(net) : nf_defrag_ipv4_enable(net);
+}
+
+static void dc_defrag_disable(struct net *net, int idx)
+{
+	if (idx)
+		nf_defrag_ipv6_disable(net);
+	else
+		nf_defrag_ipv4_disable(net);
+}
+
+static int dc_nat_register(struct net *net, int idx)
+{
+	u8 pf = idx ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	int ret;
+
+	ret = nf_ct_netns_get(net, pf);
+	if (ret)
+		return ret;
+	ret = idx ? nf_nat_ipv6_register_fn(net, &dc_nat_ops[1]) :
+		    nf_nat_ipv4_register_fn(net, &dc_nat_ops[0]);
+	if (ret)
+		nf_ct_netns_put(net, pf);
+	return ret;
+}
+
+static void dc_nat_unregister(struct net *net, int idx)
+{
+	if (idx) {
+		nf_nat_ipv6_unregister_fn(net, &dc_nat_ops[1]);
+		nf_ct_netns_put(net, NFPROTO_IPV6);
+	} else {
+		nf_nat_ipv4_unregister_fn(net, &dc_nat_ops[0]);
+		nf_ct_netns_put(net, NFPROTO_IPV4);
+	}
+}
+
+/*
+ * Bring the hooks of a namespace in line with its services: the
+ * PREROUTING hook while a family has a service, conntrack and the NAT
+ * lookup hook while it has a rewrite-mode service.
+ */
+int dc_hooks_update(struct dc_net *dn)
+{
+	struct net *net = dn->net;
+	int idx, ret;
+
+	lockdep_assert_held(&dn->lock);
+	for (idx = 0; idx < 2; idx++) {
+		bool want_hooks = dn->nr_family[idx] > 0;
+		bool want_nat = dn->nr_rewrite[idx] > 0;
+
+		if (want_hooks && !dn->hooks_on[idx]) {
+			ret = dc_defrag_enable(net, idx);
+			if (ret)
+				return ret;
+			ret = nf_register_net_hook(net, &dc_ops[idx]);
+			if (ret) {
+				dc_defrag_disable(net, idx);
+				return ret;
+			}
+			dn->hooks_on[idx] = true;
+		}
+		if (want_nat && !dn->nat_on[idx]) {
+			ret = dc_nat_register(net, idx);
+			if (ret)
+				return ret;
+			dn->nat_on[idx] = true;
+		}
+		if (!want_nat && dn->nat_on[idx]) {
+			dc_nat_unregister(net, idx);
+			dn->nat_on[idx] = false;
+		}
+		if (!want_hooks && dn->hooks_on[idx]) {
+			nf_unregister_net_hook(net, &dc_ops[idx]);
+			dc_defrag_disable(net, idx);
+			dn->hooks_on[idx] = false;
+		}
+	}
+	return 0;
+}

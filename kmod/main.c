@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: Dynamic-Anycast steering of service demands to instances.
+ *
+ * Module setup and teardown, and the per network namespace state.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <net/genetlink.h>
+
+#include "dyncast.h"
+
+unsigned int dc_net_id __read_mostly;
+
+unsigned int dc_max_bindings __read_mostly = 262144;
+module_param_named(max_bindings, dc_max_bindings, uint, 0644);
+MODULE_PARM_DESC(max_bindings,
+		 "Most bindings one network namespace may hold (default 262144)");
+
+static int __net_init dc_net_init(struct net *net)
+{
+	struct dc_net *dn = dc_net(net);
+	int ret;
+
+	dn->net = net;
+	mutex_init(&dn->lock);
+	dn->stats = dc_stats_alloc();
+	if (!dn->stats)
+		return -ENOMEM;
+
+	dc_net_services_init(dn);
+	ret = dc_net_bindings_init(dn);
+	if (ret)
+		goto err_stats;
+	return 0;
+
+err_stats:
+	free_percpu(dn->stats);
+	return ret;
+}
+
+static void __net_exit dc_net_exit(struct net *net)
+{
+	struct dc_net *dn = dc_net(net);
+
+	/* The last service deleted takes the hooks with it. */
+	dc_net_services_exit(dn);
+	WARN_ON_ONCE(dn->hooks_on[0] || dn->hooks_on[1]);
+	dc_net_bindings_exit(dn);
+	free_percpu(dn->stats);
+}
+
+static struct pernet_operations dc_net_ops = {
+	.init = dc_net_init,
+	.exit = dc_net_exit,
+	.id = &dc_net_id,
+	.size = sizeof(struct dc_net),
+};
+
+static int __init dc_mod_init(void)
+{
+	int ret;
+
+	ret = dc_binding_init();
+	if (ret)
+		return ret;
+	ret = register_pernet_subsys(&dc_net_ops);
+	if (ret)
+		goto err_binding;
+	ret = dc_genl_init();
+	if (ret)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&dc_net_ops);
+err_binding:
+	dc_binding_exit();
+	return ret;
+}
+
+static void __exit dc_mod_exit(void)
+{
+	dc_genl_exit();
+	unregister_pernet_subsys(&dc_net_ops);
+	/* Bindings, instances and services are freed from RCU callbacks. */
+	rcu_barrier();
+	dc_binding_exit();
+}
+
+module_init(dc_mod_init);
+module_exit(dc_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Dynamic-Anycast: steering of service demands to instances");
+MODULE_ALIAS_GENL_FAMILY(DYNCAST_FAMILY_NAME);

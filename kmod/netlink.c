@@ -1,0 +1,1409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: the "dyncast" generic netlink family.
+ *
+ * Every attribute is checked by a policy, every rejection carries an
+ * extack message naming the attribute.  Mutating commands, and binding
+ * dumps (they show clients), need CAP_NET_ADMIN in the user namespace that
+ * owns the network namespace.
+ */
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+
+#include "dyncast.h"
+
+#define DC_MAX_SERVICES		4096
+#define DC_SERVICE_TIME_MAX	(10 * USEC_PER_SEC)
+
+static struct genl_family dc_genl_family;
+
+enum dc_mcgrp {
+	DC_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group dc_mcgrps[] = {
+	[DC_MCGRP_EVENTS] = { .name = DYNCAST_MCGRP_EVENTS },
+};
+
+static int dc_validate_proto(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	u8 proto = nla_get_u8(attr);
+
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "protocol must be TCP (6) or UDP (17)");
+	return -EINVAL;
+}
+
+static struct netlink_range_validation dc_timeout_range = {
+	.min = 1,
+	.max = DYNCAST_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation dc_service_time_range = {
+	.min = 1,
+	.max = DC_SERVICE_TIME_MAX,
+};
+
+static struct netlink_range_validation dc_weight_range = {
+	.max = DYNCAST_WEIGHT_MAX,
+};
+
+static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
+	[DYNCAST_A_SERVICE_ADDR4] = { .type = NLA_BE32 },
+	[DYNCAST_A_SERVICE_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DYNCAST_A_SERVICE_PROTO] = NLA_POLICY_VALIDATE_FN(NLA_U8, dc_validate_proto),
+	[DYNCAST_A_SERVICE_PORT] = { .type = NLA_BE16 },
+	[DYNCAST_A_SERVICE_MODE] = NLA_POLICY_MAX(NLA_U8, DYNCAST_MODE_MAX),
+	[DYNCAST_A_SERVICE_AFFINITY] = NLA_POLICY_MAX(NLA_U8, DYNCAST_AFFINITY_MAX),
+	[DYNCAST_A_SERVICE_SRC_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
+	[DYNCAST_A_SERVICE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &dc_timeout_range),
+	[DYNCAST_A_SERVICE_POLICY] = NLA_POLICY_MAX(NLA_U8, DYNCAST_POLICY_MAX),
+	[DYNCAST_A_SERVICE_MAX_BINDINGS] = { .type = NLA_U32 },
+	[DYNCAST_A_SERVICE_SERVICE_TIME] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_service_time_range),
+	[DYNCAST_A_SERVICE_BINDINGS] = { .type = NLA_REJECT,
+					 .reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_INSTANCES] = { .type = NLA_REJECT,
+					  .reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_STATS] = { .type = NLA_REJECT,
+				      .reject_message = "read-only attribute" },
+};
+
+static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
+	[DYNCAST_A_INSTANCE_ADDR4] = { .type = NLA_BE32 },
+	[DYNCAST_A_INSTANCE_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DYNCAST_A_INSTANCE_PORT] = { .type = NLA_BE16 },
+	[DYNCAST_A_INSTANCE_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &dc_weight_range),
+	[DYNCAST_A_INSTANCE_STATE] = NLA_POLICY_MAX(NLA_U8, DYNCAST_STATE_MAX),
+	[DYNCAST_A_INSTANCE_CPU] = NLA_POLICY_MAX(NLA_U32, DYNCAST_LOAD_MAX),
+	[DYNCAST_A_INSTANCE_GPU] = NLA_POLICY_MAX(NLA_U32, DYNCAST_LOAD_MAX),
+	[DYNCAST_A_INSTANCE_SESSIONS] = { .type = NLA_U32 },
+	[DYNCAST_A_INSTANCE_QUEUE] = { .type = NLA_U32 },
+	[DYNCAST_A_INSTANCE_CAPACITY] = { .type = NLA_U32 },
+	[DYNCAST_A_INSTANCE_COST] = { .type = NLA_U32 },
+	[DYNCAST_A_INSTANCE_SITE] = { .type = NLA_U32 },
+	[DYNCAST_A_INSTANCE_METRICS_AGE] = { .type = NLA_REJECT,
+					     .reject_message = "read-only attribute" },
+	[DYNCAST_A_INSTANCE_BINDINGS] = { .type = NLA_REJECT,
+					  .reject_message = "read-only attribute" },
+	[DYNCAST_A_INSTANCE_STATS] = { .type = NLA_REJECT,
+				       .reject_message = "read-only attribute" },
+};
+
+static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
+	[DYNCAST_A_BINDING_SRC4] = { .type = NLA_BE32 },
+	[DYNCAST_A_BINDING_SRC6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DYNCAST_A_BINDING_SPORT] = { .type = NLA_BE16 },
+	[DYNCAST_A_BINDING_DPORT] = { .type = NLA_BE16 },
+	[DYNCAST_A_BINDING_BID4] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_BID6] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_BID_PORT] = { .type = NLA_REJECT,
+					 .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_AGE] = { .type = NLA_REJECT,
+				    .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_IDLE] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_EXPIRES] = { .type = NLA_REJECT,
+					.reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_PACKETS] = { .type = NLA_REJECT,
+					.reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_BYTES] = { .type = NLA_REJECT,
+				      .reject_message = "read-only attribute" },
+};
+
+static const struct nla_policy dc_policy[DYNCAST_A_MAX + 1] = {
+	[DYNCAST_A_SERVICE] = NLA_POLICY_NESTED(dc_service_policy),
+	[DYNCAST_A_INSTANCE] = NLA_POLICY_NESTED(dc_instance_policy),
+	[DYNCAST_A_BINDING] = NLA_POLICY_NESTED(dc_binding_policy),
+	[DYNCAST_A_STATS] = { .type = NLA_REJECT,
+			      .reject_message = "read-only attribute" },
+};
+
+enum dc_addr_of {
+	DC_ADDR_SERVICE,
+	DC_ADDR_INSTANCE,
+	DC_ADDR_BINDING,
+};
+
+/* extack wants string literals: one set of messages per object. */
+#define DC_ADDR_ERR(extack, attr, of, text)				\
+	do {								\
+		if ((of) == DC_ADDR_SERVICE)				\
+			NL_SET_ERR_MSG_ATTR(extack, attr, "service: " text); \
+		else if ((of) == DC_ADDR_INSTANCE)			\
+			NL_SET_ERR_MSG_ATTR(extack, attr, "instance: " text); \
+		else							\
+			NL_SET_ERR_MSG_ATTR(extack, attr, "binding: " text); \
+	} while (0)
+
+/* An address given as one of two attributes, one per family. */
+static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
+		      u8 *family, union nf_inet_addr *addr, enum dc_addr_of of,
+		      struct netlink_ext_ack *extack)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (a4 && a6) {
+		DC_ADDR_ERR(extack, a6, of,
+			    "give an IPv4 or an IPv6 address, not both");
+		return -EINVAL;
+	}
+	if (a4) {
+		*family = AF_INET;
+		addr->ip = nla_get_in_addr(a4);
+		if (ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip) ||
+		    ipv4_is_zeronet(addr->ip)) {
+			DC_ADDR_ERR(extack, a4, of, "not a unicast address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (a6) {
+		*family = AF_INET6;
+		addr->in6 = nla_get_in6_addr(a6);
+		if (ipv6_addr_is_multicast(&addr->in6) ||
+		    ipv6_addr_any(&addr->in6)) {
+			DC_ADDR_ERR(extack, a6, of, "not a unicast address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	DC_ADDR_ERR(extack, nest, of, "address missing");
+	return -EINVAL;
+}
+
+struct dc_svc_key {
+	u8 family;
+	u8 proto;
+	__be16 port;
+	union nf_inet_addr addr;
+};
+
+static int dc_nl_parse_service(struct genl_info *info, struct nlattr **tb,
+			       struct dc_svc_key *k)
+{
+	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DYNCAST_A_SERVICE))
+		return -EINVAL;
+	ret = nla_parse_nested(tb, DYNCAST_A_SERVICE_MAX, nest,
+			       dc_service_policy, info->extack);
+	if (ret)
+		return ret;
+	ret = dc_nl_addr(nest, tb[DYNCAST_A_SERVICE_ADDR4],
+			 tb[DYNCAST_A_SERVICE_ADDR6], &k->family, &k->addr,
+			 DC_ADDR_SERVICE, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[DYNCAST_A_SERVICE_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "service: protocol missing");
+		return -EINVAL;
+	}
+	k->proto = nla_get_u8(tb[DYNCAST_A_SERVICE_PROTO]);
+	k->port = tb[DYNCAST_A_SERVICE_PORT] ?
+		  nla_get_be16(tb[DYNCAST_A_SERVICE_PORT]) : 0;
+	return 0;
+}
+
+/* The service a request names, which must exist. */
+static struct dc_service *dc_nl_service(struct dc_net *dn,
+					struct genl_info *info,
+					struct nlattr **tb)
+{
+	struct dc_service *svc;
+	struct dc_svc_key k;
+	int ret;
+
+	ret = dc_nl_parse_service(info, tb, &k);
+	if (ret)
+		return ERR_PTR(ret);
+	svc = dc_service_find(dn, k.family, &k.addr, k.proto, k.port);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_SERVICE],
+				    "service not found");
+		return ERR_PTR(-ENOENT);
+	}
+	return svc;
+}
+
+static int dc_nl_put_addr(struct sk_buff *skb, u8 family, int a4, int a6,
+			  const union nf_inet_addr *addr)
+{
+	if (family == AF_INET)
+		return nla_put_in_addr(skb, a4, addr->ip);
+	return nla_put_in6_addr(skb, a6, &addr->in6);
+}
+
+/*
+ * Counters; with drops, those of packets not steered too; with dn, the
+ * namespace-wide gauges as well.
+ */
+static int dc_nl_put_stats(struct sk_buff *skb, int type,
+				struct dc_pcpu_stats __percpu *pcpu, bool drops,
+				struct dc_net *dn)
+{
+	struct dc_stats s;
+	struct nlattr *nest;
+
+	dc_stats_read(pcpu, &s);
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, DYNCAST_A_STATS_PACKETS, s.packets,
+			      DYNCAST_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_STATS_BYTES, s.bytes,
+			      DYNCAST_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_STATS_DEMANDS, s.demands,
+			      DYNCAST_A_STATS_PAD))
+		goto cancel;
+	if (drops &&
+	    (nla_put_u64_64bit(skb, DYNCAST_A_STATS_NO_INSTANCE, s.no_instance,
+			       DYNCAST_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_TABLE_FULL, s.table_full,
+			       DYNCAST_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_NOT_START, s.not_start,
+			       DYNCAST_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_TOO_BIG, s.too_big,
+			       DYNCAST_A_STATS_PAD) ||
+	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_XMIT_ERRORS, s.xmit_errors,
+			       DYNCAST_A_STATS_PAD)))
+		goto cancel;
+	if (dn &&
+	    (nla_put_u64_64bit(skb, DYNCAST_A_STATS_EXPIRED,
+			       atomic64_read(&dn->expired), DYNCAST_A_STATS_PAD) ||
+	     nla_put_u32(skb, DYNCAST_A_STATS_BINDINGS,
+			 atomic_read(&dn->nr_bindings)) ||
+	     nla_put_u32(skb, DYNCAST_A_STATS_MAX_BINDINGS,
+			 READ_ONCE(dc_max_bindings)) ||
+	     nla_put_u32(skb, DYNCAST_A_STATS_SERVICES, dn->nr_services)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int dc_nl_put_service_key(struct sk_buff *skb,
+				 const struct dc_service *svc)
+{
+	if (dc_nl_put_addr(skb, svc->family, DYNCAST_A_SERVICE_ADDR4,
+			   DYNCAST_A_SERVICE_ADDR6, &svc->addr) ||
+	    nla_put_u8(skb, DYNCAST_A_SERVICE_PROTO, svc->proto) ||
+	    nla_put_be16(skb, DYNCAST_A_SERVICE_PORT, svc->port))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
+			      u32 portid, u32 seq, int flags, u8 cmd,
+			      struct netlink_callback *cb)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &dc_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, DYNCAST_A_SERVICE);
+	if (!nest)
+		goto cancel;
+	if (dc_nl_put_service_key(skb, svc))
+		goto cancel;
+	if (cmd != DYNCAST_CMD_SERVICE_DEL &&
+	    (nla_put_u8(skb, DYNCAST_A_SERVICE_MODE, svc->mode) ||
+	     nla_put_u8(skb, DYNCAST_A_SERVICE_AFFINITY, svc->affinity) ||
+	     nla_put_u8(skb, DYNCAST_A_SERVICE_SRC_PREFIX, svc->src_prefix) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_TIMEOUT, svc->timeout / HZ) ||
+	     nla_put_u8(skb, DYNCAST_A_SERVICE_POLICY, svc->policy) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_MAX_BINDINGS, svc->max_bindings) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_SERVICE_TIME, svc->service_time) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
+			 atomic_read(&svc->nr_bindings)) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
+	     dc_nl_put_stats(skb, DYNCAST_A_SERVICE_STATS, svc->stats,
+				  true, NULL)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int dc_nl_fill_instance(struct sk_buff *skb, struct dc_instance *inst,
+			       u32 portid, u32 seq, int flags, u8 cmd,
+			       struct netlink_callback *cb)
+{
+	struct dc_service *svc = inst->svc;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &dc_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, DYNCAST_A_SERVICE);
+	if (!nest || dc_nl_put_service_key(skb, svc))
+		goto cancel;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, DYNCAST_A_INSTANCE);
+	if (!nest)
+		goto cancel;
+	if (dc_nl_put_addr(skb, svc->family, DYNCAST_A_INSTANCE_ADDR4,
+			   DYNCAST_A_INSTANCE_ADDR6, &inst->addr) ||
+	    nla_put_be16(skb, DYNCAST_A_INSTANCE_PORT, inst->port))
+		goto cancel;
+	if (cmd != DYNCAST_CMD_INSTANCE_DEL &&
+	    (nla_put_u32(skb, DYNCAST_A_INSTANCE_WEIGHT, inst->weight) ||
+	     nla_put_u8(skb, DYNCAST_A_INSTANCE_STATE, inst->state) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_CPU, inst->cpu) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_GPU, inst->gpu) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_SESSIONS, inst->sessions) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_QUEUE, inst->queue) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_CAPACITY, inst->capacity) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_COST, inst->cost) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_SITE, inst->site) ||
+	     nla_put_u64_64bit(skb, DYNCAST_A_INSTANCE_METRICS_AGE,
+			       jiffies_to_msecs(jiffies - inst->metrics_updated),
+			       DYNCAST_A_INSTANCE_PAD) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_BINDINGS,
+			 atomic_read(&inst->nr_bindings)) ||
+	     dc_nl_put_stats(skb, DYNCAST_A_INSTANCE_STATS,
+				  inst->stats, false, NULL)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static void dc_notify(struct dc_net *dn, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&dc_genl_family, dn->net, skb, 0,
+				DC_MCGRP_EVENTS, GFP_KERNEL);
+}
+
+void dc_notify_service(struct dc_service *svc, u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dc_genl_family, svc->dn->net, DC_MCGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (dc_nl_fill_service(skb, svc, 0, 0, 0, cmd, NULL)) {
+		kfree_skb(skb);
+		return;
+	}
+	dc_notify(svc->dn, skb);
+}
+
+void dc_notify_instance(struct dc_instance *inst, u8 cmd)
+{
+	struct dc_net *dn = inst->svc->dn;
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&dc_genl_family, dn->net, DC_MCGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (dc_nl_fill_instance(skb, inst, 0, 0, 0, cmd, NULL)) {
+		kfree_skb(skb);
+		return;
+	}
+	dc_notify(dn, skb);
+}
+
+/* Settings of a service, checked as a whole before any is applied. */
+struct dc_svc_conf {
+	u8 mode;
+	u8 affinity;
+	u8 src_prefix;
+	u8 policy;
+	u32 timeout;
+	u32 max_bindings;
+	u32 service_time;
+};
+
+static int dc_nl_service_conf(struct nlattr **tb, u8 family,
+			      struct dc_svc_conf *c,
+			      struct netlink_ext_ack *extack)
+{
+	if (tb[DYNCAST_A_SERVICE_MODE])
+		c->mode = nla_get_u8(tb[DYNCAST_A_SERVICE_MODE]);
+	if (tb[DYNCAST_A_SERVICE_AFFINITY])
+		c->affinity = nla_get_u8(tb[DYNCAST_A_SERVICE_AFFINITY]);
+	if (tb[DYNCAST_A_SERVICE_SRC_PREFIX]) {
+		c->src_prefix = nla_get_u8(tb[DYNCAST_A_SERVICE_SRC_PREFIX]);
+		if (family == AF_INET && c->src_prefix > 32) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[DYNCAST_A_SERVICE_SRC_PREFIX],
+					    "source prefix longer than 32 for an IPv4 service");
+			return -EINVAL;
+		}
+	}
+	if (tb[DYNCAST_A_SERVICE_TIMEOUT])
+		c->timeout = nla_get_u32(tb[DYNCAST_A_SERVICE_TIMEOUT]) * HZ;
+	if (tb[DYNCAST_A_SERVICE_POLICY])
+		c->policy = nla_get_u8(tb[DYNCAST_A_SERVICE_POLICY]);
+	if (tb[DYNCAST_A_SERVICE_MAX_BINDINGS])
+		c->max_bindings = nla_get_u32(tb[DYNCAST_A_SERVICE_MAX_BINDINGS]);
+	if (tb[DYNCAST_A_SERVICE_SERVICE_TIME])
+		c->service_time = nla_get_u32(tb[DYNCAST_A_SERVICE_SERVICE_TIME]);
+	return 0;
+}
+
+static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
+{
+	c->mode = svc->mode;
+	c->affinity = svc->affinity;
+	c->src_prefix = svc->src_prefix;
+	c->policy = svc->policy;
+	c->timeout = svc->timeout;
+	c->max_bindings = svc->max_bindings;
+	c->service_time = svc->service_time;
+}
+
+static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
+{
+	WRITE_ONCE(svc->mode, c->mode);
+	WRITE_ONCE(svc->affinity, c->affinity);
+	WRITE_ONCE(svc->src_prefix, c->src_prefix);
+	WRITE_ONCE(svc->policy, c->policy);
+	WRITE_ONCE(svc->timeout, c->timeout);
+	WRITE_ONCE(svc->max_bindings, c->max_bindings);
+	WRITE_ONCE(svc->service_time, c->service_time);
+}
+
+static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_service *svc;
+	struct dc_svc_conf conf;
+	struct dc_svc_key k;
+	int ret;
+
+	ret = dc_nl_parse_service(info, tb, &k);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dn->lock);
+	if (dc_service_find(dn, k.family, &k.addr, k.proto, k.port)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_SERVICE],
+				    "service exists");
+		ret = -EEXIST;
+		goto out;
+	}
+	if (dn->nr_services >= DC_MAX_SERVICES) {
+		NL_SET_ERR_MSG_MOD(info->extack, "too many services in this namespace");
+		ret = -ENOSPC;
+		goto out;
+	}
+	svc = dc_service_create(dn, k.family, &k.addr, k.proto, k.port);
+	if (!svc) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	dc_conf_get(svc, &conf);
+	ret = dc_nl_service_conf(tb, k.family, &conf, info->extack);
+	if (ret)
+		goto err_free;
+	dc_conf_set(svc, &conf);
+	ret = dc_service_rebuild(svc);
+	if (ret)
+		goto err_free;
+	ret = dc_service_publish(svc, info->extack);
+	if (ret)
+		goto err_free;
+	dc_notify_service(svc, DYNCAST_CMD_SERVICE_NEW);
+	goto out;
+
+err_free:
+	if (rcu_access_pointer(svc->set))
+		kvfree(rcu_dereference_protected(svc->set, true));
+	dc_service_free_unpublished(svc);
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
+static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_svc_conf conf, old;
+	struct dc_instance *inst;
+	struct dc_service *svc;
+	int ret;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	dc_conf_get(svc, &old);
+	conf = old;
+	ret = dc_nl_service_conf(tb, svc->family, &conf, info->extack);
+	if (ret)
+		goto out;
+	dc_conf_set(svc, &conf);
+	ret = dc_service_mode_changed(svc, old.mode, info->extack);
+	if (ret) {
+		dc_conf_set(svc, &old);
+		goto out;
+	}
+	/* Bindings made under another flow identifier or mode mean nothing. */
+	if (conf.mode != old.mode || conf.affinity != old.affinity ||
+	    conf.src_prefix != old.src_prefix) {
+		dc_bindings_flush(dn, svc, NULL);
+		if (old.mode == DYNCAST_MODE_REWRITE)
+			list_for_each_entry(inst, &svc->instances, list)
+				dc_rewrite_forget(inst);
+	}
+	dn->genid++;
+	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
+static int dc_nl_service_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_service *svc;
+	int ret = 0;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	dc_notify_service(svc, DYNCAST_CMD_SERVICE_DEL);
+	dc_service_delete(svc);
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
+static int dc_nl_service_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_service *svc;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto err;
+	}
+	ret = dc_nl_fill_service(msg, svc, info->snd_portid, info->snd_seq, 0,
+				 DYNCAST_CMD_SERVICE_GET, NULL);
+	if (ret)
+		goto err;
+	mutex_unlock(&dn->lock);
+	return genlmsg_reply(msg, info);
+err:
+	mutex_unlock(&dn->lock);
+	nlmsg_free(msg);
+	return ret;
+}
+
+/* cb->args[0]: hash bucket, [1]: service in it, [2]: instance in it */
+static int dc_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dc_net *dn = dc_net(sock_net(skb->sk));
+	struct dc_service *svc;
+	long bucket, idx;
+	int ret = 0;
+
+	mutex_lock(&dn->lock);
+	cb->seq = dn->genid;
+	for (bucket = cb->args[0]; bucket < ARRAY_SIZE(dn->services); bucket++) {
+		idx = 0;
+		hlist_for_each_entry(svc, &dn->services[bucket], hnode) {
+			if (idx++ < cb->args[1])
+				continue;
+			ret = dc_nl_fill_service(skb, svc,
+						 NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						 DYNCAST_CMD_SERVICE_GET, cb);
+			if (ret)
+				goto out;
+			cb->args[1] = idx;
+		}
+		cb->args[1] = 0;
+	}
+out:
+	cb->args[0] = bucket;
+	mutex_unlock(&dn->lock);
+	return ret && !skb->len ? ret : skb->len;
+}
+
+/* One parsed DYNCAST_A_INSTANCE nest. */
+struct dc_inst_req {
+	struct nlattr *nest;
+	struct nlattr *tb[DYNCAST_A_INSTANCE_MAX + 1];
+	union nf_inet_addr addr;
+	struct dc_instance *inst;
+};
+
+/*
+ * Parse every instance nest of a request, checking each names an address
+ * of the service's family, once.  Returns how many, or an error.
+ */
+static int dc_nl_parse_instances(struct dc_service *svc, struct genl_info *info,
+				 struct dc_inst_req **reqs)
+{
+	struct nlattr *attr;
+	struct dc_inst_req *r;
+	int n = 0, i, j, rem, ret;
+	u8 family;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == DYNCAST_A_INSTANCE)
+			n++;
+	if (!n) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no instance given");
+		return -EINVAL;
+	}
+	if (n > DYNCAST_MAX_INSTANCES) {
+		NL_SET_ERR_MSG_MOD(info->extack, "too many instances in one message");
+		return -E2BIG;
+	}
+	r = kvcalloc(n, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+
+	i = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != DYNCAST_A_INSTANCE)
+			continue;
+		r[i].nest = attr;
+		ret = nla_parse_nested(r[i].tb, DYNCAST_A_INSTANCE_MAX, attr,
+				       dc_instance_policy, info->extack);
+		if (ret)
+			goto err;
+		ret = dc_nl_addr(attr, r[i].tb[DYNCAST_A_INSTANCE_ADDR4],
+				 r[i].tb[DYNCAST_A_INSTANCE_ADDR6], &family,
+				 &r[i].addr, DC_ADDR_INSTANCE, info->extack);
+		if (ret)
+			goto err;
+		if (family != svc->family) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "instance address family differs from the service's");
+			ret = -EINVAL;
+			goto err;
+		}
+		for (j = 0; j < i; j++) {
+			if (nf_inet_addr_cmp(&r[j].addr, &r[i].addr)) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "instance given twice");
+				ret = -EINVAL;
+				goto err;
+			}
+		}
+		r[i].inst = dc_instance_find(svc, &r[i].addr);
+		i++;
+	}
+	*reqs = r;
+	return n;
+err:
+	kvfree(r);
+	return ret;
+}
+
+/* Apply an instance nest; true when the weight or state changed. */
+static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
+{
+	bool changed = false, metrics = false;
+	u32 v;
+
+	if (tb[DYNCAST_A_INSTANCE_PORT])
+		WRITE_ONCE(inst->port, nla_get_be16(tb[DYNCAST_A_INSTANCE_PORT]));
+	if (tb[DYNCAST_A_INSTANCE_WEIGHT]) {
+		v = nla_get_u32(tb[DYNCAST_A_INSTANCE_WEIGHT]);
+		changed |= v != inst->weight;
+		WRITE_ONCE(inst->weight, v);
+	}
+	if (tb[DYNCAST_A_INSTANCE_STATE]) {
+		v = nla_get_u8(tb[DYNCAST_A_INSTANCE_STATE]);
+		changed |= v != inst->state;
+		WRITE_ONCE(inst->state, v);
+	}
+#define DC_METRIC(attr, field)						\
+	do {								\
+		if (tb[attr]) {						\
+			WRITE_ONCE(inst->field, nla_get_u32(tb[attr]));	\
+			metrics = true;					\
+		}							\
+	} while (0)
+	DC_METRIC(DYNCAST_A_INSTANCE_CPU, cpu);
+	DC_METRIC(DYNCAST_A_INSTANCE_GPU, gpu);
+	DC_METRIC(DYNCAST_A_INSTANCE_SESSIONS, sessions);
+	DC_METRIC(DYNCAST_A_INSTANCE_QUEUE, queue);
+	DC_METRIC(DYNCAST_A_INSTANCE_CAPACITY, capacity);
+	DC_METRIC(DYNCAST_A_INSTANCE_COST, cost);
+	DC_METRIC(DYNCAST_A_INSTANCE_SITE, site);
+#undef DC_METRIC
+	if (metrics) {
+		WRITE_ONCE(inst->metrics_updated, jiffies);
+		/* The new figures include what was sent since. */
+		atomic_set(&inst->pending, 0);
+	}
+	return changed;
+}
+
+static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_inst_req *r = NULL;
+	struct dc_service *svc;
+	int n, i, ret;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	n = dc_nl_parse_instances(svc, info, &r);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "instance exists");
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	if (svc->nr_instances + n > DYNCAST_MAX_INSTANCES) {
+		NL_SET_ERR_MSG_MOD(info->extack, "too many instances for this service");
+		ret = -ENOSPC;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].inst = dc_instance_create(svc, &r[i].addr);
+		if (!r[i].inst) {
+			ret = -ENOMEM;
+			goto undo;
+		}
+		dc_nl_instance_apply(r[i].inst, r[i].tb);
+	}
+	ret = dc_service_rebuild(svc);
+	if (ret)
+		goto undo;
+	dn->genid++;
+	for (i = 0; i < n; i++)
+		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
+	goto out;
+
+undo:
+	/* Not in the published set: no binding can point to them. */
+	for (i = 0; i < n && r[i].inst; i++) {
+		dc_instance_delete(r[i].inst);
+		dc_instance_put(r[i].inst);
+	}
+out:
+	mutex_unlock(&dn->lock);
+	kvfree(r);
+	return ret;
+}
+
+static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_inst_req *r = NULL;
+	struct dc_service *svc;
+	bool rebuild = false;
+	unsigned long *changed = NULL;
+	u8 *was;
+	int n, i, ret;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	n = dc_nl_parse_instances(svc, info, &r);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "instance not found");
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	changed = bitmap_zalloc(n, GFP_KERNEL);
+	was = kvmalloc(n, GFP_KERNEL);
+	if (!changed || !was) {
+		kvfree(was);
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		was[i] = r[i].inst->state;
+		if (dc_nl_instance_apply(r[i].inst, r[i].tb)) {
+			__set_bit(i, changed);
+			rebuild = true;
+		}
+	}
+	ret = rebuild ? dc_service_rebuild(svc) : 0;
+	/*
+	 * On failure the old set stays: new demands keep the old weights
+	 * until the next change, which the error tells the caller to retry.
+	 */
+	for (i = 0; i < n; i++) {
+		if (!test_bit(i, changed))
+			continue;
+		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
+		    was[i] != DYNCAST_STATE_DOWN)
+			dc_instance_gone(r[i].inst);
+		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
+	}
+	kvfree(was);
+	if (rebuild)
+		dn->genid++;
+out:
+	mutex_unlock(&dn->lock);
+	bitmap_free(changed);
+	kvfree(r);
+	return ret;
+}
+
+static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_inst_req *r = NULL;
+	struct dc_service *svc;
+	int n, i, ret;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	n = dc_nl_parse_instances(svc, info, &r);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "instance not found");
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_DEL);
+		dc_instance_delete(r[i].inst);
+	}
+	/*
+	 * A failed rebuild leaves deleted instances in the published set;
+	 * they are marked dead, so no binding to them is ever used.
+	 */
+	ret = dc_service_rebuild(svc);
+	for (i = 0; i < n; i++) {
+		dc_instance_gone(r[i].inst);
+		dc_instance_put(r[i].inst);
+	}
+	dn->genid++;
+out:
+	mutex_unlock(&dn->lock);
+	kvfree(r);
+	return ret;
+}
+
+static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_inst_req *r = NULL;
+	struct dc_service *svc;
+	struct sk_buff *msg;
+	int n, ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto err;
+	}
+	n = dc_nl_parse_instances(svc, info, &r);
+	if (n < 0) {
+		ret = n;
+		goto err;
+	}
+	if (n != 1) {
+		NL_SET_ERR_MSG_MOD(info->extack, "name one instance");
+		ret = -EINVAL;
+		goto err;
+	}
+	if (!r[0].inst) {
+		NL_SET_ERR_MSG_ATTR(info->extack, r[0].nest, "instance not found");
+		ret = -ENOENT;
+		goto err;
+	}
+	ret = dc_nl_fill_instance(msg, r[0].inst, info->snd_portid,
+				  info->snd_seq, 0, DYNCAST_CMD_INSTANCE_GET,
+				  NULL);
+	if (ret)
+		goto err;
+	mutex_unlock(&dn->lock);
+	kvfree(r);
+	return genlmsg_reply(msg, info);
+err:
+	mutex_unlock(&dn->lock);
+	kvfree(r);
+	nlmsg_free(msg);
+	return ret;
+}
+
+/*
+ * The service a dump request filters on, if any: cb->args[5] holds its
+ * id, 0 meaning every service.  -ENOENT when it does not exist.
+ */
+static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_service *svc;
+	struct dc_svc_key k;
+	int ret;
+
+	cb->args[5] = 0;
+	if (!nest)
+		return 0;
+	ret = nla_parse_nested(tb, DYNCAST_A_SERVICE_MAX, nest,
+			       dc_service_policy, cb->extack);
+	if (ret)
+		return ret;
+	ret = dc_nl_addr(nest, tb[DYNCAST_A_SERVICE_ADDR4],
+			 tb[DYNCAST_A_SERVICE_ADDR6], &k.family, &k.addr,
+			 DC_ADDR_SERVICE, cb->extack);
+	if (ret)
+		return ret;
+	if (!tb[DYNCAST_A_SERVICE_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, nest, "service: protocol missing");
+		return -EINVAL;
+	}
+	k.proto = nla_get_u8(tb[DYNCAST_A_SERVICE_PROTO]);
+	k.port = tb[DYNCAST_A_SERVICE_PORT] ?
+		 nla_get_be16(tb[DYNCAST_A_SERVICE_PORT]) : 0;
+	mutex_lock(&dn->lock);
+	svc = dc_service_find(dn, k.family, &k.addr, k.proto, k.port);
+	if (svc)
+		cb->args[5] = svc->id;
+	mutex_unlock(&dn->lock);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, nest, "service not found");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int dc_nl_instance_dump_start(struct netlink_callback *cb)
+{
+	return dc_nl_dump_filter(cb, dc_net(sock_net(cb->skb->sk)));
+}
+
+static int dc_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dc_net *dn = dc_net(sock_net(skb->sk));
+	struct dc_instance *inst;
+	struct dc_service *svc;
+	long bucket, sidx, iidx;
+	int ret = 0;
+
+	mutex_lock(&dn->lock);
+	cb->seq = dn->genid;
+	for (bucket = cb->args[0]; bucket < ARRAY_SIZE(dn->services); bucket++) {
+		sidx = 0;
+		hlist_for_each_entry(svc, &dn->services[bucket], hnode) {
+			if (sidx++ < cb->args[1])
+				continue;
+			if (cb->args[5] && svc->id != cb->args[5]) {
+				cb->args[1] = sidx;
+				continue;
+			}
+			iidx = 0;
+			list_for_each_entry(inst, &svc->instances, list) {
+				if (iidx++ < cb->args[2])
+					continue;
+				ret = dc_nl_fill_instance(skb, inst,
+							  NETLINK_CB(cb->skb).portid,
+							  cb->nlh->nlmsg_seq,
+							  NLM_F_MULTI,
+							  DYNCAST_CMD_INSTANCE_GET,
+							  cb);
+				if (ret) {
+					cb->args[1] = sidx - 1;
+					goto out;
+				}
+				cb->args[2] = iidx;
+			}
+			cb->args[1] = sidx;
+			cb->args[2] = 0;
+		}
+		cb->args[1] = 0;
+	}
+out:
+	cb->args[0] = bucket;
+	mutex_unlock(&dn->lock);
+	return ret && !skb->len ? ret : skb->len;
+}
+
+struct dc_bind_dump {
+	struct rhashtable_iter iter;
+	u32 restarts;
+};
+
+static int dc_nl_binding_dump_start(struct netlink_callback *cb)
+{
+	struct dc_net *dn = dc_net(sock_net(cb->skb->sk));
+	struct dc_bind_dump *ctx;
+	int ret;
+
+	ret = dc_nl_dump_filter(cb, dn);
+	if (ret)
+		return ret;
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	rhashtable_walk_enter(&dn->bindings, &ctx->iter);
+	cb->args[0] = (long)ctx;
+	return 0;
+}
+
+static int dc_nl_binding_dump_done(struct netlink_callback *cb)
+{
+	struct dc_bind_dump *ctx = (struct dc_bind_dump *)cb->args[0];
+
+	if (ctx) {
+		rhashtable_walk_exit(&ctx->iter);
+		kfree(ctx);
+	}
+	return 0;
+}
+
+static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
+			      u32 portid, u32 seq, struct netlink_callback *cb)
+{
+	struct dc_instance *inst = b->inst;
+	struct dc_service *svc = inst->svc;
+	unsigned long now = jiffies, last = READ_ONCE(b->last_used);
+	unsigned long end = last + READ_ONCE(svc->timeout);
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &dc_genl_family, NLM_F_MULTI,
+			  DYNCAST_CMD_BINDING_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, DYNCAST_A_SERVICE);
+	if (!nest || dc_nl_put_service_key(skb, svc))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	nest = nla_nest_start(skb, DYNCAST_A_BINDING);
+	if (!nest)
+		goto cancel;
+	if (dc_nl_put_addr(skb, svc->family, DYNCAST_A_BINDING_SRC4,
+			   DYNCAST_A_BINDING_SRC6, &b->key.saddr) ||
+	    nla_put_be16(skb, DYNCAST_A_BINDING_SPORT, b->key.sport) ||
+	    nla_put_be16(skb, DYNCAST_A_BINDING_DPORT, b->key.dport) ||
+	    dc_nl_put_addr(skb, svc->family, DYNCAST_A_BINDING_BID4,
+			   DYNCAST_A_BINDING_BID6, &inst->addr) ||
+	    nla_put_be16(skb, DYNCAST_A_BINDING_BID_PORT, inst->port) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_AGE,
+			      jiffies_to_msecs(now - b->created),
+			      DYNCAST_A_BINDING_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_IDLE,
+			      jiffies_to_msecs(now - last),
+			      DYNCAST_A_BINDING_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_EXPIRES,
+			      time_after(end, now) ?
+			      jiffies_to_msecs(end - now) : 0,
+			      DYNCAST_A_BINDING_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_PACKETS,
+			      atomic64_read(&b->packets),
+			      DYNCAST_A_BINDING_PAD) ||
+	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
+			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/*
+ * Bindings come and go with traffic during a dump; the dump is flagged
+ * NLM_F_DUMP_INTR when the configuration changed or the table was resized
+ * under it (the walk then restarts and may repeat bindings).
+ */
+static int dc_nl_binding_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct dc_net *dn = dc_net(sock_net(skb->sk));
+	struct dc_bind_dump *ctx = (struct dc_bind_dump *)cb->args[0];
+	struct dc_binding *b;
+	int ret = 0;
+
+	rhashtable_walk_start(&ctx->iter);
+	for (;;) {
+		b = rhashtable_walk_peek(&ctx->iter);
+		if (!b)
+			break;
+		if (IS_ERR(b)) {
+			if (PTR_ERR(b) != -EAGAIN)
+				break;
+			ctx->restarts++;
+			continue;
+		}
+		cb->seq = READ_ONCE(dn->genid) + ctx->restarts;
+		if ((!cb->args[5] || b->key.svc_id == cb->args[5]) &&
+		    !dc_binding_expired(b)) {
+			ret = dc_nl_fill_binding(skb, b,
+						 NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq, cb);
+			if (ret)
+				break;
+		}
+		b = rhashtable_walk_next(&ctx->iter);
+		if (IS_ERR(b) && PTR_ERR(b) == -EAGAIN)
+			ctx->restarts++;
+	}
+	rhashtable_walk_stop(&ctx->iter);
+	return ret && !skb->len ? ret : skb->len;
+}
+
+static int dc_nl_binding_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct nlattr *btb[DYNCAST_A_BINDING_MAX + 1];
+	struct dc_service *svc;
+	struct dc_flow_key key;
+	struct dc_binding *b;
+	struct dc_pkt pkt;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, DYNCAST_A_BINDING))
+		return -EINVAL;
+	ret = nla_parse_nested(btb, DYNCAST_A_BINDING_MAX,
+			       info->attrs[DYNCAST_A_BINDING],
+			       dc_binding_policy, info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dn->lock);
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	memset(&pkt, 0, sizeof(pkt));
+	ret = dc_nl_addr(info->attrs[DYNCAST_A_BINDING],
+			 btb[DYNCAST_A_BINDING_SRC4], btb[DYNCAST_A_BINDING_SRC6],
+			 &pkt.family, &pkt.saddr, DC_ADDR_BINDING, info->extack);
+	if (ret)
+		goto out;
+	if (pkt.family != svc->family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_BINDING],
+				    "binding address family differs from the service's");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (btb[DYNCAST_A_BINDING_SPORT])
+		pkt.sport = nla_get_be16(btb[DYNCAST_A_BINDING_SPORT]);
+	if (btb[DYNCAST_A_BINDING_DPORT])
+		pkt.dport = nla_get_be16(btb[DYNCAST_A_BINDING_DPORT]);
+	dc_flow_key_make(&key, svc, &pkt);
+
+	rcu_read_lock();
+	b = dc_binding_lookup(dn, &key);
+	if (b)
+		dc_binding_unlink(dn, b);
+	rcu_read_unlock();
+	if (!b) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_BINDING],
+				    "binding not found");
+		ret = -ENOENT;
+	}
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
+static int dc_nl_binding_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_service *svc = NULL;
+	int ret = 0;
+
+	mutex_lock(&dn->lock);
+	if (info->attrs[DYNCAST_A_SERVICE]) {
+		svc = dc_nl_service(dn, info, tb);
+		if (IS_ERR(svc)) {
+			ret = PTR_ERR(svc);
+			goto out;
+		}
+	}
+	dc_bindings_flush(dn, svc, NULL);
+out:
+	mutex_unlock(&dn->lock);
+	return ret;
+}
+
+static int dc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &dc_genl_family, 0,
+				DYNCAST_CMD_STATS_GET);
+	if (!hdr || dc_nl_put_stats(msg, DYNCAST_A_STATS, dn->stats, true, dn)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static const struct genl_ops dc_genl_ops[] = {
+	{
+		.cmd = DYNCAST_CMD_SERVICE_NEW,
+		.doit = dc_nl_service_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_SERVICE_SET,
+		.doit = dc_nl_service_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_SERVICE_DEL,
+		.doit = dc_nl_service_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_SERVICE_GET,
+		.doit = dc_nl_service_get,
+		.dumpit = dc_nl_service_dump,
+	},
+	{
+		.cmd = DYNCAST_CMD_INSTANCE_NEW,
+		.doit = dc_nl_instance_new,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_INSTANCE_SET,
+		.doit = dc_nl_instance_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_INSTANCE_DEL,
+		.doit = dc_nl_instance_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_INSTANCE_GET,
+		.doit = dc_nl_instance_get,
+		.start = dc_nl_instance_dump_start,
+		.dumpit = dc_nl_instance_dump,
+	},
+	{
+		.cmd = DYNCAST_CMD_BINDING_GET,
+		.start = dc_nl_binding_dump_start,
+		.dumpit = dc_nl_binding_dump,
+		.done = dc_nl_binding_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_BINDING_DEL,
+		.doit = dc_nl_binding_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_BINDING_FLUSH,
+		.doit = dc_nl_binding_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DYNCAST_CMD_STATS_GET,
+		.doit = dc_nl_stats_get,
+	},
+};
+
+static struct genl_family dc_genl_family __ro_after_init = {
+	.name = DYNCAST_FAMILY_NAME,
+	.version = DYNCAST_FAMILY_VERSION,
+	.maxattr = DYNCAST_A_MAX,
+	.policy = dc_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = dc_genl_ops,
+	.n_ops = ARRAY_SIZE(dc_genl_ops),
+	.mcgrps = dc_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(dc_mcgrps),
+};
+
+int __init dc_genl_init(void)
+{
+	return genl_register_family(&dc_genl_family);
+}
+
+void dc_genl_exit(void)
+{
+	genl_unregister_family(&dc_genl_family);
+}

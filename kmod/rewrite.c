@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: steering by rewriting the destination, with conntrack NAT.
+ *
+ * The NAT core calls dc_nat_fn() once, for the first packet of each new
+ * connection to a rewrite-mode service; it binds the flow (or follows the
+ * binding an earlier connection of the same flow identifier made) and sets
+ * up a destination NAT to the instance.  From then on conntrack translates
+ * every packet of the connection both ways, ICMP errors included, and the
+ * client sees replies come from the service address.
+ *
+ * Priority NF_IP_PRI_NAT_DST - 1: before any nftables or iptables nat
+ * chain, so that a service address belongs to dyncast.
+ */
+
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+
+#include "dyncast.h"
+
+static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	struct dc_net *dn = dc_net(state->net);
+	struct nf_nat_range2 range = {};
+	enum ip_conntrack_info ctinfo;
+	struct dc_instance *inst;
+	struct dc_service *svc;
+	struct dc_binding *b;
+	struct dc_flow_key key;
+	struct nf_conn *ct;
+	struct dc_pkt pkt;
+	unsigned int l4off;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW)
+		return NF_ACCEPT;
+	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
+			 &pkt, &l4off) || pkt.icmp_err)
+		return NF_ACCEPT;
+	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
+				pkt.dport);
+	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
+		return NF_ACCEPT;
+
+	dc_flow_key_make(&key, svc, &pkt);
+	b = dc_binding_lookup(dn, &key);
+	if (b && !dc_binding_expired(b)) {
+		/* Counted by the PREROUTING hook already. */
+		inst = b->inst;
+	} else {
+		/* Picked up mid-stream: see dc_hook(). */
+		if (pkt.proto == IPPROTO_TCP && !pkt.syn) {
+			dc_count_drop(dn, svc, DC_STAT_NOT_START);
+			return NF_DROP;
+		}
+		inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
+		if (!inst) {
+			dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
+			dc_reject(state->net, skb, pkt.family);
+			return NF_DROP;
+		}
+		dc_count_packet(dn, svc, inst, pkt.len);
+	}
+
+	range.flags = NF_NAT_RANGE_MAP_IPS;
+	range.min_addr = inst->addr;
+	range.max_addr = inst->addr;
+	if (inst->port) {
+		range.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
+		range.min_proto.all = inst->port;
+		range.max_proto.all = inst->port;
+	}
+	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+}
+
+const struct nf_hook_ops dc_nat_ops[2] = {
+	{
+		.hook = dc_nat_fn,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = dc_nat_fn,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_NAT_DST - 1,
+	},
+};
+
+static int dc_ct_to_instance(struct nf_conn *ct, void *data)
+{
+	const struct dc_instance *inst = data;
+	const struct dc_service *svc = inst->svc;
+	const struct nf_conntrack_tuple *orig, *reply;
+
+	if (!(ct->status & IPS_DST_NAT))
+		return 0;
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	return orig->src.l3num == svc->family &&
+	       orig->dst.protonum == svc->proto &&
+	       (!svc->port || orig->dst.u.all == svc->port) &&
+	       nf_inet_addr_cmp(&orig->dst.u3, &svc->addr) &&
+	       nf_inet_addr_cmp(&reply->src.u3, &inst->addr);
+}
+
+/* Drop the connections translated to an instance that went away. */
+void dc_rewrite_forget(struct dc_instance *inst)
+{
+	struct nf_ct_iter_data data = {
+		.net = inst->svc->dn->net,
+		.data = inst,
+	};
+
+	nf_ct_iterate_cleanup_net(dc_ct_to_instance, &data);
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: steering by encapsulation.
+ *
+ * The client's packet is carried unchanged in IPIP (IPv4) or IPv6-in-IPv6
+ * to the instance, which holds the service address on a local interface
+ * and decapsulates with a stock ipip or ip6tnl device; it answers the
+ * client directly.  A packet that no longer fits the path once
+ * encapsulated is answered with the ICMP error the client needs to lower
+ * its path MTU, as a router would; IPv4 packets without DF are sent and
+ * fragmented on the way out.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/dsfield.h>
+#include <net/icmp.h>
+#include <net/inet_ecn.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+
+#include "dyncast.h"
+
+static bool dc_fits(const struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb->len <= mtu)
+		return true;
+	return skb_is_gso(skb) && skb_gso_validate_network_len(skb, mtu);
+}
+
+/*
+ * icmp_send() answers from the route the packet took; in PREROUTING it has
+ * none yet, so give it the route back to the client, as nf_reject does.
+ */
+static void dc_too_big4(struct net *net, struct sk_buff *skb, unsigned int mtu)
+{
+	struct flowi4 fl4 = {
+		.daddr = ip_hdr(skb)->saddr,
+		.flowi4_mark = skb->mark,
+	};
+	struct rtable *rt;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+}
+
+static int dc_xmit4(struct net *net, struct sk_buff *skb,
+		    const struct dc_instance *inst, struct dc_service *svc)
+{
+	const struct iphdr *old = ip_hdr(skb);
+	struct flowi4 fl4 = {
+		.daddr = inst->addr.ip,
+		.flowi4_proto = IPPROTO_IPIP,
+		.flowi4_tos = RT_TOS(old->tos),
+		.flowi4_mark = skb->mark,
+	};
+	__be16 df = old->frag_off & htons(IP_DF);
+	u8 tos = old->tos;
+	struct iphdr *iph;
+	struct rtable *rt;
+	unsigned int mtu;
+
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return -EHOSTUNREACH;
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		ip_rt_put(rt);
+		return -EHOSTUNREACH;
+	}
+
+	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
+	if (df && !dc_fits(skb, mtu)) {
+		ip_rt_put(rt);
+		dc_count_drop(svc->dn, svc, DC_STAT_TOO_BIG);
+		dc_too_big4(net, skb, mtu);
+		return -EMSGSIZE;
+	}
+
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
+			      sizeof(struct iphdr)) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4)) {
+		ip_rt_put(rt);
+		return -ENOMEM;
+	}
+	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
+	skb->transport_header = skb->network_header;
+	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
+
+	nf_reset_ct(skb);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+
+	skb_push(skb, sizeof(struct iphdr));
+	skb_reset_network_header(skb);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(struct iphdr) >> 2;
+	iph->frag_off = df;
+	iph->protocol = IPPROTO_IPIP;
+	iph->tos = INET_ECN_encapsulate(tos, tos);
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	ip_select_ident(net, skb, NULL);
+	/* The size was checked above: outer fragments only without DF. */
+	skb->ignore_df = !df;
+
+	ip_local_out(net, NULL, skb);
+	return 0;
+}
+
+static int dc_xmit6(struct net *net, struct sk_buff *skb,
+		    const struct dc_instance *inst, struct dc_service *svc)
+{
+	const struct ipv6hdr *old = ipv6_hdr(skb);
+	struct flowi6 fl6 = {
+		.daddr = inst->addr.in6,
+		.flowi6_proto = IPPROTO_IPV6,
+		.flowi6_mark = skb->mark,
+	};
+	__be32 flowlabel = ip6_flowlabel(old);
+	u8 tclass = ipv6_get_dsfield(old);
+	struct dst_entry *dst;
+	struct ipv6hdr *ip6h;
+	unsigned int mtu;
+
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return -EHOSTUNREACH;
+
+	mtu = dst_mtu(dst) - sizeof(struct ipv6hdr);
+	if (mtu < IPV6_MIN_MTU)
+		mtu = IPV6_MIN_MTU;
+	if (!dc_fits(skb, mtu)) {
+		dst_release(dst);
+		dc_count_drop(svc->dn, svc, DC_STAT_TOO_BIG);
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+		return -EMSGSIZE;
+	}
+
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
+			      sizeof(struct ipv6hdr)) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6)) {
+		dst_release(dst);
+		return -ENOMEM;
+	}
+	skb_set_inner_ipproto(skb, IPPROTO_IPV6);
+	skb->transport_header = skb->network_header;
+	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
+
+	nf_reset_ct(skb);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+
+	skb_push(skb, sizeof(struct ipv6hdr));
+	skb_reset_network_header(skb);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	ip6h = ipv6_hdr(skb);
+	ip6_flow_hdr(ip6h, INET_ECN_encapsulate(tclass, tclass), flowlabel);
+	ip6h->nexthdr = IPPROTO_IPV6;
+	ip6h->hop_limit = ip6_dst_hoplimit(dst);
+	ip6h->saddr = fl6.saddr;
+	ip6h->daddr = fl6.daddr;
+	/*
+	 * A path below the IPv6 minimum MTU: the packet fits 1280, so the
+	 * outer packet is fragmented here, as RFC 2473 allows.
+	 */
+	skb->ignore_df = 1;
+
+	ip6_local_out(net, NULL, skb);
+	return 0;
+}
+
+/* Send the packet to the instance; the hook's verdict. */
+unsigned int dc_tunnel_xmit(struct sk_buff *skb, struct dc_instance *inst,
+			    const struct nf_hook_state *state)
+{
+	struct dc_service *svc = inst->svc;
+	int ret;
+
+	if (svc->family == AF_INET)
+		ret = dc_xmit4(state->net, skb, inst, svc);
+	else
+		ret = dc_xmit6(state->net, skb, inst, svc);
+	if (!ret)
+		return NF_STOLEN;
+	if (ret != -EMSGSIZE)
+		dc_count_drop(svc->dn, svc, DC_STAT_XMIT_ERRORS);
+	return NF_DROP;
+}
