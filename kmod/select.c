@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: instance selection policies.
+ *
+ * Everything here is computed from plain arrays handed in by the caller, so
+ * that the same file builds into the module and into the userspace unit
+ * tests: no kernel header beyond select.h, no allocation, no floating point.
+ */
+#include "select.h"
+
+#define DC_SEL_EMPTY		0xffff	/* Maglev slot not yet claimed */
+/* Bits of state of one WRR schedule; see dc_sel_wrr_build() for the bound */
+#define DC_SEL_WRR_STATE_BITS	4096
+
+static unsigned int dc_sel_fls64(u64 x)
+{
+	return x ? 64 - __builtin_clzll(x) : 0;
+}
+
+static u32 dc_sel_gcd(u32 a, u32 b)
+{
+	while (b) {
+		u32 r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/*
+ * Scaled weight of an instance: weight * mult / 2^32, but never below one
+ * slot for a weight above zero.  mult == 2^32 keeps the weight as it is;
+ * weight < 2^32 and mult <= 2^32 keep the product within 64 bits.
+ */
+static u64 dc_sel_wrr_weight(u32 weight, u64 mult)
+{
+	u64 w = ((u64)weight * mult) >> 32;
+
+	if (!weight)
+		return 0;
+	return w ? w : 1;
+}
+
+static u64 dc_sel_wrr_total(const u32 *weights, unsigned int n, u64 mult)
+{
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += dc_sel_wrr_weight(weights[i], mult);
+	return total;
+}
+
+/* A field of at most 15 bits at bit offset off of a bitmap */
+static u32 dc_sel_bits_get(const u64 *map, unsigned int off,
+			   unsigned int width)
+{
+	unsigned int word = off / 64, shift = off % 64;
+	u64 v = map[word] >> shift;
+
+	if (shift + width > 64)
+		v |= map[word + 1] << (64 - shift);
+	return v & ((1ULL << width) - 1);
+}
+
+/* Add one to the field at bit offset off; the caller knows it can't wrap */
+static void dc_sel_bits_inc(u64 *map, unsigned int off)
+{
+	unsigned int word = off / 64;
+	u64 old = map[word];
+
+	map[word] += 1ULL << (off % 64);
+	if (map[word] < old)
+		map[word + 1]++;
+}
+
+/**
+ * dc_sel_wrr_build() - lay out one cycle of smooth weighted round robin
+ * @weights: weight of each instance
+ * @n: number of instances, at most DC_SEL_MAX
+ * @table: filled with instance indices in the order they are picked
+ * @max_len: room in @table; at most DC_SEL_WRR_MAX entries are used
+ *
+ * nginx's smooth WRR adds each weight to a running "current" value, picks
+ * the largest current (the first one on a tie) and takes the sum of the
+ * weights off it.  Over a cycle of sum(w) picks each instance comes up
+ * exactly w times, spread out as evenly as integers allow, so that a burst
+ * of demands does not land on one instance.  Laid out in advance, the
+ * packet path needs only an atomic counter, no lock.
+ *
+ * Multiplying every weight by g multiplies every current by g and leaves
+ * the picks unchanged: the first sum(w)/gcd picks with the weights as given
+ * are the whole cycle of the reduced weights.  So the weights are never
+ * divided; the cycle is simply cut at sum/gcd.
+ *
+ * When even that is longer than the cap, the weights are scaled by
+ * mult / 2^32 (at least one slot each), with the largest mult whose total
+ * fits, found by bisection since the total only grows with mult.
+ *
+ * The state of the simulation is not the current values, which are not
+ * bounded by a small multiple of the sum, but the number of picks p each
+ * instance has had: current = t * w - sum * p after t picks.  p never
+ * exceeds w / gcd, so it needs fls(w) - fls(gcd) + 1 bits.  With at most
+ * DC_SEL_MAX instances and DC_SEL_WRR_MAX picks those fields take at most
+ * DC_SEL_MAX * (2 + log2(DC_SEL_WRR_MAX / DC_SEL_MAX)) = 4096 bits (the
+ * sum of log2 of the picks is largest when they are equal), which lets the
+ * whole state live on the stack instead of in a caller's buffer.
+ *
+ * Cost: one pass over the instances per pick, at most 1024 * 4096 steps.
+ *
+ * Return: the length of the schedule, or 0 when no weight is above zero,
+ * when @n exceeds DC_SEL_MAX or when @max_len is smaller than the number of
+ * instances with a weight (each must get a slot).
+ */
+unsigned int dc_sel_wrr_build(const u32 *weights, unsigned int n, u16 *table,
+			      unsigned int max_len)
+{
+	u64 state[DC_SEL_WRR_STATE_BITS / 64] = { 0 };
+	unsigned int i, t, len, cap, active = 0, gcd_bits, bits = 0;
+	u64 mult = 1ULL << 32, total = 0;
+	u32 gcd = 0;
+
+	if (n > DC_SEL_MAX)
+		return 0;
+	cap = max_len < DC_SEL_WRR_MAX ? max_len : DC_SEL_WRR_MAX;
+
+	for (i = 0; i < n; i++) {
+		if (!weights[i])
+			continue;
+		active++;
+		total += weights[i];
+		gcd = dc_sel_gcd(weights[i], gcd);
+	}
+	if (!active || active > cap)
+		return 0;
+
+	if (div_u64(total, gcd) > cap) {
+		u64 lo = 0, hi = 1ULL << 32;
+
+		/* total(lo) = active <= cap; total(hi) > cap */
+		while (hi - lo > 1) {
+			u64 mid = lo + (hi - lo) / 2;
+
+			if (dc_sel_wrr_total(weights, n, mid) <= cap)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		mult = lo;
+		total = 0;
+		gcd = 0;
+		for (i = 0; i < n; i++) {
+			u64 w = dc_sel_wrr_weight(weights[i], mult);
+
+			if (!w)
+				continue;
+			total += w;
+			gcd = dc_sel_gcd(w, gcd);
+		}
+	}
+	len = div_u64(total, gcd);
+	gcd_bits = dc_sel_fls64(gcd);
+
+	for (i = 0; i < n; i++) {
+		u64 w = dc_sel_wrr_weight(weights[i], mult);
+
+		if (w)
+			bits += dc_sel_fls64(w) - gcd_bits + 1;
+	}
+	if (bits > DC_SEL_WRR_STATE_BITS)
+		return 0;	/* not reached, see the bound above */
+
+	for (t = 1; t <= len; t++) {
+		unsigned int best = n, best_off = 0, off = 0;
+		s64 best_cur = 0;
+
+		for (i = 0; i < n; i++) {
+			u64 w = dc_sel_wrr_weight(weights[i], mult);
+			unsigned int width;
+			s64 cur;
+
+			if (!w)
+				continue;
+			width = dc_sel_fls64(w) - gcd_bits + 1;
+			/* t * w < 2^44 and total * picks < 2^54: no overflow */
+			cur = (s64)(t * w) -
+			      (s64)(total * dc_sel_bits_get(state, off, width));
+			if (best == n || cur > best_cur) {
+				best = i;
+				best_cur = cur;
+				best_off = off;
+			}
+			off += width;
+		}
+		table[t - 1] = best;
+		dc_sel_bits_inc(state, best_off);
+	}
+	return len;
+}
+
+#define DC_SEL_NR_PRIMES	9
+
+static const u16 dc_sel_primes[DC_SEL_NR_PRIMES] = {
+	251, 509, 1021, 2039, 4093, 8191, 16381, 32749, DC_SEL_MAGLEV_MAX,
+};
+
+/**
+ * dc_sel_maglev_size() - Maglev table size for a number of instances
+ * @n: number of instances
+ *
+ * Maglev spreads the slots over the instances to within about n / size of
+ * their shares, so about 100 slots per instance keep that under 1%.  The
+ * size must be prime for every skip to walk the whole table.  A u16 index
+ * and a table of at most 128 KiB cap it at 65521.
+ *
+ * Return: the smallest of the primes 251 ... 65521 at least 100 * @n, or
+ * 65521.
+ */
+unsigned int dc_sel_maglev_size(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < DC_SEL_NR_PRIMES; i++)
+		if (dc_sel_primes[i] >= 100ULL * n)
+			return dc_sel_primes[i];
+	return DC_SEL_MAGLEV_MAX;
+}
+
+/* Per instance state while a Maglev table is filled */
+struct dc_sel_mh {
+	u32 next;	/* next slot of its permutation to try */
+	u32 skip;
+	u32 claims;	/* slots it has claimed so far */
+};
+
+struct dc_sel_mh_ctx {
+	const u64 *ids;
+	const u32 *weights;
+	struct dc_sel_mh *mh;
+	u16 *heap;
+	unsigned int nr;
+};
+
+/**
+ * dc_sel_maglev_scratch_size() - scratch needed by dc_sel_maglev_build()
+ * @n: number of instances
+ *
+ * Return: the size in bytes, for memory aligned as kmalloc() or malloc()
+ * return it.
+ */
+size_t dc_sel_maglev_scratch_size(unsigned int n)
+{
+	return (size_t)n * (sizeof(struct dc_sel_mh) + sizeof(u16));
+}
+
+/*
+ * Whether instance a claims its next slot before instance b: the k-th
+ * claim of an instance of weight w falls at virtual time k / w, so that
+ * claims keep pace with the weights.  Ties go to the lower id, so that the
+ * order of the arrays never matters, and only for equal ids to the index.
+ */
+static bool dc_sel_mh_before(const struct dc_sel_mh_ctx *c, unsigned int a,
+			     unsigned int b)
+{
+	/* claims <= 65521 and weights < 2^32: both products fit in 64 bits */
+	u64 ta = (u64)c->mh[a].claims * c->weights[b];
+	u64 tb = (u64)c->mh[b].claims * c->weights[a];
+
+	if (ta != tb)
+		return ta < tb;
+	if (c->ids[a] != c->ids[b])
+		return c->ids[a] < c->ids[b];
+	return a < b;
+}
+
+static void dc_sel_mh_sift_down(struct dc_sel_mh_ctx *c, unsigned int pos)
+{
+	u16 *heap = c->heap;
+
+	for (;;) {
+		unsigned int l = 2 * pos + 1, r = l + 1, m = pos;
+		u16 tmp;
+
+		if (l < c->nr && dc_sel_mh_before(c, heap[l], heap[m]))
+			m = l;
+		if (r < c->nr && dc_sel_mh_before(c, heap[r], heap[m]))
+			m = r;
+		if (m == pos)
+			return;
+		tmp = heap[pos];
+		heap[pos] = heap[m];
+		heap[m] = tmp;
+		pos = m;
+	}
+}
+
+/**
+ * dc_sel_maglev_build() - fill a weighted Maglev lookup table
+ * @ids: stable identity of each instance
+ * @weights: weight of each instance; 0 gets no slot
+ * @n: number of instances, at most DC_SEL_MAX
+ * @table: @size slots, filled with instance indices
+ * @size: a size returned by dc_sel_maglev_size()
+ * @scratch: dc_sel_maglev_scratch_size(@n) bytes
+ *
+ * As in Maglev (Eisenbud et al., NSDI 2016), each instance has its own
+ * permutation of the slots, offset + j * skip modulo the prime size, both
+ * drawn from a hash of its id rather than from its position, and instances
+ * take turns claiming the next free slot of their permutation.  An
+ * instance's preferences thus never depend on the others: when one goes,
+ * the others mostly keep their slots and take over the freed ones, and a
+ * flow keeps its instance unless that instance went away.
+ *
+ * Plain Maglev takes turns round robin.  Here turns follow virtual time:
+ * the k-th claim (from 0) of an instance of weight w comes at time k / w,
+ * so that an instance gets about size * w / sum(w) slots.  Every instance
+ * with a weight claims once at time 0, so each gets a slot, and with equal
+ * weights this is plain Maglev.  Turns are kept in a binary heap, in
+ * @scratch, ordered by time then id: the result depends only on the set of
+ * (id, weight) pairs.
+ *
+ * Return: 0, or -1 when no weight is above zero, when @n exceeds
+ * DC_SEL_MAX or when @size is not one of the sizes of dc_sel_maglev_size().
+ */
+int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
+			u16 *table, unsigned int size, void *scratch)
+{
+	struct dc_sel_mh_ctx c = {
+		.ids = ids,
+		.weights = weights,
+		.mh = scratch,
+	};
+	unsigned int i, filled;
+	bool prime = false;
+
+	for (i = 0; i < DC_SEL_NR_PRIMES; i++)
+		if (dc_sel_primes[i] == size)
+			prime = true;
+	if (!prime || n > DC_SEL_MAX)
+		return -1;
+
+	c.heap = (u16 *)(c.mh + n);
+	for (i = 0; i < n; i++) {
+		u64 h = dc_sel_mix64(ids[i]);
+
+		if (!weights[i])
+			continue;
+		c.mh[i].next = (u32)h % size;
+		c.mh[i].skip = (u32)(h >> 32) % (size - 1) + 1;
+		c.mh[i].claims = 0;
+		c.heap[c.nr++] = i;
+	}
+	if (!c.nr)
+		return -1;
+	i = c.nr / 2;
+	while (i--)
+		dc_sel_mh_sift_down(&c, i);
+
+	for (i = 0; i < size; i++)
+		table[i] = DC_SEL_EMPTY;
+
+	/*
+	 * Each turn fills one slot.  The size being prime, a permutation
+	 * visits every slot, so the walk ends at a free one within size
+	 * steps; over the whole table, about size * ln(size) steps.
+	 */
+	for (filled = 0; filled < size; filled++) {
+		struct dc_sel_mh *mh = &c.mh[c.heap[0]];
+		u32 slot = mh->next;
+
+		while (table[slot] != DC_SEL_EMPTY) {
+			slot += mh->skip;
+			if (slot >= size)
+				slot -= size;
+		}
+		table[slot] = c.heap[0];
+		slot += mh->skip;
+		mh->next = slot < size ? slot : slot - size;
+		mh->claims++;
+		dc_sel_mh_sift_down(&c, 0);
+	}
+	return 0;
+}
+
+/**
+ * dc_sel_delay() - expected delay of one more demand at an instance
+ * @m: the instance's metrics
+ * @service_time: time one demand takes on an idle instance, microseconds
+ *
+ * The aim (Mancuso et al., 2024) is the least network delay plus sojourn
+ * time.  An M/M/1 server of service time S at utilisation rho keeps a
+ * demand S / (1 - rho) on average.  rho is the busiest of the resources we
+ * know of: CPU, GPU, and the sessions (with the queue behind them and the
+ * demands sent since the last metric update, which the instance has not
+ * counted yet) against what it can serve at once.  Counting those pending
+ * demands is what keeps every new demand from going to the same instance
+ * until its next report.  rho is clamped below 1, where the queue would
+ * grow without bound, so that a saturated instance costs 100 times S and
+ * still compares with the others.
+ *
+ * Every intermediate fits in 64 bits for any u32 input: the demand sum is
+ * below 2^34, times 1000 below 2^44.
+ *
+ * Return: cost + S * 1000 / (1000 - load per mille), in microseconds.
+ */
+u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time)
+{
+	u32 cap = m->capacity ? m->capacity : DC_SEL_DEFAULT_CAPACITY;
+	u64 demand = (u64)m->sessions + m->queue + m->pending;
+	u64 load = div_u64(demand * 1000, cap);
+
+	if (load < m->cpu)
+		load = m->cpu;
+	if (load < m->gpu)
+		load = m->gpu;
+	if (load > DC_SEL_LOAD_CLAMP)
+		load = DC_SEL_LOAD_CLAMP;
+
+	return m->cost + div_u64((u64)service_time * 1000, 1000 - (u32)load);
+}
+
+/**
+ * dc_sel_better() - the better of two candidate instances
+ * @ma: metrics of the first candidate
+ * @a: its index
+ * @mb: metrics of the second candidate
+ * @b: its index
+ * @service_time: as for dc_sel_delay()
+ *
+ * Two candidates drawn at random, rather than the best of all, spread
+ * demands nearly as well and keep routers from herding onto the single
+ * best instance between metric updates (the power of two choices).
+ *
+ * Return: @b if its delay is lower, else @a.
+ */
+unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
+			   const struct dc_sel_metrics *mb, unsigned int b,
+			   u32 service_time)
+{
+	if (dc_sel_delay(mb, service_time) < dc_sel_delay(ma, service_time))
+		return b;
+	return a;
+}
+
+/**
+ * dc_sel_mix64() - mix the bits of a 64-bit value
+ * @x: value
+ *
+ * splitmix64's output function (a golden-ratio increment, then Stafford's
+ * "Mix13" finaliser): a bijection in which every input bit flips about
+ * half of the output bits, so that ids derived from addresses differing in
+ * a few bits, or their two halves, look independent.
+ *
+ * Return: the mixed value.
+ */
+u64 dc_sel_mix64(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}

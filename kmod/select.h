@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncast: choice of an instance for a new service demand.
+ *
+ * Kernel-independent: select.c is built into the module and into the
+ * userspace unit tests (userspace/tests/).  It allocates nothing, takes no
+ * lock and every loop is bounded by DC_SEL_MAX, DC_SEL_WRR_MAX or the Maglev
+ * table size.
+ */
+#ifndef _DYNCAST_SELECT_H
+#define _DYNCAST_SELECT_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/math64.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+static inline u64 div_u64(u64 dividend, u32 divisor)
+{
+	return dividend / divisor;
+}
+#endif
+
+/* Instances per service, as DYNCAST_MAX_INSTANCES in uapi/linux/dyncast.h */
+#define DC_SEL_MAX		1024
+
+struct dc_sel_metrics {
+	u32 weight;	/* 0..65535 */
+	u32 cpu;	/* per mille, 0..1000 */
+	u32 gpu;	/* per mille */
+	u32 sessions;
+	u32 queue;
+	u32 capacity;	/* sessions servable at once; 0 = unknown */
+	u32 cost;	/* network cost to the instance, microseconds */
+	u32 pending;	/* demands sent to it since its last metric update */
+};
+
+#define DC_SEL_WRR_MAX		4096	/* schedule length cap */
+#define DC_SEL_DEFAULT_CAPACITY	1000
+#define DC_SEL_LOAD_CLAMP	990	/* per mille */
+
+/* Largest Maglev table, the last of the primes of dc_sel_maglev_size() */
+#define DC_SEL_MAGLEV_MAX	65521
+
+unsigned int dc_sel_wrr_build(const u32 *weights, unsigned int n, u16 *table,
+			      unsigned int max_len);
+
+unsigned int dc_sel_maglev_size(unsigned int n);
+size_t dc_sel_maglev_scratch_size(unsigned int n);
+int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
+			u16 *table, unsigned int size, void *scratch);
+
+u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time);
+unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
+			   const struct dc_sel_metrics *mb, unsigned int b,
+			   u32 service_time);
+
+u64 dc_sel_mix64(u64 x);
+
+#endif /* _DYNCAST_SELECT_H */
