@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+Check Documentation/netlink/specs/dyncast.yaml against uapi/linux/dyncast.h.
+
+Every C name the YNL code generator (tools/net/ynl/ynl-gen-c.py) would
+derive from the spec must be in the header with the same value, in the same
+order, and the header must hold nothing the spec lacks.  The types noted in
+the header's comments (u8, be16, binary[16], ...) must match the spec's, and
+the spec must hang together: references resolve, notifications reuse their
+command's value, mutating operations need CAP_NET_ADMIN.
+
+Linux 6.1 ships no netlink spec schema (Documentation/netlink/genetlink.yaml
+came with 6.2).  Given a schema with YNL_SCHEMA=path, and python3-jsonschema,
+the spec is validated against it as well.  DYNCAST_SPEC and DYNCAST_HEADER
+override the files checked.
+
+Exit status: 0 when everything matches, 1 otherwise.
+"""
+
+import os
+import re
+import sys
+
+try:
+    import yaml
+except ImportError:
+    print('test_ynl_spec: FAIL: python3-yaml (PyYAML) is needed')
+    sys.exit(1)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.normpath(os.path.join(HERE, '..', '..'))
+SPEC = os.environ.get('DYNCAST_SPEC', os.path.join(
+    TOP, 'Documentation', 'netlink', 'specs', 'dyncast.yaml'))
+HEADER = os.environ.get('DYNCAST_HEADER', os.path.join(
+    TOP, 'uapi', 'linux', 'dyncast.h'))
+
+LICENSE = '((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)'
+
+errors = []
+
+
+def error(msg):
+    errors.append(msg)
+
+
+def c_upper(name):
+    return name.upper().replace('-', '_')
+
+
+def c_lower(name):
+    return name.lower().replace('-', '_')
+
+
+# --- the header -------------------------------------------------------------
+
+def strip_comments(text):
+    return re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+
+
+def eval_c(expr, known):
+    """Value of an enum initialiser: a number, a name, (NAME - 1) and the like."""
+    expr = expr.strip()
+    tokens = re.findall(r'[A-Za-z_][A-Za-z0-9_]*|0[xX][0-9a-fA-F]+|\d+|[-+()]',
+                        expr)
+    py = []
+    for tok in tokens:
+        if re.match(r'[A-Za-z_]', tok):
+            if tok not in known:
+                raise ValueError(f'unknown name {tok} in "{expr}"')
+            py.append(str(known[tok]))
+        else:
+            py.append(tok)
+    return eval(' '.join(py), {'__builtins__': {}})
+
+
+def parse_header(path):
+    """Returns (enums, defines, comments).
+
+    enums: C enum name -> list of (entry, value) in order
+    defines: macro -> value (int or str) for macros with a value
+    comments: entry -> text of the comment following it on its line(s)
+    """
+    raw = open(path).read()
+    text = strip_comments(raw)
+    enums = {}
+    known = {}
+    for m in re.finditer(r'enum\s+(\w+)\s*\{(.*?)\}\s*;', text, re.S):
+        entries = []
+        val = 0
+        for item in m.group(2).split(','):
+            item = item.strip()
+            if not item:
+                continue
+            if '=' in item:
+                name, expr = item.split('=', 1)
+                name = name.strip()
+                val = eval_c(expr, known)
+            else:
+                name = item
+            entries.append((name, val))
+            known[name] = val
+            val += 1
+        enums[m.group(1)] = entries
+
+    defines = {}
+    for m in re.finditer(r'^#define\s+(\w+)[ \t]+([^\n]*)$', raw, re.M):
+        body = strip_comments(m.group(2)).strip()
+        if not body:
+            continue
+        if body.startswith('"'):
+            defines[m.group(1)] = body.strip('"')
+        else:
+            defines[m.group(1)] = eval_c(body, known)
+
+    # Comment after an enum entry: from the entry's comma to the next entry.
+    comments = {}
+    for m in re.finditer(r'^\s*(DYNCAST_\w+),?[ \t]*(/\*.*?\*/)?', raw,
+                         re.M | re.S):
+        if m.group(2):
+            comments[m.group(1)] = ' '.join(m.group(2)[2:-2].replace(
+                '*', ' ').split())
+    return enums, defines, comments
+
+
+# --- what ynl-gen-c derives from the spec -----------------------------------
+
+def expected_from_spec(spec):
+    fam = spec['name']
+    enums = {}
+    defines = {}
+
+    defines[c_upper(spec.get('c-family-name', fam + '-family-name'))] = fam
+    defines[c_upper(spec.get('c-version-name', fam + '-family-version'))] = \
+        spec.get('version', 1)
+
+    for d in spec.get('definitions', []):
+        if d.get('header'):
+            continue
+        if d['type'] == 'const':
+            pfx = d.get('name-prefix', fam + '-')
+            defines[c_upper(pfx + d['name'])] = d['value']
+            continue
+        if d['type'] != 'enum':
+            error(f"definition {d['name']}: type {d['type']} not handled")
+            continue
+        pfx = d.get('name-prefix', f"{fam}-{d['name']}-")
+        ename = c_lower(d.get('enum-name') or f"{fam}-{d['name']}")
+        entries = []
+        val = d.get('value-start', 0)
+        for e in d['entries']:
+            e = {'name': e} if isinstance(e, str) else e
+            val = e.get('value', val)
+            entries.append((c_upper(pfx + e['name']), val))
+            val += 1
+        if d.get('render-max'):
+            cnt = c_upper('__' + pfx + 'max')
+            entries.append((cnt, val))
+            entries.append((c_upper(pfx + 'max'), val - 1))
+        enums[ename] = entries
+
+    for s in spec['attribute-sets']:
+        if 'subset-of' in s:
+            continue
+        if 'name-prefix' in s:
+            pfx = s['name-prefix']
+        elif s['name'] == fam:
+            pfx = fam + '-a-'
+        else:
+            pfx = f"{fam}-a-{s['name']}-"
+        if not s.get('enum-name'):
+            error(f"attribute-set {s['name']}: no enum-name, ynl would "
+                  f"render an anonymous enum")
+            continue
+        entries = []
+        val = 1
+        for a in s['attributes']:
+            val = a.get('value', val)
+            entries.append((c_upper(pfx + a['name']), val))
+            val += 1
+        entries.append((c_upper('__' + pfx + 'max'), val))
+        entries.append((c_upper(pfx + 'max'), val - 1))
+        enums[c_lower(s['enum-name'])] = entries
+
+    ops = spec['operations']
+    opfx = ops.get('name-prefix', fam + '-cmd-')
+    if not ops.get('enum-name'):
+        error('operations: no enum-name')
+    else:
+        entries = []
+        val = 1
+        for op in ops['list']:
+            val = op.get('value', val)
+            if 'notify' not in op and 'event' not in op:
+                entries.append((c_upper(opfx + op['name']), val))
+            val += 1
+        last = entries[-1][1] + 1
+        entries.append((c_upper('__' + opfx + 'max'), last))
+        entries.append((c_upper(opfx + 'max'), last - 1))
+        enums[c_lower(ops['enum-name'])] = entries
+
+    for g in spec.get('mcast-groups', {}).get('list', []):
+        defines[c_upper(g.get('c-define-name',
+                              f"{fam}-mcgrp-{g['name']}"))] = g['name']
+    return enums, defines
+
+
+# --- checks -----------------------------------------------------------------
+
+def compare(spec_enums, spec_defines, h_enums, h_defines):
+    for ename, entries in spec_enums.items():
+        if ename not in h_enums:
+            error(f'enum {ename}: in the spec, not in the header')
+            continue
+        if entries != h_enums[ename]:
+            error(f'enum {ename} differs:\n  spec:   {entries}\n'
+                  f'  header: {h_enums[ename]}')
+    for ename in h_enums:
+        if ename not in spec_enums:
+            error(f'enum {ename}: in the header, not in the spec')
+    for name, val in spec_defines.items():
+        if name not in h_defines:
+            error(f'#define {name}: in the spec, not in the header')
+        elif h_defines[name] != val:
+            error(f'#define {name}: spec {val!r}, header {h_defines[name]!r}')
+    for name in h_defines:
+        if name not in spec_defines:
+            error(f'#define {name}: in the header, not in the spec')
+
+
+TYPE_NOTE = re.compile(r"^(be16|be32|u8|u16|u32|u64|binary\[(\d+)\]|nest)(?!\w)")
+
+
+def check_types(spec, comments):
+    """Attribute types against the notes in the header's comments."""
+    fam = spec['name']
+    for s in spec['attribute-sets']:
+        pfx = fam + '-a-' if s['name'] == fam else f"{fam}-a-{s['name']}-"
+        for a in s['attributes']:
+            cname = c_upper(pfx + a['name'])
+            note = comments.get(cname)
+            t = a['type']
+            if t in ('unused', 'pad'):
+                if note:
+                    error(f'{cname}: {t} in the spec but documented "{note}"')
+                continue
+            m = TYPE_NOTE.match(note or '')
+            if not m:
+                error(f'{cname}: no type noted in the header')
+                continue
+            kind = m.group(1)
+            be = a.get('byte-order') == 'big-endian'
+            if kind.startswith('be'):
+                ok = t == 'u' + kind[2:] and be
+            elif kind.startswith('binary'):
+                ok = (t == 'binary' and not be and
+                      a.get('checks', {}).get('exact-len') == int(m.group(2)))
+            else:
+                ok = t == kind and not be
+            if not ok:
+                error(f'{cname}: spec type {t}'
+                      f'{" big-endian" if be else ""}'
+                      f'{a.get("checks", "")}, header "{note}"')
+            if t in ('u32', 'binary') and 'display-hint' not in a and \
+                    re.search(r'addr|src[46]|bid[46]', a['name']):
+                error(f'{cname}: address without display-hint')
+            if a.get('display-hint') in ('ipv4', 'ipv6') and \
+                    a['display-hint'] != ('ipv4' if t == 'u32' else 'ipv6'):
+                error(f'{cname}: display-hint {a["display-hint"]} on {t}')
+            if 'several times' in (note or '') and not a.get('multi-attr'):
+                error(f'{cname}: may repeat, but not multi-attr in the spec')
+
+
+def check_limits(spec, h_defines):
+    """Range checks that the header states as limits."""
+    fam = spec['name']
+    want = {
+        ('instance', 'weight'): (None, h_defines['DYNCAST_WEIGHT_MAX']),
+        ('instance', 'cpu'): (None, h_defines['DYNCAST_LOAD_MAX']),
+        ('instance', 'gpu'): (None, h_defines['DYNCAST_LOAD_MAX']),
+        ('service', 'timeout'): (1, h_defines['DYNCAST_TIMEOUT_MAX']),
+        ('service', 'src-prefix'): (None, 128),
+        ('service', 'proto'): (6, 17),
+    }
+    sets = {s['name']: s for s in spec['attribute-sets']}
+    for (sname, aname), (lo, hi) in want.items():
+        attr = next((a for a in sets[sname]['attributes']
+                     if a['name'] == aname), None)
+        if attr is None:
+            error(f'{fam}/{sname}/{aname}: missing')
+            continue
+        checks = attr.get('checks', {})
+        if checks.get('min') != lo or checks.get('max') != hi:
+            error(f'{fam}/{sname}/{aname}: checks {checks}, want min {lo} '
+                  f'max {hi}')
+
+
+def check_consistency(spec):
+    sets = {s['name']: s for s in spec['attribute-sets']}
+    consts = {d['name']: d for d in spec.get('definitions', [])}
+    groups = {g['name'] for g in spec.get('mcast-groups', {}).get('list', [])}
+
+    for s in spec['attribute-sets']:
+        for a in s['attributes']:
+            where = f"{s['name']}/{a['name']}"
+            if a['type'] == 'nest' and a.get('nested-attributes') not in sets:
+                error(f'{where}: nest of unknown set')
+            if 'enum' in a and a['enum'] not in consts:
+                error(f'{where}: unknown enum {a["enum"]}')
+            if a['type'] == 'u64' and not any(x['type'] == 'pad'
+                                              for x in s['attributes']):
+                error(f'{where}: u64 in a set without pad')
+
+    ops = spec['operations']['list']
+    by_name = {}
+    val = 1
+    for op in ops:
+        val = op.get('value', val)
+        by_name[op['name']] = (op, val)
+        val += 1
+
+    for op in ops:
+        name = op['name']
+        if 'notify' in op or 'event' in op:
+            target = op.get('notify')
+            if target not in by_name or 'do' not in by_name[target][0]:
+                error(f'{name}: notifies with unknown command {target}')
+            if op.get('mcgrp') not in groups:
+                error(f'{name}: unknown multicast group {op.get("mcgrp")}')
+            cmd = name[:-len('-ntf')] if name.endswith('-ntf') else None
+            if cmd not in by_name or \
+                    by_name[cmd][1] != by_name[name][1] or \
+                    'notify' in by_name[cmd][0]:
+                error(f'{name}: value {by_name[name][1]} is not that of a '
+                      f'command {cmd}')
+            continue
+        aset = op.get('attribute-set')
+        if aset is None:
+            if 'do' in op or 'dump' in op:
+                error(f'{name}: no attribute-set')
+            continue
+        for mode in ('do', 'dump'):
+            for part in ('request', 'reply'):
+                for a in op.get(mode, {}).get(part, {}).get('attributes', []):
+                    if not any(x['name'] == a for x in sets[aset]['attributes']):
+                        error(f'{name} {mode} {part}: unknown attribute {a}')
+        mutating = re.search(r'-(new|set|del|flush)$', name)
+        admin = 'uns-admin-perm' in op.get('flags', [])
+        if (mutating or name == 'binding-get') and not admin:
+            error(f'{name}: lacks uns-admin-perm')
+        if not mutating and name != 'binding-get' and admin:
+            error(f'{name}: uns-admin-perm on a read-only operation')
+
+    want_ntf = {'service-new', 'service-set', 'service-del',
+                'instance-new', 'instance-set', 'instance-del'}
+    have_ntf = {op['name'][:-4] for op in ops if 'notify' in op}
+    if want_ntf != have_ntf:
+        error(f'notifications: {sorted(have_ntf)}, want {sorted(want_ntf)}')
+
+
+def check_schema(spec):
+    path = os.environ.get('YNL_SCHEMA')
+    if not path:
+        print('test_ynl_spec: no schema (Linux 6.1 has none; set '
+              'YNL_SCHEMA=.../Documentation/netlink/genetlink.yaml), '
+              'schema validation skipped')
+        return
+    try:
+        import jsonschema
+    except ImportError:
+        error('YNL_SCHEMA given but python3-jsonschema is missing')
+        return
+    with open(path) as f:
+        schema = yaml.safe_load(f)
+    try:
+        jsonschema.validate(spec, schema)
+        print(f'test_ynl_spec: valid against {path}')
+    except jsonschema.ValidationError as e:
+        error(f'schema {path}: {e.message} at '
+              f'{"/".join(str(p) for p in e.absolute_path)}')
+
+
+def main():
+    with open(SPEC) as f:
+        first = f.readline().strip()
+    if first != '# SPDX-License-Identifier: ' + LICENSE:
+        error(f'spec: first line must be the SPDX tag {LICENSE}')
+    with open(SPEC) as f:
+        spec = yaml.safe_load(f)
+    if spec.get('protocol', 'genetlink') != 'genetlink':
+        error(f'protocol {spec.get("protocol")}, want genetlink')
+
+    h_enums, h_defines, comments = parse_header(HEADER)
+    s_enums, s_defines = expected_from_spec(spec)
+    compare(s_enums, s_defines, h_enums, h_defines)
+    check_types(spec, comments)
+    check_limits(spec, h_defines)
+    check_consistency(spec)
+    check_schema(spec)
+
+    for e in errors:
+        print('test_ynl_spec: ' + e)
+    if errors:
+        print(f'test_ynl_spec: FAIL ({len(errors)} problems)')
+        return 1
+    n = sum(len(v) for v in s_enums.values())
+    print(f'test_ynl_spec: PASS ({len(s_enums)} enums, {n} entries, '
+          f'{len(s_defines)} defines match)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
