@@ -65,7 +65,7 @@ bzimage_version()
 # The answer is kept for the rest of this host boot.
 kvm_works()
 {
-	local cache=$VM_OUT/kvm-probe log pid i
+	local cache=$TOP/build/kvm-probe log pid i
 
 	[ -w /dev/kvm ] || return 1
 	if [ -f "$cache" ] && [ "$(head -n 1 "$cache")" = "$(cat /proc/sys/kernel/random/boot_id)" ]; then
@@ -73,12 +73,13 @@ kvm_works()
 		return
 	fi
 	log=$(mktemp)
-	# through timeout, so that a QEMU that aborts is reaped quietly
 	timeout 15 "$QEMU" -accel kvm -cpu host -m 256 -nodefaults \
 		-display none -no-reboot -kernel "$KERNEL" -serial "file:$log" \
 		-append "console=ttyS0 panic=-1 root=/dev/nonexistent" \
 		</dev/null >/dev/null 2>&1 &
 	pid=$!
+	# QEMU may abort; bash need not say so
+	disown $pid
 	for i in $(seq 30); do
 		sleep 0.5
 		kill -0 $pid 2>/dev/null || break
@@ -86,7 +87,6 @@ kvm_works()
 		[ "$i" -lt 10 ] || [ -s "$log" ] || break
 	done
 	kill $pid 2>/dev/null
-	wait $pid 2>/dev/null
 	local ok=no
 	grep -q 'Kernel panic' "$log" && ok=yes
 	rm -f "$log"
