@@ -1,0 +1,283 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The dyncast demo: the deployment of Figure 2 of
+# draft-li-dyncast-architecture-00, in network namespaces of the test VM.
+# Run it with "make demo"; it needs the VM (it loads the module).
+#
+# --- topology ---------------------------------------------------------------
+#
+#  Two services, each with one instance on edge site 2 and one on site 3:
+#    D-SID 1 = 203.0.113.1 tcp/80     instances D-BID 21, D-BID 31
+#    D-SID 2 = 203.0.113.2 tcp/8080   instances D-BID 22, D-BID 32
+#
+#                                              edge site 2 (edge2)
+#    +---------+   +------------+   +-----------------+   +------------------+
+#    | client  |---| D-Router 1 |   | D-Router 2      |---| D-BID 21 .2.21   |
+#    | cl1     |   | dr1        |   | dr2 (+ D-MA)    |   |   (D-SID 1, :80) |
+#    | .1.2    |   |            |   |                 |   | D-BID 22 .2.22   |
+#    +---------+   +-----+------+   +--+----------+---+   |   (D-SID 2,:8080)|
+#                        |             |          |       +------------------+
+#                        |  +----------+---+  +---+-----+
+#                        +--| infra        |  | clients |
+#                           | (the network)|  | cl2 .2.2|
+#                           +------+-------+  +---------+
+#                                  |                  edge site 3 (edge3)
+#                           +------+-------+      +------------------+
+#                           | edge3 gateway|------| D-BID 31 .3.31   |
+#                           | (+ D-MA)     |      |   (D-SID 1, :80) |
+#                           +--------------+      | D-BID 32 .3.32   |
+#                                                 |   (D-SID 2,:8080)|
+#                                                 +------------------+
+#
+#  Clients are in 198.18.1.0/24 (cl1) and 198.18.2.0/24 (cl2); instances
+#  are 198.19.2.x (site 2) and 198.19.3.x (site 3).  Each instance is an
+#  nginx that answers with its own name, so a client sees who served it.
+#  Site 3 is further away: its link to the network has 10 ms of delay.
+# --- end --------------------------------------------------------------------
+
+. "$(dirname "$0")/../selftests/lib.sh"
+
+DEMO=/tmp/dyncast-demo
+SID1=203.0.113.1
+SID2=203.0.113.2
+
+# --- narration --------------------------------------------------------------
+
+step()
+{
+	echo
+	echo "=== $* ==="
+}
+
+say()
+{
+	echo "$*" | fold -s -w 76 | sed 's/^/  /'
+}
+
+# show NS CMD...: print the command as typed on that node, then its output
+show()
+{
+	local ns=$1
+
+	shift
+	echo "  [$ns]# $*"
+	ip netns exec "$ns" "$@" 2>&1 | sed 's/^/      /'
+	return "${PIPESTATUS[0]}"
+}
+
+draw_topology()
+{
+	sed -n '/^# --- topology/,/^# --- end/p' "$0" | sed '1d;$d;s/^# \{0,1\}//'
+}
+
+# --- the network ------------------------------------------------------------
+
+node()
+{
+	ip netns add "$1" && NS_LIST+=("$1") && ip -n "$1" link set lo up
+}
+
+# link NS1 IF1 ADDR1 NS2 IF2 ADDR2: a cable between two nodes
+link()
+{
+	veth_pair "$1" "$2" "$4" "$5" &&
+		ip -n "$1" addr add "$3" dev "$2" &&
+		ip -n "$4" addr add "$6" dev "$5"
+}
+
+route()
+{
+	ip -n "$1" route add "$2" via "$3"
+}
+
+build_network()
+{
+	local n
+
+	for n in cl1 dr1 infra dr2 cl2 edge2 edge3; do
+		node $n || return 1
+	done
+	link cl1 eth0 198.18.1.2/24    dr1 eth0 198.18.1.1/24 &&
+	link dr1 eth1 198.18.11.1/24   infra eth1 198.18.11.2/24 &&
+	link dr2 eth1 198.18.12.1/24   infra eth2 198.18.12.2/24 &&
+	link cl2 eth0 198.18.2.2/24    dr2 eth0 198.18.2.1/24 &&
+	link dr2 eth2 198.19.2.1/24    edge2 eth0 198.19.2.21/24 &&
+	link infra eth3 198.18.13.2/24 edge3 eth0 198.18.13.1/24 || return 1
+
+	# the instances of site 2 sit on its LAN; those of site 3 behind its
+	# gateway
+	ip -n edge2 addr add 198.19.2.22/24 dev eth0
+	ip -n edge3 link add inst type dummy
+	ip -n edge3 link set inst up
+	ip -n edge3 addr add 198.19.3.31/24 dev inst
+	ip -n edge3 addr add 198.19.3.32/24 dev inst
+
+	route cl1 default 198.18.1.1
+	route cl2 default 198.18.2.1
+	route dr1 default 198.18.11.2
+	route dr2 default 198.18.12.2
+	route edge2 default 198.19.2.1
+	route edge3 default 198.18.13.2
+	route infra 198.18.1.0/24 198.18.11.1
+	route infra 198.18.2.0/24 198.18.12.1
+	route infra 198.19.2.0/24 198.18.12.1
+	route infra 198.19.3.0/24 198.18.13.1
+	for n in dr1 dr2 infra edge3; do
+		ip netns exec $n sysctl -qw net.ipv4.ip_forward=1
+	done
+	if modprobe -q sch_netem 2>/dev/null; then
+		ip netns exec infra tc qdisc add dev eth3 root netem delay 10ms
+		ip netns exec edge3 tc qdisc add dev eth0 root netem delay 10ms
+	fi
+}
+
+# --- the service instances --------------------------------------------------
+
+# serve SITE: one nginx per edge site, a server block per instance
+serve()
+{
+	local site=$1 a b dir=$DEMO/$1
+
+	mkdir -p "$dir"
+	case $site in
+	edge2) a=21 b=22 ;;
+	edge3) a=31 b=32 ;;
+	esac
+	cat > "$dir/nginx.conf" <<-EOF
+		worker_processes 1;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log;
+		events { worker_connections 64; }
+		http {
+		    access_log off;
+		    default_type text/plain;
+		    server {
+		        listen 198.19.${site#edge}.$a:80;
+		        return 200 "D-BID $a (edge site ${site#edge}), instance of D-SID 1\n";
+		    }
+		    server {
+		        listen 198.19.${site#edge}.$b:8080;
+		        return 200 "D-BID $b (edge site ${site#edge}), instance of D-SID 2\n";
+		    }
+		}
+	EOF
+	ip netns exec "$site" nginx -p "$dir" -c "$dir/nginx.conf" &&
+		defer "kill \$(cat $dir/nginx.pid)"
+}
+
+ask()
+{
+	ip netns exec "$1" curl -s --max-time 5 "http://$2/" || echo "(no answer)"
+}
+
+# --- the D-Routers ----------------------------------------------------------
+
+# dc ROUTER ARGS...: run the dyncast CLI on a D-Router, showing it
+dc()
+{
+	show "$1" "$DYNCAST" "${@:2}"
+}
+
+# Both D-Routers learn both services and the four instances.  Until the CLI
+# can do this, the demo says so and goes on without it.
+configure_dyncast()
+{
+	local r
+
+	if ! [ -x "$DYNCAST" ] ||
+	   ! ip netns exec dr1 "$DYNCAST" service show >/dev/null 2>&1; then
+		say "(skipped: the dyncast CLI at $DYNCAST cannot show services yet," \
+		    "so the D-Routers stay plain routers for now.)"
+		return 1
+	fi
+
+	for r in dr1 dr2; do
+		say "On $r: D-SID 1, web on tcp/80, rewritten to the chosen instance;" \
+		    "a client's connection (its 5-tuple) keeps its instance."
+		dc $r service add $SID1 proto tcp port 80 mode rewrite \
+			affinity 5tuple timeout 60 policy weighted || return 1
+		dc $r instance add $SID1 proto tcp port 80 bid 198.19.2.21 weight 1 || return 1
+		dc $r instance add $SID1 proto tcp port 80 bid 198.19.3.31 weight 1 || return 1
+
+		say "On $r: D-SID 2, tcp/8080; a client (its address) keeps its" \
+		    "instance; the lowest expected delay wins."
+		dc $r service add $SID2 proto tcp port 8080 mode rewrite \
+			affinity 2tuple timeout 60 policy least-cost || return 1
+		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.2.22 || return 1
+		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.3.32 || return 1
+	done
+	dc dr1 service show
+}
+
+# --- the story --------------------------------------------------------------
+
+main()
+{
+	local i
+
+	step "The deployment"
+	draw_topology
+
+	step "Building the network"
+	say "Seven network namespaces stand for the nodes of the figure: two" \
+	    "client networks, D-Router 1, D-Router 2, the infrastructure between" \
+	    "them, and the edge sites 2 and 3."
+	build_network || { say "could not build the network"; return 1; }
+	mkdir -p "$DEMO"
+	defer "rm -rf $DEMO"
+
+	step "Starting the service instances"
+	say "Each edge site runs one instance of each service.  An instance is" \
+	    "reached at its own unicast address, its D-BID."
+	serve edge2 && serve edge3 || { say "nginx did not start"; return 1; }
+	for i in 198.19.2.21 198.19.3.31; do
+		show cl1 curl -s --max-time 5 "http://$i/"
+	done
+	for i in 198.19.2.22:8080 198.19.3.32:8080; do
+		show cl2 curl -s --max-time 5 "http://$i/"
+	done
+
+	step "Loading dyncast"
+	if [ ! -f "$DYNCAST_KO" ]; then
+		say "The module is not built ($DYNCAST_KO); the demo ends here."
+		return 0
+	fi
+	dc_load || { say "the module did not load"; return 1; }
+	say "The module registers the generic netlink family \"dyncast\"" \
+	    "in every network namespace; this is what D-Router 1 sees:"
+	show dr1 genl ctrl get name dyncast
+
+	step "Before dyncast: the service addresses lead nowhere"
+	say "A client asks for D-SID 1 ($SID1).  No host has that address; only" \
+	    "a D-Router can turn it into an instance."
+	show cl1 curl -s --max-time 3 "http://$SID1/" || say "(no answer, as expected)"
+
+	step "Configuring the D-Routers"
+	configure_dyncast || return 0
+
+	step "Service demands"
+	say "Client 1, behind D-Router 1, asks for D-SID 1 four times; each" \
+	    "connection is a new demand, spread over both instances:"
+	for i in 1 2 3 4; do
+		echo "      $(ask cl1 $SID1)"
+	done
+	say "Client 2, behind D-Router 2, asks for D-SID 2 four times; being one" \
+	    "client, it stays on one instance:"
+	for i in 1 2 3 4; do
+		echo "      $(ask cl2 $SID2:8080)"
+	done
+
+	step "What the D-Routers remember"
+	dc dr1 binding show
+	dc dr2 binding show
+	dc dr1 stats
+	say "That is dyncast: one address per service, and the network picks" \
+	    "the instance."
+}
+
+main
+rc=$?
+echo
+echo "=== demo finished ==="
+exit $rc
