@@ -390,16 +390,17 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
  *
  * The aim (Mancuso et al., 2024) is the least network delay plus sojourn
  * time.  An M/M/1 server of service time S at utilisation rho keeps a
- * demand S / (1 - rho) on average.  rho is the busiest of the resources we
- * know of: CPU, GPU, and the sessions (with the queue behind them and the
- * demands sent since the last metric update, which the instance has not
- * counted yet) against what it can serve at once.  Counting those pending
- * demands is what keeps every new demand from going to the same instance
- * until its next report.  rho is clamped below 1, where the queue would
- * grow without bound, so that a saturated instance costs 100 times S and
- * still compares with the others.
+ * demand S / (1 - rho) on average.  The measured utilisation is the
+ * busiest of the resources we know of: CPU, GPU, and the sessions with the
+ * queue behind them against what the instance can serve at once.  On top
+ * of it come the demands sent since the last metric update, which the
+ * instance has not reported yet, each one session's worth: the estimate
+ * rises with every demand sent, whatever resource dominates, so that new
+ * demands do not all go to one instance until its next report.  rho is
+ * clamped below 1, where the queue would grow without bound, so that a
+ * saturated instance costs 100 times S and still compares with the others.
  *
- * Every intermediate fits in 64 bits for any u32 input: the demand sum is
+ * Every intermediate fits in 64 bits for any u32 input: the demand sums are
  * below 2^34, times 1000 below 2^44.
  *
  * Return: cost + S * 1000 / (1000 - load per mille), in microseconds.
@@ -407,13 +408,13 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
 u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time)
 {
 	u32 cap = m->capacity ? m->capacity : DC_SEL_DEFAULT_CAPACITY;
-	u64 demand = (u64)m->sessions + m->queue + m->pending;
-	u64 load = div_u64(demand * 1000, cap);
+	u64 load = div_u64(((u64)m->sessions + m->queue) * 1000, cap);
 
 	if (load < m->cpu)
 		load = m->cpu;
 	if (load < m->gpu)
 		load = m->gpu;
+	load += div_u64((u64)m->pending * 1000, cap);
 	if (load > DC_SEL_LOAD_CLAMP)
 		load = DC_SEL_LOAD_CLAMP;
 

@@ -640,13 +640,16 @@ static void test_delay_clamp_and_overflow(void **state)
 	m.capacity = 1;
 	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
 		    (uint64_t)UINT32_MAX + (uint64_t)UINT32_MAX * 100);
-	/* demand and capacity huge: 3 * 429496729 * 1000 / UINT32_MAX = 299 */
+	/*
+	 * demand and capacity huge: 2 * 429496729 * 1000 / UINT32_MAX = 199
+	 * measured, plus 429496729 * 1000 / UINT32_MAX = 99 pending
+	 */
 	m.capacity = UINT32_MAX;
 	m.sessions = UINT32_MAX / 10;
 	m.queue = UINT32_MAX / 10;
 	m.pending = UINT32_MAX / 10;
 	m.cost = 0;
-	assert_int_equal(dc_sel_delay(&m, 997000), 997000ULL * 1000 / 701);
+	assert_int_equal(dc_sel_delay(&m, 997000), 997000ULL * 1000 / 702);
 }
 
 static void test_better(void **state)
@@ -709,6 +712,24 @@ static void test_least_cost_simulation(void **state)
 	m[1].cost = 10;
 	simulate(m, 151, 1000, count);
 	assert_true(abs((int)count[0] - (int)count[1]) <= 1);
+
+	/*
+	 * equal, the CPU dominating, candidates always in the same order:
+	 * the pending demands alone must alternate them
+	 */
+	memset(m, 0, sizeof(m));
+	m[0].cpu = 200;
+	m[1].cpu = 200;
+	count[0] = 0;
+	count[1] = 0;
+	for (i = 0; i < 100; i++) {
+		unsigned int c = dc_sel_better(&m[0], 0, &m[1], 1, 1000);
+
+		m[c].pending++;
+		count[c]++;
+	}
+	assert_int_equal(count[0], 50);
+	assert_int_equal(count[1], 50);
 
 	/* one at cpu 900: the other takes (almost) all */
 	memset(m, 0, sizeof(m));
