@@ -311,7 +311,8 @@ int dc_service_rebuild(struct dc_service *svc)
 		}
 		set->n = n;
 		set->wrr_len = dc_sel_wrr_build(weights, n, set->wrr, wrr_max);
-		if (dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size,
+		if (!set->wrr_len ||
+		    dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size,
 					scratch))
 			goto out;
 		set->maglev_size = mg_size;
