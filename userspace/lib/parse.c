@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsing of command-line values, and the error messages naming the
+ * argument that was wrong.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "parse.h"
+
+/* Plain decimal only: no sign, no blanks, no octal or hex surprises. */
+int dc_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = *s - '0';
+		if (d > max || v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * "37.5" -> 375: a decimal number with at most one digit after the point,
+ * in tenths, at most @max.  Done by hand rather than with strtod() so that
+ * neither the locale nor binary rounding can change the result.
+ */
+int dc_parse_tenths(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (*s++ - '0');
+		if (v > max)
+			return -1;
+	}
+	v *= 10;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		v += *s++ - '0';
+	}
+	if (*s || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int dc_parse_addr(const char *s, struct dc_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->u.in) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, &a->u.in6) == 1)
+		a->family = AF_INET6;
+	else
+		return -1;
+	return 0;
+}
+
+int dc_parse_keyword(const char *s, const char *const *names, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+const char *dc_addr_fmt(int family, const void *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family, addr, buf, len))
+		return "?";
+	return buf;
+}
+
+static void dc_verr(FILE *err, const char *fmt, va_list ap)
+{
+	fputs("Error: ", err);
+	vfprintf(err, fmt, ap);
+	fputs(".\n", err);
+}
+
+void dc_err(FILE *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dc_verr(err, fmt, ap);
+	va_end(ap);
+}
+
+int dc_arg_unknown(FILE *err, const char *arg)
+{
+	dc_err(err, "unknown argument \"%s\"", arg);
+	return -1;
+}
+
+int dc_arg_missing(FILE *err, const char *name)
+{
+	dc_err(err, "argument \"%s\" is required", name);
+	return -1;
+}
+
+int dc_arg_novalue(FILE *err, const char *name)
+{
+	dc_err(err, "argument \"%s\" requires a value", name);
+	return -1;
+}
+
+int dc_arg_twice(FILE *err, const char *name)
+{
+	dc_err(err, "argument \"%s\" is given more than once", name);
+	return -1;
+}
+
+int dc_arg_u32(FILE *err, const char *name, const char *val,
+	       uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (dc_parse_uint(val, max, &v) || v < min) {
+		dc_err(err, "argument \"%s\" must be an integer between %u and %u, got \"%s\"",
+		       name, min, max, val);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int dc_arg_port(FILE *err, const char *name, const char *val, uint16_t *out)
+{
+	uint32_t v;
+
+	if (dc_arg_u32(err, name, val, 0, UINT16_MAX, &v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int dc_arg_percent(FILE *err, const char *name, const char *val,
+		   uint32_t min, uint32_t max, uint32_t *permille)
+{
+	uint32_t v;
+
+	if (dc_parse_tenths(val, max, &v) || v < min) {
+		dc_err(err, "argument \"%s\" must be a percentage between %u and %u, got \"%s\"",
+		       name, min / 10, max / 10, val);
+		return -1;
+	}
+	*permille = v;
+	return 0;
+}
+
+int dc_arg_addr(FILE *err, const char *name, const char *val, int family,
+		struct dc_addr *a)
+{
+	if (dc_parse_addr(val, a)) {
+		dc_err(err, "argument \"%s\" must be an IPv4 or IPv6 address, got \"%s\"",
+		       name, val);
+		return -1;
+	}
+	if (family && a->family != family) {
+		dc_err(err, "argument \"%s\" must be an %s address like the service, got \"%s\"",
+		       name, family == AF_INET ? "IPv4" : "IPv6", val);
+		return -1;
+	}
+	return 0;
+}
+
+int dc_arg_keyword(FILE *err, const char *name, const char *val,
+		   const char *const *names, unsigned int n)
+{
+	unsigned int i, left;
+	int k;
+
+	k = dc_parse_keyword(val, names, n);
+	if (k >= 0)
+		return k;
+
+	for (i = 0, left = 0; i < n; i++)
+		left += names[i] != NULL;
+	fprintf(err, "Error: argument \"%s\" must be ", name);
+	for (i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		left--;
+		fprintf(err, "%s%s", names[i],
+			left > 1 ? ", " : left == 1 ? " or " : "");
+	}
+	fprintf(err, ", got \"%s\".\n", val);
+	return -1;
+}
