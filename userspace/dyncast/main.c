@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: configure the Dynamic-Anycast module over its generic netlink
+ * family.  Global options, the object table, -batch, and the glue to the
+ * kernel.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dyncast.h"
+
+#define NETNS_RUN_DIR	"/run/netns"
+#define DC_BATCH_ARGS	1024
+
+static const struct dc_attr_desc top_attrs[DYNCAST_A_MAX + 1] = {
+	[DYNCAST_A_SERVICE] = DC_ATTR_NESTED("service", &dc_service_set),
+	[DYNCAST_A_INSTANCE] = DC_ATTR_NESTED("instance", &dc_instance_set),
+	[DYNCAST_A_BINDING] = DC_ATTR_NESTED("binding", &dc_binding_set),
+	[DYNCAST_A_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
+};
+
+const struct dc_attr_set dc_top_set = { DYNCAST_A_MAX, top_attrs };
+
+static const struct dc_object {
+	const char *name;
+	int (*run)(struct dc_ctx *ctx, int argc, char **argv);
+	void (*usage)(FILE *fp);
+} objects[] = {
+	{ "service", dc_do_service, dc_service_usage },
+	{ "instance", dc_do_instance, dc_instance_usage },
+	{ "binding", dc_do_binding, dc_binding_usage },
+	{ "stats", dc_do_stats, dc_stats_usage },
+	{ "monitor", dc_do_monitor, dc_monitor_usage },
+};
+
+static void usage(FILE *fp)
+{
+	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
+	      "       dyncast [ -force ] -batch FILENAME\n"
+	      "OBJECT := { service | instance | binding | stats | monitor }\n"
+	      "OPTIONS := { -V | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
+	      fp);
+}
+
+/* @buf holds DC_NL_REQ_SIZE bytes. */
+struct nlmsghdr *dc_req_start(void *buf, uint8_t cmd, uint16_t flags)
+{
+	return dc_genl_start(buf, DC_NL_REQ_SIZE, cmd, DYNCAST_FAMILY_VERSION,
+			     NLM_F_REQUEST | flags);
+}
+
+/*
+ * Takes the command word off the arguments: returns its cmd, @dflt if
+ * there are no arguments, or -1 after reporting an unknown word.
+ */
+int dc_verb(struct dc_ctx *ctx, const char *object,
+	    const struct dc_verb *verbs, int *argc, char ***argv, int dflt)
+{
+	const struct dc_verb *v;
+
+	if (!*argc)
+		return dflt;
+	for (v = verbs; v->name; v++) {
+		if (!strcmp(v->name, **argv)) {
+			(*argc)--;
+			(*argv)++;
+			return v->cmd;
+		}
+	}
+	dc_err(ctx->err, "unknown command \"%s\", try \"dyncast %s help\"",
+	       **argv, object);
+	return -1;
+}
+
+/* A request answered by an ack; @req NULL if it could not be built. */
+int dc_exec(struct dc_ctx *ctx, struct nlmsghdr *req)
+{
+	if (!req) {
+		dc_err(ctx->err, "request too large");
+		return -1;
+	}
+	return ctx->ops->talk(ctx, req, NULL, NULL) ? -1 : 0;
+}
+
+/*
+ * A request answered by objects to print: in JSON, an array of them if
+ * @array, else the one object.  An interrupted dump is printed, and then
+ * fails.
+ */
+int dc_show(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
+	    bool array)
+{
+	struct dc_out o;
+	int ret;
+
+	if (!req) {
+		dc_err(ctx->err, "request too large");
+		return -1;
+	}
+	dc_out_init(&o, ctx->out, ctx->json, ctx->pretty);
+	if (array)
+		dc_out_array(&o);
+	ret = ctx->ops->talk(ctx, req, cb, &o);
+	if (ret < 0) {
+		dc_out_discard(&o);
+		return -1;
+	}
+	if (dc_out_flush(&o)) {
+		dc_err(ctx->err, "cannot write the output");
+		return -1;
+	}
+	return ret ? -1 : 0;
+}
+
+static int dc_run(struct dc_ctx *ctx, int argc, char **argv)
+{
+	const struct dc_object *obj = NULL;
+	unsigned int i;
+	int j;
+
+	if (!strcmp(*argv, "help")) {
+		usage(ctx->out);
+		return 0;
+	}
+	for (i = 0; i < DC_ARRAY_SIZE(objects) && !obj; i++)
+		if (!strcmp(*argv, objects[i].name))
+			obj = &objects[i];
+	if (!obj) {
+		dc_err(ctx->err, "unknown object \"%s\", try \"dyncast help\"",
+		       *argv);
+		return -1;
+	}
+	/* no value of any argument can be "help" */
+	for (j = 1; j < argc; j++) {
+		if (!strcmp(argv[j], "help")) {
+			obj->usage(ctx->out);
+			return 0;
+		}
+	}
+	return obj->run(ctx, argc - 1, argv + 1);
+}
+
+/* Splits @line into words; '#' starts a comment.  -1 if too many. */
+static int dc_split(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line;
+
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			return argc;
+		if (argc == max)
+			return -1;
+		argv[argc++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
+{
+	char *argv[DC_BATCH_ARGS];
+	unsigned int lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+	FILE *fp;
+
+	fp = strcmp(name, "-") ? fopen(name, "re") : stdin;
+	if (!fp) {
+		dc_err(ctx->err, "cannot open \"%s\": %s", name,
+		       strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, fp) >= 0) {
+		int argc = dc_split(line, argv, DC_ARRAY_SIZE(argv));
+
+		lineno++;
+		if (!argc)
+			continue;
+		if (argc < 0)
+			dc_err(ctx->err, "too many arguments, at most %d",
+			       DC_BATCH_ARGS);
+		if (argc < 0 || dc_run(ctx, argc, argv)) {
+			fflush(ctx->out);
+			fprintf(ctx->err, "Command failed %s:%u\n", name, lineno);
+			ret = -1;
+			if (!force)
+				break;
+		}
+	}
+	if (ferror(fp)) {
+		dc_err(ctx->err, "cannot read \"%s\"", name);
+		ret = -1;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return ret;
+}
+
+/* Like "ip -n": netlink sockets opened from now on belong to @name. */
+static int dc_netns_enter(struct dc_ctx *ctx, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		dc_err(ctx->err, "invalid network namespace name \"%s\"", name);
+		return -1;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, name);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		dc_err(ctx->err, "network namespace name too long");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dc_err(ctx->err, "cannot open network namespace \"%s\": %s",
+		       name, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		dc_err(ctx->err, "cannot enter network namespace \"%s\": %s",
+		       name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static bool dc_opt_is(const char *opt, const char *s, const char *l)
+{
+	/* "--json" is "-json", as in iproute2 */
+	if (opt[1] == '-')
+		opt++;
+	return !strcmp(opt, s) || (l && !strcmp(opt, l));
+}
+
+/* Everything after the program name; 0 on success, -1 on failure. */
+int dc_main(struct dc_ctx *ctx, int argc, char **argv)
+{
+	const char *batch = NULL, *netns = NULL;
+	bool force = false;
+
+	for (; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		const char *opt = argv[0];
+
+		if (dc_opt_is(opt, "-j", "-json")) {
+			ctx->json = true;
+		} else if (dc_opt_is(opt, "-p", "-pretty")) {
+			ctx->json = true;
+			ctx->pretty = true;
+		} else if (dc_opt_is(opt, "-force", NULL)) {
+			force = true;
+		} else if (dc_opt_is(opt, "-V", "-Version")) {
+			fprintf(ctx->out, "dyncast utility, version %s\n",
+				DC_VERSION);
+			return 0;
+		} else if (dc_opt_is(opt, "-h", "-help")) {
+			usage(ctx->out);
+			return 0;
+		} else if (dc_opt_is(opt, "-n", "-netns") ||
+			   dc_opt_is(opt, "-b", "-batch")) {
+			if (argc < 2) {
+				dc_err(ctx->err, "option \"%s\" requires a value",
+				       opt);
+				return -1;
+			}
+			if (dc_opt_is(opt, "-n", "-netns"))
+				netns = argv[1];
+			else
+				batch = argv[1];
+			argc--;
+			argv++;
+		} else {
+			dc_err(ctx->err, "unknown option \"%s\", try \"dyncast help\"",
+			       opt);
+			return -1;
+		}
+	}
+
+	if (netns && dc_netns_enter(ctx, netns))
+		return -1;
+	if (batch) {
+		if (argc > 0)
+			return dc_arg_unknown(ctx->err, *argv);
+		return dc_batch(ctx, batch, force);
+	}
+	if (!argc) {
+		usage(ctx->err);
+		return -1;
+	}
+	return dc_run(ctx, argc, argv);
+}
+
+#ifndef DC_UNIT_TEST
+struct dc_kernel {
+	struct dc_nl nl;
+	bool ready;
+};
+
+/* The socket is opened on first use: bad arguments never reach it. */
+static struct dc_nl *dc_kernel_nl(struct dc_ctx *ctx)
+{
+	struct dc_kernel *k = ctx->priv;
+	int ret;
+
+	if (k->ready)
+		return &k->nl;
+	if (dc_nl_open(&k->nl, ctx->err))
+		return NULL;
+	ret = dc_nl_resolve(&k->nl, DYNCAST_FAMILY_NAME, DYNCAST_MCGRP_EVENTS);
+	if (ret) {
+		if (ret == -ENOENT)
+			dc_err(ctx->err, "dyncast module is not loaded (generic netlink family \"%s\" not found)",
+			       DYNCAST_FAMILY_NAME);
+		dc_nl_close(&k->nl);
+		return NULL;
+	}
+	k->ready = true;
+	return &k->nl;
+}
+
+static int dc_kernel_talk(struct dc_ctx *ctx, struct nlmsghdr *req,
+			  mnl_cb_t cb, void *data)
+{
+	struct dc_nl *nl = dc_kernel_nl(ctx);
+
+	if (!nl)
+		return -1;
+	req->nlmsg_type = nl->family;
+	return dc_nl_talk(nl, req, &dc_top_set, cb, data);
+}
+
+static int dc_kernel_listen(struct dc_ctx *ctx, mnl_cb_t cb, void *data)
+{
+	struct dc_nl *nl = dc_kernel_nl(ctx);
+
+	if (!nl)
+		return -1;
+	if (!nl->mcgrp) {
+		dc_err(ctx->err, "generic netlink family \"%s\" has no \"%s\" multicast group",
+		       DYNCAST_FAMILY_NAME, DYNCAST_MCGRP_EVENTS);
+		return -1;
+	}
+	return dc_nl_listen(nl, cb, data);
+}
+
+static const struct dc_ops dc_kernel_ops = {
+	.talk = dc_kernel_talk,
+	.listen = dc_kernel_listen,
+};
+
+int main(int argc, char **argv)
+{
+	struct dc_kernel k = {};
+	struct dc_ctx ctx = {
+		.out = stdout,
+		.err = stderr,
+		.ops = &dc_kernel_ops,
+		.priv = &k,
+	};
+	int ret;
+
+	ret = dc_main(&ctx, argc - 1, argv + 1);
+	if (k.ready)
+		dc_nl_close(&k.nl);
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif /* DC_UNIT_TEST */

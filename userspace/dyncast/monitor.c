@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* dyncast monitor: the notifications of the "events" multicast group */
+#include <string.h>
+#include <linux/genetlink.h>
+
+#include "dyncast.h"
+
+/* Text "service add ...", the command that would have made the change. */
+void dc_print_event(struct dc_out *o, const char *object, const char *event)
+{
+	dc_out_str(o, "object", object, true);
+	dc_out_str(o, "event", event, true);
+}
+
+int dc_monitor_print(struct dc_ctx *ctx, const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct dc_out o;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return MNL_CB_OK;
+
+	/* one object per line, pretty or not */
+	dc_out_init(&o, ctx->out, ctx->json, false);
+	switch (genl->cmd) {
+	case DYNCAST_CMD_SERVICE_NEW:
+		dc_service_print(&o, nlh, "add");
+		break;
+	case DYNCAST_CMD_SERVICE_SET:
+		dc_service_print(&o, nlh, "set");
+		break;
+	case DYNCAST_CMD_SERVICE_DEL:
+		dc_service_print(&o, nlh, "del");
+		break;
+	case DYNCAST_CMD_INSTANCE_NEW:
+		dc_instance_print(&o, nlh, "add");
+		break;
+	case DYNCAST_CMD_INSTANCE_SET:
+		dc_instance_print(&o, nlh, "set");
+		break;
+	case DYNCAST_CMD_INSTANCE_DEL:
+		dc_instance_print(&o, nlh, "del");
+		break;
+	default:
+		/* not an event of this ABI version: skip it */
+		break;
+	}
+	if (dc_out_flush(&o)) {
+		dc_err(ctx->err, "cannot write the output");
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return dc_monitor_print(data, nlh);
+}
+
+void dc_monitor_usage(FILE *fp)
+{
+	fputs("Usage: dyncast [ -j ] monitor\n", fp);
+}
+
+int dc_do_monitor(struct dc_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 0)
+		return dc_arg_unknown(ctx->err, *argv);
+	return ctx->ops->listen(ctx, monitor_cb, ctx) ? -1 : 0;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast service { add | set | del | show }, and the service key
+ * (SID proto P [port P]) that instance and binding commands share.
+ */
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+
+#include "dyncast.h"
+
+static const char *const proto_names[] = {
+	[IPPROTO_TCP] = "tcp",
+	[IPPROTO_UDP] = "udp",
+};
+
+static const char *const mode_names[] = {
+	[DYNCAST_MODE_REWRITE] = "rewrite",
+	[DYNCAST_MODE_TUNNEL] = "tunnel",
+};
+
+static const char *const affinity_names[] = {
+	[DYNCAST_AFFINITY_5TUPLE] = "5tuple",
+	[DYNCAST_AFFINITY_3TUPLE] = "3tuple",
+	[DYNCAST_AFFINITY_2TUPLE] = "2tuple",
+};
+
+static const char *const policy_names[] = {
+	[DYNCAST_POLICY_WEIGHTED] = "weighted",
+	[DYNCAST_POLICY_LEAST_COST] = "least-cost",
+	[DYNCAST_POLICY_HASH] = "hash",
+};
+
+static const struct dc_opt key_opts[] = {
+	DC_OPT_KEYWORD("proto", DYNCAST_A_SERVICE_PROTO, proto_names),
+	DC_OPT("port", DYNCAST_A_SERVICE_PORT, DC_OPT_PORT, 0, UINT16_MAX),
+	{}
+};
+
+#define SRC_PREFIX_OPT	2	/* index in service_opts, max set per family */
+
+static const struct dc_opt service_opts[] = {
+	DC_OPT_KEYWORD("mode", DYNCAST_A_SERVICE_MODE, mode_names),
+	DC_OPT_KEYWORD("affinity", DYNCAST_A_SERVICE_AFFINITY, affinity_names),
+	DC_OPT("src-prefix", DYNCAST_A_SERVICE_SRC_PREFIX, DC_OPT_U8, 0, 128),
+	DC_OPT("timeout", DYNCAST_A_SERVICE_TIMEOUT, DC_OPT_U32, 1, DYNCAST_TIMEOUT_MAX),
+	DC_OPT_KEYWORD("policy", DYNCAST_A_SERVICE_POLICY, policy_names),
+	DC_OPT("max-bindings", DYNCAST_A_SERVICE_MAX_BINDINGS, DC_OPT_U32, 0, UINT32_MAX),
+	DC_OPT("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, DC_OPT_U32, 0, UINT32_MAX),
+	{}
+};
+
+static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
+	[DYNCAST_A_SERVICE_PAD] = DC_ATTR(NULL, DC_ATTR_PAD, 0),
+	[DYNCAST_A_SERVICE_ADDR4] = DC_ATTR("sid", DC_ATTR_IN4,
+					    DC_ATTR_BARE | DC_ATTR_KEY),
+	[DYNCAST_A_SERVICE_ADDR6] = DC_ATTR("sid", DC_ATTR_IN6,
+					    DC_ATTR_BARE | DC_ATTR_KEY),
+	[DYNCAST_A_SERVICE_PROTO] = DC_ATTR_KEYWORD("proto", proto_names, DC_ATTR_KEY),
+	[DYNCAST_A_SERVICE_PORT] = DC_ATTR("port", DC_ATTR_BE16, DC_ATTR_KEY),
+	[DYNCAST_A_SERVICE_MODE] = DC_ATTR_KEYWORD("mode", mode_names, 0),
+	[DYNCAST_A_SERVICE_AFFINITY] = DC_ATTR_KEYWORD("affinity", affinity_names, 0),
+	[DYNCAST_A_SERVICE_SRC_PREFIX] = DC_ATTR("src-prefix", DC_ATTR_U8, 0),
+	[DYNCAST_A_SERVICE_TIMEOUT] = DC_ATTR("timeout", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_POLICY] = DC_ATTR_KEYWORD("policy", policy_names, 0),
+	[DYNCAST_A_SERVICE_MAX_BINDINGS] = DC_ATTR("max-bindings", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_INSTANCES] = DC_ATTR("instances", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
+};
+
+const struct dc_attr_set dc_service_set = {
+	DYNCAST_A_SERVICE_MAX, service_attrs
+};
+
+_Static_assert(DYNCAST_A_SERVICE_MAX <= DC_OPTS_ATTR_MAX &&
+	       DYNCAST_A_SERVICE_MAX <= DC_ATTR_SET_MAX,
+	       "service attributes do not fit the tables");
+
+/*
+ * SID proto { tcp | udp } [ port PORT ], then the keywords that @fn takes:
+ * @fn returns 1 if it took **argv and its value, 0 if **argv is not one
+ * of its keywords, -1 on error.
+ */
+int dc_service_args(struct dc_ctx *ctx, struct dc_service *svc, int argc,
+		    char **argv, dc_arg_fn fn, void *data)
+{
+	if (argc < 1)
+		return dc_arg_missing(ctx->err, "SID");
+	if (dc_arg_addr(ctx->err, "SID", *argv, 0, &svc->sid))
+		return -1;
+	argc--;
+	argv++;
+
+	while (argc > 0) {
+		int ret = dc_opts_arg(ctx->err, key_opts, &argc, &argv,
+				      &svc->vals);
+
+		if (!ret && fn)
+			ret = fn(ctx, data, &argc, &argv);
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			return dc_arg_unknown(ctx->err, *argv);
+	}
+	if (!dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_PROTO))
+		return dc_arg_missing(ctx->err, "proto");
+	return 0;
+}
+
+/* The optional service filter of show and flush: nothing, or a key. */
+int dc_service_key(struct dc_ctx *ctx, struct dc_service *svc, int argc,
+		   char **argv)
+{
+	return argc ? dc_service_args(ctx, svc, argc, argv, NULL, NULL) : 0;
+}
+
+/* The DYNCAST_A_SERVICE nest: address, key and whatever settings are set. */
+int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc)
+{
+	struct dc_optvals vals = svc->vals;
+	struct nlattr *nest;
+	bool v4 = svc->sid.family == AF_INET;
+
+	/* port 0 is the default: leave it out, as the ABI asks */
+	if (dc_opt_isset(&vals, DYNCAST_A_SERVICE_PORT) &&
+	    !vals.val[DYNCAST_A_SERVICE_PORT])
+		vals.present &= ~(1u << DYNCAST_A_SERVICE_PORT);
+
+	nest = mnl_attr_nest_start_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_SERVICE);
+	if (!nest ||
+	    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE,
+				v4 ? DYNCAST_A_SERVICE_ADDR4 :
+				     DYNCAST_A_SERVICE_ADDR6,
+				v4 ? sizeof(svc->sid.u.in) :
+				     sizeof(svc->sid.u.in6),
+				&svc->sid.u) ||
+	    dc_opts_put(nlh, DC_NL_REQ_SIZE, key_opts, &vals) ||
+	    dc_opts_put(nlh, DC_NL_REQ_SIZE, service_opts, &vals))
+		return -1;
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+struct service_settings {
+	struct dc_opt opts[DC_ARRAY_SIZE(service_opts)];
+	struct dc_service *svc;
+};
+
+static int service_setting(struct dc_ctx *ctx, void *data, int *argc,
+			   char ***argv)
+{
+	struct service_settings *s = data;
+
+	/* src-prefix is at most the length of the SID's family */
+	s->opts[SRC_PREFIX_OPT].max = s->svc->sid.family == AF_INET ? 32 : 128;
+	return dc_opts_arg(ctx->err, s->opts, argc, argv, &s->svc->vals);
+}
+
+int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
+		     struct dc_service *svc)
+{
+	struct service_settings s = { .svc = svc };
+
+	memset(svc, 0, sizeof(*svc));
+	if (cmd == DYNCAST_CMD_SERVICE_GET)
+		return dc_service_key(ctx, svc, argc, argv);
+	if (cmd == DYNCAST_CMD_SERVICE_DEL)
+		return dc_service_args(ctx, svc, argc, argv, NULL, NULL);
+
+	memcpy(s.opts, service_opts, sizeof(s.opts));
+	if (dc_service_args(ctx, svc, argc, argv, service_setting, &s))
+		return -1;
+
+	if (dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_SRC_PREFIX) &&
+	    !dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_AFFINITY)) {
+		dc_err(ctx->err, "argument \"src-prefix\" requires \"affinity\"");
+		return -1;
+	}
+	if (cmd == DYNCAST_CMD_SERVICE_SET &&
+	    !(svc->vals.present & ~((1u << DYNCAST_A_SERVICE_PROTO) |
+				    (1u << DYNCAST_A_SERVICE_PORT)))) {
+		dc_err(ctx->err, "\"service set\" needs at least one setting");
+		return -1;
+	}
+	return 0;
+}
+
+/* @buf holds DC_NL_REQ_SIZE bytes. */
+struct nlmsghdr *dc_service_build(void *buf, uint8_t cmd,
+				  const struct dc_service *svc)
+{
+	static const uint16_t flags[] = {
+		[DYNCAST_CMD_SERVICE_NEW] = NLM_F_ACK | NLM_F_CREATE |
+					    NLM_F_EXCL,
+		[DYNCAST_CMD_SERVICE_SET] = NLM_F_ACK,
+		[DYNCAST_CMD_SERVICE_DEL] = NLM_F_ACK,
+		[DYNCAST_CMD_SERVICE_GET] = NLM_F_ACK,
+	};
+	struct nlmsghdr *nlh;
+
+	if (cmd >= DC_ARRAY_SIZE(flags) || !flags[cmd])
+		return NULL;
+	if (cmd == DYNCAST_CMD_SERVICE_GET && !svc->sid.family)
+		return dc_req_start(buf, cmd, NLM_F_DUMP);
+
+	nlh = dc_req_start(buf, cmd, flags[cmd]);
+	if (dc_service_put(nlh, svc))
+		return NULL;
+	return nlh;
+}
+
+int dc_service_print(struct dc_out *o, const struct nlmsghdr *nlh,
+		     const char *event)
+{
+	dc_attr_tb top, tb;
+
+	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
+	    !top[DYNCAST_A_SERVICE] ||
+	    dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set, tb))
+		return MNL_CB_OK;
+
+	dc_out_open(o, NULL);
+	if (event)
+		dc_print_event(o, "service", event);
+	dc_attrs_print(o, &dc_service_set, tb, 0);
+	dc_out_close(o);
+	return MNL_CB_OK;
+}
+
+/*
+ * Instances and bindings: each @type nest of the message is one object,
+ * named by the service key that the message carries too.
+ */
+int dc_service_print_keyed(struct dc_out *o, const struct nlmsghdr *nlh,
+			   uint16_t type, const struct dc_attr_set *set,
+			   const char *object, const char *event)
+{
+	dc_attr_tb top, tb, key = {};
+	const struct nlattr *a;
+
+	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top))
+		return MNL_CB_OK;
+	if (top[DYNCAST_A_SERVICE])
+		dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set,
+				    key);
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != type ||
+		    mnl_attr_validate(a, MNL_TYPE_NESTED) ||
+		    dc_attrs_parse_nest(a, set, tb))
+			continue;
+		dc_out_open(o, NULL);
+		if (event)
+			dc_print_event(o, object, event);
+		dc_attrs_print(o, &dc_service_set, key, DC_ATTR_KEY);
+		dc_attrs_print(o, set, tb, 0);
+		dc_out_close(o);
+	}
+	return MNL_CB_OK;
+}
+
+static int service_show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return dc_service_print(data, nlh, NULL);
+}
+
+void dc_service_usage(FILE *fp)
+{
+	fputs("Usage: dyncast service add SID proto { tcp | udp } [ port PORT ] [ SETTINGS ]\n"
+	      "       dyncast service set SID proto { tcp | udp } [ port PORT ] SETTINGS\n"
+	      "       dyncast service del SID proto { tcp | udp } [ port PORT ]\n"
+	      "       dyncast service show [ SID proto { tcp | udp } [ port PORT ] ]\n"
+	      "SETTINGS := [ mode { rewrite | tunnel } ]\n"
+	      "            [ affinity { 5tuple | 3tuple | 2tuple } [ src-prefix LEN ] ]\n"
+	      "            [ timeout SECONDS ] [ policy { weighted | least-cost | hash } ]\n"
+	      "            [ max-bindings N ] [ service-time USEC ]\n"
+	      "SID := { IPv4 address | IPv6 address }\n", fp);
+}
+
+int dc_do_service(struct dc_ctx *ctx, int argc, char **argv)
+{
+	static const struct dc_verb verbs[] = {
+		{ "add", DYNCAST_CMD_SERVICE_NEW },
+		{ "set", DYNCAST_CMD_SERVICE_SET },
+		{ "del", DYNCAST_CMD_SERVICE_DEL },
+		{ "delete", DYNCAST_CMD_SERVICE_DEL },
+		{ "show", DYNCAST_CMD_SERVICE_GET },
+		{ "list", DYNCAST_CMD_SERVICE_GET },
+		{}
+	};
+	char buf[DC_NL_REQ_SIZE];
+	struct dc_service svc;
+	struct nlmsghdr *nlh;
+	int cmd;
+
+	cmd = dc_verb(ctx, "service", verbs, &argc, &argv,
+		      DYNCAST_CMD_SERVICE_GET);
+	if (cmd < 0 || dc_service_parse(ctx, cmd, argc, argv, &svc))
+		return -1;
+	nlh = dc_service_build(buf, cmd, &svc);
+	if (cmd == DYNCAST_CMD_SERVICE_GET)
+		return dc_show(ctx, nlh, service_show_cb, true);
+	return dc_exec(ctx, nlh);
+}
