@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument parsing: the value parsers, and every rejection of a command
+ * line, which must name its argument and never reach the kernel.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "mock.h"
+
+static void test_parse_uint(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(dc_parse_uint("0", 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(dc_parse_uint("007", 10, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(dc_parse_uint("65535", 65535, &v), 0);
+	assert_int_equal(v, 65535);
+	assert_int_equal(dc_parse_uint("18446744073709551615", UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+
+	assert_int_equal(dc_parse_uint("65536", 65535, &v), -1);
+	assert_int_equal(dc_parse_uint("18446744073709551616", UINT64_MAX, &v), -1);
+	assert_int_equal(dc_parse_uint("99999999999999999999999", UINT64_MAX, &v), -1);
+	assert_int_equal(dc_parse_uint("7", 5, &v), -1);
+	assert_int_equal(dc_parse_uint("", 10, &v), -1);
+	assert_int_equal(dc_parse_uint("-1", 10, &v), -1);
+	assert_int_equal(dc_parse_uint("+1", 10, &v), -1);
+	assert_int_equal(dc_parse_uint(" 1", 10, &v), -1);
+	assert_int_equal(dc_parse_uint("1 ", 10, &v), -1);
+	assert_int_equal(dc_parse_uint("0x1", 10, &v), -1);
+}
+
+static void test_parse_tenths(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint32_t v;
+	} cases[] = {
+		{ "0", 0, 0 }, { "0.0", 0, 0 }, { "0.1", 0, 1 },
+		{ "37.5", 0, 375 }, { "37", 0, 370 }, { "100", 0, 1000 },
+		{ "100.0", 0, 1000 }, { "099.9", 0, 999 },
+		{ "100.1", -1, 0 }, { "101", -1, 0 }, { "37.55", -1, 0 },
+		{ ".5", -1, 0 }, { "5.", -1, 0 }, { "", -1, 0 }, { "x", -1, 0 },
+		{ "-1", -1, 0 }, { "1e2", -1, 0 }, { "37,5", -1, 0 },
+		{ "5%", -1, 0 }, { "99999999999999999999999", -1, 0 },
+	};
+	unsigned int i;
+	uint32_t v;
+
+	(void)state;
+	for (i = 0; i < DC_ARRAY_SIZE(cases); i++) {
+		v = 0;
+		assert_int_equal(dc_parse_tenths(cases[i].s, 1000, &v),
+				 cases[i].ret);
+		assert_int_equal(v, cases[i].v);
+	}
+}
+
+static void test_parse_addr(void **state)
+{
+	struct dc_addr a;
+	char buf[DC_ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(dc_parse_addr("192.0.2.1", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.u.in.s_addr, htonl(0xc0000201));
+	assert_int_equal(dc_parse_addr("2001:db8::1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_string_equal(dc_addr_fmt(AF_INET6, &a.u, buf, sizeof(buf)),
+			    "2001:db8::1");
+	assert_int_equal(dc_parse_addr("::ffff:192.0.2.1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+
+	assert_int_equal(dc_parse_addr("192.0.2", &a), -1);
+	assert_int_equal(dc_parse_addr("192.0.2.256", &a), -1);
+	assert_int_equal(dc_parse_addr("fe80::1%eth0", &a), -1);
+	assert_int_equal(dc_parse_addr("192.0.2.0/24", &a), -1);
+	assert_int_equal(dc_parse_addr("", &a), -1);
+	assert_int_equal(dc_parse_addr("host.example", &a), -1);
+}
+
+static void test_parse_keyword(void **state)
+{
+	static const char *const names[] = { [1] = "b", [3] = "d" };
+
+	(void)state;
+	assert_int_equal(dc_parse_keyword("b", names, 4), 1);
+	assert_int_equal(dc_parse_keyword("d", names, 4), 3);
+	assert_int_equal(dc_parse_keyword("", names, 4), -1);
+	assert_int_equal(dc_parse_keyword("B", names, 4), -1);
+	/* exact words only: no prefixes */
+	assert_int_equal(dc_parse_keyword("d ", names, 4), -1);
+}
+
+#define S4	"service add 192.0.2.1 proto tcp "
+#define S6	"service add 2001:db8::1 proto udp "
+#define I4	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 "
+#define ISET	"instance set 192.0.2.1 proto tcp bid 10.0.0.1 "
+
+static const struct {
+	const char *cmdline;
+	const char *err;
+} bad[] = {
+	/* the service key */
+	{ "service add", "argument \"SID\" is required" },
+	{ "service add 192.0.2.1", "argument \"proto\" is required" },
+	{ "service add 192.0.2.1 port 80", "argument \"proto\" is required" },
+	{ "service add foo proto tcp",
+	  "argument \"SID\" must be an IPv4 or IPv6 address, got \"foo\"" },
+	{ "service add proto tcp",
+	  "argument \"SID\" must be an IPv4 or IPv6 address, got \"proto\"" },
+	{ "service add 192.0.2.1 proto icmp",
+	  "argument \"proto\" must be tcp or udp, got \"icmp\"" },
+	{ "service add 192.0.2.1 proto TCP",
+	  "argument \"proto\" must be tcp or udp, got \"TCP\"" },
+	{ "service add 192.0.2.1 proto", "argument \"proto\" requires a value" },
+	{ S4 "proto udp", "argument \"proto\" is given more than once" },
+	{ S4 "port 65536",
+	  "argument \"port\" must be an integer between 0 and 65535, got \"65536\"" },
+	{ S4 "port -1",
+	  "argument \"port\" must be an integer between 0 and 65535, got \"-1\"" },
+	{ S4 "port http",
+	  "argument \"port\" must be an integer between 0 and 65535, got \"http\"" },
+	{ S4 "port", "argument \"port\" requires a value" },
+	{ S4 "port 80 port 81", "argument \"port\" is given more than once" },
+
+	/* service settings */
+	{ S4 "mode nat", "argument \"mode\" must be rewrite or tunnel, got \"nat\"" },
+	{ S4 "mode", "argument \"mode\" requires a value" },
+	{ S4 "affinity 4tuple",
+	  "argument \"affinity\" must be 5tuple, 3tuple or 2tuple, got \"4tuple\"" },
+	{ S4 "affinity 2tuple src-prefix 33",
+	  "argument \"src-prefix\" must be an integer between 0 and 32, got \"33\"" },
+	{ S6 "affinity 2tuple src-prefix 129",
+	  "argument \"src-prefix\" must be an integer between 0 and 128, got \"129\"" },
+	{ S4 "src-prefix 24", "argument \"src-prefix\" requires \"affinity\"" },
+	{ S4 "timeout 0",
+	  "argument \"timeout\" must be an integer between 1 and 86400, got \"0\"" },
+	{ S4 "timeout 86401",
+	  "argument \"timeout\" must be an integer between 1 and 86400, got \"86401\"" },
+	{ S4 "timeout 1.5",
+	  "argument \"timeout\" must be an integer between 1 and 86400, got \"1.5\"" },
+	{ S4 "policy random",
+	  "argument \"policy\" must be weighted, least-cost or hash, got \"random\"" },
+	{ S4 "max-bindings -1",
+	  "argument \"max-bindings\" must be an integer between 0 and 4294967295, got \"-1\"" },
+	{ S4 "max-bindings 4294967296",
+	  "argument \"max-bindings\" must be an integer between 0 and 4294967295, got \"4294967296\"" },
+	{ S4 "service-time 1ms",
+	  "argument \"service-time\" must be an integer between 0 and 4294967295, got \"1ms\"" },
+	{ S4 "timeout 5 timeout 6", "argument \"timeout\" is given more than once" },
+	{ S4 "foo 1", "unknown argument \"foo\"" },
+	{ S4 "time 5", "unknown argument \"time\"" },
+	{ S4 "weight 5", "unknown argument \"weight\"" },
+	{ "service set 192.0.2.1 proto tcp port 80",
+	  "\"service set\" needs at least one setting" },
+	{ "service del 192.0.2.1 proto tcp timeout 5",
+	  "unknown argument \"timeout\"" },
+	{ "service show 192.0.2.1", "argument \"proto\" is required" },
+	{ "service show 192.0.2.1 proto tcp mode tunnel",
+	  "unknown argument \"mode\"" },
+	{ "service frob", "unknown command \"frob\", try \"dyncast service help\"" },
+	{ "service ad 192.0.2.1 proto tcp",
+	  "unknown command \"ad\", try \"dyncast service help\"" },
+
+	/* instances */
+	{ "instance add 192.0.2.1 proto tcp", "argument \"bid\" is required" },
+	{ "instance add 192.0.2.1 proto tcp weight 1", "argument \"bid\" is required" },
+	{ "instance add 192.0.2.1 bid 10.0.0.1", "argument \"proto\" is required" },
+	{ "instance add 192.0.2.1 proto tcp bid", "argument \"bid\" requires a value" },
+	{ "instance add 192.0.2.1 proto tcp bid 2001:db8::1",
+	  "argument \"bid\" must be an IPv4 address like the service, got \"2001:db8::1\"" },
+	{ "instance add 2001:db8::1 proto tcp bid 10.0.0.1",
+	  "argument \"bid\" must be an IPv6 address like the service, got \"10.0.0.1\"" },
+	{ "instance add 192.0.2.1 proto tcp bid 10.0.0",
+	  "argument \"bid\" must be an IPv4 or IPv6 address, got \"10.0.0\"" },
+	{ I4 "weight 65536",
+	  "argument \"weight\" must be an integer between 0 and 65535, got \"65536\"" },
+	{ I4 "bid-port 70000",
+	  "argument \"bid-port\" must be an integer between 0 and 65535, got \"70000\"" },
+	{ I4 "cpu x",
+	  "argument \"cpu\" must be a percentage between 0 and 100, got \"x\"" },
+	{ I4 "cpu 100.5",
+	  "argument \"cpu\" must be a percentage between 0 and 100, got \"100.5\"" },
+	{ I4 "cpu 37.25",
+	  "argument \"cpu\" must be a percentage between 0 and 100, got \"37.25\"" },
+	{ I4 "gpu -1",
+	  "argument \"gpu\" must be a percentage between 0 and 100, got \"-1\"" },
+	{ I4 "state sleeping",
+	  "argument \"state\" must be up, drain or down, got \"sleeping\"" },
+	{ I4 "sessions many",
+	  "argument \"sessions\" must be an integer between 0 and 4294967295, got \"many\"" },
+	{ I4 "queue 1e3",
+	  "argument \"queue\" must be an integer between 0 and 4294967295, got \"1e3\"" },
+	{ I4 "capacity -5",
+	  "argument \"capacity\" must be an integer between 0 and 4294967295, got \"-5\"" },
+	{ I4 "cost 2.5",
+	  "argument \"cost\" must be an integer between 0 and 4294967295, got \"2.5\"" },
+	{ I4 "site s1",
+	  "argument \"site\" must be an integer between 0 and 4294967295, got \"s1\"" },
+	{ I4 "weight 1 weight 2", "argument \"weight\" is given more than once" },
+	{ I4 "weight", "argument \"weight\" requires a value" },
+	{ I4 "mode tunnel", "unknown argument \"mode\"" },
+	{ ISET, "no setting given for bid 10.0.0.1" },
+	{ ISET "weight 1 bid 10.0.0.2", "no setting given for bid 10.0.0.2" },
+	{ ISET "bid-port 80", "unknown argument \"bid-port\"" },
+	{ "instance del 192.0.2.1 proto tcp bid 10.0.0.1 weight 1",
+	  "unknown argument \"weight\"" },
+	{ "instance del 192.0.2.1 proto tcp", "argument \"bid\" is required" },
+	{ "instance show 192.0.2.1 proto tcp bid 10.0.0.1 bid 10.0.0.2",
+	  "argument \"bid\" is given more than once" },
+	{ "instance show 192.0.2.1 proto tcp weight 1", "unknown argument \"weight\"" },
+	{ "instance show 192.0.2.1", "argument \"proto\" is required" },
+	{ "instance frob", "unknown command \"frob\", try \"dyncast instance help\"" },
+
+	/* bindings */
+	{ "binding del 192.0.2.1 proto tcp", "argument \"src\" is required" },
+	{ "binding del 192.0.2.1 proto tcp sport 1", "argument \"src\" is required" },
+	{ "binding del 192.0.2.1 proto tcp src", "argument \"src\" requires a value" },
+	{ "binding del 192.0.2.1 proto tcp src 2001:db8::7",
+	  "argument \"src\" must be an IPv4 address like the service, got \"2001:db8::7\"" },
+	{ "binding del 192.0.2.1 proto tcp src 198.51.100.7 src 198.51.100.8",
+	  "argument \"src\" is given more than once" },
+	{ "binding del 192.0.2.1 proto tcp src 198.51.100.7 sport 70000",
+	  "argument \"sport\" must be an integer between 0 and 65535, got \"70000\"" },
+	{ "binding del 192.0.2.1 proto tcp src 198.51.100.7 dport x",
+	  "argument \"dport\" must be an integer between 0 and 65535, got \"x\"" },
+	{ "binding del 192.0.2.1 proto tcp src 198.51.100.7 bid 10.0.0.1",
+	  "unknown argument \"bid\"" },
+	{ "binding flush 192.0.2.1 proto tcp src 198.51.100.7",
+	  "unknown argument \"src\"" },
+	{ "binding show 192.0.2.1 proto sctp",
+	  "argument \"proto\" must be tcp or udp, got \"sctp\"" },
+	{ "binding add", "unknown command \"add\", try \"dyncast binding help\"" },
+
+	/* the rest */
+	{ "stats foo", "unknown argument \"foo\"" },
+	{ "stats show foo", "unknown argument \"foo\"" },
+	{ "monitor foo", "unknown argument \"foo\"" },
+	{ "frob", "unknown object \"frob\", try \"dyncast help\"" },
+	{ "services", "unknown object \"services\", try \"dyncast help\"" },
+	{ "-x stats", "unknown option \"-x\", try \"dyncast help\"" },
+	{ "-js stats", "unknown option \"-js\", try \"dyncast help\"" },
+	{ "-n", "option \"-n\" requires a value" },
+	{ "-batch", "option \"-batch\" requires a value" },
+	{ "-n ../x stats", "invalid network namespace name \"../x\"" },
+	{ "-n a/b stats", "invalid network namespace name \"a/b\"" },
+	{ "-n dyncast-test-no-such-ns stats",
+	  "cannot open network namespace \"dyncast-test-no-such-ns\": No such file or directory" },
+	{ "-batch /nonexistent/file",
+	  "cannot open \"/nonexistent/file\": No such file or directory" },
+	{ "-batch - stats", "unknown argument \"stats\"" },
+};
+
+static void test_bad_arguments(void **state)
+{
+	struct mock *m = *state;
+	char expect[512];
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(bad); i++) {
+		size_t start = m->err_len;
+		int n;
+
+		n = snprintf(expect, sizeof(expect), "Error: %s.\n", bad[i].err);
+		assert_true(n > 0 && (size_t)n < sizeof(expect));
+		assert_int_equal(mock_run(m, bad[i].cmdline), -1);
+		if (strcmp(m->err + start, expect))
+			print_error("dyncast %s\n  got:  %s  want: %s",
+				    bad[i].cmdline, m->err + start, expect);
+		assert_string_equal(m->err + start, expect);
+		assert_int_equal(m->talks, 0);
+	}
+	assert_int_equal(m->out_len, 0);
+}
+
+static void test_too_many_instances(void **state)
+{
+	struct mock *m = *state;
+	char line[2048] = "instance del 192.0.2.1 proto tcp";
+	size_t len = strlen(line);
+	int i, n;
+
+	for (i = 0; i < DC_INSTANCES_MAX; i++) {
+		n = snprintf(line + len, sizeof(line) - len, " bid 10.0.0.%d", i);
+		assert_true(n > 0 && (size_t)n < sizeof(line) - len);
+		len += n;
+	}
+	assert_int_equal(mock_run(m, line), 0);
+	assert_int_equal(m->talks, 1);
+
+	n = snprintf(line + len, sizeof(line) - len, " bid 10.0.1.1");
+	assert_true(n > 0 && (size_t)n < sizeof(line) - len);
+	assert_int_equal(mock_run(m, line), -1);
+	assert_string_equal(m->err,
+			    "Error: too many instances in one command, at most 32.\n");
+	assert_int_equal(m->talks, 1);
+}
+
+static const char *const good[] = {
+	"service add 192.0.2.1 proto tcp",
+	"service add 192.0.2.1 proto tcp port 80 mode tunnel affinity 2tuple src-prefix 24 timeout 86400 policy hash max-bindings 4294967295 service-time 0",
+	"service add 2001:db8::1 proto udp port 0 affinity 3tuple src-prefix 128 timeout 1",
+	"service add 192.0.2.1 port 443 proto tcp policy least-cost",
+	"service set 192.0.2.1 proto udp port 53 timeout 30",
+	"service del 192.0.2.1 proto udp port 53",
+	"service delete 192.0.2.1 proto udp",
+	"service show",
+	"service",
+	"service list",
+	"service show 192.0.2.1 proto tcp port 80",
+	"instance add 192.0.2.1 proto tcp bid 10.0.0.1",
+	"instance add 192.0.2.1 proto tcp weight 0 bid 10.0.0.1 state down",
+	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 bid-port 8080 weight 65535 state drain cpu 100 gpu 0.0 sessions 4294967295 queue 0 capacity 1 cost 0 site 7",
+	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 bid 10.0.0.2 weight 2",
+	"instance set 192.0.2.1 proto tcp bid 10.0.0.1 cpu 0.5",
+	"instance set 2001:db8::1 proto udp port 53 bid 2001:db8::10 state up bid 2001:db8::11 state drain",
+	"instance del 192.0.2.1 proto tcp bid 10.0.0.1",
+	"instance show",
+	"instance",
+	"instance show 192.0.2.1 proto tcp",
+	"instance show 192.0.2.1 proto tcp bid 10.0.0.1",
+	"binding show",
+	"binding",
+	"binding show 192.0.2.1 proto tcp port 80",
+	"binding del 192.0.2.1 proto tcp src 198.51.100.7",
+	"binding del 192.0.2.1 proto tcp port 80 src 198.51.100.7 sport 40000 dport 80",
+	"binding flush",
+	"binding flush 2001:db8::1 proto udp",
+	"stats",
+	"stats show",
+	"-j stats",
+	"-json service show",
+	"--json instance show",
+	"-p binding show",
+	"-pretty -j stats",
+};
+
+static void test_good_arguments(void **state)
+{
+	struct mock *m = *state;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(good); i++) {
+		if (mock_run(m, good[i]))
+			print_error("dyncast %s: %s", good[i], m->err);
+		assert_int_equal(m->err_len, 0);
+		assert_int_equal(m->talks, i + 1);
+	}
+}
+
+static void test_help(void **state)
+{
+	static const struct {
+		const char *cmdline;
+		const char *start;
+	} cases[] = {
+		{ "help", "Usage: dyncast [ OPTIONS ] OBJECT" },
+		{ "-h", "Usage: dyncast [ OPTIONS ] OBJECT" },
+		{ "--help", "Usage: dyncast [ OPTIONS ] OBJECT" },
+		{ "-V", "dyncast utility, version " DC_VERSION "\n" },
+		{ "service help", "Usage: dyncast service add SID" },
+		{ "service add help", "Usage: dyncast service add SID" },
+		{ "service add 192.0.2.1 proto tcp help", "Usage: dyncast service add SID" },
+		{ "instance set help", "Usage: dyncast instance add SID" },
+		{ "binding help", "Usage: dyncast binding show" },
+		{ "stats help", "Usage: dyncast stats" },
+		{ "monitor help", "Usage: dyncast [ -j ] monitor" },
+	};
+	struct mock *m = *state;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(cases); i++) {
+		size_t start = m->out_len;
+
+		assert_int_equal(mock_run(m, cases[i].cmdline), 0);
+		assert_memory_equal(m->out + start, cases[i].start,
+				    strlen(cases[i].start));
+	}
+	assert_int_equal(m->talks, 0);
+	assert_int_equal(m->err_len, 0);
+
+	/* no object at all: usage on stderr, and failure */
+	assert_int_equal(mock_run(m, ""), -1);
+	assert_memory_equal(m->err, "Usage: dyncast", 14);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_parse_tenths),
+		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_parse_keyword),
+		cmocka_unit_test_setup_teardown(test_bad_arguments, mock_setup,
+						mock_teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_instances,
+						mock_setup, mock_teardown),
+		cmocka_unit_test_setup_teardown(test_good_arguments, mock_setup,
+						mock_teardown),
+		cmocka_unit_test_setup_teardown(test_help, mock_setup,
+						mock_teardown),
+	};
+
+	return cmocka_run_group_tests_name("dyncast CLI: parsing", tests,
+					   NULL, NULL);
+}
