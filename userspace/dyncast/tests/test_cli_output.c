@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output: canned kernel replies printed as text and as JSON; kernel errors
+ * with their extended ack; interrupted and multi-part dumps; -batch;
+ * monitor.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/genetlink.h>
+
+#include "mock.h"
+
+static void put_in4(struct nlmsghdr *nlh, uint16_t type, const char *addr)
+{
+	struct in_addr in;
+
+	assert_int_equal(inet_pton(AF_INET, addr, &in), 1);
+	mnl_attr_put(nlh, type, sizeof(in), &in);
+}
+
+static void put_in6(struct nlmsghdr *nlh, uint16_t type, const char *addr)
+{
+	struct in6_addr in6;
+
+	assert_int_equal(inet_pton(AF_INET6, addr, &in6), 1);
+	mnl_attr_put(nlh, type, sizeof(in6), &in6);
+}
+
+static void put_be16(struct nlmsghdr *nlh, uint16_t type, uint16_t v)
+{
+	mnl_attr_put_u16(nlh, type, htons(v));
+}
+
+static void put_key4(struct nlmsghdr *nlh)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+
+	put_in4(nlh, DYNCAST_A_SERVICE_ADDR4, "192.0.2.1");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_TCP);
+	put_be16(nlh, DYNCAST_A_SERVICE_PORT, 80);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_service_full(struct mock *m, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mock_genl(m, DYNCAST_CMD_SERVICE_GET, flags);
+	struct nlattr *svc, *st;
+
+	svc = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	put_in4(nlh, DYNCAST_A_SERVICE_ADDR4, "192.0.2.1");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_TCP);
+	put_be16(nlh, DYNCAST_A_SERVICE_PORT, 80);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_TUNNEL);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_AFFINITY, DYNCAST_AFFINITY_3TUPLE);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_SRC_PREFIX, 24);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_TIMEOUT, 300);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_POLICY, DYNCAST_POLICY_LEAST_COST);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_MAX_BINDINGS, 1000);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_SERVICE_TIME, 250);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_BINDINGS, 5);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_INSTANCES, 2);
+	st = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE_STATS);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_PACKETS, 10);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_BYTES, 1500);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_DEMANDS, 3);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_NO_INSTANCE, 0);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_TABLE_FULL, 0);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_NOT_START, 1);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_TOO_BIG, 0);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_XMIT_ERRORS, 0);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_EXPIRED, 2);
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, svc);
+}
+
+/* A sparse service, with what a newer or broken kernel might add. */
+static void put_service_odd(struct mock *m, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mock_genl(m, DYNCAST_CMD_SERVICE_GET, flags);
+	struct nlattr *svc;
+
+	mnl_attr_put_u32(nlh, 77, 1);		/* unknown: ignored */
+	svc = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	put_in6(nlh, DYNCAST_A_SERVICE_ADDR6, "2001:db8::1");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, 7);	/* unknown value */
+	mnl_attr_put_u16(nlh, DYNCAST_A_SERVICE_TIMEOUT, 1);	/* bad length */
+	mnl_attr_put_u32(nlh, 99, 1);		/* unknown: ignored */
+	mnl_attr_nest_end(nlh, svc);
+}
+
+static const char service_text[] =
+	"192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250 bindings 5 instances 2\n"
+	"    stats packets 10 bytes 1500 demands 3 no-instance 0 table-full 0 not-start 1 too-big 0 xmit-errors 0 expired 2\n"
+	"2001:db8::1 proto udp mode 7\n";
+
+static const char service_json[] =
+	"[{\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,\"mode\":\"tunnel\","
+	"\"affinity\":\"3tuple\",\"src-prefix\":24,\"timeout\":300,"
+	"\"policy\":\"least-cost\",\"max-bindings\":1000,\"service-time\":250,"
+	"\"bindings\":5,\"instances\":2,\"stats\":{\"packets\":10,\"bytes\":1500,"
+	"\"demands\":3,\"no-instance\":0,\"table-full\":0,\"not-start\":1,"
+	"\"too-big\":0,\"xmit-errors\":0,\"expired\":2}},"
+	"{\"sid\":\"2001:db8::1\",\"proto\":\"udp\",\"mode\":7}]\n";
+
+static void test_service_text(void **state)
+{
+	struct mock *m = *state;
+
+	put_service_full(m, NLM_F_MULTI);
+	put_service_odd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "service show"), 0);
+	assert_string_equal(m->out, service_text);
+	assert_int_equal(m->err_len, 0);
+}
+
+static void test_service_json(void **state)
+{
+	struct mock *m = *state;
+	json_t *j, *s;
+
+	put_service_full(m, NLM_F_MULTI);
+	put_service_odd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "-j service show"), 0);
+	assert_string_equal(m->out, service_json);
+
+	/* the same, pretty */
+	put_service_full(m, NLM_F_MULTI);
+	put_service_odd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "-p service show"), 0);
+	assert_non_null(strstr(m->out, "[\n    {\n        \"sid\": \"192.0.2.1\",\n"));
+	j = mock_json(m);
+	assert_int_equal(json_array_size(j), 2);
+	s = json_array_get(j, 0);
+	assert_int_equal(json_object_size(s), 13);
+	assert_string_equal(json_string_value(json_object_get(s, "policy")),
+			    "least-cost");
+	assert_int_equal(json_integer_value(json_object_get(
+			 json_object_get(s, "stats"), "expired")), 2);
+	s = json_array_get(j, 1);
+	assert_null(json_object_get(s, "timeout"));
+	assert_null(json_object_get(s, "port"));
+	json_decref(j);
+}
+
+static void test_service_get(void **state)
+{
+	struct mock *m = *state;
+
+	/* a get is answered by one message and the ack */
+	put_service_full(m, 0);
+	mock_error(m, 0, NULL);
+	assert_int_equal(mock_run(m, "service show 192.0.2.1 proto tcp port 80"), 0);
+	assert_memory_equal(m->out, service_text, strchr(service_text, '\n') - service_text);
+}
+
+static void test_empty(void **state)
+{
+	struct mock *m = *state;
+
+	assert_int_equal(mock_run(m, "-j service show"), 0);
+	assert_string_equal(m->out, "[]\n");
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "binding show"), 0);
+	assert_int_equal(m->out_len, 0);
+}
+
+static void put_instance(struct mock *m, uint8_t cmd, uint16_t flags,
+			 const char *bid, bool full)
+{
+	struct nlmsghdr *nlh = mock_genl(m, cmd, flags);
+	struct nlattr *inst, *st;
+
+	put_key4(nlh);
+	inst = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE);
+	put_in4(nlh, DYNCAST_A_INSTANCE_ADDR4, bid);
+	if (!full) {
+		mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_WEIGHT, 0);
+		mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, DYNCAST_STATE_DOWN);
+		mnl_attr_nest_end(nlh, inst);
+		return;
+	}
+	put_be16(nlh, DYNCAST_A_INSTANCE_PORT, 8080);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_WEIGHT, 5);
+	mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, DYNCAST_STATE_DRAIN);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_CPU, 375);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_GPU, 0);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_SESSIONS, 4);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_QUEUE, 2);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_CAPACITY, 100);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_COST, 250);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_SITE, 7);
+	mnl_attr_put_u64(nlh, DYNCAST_A_INSTANCE_METRICS_AGE, 1234);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_BINDINGS, 3);
+	st = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE_STATS);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_PACKETS, 7);
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, inst);
+}
+
+static void test_instance(void **state)
+{
+	struct mock *m = *state;
+
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "instance show"), 0);
+	assert_string_equal(m->out,
+		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 metrics-age 1.234s bindings 3\n"
+		"    stats packets 7\n");
+
+	mock_clear(m);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "-j instance show"), 0);
+	assert_string_equal(m->out,
+		"[{\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,"
+		"\"bid\":\"10.0.0.1\",\"bid-port\":8080,\"weight\":5,"
+		"\"state\":\"drain\",\"cpu\":37.5,\"gpu\":0.0,\"sessions\":4,"
+		"\"queue\":2,\"capacity\":100,\"cost\":250,\"site\":7,"
+		"\"metrics-age\":1234,\"bindings\":3,\"stats\":{\"packets\":7}}]\n");
+}
+
+/* A dump in many datagrams, one message each, as a large dump comes. */
+static void test_multipart(void **state)
+{
+	struct mock *m = *state;
+	json_t *j;
+
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.2", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.3", false);
+	mock_done(m, 0);
+	m->datagrams = true;
+	assert_int_equal(mock_run(m, "-j instance show"), 0);
+	j = mock_json(m);
+	assert_int_equal(json_array_size(j), 3);
+	assert_string_equal(json_string_value(json_object_get(
+			    json_array_get(j, 2), "bid")), "10.0.0.3");
+	json_decref(j);
+}
+
+static void test_binding(void **state)
+{
+	struct mock *m = *state;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = mock_genl(m, DYNCAST_CMD_BINDING_GET, NLM_F_MULTI);
+	nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	put_in6(nlh, DYNCAST_A_SERVICE_ADDR6, "2001:db8::1");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_UDP);
+	put_be16(nlh, DYNCAST_A_SERVICE_PORT, 53);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, DYNCAST_A_BINDING);
+	put_in6(nlh, DYNCAST_A_BINDING_SRC6, "2001:db8::7");
+	put_be16(nlh, DYNCAST_A_BINDING_SPORT, 40000);
+	put_be16(nlh, DYNCAST_A_BINDING_DPORT, 53);
+	put_in6(nlh, DYNCAST_A_BINDING_BID6, "2001:db8::10");
+	put_be16(nlh, DYNCAST_A_BINDING_BID_PORT, 5353);
+	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_AGE, 12345);
+	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_IDLE, 100);
+	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_EXPIRES, 299900);
+	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_PACKETS, 10);
+	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_BYTES, 1000);
+	mnl_attr_nest_end(nlh, nest);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "binding show"), 0);
+	assert_string_equal(m->out,
+		"2001:db8::1 proto udp port 53 src 2001:db8::7 sport 40000 dport 53 bid 2001:db8::10 bid-port 5353 age 12.345s idle 0.100s expires 299.900s packets 10 bytes 1000\n");
+}
+
+static void put_stats(struct mock *m)
+{
+	struct nlmsghdr *nlh = mock_genl(m, DYNCAST_CMD_STATS_GET, 0);
+	struct nlattr *st = mnl_attr_nest_start(nlh, DYNCAST_A_STATS);
+	uint16_t t;
+
+	for (t = DYNCAST_A_STATS_PACKETS; t <= DYNCAST_A_STATS_EXPIRED; t++)
+		mnl_attr_put_u64(nlh, t, t * 100);
+	mnl_attr_put_u32(nlh, DYNCAST_A_STATS_BINDINGS, 5);
+	mnl_attr_put_u32(nlh, DYNCAST_A_STATS_MAX_BINDINGS, 65536);
+	mnl_attr_put_u32(nlh, DYNCAST_A_STATS_SERVICES, 2);
+	mnl_attr_nest_end(nlh, st);
+	mock_error(m, 0, NULL);
+}
+
+static void test_stats(void **state)
+{
+	struct mock *m = *state;
+	json_t *j;
+
+	put_stats(m);
+	assert_int_equal(mock_run(m, "stats"), 0);
+	assert_string_equal(m->out,
+		"packets 200 bytes 300 demands 400 no-instance 500 table-full 600 not-start 700 too-big 800 xmit-errors 900 expired 1000 bindings 5 max-bindings 65536 services 2\n");
+
+	/* one object, not an array */
+	mock_clear(m);
+	put_stats(m);
+	assert_int_equal(mock_run(m, "-j stats"), 0);
+	assert_string_equal(m->out,
+		"{\"packets\":200,\"bytes\":300,\"demands\":400,\"no-instance\":500,"
+		"\"table-full\":600,\"not-start\":700,\"too-big\":800,"
+		"\"xmit-errors\":900,\"expired\":1000,\"bindings\":5,"
+		"\"max-bindings\":65536,\"services\":2}\n");
+
+	mock_clear(m);
+	put_stats(m);
+	assert_int_equal(mock_run(m, "-p stats"), 0);
+	j = mock_json(m);
+	assert_true(json_is_object(j));
+	assert_int_equal(json_object_size(j), 12);
+	json_decref(j);
+}
+
+static void test_dump_intr(void **state)
+{
+	struct mock *m = *state;
+	json_t *j;
+
+	put_service_full(m, NLM_F_MULTI);
+	put_service_odd(m, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "-j service show"), -1);
+	assert_string_equal(m->err,
+		"Warning: dump interrupted, output may be inconsistent.\n");
+	/* what came is printed all the same */
+	j = mock_json(m);
+	assert_int_equal(json_array_size(j), 2);
+	json_decref(j);
+}
+
+/* Messages of another request (an older sequence number) are skipped. */
+static void test_stale(void **state)
+{
+	struct mock *m = *state;
+	struct nlmsghdr *nlh;
+
+	put_service_odd(m, NLM_F_MULTI);
+	nlh = (struct nlmsghdr *)m->reply;
+	nlh->nlmsg_seq += 1000;
+	mock_done(m, 0);
+	((struct nlmsghdr *)m->reply)->nlmsg_seq -= 1;
+	assert_int_equal(mock_run(m, "service show"), 0);
+	assert_int_equal(m->out_len, 0);
+}
+
+static void talk_bad_timeout(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 2, DYNCAST_A_SERVICE, 0,
+					   DYNCAST_A_SERVICE_TIMEOUT, 0);
+	struct nlmsghdr *nlh = mock_error(m, -ERANGE, "Timeout too long.");
+
+	assert_non_null(a);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+static void talk_bad_cpu(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 2, DYNCAST_A_INSTANCE, 1,
+					   DYNCAST_A_INSTANCE_CPU, 0);
+	struct nlmsghdr *nlh = mock_error(m, -EINVAL, "Load above limit");
+
+	assert_non_null(a);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+/* The kernel blames a whole nest: name it by its key. */
+static void talk_bad_instance(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 1, DYNCAST_A_INSTANCE, 1);
+	struct nlmsghdr *nlh = mock_error(m, -ENOENT, "instance: not found");
+
+	assert_non_null(a);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+static void talk_bad_service(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 1, DYNCAST_A_SERVICE, 0);
+	struct nlmsghdr *nlh = mock_error(m, -ENOENT, "service: not found");
+
+	assert_non_null(a);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+static void talk_bad_binding(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 1, DYNCAST_A_BINDING, 0);
+	struct nlmsghdr *nlh = mock_error(m, -ENOENT, NULL);
+
+	assert_non_null(a);
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+static void talk_bad_offset(struct mock *m, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh = mock_error(m, -EINVAL, "Odd");
+
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, req->nlmsg_len + 8);
+}
+
+static void talk_missing_proto(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 1, DYNCAST_A_SERVICE, 0);
+	struct nlmsghdr *nlh = mock_error(m, -EINVAL, NULL);
+
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_MISS_TYPE, DYNCAST_A_SERVICE_PROTO);
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_MISS_NEST, mock_offset(req, a));
+}
+
+static void talk_missing_top(struct mock *m, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh = mock_error(m, -EINVAL, "Missing instance");
+
+	(void)req;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_MISS_TYPE, DYNCAST_A_INSTANCE);
+}
+
+static void talk_exists(struct mock *m, const struct nlmsghdr *req)
+{
+	(void)req;
+	mock_error(m, -EEXIST, NULL);
+}
+
+static void talk_warning(struct mock *m, const struct nlmsghdr *req)
+{
+	(void)req;
+	mock_error(m, 0, "Attribute ignored");
+}
+
+/* Without NETLINK_CAP_ACK the request comes back before the TLVs. */
+static void talk_uncapped(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct nlattr *a = mock_attr(req, 2, DYNCAST_A_SERVICE, 0,
+					   DYNCAST_A_SERVICE_MODE, 0);
+	struct nlmsghdr *nlh = mock_error(m, -EOPNOTSUPP, "No tunnel here");
+	struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	size_t tlvs = nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(*err);
+	size_t echo = req->nlmsg_len - NLMSG_HDRLEN;
+	char *p = (char *)(err + 1);
+
+	memmove(p + echo, p, tlvs);
+	memcpy(p, mnl_nlmsg_get_payload(req), echo);
+	memcpy(&err->msg, req, sizeof(*req));
+	nlh->nlmsg_len += echo;
+	nlh->nlmsg_flags &= ~NLM_F_CAPPED;
+	mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, mock_offset(req, a));
+}
+
+static void talk_dump_error(struct mock *m, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh;
+
+	(void)req;
+	put_service_odd(m, NLM_F_MULTI);
+	mock_done(m, -ENOENT);
+	nlh = m->open;
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "No such service");
+}
+
+static void test_kernel_errors(void **state)
+{
+	static const struct {
+		void (*talk)(struct mock *m, const struct nlmsghdr *req);
+		const char *cmdline;
+		int ret;
+		const char *err;
+	} cases[] = {
+		{ talk_bad_timeout,
+		  "service add 192.0.2.1 proto tcp port 80 mode tunnel timeout 86400", -1,
+		  "Error: Timeout too long, bad argument \"timeout\" (Numerical result out of range).\n" },
+		{ talk_bad_cpu,
+		  "instance set 192.0.2.1 proto tcp bid 10.0.0.1 cpu 10 bid 10.0.0.2 weight 1 cpu 99.9", -1,
+		  "Error: Load above limit, bad argument \"cpu\" (Invalid argument).\n" },
+		{ talk_bad_instance,
+		  "instance del 192.0.2.1 proto tcp bid 10.0.0.1 bid 10.0.0.2", -1,
+		  "Error: instance: not found, for bid 10.0.0.2 (No such file or directory).\n" },
+		{ talk_bad_service,
+		  "instance del 2001:db8::1 proto udp port 53 bid 2001:db8::2", -1,
+		  "Error: service: not found, for 2001:db8::1 proto udp port 53 (No such file or directory).\n" },
+		{ talk_bad_binding,
+		  "binding del 192.0.2.1 proto tcp src 198.51.100.7 sport 1234", -1,
+		  "Error: No such file or directory, for src 198.51.100.7 sport 1234 dport 0.\n" },
+		{ talk_bad_offset, "service del 192.0.2.1 proto tcp", -1,
+		  "Error: Odd (Invalid argument).\n" },
+		{ talk_missing_proto, "service del 192.0.2.1 proto tcp", -1,
+		  "Error: Invalid argument, missing argument \"proto\".\n" },
+		{ talk_missing_top, "service del 192.0.2.1 proto tcp", -1,
+		  "Error: Missing instance, missing argument \"instance\" (Invalid argument).\n" },
+		{ talk_exists, "service add 192.0.2.1 proto tcp", -1,
+		  "Error: File exists.\n" },
+		{ talk_warning, "service set 192.0.2.1 proto tcp timeout 5", 0,
+		  "Warning: Attribute ignored.\n" },
+		{ talk_uncapped, "service set 192.0.2.1 proto tcp mode tunnel", -1,
+		  "Error: No tunnel here, bad argument \"mode\" (Operation not supported).\n" },
+		{ talk_dump_error, "-j service show", -1,
+		  "Error: No such service (No such file or directory).\n" },
+	};
+	struct mock *m = *state;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(cases); i++) {
+		mock_clear(m);
+		m->on_talk = cases[i].talk;
+		assert_int_equal(mock_run(m, cases[i].cmdline), cases[i].ret);
+		assert_string_equal(m->err, cases[i].err);
+		assert_int_equal(m->talks, i + 1);
+	}
+	/* a failed dump prints nothing, not even part of its JSON */
+	assert_int_equal(m->out_len, 0);
+}
+
+static char *batch_file(const char *text)
+{
+	char *name = strdup("/tmp/dyncast-batch-XXXXXX");
+	int fd;
+
+	assert_non_null(name);
+	fd = mkstemp(name);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return name;
+}
+
+static void talk_fail_del(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(req);
+
+	if (genl->cmd == DYNCAST_CMD_SERVICE_DEL)
+		mock_error(m, -ENOENT, "No such service");
+}
+
+static void test_batch(void **state)
+{
+	struct mock *m = *state;
+	char *name, cmd[128], expect[512];
+	int n;
+
+	name = batch_file("# set up\n"
+			  "service add 192.0.2.1 proto tcp\n"
+			  "\n"
+			  "   service add 192.0.2.2 proto tcp timeout 0  # typo\n"
+			  "service del 192.0.2.9 proto tcp\n"
+			  "instance add 192.0.2.1 proto tcp bid 10.0.0.1\n");
+	m->on_talk = talk_fail_del;
+
+	/* stops at the first failure */
+	n = snprintf(cmd, sizeof(cmd), "-batch %s", name);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	assert_int_equal(mock_run(m, cmd), -1);
+	n = snprintf(expect, sizeof(expect),
+		     "Error: argument \"timeout\" must be an integer between 1 and 86400, got \"0\".\n"
+		     "Command failed %s:4\n", name);
+	assert_true(n > 0 && (size_t)n < sizeof(expect));
+	assert_string_equal(m->err, expect);
+	assert_int_equal(m->talks, 1);
+
+	/* -force: goes on, and fails at the end */
+	mock_clear(m);
+	n = snprintf(cmd, sizeof(cmd), "-force -batch %s", name);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	assert_int_equal(mock_run(m, cmd), -1);
+	n = snprintf(expect, sizeof(expect),
+		     "Error: argument \"timeout\" must be an integer between 1 and 86400, got \"0\".\n"
+		     "Command failed %s:4\n"
+		     "Error: No such service (No such file or directory).\n"
+		     "Command failed %s:5\n", name, name);
+	assert_true(n > 0 && (size_t)n < sizeof(expect));
+	assert_string_equal(m->err, expect);
+	assert_int_equal(m->talks, 4);
+
+	unlink(name);
+	free(name);
+
+	/* all good: success */
+	name = batch_file("stats\nbinding flush\n");
+	mock_clear(m);
+	n = snprintf(cmd, sizeof(cmd), "-b %s", name);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	assert_int_equal(mock_run(m, cmd), 0);
+	assert_int_equal(m->talks, 6);
+	unlink(name);
+	free(name);
+}
+
+static void put_events(struct mock *m)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = mock_genl(m, DYNCAST_CMD_SERVICE_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	put_in4(nlh, DYNCAST_A_SERVICE_ADDR4, "192.0.2.1");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_TCP);
+	put_be16(nlh, DYNCAST_A_SERVICE_PORT, 80);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_REWRITE);
+	mnl_attr_nest_end(nlh, nest);
+
+	put_instance(m, DYNCAST_CMD_INSTANCE_SET, 0, "10.0.0.1", false);
+	mock_genl(m, 99, 0);			/* an event we do not know */
+	nlh = mock_genl(m, DYNCAST_CMD_SERVICE_DEL, 0);
+	put_key4(nlh);
+}
+
+static void test_monitor(void **state)
+{
+	struct mock *m = *state;
+
+	put_events(m);
+	assert_int_equal(mock_run(m, "monitor"), 0);
+	assert_string_equal(m->out,
+		"service add 192.0.2.1 proto tcp port 80 mode rewrite\n"
+		"instance set 192.0.2.1 proto tcp port 80 bid 10.0.0.1 weight 0 state down\n"
+		"service del 192.0.2.1 proto tcp port 80\n");
+
+	/* one object per line, even with -p */
+	mock_clear(m);
+	put_events(m);
+	assert_int_equal(mock_run(m, "-p monitor"), 0);
+	assert_string_equal(m->out,
+		"{\"object\":\"service\",\"event\":\"add\",\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,\"mode\":\"rewrite\"}\n"
+		"{\"object\":\"instance\",\"event\":\"set\",\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,\"bid\":\"10.0.0.1\",\"weight\":0,\"state\":\"down\"}\n"
+		"{\"object\":\"service\",\"event\":\"del\",\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80}\n");
+	assert_int_equal(m->err_len, 0);
+}
+
+/* The output layer on its own: text nesting and huge counters. */
+static void test_output_layer(void **state)
+{
+	struct mock *m = *state;
+	struct dc_out o;
+
+	dc_out_init(&o, m->outf, false, false);
+	dc_out_open(&o, NULL);
+	dc_out_str(&o, "sid", "192.0.2.1", true);
+	dc_out_uint(&o, "max", UINT64_MAX);
+	dc_out_tenths(&o, "cpu", 5);
+	dc_out_msecs(&o, "age", 5);
+	dc_out_close(&o);
+	assert_int_equal(dc_out_flush(&o), 0);
+	assert_string_equal(m->out,
+		"192.0.2.1 max 18446744073709551615 cpu 0.5 age 0.005s\n");
+
+	mock_clear(m);
+	dc_out_init(&o, m->outf, true, false);
+	dc_out_open(&o, NULL);
+	dc_out_uint(&o, "max", UINT64_MAX);
+	dc_out_uint(&o, "big", INT64_MAX);
+	dc_out_close(&o);
+	assert_int_equal(dc_out_flush(&o), 0);
+	assert_string_equal(m->out,
+		"{\"max\":1.844674407e19,\"big\":9223372036854775807}\n");
+
+	/* misuse is reported, and nothing half-built is printed */
+	mock_clear(m);
+	dc_out_init(&o, m->outf, true, false);
+	dc_out_uint(&o, "orphan", 1);
+	assert_int_not_equal(dc_out_flush(&o), 0);
+	dc_out_init(&o, m->outf, true, false);
+	dc_out_open(&o, NULL);
+	dc_out_close(&o);
+	dc_out_open(&o, NULL);
+	assert_int_not_equal(dc_out_flush(&o), 0);
+	assert_int_equal(m->out_len, 0);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, mock_setup, mock_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_service_text),
+		T(test_service_json),
+		T(test_service_get),
+		T(test_empty),
+		T(test_instance),
+		T(test_multipart),
+		T(test_binding),
+		T(test_stats),
+		T(test_dump_intr),
+		T(test_stale),
+		T(test_kernel_errors),
+		T(test_batch),
+		T(test_monitor),
+		T(test_output_layer),
+	};
+
+	return cmocka_run_group_tests_name("dyncast CLI: output", tests,
+					   NULL, NULL);
+}
