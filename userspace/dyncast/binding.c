@@ -74,7 +74,6 @@ struct nlmsghdr *dc_binding_build(void *buf, uint8_t cmd,
 				  const struct dc_binding_req *req)
 {
 	struct dc_optvals vals = req->vals;
-	bool v4 = req->src.family == AF_INET;
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 
@@ -92,12 +91,8 @@ struct nlmsghdr *dc_binding_build(void *buf, uint8_t cmd,
 			(1u << DYNCAST_A_BINDING_DPORT);
 	nest = mnl_attr_nest_start_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_BINDING);
 	if (!nest ||
-	    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE,
-				v4 ? DYNCAST_A_BINDING_SRC4 :
-				     DYNCAST_A_BINDING_SRC6,
-				v4 ? sizeof(req->src.u.in) :
-				     sizeof(req->src.u.in6),
-				&req->src.u) ||
+	    dc_put_addr(nlh, DC_NL_REQ_SIZE, &req->src, DYNCAST_A_BINDING_SRC4,
+			DYNCAST_A_BINDING_SRC6) ||
 	    dc_opts_put(nlh, DC_NL_REQ_SIZE, binding_opts, &vals))
 		return NULL;
 	mnl_attr_nest_end(nlh, nest);

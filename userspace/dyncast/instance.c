@@ -165,18 +165,14 @@ struct nlmsghdr *dc_instance_build(void *buf, uint8_t cmd,
 
 	for (i = 0; i < req->n; i++) {
 		const struct dc_instance *inst = &req->inst[i];
-		bool v4 = inst->bid.family == AF_INET;
 		struct nlattr *nest;
 
 		nest = mnl_attr_nest_start_check(nlh, DC_NL_REQ_SIZE,
 						 DYNCAST_A_INSTANCE);
 		if (!nest ||
-		    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE,
-					v4 ? DYNCAST_A_INSTANCE_ADDR4 :
-					     DYNCAST_A_INSTANCE_ADDR6,
-					v4 ? sizeof(inst->bid.u.in) :
-					     sizeof(inst->bid.u.in6),
-					&inst->bid.u) ||
+		    dc_put_addr(nlh, DC_NL_REQ_SIZE, &inst->bid,
+				DYNCAST_A_INSTANCE_ADDR4,
+				DYNCAST_A_INSTANCE_ADDR6) ||
 		    dc_opts_put(nlh, DC_NL_REQ_SIZE, instance_opts, &inst->vals))
 			return NULL;
 		mnl_attr_nest_end(nlh, nest);

@@ -121,7 +121,6 @@ int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc)
 {
 	struct dc_optvals vals = svc->vals;
 	struct nlattr *nest;
-	bool v4 = svc->sid.family == AF_INET;
 
 	/* port 0 is the default: leave it out, as the ABI asks */
 	if (dc_opt_isset(&vals, DYNCAST_A_SERVICE_PORT) &&
@@ -130,12 +129,8 @@ int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc)
 
 	nest = mnl_attr_nest_start_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_SERVICE);
 	if (!nest ||
-	    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE,
-				v4 ? DYNCAST_A_SERVICE_ADDR4 :
-				     DYNCAST_A_SERVICE_ADDR6,
-				v4 ? sizeof(svc->sid.u.in) :
-				     sizeof(svc->sid.u.in6),
-				&svc->sid.u) ||
+	    dc_put_addr(nlh, DC_NL_REQ_SIZE, &svc->sid, DYNCAST_A_SERVICE_ADDR4,
+			DYNCAST_A_SERVICE_ADDR6) ||
 	    dc_opts_put(nlh, DC_NL_REQ_SIZE, key_opts, &vals) ||
 	    dc_opts_put(nlh, DC_NL_REQ_SIZE, service_opts, &vals))
 		return -1;

@@ -2,8 +2,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "opts.h"
-#include "parse.h"
 
 static int dc_opt_parse(FILE *err, const struct dc_opt *o, const char *s,
 			uint32_t *val)
@@ -90,4 +91,15 @@ int dc_opts_put(struct nlmsghdr *nlh, size_t size, const struct dc_opt *opts,
 		}
 	}
 	return ok ? 0 : -1;
+}
+
+/* @a as attribute @type4 or @type6, after its family. */
+int dc_put_addr(struct nlmsghdr *nlh, size_t size, const struct dc_addr *a,
+		uint16_t type4, uint16_t type6)
+{
+	bool v4 = a->family == AF_INET;
+
+	return mnl_attr_put_check(nlh, size, v4 ? type4 : type6,
+				  v4 ? sizeof(a->u.in) : sizeof(a->u.in6),
+				  &a->u) ? 0 : -1;
 }

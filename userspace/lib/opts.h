@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <libmnl/libmnl.h>
 
+#include "parse.h"
+
 /*
  * A keyword argument that maps one to one onto a netlink attribute of the
  * nest being built: "weight 5" -> DYNCAST_A_INSTANCE_WEIGHT.  A table of
@@ -53,5 +55,7 @@ int dc_opts_arg(FILE *err, const struct dc_opt *opts, int *argc, char ***argv,
 		struct dc_optvals *v);
 int dc_opts_put(struct nlmsghdr *nlh, size_t size, const struct dc_opt *opts,
 		const struct dc_optvals *v);
+int dc_put_addr(struct nlmsghdr *nlh, size_t size, const struct dc_addr *a,
+		uint16_t type4, uint16_t type6);
 
 #endif /* DC_OPTS_H */
