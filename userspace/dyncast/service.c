@@ -186,9 +186,13 @@ int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
 struct nlmsghdr *dc_service_build(void *buf, uint8_t cmd,
 				  const struct dc_service *svc)
 {
+	/*
+	 * Generic netlink rejects NLM_F_CREATE and NLM_F_EXCL on new
+	 * families: "add" failing on an existing service is the command's
+	 * own meaning.
+	 */
 	static const uint16_t flags[] = {
-		[DYNCAST_CMD_SERVICE_NEW] = NLM_F_ACK | NLM_F_CREATE |
-					    NLM_F_EXCL,
+		[DYNCAST_CMD_SERVICE_NEW] = NLM_F_ACK,
 		[DYNCAST_CMD_SERVICE_SET] = NLM_F_ACK,
 		[DYNCAST_CMD_SERVICE_DEL] = NLM_F_ACK,
 		[DYNCAST_CMD_SERVICE_GET] = NLM_F_ACK,

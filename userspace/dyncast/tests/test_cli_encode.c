@@ -85,8 +85,7 @@ static void test_service_add(void **state)
 	const struct nlmsghdr *nlh = mock_req(m);
 
 	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250"), 0);
-	check_header(nlh, DYNCAST_CMD_SERVICE_NEW,
-		     ACK | NLM_F_CREATE | NLM_F_EXCL);
+	check_header(nlh, DYNCAST_CMD_SERVICE_NEW, ACK);
 	assert_int_equal(mock_count(nlh, DYNCAST_A_SERVICE), 1);
 	assert_int_equal(mock_count(nlh, DYNCAST_A_INSTANCE), 0);
 	check_in4(SVC(DYNCAST_A_SERVICE_ADDR4), "192.0.2.1");
@@ -111,8 +110,7 @@ static void test_service_add_ipv6(void **state)
 
 	/* port 0 is the default and is left out */
 	assert_int_equal(mock_run(m, "service add 2001:db8::1 proto udp port 0 affinity 2tuple src-prefix 64"), 0);
-	check_header(nlh, DYNCAST_CMD_SERVICE_NEW,
-		     ACK | NLM_F_CREATE | NLM_F_EXCL);
+	check_header(nlh, DYNCAST_CMD_SERVICE_NEW, ACK);
 	check_in6(SVC(DYNCAST_A_SERVICE_ADDR6), "2001:db8::1");
 	assert_null(SVC(DYNCAST_A_SERVICE_ADDR4));
 	assert_int_equal(u8_at(SVC(DYNCAST_A_SERVICE_PROTO)), IPPROTO_UDP);
