@@ -13,7 +13,9 @@
  * same layout: one service, instance or binding per message.
  *
  * Addresses and ports are in network byte order; everything else is in host
- * byte order.  Times are reported in milliseconds.
+ * byte order.  Units: the affinity timeout is in seconds, the service time
+ * and the network cost in microseconds, the ages and the expiry that the
+ * kernel reports in milliseconds.
  */
 #ifndef _UAPI_LINUX_DYNCAST_H
 #define _UAPI_LINUX_DYNCAST_H
