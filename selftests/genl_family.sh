@@ -17,12 +17,24 @@ family_visible()
 	local out
 
 	out=$(ip netns exec "$1" genl ctrl get name dyncast 2>&1) &&
-		grep -q 'Name: dyncast' <<< "$out"
+		[[ $out == *"Name: dyncast"* ]]
 }
 
 family_visible_init()
 {
-	genl ctrl get name dyncast 2>/dev/null | grep -q 'Name: dyncast'
+	local out
+
+	out=$(genl ctrl get name dyncast 2>&1) && [[ $out == *"Name: dyncast"* ]]
+}
+
+family_listed()
+{
+	[[ $(genl ctrl list 2>&1) == *"Name: dyncast"* ]]
+}
+
+family_has_events()
+{
+	[[ $(genl ctrl get name dyncast 2>&1) == *"name: events"* ]]
 }
 
 ktap_print_header
@@ -34,19 +46,17 @@ setup_ns NEW1 NEW2 NEW3 || ktap_skip_all "cannot create network namespaces"
 veth_pair "$OLD1" veth0 "$NEW1" veth1
 
 ktap_test_result "family in the initial netns" family_visible_init
-ktap_test_result "family listed by 'genl ctrl list'" \
-	bash -c "genl ctrl list | grep -q 'Name: dyncast'"
+ktap_test_result "family listed by 'genl ctrl list'" family_listed
 for ns in "$OLD1" "$OLD2"; do
 	ktap_test_result "family in netns created before the load ($ns)" family_visible "$ns"
 done
 for ns in "$NEW1" "$NEW2" "$NEW3"; do
 	ktap_test_result "family in netns created after the load ($ns)" family_visible "$ns"
 done
-ktap_test_result "family has the events group" \
-	bash -c "genl ctrl get name dyncast | grep -q 'name: events'"
+ktap_test_result "family has the events group" family_has_events
 
 dc_unload
-ktap_test_result "module unloads" bash -c "! grep -q '^dyncast ' /proc/modules"
-ktap_test_result "family gone after unload" bash -c "! genl ctrl get name dyncast >/dev/null 2>&1"
+ktap_test_result "module unloads" eval '! dc_is_loaded'
+ktap_test_result "family gone after unload" eval '! family_visible_init'
 
 ktap_finished

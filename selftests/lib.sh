@@ -181,7 +181,11 @@ setup_ns()
 	local var name
 
 	for var in "$@"; do
-		name="${var,,}-$(mktemp -u XXXXXX)"
+		# no mktemp: every fork counts under emulation
+		name="${var,,}-$RANDOM$RANDOM"
+		while [ -e "/run/netns/$name" ]; do
+			name="${var,,}-$RANDOM$RANDOM"
+		done
 		ip netns add "$name" || return 1
 		NS_LIST+=("$name")
 		ip -n "$name" link set lo up || return 1
@@ -217,6 +221,14 @@ veth_pair()
 
 # --- waiting ----------------------------------------------------------------
 
+# Milliseconds since the epoch, without a fork.
+now_ms()
+{
+	local t=${EPOCHREALTIME/./}
+
+	echo $(( t / 1000 ))
+}
+
 # busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS pass.
 # Returns CMD's last status; its output is shown only from the last try.
 busywait()
@@ -224,11 +236,11 @@ busywait()
 	local timeout_ms=$1 start now out rc
 
 	shift
-	start=$(date +%s%3N)
+	start=$(now_ms)
 	while :; do
 		out=$("$@" 2>&1)
 		rc=$?
-		now=$(date +%s%3N)
+		now=$(now_ms)
 		if [ $rc -eq 0 ] || [ $((now - start)) -ge "$timeout_ms" ]; then
 			[ -z "$out" ] || echo "$out"
 			return $rc
@@ -240,11 +252,11 @@ busywait()
 # slowwait TIMEOUT_S CMD...: the same, in seconds, trying once a second.
 slowwait()
 {
-	local deadline=$(( $(date +%s) + $1 ))
+	local deadline=$(( ${EPOCHREALTIME%.*} + $1 ))
 
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt $deadline ] || return 1
+		[ "${EPOCHREALTIME%.*}" -lt $deadline ] || return 1
 		sleep 1
 	done
 }
@@ -253,7 +265,27 @@ slowwait()
 
 dc_is_loaded()
 {
-	grep -q '^dyncast ' /proc/modules
+	local name _
+
+	while read -r name _; do
+		[ "$name" = dyncast ] && return 0
+	done < /proc/modules
+	return 1
+}
+
+DC_DEPS=
+
+# Load what the module needs; each dependency is checked once per test.
+dc_load_deps()
+{
+	local dep
+
+	[ -z "$DC_DEPS" ] || return 0
+	DC_DEPS=$(modinfo -F depends "$DYNCAST_KO") || return 1
+	for dep in ${DC_DEPS//,/ }; do
+		modprobe "$dep" || return 1
+	done
+	DC_DEPS=${DC_DEPS:-none}
 }
 
 # dc_load [PARAM=VALUE...]: load the freshly built module, and the modules it
@@ -261,13 +293,9 @@ dc_is_loaded()
 # the module is not built or when not in the test VM.
 dc_load()
 {
-	local dep
-
 	require_vm
 	[ -f "$DYNCAST_KO" ] || ktap_skip_all "module not built: $DYNCAST_KO"
-	for dep in $(modinfo -F depends "$DYNCAST_KO" | tr ',' ' '); do
-		modprobe "$dep" || return 1
-	done
+	dc_load_deps || return 1
 	insmod "$DYNCAST_KO" "$@" || return 1
 	DC_LOADED=1
 }
@@ -278,7 +306,7 @@ dc_unload()
 	local i
 
 	DC_LOADED=0
-	for i in $(seq 20); do
+	for (( i = 0; i < 20; i++ )); do
 		dc_is_loaded || return 0
 		rmmod dyncast 2>/dev/null && return 0
 		sleep 0.25

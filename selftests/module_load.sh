@@ -55,7 +55,7 @@ cycle()
 
 ktap_print_header
 ktap_set_plan $ROUNDS
-for round in $(seq $ROUNDS); do
+for (( round = 1; round <= ROUNDS; round++ )); do
 	if cycle "$round"; then
 		ktap_test_pass "load and unload, round $round"
 	else
