@@ -4,7 +4,8 @@
 # "make check" once everything is built: the userspace unit tests on the
 # host, then the selftests in one VM boot, then one summary line.
 #
-#   T=NAME      run only selftests/NAME.sh (and no unit tests)
+#   T=NAME      run only selftests/NAME.sh (and no unit tests); T="A B"
+#               runs several, in that order
 # Other settings (KVER, KERNEL, KMODULES, TIMEOUT, VM_*) go to vm.sh.
 
 set -u
@@ -52,8 +53,11 @@ run_unit_tests()
 
 selftests=()
 if [ -n "$T" ]; then
-	[ -x "$TOP/selftests/$T.sh" ] || { echo "check: no selftest selftests/$T.sh (or not executable)" >&2; exit 2; }
-	selftests=("$T")
+	for name in $T; do
+		[ -x "$TOP/selftests/$name.sh" ] ||
+			{ echo "check: no selftest selftests/$name.sh (or not executable)" >&2; exit 2; }
+		selftests+=("$name")
+	done
 else
 	run_unit_tests
 	# a selftest is an executable selftests/*.sh; sourced helpers are not
