@@ -34,11 +34,14 @@ if [ -f Kbuild ]; then
 	fi
 fi
 
-files=$(ls kmod/*.c kmod/*.h uapi/linux/*.h 2>/dev/null)
-if [ -n "$files" ]; then
+files=()
+for f in kmod/*.c kmod/*.h uapi/linux/*.h; do
+	# kbuild generates *.mod.c
+	[ -f "$f" ] && [[ $f != *.mod.c ]] && files+=("$f")
+done
+if [ ${#files[@]} -gt 0 ]; then
 	step "checkpatch --strict"
-	# shellcheck disable=SC2086 # one file a word
-	scripts/checkpatch.sh $files || failed+=(checkpatch)
+	scripts/checkpatch.sh "${files[@]}" || failed+=(checkpatch)
 fi
 
 if [ -n "$(find userspace -name '*.c' 2>/dev/null | head -n 1)" ]; then
