@@ -200,8 +200,12 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 
 	if (READ_ONCE(svc->mode) == DYNCAST_MODE_REWRITE) {
 		/* Conntrack NAT carries the packet; see rewrite.c. */
-		if (inst && !pkt.icmp_err)
+		if (pkt.icmp_err)
+			return NF_ACCEPT;
+		if (inst)
 			dc_count_packet(dn, svc, inst, pkt.len);
+		else if (pkt.proto == IPPROTO_UDP)
+			dc_rewrite_forget_flow(state->net, skb, pkt.family);
 		return NF_ACCEPT;
 	}
 

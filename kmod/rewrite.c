@@ -16,6 +16,8 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 
 #include "dyncast.h"
@@ -90,6 +92,40 @@ const struct nf_hook_ops dc_nat_ops[2] = {
 		.priority = NF_IP6_PRI_NAT_DST - 1,
 	},
 };
+
+/*
+ * A UDP datagram whose binding expired: for UDP the binding is the flow,
+ * so the conntrack entry still translating it to the old instance goes
+ * too, and conntrack starts a new one that the NAT lookup binds anew.
+ * Called from the PREROUTING hook, before conntrack, on binding misses
+ * only.
+ */
+void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family)
+{
+	struct nf_conntrack_tuple_hash *h;
+	const struct nf_conntrack_zone *zone;
+	struct nf_conntrack_zone tmp;
+	struct nf_conntrack_tuple tuple;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *tmpl, *ct;
+
+	tmpl = nf_ct_get(skb, &ctinfo);
+	if (tmpl && !nf_ct_is_template(tmpl))
+		return;
+	zone = nf_ct_zone_tmpl(tmpl, skb, &tmp);
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb),
+			       family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6,
+			       net, &tuple))
+		return;
+	h = nf_conntrack_find_get(net, zone, &tuple);
+	if (!h)
+		return;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL &&
+	    test_bit(IPS_DST_NAT_BIT, &ct->status))
+		nf_ct_delete(ct, 0, 0);
+	nf_ct_put(ct);
+}
 
 static int dc_ct_to_instance(struct nf_conn *ct, void *data)
 {
