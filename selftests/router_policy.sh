@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# D-Router, selection policies (topology: topo.sh; IPv4, UDP demands, each
+# from a new source port, so each is a new flow):
+#  - weighted: demands follow the weights exactly over whole cycles;
+#  - least-cost: two equal instances share evenly; a metric push moves new
+#    demands away from a loaded or distant instance while an existing flow
+#    stays where it is;
+#  - hash: a flow maps to the same instance with or without its binding,
+#    and so does a flow steered statelessly once the table is full.
+#
+# timeout=600
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+
+require_root
+require_vm
+require_cmd ip socat jq
+
+ktap_print_header
+ktap_set_plan 9
+
+dc_load || ktap_skip_all "cannot load the module"
+topo_setup 3 || ktap_skip_all "cannot build the topology"
+serve_all udp 53 && serve_all tcp 7 || ktap_skip_all "cannot start the servers"
+
+SVC=("$SID4" proto udp port 53)
+NAMES=()
+
+# demands N FIRST_PORT: N new flows; their instances in NAMES
+demands()
+{
+	local i
+
+	NAMES=()
+	for i in $(seq "$1"); do
+		NAMES+=("$(ask_udp 10.0.0.2 $(($2 + i)) "$SID4" 53)")
+	done
+	echo "# i1 $(count i1 "${NAMES[@]}"), i2 $(count i2 "${NAMES[@]}"), i3 $(count i3 "${NAMES[@]}")"
+}
+
+split_is()
+{
+	[ "$(count i1 "${NAMES[@]}")" = "$1" ] &&
+		[ "$(count i2 "${NAMES[@]}")" = "$2" ] &&
+		[ "$(count i3 "${NAMES[@]}")" = "$3" ]
+}
+
+dc service add "${SVC[@]}" policy weighted
+for i in 1 2 3; do
+	dc instance add "${SVC[@]}" bid "$(bid4 $i)" weight "$i"
+done
+demands 36 10000
+ktap_test_result "weighted 1:2:3: 36 demands split 6/12/18" split_is 6 12 18
+
+dc instance set "${SVC[@]}" bid "$(bid4 3)" weight 0
+demands 20 11000
+ktap_test_result "weighted 1:2:0: 20 demands split 7/13/0 (within one)" \
+	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}") c=$(count i3 "${NAMES[@]}");
+	       [ \$c = 0 ] && [ \$a -ge 6 ] && [ \$a -le 7 ] && [ \$((a + b)) = 20 ]"
+
+# least-cost between i1 and i2, equal metrics
+dc service set "${SVC[@]}" policy least-cost
+dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 1 cpu 20
+dc instance set "${SVC[@]}" bid "$(bid4 2)" weight 1 cpu 20
+demands 20 12000
+ktap_test_result "least-cost, equal instances: 20 demands split evenly (within one)" \
+	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}");
+	       [ \$((a + b)) = 20 ] && [ \$a -ge 9 ] && [ \$a -le 11 ]"
+
+# an existing TCP flow on i1, kept open while i1 becomes loaded
+TSVC=("$SID4" proto tcp port 7)
+dc service add "${TSVC[@]}" policy least-cost
+dc instance add "${TSVC[@]}" bid "$(bid4 1)"
+coproc FLOW { ip netns exec "$C" socat -T 30 - TCP:$SID4:7 2>/dev/null; }
+echo one >&"${FLOW[1]}"
+read -r -t 5 first _ <&"${FLOW[0]}"
+dc instance add "${TSVC[@]}" bid "$(bid4 2)"
+
+dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 90
+dc instance set "${TSVC[@]}" bid "$(bid4 1)" cpu 90
+demands 10 13000
+ktap_test_result "least-cost: i1 at 90% cpu, new demands go to i2" split_is 0 10 0
+tnames=()
+for i in 1 2 3 4; do
+	tnames+=("$(ask_tcp 10.0.0.2 "$SID4" 7)")
+done
+ktap_test_result "least-cost: new TCP connections avoid the loaded i1" \
+	test "$(count i2 "${tnames[@]}")" = 4
+echo two >&"${FLOW[1]}"
+read -r -t 5 second _ <&"${FLOW[0]}"
+echo "# existing flow: $first then $second"
+ktap_test_result "least-cost: the existing connection stays on $first" \
+	test -n "$first" -a "$first" = "$second"
+exec {FLOW[1]}>&-
+
+dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 20
+dc instance set "${SVC[@]}" bid "$(bid4 2)" cost 20000
+demands 10 14000
+ktap_test_result "least-cost: i2 20 ms away, new demands go to i1" split_is 10 0 0
+
+# hash: the same flow, the same instance, binding or not
+dc service set "${SVC[@]}" policy hash
+dc instance set "${SVC[@]}" bid "$(bid4 3)" weight 1
+dc binding flush
+h1=() h2=()
+for p in 15001 15002 15003 15004 15005 15006; do
+	h1+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
+done
+dc binding flush
+for p in 15001 15002 15003 15004 15005 15006; do
+	h2+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
+done
+echo "# with bindings: ${h1[*]}; after a flush: ${h2[*]}"
+ktap_test_result "hash: flows map to the same instances after a flush" \
+	test "${h1[*]}" = "${h2[*]}"
+
+# table full: the service keeps one binding; the rest is steered by hash
+hashmap="${h2[*]}"
+dc binding flush
+dc service set "${SVC[@]}" policy weighted max-bindings 1
+ask_udp 10.0.0.2 16000 "$SID4" 53 >/dev/null
+h1=() h2=()
+for p in 15001 15002 15003 15004 15005 15006; do
+	h1+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
+	h2+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
+done
+echo "# table full: ${h1[*]}, again: ${h2[*]}; $(dc -j service show "${SVC[@]}" | jq -c '.[0].stats')"
+ktap_test_result "table full: stateless flows keep their instance and the hash choice" \
+	sh -c "[ '${h1[*]}' = '${h2[*]}' ] && [ '${h1[*]}' = '$hashmap' ] &&
+	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].stats[\"table-full\"]')\" -ge 12 ] &&
+	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].bindings')\" = 1 ]"
+
+ktap_finished

@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# D-Router, tunnel mode, IPv4 and IPv6 (topology: topo.sh).  The router
+# carries each packet unchanged in IPIP or IPv6-in-IPv6 to the instance,
+# which holds the service address on its loopback, decapsulates with the
+# stock tunl0 / ip6tnl0 devices and answers the client itself: the router
+# keeps no conntrack state.  Packets that no longer fit the path once
+# encapsulated are answered with ICMP "fragmentation needed" / "packet too
+# big", after which the client's transfers go through.
+#
+# timeout=600
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+
+require_root
+require_vm
+require_cmd ip socat jq conntrack
+
+ktap_print_header
+ktap_set_plan 16
+
+dc_load || ktap_skip_all "cannot load the module"
+topo_setup 3 || ktap_skip_all "cannot build the topology"
+tunnel_instances || ktap_skip_all "no ipip or ip6_tunnel module"
+serve_all tcp 7 || ktap_skip_all "cannot start the servers"
+for i in 1 2 3; do
+	serve_udp "${INST[i]}" "i$i" 53 "$SID4" &&
+	serve_udp "${INST[i]}" "i$i" 54 "$SID6" &&
+	for l in TCP4-LISTEN:8,bind=$SID4 TCP6-LISTEN:8,bind=[$SID6]; do
+		ip netns exec "${INST[i]}" socat -t 5 "$l",reuseaddr,fork \
+			SYSTEM:"echo i$i" >/dev/null 2>&1 &
+		defer "kill $!"
+	done
+	# a sink answering with the number of bytes it got
+	ip netns exec "${INST[i]}" socat TCP6-LISTEN:9,ipv6only=0,reuseaddr,fork \
+		SYSTEM:"wc -c" >/dev/null 2>&1 &
+	defer "kill $!"
+done || ktap_skip_all "cannot start the servers"
+
+spread()
+{
+	local sid=$1 src=$2 names=() i
+
+	for i in $(seq 6); do
+		names+=("$(ask_tcp "$src" "$sid" 7)")
+	done
+	echo "# $sid: ${names[*]}"
+	[ "$(count i1 "${names[@]}")" = 2 ] &&
+		[ "$(count i2 "${names[@]}")" = 2 ] &&
+		[ "$(count i3 "${names[@]}")" = 2 ]
+}
+
+# Servers listening on the service address alone answer: the instances
+# accept the connections on it themselves.
+on_sid()
+{
+	local sid=$1 src=$2 names=() i
+
+	for i in 1 2 3; do
+		names+=("$(ask_tcp "$src" "$sid" 8)")
+	done
+	echo "# port 8, bound to $sid: ${names[*]}"
+	[ "$(count i1 "${names[@]}")" = 1 ] &&
+		[ "$(count i2 "${names[@]}")" = 1 ] &&
+		[ "$(count i3 "${names[@]}")" = 1 ]
+}
+
+udp_flow()
+{
+	local sid=$1 src=$2 port=$3 a b c
+
+	a=$(ask_udp "$src" 5000 "$sid" "$port")
+	b=$(ask_udp "$src" 5000 "$sid" "$port")
+	c=$(ask_udp "$src" 5000 "$sid" "$port")
+	echo "# $sid udp from port 5000: $a $b $c"
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ]
+}
+
+# path_mtu SID EXPECTED: the client learnt the path MTU towards the service.
+path_mtu()
+{
+	ip -n "$C" route get "$1" | tee /dev/stderr | grep -q "mtu $2"
+}
+
+too_big()
+{
+	dc -j service show "$1" proto "$2" port "$3" | jq '.[0].stats["too-big"]'
+}
+
+# upload SID SRC: 200000 bytes over TCP; the sink's count comes back.
+upload()
+{
+	local got
+
+	got=$(head -c 200000 /dev/zero | ip netns exec "$C" socat -t 20 -T 20 - \
+		"TCP:$(hostport "$1" 9),bind=$(hostport "$2" 0)" 2>/dev/null)
+	echo "# uploaded through a 1400-byte path: ${got:-nothing} bytes"
+	[ "$got" = 200000 ]
+}
+
+# udp_big SID SRC PORT: a datagram too big for the encapsulated path, DF set.
+udp_big()
+{
+	head -c 1450 /dev/zero | ip netns exec "$C" socat -u - \
+		"UDP:$(hostport "$1" "$3"),bind=$(hostport "$2" 6000)" 2>/dev/null
+	sleep 0.5
+}
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; src=10.0.0.2; bidf=bid4; uport=53; mtu=1380
+	else
+		sid=$SID6; src=fd00::2; bidf=bid6; uport=54; mtu=1360
+	fi
+	for p in "tcp 7" "tcp 8" "tcp 9" "udp $uport"; do
+		set -- $p
+		dc service add "$sid" proto "$1" port "$2" mode tunnel
+		for i in 1 2 3; do
+			dc instance add "$sid" proto "$1" port "$2" bid "$($bidf $i)"
+		done
+	done
+
+	ktap_test_result "IPv$fam: six connections, two on each instance" \
+		spread "$sid" "$src"
+	ktap_test_result "IPv$fam: the instances accept the connections on $sid" \
+		on_sid "$sid" "$src"
+	ktap_test_result "IPv$fam: no conntrack state on the router" \
+		test "$(ip netns exec "$R" conntrack -C 2>/dev/null || echo 0)" = 0
+	ktap_test_result "IPv$fam: UDP datagrams of one flow reach one instance" \
+		udp_flow "$sid" "$src" "$uport"
+
+	# Paths to the instances shrink to 1400 bytes.
+	for i in 1 2 3; do
+		ip -n "$R" link set "r$i" mtu 1400
+		ip -n "${INST[i]}" link set e0 mtu 1400
+	done
+	before=$(too_big "$sid" udp "$uport")
+	udp_big "$sid" "$src" "$uport"
+	ktap_test_result "IPv$fam: an oversized datagram is answered 'too big'" \
+		test "$(too_big "$sid" udp "$uport")" -gt "$before"
+	ktap_test_result "IPv$fam: the client learnt the path MTU ($mtu)" \
+		path_mtu "$sid" "$mtu"
+	ktap_test_result "IPv$fam: a TCP upload goes through the narrower path" \
+		upload "$sid" "$src"
+	for i in 1 2 3; do
+		ip -n "$R" link set "r$i" mtu 1500
+		ip -n "${INST[i]}" link set e0 mtu 1500
+	done
+
+	ktap_test_result "IPv$fam: counters count every steered packet" \
+		test "$(dc -j stats | jq '.packets')" -gt 12
+done
+
+ktap_finished
