@@ -30,13 +30,14 @@ for g in "$@"; do
 done
 [ ${#want[@]} -gt 0 ] || exit 0
 
-missing=()
+declare -A have=()
 while read -r pkg status; do
-	[ "$status" = installed ] || missing+=("$pkg")
-done < <(for p in "${want[@]}"; do
-		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || s=none
-		echo "$p ${s:-none}"
-	 done)
+	have[$pkg]=$status
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${want[@]}" 2>/dev/null)
+missing=()
+for p in "${want[@]}"; do
+	[ "${have[$p]:-}" = installed ] || missing+=("$p")
+done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
