@@ -264,7 +264,8 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 
 /* rewrite.c */
 extern const struct nf_hook_ops dc_nat_ops[2];
-void dc_rewrite_forget(struct dc_instance *inst);
+void dc_rewrite_forget(const struct dc_service *svc,
+		       const struct dc_instance *inst);
 void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family);
 
 /* tunnel.c */

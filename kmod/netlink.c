@@ -549,7 +549,6 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	struct dc_net *dn = dc_net(genl_info_net(info));
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_svc_conf conf, old;
-	struct dc_instance *inst;
 	struct dc_service *svc;
 	int ret;
 
@@ -575,8 +574,7 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	    conf.src_prefix != old.src_prefix) {
 		dc_bindings_flush(dn, svc, NULL);
 		if (old.mode == DYNCAST_MODE_REWRITE)
-			list_for_each_entry(inst, &svc->instances, list)
-				dc_rewrite_forget(inst);
+			dc_rewrite_forget(svc, NULL);
 	}
 	dn->genid++;
 	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);

@@ -127,13 +127,18 @@ void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family)
 	nf_ct_put(ct);
 }
 
-static int dc_ct_to_instance(struct nf_conn *ct, void *data)
+struct dc_ct_match {
+	const struct dc_service *svc;
+	const struct dc_instance *inst;
+};
+
+static int dc_ct_match(struct nf_conn *ct, void *data)
 {
-	const struct dc_instance *inst = data;
-	const struct dc_service *svc = inst->svc;
+	const struct dc_ct_match *m = data;
+	const struct dc_service *svc = m->svc;
 	const struct nf_conntrack_tuple *orig, *reply;
 
-	if (!(ct->status & IPS_DST_NAT))
+	if (!test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return 0;
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
@@ -141,16 +146,24 @@ static int dc_ct_to_instance(struct nf_conn *ct, void *data)
 	       orig->dst.protonum == svc->proto &&
 	       (!svc->port || orig->dst.u.all == svc->port) &&
 	       nf_inet_addr_cmp(&orig->dst.u3, &svc->addr) &&
-	       nf_inet_addr_cmp(&reply->src.u3, &inst->addr);
+	       (!m->inst || nf_inet_addr_cmp(&reply->src.u3, &m->inst->addr));
 }
 
-/* Drop the connections translated to an instance that went away. */
-void dc_rewrite_forget(struct dc_instance *inst)
+/*
+ * Drop the connections translated to an instance that went away, or to
+ * any instance of a service (inst NULL): one walk of the conntrack table.
+ */
+void dc_rewrite_forget(const struct dc_service *svc,
+		       const struct dc_instance *inst)
 {
+	struct dc_ct_match m = {
+		.svc = svc,
+		.inst = inst,
+	};
 	struct nf_ct_iter_data data = {
-		.net = inst->svc->dn->net,
-		.data = inst,
+		.net = svc->dn->net,
+		.data = &m,
 	};
 
-	nf_ct_iterate_cleanup_net(dc_ct_to_instance, &data);
+	nf_ct_iterate_cleanup_net(dc_ct_match, &data);
 }

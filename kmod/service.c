@@ -246,7 +246,7 @@ void dc_instance_gone(struct dc_instance *inst)
 
 	dc_bindings_flush(svc->dn, NULL, inst);
 	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dc_rewrite_forget(inst);
+		dc_rewrite_forget(svc, inst);
 }
 
 /* Unlink an instance; the caller rebuilds the service's set afterwards. */
@@ -348,10 +348,10 @@ void dc_service_delete(struct dc_service *svc)
 
 	list_for_each_entry_safe(inst, tmp, &svc->instances, list) {
 		dc_instance_delete(inst);
-		if (svc->mode == DYNCAST_MODE_REWRITE)
-			dc_rewrite_forget(inst);
 		dc_instance_put(inst);
 	}
+	if (svc->mode == DYNCAST_MODE_REWRITE)
+		dc_rewrite_forget(svc, NULL);
 	dc_inst_set_free(rcu_replace_pointer(svc->set, NULL,
 					     lockdep_is_held(&dn->lock)));
 	dc_bindings_flush(dn, svc, NULL);
