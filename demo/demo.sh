@@ -176,7 +176,12 @@ ask()
 # dc ROUTER ARGS...: run the dyncast CLI on a D-Router, showing it
 dc()
 {
-	show "$1" "$DYNCAST" "${@:2}"
+	local ns=$1
+
+	shift
+	echo "  [$ns]# dyncast $*"
+	ip netns exec "$ns" "$DYNCAST" "$@" 2>&1 | sed 's/^/      /'
+	return "${PIPESTATUS[0]}"
 }
 
 # Both D-Routers learn both services and the four instances.  Until the CLI
@@ -201,11 +206,15 @@ configure_dyncast()
 		dc $r instance add $SID1 proto tcp port 80 bid 198.19.3.31 weight 1 || return 1
 
 		say "On $r: D-SID 2, tcp/8080; a client (its address) keeps its" \
-		    "instance; the lowest expected delay wins."
+		    "instance; the lowest expected delay wins.  The network cost" \
+		    "(microseconds) is what a D-MA would report: site 3 is 10 ms" \
+		    "further away."
 		dc $r service add $SID2 proto tcp port 8080 mode rewrite \
 			affinity 2tuple timeout 60 policy least-cost || return 1
-		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.2.22 || return 1
-		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.3.32 || return 1
+		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.2.22 \
+			cost 1000 site 2 || return 1
+		dc $r instance add $SID2 proto tcp port 8080 bid 198.19.3.32 \
+			cost 11000 site 3 || return 1
 	done
 	dc dr1 service show
 }
@@ -262,8 +271,8 @@ main()
 	for i in 1 2 3 4; do
 		echo "      $(ask cl1 $SID1)"
 	done
-	say "Client 2, behind D-Router 2, asks for D-SID 2 four times; being one" \
-	    "client, it stays on one instance:"
+	say "Client 2, behind D-Router 2, asks for D-SID 2 four times; the" \
+	    "nearer instance wins, and being one client it stays there:"
 	for i in 1 2 3 4; do
 		echo "      $(ask cl2 $SID2:8080)"
 	done
