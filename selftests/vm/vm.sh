@@ -154,10 +154,10 @@ else
 	accel_args=(-accel tcg -cpu "${VM_CPU:-max}")
 fi
 
-# norandmaps: under TCG, code translated for one process serves the next
-# only when the libraries sit at the same addresses; exec gets ~2x faster.
 echo "# booting $KERNEL ($KVER) with $accel, ${VM_SMP} CPUs, ${VM_MEM} MiB"
 start=$(date +%s%N)
+# norandmaps: under TCG, code translated for one process serves the next
+# only when the libraries sit at the same addresses; exec gets ~2x faster.
 "$QEMU" "${accel_args[@]}" -m "$VM_MEM" -smp "$VM_SMP" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$KERNEL" -initrd "$initrd" \
@@ -214,7 +214,7 @@ wait $tpid 2>/dev/null
 trap - EXIT INT TERM
 end=$(date +%s%N)
 
-if [ -z "$booted_at" ] && [ ! -f "$res/booted" ]; then
+if [ ! -f "$res/booted" ]; then
 	echo "# the VM did not start the runner; last console lines:"
 	tail -n 30 "$VM_OUT/console.log" | sed 's/^/#   /'
 	sed 's/^/#   qemu: /' "$VM_OUT/qemu.log"
