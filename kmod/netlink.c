@@ -132,16 +132,50 @@ enum dc_addr_of {
 	DC_ADDR_BINDING,
 };
 
-/* extack wants string literals: one set of messages per object. */
-#define DC_ADDR_ERR(extack, attr, of, text)				\
-	do {								\
-		if ((of) == DC_ADDR_SERVICE)				\
-			NL_SET_ERR_MSG_ATTR(extack, attr, "service: " text); \
-		else if ((of) == DC_ADDR_INSTANCE)			\
-			NL_SET_ERR_MSG_ATTR(extack, attr, "instance: " text); \
-		else							\
-			NL_SET_ERR_MSG_ATTR(extack, attr, "binding: " text); \
-	} while (0)
+enum dc_addr_err {
+	DC_ADDR_BOTH,
+	DC_ADDR_NOT_UNICAST,
+	DC_ADDR_MISSING,
+};
+
+/* extack wants string literals: one message per object and fault. */
+static void dc_addr_err(struct netlink_ext_ack *extack,
+			const struct nlattr *attr, enum dc_addr_of of,
+			enum dc_addr_err err)
+{
+	switch (of * 3 + err) {
+	case DC_ADDR_SERVICE * 3 + DC_ADDR_BOTH:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "service: give an IPv4 or an IPv6 address, not both");
+		break;
+	case DC_ADDR_SERVICE * 3 + DC_ADDR_NOT_UNICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "service: not a unicast address");
+		break;
+	case DC_ADDR_SERVICE * 3 + DC_ADDR_MISSING:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "service: address missing");
+		break;
+	case DC_ADDR_INSTANCE * 3 + DC_ADDR_BOTH:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "instance: give an IPv4 or an IPv6 address, not both");
+		break;
+	case DC_ADDR_INSTANCE * 3 + DC_ADDR_NOT_UNICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "instance: not a unicast address");
+		break;
+	case DC_ADDR_INSTANCE * 3 + DC_ADDR_MISSING:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "instance: address missing");
+		break;
+	case DC_ADDR_BINDING * 3 + DC_ADDR_BOTH:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "binding: give an IPv4 or an IPv6 address, not both");
+		break;
+	case DC_ADDR_BINDING * 3 + DC_ADDR_NOT_UNICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: not a unicast address");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: address missing");
+		break;
+	}
+}
 
 /* An address given as one of two attributes, one per family. */
 static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
@@ -150,8 +184,7 @@ static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
 {
 	memset(addr, 0, sizeof(*addr));
 	if (a4 && a6) {
-		DC_ADDR_ERR(extack, a6, of,
-			    "give an IPv4 or an IPv6 address, not both");
+		dc_addr_err(extack, a6, of, DC_ADDR_BOTH);
 		return -EINVAL;
 	}
 	if (a4) {
@@ -159,7 +192,7 @@ static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
 		addr->ip = nla_get_in_addr(a4);
 		if (ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip) ||
 		    ipv4_is_zeronet(addr->ip)) {
-			DC_ADDR_ERR(extack, a4, of, "not a unicast address");
+			dc_addr_err(extack, a4, of, DC_ADDR_NOT_UNICAST);
 			return -EINVAL;
 		}
 		return 0;
@@ -169,12 +202,12 @@ static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
 		addr->in6 = nla_get_in6_addr(a6);
 		if (ipv6_addr_is_multicast(&addr->in6) ||
 		    ipv6_addr_any(&addr->in6)) {
-			DC_ADDR_ERR(extack, a6, of, "not a unicast address");
+			dc_addr_err(extack, a6, of, DC_ADDR_NOT_UNICAST);
 			return -EINVAL;
 		}
 		return 0;
 	}
-	DC_ADDR_ERR(extack, nest, of, "address missing");
+	dc_addr_err(extack, nest, of, DC_ADDR_MISSING);
 	return -EINVAL;
 }
 
@@ -246,8 +279,8 @@ static int dc_nl_put_addr(struct sk_buff *skb, u8 family, int a4, int a6,
  * namespace-wide gauges as well.
  */
 static int dc_nl_put_stats(struct sk_buff *skb, int type,
-				struct dc_pcpu_stats __percpu *pcpu, bool drops,
-				struct dc_net *dn)
+			   struct dc_pcpu_stats __percpu *pcpu, bool drops,
+			   struct dc_net *dn)
 {
 	struct dc_stats s;
 	struct nlattr *nest;
@@ -330,8 +363,8 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
 			 atomic_read(&svc->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
-	     dc_nl_put_stats(skb, DYNCAST_A_SERVICE_STATS, svc->stats,
-				  true, NULL)))
+	     dc_nl_put_stats(skb, DYNCAST_A_SERVICE_STATS, svc->stats, true,
+			     NULL)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
@@ -381,8 +414,8 @@ static int dc_nl_fill_instance(struct sk_buff *skb, struct dc_instance *inst,
 			       DYNCAST_A_INSTANCE_PAD) ||
 	     nla_put_u32(skb, DYNCAST_A_INSTANCE_BINDINGS,
 			 atomic_read(&inst->nr_bindings)) ||
-	     dc_nl_put_stats(skb, DYNCAST_A_INSTANCE_STATS,
-				  inst->stats, false, NULL)))
+	     dc_nl_put_stats(skb, DYNCAST_A_INSTANCE_STATS, inst->stats,
+			     false, NULL)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
@@ -736,10 +769,25 @@ err:
 	return ret;
 }
 
+/* The metrics, u32 attributes stored as they come. */
+static const struct {
+	u16 attr;
+	u16 offset;
+} dc_metric_attrs[] = {
+	{ DYNCAST_A_INSTANCE_CPU, offsetof(struct dc_instance, cpu) },
+	{ DYNCAST_A_INSTANCE_GPU, offsetof(struct dc_instance, gpu) },
+	{ DYNCAST_A_INSTANCE_SESSIONS, offsetof(struct dc_instance, sessions) },
+	{ DYNCAST_A_INSTANCE_QUEUE, offsetof(struct dc_instance, queue) },
+	{ DYNCAST_A_INSTANCE_CAPACITY, offsetof(struct dc_instance, capacity) },
+	{ DYNCAST_A_INSTANCE_COST, offsetof(struct dc_instance, cost) },
+	{ DYNCAST_A_INSTANCE_SITE, offsetof(struct dc_instance, site) },
+};
+
 /* Apply an instance nest; true when the weight or state changed. */
 static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 {
 	bool changed = false, metrics = false;
+	unsigned int i;
 	u32 v;
 
 	if (tb[DYNCAST_A_INSTANCE_PORT])
@@ -754,21 +802,15 @@ static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 		changed |= v != inst->state;
 		WRITE_ONCE(inst->state, v);
 	}
-#define DC_METRIC(attr, field)						\
-	do {								\
-		if (tb[attr]) {						\
-			WRITE_ONCE(inst->field, nla_get_u32(tb[attr]));	\
-			metrics = true;					\
-		}							\
-	} while (0)
-	DC_METRIC(DYNCAST_A_INSTANCE_CPU, cpu);
-	DC_METRIC(DYNCAST_A_INSTANCE_GPU, gpu);
-	DC_METRIC(DYNCAST_A_INSTANCE_SESSIONS, sessions);
-	DC_METRIC(DYNCAST_A_INSTANCE_QUEUE, queue);
-	DC_METRIC(DYNCAST_A_INSTANCE_CAPACITY, capacity);
-	DC_METRIC(DYNCAST_A_INSTANCE_COST, cost);
-	DC_METRIC(DYNCAST_A_INSTANCE_SITE, site);
-#undef DC_METRIC
+	for (i = 0; i < ARRAY_SIZE(dc_metric_attrs); i++) {
+		const struct nlattr *a = tb[dc_metric_attrs[i].attr];
+
+		if (!a)
+			continue;
+		WRITE_ONCE(*(u32 *)((void *)inst + dc_metric_attrs[i].offset),
+			   nla_get_u32(a));
+		metrics = true;
+	}
 	if (metrics) {
 		WRITE_ONCE(inst->metrics_updated, jiffies);
 		/* The new figures include what was sent since. */

@@ -40,11 +40,11 @@ static struct dc_service *__dc_service_lookup(struct dc_net *dn, u8 family,
 					      const union nf_inet_addr *addr,
 					      u8 proto, __be16 port)
 {
+	struct hlist_head *head;
 	struct dc_service *svc;
 
-	hlist_for_each_entry_rcu(svc, &dn->services[dc_svc_hash(family, addr,
-								 proto, port)],
-				 hnode, lockdep_is_held(&dn->lock))
+	head = &dn->services[dc_svc_hash(family, addr, proto, port)];
+	hlist_for_each_entry_rcu(svc, head, hnode, lockdep_is_held(&dn->lock))
 		if (dc_svc_match(svc, family, addr, proto, port))
 			return svc;
 	return NULL;
