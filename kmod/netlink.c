@@ -28,17 +28,6 @@ static const struct genl_multicast_group dc_mcgrps[] = {
 	[DC_MCGRP_EVENTS] = { .name = DYNCAST_MCGRP_EVENTS },
 };
 
-static int dc_validate_proto(const struct nlattr *attr,
-			     struct netlink_ext_ack *extack)
-{
-	u8 proto = nla_get_u8(attr);
-
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
-		return 0;
-	NL_SET_ERR_MSG_ATTR(extack, attr, "protocol must be TCP (6) or UDP (17)");
-	return -EINVAL;
-}
-
 static struct netlink_range_validation dc_timeout_range = {
 	.min = 1,
 	.max = DYNCAST_TIMEOUT_MAX,
@@ -56,7 +45,12 @@ static struct netlink_range_validation dc_weight_range = {
 static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_ADDR4] = { .type = NLA_BE32 },
 	[DYNCAST_A_SERVICE_ADDR6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
-	[DYNCAST_A_SERVICE_PROTO] = NLA_POLICY_VALIDATE_FN(NLA_U8, dc_validate_proto),
+	/*
+	 * A range, not a validation function: 6.1 dumps the policy of a
+	 * rejected attribute into the extack and misreads a function there.
+	 * dc_nl_proto() narrows it to TCP and UDP.
+	 */
+	[DYNCAST_A_SERVICE_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP, IPPROTO_UDP),
 	[DYNCAST_A_SERVICE_PORT] = { .type = NLA_BE16 },
 	[DYNCAST_A_SERVICE_MODE] = NLA_POLICY_MAX(NLA_U8, DYNCAST_MODE_MAX),
 	[DYNCAST_A_SERVICE_AFFINITY] = NLA_POLICY_MAX(NLA_U8, DYNCAST_AFFINITY_MAX),
@@ -218,6 +212,23 @@ struct dc_svc_key {
 	union nf_inet_addr addr;
 };
 
+static int dc_nl_proto(struct nlattr *nest, struct nlattr **tb, u8 *proto,
+		       struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = tb[DYNCAST_A_SERVICE_PROTO];
+
+	if (!attr) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "service: protocol missing");
+		return -EINVAL;
+	}
+	*proto = nla_get_u8(attr);
+	if (*proto != IPPROTO_TCP && *proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "protocol must be TCP (6) or UDP (17)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int dc_nl_parse_service(struct genl_info *info, struct nlattr **tb,
 			       struct dc_svc_key *k)
 {
@@ -235,11 +246,9 @@ static int dc_nl_parse_service(struct genl_info *info, struct nlattr **tb,
 			 DC_ADDR_SERVICE, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[DYNCAST_A_SERVICE_PROTO]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, nest, "service: protocol missing");
-		return -EINVAL;
-	}
-	k->proto = nla_get_u8(tb[DYNCAST_A_SERVICE_PROTO]);
+	ret = dc_nl_proto(nest, tb, &k->proto, info->extack);
+	if (ret)
+		return ret;
 	k->port = tb[DYNCAST_A_SERVICE_PORT] ?
 		  nla_get_be16(tb[DYNCAST_A_SERVICE_PORT]) : 0;
 	return 0;
@@ -1066,11 +1075,9 @@ static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
 			 DC_ADDR_SERVICE, cb->extack);
 	if (ret)
 		return ret;
-	if (!tb[DYNCAST_A_SERVICE_PROTO]) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, nest, "service: protocol missing");
-		return -EINVAL;
-	}
-	k.proto = nla_get_u8(tb[DYNCAST_A_SERVICE_PROTO]);
+	ret = dc_nl_proto(nest, tb, &k.proto, cb->extack);
+	if (ret)
+		return ret;
 	k.port = tb[DYNCAST_A_SERVICE_PORT] ?
 		 nla_get_be16(tb[DYNCAST_A_SERVICE_PORT]) : 0;
 	mutex_lock(&dn->lock);
