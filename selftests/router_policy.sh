@@ -94,7 +94,8 @@ read -r -t 5 second _ <&"${FLOW[0]}"
 echo "# existing flow: $first then $second"
 ktap_test_result "least-cost: the existing connection stays on $first" \
 	test -n "$first" -a "$first" = "$second"
-exec {FLOW[1]}>&-
+fd=${FLOW[1]}
+exec {fd}>&-
 
 dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 20
 dc instance set "${SVC[@]}" bid "$(bid4 2)" cost 20000

@@ -41,14 +41,16 @@ talk()
 {
 	local name
 
-	echo "line" >&"${FLOW[1]}" 2>/dev/null || return 1
+	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
 	read -r -t 3 name _ <&"${FLOW[0]}" || return 1
 	echo "$name"
 }
 
 close_flow()
 {
-	exec {FLOW[1]}>&- 2>/dev/null
+	local fd=${FLOW[1]}
+
+	exec {fd}>&-
 	wait "$FLOW_PID" 2>/dev/null
 }
 

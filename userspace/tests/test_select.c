@@ -68,6 +68,8 @@ static unsigned int ref_swrr(const uint32_t *w, unsigned int n, uint16_t *out)
 			if (best < 0 || cur[i] > cur[best])
 				best = i;
 		}
+		if (best < 0)	/* every weight 0: no slot */
+			return 0;
 		cur[best] -= total;
 		out[t] = best;
 	}
