@@ -278,11 +278,42 @@ main()
 	done
 
 	step "What the D-Routers remember"
+	say "Each D-Router keeps a binding per demand: the flow identifier," \
+	    "the instance, and how long until the binding expires."
 	dc dr1 binding show
 	dc dr2 binding show
 	dc dr1 stats
+
+	step "A metric update: D-BID 22 is overloaded"
+	say "The D-MA of edge site 2 reports D-BID 22 at 95% CPU with 40" \
+	    "requests queued (the metric agent sends this to both D-Routers;" \
+	    "here the CLI pushes it the same way, over the same netlink" \
+	    "family)."
+	for r in dr1 dr2; do
+		dc $r instance set $SID2 proto tcp port 8080 bid 198.19.2.22 \
+			cpu 95 queue 40 || return 1
+	done
+	dc dr2 instance show $SID2 proto tcp port 8080
+	say "Client 2 keeps its instance: its demand is bound, and instance" \
+	    "affinity holds until the binding expires:"
+	echo "      $(ask cl2 $SID2:8080)"
+	say "A new demand, client 1 through D-Router 1, now goes to edge site" \
+	    "3: its 10 ms more of network cost weigh less than the queue at" \
+	    "site 2 (expected delay = cost + service time / (1 - load)):"
+	echo "      $(ask cl1 $SID2:8080)"
+
+	step "Maintenance: D-BID 21 drains"
+	say "D-BID 21 is set to drain on D-Router 1: it takes no new demand," \
+	    "while demands already bound to it go on until they expire."
+	dc dr1 instance set $SID1 proto tcp port 80 bid 198.19.2.21 state drain || return 1
+	for i in 1 2 3; do
+		echo "      $(ask cl1 $SID1)"
+	done
+	dc dr1 instance show $SID1 proto tcp port 80
+	dc dr1 service show
+
 	say "That is dyncast: one address per service, and the network picks" \
-	    "the instance."
+	    "the instance, by both compute and network state."
 }
 
 main
