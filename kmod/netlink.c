@@ -1052,7 +1052,9 @@ err:
 
 /*
  * The service a dump request filters on, if any: cb->args[5] holds its
- * id, 0 meaning every service.  -ENOENT when it does not exist.
+ * id, 0 meaning every service; cb->args[4] says it was looked up.  Done in
+ * the first dump call, not in .start: 6.1 gives .start no extended ACK to
+ * explain an error with.  -ENOENT when the service does not exist.
  */
 static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
 {
@@ -1063,6 +1065,9 @@ static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
 	struct dc_svc_key k;
 	int ret;
 
+	if (cb->args[4])
+		return 0;
+	cb->args[4] = 1;
 	cb->args[5] = 0;
 	if (!nest)
 		return 0;
@@ -1092,19 +1097,17 @@ static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
 	return 0;
 }
 
-static int dc_nl_instance_dump_start(struct netlink_callback *cb)
-{
-	return dc_nl_dump_filter(cb, dc_net(sock_net(cb->skb->sk)));
-}
-
 static int dc_nl_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dc_net *dn = dc_net(sock_net(skb->sk));
 	struct dc_instance *inst;
 	struct dc_service *svc;
 	long bucket, sidx, iidx;
-	int ret = 0;
+	int ret;
 
+	ret = dc_nl_dump_filter(cb, dn);
+	if (ret)
+		return ret;
 	mutex_lock(&dn->lock);
 	cb->seq = dn->genid;
 	for (bucket = cb->args[0]; bucket < ARRAY_SIZE(dn->services); bucket++) {
@@ -1152,11 +1155,7 @@ static int dc_nl_binding_dump_start(struct netlink_callback *cb)
 {
 	struct dc_net *dn = dc_net(sock_net(cb->skb->sk));
 	struct dc_bind_dump *ctx;
-	int ret;
 
-	ret = dc_nl_dump_filter(cb, dn);
-	if (ret)
-		return ret;
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
@@ -1239,8 +1238,11 @@ static int dc_nl_binding_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct dc_net *dn = dc_net(sock_net(skb->sk));
 	struct dc_bind_dump *ctx = (struct dc_bind_dump *)cb->args[0];
 	struct dc_binding *b;
-	int ret = 0;
+	int ret;
 
+	ret = dc_nl_dump_filter(cb, dn);
+	if (ret)
+		return ret;
 	rhashtable_walk_start(&ctx->iter);
 	for (;;) {
 		b = rhashtable_walk_peek(&ctx->iter);
@@ -1406,7 +1408,6 @@ static const struct genl_ops dc_genl_ops[] = {
 	{
 		.cmd = DYNCAST_CMD_INSTANCE_GET,
 		.doit = dc_nl_instance_get,
-		.start = dc_nl_instance_dump_start,
 		.dumpit = dc_nl_instance_dump,
 	},
 	{
