@@ -778,6 +778,49 @@ err:
 	return ret;
 }
 
+/*
+ * The service a request names and its instance nests, parsed, each one
+ * checked to exist (exist) or not to exist yet; under dn->lock.  Returns
+ * how many instances, or an error, *reqs then being NULL.
+ */
+static int dc_nl_instances(struct dc_net *dn, struct genl_info *info,
+			   bool exist, struct dc_service **svcp,
+			   struct dc_inst_req **reqs)
+{
+	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
+	struct dc_inst_req *r;
+	struct dc_service *svc;
+	int n, i, ret;
+
+	svc = dc_nl_service(dn, info, tb);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	n = dc_nl_parse_instances(svc, info, reqs);
+	if (n < 0)
+		return n;
+	r = *reqs;
+	for (i = 0; i < n; i++) {
+		if (exist && !r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "instance not found");
+			ret = -ENOENT;
+			goto err;
+		}
+		if (!exist && r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "instance exists");
+			ret = -EEXIST;
+			goto err;
+		}
+	}
+	*svcp = svc;
+	return n;
+err:
+	kvfree(r);
+	*reqs = NULL;
+	return ret;
+}
+
 /* The metrics, u32 attributes stored as they come. */
 static const struct {
 	u16 attr;
@@ -831,29 +874,15 @@ static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_inst_req *r = NULL;
 	struct dc_service *svc;
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	svc = dc_nl_service(dn, info, tb);
-	if (IS_ERR(svc)) {
-		ret = PTR_ERR(svc);
-		goto out;
-	}
-	n = dc_nl_parse_instances(svc, info, &r);
+	n = dc_nl_instances(dn, info, false, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (r[i].inst) {
-			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
-					    "instance exists");
-			ret = -EEXIST;
-			goto out;
-		}
 	}
 	if (svc->nr_instances + n > DYNCAST_MAX_INSTANCES) {
 		NL_SET_ERR_MSG_MOD(info->extack, "too many instances for this service");
@@ -891,7 +920,6 @@ out:
 static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_inst_req *r = NULL;
 	struct dc_service *svc;
 	bool rebuild = false;
@@ -900,23 +928,10 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	svc = dc_nl_service(dn, info, tb);
-	if (IS_ERR(svc)) {
-		ret = PTR_ERR(svc);
-		goto out;
-	}
-	n = dc_nl_parse_instances(svc, info, &r);
+	n = dc_nl_instances(dn, info, true, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (!r[i].inst) {
-			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
-					    "instance not found");
-			ret = -ENOENT;
-			goto out;
-		}
 	}
 	changed = bitmap_zalloc(n, GFP_KERNEL);
 	was = kvmalloc(n, GFP_KERNEL);
@@ -958,29 +973,15 @@ out:
 static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_inst_req *r = NULL;
 	struct dc_service *svc;
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	svc = dc_nl_service(dn, info, tb);
-	if (IS_ERR(svc)) {
-		ret = PTR_ERR(svc);
-		goto out;
-	}
-	n = dc_nl_parse_instances(svc, info, &r);
+	n = dc_nl_instances(dn, info, true, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (!r[i].inst) {
-			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
-					    "instance not found");
-			ret = -ENOENT;
-			goto out;
-		}
 	}
 	for (i = 0; i < n; i++) {
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_DEL);
@@ -1005,7 +1006,6 @@ out:
 static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_inst_req *r = NULL;
 	struct dc_service *svc;
 	struct sk_buff *msg;
@@ -1015,12 +1015,7 @@ static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&dn->lock);
-	svc = dc_nl_service(dn, info, tb);
-	if (IS_ERR(svc)) {
-		ret = PTR_ERR(svc);
-		goto err;
-	}
-	n = dc_nl_parse_instances(svc, info, &r);
+	n = dc_nl_instances(dn, info, true, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto err;
@@ -1028,11 +1023,6 @@ static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 	if (n != 1) {
 		NL_SET_ERR_MSG_MOD(info->extack, "name one instance");
 		ret = -EINVAL;
-		goto err;
-	}
-	if (!r[0].inst) {
-		NL_SET_ERR_MSG_ATTR(info->extack, r[0].nest, "instance not found");
-		ret = -ENOENT;
 		goto err;
 	}
 	ret = dc_nl_fill_instance(msg, r[0].inst, info->snd_portid,
