@@ -87,7 +87,14 @@ static void __exit dc_mod_exit(void)
 {
 	dc_genl_exit();
 	unregister_pernet_subsys(&dc_net_ops);
-	/* Bindings, instances and services are freed from RCU callbacks. */
+	/*
+	 * Bindings, instances and services are freed from RCU callbacks,
+	 * and each drops the reference that may free the next: a binding's
+	 * callback queues its instance's, whose callback queues its
+	 * service's.  One barrier per level.
+	 */
+	rcu_barrier();
+	rcu_barrier();
 	rcu_barrier();
 	dc_binding_exit();
 }
