@@ -242,11 +242,13 @@ stateless:
 }
 
 /*
- * Remove the bindings of a service, of an instance, or all of them.
- * Returns how many were removed.
+ * One pass of dc_bindings_flush().  The walk pauses every 1024 bindings;
+ * when the binding it paused on was removed (by us or by anyone), the
+ * walker resumes a little too far and may skip a binding.
  */
-int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
-		      const struct dc_instance *inst)
+static int dc_bindings_flush_pass(struct dc_net *dn,
+				  const struct dc_service *svc,
+				  const struct dc_instance *inst)
 {
 	struct rhashtable_iter iter;
 	struct dc_binding *b;
@@ -274,6 +276,35 @@ int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	return n;
+}
+
+/*
+ * Remove the bindings of a service, of an instance, or all of them, in
+ * passes until one finds nothing more: what a pass skipped, the next one
+ * finds.  Returns how many were removed.
+ */
+int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
+		      const struct dc_instance *inst)
+{
+	int n = 0, removed;
+
+	do {
+		removed = dc_bindings_flush_pass(dn, svc, inst);
+		n += removed;
+	} while (removed);
+	return n;
+}
+
+/*
+ * The namespace or the service holds as many bindings as it may: new
+ * demands are steered by hash, without a binding.
+ */
+bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc)
+{
+	u32 svc_max = READ_ONCE(svc->max_bindings);
+
+	return atomic_read(&dn->nr_bindings) >= READ_ONCE(dc_max_bindings) ||
+	       (svc_max && atomic_read(&svc->nr_bindings) >= svc_max);
 }
 
 static void dc_gc_work(struct work_struct *work)
@@ -306,11 +337,6 @@ static void dc_gc_work(struct work_struct *work)
 	delay = 1;
 out:
 	queue_delayed_work(system_power_efficient_wq, &dn->gc_work, delay);
-}
-
-void dc_bindings_gc_kick(struct dc_net *dn)
-{
-	mod_delayed_work(system_power_efficient_wq, &dn->gc_work, 0);
 }
 
 int dc_net_bindings_init(struct dc_net *dn)

@@ -250,7 +250,7 @@ bool dc_binding_expired(const struct dc_binding *b);
 void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
 int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
 		      const struct dc_instance *inst);
-void dc_bindings_gc_kick(struct dc_net *dn);
+bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
 
 /* hooks.c */
 int dc_hooks_update(struct dc_net *dn);
