@@ -218,12 +218,18 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 		 * A TCP segment other than a SYN, with no binding: the
 		 * connection started elsewhere or its binding expired.  No
 		 * instance would know it; drop rather than start it anew.
+		 * With the table full, though, its SYN was steered by hash
+		 * without a binding: the hash steers the rest alike.
 		 */
 		if (pkt.proto == IPPROTO_TCP && !pkt.syn) {
-			dc_count_drop(dn, svc, DC_STAT_NOT_START);
-			return NF_DROP;
+			if (!dc_bindings_full(dn, svc)) {
+				dc_count_drop(dn, svc, DC_STAT_NOT_START);
+				return NF_DROP;
+			}
+			inst = dc_select(svc, &key, true);
+		} else {
+			inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
 		}
-		inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
 		if (!inst) {
 			dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
 			dc_reject(state->net, skb, pkt.family);
