@@ -64,8 +64,8 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 					 .reject_message = "read-only attribute" },
 	[DYNCAST_A_SERVICE_INSTANCES] = { .type = NLA_REJECT,
 					  .reject_message = "read-only attribute" },
-	[DYNCAST_A_SERVICE_STATS] = { .type = NLA_REJECT,
-				      .reject_message = "read-only attribute" },
+	/* a nest: rejected by dc_nl_read_only(), with a clear message */
+	[DYNCAST_A_SERVICE_STATS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -85,8 +85,7 @@ static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = 
 					     .reject_message = "read-only attribute" },
 	[DYNCAST_A_INSTANCE_BINDINGS] = { .type = NLA_REJECT,
 					  .reject_message = "read-only attribute" },
-	[DYNCAST_A_INSTANCE_STATS] = { .type = NLA_REJECT,
-				       .reject_message = "read-only attribute" },
+	[DYNCAST_A_INSTANCE_STATS] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
@@ -116,8 +115,7 @@ static const struct nla_policy dc_policy[DYNCAST_A_MAX + 1] = {
 	[DYNCAST_A_SERVICE] = NLA_POLICY_NESTED(dc_service_policy),
 	[DYNCAST_A_INSTANCE] = NLA_POLICY_NESTED(dc_instance_policy),
 	[DYNCAST_A_BINDING] = NLA_POLICY_NESTED(dc_binding_policy),
-	[DYNCAST_A_STATS] = { .type = NLA_REJECT,
-			      .reject_message = "read-only attribute" },
+	[DYNCAST_A_STATS] = { .type = NLA_NESTED },
 };
 
 enum dc_addr_of {
@@ -212,6 +210,19 @@ struct dc_svc_key {
 	union nf_inet_addr addr;
 };
 
+/*
+ * Counters are nests, and the policy's NLA_REJECT would refuse a nest
+ * for its NLA_F_NESTED flag before saying why; say it here.
+ */
+static int dc_nl_read_only(const struct nlattr *attr,
+			   struct netlink_ext_ack *extack)
+{
+	if (!attr)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "read-only attribute");
+	return -EINVAL;
+}
+
 static int dc_nl_proto(struct nlattr *nest, struct nlattr **tb, u8 *proto,
 		       struct netlink_ext_ack *extack)
 {
@@ -238,7 +249,9 @@ static int dc_nl_parse_service(struct genl_info *info, struct nlattr **tb,
 	if (GENL_REQ_ATTR_CHECK(info, DYNCAST_A_SERVICE))
 		return -EINVAL;
 	ret = nla_parse_nested(tb, DYNCAST_A_SERVICE_MAX, nest,
-			       dc_service_policy, info->extack);
+			       dc_service_policy, info->extack) ?:
+	      dc_nl_read_only(tb[DYNCAST_A_SERVICE_STATS], info->extack) ?:
+	      dc_nl_read_only(info->attrs[DYNCAST_A_STATS], info->extack);
 	if (ret)
 		return ret;
 	ret = dc_nl_addr(nest, tb[DYNCAST_A_SERVICE_ADDR4],
@@ -746,7 +759,9 @@ static int dc_nl_parse_instances(struct dc_service *svc, struct genl_info *info,
 			continue;
 		r[i].nest = attr;
 		ret = nla_parse_nested(r[i].tb, DYNCAST_A_INSTANCE_MAX, attr,
-				       dc_instance_policy, info->extack);
+				       dc_instance_policy, info->extack) ?:
+		      dc_nl_read_only(r[i].tb[DYNCAST_A_INSTANCE_STATS],
+				      info->extack);
 		if (ret)
 			goto err;
 		ret = dc_nl_addr(attr, r[i].tb[DYNCAST_A_INSTANCE_ADDR4],
