@@ -1235,20 +1235,29 @@ cancel:
 
 /*
  * Bindings come and go with traffic during a dump; the dump is flagged
- * NLM_F_DUMP_INTR when the configuration changed or the table was resized
- * under it (the walk then restarts and may repeat bindings).
+ * NLM_F_DUMP_INTR when the configuration changed, or when the walk lost
+ * its place between two parts (it may then repeat or miss bindings).
  */
 static int dc_nl_binding_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dc_net *dn = dc_net(sock_net(skb->sk));
 	struct dc_bind_dump *ctx = (struct dc_bind_dump *)cb->args[0];
 	struct dc_binding *b;
+	bool had_pos;
 	int ret;
 
 	ret = dc_nl_dump_filter(cb, dn);
 	if (ret)
 		return ret;
-	rhashtable_walk_start(&ctx->iter);
+	/*
+	 * Between two parts the table may have been resized, or the binding
+	 * the walk stopped at removed: the walk then starts over or resumes
+	 * a little too far, and the dump is flagged.
+	 */
+	had_pos = ctx->iter.p;
+	if (rhashtable_walk_start_check(&ctx->iter) == -EAGAIN ||
+	    (had_pos && !ctx->iter.p))
+		ctx->restarts++;
 	for (;;) {
 		b = rhashtable_walk_peek(&ctx->iter);
 		if (!b)
