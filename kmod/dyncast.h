@@ -259,6 +259,10 @@ void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
 void dc_count_drop(struct dc_net *dn, struct dc_service *svc,
 		   enum dc_stat what);
 void dc_reject(struct net *net, struct sk_buff *skb, u8 family);
+struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
+				  struct dc_net *dn, struct dc_service *svc,
+				  const struct dc_flow_key *key,
+				  const struct dc_pkt *pkt);
 int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		 unsigned int *l4off);
 

@@ -174,6 +174,40 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
 				 NF_INET_PRE_ROUTING);
 }
 
+/*
+ * A packet whose flow has no usable binding: the instance of the new
+ * demand, or NULL when the packet is to be dropped (counted, and the
+ * client told when no instance is left).
+ *
+ * A TCP segment other than a SYN, with no binding, belongs to a connection
+ * that started elsewhere or whose binding expired; no instance would know
+ * it, so it is dropped rather than started anew.  With the table full,
+ * though, its SYN was steered by hash without a binding: the hash steers
+ * the rest alike.
+ */
+struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
+				  struct dc_net *dn, struct dc_service *svc,
+				  const struct dc_flow_key *key,
+				  const struct dc_pkt *pkt)
+{
+	struct dc_instance *inst;
+
+	if (pkt->proto == IPPROTO_TCP && !pkt->syn) {
+		if (!dc_bindings_full(dn, svc)) {
+			dc_count_drop(dn, svc, DC_STAT_NOT_START);
+			return NULL;
+		}
+		inst = dc_select(svc, key, true);
+	} else {
+		inst = dc_binding_get_or_create(dn, svc, key, pkt);
+	}
+	if (!inst) {
+		dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
+		dc_reject(net, skb, pkt->family);
+	}
+	return inst;
+}
+
 static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -214,27 +248,9 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 		if (!inst)
 			return NF_ACCEPT;
 	} else if (!inst) {
-		/*
-		 * A TCP segment other than a SYN, with no binding: the
-		 * connection started elsewhere or its binding expired.  No
-		 * instance would know it; drop rather than start it anew.
-		 * With the table full, though, its SYN was steered by hash
-		 * without a binding: the hash steers the rest alike.
-		 */
-		if (pkt.proto == IPPROTO_TCP && !pkt.syn) {
-			if (!dc_bindings_full(dn, svc)) {
-				dc_count_drop(dn, svc, DC_STAT_NOT_START);
-				return NF_DROP;
-			}
-			inst = dc_select(svc, &key, true);
-		} else {
-			inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
-		}
-		if (!inst) {
-			dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
-			dc_reject(state->net, skb, pkt.family);
+		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt);
+		if (!inst)
 			return NF_DROP;
-		}
 	}
 	dc_count_packet(dn, svc, inst, pkt.len);
 	return dc_tunnel_xmit(skb, inst, state);

@@ -53,17 +53,9 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 		/* Counted by the PREROUTING hook already. */
 		inst = b->inst;
 	} else {
-		/* Picked up mid-stream: see dc_hook(). */
-		if (pkt.proto == IPPROTO_TCP && !pkt.syn) {
-			dc_count_drop(dn, svc, DC_STAT_NOT_START);
+		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt);
+		if (!inst)
 			return NF_DROP;
-		}
-		inst = dc_binding_get_or_create(dn, svc, &key, &pkt);
-		if (!inst) {
-			dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
-			dc_reject(state->net, skb, pkt.family);
-			return NF_DROP;
-		}
 		dc_count_packet(dn, svc, inst, pkt.len);
 	}
 
