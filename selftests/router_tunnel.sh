@@ -39,19 +39,6 @@ for i in 1 2 3; do
 	defer "kill $!"
 done || ktap_skip_all "cannot start the servers"
 
-spread()
-{
-	local sid=$1 src=$2 names=() i
-
-	for i in $(seq 6); do
-		names+=("$(ask_tcp "$src" "$sid" 7)")
-	done
-	echo "# $sid: ${names[*]}"
-	[ "$(count i1 "${names[@]}")" = 2 ] &&
-		[ "$(count i2 "${names[@]}")" = 2 ] &&
-		[ "$(count i3 "${names[@]}")" = 2 ]
-}
-
 # Servers listening on the service address alone answer: the instances
 # accept the connections on it themselves.
 on_sid()
@@ -65,17 +52,6 @@ on_sid()
 	[ "$(count i1 "${names[@]}")" = 1 ] &&
 		[ "$(count i2 "${names[@]}")" = 1 ] &&
 		[ "$(count i3 "${names[@]}")" = 1 ]
-}
-
-udp_flow()
-{
-	local sid=$1 src=$2 port=$3 a b c
-
-	a=$(ask_udp "$src" 5000 "$sid" "$port")
-	b=$(ask_udp "$src" 5000 "$sid" "$port")
-	c=$(ask_udp "$src" 5000 "$sid" "$port")
-	echo "# $sid udp from port 5000: $a $b $c"
-	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ]
 }
 
 # path_mtu SID EXPECTED: the client learnt the path MTU towards the service.

@@ -171,6 +171,32 @@ ask_udp()
 	echo "$name"
 }
 
+# spread SID SRC: six new TCP connections from SRC, two on each instance
+spread()
+{
+	local sid=$1 src=$2 names=() i
+
+	for i in $(seq 6); do
+		names+=("$(ask_tcp "$src" "$sid" 7)")
+	done
+	echo "# $sid: ${names[*]}"
+	[ "$(count i1 "${names[@]}")" = 2 ] &&
+		[ "$(count i2 "${names[@]}")" = 2 ] &&
+		[ "$(count i3 "${names[@]}")" = 2 ]
+}
+
+# udp_flow SID SRC PORT: three datagrams of one flow reach one instance
+udp_flow()
+{
+	local sid=$1 src=$2 port=$3 a b c
+
+	a=$(ask_udp "$src" 5000 "$sid" "$port")
+	b=$(ask_udp "$src" 5000 "$sid" "$port")
+	c=$(ask_udp "$src" 5000 "$sid" "$port")
+	echo "# $sid udp from port 5000: $a $b $c"
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ]
+}
+
 # count NAME WORDS...: how many of WORDS are NAME.
 count()
 {
