@@ -14,20 +14,8 @@
 #include <linux/types.h>
 #include <linux/math64.h>
 #else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-
-static inline u64 div_u64(u64 dividend, u32 divisor)
-{
-	return dividend / divisor;
-}
+/* the kernel's types for the unit tests, from userspace/tests/ */
+#include "select_shim.h"
 #endif
 
 /* Instances per service, as DYNCAST_MAX_INSTANCES in uapi/linux/dyncast.h */
