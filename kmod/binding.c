@@ -121,11 +121,17 @@ static void dc_binding_free_rcu(struct rcu_head *rcu)
 	kmem_cache_free(dc_binding_cache, b);
 }
 
+/* Give back the room dc_binding_reserve() took. */
+static void dc_binding_unreserve(struct dc_net *dn, struct dc_service *svc)
+{
+	atomic_dec(&svc->nr_bindings);
+	atomic_dec(&dn->nr_bindings);
+}
+
 static void dc_binding_uncount(struct dc_net *dn, struct dc_instance *inst)
 {
 	atomic_dec(&inst->nr_bindings);
-	atomic_dec(&inst->svc->nr_bindings);
-	atomic_dec(&dn->nr_bindings);
+	dc_binding_unreserve(dn, inst->svc);
 }
 
 /* Remove a binding unless someone else already did. */
@@ -211,8 +217,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		/* Never published: no reader can hold it. */
 		dc_instance_put(inst);
 		kmem_cache_free(dc_binding_cache, b);
-		atomic_dec(&svc->nr_bindings);
-		atomic_dec(&dn->nr_bindings);
+		dc_binding_unreserve(dn, svc);
 		if (IS_ERR(old))
 			goto stateless;
 		/* Another CPU bound the flow first: follow it. */
@@ -224,13 +229,11 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 	goto stateless;
 
 unreserve:
-	atomic_dec(&svc->nr_bindings);
-	atomic_dec(&dn->nr_bindings);
+	dc_binding_unreserve(dn, svc);
 	return NULL;
 
 unreserve_full:
-	atomic_dec(&svc->nr_bindings);
-	atomic_dec(&dn->nr_bindings);
+	dc_binding_unreserve(dn, svc);
 stateless:
 	inst = dc_select(svc, key, true);
 	if (inst) {
