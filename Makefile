@@ -19,8 +19,12 @@ VERSION	:= 0.1.0
 
 KDIR	?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 		$(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)))
-# (Debian's headers have a wrong include/config/kernel.release)
-KVER	?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# (Debian's headers have a wrong include/config/kernel.release).  "make
+# check" exports KVER before it installs the headers, so an empty KVER from
+# the environment is worked out again too.
+ifeq ($(strip $(KVER)),)
+KVER	= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
