@@ -445,6 +445,33 @@ unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
 }
 
 /**
+ * dc_sel_candidates() - draw the two candidates of the least-cost policy
+ * @wrr: the smooth weighted round robin schedule, from dc_sel_wrr_build()
+ * @wrr_len: its length
+ * @n: number of instances, at least 2
+ * @rnd: 64 random bits
+ * @b: the second candidate
+ *
+ * Each candidate is a random slot of the schedule, so that instances are
+ * drawn in proportion to their weights (as the schedule rounds them).
+ * When both draws name one instance, the second becomes another one drawn
+ * uniformly, so that two different instances always compete.  The bits of
+ * @rnd are used apart: 16 for each slot, 32 for that redraw.
+ *
+ * Return: the first candidate.
+ */
+unsigned int dc_sel_candidates(const u16 *wrr, unsigned int wrr_len,
+			       unsigned int n, u64 rnd, unsigned int *b)
+{
+	unsigned int a = wrr[(rnd & 0xffff) % wrr_len];
+
+	*b = wrr[((rnd >> 16) & 0xffff) % wrr_len];
+	if (a == *b)
+		*b = (a + 1 + (u32)(rnd >> 32) % (n - 1)) % n;
+	return a;
+}
+
+/**
  * dc_sel_mix64() - mix the bits of a 64-bit value
  * @x: value
  *

@@ -48,6 +48,8 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
 			u16 *table, unsigned int size, void *scratch);
 
 u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time);
+unsigned int dc_sel_candidates(const u16 *wrr, unsigned int wrr_len,
+			       unsigned int n, u64 rnd, unsigned int *b);
 unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
 			   const struct dc_sel_metrics *mb, unsigned int b,
 			   u32 service_time);

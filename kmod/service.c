@@ -413,7 +413,6 @@ struct dc_instance *dc_select(struct dc_service *svc,
 	const struct dc_inst_set *set = rcu_dereference(svc->set);
 	struct dc_sel_metrics ma, mb;
 	unsigned int a, b;
-	u32 rnd;
 
 	if (!set || !set->n)
 		return NULL;
@@ -433,11 +432,8 @@ struct dc_instance *dc_select(struct dc_service *svc,
 		 * for everyone: that herds every router onto one instance
 		 * between two metric updates.
 		 */
-		rnd = get_random_u32();
-		a = set->wrr[(rnd & 0xffff) % set->wrr_len];
-		b = set->wrr[(rnd >> 16) % set->wrr_len];
-		if (a == b)
-			b = (a + 1 + get_random_u32() % (set->n - 1)) % set->n;
+		a = dc_sel_candidates(set->wrr, set->wrr_len, set->n,
+				      get_random_u64(), &b);
 		dc_sel_fill(&ma, set->inst[a]);
 		dc_sel_fill(&mb, set->inst[b]);
 		a = dc_sel_better(&ma, a, &mb, b, READ_ONCE(svc->service_time));

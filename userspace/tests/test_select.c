@@ -748,6 +748,41 @@ static void test_least_cost_simulation(void **state)
 	assert_true(count[1] <= 5);
 }
 
+static void test_candidates(void **state)
+{
+	static const u32 w[4] = { 1, 2, 3, 4 };
+	unsigned int count_a[4] = { 0 }, count_b[4] = { 0 }, i, a, b;
+	u16 wrr[DC_SEL_WRR_MAX];
+	unsigned int len;
+
+	(void)state;
+	len = dc_sel_wrr_build(w, 4, wrr, DC_SEL_WRR_MAX);
+	assert_int_equal(len, 10);
+	for (i = 0; i < 100000; i++) {
+		u64 r = (u64)rnd() << 32 | rnd();
+
+		a = dc_sel_candidates(wrr, len, 4, r, &b);
+		assert_true(a < 4 && b < 4);
+		assert_true(a != b);
+		count_a[a]++;
+		count_b[b]++;
+	}
+	/* the first in proportion to the weights, within 5% */
+	for (i = 0; i < 4; i++)
+		assert_true(abs((int)count_a[i] - (int)(10000 * w[i])) <
+			    (int)(500 * w[i]));
+	/* every instance is drawn second too */
+	for (i = 0; i < 4; i++)
+		assert_true(count_b[i] > 0);
+
+	/* two instances: always both, in either order */
+	len = dc_sel_wrr_build((const u32[]){ 5, 5 }, 2, wrr, DC_SEL_WRR_MAX);
+	for (i = 0; i < 1000; i++) {
+		a = dc_sel_candidates(wrr, len, 2, (u64)rnd() << 32 | rnd(), &b);
+		assert_int_equal(a + b, 1);
+	}
+}
+
 static void test_mix64(void **state)
 {
 	uint64_t x, y;
@@ -785,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_delay_clamp_and_overflow),
 		cmocka_unit_test(test_better),
 		cmocka_unit_test(test_least_cost_simulation),
+		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_mix64),
 	};
 
