@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# In-guest runner: runs the selftests (or the demo) inside the test VM,
+# In-guest runner: runs the selftests (or the demo, or the benchmarks)
+# inside the test VM,
 # chrooted into the host's root.  Writes KTAP to stdout (the VM's second
 # serial port) and, for the host, to /run/dyncast-vm (the results share):
 #   booted           the VM is up
@@ -164,11 +165,32 @@ run_demo()
 	esac
 }
 
+# The benchmarks report figures; they pass unless they could not run at all.
+run_bench()
+{
+	local rc
+
+	echo "bench $TIMEOUT" > "$R/current"
+	mkdir -p "$R/bench"
+	kmsg "begin bench"
+	# shellcheck disable=SC2086 # TESTS holds the parts, one word each
+	(cd "$TOP" && exec timeout -k 10 "$TIMEOUT" bash bench/vm/bench.sh \
+		"$R/bench" $TESTS) 2>&1 | tee "$R/log/bench.log"
+	rc=${PIPESTATUS[0]}
+	reset_state
+	kmsg "end bench"
+	case $rc in
+	0) echo "bench pass 0" >> "$R/status" ;;
+	*) echo "bench fail 0 exit=$rc" >> "$R/status" ;;
+	esac
+}
+
 mkdir -p "$R/log"
 echo "$(uname -r) $(cut -d' ' -f1 /proc/uptime)" > "$R/booted"
 
 case $MODE in
 demo) run_demo ;;
+bench) run_bench ;;
 *)    run_check ;;
 esac
 

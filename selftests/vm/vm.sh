@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test VM once and run selftests or the demo in it.
+# Boot the test VM once and run selftests, the demo or the benchmarks in it.
 #
 #   vm.sh check NAME...    run these selftests (selftests/NAME.sh)
 #   vm.sh demo             run demo/demo.sh
+#   vm.sh bench [PART...]  run bench/vm/bench.sh (all parts, or these); its
+#                          data lands in VM_OUT/results/bench
 #
 # Environment:
 #   KVER         kernel release of the guest (default: read from KERNEL)
@@ -24,7 +26,7 @@
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-mode=${1:?usage: vm.sh check NAME... | vm.sh demo}
+mode=${1:?usage: vm.sh check NAME... | vm.sh demo | vm.sh bench [PART...]}
 shift
 tests=("$@")
 
@@ -141,6 +143,10 @@ guest_kmodules=
 	printf 'TESTS=%q\n' "${tests[*]}"
 	printf 'TIMEOUT=%q\n' "$TIMEOUT"
 	printf 'KMODULES=%q\n' "$guest_kmodules"
+	# the benchmarks' settings, BENCH_*
+	for v in $(compgen -e BENCH_); do
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done
 } > "$res/config"
 
 case $VM_ACCEL in
@@ -233,6 +239,7 @@ declare -A result detail secs
 	result[$name]=$r secs[$name]=$s detail[$name]=$d
 done < "$res/status"
 [ $mode = demo ] && tests=(demo)
+[ $mode = bench ] && tests=(bench)
 for name in "${tests[@]}"; do
 	[ -n "${result[$name]:-}" ] && continue
 	result[$name]=fail secs[$name]=0
