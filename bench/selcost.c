@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selcost: the cost of choosing an instance, and of rebuilding a service's
+ * schedules, measured on this machine with the module's own code
+ * (kmod/select.c) built for userspace.
+ *
+ * For each number of instances and each policy, the mean time of one
+ * choice over many, done as dc_select() does it:
+ *   weighted    the next slot of the WRR schedule (a counter)
+ *   least-cost  two candidates (dc_sel_candidates()), their metrics copied
+ *               (as dc_sel_fill() reads them), dc_sel_better(), a pending
+ *               demand counted
+ *   hash        a slot of the Maglev table by the flow's hash; the module
+ *               hashes the flow key with jhash2(), here dc_sel_mix64()
+ *               stands in for it
+ * and the time to build each table (dc_sel_wrr_build(), with weights 1 to
+ * 4, and dc_sel_maglev_build()), which dc_service_rebuild() does on every
+ * change of weight or state, under the namespace's lock.  Metric updates
+ * rebuild nothing.  Times are CPU time of this process.
+ *
+ * What the kernel adds is not here: the RCU dereference of the set, the
+ * atomics on shared cache lines, get_random_u64().  Output: one line per
+ * figure, tab-separated: policy, instances, nanoseconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "select.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	/* CPU time: other processes on a shared machine do not count */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static u64 rng = 0x243f6a8885a308d3ULL;
+
+static u64 next_rnd(void)
+{
+	rng += 0x9e3779b97f4a7c15ULL;
+	return dc_sel_mix64(rng);
+}
+
+/* Keeps the compiler from dropping the choices. */
+static volatile unsigned int sink;
+
+int main(void)
+{
+	static const unsigned int sizes[] = { 2, 16, 128, 1024 };
+	static u16 wrr[DC_SEL_WRR_MAX], maglev[DC_SEL_MAGLEV_MAX];
+	static struct dc_sel_metrics m[DC_SEL_MAX];
+	static u32 w[DC_SEL_MAX];
+	static u64 ids[DC_SEL_MAX];
+	unsigned int s, i, len, size, a, b, acc = 0;
+	const unsigned long iters = 20000000;
+	void *scratch = malloc(dc_sel_maglev_scratch_size(DC_SEL_MAX));
+	double t0, t;
+	unsigned long k;
+	int builds;
+
+	if (!scratch)
+		return 1;
+	printf("# policy\tinstances\tns\n");
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned int n = sizes[s];
+
+		for (i = 0; i < n; i++) {
+			w[i] = 1 + i % 4;
+			ids[i] = dc_sel_mix64(i + 1);
+			memset(&m[i], 0, sizeof(m[i]));
+			m[i].weight = w[i];
+			m[i].cpu = next_rnd() % 900;
+			m[i].sessions = next_rnd() % 100;
+			m[i].capacity = 100;
+			m[i].cost = next_rnd() % 50000;
+		}
+
+		/* rebuilds: each repeated for at least 0.2 s */
+		size = dc_sel_maglev_size(n);
+		t0 = now();
+		builds = 0;
+		do {
+			len = dc_sel_wrr_build(w, n, wrr, DC_SEL_WRR_MAX);
+			if (!len)
+				return 1;
+			builds++;
+			t = now();
+		} while (t - t0 < 0.2);
+		printf("rebuild-wrr\t%u\t%.0f\n", n, (t - t0) / builds * 1e9);
+		t0 = now();
+		builds = 0;
+		do {
+			if (dc_sel_maglev_build(ids, w, n, maglev, size, scratch))
+				return 1;
+			builds++;
+			t = now();
+		} while (t - t0 < 0.2);
+		printf("rebuild-maglev\t%u\t%.0f\n", n, (t - t0) / builds * 1e9);
+
+		t0 = now();
+		for (k = 0; k < iters; k++)
+			acc += wrr[k % len];
+		t = now();
+		printf("weighted\t%u\t%.2f\n", n, (t - t0) / iters * 1e9);
+
+		t0 = now();
+		for (k = 0; k < iters; k++) {
+			struct dc_sel_metrics ma, mb;
+
+			a = n == 1 ? 0 : dc_sel_candidates(wrr, len, n, next_rnd(), &b);
+			ma = m[a];
+			mb = m[b];
+			a = dc_sel_better(&ma, a, &mb, b, 1000);
+			m[a].pending++;
+			acc += a;
+		}
+		t = now();
+		printf("least-cost\t%u\t%.2f\n", n, (t - t0) / iters * 1e9);
+
+		t0 = now();
+		for (k = 0; k < iters; k++)
+			acc += maglev[(u32)dc_sel_mix64(k) % size];
+		t = now();
+		printf("hash\t%u\t%.2f\n", n, (t - t0) / iters * 1e9);
+	}
+	sink = acc;
+	free(scratch);
+	return 0;
+}

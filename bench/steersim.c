@@ -1,0 +1,1122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * steersim: how well steering policies serve demands, by discrete-event
+ * simulation, with the D-Router's own selection code (kmod/select.c).
+ *
+ * One D-Router steers the demands of one service to its instances, one per
+ * edge site.  Demands arrive at the router as a Poisson process.  Site i
+ * is at a round-trip time d_i from the router and its instance serves at
+ * most c_i demands at once (its slots); a demand waits in FIFO order for a
+ * slot and holds it for a service time of mean S / speed_i drawn from an
+ * exponential (M/M/c), deterministic (M/D/c) or lognormal (M/G/c)
+ * distribution.  A demand's response time is d_i plus its wait plus its
+ * service time.
+ *
+ * Each site's metric agent reports periodically, as the kernel expects
+ * from an agent: cpu (the busy share of the slots since the last report,
+ * per mille), sessions (slots busy now), queue (demands waiting now),
+ * capacity (c_i) and cost (d_i in microseconds); with -R cpu, no sessions
+ * or queue; with -R cpu-nocap, no capacity either (0, unknown).  Report k of site i is
+ * taken at t0_i + k * T (t0_i uniform in [0, T), each interval jittered by
+ * up to +-J) and reaches the router d_i / 2 later, where it replaces the
+ * instance's metrics and resets its pending demands, as the module does.
+ *
+ * Policies:
+ *   nearest      the site of least d_i, always
+ *   round-robin  each site in turn
+ *   lc           fewest demands open at the router (sent, response not yet
+ *                back), the first one on a tie: IPVS "lc"
+ *   least-load   least load as last reported (dc_sel_delay() without cost
+ *                or pending demands), over all sites; ties at random
+ *   weighted     dyncast "weighted", weights c_i * speed_i
+ *   hash         dyncast "hash", weights c_i * speed_i, a new flow each
+ *   least-cost   dyncast "least-cost", all weights 1
+ *   least-cost-w dyncast "least-cost", weights c_i * speed_i
+ *   optimum      the best static probabilistic split: the shares p_i that
+ *                minimise sum p_i * (d_i + sojourn_i(p_i * lambda)),
+ *                exact for M/M/c (Erlang C) and, for other service times,
+ *                with the Allen-Cunneen approximation (exact for c = 1)
+ * The dyncast policies run the module's code: dc_sel_wrr_build(),
+ * dc_sel_maglev_build(), dc_sel_candidates(), dc_sel_better().
+ *
+ * Output: one line per (policy, load, interval), tab-separated, with the
+ * median over the seeds of the mean and 99th percentile response times,
+ * their spread, and their gaps to the optimum split of the same seed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "select.h"
+
+#define MAX_SITES	16
+#define MAX_LIST	32
+
+enum policy {
+	P_NEAREST,
+	P_RR,
+	P_LC,
+	P_LEAST_LOAD,
+	P_WEIGHTED,
+	P_HASH,
+	P_LEAST_COST,
+	P_LEAST_COST_W,
+	P_OPTIMUM,
+	NR_POLICIES
+};
+
+static const char * const policy_names[NR_POLICIES] = {
+	[P_NEAREST] = "nearest",
+	[P_RR] = "round-robin",
+	[P_LC] = "lc",
+	[P_LEAST_LOAD] = "least-load",
+	[P_WEIGHTED] = "weighted",
+	[P_HASH] = "hash",
+	[P_LEAST_COST] = "least-cost",
+	[P_LEAST_COST_W] = "least-cost-w",
+	[P_OPTIMUM] = "optimum",
+};
+
+/* Policies that read the metrics: the others ignore the update interval. */
+static bool policy_uses_metrics(enum policy p)
+{
+	return p == P_LEAST_LOAD || p == P_LEAST_COST || p == P_LEAST_COST_W;
+}
+
+enum dist { D_EXP, D_DET, D_LOGNORM };
+
+struct site {
+	double rtt;		/* seconds */
+	unsigned int slots;
+	double speed;
+
+	/* the instance */
+	unsigned int busy;
+	double *queue;		/* arrival times of waiting demands, a ring */
+	unsigned int qhead, qlen, qcap;
+	double area;		/* integral of busy slots over time */
+	double area_at_report, last_change, last_report;
+
+	/* what the router knows */
+	struct dc_sel_metrics m;
+	unsigned int open;	/* for lc */
+	unsigned long sent;
+};
+
+struct config {
+	struct site sites[MAX_SITES];
+	unsigned int n;
+	double svc;		/* mean service time at speed 1, seconds */
+	u32 svc_us;		/* the service's service-time setting */
+	enum dist dist;
+	double scv;		/* squared coefficient of variation */
+	double jitter;
+	enum report { R_FULL, R_CPU, R_CPU_NOCAP } report;
+	unsigned long demands;	/* measured per run, after the warm-up */
+	unsigned int seeds;
+	double loads[MAX_LIST];
+	unsigned int nloads;
+	double intervals[MAX_LIST];	/* seconds */
+	unsigned int nintervals;
+	bool policies[NR_POLICIES];
+};
+
+/* --- random numbers: xoshiro256**, seeded by splitmix64 --------------- */
+
+struct rng {
+	uint64_t s[4];
+};
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t res = rotl(r->s[1] * 5, 7) * 9, t = r->s[1] << 17;
+
+	r->s[2] ^= r->s[0];
+	r->s[3] ^= r->s[1];
+	r->s[1] ^= r->s[2];
+	r->s[0] ^= r->s[3];
+	r->s[2] ^= t;
+	r->s[3] = rotl(r->s[3], 45);
+	return res;
+}
+
+static void rng_seed(struct rng *r, uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		seed += 0x9e3779b97f4a7c15ULL;
+		r->s[i] = dc_sel_mix64(seed);
+	}
+}
+
+/* Uniform in (0, 1). */
+static double rng_unit(struct rng *r)
+{
+	return ((rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double rng_exp(struct rng *r, double mean)
+{
+	return -log(rng_unit(r)) * mean;
+}
+
+static double rng_normal(struct rng *r)
+{
+	return sqrt(-2 * log(rng_unit(r))) * cos(2 * M_PI * rng_unit(r));
+}
+
+static double service_time(const struct config *cf, struct rng *r,
+			   const struct site *s)
+{
+	double mean = cf->svc / s->speed, sigma2;
+
+	switch (cf->dist) {
+	case D_DET:
+		return mean;
+	case D_LOGNORM:
+		sigma2 = log(1 + cf->scv);
+		return exp(log(mean) - sigma2 / 2 + sqrt(sigma2) * rng_normal(r));
+	default:
+		return rng_exp(r, mean);
+	}
+}
+
+/* --- events --------------------------------------------------------------- */
+
+enum ev_type {
+	EV_ARRIVAL,	/* a demand reaches the router */
+	EV_ENTER,	/* it reaches its instance */
+	EV_DONE,	/* its service ends */
+	EV_RESPONSE,	/* its response passes the router */
+	EV_REPORT,	/* a site's agent takes its figures */
+	EV_METRICS,	/* they reach the router */
+};
+
+struct event {
+	double t;
+	double arrival;
+	uint64_t seq;
+	u32 type, site, cpu, sessions, queue;
+};
+
+struct heap {
+	struct event *ev;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+static bool ev_before(const struct event *a, const struct event *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void heap_push(struct heap *h, struct event e)
+{
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->ev = realloc(h->ev, h->cap * sizeof(*h->ev));
+		if (!h->ev) {
+			perror("steersim");
+			exit(1);
+		}
+	}
+	e.seq = h->seq++;
+	for (i = h->n++; i; i = (i - 1) / 2) {
+		if (!ev_before(&e, &h->ev[(i - 1) / 2]))
+			break;
+		h->ev[i] = h->ev[(i - 1) / 2];
+	}
+	h->ev[i] = e;
+}
+
+static struct event heap_pop(struct heap *h)
+{
+	struct event top = h->ev[0], last = h->ev[--h->n];
+	size_t i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && ev_before(&h->ev[c + 1], &h->ev[c]))
+			c++;
+		if (!ev_before(&h->ev[c], &last))
+			break;
+		h->ev[i] = h->ev[c];
+		i = c;
+	}
+	if (h->n)
+		h->ev[i] = last;
+	return top;
+}
+
+/* --- the optimum static split -------------------------------------------- */
+
+/* Mean time in system at site s for an arrival rate x; INFINITY if unstable. */
+static double sojourn(const struct config *cf, const struct site *s, double x)
+{
+	double mean = cf->svc / s->speed, a = x * mean, b = 1, c;
+	unsigned int k;
+
+	if (a >= s->slots)
+		return INFINITY;
+	if (x <= 0)
+		return mean;
+	/* Erlang B by its recursion, then Erlang C */
+	for (k = 1; k <= s->slots; k++)
+		b = a * b / (k + a * b);
+	c = b / (1 - a / s->slots * (1 - b));
+	return mean + c * mean / (s->slots - a) * (1 + cf->scv) / 2;
+}
+
+static double site_cost(const struct config *cf, const struct site *s, double x)
+{
+	return x * (s->rtt + sojourn(cf, s, x));
+}
+
+static double site_capacity(const struct config *cf, const struct site *s)
+{
+	return s->slots * s->speed / cf->svc;
+}
+
+/* d/dx of site_cost(), numerically; increasing since the cost is convex. */
+static double site_marginal(const struct config *cf, const struct site *s,
+			    double x)
+{
+	double h = site_capacity(cf, s) * 1e-7;
+
+	return (site_cost(cf, s, x + h) - site_cost(cf, s, x)) / h;
+}
+
+/* The rate at which site s's marginal cost reaches nu. */
+static double site_rate_at(const struct config *cf, const struct site *s,
+			   double nu)
+{
+	double lo = 0, hi = site_capacity(cf, s) * (1 - 1e-12);
+	int i;
+
+	if (site_marginal(cf, s, 0) >= nu)
+		return 0;
+	for (i = 0; i < 200; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (site_marginal(cf, s, mid) < nu)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The shares that minimise the mean response time for a total rate lam:
+ * every site used has the same marginal cost nu, found by bisection.
+ * Returns the mean response time of that split.
+ */
+static double optimum_split(const struct config *cf, double lam, double *share)
+{
+	double lo = 0, hi = 1, sum, mean = 0;
+	unsigned int i;
+	int k;
+
+	/* grow hi until the sites take more than lam */
+	for (k = 0; k < 200; k++) {
+		for (sum = 0, i = 0; i < cf->n; i++)
+			sum += site_rate_at(cf, &cf->sites[i], hi);
+		if (sum >= lam)
+			break;
+		hi *= 2;
+	}
+	for (k = 0; k < 200; k++) {
+		double mid = (lo + hi) / 2;
+
+		for (sum = 0, i = 0; i < cf->n; i++)
+			sum += site_rate_at(cf, &cf->sites[i], mid);
+		if (sum < lam)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (sum = 0, i = 0; i < cf->n; i++) {
+		share[i] = site_rate_at(cf, &cf->sites[i], hi);
+		sum += share[i];
+	}
+	for (i = 0; i < cf->n; i++) {
+		share[i] /= sum;
+		mean += share[i] * (cf->sites[i].rtt +
+				    sojourn(cf, &cf->sites[i], share[i] * lam));
+	}
+	return mean;
+}
+
+/*
+ * For M/M/1 sites the optimum has a closed form: with marginal cost nu,
+ * d_i + mu_i / (mu_i - x_i)^2 = nu, so x_i = mu_i - sqrt(mu_i / (nu - d_i))
+ * where nu > d_i + 1 / mu_i, else 0.
+ */
+static double mm1_split(const struct config *cf, double lam, double *share)
+{
+	double lo = 0, hi = 1e9, mean = 0;
+	unsigned int i;
+	int k;
+
+	for (k = 0; k < 300; k++) {
+		double mid = (lo + hi) / 2, sum = 0;
+
+		for (i = 0; i < cf->n; i++) {
+			const struct site *s = &cf->sites[i];
+			double mu = site_capacity(cf, s);
+
+			if (mid > s->rtt + 1 / mu)
+				sum += mu - sqrt(mu / (mid - s->rtt));
+		}
+		if (sum < lam)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = 0; i < cf->n; i++) {
+		const struct site *s = &cf->sites[i];
+		double mu = site_capacity(cf, s), x = 0;
+
+		if (hi > s->rtt + 1 / mu)
+			x = mu - sqrt(mu / (hi - s->rtt));
+		share[i] = x / lam;
+		mean += share[i] * (s->rtt + 1 / (mu - x));
+	}
+	return mean;
+}
+
+/* --- one run ------------------------------------------------------------- */
+
+struct run {
+	const struct config *cf;
+	enum policy policy;
+	double lam, interval;
+	double share[MAX_SITES];	/* of the optimum */
+	struct rng rng;
+	struct heap heap;
+	struct site s[MAX_SITES];
+	u16 wrr[DC_SEL_WRR_MAX];
+	unsigned int wrr_len;
+	u16 *maglev;
+	unsigned int maglev_size;
+	unsigned long rr, arrived;
+	unsigned long warmup;
+	float *resp;
+	unsigned long nresp;
+};
+
+struct result {
+	double mean, p99;
+	double share[MAX_SITES];
+	double util[MAX_SITES];
+};
+
+static void site_set_busy(struct site *s, double now, int delta)
+{
+	s->area += s->busy * (now - s->last_change);
+	s->last_change = now;
+	s->busy += delta;
+}
+
+static void start_service(struct run *r, struct site *s, unsigned int i,
+			  double now, double arrival)
+{
+	struct event e = {
+		.t = now + service_time(r->cf, &r->rng, s),
+		.arrival = arrival,
+		.type = EV_DONE,
+		.site = i,
+	};
+
+	site_set_busy(s, now, 1);
+	heap_push(&r->heap, e);
+}
+
+static void enqueue(struct site *s, double arrival)
+{
+	if (s->qlen == s->qcap) {
+		unsigned int cap = s->qcap ? 2 * s->qcap : 64, k;
+		double *q = malloc(cap * sizeof(*q));
+
+		if (!q) {
+			perror("steersim");
+			exit(1);
+		}
+		for (k = 0; k < s->qlen; k++)
+			q[k] = s->queue[(s->qhead + k) % s->qcap];
+		free(s->queue);
+		s->queue = q;
+		s->qhead = 0;
+		s->qcap = cap;
+	}
+	s->queue[(s->qhead + s->qlen++) % s->qcap] = arrival;
+}
+
+static double dequeue(struct site *s)
+{
+	double a = s->queue[s->qhead];
+
+	s->qhead = (s->qhead + 1) % s->qcap;
+	s->qlen--;
+	return a;
+}
+
+static unsigned int pick_least_load(struct run *r)
+{
+	unsigned int i, best = 0, ties = 0;
+	u64 best_d = UINT64_MAX;
+
+	for (i = 0; i < r->cf->n; i++) {
+		struct dc_sel_metrics m = r->s[i].m;
+		u64 d;
+
+		m.cost = 0;
+		m.pending = 0;
+		d = dc_sel_delay(&m, r->cf->svc_us);
+		if (d < best_d) {
+			best_d = d;
+			best = i;
+			ties = 1;
+		} else if (d == best_d && rng_next(&r->rng) % ++ties == 0) {
+			best = i;
+		}
+	}
+	return best;
+}
+
+static unsigned int pick(struct run *r)
+{
+	unsigned int i, a, b, n = r->cf->n;
+	double u, acc;
+
+	switch (r->policy) {
+	case P_NEAREST:
+		for (a = 0, i = 1; i < n; i++)
+			if (r->s[i].rtt < r->s[a].rtt)
+				a = i;
+		return a;
+	case P_RR:
+		return r->rr++ % n;
+	case P_LC:
+		for (a = 0, i = 1; i < n; i++)
+			if (r->s[i].open < r->s[a].open)
+				a = i;
+		return a;
+	case P_LEAST_LOAD:
+		return pick_least_load(r);
+	case P_WEIGHTED:
+		return r->wrr[r->rr++ % r->wrr_len];
+	case P_HASH:
+		return r->maglev[(u32)rng_next(&r->rng) % r->maglev_size];
+	case P_LEAST_COST:
+	case P_LEAST_COST_W:
+		if (n == 1)
+			return 0;
+		a = dc_sel_candidates(r->wrr, r->wrr_len, n, rng_next(&r->rng),
+				      &b);
+		a = dc_sel_better(&r->s[a].m, a, &r->s[b].m, b, r->cf->svc_us);
+		r->s[a].m.pending++;
+		return a;
+	case P_OPTIMUM:
+	default:
+		u = rng_unit(&r->rng);
+		for (acc = 0, i = 0; i < n - 1; i++) {
+			acc += r->share[i];
+			if (u < acc)
+				break;
+		}
+		return i;
+	}
+}
+
+static void schedule_report(struct run *r, unsigned int i, double now)
+{
+	double j = r->cf->jitter * (2 * rng_unit(&r->rng) - 1);
+	struct event e = {
+		.t = now + r->interval * (1 + j),
+		.type = EV_REPORT,
+		.site = i,
+	};
+
+	heap_push(&r->heap, e);
+}
+
+static void handle(struct run *r, const struct event *e)
+{
+	struct site *s = &r->s[e->site];
+	double now = e->t;
+	struct event n = { 0 };
+	unsigned int i;
+
+	switch (e->type) {
+	case EV_ARRIVAL:
+		n.t = now + rng_exp(&r->rng, 1 / r->lam);
+		n.type = EV_ARRIVAL;
+		heap_push(&r->heap, n);
+
+		i = pick(r);
+		r->s[i].open++;
+		r->s[i].sent += r->arrived >= r->warmup;
+		n.t = now + r->s[i].rtt / 2;
+		n.type = EV_ENTER;
+		n.site = i;
+		n.arrival = r->arrived++ >= r->warmup ? now : -now - 1;
+		heap_push(&r->heap, n);
+		break;
+	case EV_ENTER:
+		if (s->busy < s->slots)
+			start_service(r, s, e->site, now, e->arrival);
+		else
+			enqueue(s, e->arrival);
+		break;
+	case EV_DONE:
+		site_set_busy(s, now, -1);
+		if (s->qlen)
+			start_service(r, s, e->site, now, dequeue(s));
+		n.t = now + s->rtt / 2;
+		n.type = EV_RESPONSE;
+		n.site = e->site;
+		n.arrival = e->arrival;
+		heap_push(&r->heap, n);
+		break;
+	case EV_RESPONSE:
+		s->open--;
+		/* demands of the warm-up carry a negative arrival time */
+		if (e->arrival >= 0 && r->nresp < r->cf->demands)
+			r->resp[r->nresp++] = now - e->arrival;
+		break;
+	case EV_REPORT:
+		site_set_busy(s, now, 0);
+		n.t = now + s->rtt / 2;
+		n.type = EV_METRICS;
+		n.site = e->site;
+		n.cpu = lround(1000 * (s->area - s->area_at_report) /
+			       (s->slots * (now - s->last_report)));
+		n.sessions = r->cf->report == R_FULL ? s->busy : 0;
+		n.queue = r->cf->report == R_FULL ? s->qlen : 0;
+		heap_push(&r->heap, n);
+		s->area_at_report = s->area;
+		s->last_report = now;
+		schedule_report(r, e->site, now);
+		break;
+	case EV_METRICS:
+		s->m.cpu = e->cpu;
+		s->m.sessions = e->sessions;
+		s->m.queue = e->queue;
+		s->m.pending = 0;
+		break;
+	}
+}
+
+/* The k-th smallest of v[0..n) (quickselect; reorders v). */
+static float kth(float *v, unsigned long n, unsigned long k)
+{
+	unsigned long lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		float p = v[(lo + hi) / 2], t;
+		unsigned long i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (!j)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+static void run_one(const struct config *cf, enum policy p, double load,
+		    double interval, unsigned int seed, const double *share,
+		    struct result *res)
+{
+	static struct run r;
+	double total_cap = 0, sum = 0, end = 0;
+	u32 w[MAX_SITES];
+	u64 ids[MAX_SITES];
+	unsigned int i;
+	void *scratch;
+	unsigned long k;
+
+	free(r.heap.ev);
+	free(r.maglev);
+	for (i = 0; i < MAX_SITES; i++)
+		free(r.s[i].queue);
+	free(r.resp);
+	memset(&r, 0, sizeof(r));
+	r.cf = cf;
+	r.policy = p;
+	r.interval = interval;
+	memcpy(r.share, share, sizeof(r.share));
+	memcpy(r.s, cf->sites, sizeof(r.s));
+	rng_seed(&r.rng, 0x5eed0000ULL + seed);
+	for (i = 0; i < cf->n; i++)
+		total_cap += site_capacity(cf, &cf->sites[i]);
+	r.lam = load * total_cap;
+	r.warmup = cf->demands / 5;
+	r.resp = malloc(cf->demands * sizeof(*r.resp));
+	if (!r.resp) {
+		perror("steersim");
+		exit(1);
+	}
+
+	/* weights: 1 for least-cost, the service rate for the others */
+	for (i = 0; i < cf->n; i++) {
+		const struct site *s = &cf->sites[i];
+
+		w[i] = p == P_LEAST_COST ? 1 : lround(s->slots * s->speed * 100);
+		ids[i] = i + 1;
+		r.s[i].m.weight = w[i];
+		r.s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
+		r.s[i].m.cost = lround(s->rtt * 1e6);
+	}
+	r.wrr_len = dc_sel_wrr_build(w, cf->n, r.wrr, DC_SEL_WRR_MAX);
+	r.maglev_size = dc_sel_maglev_size(cf->n);
+	r.maglev = malloc(r.maglev_size * sizeof(*r.maglev));
+	scratch = malloc(dc_sel_maglev_scratch_size(cf->n));
+	if (!r.wrr_len || !r.maglev || !scratch ||
+	    dc_sel_maglev_build(ids, w, cf->n, r.maglev, r.maglev_size,
+				scratch)) {
+		fprintf(stderr, "steersim: cannot build the schedules\n");
+		exit(1);
+	}
+	free(scratch);
+
+	heap_push(&r.heap, (struct event){ .t = 0, .type = EV_ARRIVAL });
+	for (i = 0; i < cf->n; i++) {
+		double t0 = interval * rng_unit(&r.rng);
+
+		r.s[i].last_report = 0;
+		heap_push(&r.heap, (struct event){ .t = t0, .type = EV_REPORT,
+						   .site = i });
+	}
+	while (r.nresp < cf->demands) {
+		struct event e = heap_pop(&r.heap);
+
+		handle(&r, &e);
+		end = e.t;
+	}
+
+	for (k = 0; k < r.nresp; k++)
+		sum += r.resp[k];
+	res->mean = sum / r.nresp;
+	res->p99 = kth(r.resp, r.nresp, (unsigned long)(0.99 * r.nresp));
+	for (sum = 0, i = 0; i < cf->n; i++)
+		sum += r.s[i].sent;
+	for (i = 0; i < cf->n; i++) {
+		struct site *s = &r.s[i];
+
+		site_set_busy(s, end, 0);
+		res->share[i] = s->sent / sum;
+		res->util[i] = s->area / (s->slots * end);
+	}
+}
+
+/* --- statistics over the seeds ------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double vmin(const double *v, unsigned int n)
+{
+	double m = v[0];
+
+	while (n--)
+		m = v[n] < m ? v[n] : m;
+	return m;
+}
+
+static double vmax(const double *v, unsigned int n)
+{
+	double m = v[0];
+
+	while (n--)
+		m = v[n] > m ? v[n] : m;
+	return m;
+}
+
+#define MAX_SEEDS	64
+
+static void run_policy(const struct config *cf, enum policy p, double load,
+		       double interval, const double *share,
+		       const struct result *opt)
+{
+	double mean[MAX_SEEDS] = { 0 }, p99[MAX_SEEDS] = { 0 };
+	double gm[MAX_SEEDS] = { 0 }, g99[MAX_SEEDS] = { 0 };
+	double sh[MAX_SITES][MAX_SEEDS] = { { 0 } }, ut[MAX_SITES][MAX_SEEDS] = { { 0 } };
+	double total_cap = 0, peak = 0;
+	struct result res;
+	unsigned int k, i;
+
+	for (i = 0; i < cf->n; i++)
+		total_cap += site_capacity(cf, &cf->sites[i]);
+	for (k = 0; k < cf->seeds; k++) {
+		run_one(cf, p, load, interval, k, share, &res);
+		mean[k] = res.mean;
+		p99[k] = res.p99;
+		gm[k] = res.mean / opt[k].mean - 1;
+		g99[k] = res.p99 / opt[k].p99 - 1;
+		for (i = 0; i < cf->n; i++) {
+			sh[i][k] = res.share[i];
+			ut[i][k] = res.util[i];
+		}
+	}
+	/* a site offered more than it can serve: the figures only grow with
+	 * the length of the run */
+	for (i = 0; i < cf->n; i++) {
+		double offered = median(sh[i], cf->seeds) * load * total_cap /
+				 site_capacity(cf, &cf->sites[i]);
+
+		peak = offered > peak ? offered : peak;
+	}
+	printf("%s\t%.2f\t%g\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.4f\t%.4f\t%.4f\t%.4f\t%s",
+	       policy_names[p], load, policy_uses_metrics(p) ? interval * 1e3 : 0,
+	       median(mean, cf->seeds) * 1e3, vmin(mean, cf->seeds) * 1e3,
+	       vmax(mean, cf->seeds) * 1e3, median(p99, cf->seeds) * 1e3,
+	       vmin(p99, cf->seeds) * 1e3, vmax(p99, cf->seeds) * 1e3,
+	       median(gm, cf->seeds), vmin(gm, cf->seeds), vmax(gm, cf->seeds),
+	       median(g99, cf->seeds), peak > 1.01 ? "unstable" : "stable");
+	for (i = 0; i < cf->n; i++)
+		printf("\t%.3f", median(sh[i], cf->seeds));
+	for (i = 0; i < cf->n; i++)
+		printf("\t%.3f", median(ut[i], cf->seeds));
+	printf("\n");
+	fflush(stdout);
+}
+
+static void run_all(const struct config *cf)
+{
+	struct result opt[MAX_SEEDS];
+	double share[MAX_SITES], total_cap = 0, analytic;
+	unsigned int l, v, k, i;
+	int p;
+
+	for (i = 0; i < cf->n; i++)
+		total_cap += site_capacity(cf, &cf->sites[i]);
+
+	printf("# policy\tload\tinterval_ms\tmean_ms\tmean_min\tmean_max\tp99_ms\tp99_min\tp99_max\tgap_mean\tgap_min\tgap_max\tgap_p99\tstability");
+	for (i = 0; i < cf->n; i++)
+		printf("\tshare%u", i + 1);
+	for (i = 0; i < cf->n; i++)
+		printf("\tutil%u", i + 1);
+	printf("\n");
+
+	for (l = 0; l < cf->nloads; l++) {
+		double load = cf->loads[l];
+
+		analytic = optimum_split(cf, load * total_cap, share);
+		printf("# load %.2f: optimum split", load);
+		for (i = 0; i < cf->n; i++)
+			printf(" %.4f", share[i]);
+		printf(", mean response %.3f ms (%s)\n", analytic * 1e3,
+		       cf->dist == D_EXP ? "Erlang C, exact" :
+		       "Allen-Cunneen approximation");
+		for (k = 0; k < cf->seeds; k++)
+			run_one(cf, P_OPTIMUM, load, cf->intervals[0], k, share,
+				&opt[k]);
+
+		for (p = 0; p < NR_POLICIES; p++) {
+			if (!cf->policies[p])
+				continue;
+			if (!policy_uses_metrics(p)) {
+				run_policy(cf, p, load, cf->intervals[0], share,
+					   opt);
+				continue;
+			}
+			for (v = 0; v < cf->nintervals; v++)
+				run_policy(cf, p, load, cf->intervals[v], share,
+					   opt);
+		}
+	}
+}
+
+/* --- checks of the model ------------------------------------------------- */
+
+/*
+ * The numeric optimum against the closed form for M/M/1, and the simulated
+ * mean response time of the optimum split against its formula.
+ */
+static int self_test(void)
+{
+	struct config cf = {
+		.n = 3,
+		.svc = 0.010,
+		.svc_us = 10000,
+		.dist = D_EXP,
+		.scv = 1,
+		.demands = 400000,
+		.seeds = 1,
+		.intervals = { 0.1 },
+		.sites = {
+			{ .rtt = 0.004, .slots = 1, .speed = 0.5 },
+			{ .rtt = 0.012, .slots = 1, .speed = 1 },
+			{ .rtt = 0.030, .slots = 1, .speed = 2 },
+		},
+	};
+	double a[MAX_SITES], b[MAX_SITES], ma, mb, cap = 350;
+	static const double loads[] = { 0.3, 0.5, 0.8, 0.95 };
+	struct result res;
+	unsigned int l, i;
+	int bad = 0;
+
+	for (l = 0; l < 4; l++) {
+		ma = optimum_split(&cf, loads[l] * cap, a);
+		mb = mm1_split(&cf, loads[l] * cap, b);
+		printf("M/M/1 load %.2f: numeric %.4f ms (%.3f %.3f %.3f), closed form %.4f ms (%.3f %.3f %.3f)\n",
+		       loads[l], ma * 1e3, a[0], a[1], a[2], mb * 1e3, b[0],
+		       b[1], b[2]);
+		for (i = 0; i < 3; i++)
+			bad |= fabs(a[i] - b[i]) > 1e-4;
+		bad |= fabs(ma - mb) / mb > 1e-5;
+
+		run_one(&cf, P_OPTIMUM, loads[l], 0.1, 1, a, &res);
+		printf("  simulated: %.4f ms (%+.2f%%)\n", res.mean * 1e3,
+		       100 * (res.mean / ma - 1));
+		/* near saturation a run of this length varies more */
+		bad |= fabs(res.mean / ma - 1) > (loads[l] > 0.9 ? 0.1 : 0.03);
+	}
+	/* M/M/c: one site of 4 slots at 80%, against Erlang C */
+	cf.n = 1;
+	cf.sites[0] = (struct site){ .rtt = 0, .slots = 4, .speed = 1 };
+	ma = sojourn(&cf, &cf.sites[0], 0.8 * 400);
+	a[0] = 1;
+	run_one(&cf, P_OPTIMUM, 0.8, 0.1, 2, a, &res);
+	printf("M/M/4 at 80%%: Erlang C %.4f ms, simulated %.4f ms (%+.2f%%)\n",
+	       ma * 1e3, res.mean * 1e3, 100 * (res.mean / ma - 1));
+	bad |= fabs(res.mean / ma - 1) > 0.03;
+	printf("self-test: %s\n", bad ? "FAIL" : "ok");
+	return bad;
+}
+
+/* --- options ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: steersim [ OPTIONS ] SITE...\n"
+		"       steersim -T\n"
+		"SITE := RTT_MS:SLOTS[:SPEED]   an edge site with one instance\n"
+		"  -S MS          mean service time at speed 1 (default 40)\n"
+		"  -t USEC        the service's service-time setting (default: -S)\n"
+		"  -d DIST        exp (default), det, or lognorm:SCV\n"
+		"  -l LOADS       loads, fractions of the total capacity (0.5,0.8,0.95)\n"
+		"  -i MS          metric update intervals (100)\n"
+		"  -J FRACTION    jitter of each interval (0.1)\n"
+		"  -R WHAT        what the agents report: full (cpu, sessions, queue,\n"
+		"                 capacity; the default), cpu (cpu, capacity) or\n"
+		"                 cpu-nocap (cpu; capacity 0, unknown)\n"
+		"  -p POLICIES    comma-separated (default all): nearest round-robin lc\n"
+		"                 least-load weighted hash least-cost least-cost-w optimum\n"
+		"  -n DEMANDS     measured demands per run, after 20%% more of warm-up\n"
+		"                 (200000)\n"
+		"  -r SEEDS       runs per figure, each with its own seed (5)\n"
+		"  -T             check the model against closed forms and exit\n");
+}
+
+static unsigned int parse_list(const char *arg, double *v, double scale)
+{
+	char *dup = strdup(arg), *tok, *save = NULL, *end;
+	unsigned int n = 0;
+
+	for (tok = strtok_r(dup, ",", &save); tok && n < MAX_LIST;
+	     tok = strtok_r(NULL, ",", &save)) {
+		v[n] = strtod(tok, &end) * scale;
+		if (*end || v[n] <= 0) {
+			fprintf(stderr, "steersim: bad value \"%s\"\n", tok);
+			exit(2);
+		}
+		n++;
+	}
+	free(dup);
+	return n;
+}
+
+static void parse_policies(const char *arg, bool *on)
+{
+	char *dup = strdup(arg), *tok, *save = NULL;
+	int p;
+
+	memset(on, 0, NR_POLICIES * sizeof(*on));
+	for (tok = strtok_r(dup, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (p = 0; p < NR_POLICIES; p++)
+			if (!strcmp(tok, policy_names[p]))
+				break;
+		if (p == NR_POLICIES) {
+			fprintf(stderr, "steersim: unknown policy \"%s\"\n", tok);
+			exit(2);
+		}
+		on[p] = true;
+	}
+	free(dup);
+}
+
+static void parse_site(const char *arg, struct site *s)
+{
+	char *end;
+
+	s->rtt = strtod(arg, &end) / 1e3;
+	if (*end != ':' || s->rtt < 0)
+		goto bad;
+	s->slots = strtoul(end + 1, &end, 10);
+	if (!s->slots || (*end && *end != ':'))
+		goto bad;
+	s->speed = 1;
+	if (*end) {
+		s->speed = strtod(end + 1, &end);
+		if (*end || s->speed <= 0)
+			goto bad;
+	}
+	return;
+bad:
+	fprintf(stderr, "steersim: bad site \"%s\" (RTT_MS:SLOTS[:SPEED])\n", arg);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cf = {
+		.svc = 0.040,
+		.dist = D_EXP,
+		.scv = 1,
+		.jitter = 0.1,
+		.demands = 200000,
+		.seeds = 5,
+		.loads = { 0.5, 0.8, 0.95 },
+		.nloads = 3,
+		.intervals = { 0.1 },
+		.nintervals = 1,
+	};
+	long svc_us = -1;
+	unsigned int i;
+	int opt, p;
+
+	for (p = 0; p < NR_POLICIES; p++)
+		cf.policies[p] = true;
+	while ((opt = getopt(argc, argv, "S:t:d:l:i:J:R:p:n:r:Th")) != -1) {
+		switch (opt) {
+		case 'S':
+			cf.svc = strtod(optarg, NULL) / 1e3;
+			break;
+		case 't':
+			svc_us = strtol(optarg, NULL, 10);
+			break;
+		case 'd':
+			if (!strcmp(optarg, "exp")) {
+				cf.dist = D_EXP;
+				cf.scv = 1;
+			} else if (!strcmp(optarg, "det")) {
+				cf.dist = D_DET;
+				cf.scv = 0;
+			} else if (!strncmp(optarg, "lognorm:", 8)) {
+				cf.dist = D_LOGNORM;
+				cf.scv = strtod(optarg + 8, NULL);
+			} else {
+				fprintf(stderr, "steersim: bad distribution \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			cf.nloads = parse_list(optarg, cf.loads, 1);
+			break;
+		case 'i':
+			cf.nintervals = parse_list(optarg, cf.intervals, 1e-3);
+			break;
+		case 'J':
+			cf.jitter = strtod(optarg, NULL);
+			break;
+		case 'R':
+			if (!strcmp(optarg, "full")) {
+				cf.report = R_FULL;
+			} else if (!strcmp(optarg, "cpu")) {
+				cf.report = R_CPU;
+			} else if (!strcmp(optarg, "cpu-nocap")) {
+				cf.report = R_CPU_NOCAP;
+			} else {
+				fprintf(stderr, "steersim: bad -R \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			parse_policies(optarg, cf.policies);
+			break;
+		case 'n':
+			cf.demands = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			cf.seeds = strtoul(optarg, NULL, 10);
+			break;
+		case 'T':
+			return self_test();
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc || argc - optind > MAX_SITES || cf.svc <= 0 ||
+	    !cf.demands || !cf.seeds || cf.seeds > MAX_SEEDS ||
+	    cf.jitter < 0 || cf.jitter >= 1) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; optind < argc; i++)
+		parse_site(argv[optind++], &cf.sites[i]);
+	cf.n = i;
+	cf.svc_us = svc_us >= 0 ? svc_us : lround(cf.svc * 1e6);
+
+	printf("# steersim: %u sites, service time %.1f ms (%s, SCV %.2f), service-time setting %u us, %lu demands x %u seeds\n",
+	       cf.n, cf.svc * 1e3, cf.dist == D_EXP ? "exponential" :
+	       cf.dist == D_DET ? "deterministic" : "lognormal", cf.scv,
+	       cf.svc_us, cf.demands, cf.seeds);
+	for (i = 0; i < cf.n; i++)
+		printf("# site %u: rtt %.1f ms, %u slots, speed %g: capacity %.1f demands/s\n",
+		       i + 1, cf.sites[i].rtt * 1e3, cf.sites[i].slots,
+		       cf.sites[i].speed, site_capacity(&cf, &cf.sites[i]));
+	run_all(&cf);
+	return 0;
+}
