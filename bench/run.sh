@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make bench": the benchmarks in the VM, then the report.
+#
+#   bench/run.sh [PART...]     (parts: see bench/vm/bench.sh; default all)
+#
+# Boots the test VM once (2 vCPUs, 3 GiB) with vm.sh bench, samples the
+# host's load meanwhile, copies the VM's data to bench/data (replacing the
+# files of the parts run, keeping the others) and writes bench/results.md
+# and bench/plots with bench/report.py.  VM_SMP, VM_MEM, TIMEOUT and the
+# BENCH_* settings of bench/vm/bench.sh pass through.  Exits 0 when the VM
+# ran, whatever it measured.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+DATA=$TOP/bench/data
+export VM_OUT=${VM_OUT:-$TOP/build/bench-vm}
+export VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-3072}
+export TIMEOUT=${TIMEOUT:-2700} VM_TIMEOUT=${VM_TIMEOUT:-3000}
+
+mkdir -p "$DATA" "$VM_OUT"
+host=$VM_OUT/host.tsv
+
+# Other VMs on this host: qemu processes that are not ours.
+other_vms()
+{
+	local p n=0
+
+	for p in $(pgrep -f qemu-system); do
+		grep -qF "$VM_OUT/" "/proc/$p/cmdline" 2>/dev/null || n=$((n + 1))
+	done
+	echo $n
+}
+
+sample_host()
+{
+	local l1 l5 _
+
+	printf 'time\tload1\tload5\tother_vms\tcpus\n' > "$host"
+	while :; do
+		read -r l1 l5 _ < /proc/loadavg
+		printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%H:%M:%S)" "$l1" "$l5" \
+			"$(other_vms)" "$(nproc)" >> "$host"
+		sleep 30
+	done
+}
+
+echo "# host: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(other_vms) other VMs"
+sample_host &
+sampler=$!
+trap 'kill $sampler 2>/dev/null' EXIT
+
+"$TOP/selftests/vm/vm.sh" bench "$@"
+rc=$?
+kill $sampler 2>/dev/null
+wait $sampler 2>/dev/null
+
+res=$VM_OUT/results/bench
+if [ ! -f "$res/env.tsv" ]; then
+	echo "bench: the VM did not run the benchmarks (vm.sh exit $rc); see $VM_OUT" >&2
+	exit 1
+fi
+cp "$res"/*.tsv "$DATA/"
+[ -s "$res/errors.log" ] && cp "$res/errors.log" "$DATA/vm-errors.log"
+cp "$VM_OUT/results/log/bench.log" "$DATA/vm-bench.log" 2>/dev/null
+cp "$host" "$DATA/host.tsv"
+{
+	printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	printf 'cpus\t%s\n' "$(nproc)"
+	printf 'commit\t%s\n' "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+} > "$DATA/host-env.tsv"
+python3 "$TOP/bench/report.py"

@@ -1,0 +1,737 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmarks of the D-Router in the test VM ("make bench"): figures,
+# never verdicts.  Every variant runs in this one boot, on the same
+# topology and traffic; the variants are interleaved and each is measured
+# BENCH_REPS times.
+#
+#   bench.sh OUTDIR [PART...]
+#
+# Parts, in this order by default:
+#   dataplane  router CPU time per packet and packets per second, 1000
+#              established UDP flows: plain routing, routing with conntrack,
+#              dyncast rewrite and tunnel, IPVS NAT and tunnel, nftables dnat
+#   newflow    the same with every packet a new flow
+#   tables     memory per entry and per-packet lookup cost as the tables of
+#              dyncast, IPVS and conntrack grow to 1 000 000 entries, and
+#              the CPU each spends holding them
+#   select     cost of a new flow with 2, 16, 128 and 1024 instances, per
+#              dyncast policy
+#   updates    metric updates per second over netlink, and their effect on
+#              forwarding
+#   steer      service latency of nearest-only, IPVS lc, dyncast weighted
+#              and dyncast least-cost, with netem delays and instances of
+#              limited concurrency (bench/scenario.sh)
+#
+# Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
+# tables-lookup.tsv), one row per measurement, with a header; a variant
+# that cannot run is a row with status "missing" and the reason.  The
+# method is in bench/README.md.  Exits 0 once it has started measuring.
+#
+# Settings (environment): BENCH_REPS (3; BENCH_DP_REPS for the data plane,
+# one more; BENCH_SEL_REPS for selection and updates, one fewer),
+# BENCH_WINDOW (seconds measured, 4), BENCH_WARMUP (seconds before, 1),
+# BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
+# (new flows per second while filling tables, 20000), BENCH_STEER_SECS
+# (seconds per steering run, 35, of which the first 10 are not counted),
+# BENCH_STEER_LOADS ("0.5 0.8"), BENCH_STEER_POLICIES ("nearest ipvs-lc
+# weighted least-cost").
+
+. "$(dirname "$0")/../../selftests/lib.sh"
+. "$(dirname "$0")/../../selftests/topo.sh"
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../scenario.sh"
+
+OUT=${1:?usage: bench.sh OUTDIR [PART...]}
+shift
+PARTS=("$@")
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow tables select updates steer)
+
+REPS=${BENCH_REPS:-3}
+# the data plane's differences are the smallest, selection and updates
+# the slowest to set up: more or fewer repetitions than the others
+DP_REPS=${BENCH_DP_REPS:-$(( REPS + 1 ))}
+SEL_REPS=${BENCH_SEL_REPS:-$(( REPS > 2 ? REPS - 1 : REPS ))}
+WINDOW=${BENCH_WINDOW:-4}
+WARMUP=${BENCH_WARMUP:-1}
+read -r -a SIZES <<< "${BENCH_SIZES:-1000 10000 100000 1000000}"
+FILL_RATE=${BENCH_FILL_RATE:-20000}
+STEER_SECS=${BENCH_STEER_SECS:-35}
+read -r -a STEER_LOADS <<< "${BENCH_STEER_LOADS:-0.5 0.8}"
+BIN=$DYNCAST_TOP/build/bench
+ERR=$OUT/errors.log
+
+mkdir -p "$OUT"
+: > "$ERR"
+
+# The benchmark's own processes stay off the router's CPU.
+taskset -p $(( 1 << GEN_CPU )) $$ >/dev/null
+
+# --- set-up -------------------------------------------------------------------
+
+prepare()
+{
+	local m cpus
+
+	cpus=$(getconf _NPROCESSORS_ONLN)
+	[ "$cpus" -ge 2 ] || { echo "bench: needs 2 CPUs, has $cpus"; return 1; }
+	for m in pktgen ip_vs ip_vs_rr ip_vs_lc nf_conntrack nf_nat nft_numgen \
+		 sch_netem cls_matchall act_gact sch_ingress ipip; do
+		modprobe "$m" 2>>"$ERR" || log "module $m is missing"
+	done
+	[ -d /proc/net/pktgen ] || { echo "bench: no pktgen"; return 1; }
+	# tables of a machine with more than 4 GiB, and room for the largest test
+	echo 262144 > /sys/module/nf_conntrack/parameters/hashsize
+	sysctl -qw net.netfilter.nf_conntrack_max=4194304
+	dc_load max_bindings=4194304 || { echo "bench: cannot load dyncast"; return 1; }
+	{
+		printf 'kernel\t%s\n' "$(uname -r)"
+		printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		printf 'cpus\t%s\n' "$cpus"
+		printf 'cpu_model\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+		printf 'mem_kb\t%s\n' "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+		printf 'hz\t%s\n' "$CLK_TCK"
+		printf 'conntrack_buckets\t%s\n' "$(cat /sys/module/nf_conntrack/parameters/hashsize)"
+		printf 'ipvs_conn_tab_bits\t%s\n' "$(cat /sys/module/ip_vs/parameters/conn_tab_bits 2>/dev/null)"
+		printf 'reps\t%s\ndp_reps\t%s\nsel_reps\t%s\n' "$REPS" "$DP_REPS" "$SEL_REPS"
+		printf 'window_s\t%s\nwarmup_s\t%s\n' "$WINDOW" "$WARMUP"
+	} > "$OUT/env.tsv"
+}
+
+# --- forwarding variants ------------------------------------------------------
+
+VARIANTS=(plain conntrack dyncast-rewrite dyncast-tunnel ipvs-nat ipvs-tunnel nft-dnat)
+
+# variant_setup NAME: configure the router; prints where pktgen sends to.
+variant_setup()
+{
+	local i1 i2
+
+	i1=$(inst_addr 1)
+	i2=$(inst_addr 2)
+	case $1 in
+	plain)
+		echo "$i1"
+		;;
+	conntrack)
+		in_r nft -f - <<-EOF || return 1
+			table ip bench {
+				chain pre {
+					type filter hook prerouting priority filter;
+					ct state invalid drop
+				}
+			}
+		EOF
+		echo "$i1"
+		;;
+	dyncast-rewrite|dyncast-tunnel)
+		dcr service add $SID proto udp port $SPORT mode "${1#dyncast-}" \
+			timeout 600 &&
+			dcr instance add $SID proto udp port $SPORT bid "$i1" bid "$i2" ||
+			return 1
+		echo $SID
+		;;
+	ipvs-nat|ipvs-tunnel)
+		local fwd=-m
+
+		[ "$1" = ipvs-tunnel ] && fwd=-i
+		in_r ip addr add $SID/32 dev lo &&
+			in_r ipvsadm -A -u $SID:$SPORT -s rr &&
+			in_r ipvsadm -a -u $SID:$SPORT -r "$i1:$SPORT" $fwd &&
+			in_r ipvsadm -a -u $SID:$SPORT -r "$i2:$SPORT" $fwd || return 1
+		echo $SID
+		;;
+	nft-dnat)
+		in_r nft -f - <<-EOF || return 1
+			table ip bench {
+				chain pre {
+					type nat hook prerouting priority dstnat;
+					ip daddr $SID udp dport $SPORT dnat to numgen inc mod 2 map { 0 : $i1, 1 : $i2 }
+				}
+			}
+		EOF
+		echo $SID
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+# The entries the variant's tables hold now (bindings, IPVS connections or
+# conntrack entries).
+variant_entries()
+{
+	case $1 in
+	dyncast-*)
+		json_num bindings "$(dcr -j stats)"
+		;;
+	ipvs-*)
+		# listing them takes long: count the objects of their cache
+		echo 1 > /sys/kernel/slab/ip_vs_conn/shrink
+		slab_objects ip_vs_conn
+		echo "$REPLY"
+		;;
+	conntrack|nft-dnat)
+		in_r cat /proc/sys/net/netfilter/nf_conntrack_count
+		;;
+	*)
+		echo 0
+		;;
+	esac
+}
+
+FWD_COLS=(wall_s fwd_pkts pps sent_pkts router_busy_jiffies ns_per_pkt backlog_drops)
+
+fwd_values()
+{
+	echo "$M_WALL $M_FWD $M_PPS $M_OFFERED $M_BUSY $M_NS $M_DROPS"
+}
+
+# variant_teardown NAME: back to plain routing, the tables emptied
+variant_teardown()
+{
+	case $1 in
+	conntrack|nft-dnat)
+		in_r nft flush ruleset
+		in_r conntrack -F >/dev/null 2>&1
+		;;
+	dyncast-*)
+		dcr service del $SID proto udp port $SPORT
+		in_r conntrack -F >/dev/null 2>&1
+		;;
+	ipvs-*)
+		in_r ipvsadm -C
+		in_r ip addr del $SID/32 dev lo
+		;;
+	esac
+}
+
+# run_variant FILE TRAFFIC VARIANT REP: one measurement.  The variants
+# share one topology ($TOPO_UP), emptied between them, but for IPVS with
+# new flows: IPVS has no way to empty its connections, which would expire
+# during the next measurements, so each of those measurements gets a
+# topology of its own, built and dismantled around it.
+run_variant()
+{
+	local f=$1 traffic=$2 v=$3 rep=$4 dst err entries own=
+
+	if [ -z "$TOPO_UP" ] || { [ "$traffic" = new ] && [ "${v%-*}" = ipvs ]; }; then
+		own=1
+		[ -z "$TOPO_UP" ] || bench_topo_down
+		TOPO_UP=
+	fi
+	if [ -n "$own" ] && ! bench_topo 2>>"$ERR"; then
+		bench_topo_down
+		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA missing \
+			"cannot build the topology"
+		return
+	fi
+	quiesce
+	if ! dst=$(variant_setup "$v" 2>"$OUT/.err"); then
+		err=$(tr '\n\t' '  ' < "$OUT/.err" | cut -c1-200)
+		cat "$OUT/.err" >> "$ERR"
+		variant_teardown "$v" 2>/dev/null
+		[ -z "$own" ] || bench_topo_down
+		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA missing \
+			"set-up failed: ${err:-no message}"
+		log "$v: set-up failed: $err"
+		return
+	fi
+	pg_flows "$traffic" "$dst" && pg_start
+	sleep "$WARMUP"
+	measure "$WINDOW"
+	pg_stop
+	entries=$(variant_entries "$v" 2>/dev/null)
+	# shellcheck disable=SC2046 # one word per value
+	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok "entries=${entries:-NA}"
+	log "$traffic $v rep $rep: $M_PPS pps, $M_NS ns/pkt ($M_BUSY jiffies); sent $M_OFFERED, dropped $M_DROPS; $entries entries"
+	if [ -z "$own" ]; then
+		variant_teardown "$v" 2>>"$ERR"
+	else
+		bench_topo_down
+		# the next variant gets a topology of its own too, or a shared one
+		bench_topo 2>>"$ERR" && TOPO_UP=1
+	fi
+}
+
+# fwd_part FILE TRAFFIC REPS: every variant, REPS times, in a rotating order
+fwd_part()
+{
+	local f=$1 traffic=$2 reps=$3 rep i n=${#VARIANTS[@]}
+
+	tsv_header "$f" traffic variant rep "${FWD_COLS[@]}" status note
+	TOPO_UP=
+	bench_topo 2>>"$ERR" && TOPO_UP=1
+	for (( rep = 1; rep <= reps; rep++ )); do
+		for (( i = 0; i < n; i++ )); do
+			run_variant "$f" "$traffic" "${VARIANTS[(i + rep - 1) % n]}" "$rep"
+		done
+	done
+	if [ -n "$TOPO_UP" ]; then
+		bench_topo_down
+		TOPO_UP=
+	fi
+}
+
+part_dataplane()
+{
+	fwd_part "$OUT/dataplane.tsv" established "$DP_REPS"
+}
+
+part_newflow()
+{
+	fwd_part "$OUT/newflow.tsv" new "$REPS"
+}
+
+# --- tables -------------------------------------------------------------------
+
+# system_setup SYSTEM: a table that takes one entry per new flow, and no
+# other state: dyncast in tunnel mode (bindings only), IPVS in tunnel mode
+# (connections only), routing with conntrack (entries only).  Prints the
+# destination, then the slab cache of its entries.
+system_setup()
+{
+	case $1 in
+	dyncast)
+		dcr service add $SID proto udp port $SPORT mode tunnel timeout 3600 &&
+			dcr instance add $SID proto udp port $SPORT \
+				bid "$(inst_addr 1)" bid "$(inst_addr 2)" || return 1
+		echo "$SID dc_binding"
+		;;
+	ipvs)
+		in_r ip addr add $SID/32 dev lo &&
+			in_r ipvsadm --set 3600 3600 3600 &&
+			in_r ipvsadm -A -u $SID:$SPORT -s rr &&
+			in_r ipvsadm -a -u $SID:$SPORT -r "$(inst_addr 1):$SPORT" -i &&
+			in_r ipvsadm -a -u $SID:$SPORT -r "$(inst_addr 2):$SPORT" -i ||
+			return 1
+		echo "$SID ip_vs_conn"
+		;;
+	conntrack)
+		variant_setup conntrack >/dev/null &&
+			in_r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600 ||
+			return 1
+		echo "$(inst_addr 1) nf_conntrack"
+		;;
+	esac
+}
+
+system_entries()
+{
+	case $1 in
+	dyncast)
+		json_num bindings "$(dcr -j stats)"
+		;;
+	ipvs)
+		mem_settle
+		slab_objects ip_vs_conn
+		echo "$REPLY"
+		;;
+	conntrack)
+		in_r cat /proc/sys/net/netfilter/nf_conntrack_count
+		;;
+	esac
+}
+
+# table_system SYSTEM: fill its table size by size; at each size the memory,
+# the CPU spent holding the table, and the lookup cost.
+table_system()
+{
+	local sys=$1 dst cache first=10.128.0.0 sent=0 n entries k0 k1 sb t0 t1
+	local rep want rate rounds idle
+
+	if ! bench_topo 2>>"$ERR" || ! read -r dst cache < <(system_setup "$sys" 2>>"$ERR"); then
+		bench_topo_down
+		for n in "${SIZES[@]}"; do
+			tsv_row "$OUT/tables-memory.tsv" "$sys" "$n" NA NA NA NA NA NA NA \
+				missing "set-up failed, see errors.log"
+		done
+		return
+	fi
+	mem_settle
+	mem_kernel; k0=$REPLY
+	idle_busy "$WINDOW"
+	tsv_row "$OUT/tables-memory.tsv" "$sys" 0 0 "$cache" 0 0 0 0 "$REPLY" ok \
+		"the empty table"
+	for n in "${SIZES[@]}"; do
+		t0=$SECONDS
+		# Send the new flows; when the router could not take them all,
+		# send the same ones again, slower: those it has are hits, the
+		# others new.  In the end every flow sent has its entry, and
+		# the lookups below find what they look for.
+		want=$(( n - sent ))
+		rate=$FILL_RATE
+		pg_send "$want" "$(int2ip $(( $(ip2int $first) + sent )))" \
+			"$rate" "$dst" 2>>"$ERR"
+		for (( rounds = 0; rounds < 4; rounds++ )); do
+			sleep 1
+			entries=$(system_entries "$sys")
+			[ $(( n - ${entries:-0} )) -gt $(( n / 200 )) ] || break
+			rate=$(( rate / 2 ))
+			pg_send "$want" "$(int2ip $(( $(ip2int $first) + sent )))" \
+				"$rate" "$dst" 2>>"$ERR"
+		done
+		sent=$n
+		t1=$SECONDS
+		entries=$(system_entries "$sys")
+		mem_settle
+		mem_kernel; k1=$REPLY
+		slab_bytes "$cache"; sb=$REPLY
+		idle_busy "$WINDOW"; idle=$REPLY
+		tsv_row "$OUT/tables-memory.tsv" "$sys" "$n" "$entries" "$cache" "$sb" \
+			$(( k1 - k0 )) "$sent" $(( t1 - t0 )) "$idle" ok ""
+		log "$sys: $entries entries (of $n, $sent flows sent in $(( t1 - t0 )) s):" \
+			"slab $sb B, kernel +$(( k1 - k0 )) kB, idle CPU $idle%"
+
+		pg_lookup "$first" "$sent" "$dst" && pg_start
+		sleep "$WARMUP"
+		for (( rep = 1; rep <= REPS; rep++ )); do
+			measure "$WINDOW"
+			# shellcheck disable=SC2046 # one word per value
+			tsv_row "$OUT/tables-lookup.tsv" "$sys" "$n" "$entries" "$rep" \
+				$(fwd_values) ok ""
+			log "$sys lookup at $entries: $M_PPS pps, $M_NS ns/pkt"
+		done
+		pg_stop
+	done
+	bench_topo_down
+}
+
+part_tables()
+{
+	local sys
+
+	tsv_header "$OUT/tables-memory.tsv" system target entries slab_cache \
+		slab_bytes kernel_kb_delta flows_sent fill_s idle_cpu_pct status note
+	tsv_header "$OUT/tables-lookup.tsv" system target entries rep \
+		"${FWD_COLS[@]}" status note
+	for sys in dyncast ipvs conntrack; do
+		table_system "$sys"
+	done
+}
+
+# --- selection ----------------------------------------------------------------
+
+# add_instances N: N instances, in one run of the CLI (32 per command)
+add_instances()
+{
+	local i line=
+
+	for (( i = 1; i <= $1; i++ )); do
+		line+=" bid $(inst_addr "$i")"
+		if [ $(( i % 32 )) = 0 ] || [ "$i" = "$1" ]; then
+			echo "instance add $SID proto udp port $SPORT$line"
+			line=
+		fi
+	done > "$OUT/.batch"
+	dcr -batch "$OUT/.batch"
+}
+
+part_select()
+{
+	local f=$OUT/select.tsv rep n p demands
+
+	tsv_header "$f" policy instances rep "${FWD_COLS[@]}" demands status note
+	if ! bench_topo 2>>"$ERR" || ! pg_flows new; then
+		bench_topo_down
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA missing "cannot build the topology"
+		return
+	fi
+	for n in 2 16 128 1024; do
+		if ! dcr service add $SID proto udp port $SPORT mode tunnel \
+			timeout 600 2>>"$ERR" || ! add_instances "$n" 2>>"$ERR"; then
+			dcr service del $SID proto udp port $SPORT 2>/dev/null
+			tsv_row "$f" all "$n" NA NA NA NA NA NA NA NA NA \
+				missing "set-up failed, see errors.log"
+			continue
+		fi
+		for (( rep = 1; rep <= SEL_REPS; rep++ )); do
+			for p in weighted least-cost hash; do
+				printf '%s\n' \
+					"service set $SID proto udp port $SPORT policy $p" \
+					"binding flush $SID proto udp port $SPORT" > "$OUT/.batch"
+				dcr -batch "$OUT/.batch" 2>>"$ERR"
+				quiesce
+				pg_start
+				sleep "$WARMUP"
+				measure "$WINDOW"
+				pg_stop
+				demands=$(json_num demands "$(dcr -j stats)")
+				# shellcheck disable=SC2046 # one word per value
+				tsv_row "$f" "$p" "$n" "$rep" $(fwd_values) "$demands" ok ""
+				log "select $p with $n instances: $M_PPS pps, $M_NS ns/pkt"
+			done
+		done
+		dcr service del $SID proto udp port $SPORT
+	done
+	bench_topo_down
+}
+
+# --- metric updates -------------------------------------------------------------
+
+part_updates()
+{
+	local f=$OUT/updates.tsv rep k traffic flood flood_pid out ups
+
+	tsv_header "$f" case traffic flood_cpu k rep updates_per_s msgs_per_s \
+		"${FWD_COLS[@]}" status note
+	if ! bench_topo 2>>"$ERR" ||
+	   ! dcr service add $SID proto udp port $SPORT mode tunnel \
+		policy least-cost timeout 600 2>>"$ERR" ||
+	   ! add_instances 16 2>>"$ERR"; then
+		bench_topo_down
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+			"set-up failed, see errors.log"
+		return
+	fi
+	for (( rep = 1; rep <= SEL_REPS; rep++ )); do
+		# the rate alone, one instance or all 16 per message
+		for k in 1 16; do
+			out=$(in_r "$BIN/nlmetrics" flood -t "$WINDOW" -k $k \
+				$SID $SPORT "$(inst_addr 1)" 16 2>>"$ERR")
+			ups=$(awk '{ print $12 }' <<< "$out")
+			tsv_row "$f" alone none NA $k "$rep" "${ups:-NA}" \
+				"$(awk '{ print $10 }' <<< "$out")" NA NA NA NA NA NA NA \
+				"$([ -n "$ups" ] && echo ok || echo missing)" ""
+			log "updates alone, $k per message: $ups per second"
+		done
+		# forwarding without updates, with updates from the generator's
+		# CPU, with updates from the router's CPU
+		for traffic in established new; do
+			for flood in none $GEN_CPU $ROUTER_CPU; do
+				pg_flows "$traffic" && pg_start
+				sleep "$WARMUP"
+				if [ "$flood" = none ]; then
+					measure "$WINDOW"
+					ups=NA
+					out=
+				else
+					ip netns exec "$R" taskset -c "$flood" "$BIN/nlmetrics" flood \
+						-t $(( WINDOW + 1 )) -k 1 $SID $SPORT \
+						"$(inst_addr 1)" 16 > "$OUT/.flood" 2>>"$ERR" &
+					flood_pid=$!
+					sleep 0.5
+					measure "$WINDOW"
+					wait $flood_pid
+					out=$(cat "$OUT/.flood")
+					ups=$(awk '{ print $12 }' <<< "$out")
+				fi
+				pg_stop
+				# shellcheck disable=SC2046 # one word per value
+				tsv_row "$f" forwarding "$traffic" "$flood" 1 "$rep" "${ups:-NA}" \
+					"$(awk '{ print $10 }' <<< "$out")" $(fwd_values) ok ""
+				log "updates from CPU $flood with $traffic traffic: ${ups:-no} updates/s;" \
+					"$M_PPS pps, $M_NS ns/pkt"
+			done
+		done
+	done
+	bench_topo_down
+}
+
+# --- steering -----------------------------------------------------------------
+#
+#  client ($C)          router ($R)              sites ($E1 $E2 $E3)
+#  c0 10.10.0.2 ---- r0 10.10.0.1      e1 -----  s0 10.11.0.2, slotserver
+#                    SID 10.99.0.1:8000  e2 -----  s0 10.12.0.2, ...
+#                    relay on :9999      e3 -----  s0 10.13.0.2, ...
+#  each site link delays both ways by half the site's round-trip time
+
+SPORT_TCP=8000
+RELAY_PORT=9999
+SITE_NS=()
+SITE_PIDS=()
+RELAY_PID=
+
+steer_topo()
+{
+	local i rtt slots half ns=''
+
+	setup_ns C R || return 1
+	veth_pair "$C" c0 "$R" r0 || return 1
+	ip -n "$C" addr add 10.10.0.2/24 dev c0 &&
+		ip -n "$C" route add default via 10.10.0.1 &&
+		ip -n "$R" addr add 10.10.0.1/24 dev r0 || return 1
+	in_r sysctl -qw net.ipv4.ip_forward=1 || return 1
+	SITE_NS=()
+	for i in "${!STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+		half=$(awk -v r="$rtt" 'BEGIN { printf "%gms", r / 2 }')
+		setup_ns ns || return 1
+		SITE_NS[i]=$ns
+		veth_pair "$R" "e$(( i + 1 ))" "$ns" s0 || return 1
+		ip -n "$R" addr add "10.1$(( i + 1 )).0.1/24" dev "e$(( i + 1 ))" &&
+			ip -n "$ns" addr add "10.1$(( i + 1 )).0.2/24" dev s0 &&
+			ip -n "$ns" route add default via "10.1$(( i + 1 )).0.1" &&
+			tc -n "$R" qdisc add dev "e$(( i + 1 ))" root netem delay "$half" limit 100000 &&
+			tc -n "$ns" qdisc add dev s0 root netem delay "$half" limit 100000 ||
+			return 1
+	done
+}
+
+steer_servers_start()
+{
+	local i rtt slots
+
+	SITE_PIDS=()
+	for i in "${!STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+		ip netns exec "${SITE_NS[i]}" "$BIN/slotserver" -s "$slots" \
+			-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" \
+			-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2" \
+			-i "$STEER_INTERVAL_MS" $SPORT_TCP > "$OUT/.site$i" 2>>"$ERR" &
+		SITE_PIDS[i]=$!
+	done
+	for i in "${!STEER_SITES[@]}"; do
+		wait_listen "${SITE_NS[i]}" tcp $SPORT_TCP || return 1
+	done
+}
+
+# Stop the servers; prints how many each served.
+steer_servers_stop()
+{
+	local i
+
+	for i in "${!SITE_PIDS[@]}"; do
+		kill "${SITE_PIDS[i]}" 2>/dev/null
+		wait "${SITE_PIDS[i]}" 2>/dev/null
+		awk '{ printf "%s ", $0 }' "$OUT/.site$i"
+	done
+	SITE_PIDS=()
+}
+
+# steer_policy_setup POLICY
+steer_policy_setup()
+{
+	local i rtt slots bids=() key=(10.99.0.1 proto tcp port "$SPORT_TCP")
+
+	case $1 in
+	nearest|weighted|least-cost)
+		local pol=weighted
+
+		[ "$1" = least-cost ] && pol=least-cost
+		dcr service add "${key[@]}" mode rewrite policy $pol timeout 60 \
+			service-time $(( STEER_SVC_MS * 1000 )) || return 1
+		for i in "${!STEER_SITES[@]}"; do
+			IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+			[ "$1" = nearest ] && [ "$i" != 0 ] && continue
+			bids=(bid "10.1$(( i + 1 )).0.2")
+			case $1 in
+			weighted) bids+=(weight "$slots") ;;
+			least-cost) bids+=(capacity "$slots" cost $(( rtt * 1000 ))) ;;
+			esac
+			dcr instance add "${key[@]}" "${bids[@]}" || return 1
+		done
+		if [ "$1" = least-cost ]; then
+			# not in_r: $! must be the relay itself
+			ip netns exec "$R" "$BIN/nlmetrics" relay $RELAY_PORT 10.99.0.1 \
+				tcp $SPORT_TCP > "$OUT/.relay" 2>>"$ERR" &
+			RELAY_PID=$!
+		fi
+		;;
+	ipvs-lc)
+		in_r ip addr add 10.99.0.1/32 dev lo &&
+			in_r ipvsadm -A -t 10.99.0.1:$SPORT_TCP -s lc || return 1
+		for i in "${!STEER_SITES[@]}"; do
+			in_r ipvsadm -a -t 10.99.0.1:$SPORT_TCP \
+				-r "10.1$(( i + 1 )).0.2:$SPORT_TCP" -m || return 1
+		done
+		;;
+	*)
+		return 1
+		;;
+	esac
+}
+
+steer_policy_teardown()
+{
+	if [ -n "$RELAY_PID" ]; then
+		kill "$RELAY_PID" 2>/dev/null
+		wait "$RELAY_PID" 2>/dev/null
+		RELAY_PID=
+	fi
+	dcr service del 10.99.0.1 proto tcp port $SPORT_TCP 2>/dev/null
+	in_r ipvsadm -C 2>/dev/null
+	in_r ip addr del 10.99.0.1/32 dev lo 2>/dev/null
+	in_r conntrack -F >/dev/null 2>&1
+}
+
+part_steer()
+{
+	local f=$OUT/steer.tsv load p rate cap=0 s rtt slots out served relayed
+	local policies i n
+
+	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc weighted least-cost}"
+
+	tsv_header "$f" policy load rate started ok failed resp_mean_ms \
+		resp_p50_ms resp_p99_ms req_mean_ms req_p99_ms answered served \
+		relayed status note
+	for s in "${STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "$s"
+		cap=$(( cap + slots * 1000 / STEER_SVC_MS ))
+	done
+	if ! steer_topo 2>>"$ERR"; then
+		cleanup_all_ns
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+			"cannot build the topology"
+		return
+	fi
+	n=${#policies[@]}
+	for load in "${STEER_LOADS[@]}"; do
+		rate=$(awk -v l="$load" -v c=$cap 'BEGIN { printf "%g", l * c }')
+		for (( i = 0; i < n; i++ )); do
+			p=${policies[i]}
+			if ! steer_servers_start || ! steer_policy_setup "$p" 2>>"$ERR"; then
+				steer_policy_teardown
+				steer_servers_stop >/dev/null
+				tsv_row "$f" "$p" "$load" "$rate" NA NA NA NA NA NA NA NA NA NA \
+					NA missing "set-up failed, see errors.log"
+				continue
+			fi
+			out=$(ip netns exec "$C" "$BIN/reqgen" -r "$rate" -d "$STEER_SECS" \
+				-w 10 -T 10 -s "$i" 10.99.0.1 $SPORT_TCP 2>>"$ERR")
+			relayed=NA
+			if [ -n "$RELAY_PID" ]; then
+				dcr instance show >> "$OUT/steer-instances.txt"
+				kill "$RELAY_PID"
+				wait "$RELAY_PID"
+				RELAY_PID=
+				relayed=$(awk '{ print $2 }' "$OUT/.relay")
+				cat "$OUT/.relay"
+				rm -f "$OUT/.relay"
+			fi
+			steer_policy_teardown
+			served=$(steer_servers_stop)
+			# shellcheck disable=SC2046 # one word per value
+			tsv_row "$f" "$p" "$load" "$rate" \
+				$(awk 'NR == 1 { print $2, $4, $6, $10, $12, $14, $16, $18 }' <<< "$out") \
+				"$(awk '$1 == "answered" { printf "%s=%s,", $2, $3 }' <<< "$out")" \
+				"$(tr -s ' ' <<< "$served" | tr ' ' ',')" "${relayed:-NA}" ok ""
+			log "steer $p at load $load ($rate/s): $(head -n 1 <<< "$out")"
+		done
+	done
+	cleanup_all_ns
+}
+
+# --- main -----------------------------------------------------------------------
+
+log "dyncast benchmarks: parts ${PARTS[*]}; $REPS repetitions of $WINDOW s"
+if ! prepare; then
+	echo "bench: cannot prepare; nothing measured"
+	exit 1
+fi
+for part in "${PARTS[@]}"; do
+	log "part $part"
+	t=$SECONDS
+	if declare -F "part_$part" >/dev/null; then
+		"part_$part"
+	else
+		log "no part $part"
+	fi
+	log "part $part took $(( SECONDS - t )) s"
+	printf '%s\t%s\n' "$part" $(( SECONDS - t )) >> "$OUT/durations.tsv"
+done
+rm -f "$OUT/.err" "$OUT/.flood"
+log "done"
+exit 0

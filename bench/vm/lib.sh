@@ -1,0 +1,460 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # M_* and the like are for bench.sh
+#
+# Helpers of the benchmarks in the VM, sourced by bench.sh after
+# selftests/lib.sh.
+#
+# The data-plane topology (bench_topo):
+#
+#   generator ($G)            router ($R)                   sink ($S)
+#  +---------------+     +------------------------+     +------------------+
+#  | pktgen        |     | r0 10.1.0.1            |     | tc ingress: drop |
+#  | g0 10.1.0.2 --|-----|-> RPS: CPU 1           |     | every IP packet  |
+#  |               |     | SID 10.99.0.1 udp 9    |     |                  |
+#  |               |     | r1 10.2.0.1          --|-----|-> s0 10.2.0.2    |
+#  |               |     | 10.3.0.0/16 via .2.0.2 |     |   RPS: CPU 0     |
+#  +---------------+     +------------------------+     +------------------+
+#        CPU 0                   CPU 1                        CPU 0
+#
+# The router's receive processing runs on CPU 1 alone (RPS on r0); pktgen,
+# the sink's processing and every process of the benchmark run on CPU 0.
+# Instances are 10.3.0.1, 10.3.0.2, ... routed through the sink's address,
+# whose link-layer address is set by hand: no ARP, and the sink drops
+# everything it receives before IP sees it.
+
+ROUTER_CPU=1
+GEN_CPU=0
+SID=10.99.0.1
+SPORT=9
+SINK=10.2.0.2
+CLK_TCK=$(getconf CLK_TCK)
+
+# instance N (from 1) of the data-plane benchmarks
+inst_addr()
+{
+	echo "10.3.$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"
+}
+
+# --- timing -------------------------------------------------------------------
+
+log()
+{
+	printf '# [%5ds] %s\n' "$SECONDS" "$*"
+}
+
+# --- reading counters without a fork --------------------------------------------
+#
+# Each sets REPLY.  Reading in the shell itself keeps the measured window
+# free of process creation, which is slow under emulation.
+
+# cpu_busy CPU: jiffies (USER_HZ) CPU spent on anything but idle and iowait.
+cpu_busy()
+{
+	local name user nice sys irq sirq steal
+
+	# idle and iowait are the 5th and 6th fields
+	while read -r name user nice sys _ _ irq sirq steal _; do
+		if [ "$name" = "cpu$1" ]; then
+			REPLY=$(( user + nice + sys + irq + sirq + steal ))
+			return 0
+		fi
+	done < /proc/stat
+	REPLY=0
+	return 1
+}
+
+# dev_stat PID DEV FIELD: a counter of DEV in the netns of process PID;
+# FIELD 1..8 receive (bytes packets errs drop ...), 9..16 transmit.
+dev_stat()
+{
+	local line name rest fields
+
+	while read -r line; do
+		line=${line/:/ }
+		read -r name rest <<< "$line"
+		if [ "$name" = "$2" ]; then
+			read -r -a fields <<< "$rest"
+			REPLY=${fields[$(( $3 - 1 ))]}
+			return 0
+		fi
+	done < "/proc/$1/net/dev"
+	REPLY=0
+	return 1
+}
+
+# softnet_drops CPU: packets the CPU's backlog dropped (softnet_stat col. 2)
+softnet_drops()
+{
+	local i=0 dropped
+
+	while read -r _ dropped _; do
+		if [ $i = "$1" ]; then
+			REPLY=$(( 16#$dropped ))
+			return 0
+		fi
+		i=$(( i + 1 ))
+	done < /proc/net/softnet_stat
+	REPLY=0
+}
+
+# --- the topology -------------------------------------------------------------
+
+# Link-layer addresses, fixed so that nothing needs looking up.
+MAC_G0=02:00:0a:01:00:02
+MAC_R0=02:00:0a:01:00:01
+MAC_R1=02:00:0a:02:00:01
+MAC_S0=02:00:0a:02:00:02
+
+# Processes that hold the router's and the generator's namespace, so that
+# /proc/PID/net shows them.
+RPID=
+GPID=
+
+# A fresh topology.  Process creation is slow under emulation: every
+# namespace is configured by one "ip -batch".
+bench_topo()
+{
+	local n
+
+	G=bench-g-$RANDOM R=bench-r-$RANDOM S=bench-s-$RANDOM
+	NS_LIST+=("$G" "$R" "$S")
+	ip -batch - <<-EOF || return 1
+		netns add $G
+		netns add $R
+		netns add $S
+		link add g0 netns $G address $MAC_G0 type veth peer name r0 netns $R address $MAC_R0
+		link add r1 netns $R address $MAC_R1 type veth peer name s0 netns $S address $MAC_S0
+	EOF
+	ip -n "$G" -batch - <<-EOF || return 1
+		link set lo up
+		link set g0 up
+		addr add 10.1.0.2/24 dev g0
+		route add default via 10.1.0.1
+	EOF
+	ip -n "$S" -batch - <<-EOF || return 1
+		link set lo up
+		link set s0 up
+		addr add $SINK/24 dev s0
+		route add default via 10.2.0.1
+	EOF
+	ip -n "$R" -batch - <<-EOF || return 1
+		link set lo up
+		link set r0 up
+		link set r1 up
+		addr add 10.1.0.1/24 dev r0
+		addr add 10.2.0.1/24 dev r1
+		neigh replace $SINK lladdr $MAC_S0 dev r1 nud permanent
+		route add 10.3.0.0/16 via $SINK
+		route add 10.128.0.0/9 via 10.1.0.2
+	EOF
+	tc -n "$S" -batch - <<-EOF || return 1
+		qdisc add dev s0 clsact
+		filter add dev s0 ingress protocol ip matchall action drop
+	EOF
+	ip netns exec "$S" sh -c "
+		echo $(( 1 << GEN_CPU )) > /sys/class/net/s0/queues/rx-0/rps_cpus" ||
+		return 1
+	ip netns exec "$R" sh -c "
+		echo 1 > /proc/sys/net/ipv4/ip_forward &&
+		for f in all default r0 r1; do
+			echo 0 > /proc/sys/net/ipv4/conf/\$f/rp_filter || exit 1
+		done &&
+		echo $(( 1 << ROUTER_CPU )) > /sys/class/net/r0/queues/rx-0/rps_cpus &&
+		exec sleep infinity" &
+	RPID=$!
+	ip netns exec "$G" sh -c "
+		echo rem_device_all > /proc/net/pktgen/kpktgend_$GEN_CPU &&
+		echo add_device g0 > /proc/net/pktgen/kpktgend_$GEN_CPU &&
+		exec sleep infinity" &
+	GPID=$!
+	# until both are set up and in their namespace
+	for (( n = 0; n < 200; n++ )); do
+		if proc_is "$RPID" sleep && proc_is "$GPID" sleep; then
+			dev_stat "$RPID" r1 1 && dev_stat "$GPID" g0 1 && return 0
+		fi
+		kill -0 "$RPID" 2>/dev/null && kill -0 "$GPID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# proc_is PID NAME: the process runs NAME (no fork)
+proc_is()
+{
+	local comm
+
+	read -r comm < "/proc/$1/comm" 2>/dev/null && [ "$comm" = "$2" ]
+}
+
+bench_topo_down()
+{
+	pg_stop
+	kill "$RPID" "$GPID" 2>/dev/null
+	wait "$RPID" "$GPID" 2>/dev/null
+	ip -batch - <<-EOF 2>/dev/null
+		netns del $G
+		netns del $R
+		netns del $S
+	EOF
+	NS_LIST=()
+	RPID='' GPID=
+}
+
+# quiesce: wait (at most 20 s) until the router CPU is idle, the work of
+# what came before (namespaces being dismantled, timers) done.
+quiesce()
+{
+	local b0 i
+
+	for (( i = 0; i < 40; i++ )); do
+		cpu_busy $ROUTER_CPU; b0=$REPLY
+		sleep 0.5
+		cpu_busy $ROUTER_CPU
+		[ $(( REPLY - b0 )) -le $(( CLK_TCK / 50 )) ] && return 0
+	done
+	log "the router CPU did not become idle"
+}
+
+# Run a command in the router's namespace.
+in_r()
+{
+	ip netns exec "$R" "$@"
+}
+
+dcr()
+{
+	ip netns exec "$R" "$DYNCAST" "$@"
+}
+
+# --- pktgen -------------------------------------------------------------------
+
+PG_PID=
+
+# pg_set CMD...: pktgen settings of g0, one per argument.
+pg_set()
+{
+	local cmds='' c
+
+	for c in "$@"; do
+		cmds+="echo '$c' > /proc/net/pktgen/g0 || exit 1;"
+	done
+	ip netns exec "$G" sh -c "$cmds"
+}
+
+# pg_flows KIND [DST]: 64-byte UDP datagrams to DST (default the service):
+#   established  1000 flows, source ports 1000..1999, round robin
+#   new          a random source address of 10.128.0.0/9 and port each:
+#                every datagram is practically a flow of its own
+pg_flows()
+{
+	local common
+
+	common=("count 0" "clone_skb 0" "pkt_size 64" "delay 0"
+		"dst ${2:-$SID}" "dst_mac $MAC_R0" "udp_dst_min $SPORT"
+		"udp_dst_max $SPORT")
+	case $1 in
+	established)
+		pg_set "${common[@]}" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
+			"src_min 10.1.0.2" "src_max 10.1.0.2" \
+			"udp_src_min 1000" "udp_src_max 1999"
+		;;
+	new)
+		pg_set "${common[@]}" "flag IPSRC_RND" "flag UDPSRC_RND" \
+			"src_min 10.128.0.0" "src_max 10.255.255.255" \
+			"udp_src_min 1024" "udp_src_max 65535"
+		;;
+	esac
+}
+
+pg_start()
+{
+	ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	PG_PID=$!
+}
+
+pg_stop()
+{
+	[ -n "$PG_PID" ] || return 0
+	ip netns exec "$G" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait "$PG_PID" 2>/dev/null
+	PG_PID=
+}
+
+# pg_send N SRC RATE DST: N datagrams from SRC, SRC+1, ... (port 1024), at
+# most RATE per second, and wait until they are sent.
+pg_send()
+{
+	local last
+
+	last=$(int2ip $(( $(ip2int "$2") + $1 - 1 )))
+	pg_set "count $1" "clone_skb 0" "pkt_size 64" "delay 0" "ratep $3" \
+		"dst $4" "dst_mac $MAC_R0" "udp_dst_min $SPORT" \
+		"udp_dst_max $SPORT" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
+		"src_min $2" "src_max $last" "udp_src_min 1024" \
+		"udp_src_max 1024" || return 1
+	ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl'
+}
+
+# pg_lookup FIRST N DST: established traffic at random over the N flows
+# that pg_send made from FIRST.
+pg_lookup()
+{
+	local last
+
+	last=$(int2ip $(( $(ip2int "$1") + $2 - 1 )))
+	pg_set "count 0" "clone_skb 0" "pkt_size 64" "delay 0" \
+		"dst $3" "dst_mac $MAC_R0" "udp_dst_min $SPORT" \
+		"udp_dst_max $SPORT" "flag IPSRC_RND" "flag !UDPSRC_RND" \
+		"src_min $1" "src_max $last" "udp_src_min 1024" \
+		"udp_src_max 1024"
+}
+
+ip2int()
+{
+	local a b c d
+
+	IFS=. read -r a b c d <<< "$1"
+	echo $(( (a << 24) | (b << 16) | (c << 8) | d ))
+}
+
+int2ip()
+{
+	echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) & 255 )).$(( $1 & 255 ))"
+}
+
+# --- one measurement ----------------------------------------------------------
+
+# measure SECONDS: the router's forwarding over a window; sets
+#   M_WALL (s), M_FWD (packets out of r1), M_OFFERED (packets out of g0
+#   into the router's backlog), M_BUSY (jiffies of the router CPU),
+#   M_DROPS (packets the full backlog dropped: offered beyond those),
+#   M_NS (router CPU ns per forwarded packet), M_PPS (forwarded per s)
+# Busy time is read from /proc/stat, which under emulation counts only the
+# ticks the virtual CPU was running: time the host took from it counts
+# neither as busy nor as idle.
+measure()
+{
+	local t0 t1 b0 f0 o0 d0
+
+	t0=${EPOCHREALTIME/./}
+	cpu_busy $ROUTER_CPU; b0=$REPLY
+	dev_stat "$RPID" r1 10; f0=$REPLY
+	dev_stat "$GPID" g0 10; o0=$REPLY
+	softnet_drops $ROUTER_CPU; d0=$REPLY
+	sleep "$1"
+	t1=${EPOCHREALTIME/./}
+	cpu_busy $ROUTER_CPU; M_BUSY=$(( REPLY - b0 ))
+	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
+	dev_stat "$GPID" g0 10; M_OFFERED=$(( REPLY - o0 ))
+	softnet_drops $ROUTER_CPU; M_DROPS=$(( REPLY - d0 ))
+	M_WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.3f", d / 1e6 }')
+	M_PPS=$(awk -v n=$M_FWD -v d=$(( t1 - t0 )) 'BEGIN { printf "%.0f", n * 1e6 / d }')
+	if [ "$M_FWD" -gt 0 ]; then
+		M_NS=$(awk -v b=$M_BUSY -v n=$M_FWD -v hz="$CLK_TCK" \
+			'BEGIN { printf "%.0f", b * 1e9 / hz / n }')
+	else
+		M_NS=NA
+	fi
+}
+
+# idle_busy SECONDS: jiffies all CPUs spent busy over a window without
+# traffic, as a share of one CPU (per cent); sets REPLY.
+idle_busy()
+{
+	local b0 b1 c0 c1 t0 t1
+
+	t0=${EPOCHREALTIME/./}
+	cpu_busy 0; b0=$REPLY
+	cpu_busy 1; c0=$REPLY
+	sleep "$1"
+	t1=${EPOCHREALTIME/./}
+	cpu_busy 0; b1=$REPLY
+	cpu_busy 1; c1=$REPLY
+	REPLY=$(awk -v b=$(( b1 - b0 + c1 - c0 )) -v d=$(( t1 - t0 )) -v hz="$CLK_TCK" \
+		'BEGIN { printf "%.1f", 100 * b / hz / (d / 1e6) }')
+}
+
+# --- results --------------------------------------------------------------------
+
+# json_num KEY JSON: the number of "KEY" in JSON (flat objects; no jq, one
+# process fewer)
+json_num()
+{
+	local re="\"$1\":[[:space:]]*([0-9]+)"
+
+	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# tsv_header FILE COLUMNS...: start FILE with a header line
+tsv_header()
+{
+	local f=$1
+
+	shift
+	(IFS=$'\t'; echo "$*") > "$f"
+}
+
+# tsv_row FILE VALUES...
+tsv_row()
+{
+	local f=$1
+
+	shift
+	(IFS=$'\t'; echo "$*") >> "$f"
+}
+
+# --- memory -------------------------------------------------------------------
+
+# Hand back what the slab caches and the page cache hold but do not use,
+# so that two snapshots compare objects in use.
+mem_settle()
+{
+	local c
+
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	for c in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$c" 2>/dev/null
+	done
+}
+
+# mem_kernel: kB of slab and vmalloc in use; sets REPLY
+mem_kernel()
+{
+	local key val _ slab=0 vm=0
+
+	while read -r key val _; do
+		case $key in
+		Slab:) slab=$val ;;
+		VmallocUsed:) vm=$val ;;
+		esac
+	done < /proc/meminfo
+	REPLY=$(( slab + vm ))
+}
+
+# slab_bytes CACHE: bytes of the slabs of CACHE (objects, padding and the
+# free room of partial slabs); sets REPLY, 0 if there is no such cache
+slab_bytes()
+{
+	local d=/sys/kernel/slab/$1 slabs order _
+
+	if [ ! -r "$d/slabs" ]; then
+		REPLY=0
+		return 1
+	fi
+	read -r slabs _ < "$d/slabs"
+	read -r order < "$d/order"
+	REPLY=$(( slabs * 4096 << order ))
+}
+
+# slab_objects CACHE: objects of CACHE in use; sets REPLY
+slab_objects()
+{
+	local d=/sys/kernel/slab/$1 n _
+
+	REPLY=0
+	[ -r "$d/objects" ] || return 1
+	read -r n _ < "$d/objects"
+	REPLY=$n
+}
