@@ -1,0 +1,862 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Write bench/results.md and bench/plots/*.png from the data in bench/data.
+
+Every figure of results.md is computed here from the raw rows that
+bench/vm/bench.sh (make bench) and bench/steer.sh (make bench-steer)
+wrote: one row per measurement.  Medians are over the repetitions; a
+spread is the lowest and the highest repetition.  A ratio is computed per
+repetition between the two variants measured in it (they are interleaved),
+then its median is taken.
+
+Usage: report.py [DATA_DIR [OUT_DIR]]   (default: bench/data, bench)
+Prints the headline figures.
+"""
+
+import csv
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "data")
+OUT = sys.argv[2] if len(sys.argv) > 2 else HERE
+PLOTS = os.path.join(OUT, "plots")
+
+
+# --- reading ------------------------------------------------------------------
+
+def path(name):
+    return os.path.join(DATA, name)
+
+
+def read_tsv(name):
+    """Rows of a TSV file as dicts; None if it does not exist.  Lines that
+    start with '#' are comments, except a '# ' header (steersim's)."""
+    p = path(name)
+    if not os.path.exists(p):
+        return None
+    header, rows = None, []
+    with open(p) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            if line.startswith("# policy\t"):
+                header = line[2:].split("\t")
+                continue
+            if line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if header is None:
+                header = fields
+                continue
+            rows.append(dict(zip(header, fields)))
+    return rows
+
+
+def comments(name):
+    p = path(name)
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return [ln[2:].rstrip("\n") for ln in f
+                if ln.startswith("# ") and not ln.startswith("# policy\t")]
+
+
+def read_kv(name):
+    p = path(name)
+    if not os.path.exists(p):
+        return {}
+    with open(p) as f:
+        return dict(ln.rstrip("\n").split("\t", 1) for ln in f if "\t" in ln)
+
+
+def num(v):
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    xs = [x for x in xs if x is not None]
+    return (min(xs), max(xs)) if xs else (None, None)
+
+
+# --- formatting ---------------------------------------------------------------
+
+def f_us(ns, digits=1):
+    return "–" if ns is None else f"{ns / 1000:.{digits}f}"
+
+
+def f_ratio(r):
+    return "–" if r is None else f"{r:.2f}"
+
+
+def f_num(x, digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}".replace(",", " ")
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+# --- plots --------------------------------------------------------------------
+
+def gnuplot(name, script, datasets):
+    """Run gnuplot with SCRIPT; $DATA0, $DATA1... name temporary files
+    holding DATASETS (lists of rows)."""
+    os.makedirs(PLOTS, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, rows in enumerate(datasets):
+            with open(os.path.join(tmp, f"d{i}"), "w") as f:
+                for r in rows:
+                    f.write("\t".join(str(c) for c in r) + "\n")
+            script = script.replace(f"$DATA{i}", os.path.join(tmp, f"d{i}"))
+        head = ("set terminal pngcairo size 900,520 font 'sans,10'\n"
+                f"set output '{os.path.join(PLOTS, name)}'\n")
+        try:
+            subprocess.run(["gnuplot"], input=head + script, text=True,
+                           check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            err = getattr(e, "stderr", "") or str(e)
+            print(f"report: plot {name} failed: {err.strip()[:300]}",
+                  file=sys.stderr)
+            return None
+    return f"plots/{name}"
+
+
+# --- data plane -----------------------------------------------------------------
+
+VARIANTS = ["plain", "conntrack", "dyncast-rewrite", "dyncast-tunnel",
+            "ipvs-nat", "ipvs-tunnel", "nft-dnat"]
+LABELS = {
+    "plain": "plain routing",
+    "conntrack": "routing + conntrack",
+    "dyncast-rewrite": "dyncast rewrite",
+    "dyncast-tunnel": "dyncast tunnel",
+    "ipvs-nat": "IPVS NAT",
+    "ipvs-tunnel": "IPVS tunnel",
+    "nft-dnat": "nftables dnat",
+}
+
+
+def ipvs_peer(v):
+    return "ipvs-tunnel" if v.endswith("tunnel") else "ipvs-nat"
+
+
+def fwd_summary(rows, key="variant"):
+    """{variant: {rep: row}} of the rows measured."""
+    by = {}
+    for r in rows:
+        if r.get("status") != "ok" or num(r.get("ns_per_pkt")) is None:
+            continue
+        by.setdefault(r[key], {})[r["rep"]] = r
+    return by
+
+
+def paired_ratio(by, a, b):
+    """Median over the repetitions of ns(a) / ns(b)."""
+    if a not in by or b not in by:
+        return None
+    rs = [num(by[a][k]["ns_per_pkt"]) / num(by[b][k]["ns_per_pkt"])
+          for k in by[a] if k in by[b]]
+    return med(rs)
+
+
+def missing_reasons(rows, key="variant"):
+    out = {}
+    for r in rows:
+        if r.get("status") == "missing":
+            out.setdefault(r[key], r.get("note", ""))
+    return out
+
+
+def fwd_section(title, name, rows, lines, heads):
+    by = fwd_summary(rows)
+    miss = missing_reasons(rows)
+    out = []
+    for v in VARIANTS:
+        if v not in by:
+            out.append([LABELS[v], "missing: " + miss.get(v, "no data"),
+                        "", "", "", "", "", ""])
+            continue
+        ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
+        lo, hi = spread(ns)
+        pps = med([num(r["pps"]) for r in by[v].values()])
+        sent = sum(num(r["sent_pkts"]) or 0 for r in by[v].values())
+        drops = sum(num(r["backlog_drops"]) or 0 for r in by[v].values())
+        extra = None
+        if "plain" in by:
+            extra = med([num(by[v][k]["ns_per_pkt"]) -
+                         num(by["plain"][k]["ns_per_pkt"])
+                         for k in by[v] if k in by["plain"]])
+        out.append([LABELS[v],
+                    f"{f_us(med(ns))} [{f_us(lo)}–{f_us(hi)}]",
+                    "–" if extra is None else f"{extra / 1000:+.1f}",
+                    f_ratio(paired_ratio(by, v, "plain")),
+                    f_ratio(paired_ratio(by, v, ipvs_peer(v))),
+                    f_num(pps),
+                    f_num(1e9 / med(ns)),
+                    f"{100 * drops / (sent + drops):.0f} %" if sent + drops else "–"])
+    heads[name] = by
+    lines.append(f"### {title}\n")
+    lines.append(table(
+        ["forwarding", "router CPU per packet, µs: median [min–max]",
+         "added to plain routing, µs", "× plain routing",
+         "× IPVS (NAT; tunnel for tunnels)", "forwarded packets/s",
+         "router CPU bound, packets/s", "offered beyond the router"],
+        out))
+    lines.append("")
+
+
+def plot_dataplane(heads):
+    rows = []
+    for v in VARIANTS:
+        r = [LABELS[v].replace(" ", "\\n")]
+        for name in ("established", "new"):
+            by = heads.get(name, {})
+            ns = [num(x["ns_per_pkt"]) / 1000 for x in by.get(v, {}).values()]
+            lo, hi = spread(ns)
+            m = med(ns)
+            r += [m if m is not None else "NaN", lo if lo is not None else "NaN",
+                  hi if hi is not None else "NaN"]
+        rows.append(r)
+    return gnuplot("dataplane.png", """
+set title 'Router CPU time per forwarded packet (median, min-max over repetitions)'
+set ylabel 'µs per packet'
+set style data histograms
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.6 border -1
+set yrange [0:*]
+set key top left
+set grid ytics
+plot '$DATA0' using 2:3:4:xtic(1) title 'established flows', \
+     '' using 5:6:7 title 'every packet a new flow'
+""", [rows])
+
+
+# --- tables ---------------------------------------------------------------------
+
+SYSTEMS = {"dyncast": "dyncast binding", "ipvs": "IPVS connection",
+           "conntrack": "conntrack entry"}
+PLURAL = {"dyncast": "dyncast bindings", "ipvs": "IPVS connections",
+          "conntrack": "conntrack entries"}
+# Below this many entries, the growth of all kernel memory is within the
+# noise of everything else the kernel allocates meanwhile.
+MEM_MIN = 10000
+
+
+def tables_section(lines, headline):
+    mem = read_tsv("tables-memory.tsv")
+    look = read_tsv("tables-lookup.tsv")
+    plots = []
+    if mem is not None:
+        per = {}
+        out = []
+        for r in mem:
+            if r.get("status") != "ok":
+                out.append([SYSTEMS.get(r["system"], r["system"]), r["target"],
+                            "missing: " + r.get("note", ""), "", "", ""])
+                continue
+            n = num(r["entries"])
+            if not n or num(r["target"]) < MEM_MIN:
+                continue
+            slab = num(r["slab_bytes"]) / n
+            kern = num(r["kernel_kb_delta"]) * 1024 / n
+            per[(r["system"], int(num(r["target"])))] = (slab, kern)
+            out.append([SYSTEMS.get(r["system"], r["system"]), f_num(n),
+                        f"{slab:.0f}", f"{kern:.0f}", r["slab_cache"],
+                        r["idle_cpu_pct"]])
+        idle0 = {r["system"]: r["idle_cpu_pct"] for r in mem
+                 if r.get("status") == "ok" and r["target"] == "0"}
+        lines.append("### Memory per entry\n")
+        lines.append(table(["table", "entries", "bytes per entry: its slab",
+                            "bytes per entry: all kernel memory (slab + vmalloc)",
+                            "slab cache", "CPU holding the table, % of one CPU"],
+                           out))
+        lines.append("")
+        if idle0:
+            lines.append("With the table empty, the same CPU measure gives " +
+                         ", ".join(f"{v} % (before the {PLURAL.get(k, k)})"
+                                   for k, v in idle0.items()) +
+                         ": the VM's own background, which moves with the "
+                         "host's load.\n")
+        ratios = []
+        for size in sorted({k[1] for k in per}):
+            d = per.get(("dyncast", size))
+            i = per.get(("ipvs", size))
+            c = per.get(("conntrack", size))
+            if d and (i or c):
+                ratios.append([f_num(size),
+                               f_ratio(d[1] / i[1]) if i else "–",
+                               f_ratio(d[1] / c[1]) if c else "–"])
+        if ratios:
+            lines.append(table(["entries", "dyncast binding ÷ IPVS connection",
+                                "dyncast binding ÷ conntrack entry"], ratios))
+            lines.append("")
+            big = max(k[1] for k in per if k[0] == "dyncast")
+            d = per.get(("dyncast", big))
+            i = per.get(("ipvs", big))
+            c = per.get(("conntrack", big))
+            if d:
+                headline.append(
+                    f"memory per binding at {f_num(big)} bindings: "
+                    f"{d[1]:.0f} B (all kernel memory)" +
+                    (f", {f_ratio(d[1] / i[1])} × an IPVS connection" if i else "") +
+                    (f", {f_ratio(d[1] / c[1])} × a conntrack entry" if c else ""))
+    if look is not None:
+        by = {}
+        for r in look:
+            if r.get("status") != "ok" or num(r.get("ns_per_pkt")) is None:
+                continue
+            by.setdefault(r["system"], {}).setdefault(
+                int(num(r["target"])), []).append(num(r["ns_per_pkt"]))
+        sizes = sorted({s for v in by.values() for s in v})
+        out = []
+        for sysname in SYSTEMS:
+            if sysname not in by:
+                continue
+            row = [SYSTEMS[sysname]]
+            base = med(by[sysname].get(sizes[0], [])) if sizes else None
+            for s in sizes:
+                m = med(by[sysname].get(s, []))
+                lo, hi = spread(by[sysname].get(s, []))
+                row.append("–" if m is None else
+                           f"{f_us(m)} [{f_us(lo)}–{f_us(hi)}]" +
+                           (f" ({m / base:.2f}×)" if base and s != sizes[0] else ""))
+            out.append(row)
+        lines.append("### Lookup cost as the table grows\n")
+        lines.append("Router CPU per packet, µs, established flows spread at "
+                     "random over every entry (median [min–max]; in brackets, "
+                     "× the smallest table):\n")
+        lines.append(table(["table"] + [f_num(s) + " entries" for s in sizes], out))
+        lines.append("")
+        rows = []
+        for s in sizes:
+            r = [s]
+            for sysname in SYSTEMS:
+                v = by.get(sysname, {}).get(s, [])
+                m = med(v)
+                lo, hi = spread(v)
+                r += [m / 1000 if m else "NaN", lo / 1000 if lo else "NaN",
+                      hi / 1000 if hi else "NaN"]
+            rows.append(r)
+        p = gnuplot("lookup.png", """
+set title 'Router CPU per packet as the table grows (established flows, random entries)'
+set xlabel 'entries in the table'
+set ylabel 'µs per packet'
+set logscale x
+set yrange [0:*]
+set key top left
+set grid
+plot '$DATA0' using 1:2:3:4 with yerrorlines title 'dyncast bindings', \
+     '' using 1:5:6:7 with yerrorlines title 'IPVS connections', \
+     '' using 1:8:9:10 with yerrorlines title 'conntrack entries'
+""", [rows])
+        if p:
+            plots.append(p)
+        if "dyncast" in by and len(sizes) > 1:
+            a = med(by["dyncast"].get(sizes[0], []))
+            b = med(by["dyncast"].get(sizes[-1], []))
+            if a and b:
+                headline.append(f"dyncast lookup from {f_num(sizes[0])} to "
+                                f"{f_num(sizes[-1])} bindings: {f_us(a)} → "
+                                f"{f_us(b)} µs per packet ({b / a:.2f}×)")
+    for p in plots:
+        lines.append(f"![lookup cost]({p})\n")
+
+
+# --- selection --------------------------------------------------------------------
+
+def select_section(lines):
+    vm = read_tsv("select.tsv")
+    host = read_tsv("selcost.tsv")
+    if vm is not None:
+        by = {}
+        for r in vm:
+            if r.get("status") == "ok" and num(r.get("ns_per_pkt")) is not None:
+                by.setdefault((r["policy"], r["instances"]), []).append(
+                    num(r["ns_per_pkt"]))
+        ns_list = sorted({int(k[1]) for k in by})
+        out = []
+        for p in ("weighted", "least-cost", "hash"):
+            row = [p]
+            for n in ns_list:
+                v = by.get((p, str(n)), [])
+                lo, hi = spread(v)
+                row.append("–" if not v else f"{f_us(med(v))} [{f_us(lo)}–{f_us(hi)}]")
+            out.append(row)
+        lines.append("In the VM: router CPU per packet, µs, every packet a new "
+                     "flow (tunnel mode: a binding made, no conntrack), median "
+                     "[min–max]:\n")
+        lines.append(table(["policy"] + [f"{n} instances" for n in ns_list], out))
+        lines.append("")
+    if host is not None:
+        by = {(r["policy"], r["instances"]): num(r["ns"]) for r in host}
+        ns_list = sorted({int(k[1]) for k in by})
+        out = []
+        for p, unit in (("weighted", "ns"), ("least-cost", "ns"), ("hash", "ns"),
+                        ("rebuild-wrr", "µs"), ("rebuild-maglev", "µs")):
+            row = [p + (" (per change of weight or state)" if p.startswith("rebuild") else
+                        " (per choice)")]
+            for n in ns_list:
+                v = by.get((p, str(n)))
+                row.append("–" if v is None else
+                           (f"{v:.1f} ns" if unit == "ns" else f"{v / 1000:.0f} µs"))
+            out.append(row)
+        lines.append("On the host (no emulation), the code of kmod/select.c "
+                     "alone (bench/selcost.c), CPU time:\n")
+        lines.append(table(["step"] + [f"{n} instances" for n in ns_list], out))
+        lines.append("")
+
+
+# --- updates ------------------------------------------------------------------------
+
+def updates_section(lines, headline):
+    rows = read_tsv("updates.tsv")
+    if rows is None:
+        return
+    alone = {}
+    fwd = {}
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        if r["case"] == "alone":
+            alone.setdefault(r["k"], []).append(num(r["updates_per_s"]))
+        elif r["case"] == "forwarding":
+            fwd.setdefault((r["traffic"], r["flood_cpu"]), []).append(r)
+    out = []
+    for k in sorted(alone, key=int):
+        v = alone[k]
+        lo, hi = spread(v)
+        out.append([f"{k} instance(s) per message", f_num(med(v)),
+                    f"{f_num(lo)}–{f_num(hi)}"])
+    lines.append("Instance metric updates accepted per second, each message "
+                 "acknowledged before the next (nlmetrics flood), no traffic:\n")
+    lines.append(table(["request", "updates/s (median)", "min–max"], out))
+    lines.append("")
+    if alone.get("1"):
+        headline.append(f"metric updates: {f_num(med(alone['1']))} per second "
+                        f"one instance per message, "
+                        f"{f_num(med(alone.get('16', [None])))} with 16 per message")
+    out = []
+    for traffic in ("established", "new"):
+        base = fwd.get((traffic, "none"), [])
+        bns = med([num(r["ns_per_pkt"]) for r in base])
+        for cpu, label in (("none", "no updates"),
+                           ("0", "updates from the generator's CPU"),
+                           ("1", "updates from the router's CPU")):
+            v = fwd.get((traffic, cpu), [])
+            if not v:
+                continue
+            ns = med([num(r["ns_per_pkt"]) for r in v])
+            out.append([traffic, label,
+                        f_num(med([num(r["updates_per_s"]) for r in v])) if cpu != "none" else "–",
+                        f_us(ns), f_ratio(ns / bns) if ns and bns else "–",
+                        f_num(med([num(r["pps"]) for r in v]))])
+    lines.append("Forwarding while updates flow (least-cost service of 16 "
+                 "instances, one instance per message):\n")
+    lines.append(table(["traffic", "updates", "updates/s", "router CPU per packet, µs",
+                        "× without updates", "forwarded packets/s"], out))
+    lines.append("")
+
+
+# --- steering -----------------------------------------------------------------------
+
+POLICY_LABELS = {
+    "nearest": "nearest only",
+    "round-robin": "round robin",
+    "lc": "least connections (IPVS lc)",
+    "least-load": "least load (reported)",
+    "weighted": "dyncast weighted (weights = capacity)",
+    "hash": "dyncast hash (weights = capacity)",
+    "least-cost": "dyncast least-cost",
+    "least-cost-w": "dyncast least-cost, weights = capacity",
+    "optimum": "optimum static split",
+}
+
+
+def gap(x):
+    return "–" if x is None else f"{100 * x:+.0f} %"
+
+
+def sim_table(name, intervals=None):
+    rows = read_tsv(name)
+    if rows is None:
+        return None, None
+    loads = sorted({r["load"] for r in rows})
+    out = []
+    order = list(POLICY_LABELS)
+    keys = []
+    for r in rows:
+        k = (r["policy"], r["interval_ms"])
+        if k not in keys and (intervals is None or r["interval_ms"] in intervals
+                              or r["interval_ms"] == "0"):
+            keys.append(k)
+    keys.sort(key=lambda k: (order.index(k[0]) if k[0] in order else 99,
+                             float(k[1])))
+    for pol, iv in keys:
+        row = [POLICY_LABELS.get(pol, pol) +
+               (f", updates every {int(float(iv))} ms" if iv != "0" else "")]
+        for ld in loads:
+            r = next((x for x in rows if x["policy"] == pol and
+                      x["interval_ms"] == iv and x["load"] == ld), None)
+            if r is None:
+                row.append("–")
+            elif r["stability"] == "unstable":
+                row.append("unstable (a site offered more than it serves)")
+            else:
+                row.append(f"{float(r['mean_ms']):.1f} / {float(r['p99_ms']):.0f} ms "
+                           f"({gap(num(r['gap_mean']))} / {gap(num(r['gap_p99']))})")
+        out.append(row)
+    head = ["policy"] + [f"load {float(ld) * 100:.0f} %: mean / p99 (gap to optimum)"
+                         for ld in loads]
+    return table(head, out), rows
+
+
+def steer_section(lines, headline):
+    scen = [("steer-mmc.tsv", "Exponential service times (M/M/c sites)"),
+            ("steer-mdc.tsv", "Fixed service times (M/D/c sites), as in the VM"),
+            ("steer-lognorm.tsv", "Lognormal service times, SCV 4 (M/G/c sites)"),
+            ("steer-mmc-large.tsv", "Ten times the slots and the demand (M/M/c)"),
+            ("steer-mm1.tsv", "Single-server sites of different speeds (M/M/1)")]
+    for name, title in scen:
+        t, rows = sim_table(name)
+        if t is None:
+            continue
+        lines.append(f"#### {title}\n")
+        lines.append("```\n" + "\n".join(comments(name)) + "\n```\n")
+        lines.append(t)
+        lines.append("")
+        if name == "steer-mmc.tsv":
+            for pol in ("least-cost", "least-cost-w", "least-load", "lc", "weighted"):
+                for ld in ("0.50", "0.80", "0.95"):
+                    r = next((x for x in rows if x["policy"] == pol and
+                              x["load"] == ld and x["interval_ms"] in ("0", "100")), None)
+                    if r and pol == "least-cost":
+                        headline.append(
+                            f"simulation, {POLICY_LABELS[pol]}, updates every 100 ms, "
+                            f"load {float(ld) * 100:.0f} %: " +
+                            ("unstable" if r["stability"] == "unstable" else
+                             f"gap to the optimum {gap(num(r['gap_mean']))} (mean), "
+                             f"{gap(num(r['gap_p99']))} (p99)"))
+            plot_policies(rows)
+
+    rows = read_tsv("steer-interval.tsv")
+    if rows:
+        loads = sorted({r["load"] for r in rows})
+        ivs = sorted({float(r["interval_ms"]) for r in rows if r["interval_ms"] != "0"})
+        out = []
+        for pol in ("least-load", "least-cost", "least-cost-w"):
+            for ld in loads:
+                row = [POLICY_LABELS[pol], f"{float(ld) * 100:.0f} %"]
+                for iv in ivs:
+                    r = next((x for x in rows if x["policy"] == pol and x["load"] == ld
+                              and float(x["interval_ms"]) == iv), None)
+                    row.append("–" if r is None else
+                               "unstable" if r["stability"] == "unstable" else
+                               gap(num(r["gap_mean"])))
+                out.append(row)
+        lines.append("#### The gap to the optimum as metric updates grow apart\n")
+        lines.append("Gap of the mean response time to the optimum static split "
+                     "(exponential service, the scenario above):\n")
+        lines.append(table(["policy", "load"] + [f"{iv:g} ms" for iv in ivs], out))
+        lines.append("")
+        p = plot_interval(rows, loads, ivs)
+        if p:
+            lines.append(f"![gap against update interval]({p})\n")
+    for r_mode, label in (("cpu", "cpu and capacity, no sessions or queue"),
+                          ("cpu-nocap", "cpu alone, capacity unknown")):
+        t, _ = sim_table(f"steer-report-{r_mode}.tsv")
+        if t:
+            lines.append(f"#### dyncast least-cost when the agents report {label}\n")
+            lines.append(t)
+            lines.append("")
+
+
+def plot_policies(rows):
+    order = [p for p in POLICY_LABELS if p != "optimum"]
+    loads = sorted({r["load"] for r in rows})
+    data = []
+    for pol in order:
+        ivs = sorted({r["interval_ms"] for r in rows if r["policy"] == pol},
+                     key=float)
+        for iv in ivs:
+            lab = POLICY_LABELS[pol].replace("dyncast ", "dyncast\\n")
+            if iv != "0":
+                lab += f"\\n{int(float(iv))} ms"
+            row = [f'"{lab}"']
+            for ld in loads:
+                r = next((x for x in rows if x["policy"] == pol and
+                          x["interval_ms"] == iv and x["load"] == ld), None)
+                g = num(r["gap_mean"]) if r else None
+                row.append(1 + g if g is not None else "NaN")
+            data.append(row)
+    plots = [f"'$DATA0' using 2:xtic(1) title 'load {float(loads[0]) * 100:.0f} %'"]
+    plots += [f"'' using {i + 2} title 'load {float(ld) * 100:.0f} %'"
+              for i, ld in enumerate(loads) if i]
+    return gnuplot("steer-policies.png", """
+set terminal pngcairo size 1200,560 font 'sans,9'
+set output '""" + os.path.join(PLOTS, "steer-policies.png") + """'
+set title 'Simulation: mean response time ÷ the optimum static split (M/M/c sites; log scale)'
+set ylabel 'mean response ÷ optimum'
+set logscale y
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.6 border -1
+set grid ytics
+set key top left
+set xtics rotate by -35 font ',8'
+plot """ + ", ".join(plots) + "\n", [data])
+
+
+def plot_interval(rows, loads, ivs):
+    data = []
+    for iv in ivs:
+        r0 = [iv]
+        for pol in ("least-load", "least-cost", "least-cost-w"):
+            for ld in loads:
+                r = next((x for x in rows if x["policy"] == pol and x["load"] == ld
+                          and float(x["interval_ms"]) == iv), None)
+                g = num(r["gap_mean"]) if r else None
+                r0.append(1 + g if g is not None else "NaN")
+        data.append(r0)
+    plots = []
+    col = 2
+    for pol in ("least-load", "least-cost", "least-cost-w"):
+        for ld in loads:
+            plots.append(f"'$DATA0' using 1:{col} with linespoints title "
+                         f"'{POLICY_LABELS[pol]}, load {float(ld) * 100:.0f} %'")
+            col += 1
+    return gnuplot("steer-interval.png", """
+set terminal pngcairo size 1100,520 font 'sans,10'
+set output '""" + os.path.join(PLOTS, "steer-interval.png") + """'
+set title 'Simulation: mean response time ÷ optimum against the metric update interval'
+set xlabel 'metric update interval, ms'
+set ylabel 'mean response ÷ optimum (above ~10: unstable, set by the run length)'
+set logscale xy
+set grid
+set key outside right top font ',8'
+plot """ + ", \\\n     ".join(plots) + "\n", [data])
+
+
+def steer_vm_section(lines, headline):
+    rows = read_tsv("steer.tsv")
+    if rows is None:
+        return
+    out = []
+    for r in rows:
+        if r.get("status") != "ok":
+            out.append([POLICY_LABELS.get(r["policy"], r["policy"]), r["load"],
+                        "missing: " + r.get("note", ""), "", "", "", "", ""])
+            continue
+        started = num(r["started"]) or 0
+        failed = num(r["failed"]) or 0
+        out.append([POLICY_LABELS.get(r["policy"], r["policy"]),
+                    f"{float(r['load']) * 100:.0f} % ({r['rate']}/s)",
+                    r["resp_mean_ms"], r["resp_p99_ms"], r["req_mean_ms"],
+                    f"{f_num(failed)} of {f_num(started)}",
+                    r["answered"].rstrip(",").replace(",", ", "),
+                    r["relayed"]])
+    lines.append(table(["policy", "load", "response mean, ms", "response p99, ms",
+                        "request mean, ms", "failed (10 s)",
+                        "answered by", "metric reports relayed"], out))
+    lines.append("")
+
+
+# --- the report ---------------------------------------------------------------------
+
+def host_line():
+    rows = read_tsv("host.tsv")
+    if not rows:
+        return "not recorded"
+    loads = [num(r["load1"]) for r in rows]
+    others = [num(r["other_vms"]) for r in rows]
+    lo, hi = spread(loads)
+    return (f"1-minute load average {f_num(med(loads), 2)} median "
+            f"({f_num(lo, 2)}–{f_num(hi, 2)}) on {rows[0].get('cpus', '?')} CPUs, "
+            f"other VMs running: {f_num(med(others))} median, {f_num(max(others))} at most "
+            f"({len(rows)} samples, {rows[0]['time']} to {rows[-1]['time']})")
+
+
+def main():
+    env = read_kv("env.tsv")
+    senv = read_kv("steer-env.tsv")
+    hostinfo = read_kv("host-env.tsv")
+    lines = []
+    headline = []
+    heads = {}
+
+    lines.append("# dyncast benchmark results\n")
+    lines.append("Generated by `bench/report.py` from the raw measurements in "
+                 "`bench/data/` (one row per measurement); the method is in "
+                 "`bench/README.md`.  Rerun: `make bench` (VM) and "
+                 "`make bench-steer` (simulation).\n")
+    lines.append("## The runs\n")
+    if env:
+        lines.append(
+            f"- VM (`make bench`): {env.get('date', '?')}, guest kernel "
+            f"{env.get('kernel', '?')}, {env.get('cpus', '?')} vCPUs "
+            f"({env.get('cpu_model', '?')}, software emulation), "
+            f"{int(num(env.get('mem_kb')) or 0) // 1024} MiB; "
+            f"{env.get('dp_reps', '?')} repetitions (data plane), "
+            f"{env.get('reps', '?')} (new flows, tables), {env.get('sel_reps', '?')} "
+            f"(selection, updates) of {env.get('window_s', '?')} s "
+            f"after {env.get('warmup_s', '?')} s of warm-up; conntrack hash "
+            f"{env.get('conntrack_buckets', '?')} buckets, IPVS connection table "
+            f"2^{env.get('ipvs_conn_tab_bits', '?')} buckets (defaults but for "
+            f"conntrack's).  Source: {hostinfo.get('commit', '?')}.")
+        lines.append(f"- Host during the VM run: {hostinfo.get('cpu', '?')}; {host_line()}.")
+    if senv:
+        lines.append(f"- Simulation (`make bench-steer`): {senv.get('date', '?')}, "
+                     f"{senv.get('demands', '?')} demands measured per run after "
+                     f"a fifth more of warm-up, {senv.get('seeds', '?')} seeds per "
+                     f"figure; source {senv.get('commit', '?')}.")
+    lines.append("")
+
+    body = []
+    dp = read_tsv("dataplane.tsv")
+    nf = read_tsv("newflow.tsv")
+    if dp is not None or nf is not None:
+        body.append("## Data plane (VM)\n")
+        body.append(
+            "Router CPU per packet is the router vCPU's busy jiffies "
+            "(/proc/stat) over the window divided by the packets it forwarded; "
+            "its receive processing alone runs there (RPS).  \"Added to plain "
+            "routing\" is the load balancer's own cost.  \"Router CPU bound\" "
+            "is 10⁹ ÷ the median: what the router would forward with a CPU of "
+            "its own at 100 %.  \"Offered beyond the router\" is the share of "
+            "pktgen's packets that the router's backlog dropped.\n")
+    if dp is not None:
+        fwd_section("Established flows (1 000 UDP flows, 64-byte packets)",
+                    "established", dp, body, heads)
+    if nf is not None:
+        fwd_section("Every packet a new flow", "new", nf, body, heads)
+    if heads:
+        p = plot_dataplane(heads)
+        if p:
+            body.append(f"![router CPU per packet]({p})\n")
+        for name, label in (("established", "established flows"),
+                            ("new", "new flows")):
+            by = heads.get(name, {})
+            r1 = paired_ratio(by, "dyncast-rewrite", "plain")
+            r2 = paired_ratio(by, "dyncast-rewrite", "ipvs-nat")
+            r3 = paired_ratio(by, "dyncast-tunnel", "ipvs-tunnel")
+            if r1 is not None:
+                headline.append(
+                    f"{label}: dyncast rewrite {f_ratio(r1)} × plain routing, "
+                    f"{f_ratio(r2)} × IPVS NAT; dyncast tunnel "
+                    f"{f_ratio(paired_ratio(by, 'dyncast-tunnel', 'plain'))} × plain, "
+                    f"{f_ratio(r3)} × IPVS tunnel")
+
+    if read_tsv("tables-memory.tsv") is not None or read_tsv("tables-lookup.tsv") is not None:
+        body.append("## Tables: memory and lookup cost (VM)\n")
+        body.append(
+            "Each table is filled with new flows by pktgen (dyncast in tunnel "
+            "mode: bindings only; IPVS in tunnel mode: connections only; "
+            "routing with a conntrack rule: entries only).  Memory is read "
+            "after the slab caches are shrunk: the bytes of the entries' own "
+            "slab cache, and the growth of all slab and vmalloc memory (which "
+            "includes hash tables that grow, extensions, and anything else the "
+            "kernel allocated meanwhile).  IPVS and conntrack hash tables are "
+            "allocated whole in advance and are not in the second figure: "
+            "conntrack's holds the buckets given above (8 bytes each), IPVS's "
+            "2^bits.  The CPU figure is the busy time of both vCPUs over a "
+            "window without traffic.\n")
+        tables_section(body, headline)
+
+    if read_tsv("select.tsv") is not None or read_tsv("selcost.tsv") is not None:
+        body.append("## Selection cost\n")
+        select_section(body)
+
+    if read_tsv("updates.tsv") is not None:
+        body.append("## Metric updates over netlink (VM)\n")
+        updates_section(body, headline)
+
+    if any(os.path.exists(path(n)) for n in ("steer-mmc.tsv", "steer.tsv")):
+        body.append("## Steering quality\n")
+    if os.path.exists(path("steer-mmc.tsv")):
+        body.append("### Simulation (`make bench-steer`)\n")
+        body.append(
+            "Mean and 99th percentile response time (network round trip + "
+            "wait + service), median over the seeds; in brackets the gap to "
+            "the optimum static split simulated with the same seeds.  "
+            "\"Unstable\": some site is offered more than it can serve, its "
+            "queue grows for as long as the run lasts, and the figures only "
+            "say how long that was.  A negative gap is possible: the optimum "
+            "is the best split that ignores the sites' state; a policy that "
+            "sees the state, or spreads demands more evenly than at random "
+            "(weighted round robin), can do better.\n")
+        steer_section(body, headline)
+        if os.path.exists(path("steer-selftest.txt")):
+            with open(path("steer-selftest.txt")) as f:
+                body.append("The model checked against closed forms "
+                            "(`steersim -T`):\n\n```\n" + f.read().rstrip() + "\n```\n")
+        p = os.path.join(PLOTS, "steer-policies.png")
+        if os.path.exists(p):
+            body.append("![policies against the optimum](plots/steer-policies.png)\n")
+    if os.path.exists(path("steer.tsv")):
+        body.append("### In the VM (`make bench`, part steer)\n")
+        body.append(
+            "Three sites behind netem delays, each a slotserver of the "
+            "scenario's slots and fixed service time; reqgen opens one TCP "
+            "connection per request, a Poisson stream at the given rate; the "
+            "first 10 s are not counted.  Response time: from connect() to "
+            "the end of the answer (two round trips, the wait, the service); "
+            "request time: from the request to the end of the answer (one "
+            "round trip, the wait, the service; the simulation's response "
+            "time).  dyncast least-cost gets each site's metrics every "
+            "interval through nlmetrics relay (the router side of an agent).\n")
+        steer_vm_section(body, headline)
+
+    lines.append("## Headline figures\n")
+    lines += [f"- {h}" for h in headline] or ["- no data yet"]
+    lines.append("")
+    lines += body
+    lines.append(LIMITS)
+    with open(os.path.join(OUT, "results.md"), "w") as f:
+        f.write("\n".join(lines).rstrip() + "\n")
+    print("Headline figures (bench/results.md has them all):")
+    for h in headline:
+        print("  " + h)
+
+
+LIMITS = """## What these figures cannot show
+
+- The VM runs under software emulation (TCG): there is no cache model, so
+  the per-packet costs say nothing about cache misses, and a lookup in a
+  table of a million entries costs about what it costs in a small one
+  unless the code does more work.  Absolute figures are those of an
+  emulated CPU several times slower than the host's; only ratios between
+  variants measured side by side mean something.
+- The vCPUs are threads of the host, shared with other work (see the host
+  load above): time the host took from the router's vCPU counts neither
+  as busy nor as idle in /proc/stat, so the CPU time per packet holds
+  better than the packets per second, which move with the host's load.
+- With two vCPUs the generator cannot always offer more than the router
+  forwards; where the backlog dropped nothing, the router was not
+  saturated and its packets per second are the generator's.
+- No real NIC, no GRO/GSO, no multi-queue: one flow of work on one CPU.
+- The simulation models the selection code exactly but the instances and
+  the network only as queues and fixed delays; its optimum is the best
+  static split, not the best possible dynamic policy.
+"""
+
+if __name__ == "__main__":
+    main()
