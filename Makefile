@@ -7,6 +7,9 @@
 #                        and the selftests in a VM (T=NAME: one selftest;
 #                        KERNEL=bzImage KMODULES=dir KDIR=tree: another kernel)
 #   make demo            the demo of demo/demo.sh, in the VM
+#   make bench           the benchmarks in the VM (PARTS=...: some of them),
+#                        then bench/results.md and bench/plots
+#   make bench-steer     the steering simulation (host only), then the same
 #   make lint            sparse + W=1, checkpatch, cppcheck, shellcheck
 #   make install         module, depmod, tools, man pages, completion
 #   make dkms-install    register, build and install the module with DKMS
@@ -72,6 +75,25 @@ demo:
 demo-run: all
 	@VM_OUT=$(TOP)/build/demo TIMEOUT=$${TIMEOUT:-900} selftests/vm/vm.sh demo
 
+# Benchmarks report figures; nothing here asserts a speed.
+bench:
+	@scripts/deps.sh build vm tools bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all selftests bench-tools
+	@bench/run.sh $(PARTS)
+
+bench-steer:
+	@scripts/deps.sh build bench
+	@$(MAKE) --no-print-directory bench-steer-run
+
+bench-steer-run: bench-tools
+	@bench/steer.sh
+	@python3 bench/report.py
+
+bench-tools:
+	$(MAKE) -C bench
+
 lint:
 	@scripts/deps.sh build lint
 	@$(MAKE) --no-print-directory lint-run
@@ -123,7 +145,9 @@ ifneq ($(wildcard $(TOP)/Kbuild),)
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 endif
 	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d clean; done
+	$(MAKE) -C bench clean
 	rm -rf build
 
 .PHONY: all module userspace selftests deps check check-run demo demo-run \
-	lint lint-run install uninstall dkms-install dkms-uninstall clean
+	bench bench-run bench-steer bench-steer-run bench-tools lint lint-run \
+	install uninstall dkms-install dkms-uninstall clean

@@ -3,7 +3,7 @@
 #
 # Install the Debian 12 packages that a dyncast make target needs.
 #
-#   scripts/deps.sh GROUP...     groups: build vm tools lint dkms
+#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms
 #
 # Quick when everything is there: one dpkg-query, no apt.  As root, runs
 # "apt-get update" once and installs what is missing; otherwise names the
@@ -18,6 +18,7 @@ declare -A group=(
 	[tools]="iproute2 procps psmisc iputils-ping tcpdump nftables conntrack
 		 libnetfilter-conntrack-dev ipvsadm nginx-light socat curl
 		 iperf3 ethtool jq"
+	[bench]="gnuplot-nox python3 libmnl-dev"
 	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils"
 	[dkms]="dkms"
 )

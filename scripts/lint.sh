@@ -6,7 +6,7 @@
 #   module     built with sparse on every file (C=2) and W=1; any warning or
 #              error in kmod/ or uapi/ is a finding
 #   checkpatch kmod/*.[ch] and uapi/, --strict (scripts/checkpatch.sh)
-#   cppcheck   userspace/
+#   cppcheck   userspace/ and bench/
 #   shell      shellcheck on the scripts: warnings and errors
 # Exits non-zero when any of them finds something.
 
@@ -56,8 +56,17 @@ if [ -n "$(find userspace -name '*.c' 2>/dev/null | head -n 1)" ]; then
 		failed+=(cppcheck)
 fi
 
+if [ -n "$(find bench -name '*.c' 2>/dev/null | head -n 1)" ]; then
+	step "cppcheck bench"
+	cppcheck --quiet --error-exitcode=1 --std=c11 -j 2 \
+		--enable=warning,performance,portability --inline-suppr \
+		--suppress=missingIncludeSystem -I uapi -I kmod -I userspace/tests \
+		bench/*.c || failed+=(cppcheck)
+fi
+
 step "shellcheck"
-mapfile -t scripts < <(ls selftests/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh .ci/run 2>/dev/null)
+mapfile -t scripts < <(ls selftests/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh \
+	bench/*.sh bench/vm/*.sh .ci/run 2>/dev/null)
 shellcheck -S warning -s bash -x "${scripts[@]}" || failed+=(shellcheck)
 shellcheck -S warning -s sh selftests/vm/init selftests/vm/modprobe-chroot || failed+=(shellcheck)
 
