@@ -30,7 +30,7 @@
 # method is in bench/README.md.  Exits 0 once it has started measuring.
 #
 # Settings (environment): BENCH_REPS (3; BENCH_DP_REPS for the data plane,
-# one more; BENCH_SEL_REPS for selection and updates, one fewer),
+# two more; BENCH_SEL_REPS for selection and updates, one fewer),
 # BENCH_WINDOW (seconds measured, 4), BENCH_WARMUP (seconds before, 1),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
@@ -51,7 +51,7 @@ PARTS=("$@")
 REPS=${BENCH_REPS:-3}
 # the data plane's differences are the smallest, selection and updates
 # the slowest to set up: more or fewer repetitions than the others
-DP_REPS=${BENCH_DP_REPS:-$(( REPS + 1 ))}
+DP_REPS=${BENCH_DP_REPS:-$(( REPS + 2 ))}
 SEL_REPS=${BENCH_SEL_REPS:-$(( REPS > 2 ? REPS - 1 : REPS ))}
 WINDOW=${BENCH_WINDOW:-4}
 WARMUP=${BENCH_WARMUP:-1}
@@ -66,7 +66,7 @@ mkdir -p "$OUT"
 : > "$ERR"
 
 # The benchmark's own processes stay off the router's CPU.
-taskset -p $(( 1 << GEN_CPU )) $$ >/dev/null
+taskset -p $(( 1 << SINK_CPU )) $$ >/dev/null
 
 # --- set-up -------------------------------------------------------------------
 
@@ -182,11 +182,12 @@ variant_entries()
 	esac
 }
 
-FWD_COLS=(wall_s fwd_pkts pps sent_pkts router_busy_jiffies ns_per_pkt backlog_drops)
+FWD_COLS=(wall_s fwd_pkts pps sent_pkts router_irq_jiffies router_idle_jiffies
+	  ns_per_pkt backlog_drops)
 
 fwd_values()
 {
-	echo "$M_WALL $M_FWD $M_PPS $M_OFFERED $M_BUSY $M_NS $M_DROPS"
+	echo "$M_WALL $M_FWD $M_PPS $M_OFFERED $M_BUSY $M_IDLE $M_NS $M_DROPS"
 }
 
 # variant_teardown NAME: back to plain routing, the tables emptied
@@ -224,7 +225,7 @@ run_variant()
 	fi
 	if [ -n "$own" ] && ! bench_topo 2>>"$ERR"; then
 		bench_topo_down
-		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA missing \
+		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA NA missing \
 			"cannot build the topology"
 		return
 	fi
@@ -234,7 +235,7 @@ run_variant()
 		cat "$OUT/.err" >> "$ERR"
 		variant_teardown "$v" 2>/dev/null
 		[ -z "$own" ] || bench_topo_down
-		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA missing \
+		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA NA missing \
 			"set-up failed: ${err:-no message}"
 		log "$v: set-up failed: $err"
 		return
@@ -436,14 +437,14 @@ part_select()
 	tsv_header "$f" policy instances rep "${FWD_COLS[@]}" demands status note
 	if ! bench_topo 2>>"$ERR" || ! pg_flows new; then
 		bench_topo_down
-		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA missing "cannot build the topology"
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA missing "cannot build the topology"
 		return
 	fi
 	for n in 2 16 128 1024; do
 		if ! dcr service add $SID proto udp port $SPORT mode tunnel \
 			timeout 600 2>>"$ERR" || ! add_instances "$n" 2>>"$ERR"; then
 			dcr service del $SID proto udp port $SPORT 2>/dev/null
-			tsv_row "$f" all "$n" NA NA NA NA NA NA NA NA NA \
+			tsv_row "$f" all "$n" NA NA NA NA NA NA NA NA NA NA \
 				missing "set-up failed, see errors.log"
 			continue
 		fi
@@ -482,7 +483,7 @@ part_updates()
 		policy least-cost timeout 600 2>>"$ERR" ||
 	   ! add_instances 16 2>>"$ERR"; then
 		bench_topo_down
-		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
 			"set-up failed, see errors.log"
 		return
 	fi
@@ -493,7 +494,7 @@ part_updates()
 				$SID $SPORT "$(inst_addr 1)" 16 2>>"$ERR")
 			ups=$(awk '{ print $12 }' <<< "$out")
 			tsv_row "$f" alone none NA $k "$rep" "${ups:-NA}" \
-				"$(awk '{ print $10 }' <<< "$out")" NA NA NA NA NA NA NA \
+				"$(awk '{ print $10 }' <<< "$out")" NA NA NA NA NA NA NA NA \
 				"$([ -n "$ups" ] && echo ok || echo missing)" ""
 			log "updates alone, $k per message: $ups per second"
 		done
@@ -721,6 +722,7 @@ if ! prepare; then
 	echo "bench: cannot prepare; nothing measured"
 	exit 1
 fi
+spin_start
 for part in "${PARTS[@]}"; do
 	log "part $part"
 	t=$SECONDS
@@ -732,6 +734,7 @@ for part in "${PARTS[@]}"; do
 	log "part $part took $(( SECONDS - t )) s"
 	printf '%s\t%s\n' "$part" $(( SECONDS - t )) >> "$OUT/durations.tsv"
 done
-rm -f "$OUT/.err" "$OUT/.flood"
+spin_stop
+rm -f "$OUT/.err" "$OUT/.flood" "$OUT/.batch"
 log "done"
 exit 0

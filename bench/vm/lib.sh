@@ -25,6 +25,12 @@
 
 ROUTER_CPU=1
 GEN_CPU=0
+# the sink's processing and the benchmark's processes: a third CPU if any
+if [ "$(getconf _NPROCESSORS_ONLN)" -ge 3 ]; then
+	SINK_CPU=2
+else
+	SINK_CPU=$GEN_CPU
+fi
 SID=10.99.0.1
 SPORT=9
 SINK=10.2.0.2
@@ -47,6 +53,23 @@ log()
 #
 # Each sets REPLY.  Reading in the shell itself keeps the measured window
 # free of process creation, which is slow under emulation.
+
+# cpu_kernel CPU: jiffies (USER_HZ) CPU spent in hard and soft interrupts,
+# where the router's packets are processed; the idle jiffies in IDLE_J.
+cpu_kernel()
+{
+	local name idle iow irq sirq
+
+	while read -r name _ _ _ idle iow irq sirq _; do
+		if [ "$name" = "cpu$1" ]; then
+			REPLY=$(( irq + sirq ))
+			IDLE_J=$(( idle + iow ))
+			return 0
+		fi
+	done < /proc/stat
+	REPLY=0
+	return 1
+}
 
 # cpu_busy CPU: jiffies (USER_HZ) CPU spent on anything but idle and iowait.
 cpu_busy()
@@ -153,7 +176,7 @@ bench_topo()
 		filter add dev s0 ingress protocol ip matchall action drop
 	EOF
 	ip netns exec "$S" sh -c "
-		echo $(( 1 << GEN_CPU )) > /sys/class/net/s0/queues/rx-0/rps_cpus" ||
+		echo $(( 1 << SINK_CPU )) > /sys/class/net/s0/queues/rx-0/rps_cpus" ||
 		return 1
 	ip netns exec "$R" sh -c "
 		echo 1 > /proc/sys/net/ipv4/ip_forward &&
@@ -325,29 +348,54 @@ int2ip()
 
 # --- one measurement ----------------------------------------------------------
 
+# The router's CPU never idles while measured: a busy loop of the lowest
+# priority (SCHED_IDLE) takes whatever the router's interrupts leave.
+# Every packet is then processed the same way, whatever the offered load:
+# no halt and wake-up of the CPU per packet, which under emulation costs
+# more than forwarding and would make the figure depend on the load.  The
+# router's own time is its interrupt time (irq + softirq); the loop's is
+# user time.  It is stopped (SIGSTOP) outside the windows.
+SPIN_PID=
+
+spin_start()
+{
+	taskset -c $ROUTER_CPU chrt -i 0 sh -c 'kill -STOP $$; while :; do :; done' &
+	SPIN_PID=$!
+}
+
+spin_stop()
+{
+	[ -n "$SPIN_PID" ] || return 0
+	kill -KILL "$SPIN_PID" 2>/dev/null
+	wait "$SPIN_PID" 2>/dev/null
+	SPIN_PID=
+}
+
 # measure SECONDS: the router's forwarding over a window; sets
 #   M_WALL (s), M_FWD (packets out of r1), M_OFFERED (packets out of g0
-#   into the router's backlog), M_BUSY (jiffies of the router CPU),
+#   into the router's backlog), M_BUSY (interrupt jiffies of the router
+#   CPU), M_IDLE (its idle jiffies: 0 unless the busy loop did not run),
 #   M_DROPS (packets the full backlog dropped: offered beyond those),
 #   M_NS (router CPU ns per forwarded packet), M_PPS (forwarded per s)
-# Busy time is read from /proc/stat, which under emulation counts only the
-# ticks the virtual CPU was running: time the host took from it counts
-# neither as busy nor as idle.
+# Under emulation /proc/stat counts only the ticks the virtual CPU ran:
+# time the host took from it counts as nothing.
 measure()
 {
-	local t0 t1 b0 f0 o0 d0
+	local t0 t1 b0 f0 o0 d0 i0
 
+	[ -z "$SPIN_PID" ] || { kill -CONT "$SPIN_PID"; sleep 0.2; }
 	t0=${EPOCHREALTIME/./}
-	cpu_busy $ROUTER_CPU; b0=$REPLY
+	cpu_kernel $ROUTER_CPU; b0=$REPLY; i0=$IDLE_J
 	dev_stat "$RPID" r1 10; f0=$REPLY
 	dev_stat "$GPID" g0 10; o0=$REPLY
 	softnet_drops $ROUTER_CPU; d0=$REPLY
 	sleep "$1"
 	t1=${EPOCHREALTIME/./}
-	cpu_busy $ROUTER_CPU; M_BUSY=$(( REPLY - b0 ))
+	cpu_kernel $ROUTER_CPU; M_BUSY=$(( REPLY - b0 )); M_IDLE=$(( IDLE_J - i0 ))
 	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
 	dev_stat "$GPID" g0 10; M_OFFERED=$(( REPLY - o0 ))
 	softnet_drops $ROUTER_CPU; M_DROPS=$(( REPLY - d0 ))
+	[ -z "$SPIN_PID" ] || kill -STOP "$SPIN_PID"
 	M_WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.3f", d / 1e6 }')
 	M_PPS=$(awk -v n=$M_FWD -v d=$(( t1 - t0 )) 'BEGIN { printf "%.0f", n * 1e6 / d }')
 	if [ "$M_FWD" -gt 0 ]; then
