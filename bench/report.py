@@ -496,6 +496,36 @@ def gap(x):
     return "–" if x is None else f"{100 * x:+.0f} %"
 
 
+def site_caps(name):
+    """Capacities of the sites, from steersim's comment lines."""
+    caps = []
+    for c in comments(name):
+        if c.startswith("site ") and "capacity " in c:
+            caps.append(float(c.split("capacity ")[1].split()[0]))
+    return caps
+
+
+def overload(name, r):
+    """'site N at X %' for the most overloaded site of an unstable row."""
+    caps = site_caps(name)
+    if not caps:
+        return ""
+    total = sum(caps)
+    worst = max(range(len(caps)),
+                key=lambda i: (num(r.get(f"share{i + 1}")) or 0) / caps[i])
+    offered = (num(r.get(f"share{worst + 1}")) or 0) * float(r["load"]) * total
+    return f"site {worst + 1} offered {100 * offered / caps[worst]:.0f} %"
+
+
+def cell(name, r):
+    if r is None:
+        return "–"
+    if r["stability"] == "unstable":
+        return f"unstable: {overload(name, r)}"
+    return (f"{float(r['mean_ms']):.1f} / {float(r['p99_ms']):.0f} ms "
+            f"({gap(num(r['gap_mean']))} / {gap(num(r['gap_p99']))})")
+
+
 def sim_table(name, intervals=None):
     rows = read_tsv(name)
     if rows is None:
@@ -517,13 +547,7 @@ def sim_table(name, intervals=None):
         for ld in loads:
             r = next((x for x in rows if x["policy"] == pol and
                       x["interval_ms"] == iv and x["load"] == ld), None)
-            if r is None:
-                row.append("–")
-            elif r["stability"] == "unstable":
-                row.append("unstable (a site offered more than it serves)")
-            else:
-                row.append(f"{float(r['mean_ms']):.1f} / {float(r['p99_ms']):.0f} ms "
-                           f"({gap(num(r['gap_mean']))} / {gap(num(r['gap_p99']))})")
+            row.append(cell(name, r))
         out.append(row)
     head = ["policy"] + [f"load {float(ld) * 100:.0f} %: mean / p99 (gap to optimum)"
                          for ld in loads]
@@ -546,16 +570,23 @@ def steer_section(lines, headline):
         lines.append("")
         if name == "steer-mmc.tsv":
             for pol in ("least-cost", "least-cost-w", "least-load", "lc", "weighted"):
+                cells = []
                 for ld in ("0.50", "0.80", "0.95"):
                     r = next((x for x in rows if x["policy"] == pol and
                               x["load"] == ld and x["interval_ms"] in ("0", "100")), None)
-                    if r and pol == "least-cost":
-                        headline.append(
-                            f"simulation, {POLICY_LABELS[pol]}, updates every 100 ms, "
-                            f"load {float(ld) * 100:.0f} %: " +
-                            ("unstable" if r["stability"] == "unstable" else
-                             f"gap to the optimum {gap(num(r['gap_mean']))} (mean), "
-                             f"{gap(num(r['gap_p99']))} (p99)"))
+                    if r is None:
+                        continue
+                    cells.append(f"{float(ld) * 100:.0f} %: " +
+                                 (f"unstable ({overload(name, r)})"
+                                  if r["stability"] == "unstable" else
+                                  f"{gap(num(r['gap_mean']))} mean, "
+                                  f"{gap(num(r['gap_p99']))} p99"))
+                if cells:
+                    headline.append(
+                        f"simulation (M/M/c sites), {POLICY_LABELS[pol]}" +
+                        (", updates every 100 ms" if pol.startswith("least") else "") +
+                        ", gap to the optimum static split at load " +
+                        "; ".join(cells))
             plot_policies(rows)
 
     rows = read_tsv("steer-interval.tsv")
@@ -573,6 +604,16 @@ def steer_section(lines, headline):
                                "unstable" if r["stability"] == "unstable" else
                                gap(num(r["gap_mean"])))
                 out.append(row)
+        for pol in ("least-cost", "least-cost-w", "least-load"):
+            parts = []
+            for ld in loads:
+                stable = [float(x["interval_ms"]) for x in rows
+                          if x["policy"] == pol and x["load"] == ld and
+                          x["interval_ms"] != "0" and x["stability"] == "stable"]
+                parts.append(f"{float(ld) * 100:.0f} %: " +
+                             (f"up to {max(stable):g} ms" if stable else "none"))
+            headline.append(f"simulation, {POLICY_LABELS[pol]}: longest update "
+                            f"interval still stable, at load " + "; ".join(parts))
         lines.append("#### The gap to the optimum as metric updates grow apart\n")
         lines.append("Gap of the mean response time to the optimum static split "
                      "(exponential service, the scenario above):\n")
@@ -736,9 +777,10 @@ def main():
     if dp is not None or nf is not None:
         body.append("## Data plane (VM)\n")
         body.append(
-            "Router CPU per packet is the router vCPU's busy jiffies "
-            "(/proc/stat) over the window divided by the packets it forwarded; "
-            "its receive processing alone runs there (RPS).  \"Added to plain "
+            "Router CPU per packet is the router vCPU's interrupt jiffies "
+            "(irq + softirq of /proc/stat) over the window divided by the "
+            "packets it forwarded; its receive processing alone runs there "
+            "(RPS), and a lowest-priority busy loop keeps it from idling.  \"Added to plain "
             "routing\" is the load balancer's own cost.  \"Router CPU bound\" "
             "is 10⁹ ÷ the median: what the router would forward with a CPU of "
             "its own at 100 %.  \"Offered beyond the router\" is the share of "
