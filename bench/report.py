@@ -622,6 +622,9 @@ def steer_section(lines, headline):
         p = plot_interval(rows, loads, ivs)
         if p:
             lines.append(f"![gap against update interval]({p})\n")
+    mmc = read_tsv("steer-mmc.tsv") or []
+    if any(r["policy"] == "least-cost" and r["stability"] == "unstable" for r in mmc):
+        lines.append(HERDING)
     for r_mode, label in (("cpu", "cpu and capacity, no sessions or queue"),
                           ("cpu-nocap", "cpu alone, capacity unknown")):
         t, _ = sim_table(f"steer-report-{r_mode}.tsv")
@@ -878,6 +881,31 @@ def main():
     for h in headline:
         print("  " + h)
 
+
+HERDING = """#### Why least-cost overloads the near site
+
+The module's choice (`dc_sel_delay()` in `kmod/select.c`) estimates the
+delay of one more demand at an instance as cost + S / (1 - load), the
+load being max(cpu, gpu, (sessions + queue) / capacity) plus
+pending / capacity, clamped at 990 per mille.  In the runs above:
+
+- a queue makes (sessions + queue) / capacity exceed 1, and each demand
+  sent since the last report adds 1 / capacity (a whole session's worth,
+  for the whole interval, whatever the service time): with a few slots
+  per instance, a handful of demands within one interval takes every
+  instance to the clamp;
+- at the clamp every instance is worth cost + 100 S: the two candidates
+  tie but for the network cost, and the nearer one wins, however long
+  its queue already is;
+- the near instance, drawn as a candidate in two of the three pairs,
+  then takes about two thirds of the demands (the share columns of
+  `data/steer-*.tsv`), far beyond its capacity.
+
+Shorter intervals delay this (see the interval sweep), weights equal to
+the capacities weaken it, and larger capacities do not remove it.  These
+follow from the formula, whatever the simulation's simplifications;
+compare the VM run below, with real servers and the module itself.
+"""
 
 LIMITS = """## What these figures cannot show
 
