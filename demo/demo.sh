@@ -34,6 +34,16 @@
 #  are 198.19.2.x (site 2) and 198.19.3.x (site 3).  Each instance is an
 #  nginx that answers with its own name, so a client sees who served it.
 #  Site 3 is further away: its link to the network has 10 ms of delay.
+#
+#  Last, Figure 4: a D-Forwarder (fw) in front of D-Router 1, for a third
+#  client network (cl3, 198.18.3.0/24), and a third service, D-SID 3 =
+#  203.0.113.3 tcp/80, reached by tunnelling: D-BID 23 on site 2 and
+#  D-BID 33 on site 3 hold the D-SID themselves.
+#
+#    +---------+   +-------------+   +------------+
+#    | cl3     |---| D-Forwarder |---| D-Router 1 |--- ...
+#    | .3.2    |   | fw          |   | dr1        |
+#    +---------+   +-------------+   +------------+
 # --- end --------------------------------------------------------------------
 
 . "$(dirname "$0")/../selftests/lib.sh"
@@ -41,6 +51,7 @@
 DEMO=/tmp/dyncast-demo
 SID1=203.0.113.1
 SID2=203.0.113.2
+SID3=203.0.113.3
 
 # --- narration --------------------------------------------------------------
 
@@ -95,7 +106,7 @@ build_network()
 {
 	local n
 
-	for n in cl1 dr1 infra dr2 cl2 edge2 edge3; do
+	for n in cl1 dr1 infra dr2 cl2 edge2 edge3 cl3 fw; do
 		node $n || return 1
 	done
 	link cl1 eth0 198.18.1.2/24    dr1 eth0 198.18.1.1/24 &&
@@ -103,15 +114,19 @@ build_network()
 	link dr2 eth1 198.18.12.1/24   infra eth2 198.18.12.2/24 &&
 	link cl2 eth0 198.18.2.2/24    dr2 eth0 198.18.2.1/24 &&
 	link dr2 eth2 198.19.2.1/24    edge2 eth0 198.19.2.21/24 &&
-	link infra eth3 198.18.13.2/24 edge3 eth0 198.18.13.1/24 || return 1
+	link infra eth3 198.18.13.2/24 edge3 eth0 198.18.13.1/24 &&
+	link cl3 eth0 198.18.3.2/24    fw eth0 198.18.3.1/24 &&
+	link fw eth1 198.18.21.2/24    dr1 eth2 198.18.21.1/24 || return 1
 
 	# the instances of site 2 sit on its LAN; those of site 3 behind its
 	# gateway
 	ip -n edge2 addr add 198.19.2.22/24 dev eth0
+	ip -n edge2 addr add 198.19.2.23/24 dev eth0
 	ip -n edge3 link add inst type dummy
 	ip -n edge3 link set inst up
 	ip -n edge3 addr add 198.19.3.31/24 dev inst
 	ip -n edge3 addr add 198.19.3.32/24 dev inst
+	ip -n edge3 addr add 198.19.3.33/24 dev inst
 
 	route cl1 default 198.18.1.1
 	route cl2 default 198.18.2.1
@@ -123,7 +138,11 @@ build_network()
 	route infra 198.18.2.0/24 198.18.12.1
 	route infra 198.19.2.0/24 198.18.12.1
 	route infra 198.19.3.0/24 198.18.13.1
-	for n in dr1 dr2 infra edge3; do
+	route cl3 default 198.18.3.1
+	route fw default 198.18.21.1
+	route dr1 198.18.3.0/24 198.18.21.2
+	route infra 198.18.3.0/24 198.18.11.1
+	for n in dr1 dr2 infra edge3 fw; do
 		ip netns exec $n sysctl -qw net.ipv4.ip_forward=1
 	done
 	if modprobe -q sch_netem 2>/dev/null; then
@@ -137,12 +156,12 @@ build_network()
 # serve SITE: one nginx per edge site, a server block per instance
 serve()
 {
-	local site=$1 a b dir=$DEMO/$1
+	local site=$1 a b c dir=$DEMO/$1
 
 	mkdir -p "$dir"
 	case $site in
-	edge2) a=21 b=22 ;;
-	edge3) a=31 b=32 ;;
+	edge2) a=21 b=22 c=23 ;;
+	edge3) a=31 b=32 c=33 ;;
 	esac
 	cat > "$dir/nginx.conf" <<-EOF
 		worker_processes 1;
@@ -160,8 +179,17 @@ serve()
 		        listen 198.19.${site#edge}.$b:8080;
 		        return 200 "D-BID $b (edge site ${site#edge}), instance of D-SID 2\n";
 		    }
+		    server {
+		        listen $SID3:80;
+		        return 200 "D-BID $c (edge site ${site#edge}), instance of D-SID 3\n";
+		    }
 		}
 	EOF
+	# D-SID 3 comes tunnelled: the site holds the D-SID and decapsulates
+	ip -n "$site" addr add "$SID3/32" dev lo &&
+		modprobe -q ipip && ip -n "$site" link set tunl0 up &&
+		ip netns exec "$site" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.tunl0.rp_filter=0 || return 1
 	ip netns exec "$site" nginx -p "$dir" -c "$dir/nginx.conf" &&
 		defer "kill \$(cat $dir/nginx.pid)"
 }
@@ -219,6 +247,58 @@ configure_dyncast()
 	dc dr1 service show
 }
 
+# dcf: the CLI on the D-Forwarder
+dcf()
+{
+	dc fw "$@"
+}
+
+# Figure 4: a D-Forwarder in front of D-Router 1.
+forwarder_scene()
+{
+	local key=$DEMO/sid3.key i
+
+	say "A D-Forwarder sits close to a few clients.  It keeps only a" \
+	    "binding table: it selects nothing, and has no metrics.  The" \
+	    "forwarder and D-Router 1 share a key for D-SID 3, which" \
+	    "authenticates what they tell each other."
+	echo "  [dr1]# dyncast genkey > sid3.key    (copied to the forwarder)"
+	ip netns exec dr1 "$DYNCAST" genkey > "$key"
+	dc dr1 service add $SID3 proto tcp port 80 mode tunnel key-file "$key" || return 1
+	dc dr1 instance add $SID3 proto tcp port 80 bid 198.19.2.23 bid 198.19.3.33 || return 1
+	dcf service add $SID3 proto tcp port 80 mode forward router 198.18.21.1 \
+		key-file "$key" || return 1
+
+	say "Client 3, behind the forwarder, asks for D-SID 3 twice.  Each" \
+	    "connection's first packet finds no binding at the forwarder: it" \
+	    "goes to D-Router 1 marked 'miss'; D-Router 1 chooses the" \
+	    "instance, sends the packet there, and tells the forwarder (a" \
+	    "Binding Info).  The rest of the connection goes from the" \
+	    "forwarder straight to the instance."
+	for i in 1 2; do
+		echo "      $(ask cl3 $SID3)"
+	done
+	dcf binding show
+	dcf instance show
+	dc dr1 stats
+	say "D-Router 1 kept the flows only until the forwarder had learnt them;" \
+	    "a few seconds later it holds none of them:"
+	sleep 3
+	dc dr1 binding show $SID3 proto tcp port 80
+	say "(nothing: the per-flow state of client 3 lives at its forwarder)"
+
+	say "D-BID 23 fails; D-Router 1 takes it down, and tells the" \
+	    "forwarders that may hold bindings to it (an unreachable-egress" \
+	    "notice).  The forwarder drops those bindings; new demands of" \
+	    "client 3 go to D-BID 33."
+	dc dr1 instance set $SID3 proto tcp port 80 bid 198.19.2.23 state down || return 1
+	sleep 1
+	dcf instance show
+	for i in 1 2; do
+		echo "      $(ask cl3 $SID3)"
+	done
+}
+
 # --- the story --------------------------------------------------------------
 
 main()
@@ -229,9 +309,9 @@ main()
 	draw_topology
 
 	step "Building the network"
-	say "Seven network namespaces stand for the nodes of the figure: two" \
+	say "Nine network namespaces stand for the nodes of the figures: three" \
 	    "client networks, D-Router 1, D-Router 2, the infrastructure between" \
-	    "them, and the edge sites 2 and 3."
+	    "them, the edge sites 2 and 3, and a D-Forwarder."
 	build_network || { say "could not build the network"; return 1; }
 	mkdir -p "$DEMO"
 	defer "rm -rf $DEMO"
@@ -311,6 +391,9 @@ main()
 	done
 	dc dr1 instance show $SID1 proto tcp port 80
 	dc dr1 service show
+
+	step "A D-Forwarder in front of D-Router 1 (Figure 4)"
+	forwarder_scene || return 1
 
 	say "That is dyncast: one address per service, and the network picks" \
 	    "the instance, by both compute and network state."
