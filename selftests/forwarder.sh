@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 48
+ktap_set_plan 53
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -393,5 +393,65 @@ for fam in 4 6; do
 		dc service del "$sid" proto "$1" port "$2"
 	done
 done
+
+# 8. IPv4 only: expiry, an unreachable instance, a flood.
+for p in 55 57; do
+	serve_udp "${INST[3]}" i3 $p "$SID4" || ktap_skip_all "cannot start the servers"
+done
+for i in 1 2; do
+	serve_udp "${INST[i]}" "i$i" 56 "$SID4" || ktap_skip_all "cannot start the servers"
+done
+dc service add "$SID4" proto udp port 55 mode tunnel key "$KEY" timeout 3
+dc service add "$SID4" proto udp port 57 mode tunnel key "$KEY"
+dc service add "$SID4" proto udp port 56 mode tunnel key "$KEY"
+for p in 55 57; do
+	dc instance add "$SID4" proto udp port $p bid "$(bid4 3)"
+done
+dc instance add "$SID4" proto udp port 56 bid "$(bid4 1)" bid "$(bid4 2)"
+for p in 55 57 56; do
+	dcf service add "$SID4" proto udp port $p mode forward router 10.1.0.1 key "$KEY"
+done
+dcf service set "$SID4" proto udp port 56 max-bindings 50
+
+# The forwarder's binding expires with the D-Router's affinity timeout.
+a=$(ask_udp 10.0.0.2 5500 "$SID4" 55)
+e=$(bindings_of F "$SID4" udp 55 | jq '.[0].expires')
+sleep 5
+echo "# udp 55: $a, binding expiring in $e ms, then $(bindings_of F "$SID4" udp 55 | jq length) binding(s)"
+ktap_test_result "F's binding expires with R1's timeout (3 s)" \
+	test -n "$a" -a "$e" -le 3000 -a "$(bindings_of F "$SID4" udp 55 | jq length)" = 0
+
+# An instance R1 cannot reach any more: the next miss for it brings F a
+# notice, and F drops the bindings it had to it.
+a=$(ask_udp 10.0.0.2 5700 "$SID4" 57)
+nb=$(bindings_of F "$SID4" udp 57 | jq length)
+n0=$(counter F notices-recv)
+ip -n "$R" addr del 10.0.3.1/24 dev r3
+b=$(ask_udp 10.0.0.2 5701 "$SID4" 57)
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+echo "# udp 57: $a ($nb binding), then i3 unreachable from R1: '${b}'; F's bindings: $(bindings_of F "$SID4" udp 57 | jq -c '[.[].sport]')"
+ktap_test_result "an unreachable instance: R1 sends a notice, F drops its binding to it" \
+	test "$a" = i3 -a "$nb" = 1 -a -z "$b" -a "$(counter F notices-recv)" -gt "$n0" -a \
+	"$(bindings_of F "$SID4" udp 57 | jq length)" = 0
+ip -n "$R" addr add 10.0.3.1/24 dev r3
+
+# A flood of new flows through F: its table holds max-bindings, the rest
+# is counted; a flow bound before keeps its instance; R1 keeps nothing.
+a=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
+d0=$(counter F learn-drops)
+ip netns exec "$C" "$DYNCAST_BIN/udpflood" -q -n 400 -s 10.0.0.0/24 -p 20000-29999 \
+	-o 0 "$SID4" 56
+held=$(bindings_of R "$SID4" udp 56 | jq '[.[] | select(.hold)] | length')
+sleep 2
+nf=$(bindings_of F "$SID4" udp 56 | jq length)
+echo "# flood of 400 flows: F holds $nf bindings, learn-drops $d0 -> $(counter F learn-drops), R1 holds $(bindings_of R "$SID4" udp 56 | jq length)"
+ktap_test_result "a flood through F: F holds at most its max-bindings (50), the rest counted" \
+	test "$nf" -le 50 -a "$nf" -ge 40 -a "$(counter F learn-drops)" -gt "$d0"
+b=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
+ktap_test_result "a flood through F: the flow bound before it kept its instance ($a, $b)" \
+	test -n "$a" -a "$a" = "$b"
+sleep 3
+ktap_test_result "a flood through F: R1 held $held hold bindings, none once it stops" \
+	test "$held" -gt 0 -a "$(bindings_of R "$SID4" udp 56 | jq length)" = 0
 
 ktap_finished
