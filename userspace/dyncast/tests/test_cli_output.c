@@ -381,6 +381,29 @@ static void test_stale(void **state)
 	assert_int_equal(m->out_len, 0);
 }
 
+/*
+ * Replies no kernel sends, found by the fuzzer: a message 4 GiB long
+ * (libmnl's own check takes its length for -1, and its iterator never moves
+ * on), and an error code that is no errno.
+ */
+static void test_hostile_replies(void **state)
+{
+	struct mock *m = *state;
+	struct nlmsghdr *nlh;
+
+	nlh = mock_genl(m, DYNCAST_CMD_SERVICE_NEW, 0);
+	put_key4(nlh);
+	m->reply_len = MNL_ALIGN(nlh->nlmsg_len);
+	m->open = NULL;
+	nlh->nlmsg_len = 0xffffffff;
+	assert_int_equal(mock_run(m, "monitor"), 0);
+	assert_int_equal(m->out_len, 0);
+
+	mock_error(m, INT32_MIN, NULL);
+	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp"), -1);
+	assert_string_equal(m->err, "Error: Bad message.\n");
+}
+
 static void talk_bad_timeout(struct mock *m, const struct nlmsghdr *req)
 {
 	const struct nlattr *a = mock_attr(req, 2, DYNCAST_A_SERVICE, 0,
@@ -723,6 +746,7 @@ int main(void)
 		T(test_kernel_errors),
 		T(test_batch),
 		T(test_monitor),
+		T(test_hostile_replies),
 		T(test_output_layer),
 	};
 
