@@ -34,6 +34,9 @@ for sid in "$SID4" "$SID6"; do
 	dc instance add "$sid" proto tcp port 7 bid "$b1" bid "$b2"
 	dc instance add "$sid" proto udp port 53 bid "$b1" bid "$b2"
 done
+# the flood's: no server listens on port 9 (each datagram would fork one)
+dc service add "$SID4" proto udp port 9 mode tunnel
+dc instance add "$SID4" proto udp port 9 bid "$(bid4 1)" bid "$(bid4 2)"
 
 # Traffic for as long as the fuzzer runs: new TCP connections and UDP
 # flows, and a flood of new UDP flows at a modest rate.
@@ -50,7 +53,7 @@ traffic()
 traffic &
 defer "kill $!"
 ip netns exec "$C" "$DYNCAST_BIN/udpflood" -q -n 1000000 -r 200 \
-	-s 10.0.0.0/24 "$SID4" 53 &
+	-s 10.0.0.0/24 "$SID4" 9 &
 defer "kill $!"
 
 run_ctest -n "$R" nl_fuzz -n "$count" ${FUZZ_SEED:+-s "$FUZZ_SEED"}
