@@ -6,7 +6,10 @@
 #   make check           install what is missing, build, run the unit tests
 #                        and the selftests in a VM (T=NAME: one selftest;
 #                        KERNEL=bzImage KMODULES=dir KDIR=tree: another kernel)
+#   make check-debug     the same on a debug kernel (KASAN, UBSAN, lockdep,
+#                        kmemleak), built once from linux-source-6.1
 #   make demo            the demo of demo/demo.sh, in the VM
+#   make fuzz            the libFuzzer targets, FUZZ_TIME seconds each (300)
 #   make lint            sparse + W=1, checkpatch, cppcheck, shellcheck
 #   make install         module, depmod, tools, man pages, completion
 #   make dkms-install    register, build and install the module with DKMS
@@ -36,13 +39,19 @@ DESTDIR	?=
 USERSPACE_DIRS := $(patsubst %/Makefile,%,$(wildcard userspace/Makefile userspace/tests/Makefile))
 BINARIES := $(wildcard userspace/dyncast/dyncast userspace/dyncastd/dyncastd)
 
-export KVER KERNEL KMODULES T TIMEOUT
+export KVER KERNEL KMODULES T TIMEOUT TIMEOUT_FACTOR VM_MEM VM_APPEND
 
 all: module userspace
 
+# Objects built against another tree are not reused (check-debug, KDIR=).
 module:
 ifneq ($(wildcard $(TOP)/Kbuild),)
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	@mkdir -p build
+	@if [ "$$(cat build/.kdir 2>/dev/null)" != "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null; \
+		echo "$(KDIR)" > build/.kdir; \
+	fi
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 else
 	@echo "module: no Kbuild yet, nothing to build"
@@ -65,12 +74,32 @@ check:
 check-run: all selftests
 	@scripts/check.sh
 
+# The debug kernel is built once (about 12 minutes on 2 idle CPUs) and
+# cached.  KASAN, lockdep and kmemleak make the emulated VM several times
+# slower: longer timeouts, a bigger VM, and lockup and stall detectors
+# that allow for emulation (a soft lockup after 120 s, an RCU stall after
+# 120 s, and from the runner a hung task after 600 s) rather than report
+# it.  Any warning
+# panics the VM (panic_on_warn), which fails the run.
+check-debug:
+	@scripts/deps.sh build vm tools debug
+	@mkdir -p build
+	@scripts/debug-kernel.sh > build/debug-kernel.env
+	@$(MAKE) --no-print-directory check-run $$(cat build/debug-kernel.env) \
+		VM_MEM=2048 TIMEOUT_FACTOR=4 VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
+		BOOT_TIMEOUT=$${BOOT_TIMEOUT:-1200} \
+		VM_APPEND="panic_on_warn=1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 $${VM_APPEND:-}"
+
 demo:
 	@scripts/deps.sh build vm tools
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
 	@VM_OUT=$(TOP)/build/demo TIMEOUT=$${TIMEOUT:-900} selftests/vm/vm.sh demo
+
+fuzz:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory -C userspace/fuzz run FUZZ_TIME=$${FUZZ_TIME:-300}
 
 lint:
 	@scripts/deps.sh build lint
@@ -125,5 +154,5 @@ endif
 	@for d in $(USERSPACE_DIRS); do $(MAKE) -C $$d clean; done
 	rm -rf build
 
-.PHONY: all module userspace selftests deps check check-run demo demo-run \
+.PHONY: all module userspace selftests deps check check-run check-debug fuzz demo demo-run \
 	lint lint-run install uninstall dkms-install dkms-uninstall clean
