@@ -218,7 +218,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 		ctx->cnt.c[o->seq == e->seq ? DD_C_DUPLICATES : DD_C_STALE]++;
 		return false;
 	}
-	if (e && e->origin == ctx->id && !e->gone) {
+	if (e && e->origin == ctx->id && o->id != ctx->id && !e->gone) {
 		/* our own D-MA says what our instances are */
 		ctx->cnt.c[DD_C_STALE]++;
 		return false;
