@@ -150,13 +150,14 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 				 htons(e->rec.bid_port));
 	if (cmd != DYNCAST_CMD_INSTANCE_DEL) {
 		mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, dd_entry_state(e));
+		/* a figure no longer announced goes back to its default */
 		for (m = 0; m < DD_M_COUNT; m++) {
 			uint32_t v = e->rec.m[m];
 
 			if (m == DD_M_COST)
 				v = dd_entry_cost(ctx, e);
 			else if (!(e->rec.present & (1u << m)))
-				continue;
+				v = m == DD_M_WEIGHT ? 1 : 0;
 			mnl_attr_put_u32(nlh, dd_metric_attr[m], v);
 		}
 	}
