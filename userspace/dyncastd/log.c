@@ -52,6 +52,11 @@ static ssize_t dd_log_write(void *cookie, const char *buf, size_t size)
 
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '.'))
 		n--;
+	/* what would have gone to stderr says who it is; the log does */
+	if (n > 10 && !strncmp(buf, "dyncastd: ", 10)) {
+		buf += 10;
+		n -= 10;
+	}
 	if (n)
 		dd_log(level, "%.*s", (int)n, buf);
 	return size;
