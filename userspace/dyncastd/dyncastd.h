@@ -19,6 +19,7 @@
 #include "nl.h"
 #include "policy.h"
 #include "proto.h"
+#include "rtt.h"
 
 #define DD_VERSION		"0.1"
 #define DD_SITES_MAX		256
@@ -53,16 +54,6 @@ extern const char *const dd_counter_names[DD_C_COUNT];
 struct dd_counters {
 	uint64_t c[DD_C_COUNT];
 	uint64_t drop[DD_DROP_COUNT];
-};
-
-/* a round-trip time estimate, RFC 6298's SRTT */
-struct dd_rtt {
-	uint32_t probe_id;		/* outstanding probe, 0 none */
-	uint64_t sent_us;
-	uint32_t srtt_us;
-	uint32_t last_us;
-	bool has;
-	uint64_t samples, lost;
 };
 
 struct dd_peer {
@@ -210,7 +201,7 @@ struct dd_ctx {
 	struct dd_timer hold_timer, kernel_timer;
 	struct dc_nl nl;
 	bool nl_ready;
-	FILE *nl_err;
+	FILE *nl_err, *nl_dbg;
 	uint64_t nl_retry_at;
 	bool kernel_dirty;
 };
@@ -236,7 +227,6 @@ void dd_sockaddr_from(struct sockaddr_storage *ss, socklen_t *len,
 		      const struct dc_addr *a, uint16_t port);
 void dd_addr_from_sockaddr(const struct sockaddr_storage *ss,
 			   struct dc_addr *a, uint16_t *port);
-void dd_rtt_sample(struct dd_rtt *r, uint32_t us);
 
 /* dma.c: the D-MA role */
 int dd_dma_apply(struct dd_ctx *ctx);

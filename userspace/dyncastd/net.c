@@ -133,15 +133,6 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 	return ret;
 }
 
-void dd_rtt_sample(struct dd_rtt *r, uint32_t us)
-{
-	r->last_us = us;
-	r->srtt_us = r->has ? (uint32_t)(((uint64_t)r->srtt_us * 7 + us) / 8) : us;
-	r->has = true;
-	r->samples++;
-	r->probe_id = 0;
-}
-
 static void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r,
 		     const struct dc_addr *a, uint16_t port)
 {
