@@ -57,21 +57,22 @@ void dd_kernel_close(struct dd_ctx *ctx)
 	ctx->nl_ready = false;
 	if (ctx->nl_err)
 		fclose(ctx->nl_err);
-	ctx->nl_err = NULL;
+	if (ctx->nl_dbg)
+		fclose(ctx->nl_dbg);
+	ctx->nl_err = ctx->nl_dbg = NULL;
 }
 
 /* Kernel errors we expect (EEXIST, ENOENT) are not worth a log line. */
 static int dd_nl_talk(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet)
 {
-	static FILE *dbg;
 	FILE *err = ctx->nl.err;
 	int ret;
 
 	if (quiet) {
-		if (!dbg)
-			dbg = dd_log_stream(LOG_DEBUG);
-		if (dbg)
-			ctx->nl.err = dbg;
+		if (!ctx->nl_dbg)
+			ctx->nl_dbg = dd_log_stream(LOG_DEBUG);
+		if (ctx->nl_dbg)
+			ctx->nl.err = ctx->nl_dbg;
 	}
 	nlh->nlmsg_type = ctx->nl.family;
 	ret = dc_nl_talk(&ctx->nl, nlh, NULL, NULL, NULL);

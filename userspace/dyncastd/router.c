@@ -13,6 +13,7 @@
  * id on the path drops the record.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,14 @@ static struct dd_site *dd_site_get(struct dd_ctx *ctx, uint32_t id)
 	s->id = id;
 	ctx->sites[ctx->n_sites++] = s;
 	return s;
+}
+
+/* an agent id as it is shown: a dotted quad */
+static const char *dd_id_str(uint32_t id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", id >> 24, (id >> 16) & 255,
+		 (id >> 8) & 255, id & 255);
+	return buf;
 }
 
 static void dd_kernel_soon(struct dd_ctx *ctx)
@@ -308,8 +317,11 @@ void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
 			site->path_len = o.path_len;
 			site->updates++;
 			if (site->down) {
+				char id[16];
+
 				site->down = false;
-				dd_info("site %u at %s is back", o.id,
+				dd_info("agent %s at %s is back",
+					dd_id_str(o.id, id, sizeof(id)),
 					dc_addr_fmt(o.addr.family, &o.addr.u,
 						    buf, sizeof(buf)));
 			}
@@ -378,12 +390,16 @@ static void dd_hold_timer(struct dd_timer *t)
 
 		if (!s->down && s->last_update &&
 		    now - s->last_update > s->hold_ms) {
+			char id[16];
+
 			s->down = true;
-			dd_warn("site %u at %s silent for %llums (hold time %ums): its instances are down",
-				s->id, dc_addr_fmt(s->addr.family, &s->addr.u,
-						   buf, sizeof(buf)),
-				(unsigned long long)(now - s->last_update),
-				s->hold_ms);
+			if (s->n_entries)
+				dd_warn("agent %s at %s silent for %llums (hold time %ums): its %u instances are down",
+					dd_id_str(s->id, id, sizeof(id)),
+					dc_addr_fmt(s->addr.family, &s->addr.u,
+						    buf, sizeof(buf)),
+					(unsigned long long)(now - s->last_update),
+					s->hold_ms, s->n_entries);
 		}
 	}
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
