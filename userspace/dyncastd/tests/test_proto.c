@@ -244,7 +244,8 @@ static int raw(uint8_t *buf, uint8_t version, uint8_t type,
 	buf[3] = len;
 	buf[7] = 1;
 	buf[15] = 1;
-	memcpy(buf + DD_HDR_LEN, body, n);
+	if (n)
+		memcpy(buf + DD_HDR_LEN, body, n);
 	crypto_auth_hmacsha256(buf + DD_HDR_LEN + n, buf, DD_HDR_LEN + n, key);
 	return len;
 }
