@@ -279,10 +279,9 @@ static void dd_drop(struct dd_ctx *ctx, struct dd_peer *peer,
 	if (peer)
 		peer->cnt.drop[why]++;
 	if (dd_ratelimit(&dd_rl_drop[why], dd_now_ms()))
-		dd_warn("dropped a %s message of %zu bytes from %s port %u",
-			dd_drop_names[why], len,
-			dc_addr_fmt(from->family, &from->u, buf, sizeof(buf)),
-			port);
+		dd_warn("dropped a message of %zu bytes from %s port %u: %s",
+			len, dc_addr_fmt(from->family, &from->u, buf, sizeof(buf)),
+			port, dd_drop_names[why]);
 }
 
 static void dd_net_rx(struct dd_fd *w, uint32_t events)
