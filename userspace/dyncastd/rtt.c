@@ -15,8 +15,11 @@ void dd_rtt_sample(struct dd_rtt *r, uint32_t us)
 	for (i = 0; i < r->filled; i++)
 		if (r->window[i] < min)
 			min = r->window[i];
-	r->srtt_us = r->has ? (uint32_t)(((uint64_t)r->srtt_us * 7 + min) / 8) :
-		     min;
+	/* until the window is full, the first samples are all we know */
+	if (r->filled < DD_RTT_WINDOW)
+		r->srtt_us = min;
+	else
+		r->srtt_us = ((uint64_t)r->srtt_us * 7 + min) / 8;
 	r->has = true;
 	r->samples++;
 	r->probe_id = 0;

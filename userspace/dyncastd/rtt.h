@@ -2,7 +2,8 @@
 /*
  * The round-trip time to a peer or site, from probes: the least of the
  * last DD_RTT_WINDOW samples (what a busy host adds to a sample is never
- * negative, so the minimum is the path's), smoothed as RFC 6298's SRTT.
+ * negative, so the minimum is the path's), smoothed as RFC 6298's SRTT
+ * once the window is full.
  */
 #ifndef DD_RTT_H
 #define DD_RTT_H

@@ -9,6 +9,18 @@
 
 #include "rtt.h"
 
+/* A first sample taken while the host was busy does not stay. */
+static void warm_up(void **state)
+{
+	struct dd_rtt r = {};
+
+	(void)state;
+	dd_rtt_sample(&r, 80000);
+	assert_int_equal(r.srtt_us, 80000);
+	dd_rtt_sample(&r, 2000);
+	assert_int_equal(r.srtt_us, 2000);
+}
+
 static void outliers(void **state)
 {
 	struct dd_rtt r = {};
@@ -50,6 +62,7 @@ static void longer_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(warm_up),
 		cmocka_unit_test(outliers),
 		cmocka_unit_test(longer_path),
 	};
