@@ -166,10 +166,10 @@ int dd_figures_parse(char *s, struct dd_figures *f, char *err, size_t size)
 		uint64_t v;
 		uint32_t t;
 
-		for (i = 0; i < sizeof(dd_figure_keys) / sizeof(dd_figure_keys[0]); i++)
+		for (i = 0; i < DC_ARRAY_SIZE(dd_figure_keys); i++)
 			if (!strcmp(key, dd_figure_keys[i].name))
 				break;
-		if (i == sizeof(dd_figure_keys) / sizeof(dd_figure_keys[0])) {
+		if (i == DC_ARRAY_SIZE(dd_figure_keys)) {
 			snprintf(err, size, "unknown key \"%.32s\"", key);
 			return -1;
 		}

@@ -203,7 +203,6 @@ static int dd_key_u32(struct dd_cfg_parse *p, void *obj, const char *key,
 static int dd_k_u32(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
-
 	return dd_key_u32(p, obj, key, val, k->min, k->max,
 			  DD_FIELD(obj, k, uint32_t));
 }
@@ -211,7 +210,6 @@ static int dd_k_u32(struct dd_cfg_parse *p, const struct dd_key *k,
 static int dd_k_dur(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
-
 	if (dd_parse_duration(val, k->min, k->max, DD_FIELD(obj, k, uint32_t))) {
 		dd_cfg_fail(p, key, "must be a duration between %ums and %ums (like 500ms, 5s, 1m), got \"%s\"",
 			    k->min, k->max, val);
@@ -227,7 +225,6 @@ static int dd_k_dur(struct dd_cfg_parse *p, const struct dd_key *k,
 static int dd_k_pct(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
-
 	if (dc_parse_tenths(val, k->max, DD_FIELD(obj, k, uint32_t))) {
 		dd_cfg_fail(p, key, "must be a percentage between 0 and %u, got \"%s\"",
 			    k->max / 10, val);
@@ -470,10 +467,12 @@ static const char *const dd_sess_names[] = {
 	[DD_SESS_AUTO] = "auto", [DD_SESS_CONNTRACK] = "conntrack",
 	[DD_SESS_SOCKETS] = "sockets", [DD_SESS_OFF] = "off",
 };
+
 static const char *const dd_health_names[] = {
 	[DD_HEALTH_OFF] = "off", [DD_HEALTH_TCP] = "tcp",
 	[DD_HEALTH_HTTP] = "http",
 };
+
 static const char *const dd_mode_names[] = { "rewrite", "tunnel" };
 static const char *const dd_affinity_names[] = { "5tuple", "3tuple", "2tuple" };
 static const char *const dd_policy_names[] = { "weighted", "least-cost", "hash" };
@@ -552,7 +551,7 @@ static const struct dd_key dd_keys[] = {
 	KS("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, 1, 10000000),
 };
 
-_Static_assert(sizeof(dd_keys) / sizeof(dd_keys[0]) <= 64,
+_Static_assert(DC_ARRAY_SIZE(dd_keys) <= 64,
 	       "the keys of a section must fit dd_cfg_parse.seen");
 
 /* --- sections ------------------------------------------------------------- */
@@ -739,10 +738,10 @@ static int dd_cfg_handler(void *user, const char *section, const char *name,
 		dd_cfg_fail(p, NULL, "key \"%s\" outside of any section", name);
 		return 0;
 	}
-	for (i = 0; i < sizeof(dd_keys) / sizeof(dd_keys[0]); i++)
+	for (i = 0; i < DC_ARRAY_SIZE(dd_keys); i++)
 		if (dd_keys[i].sec == p->sec && !strcmp(dd_keys[i].name, name))
 			break;
-	if (i == sizeof(dd_keys) / sizeof(dd_keys[0])) {
+	if (i == DC_ARRAY_SIZE(dd_keys)) {
 		dd_cfg_fail(p, name, "unknown key");
 		return 0;
 	}

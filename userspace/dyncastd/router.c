@@ -19,7 +19,6 @@
 
 #include "dyncastd.h"
 
-
 static struct dd_ratelimit dd_rl_unknown, dd_rl_full;
 
 static uint32_t dd_fnv(uint32_t h, const void *p, size_t n)
