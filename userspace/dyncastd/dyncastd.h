@@ -114,6 +114,8 @@ struct dd_inst {
 	bool healthy;
 	unsigned int succ, fail;
 	int hc_fd;
+	struct dc_addr hc_addr;		/* our end of the check's connection */
+	uint16_t hc_port;		/* 0: none open */
 	uint64_t hc_deadline;
 	char hc_buf[64];
 	size_t hc_len;

@@ -32,6 +32,7 @@ static void dd_health_close(struct dd_ctx *ctx, struct dd_inst *in)
 	dd_fd_del(&ctx->loop, &in->hc_watch);
 	close(in->hc_fd);
 	in->hc_fd = -1;
+	in->hc_port = 0;
 }
 
 static void dd_health_result(struct dd_inst *in, bool ok, const char *why)
@@ -69,7 +70,8 @@ static void dd_health_io(struct dd_fd *w, uint32_t events)
 {
 	struct dd_inst *in = w->data;
 	char req[DD_CMD_MAX + 128], host[DC_ADDR_STRLEN];
-	socklen_t len = sizeof(int);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), ss_len;
 	int err = 0, n;
 	ssize_t r;
 
@@ -83,6 +85,10 @@ static void dd_health_io(struct dd_fd *w, uint32_t events)
 			dd_health_result(in, true, NULL);
 			return;
 		}
+		/* the check's own connection is no session of the instance */
+		ss_len = sizeof(ss);
+		if (!getsockname(in->hc_fd, (struct sockaddr *)&ss, &ss_len))
+			dd_addr_from_sockaddr(&ss, &in->hc_addr, &in->hc_port);
 		dc_addr_fmt(in->cfg.key.bid.family, &in->cfg.key.bid.u, host,
 			    sizeof(host));
 		n = snprintf(req, sizeof(req),

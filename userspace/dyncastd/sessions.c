@@ -46,13 +46,37 @@ static bool dd_addr_is_local(const struct dc_addr *a)
 	return local;
 }
 
+/*
+ * Whether a connection to @a port @port from @peer port @pport is a
+ * session of @in: the agent's own health check is not.
+ */
 static bool dd_sess_match(const struct dd_inst *in, const struct dc_addr *a,
-			  uint16_t port, uint8_t proto)
+			  uint16_t port, uint8_t proto,
+			  const struct dc_addr *peer, uint16_t pport)
 {
 	uint16_t want = dd_inst_port(in);
 
+	if (in->hc_port && in->hc_port == pport && dd_addr_eq(&in->hc_addr, peer))
+		return false;
 	return in->cfg.key.svc.proto == proto && dd_addr_eq(&in->cfg.key.bid, a) &&
 	       (!want || want == port);
+}
+
+/* An address of a socket or conntrack tuple, IPv4-mapped ones as IPv4. */
+static void dd_sess_addr(struct dc_addr *a, int family, const void *raw)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		a->family = AF_INET;
+		memcpy(&a->u.in, raw, 4);
+		return;
+	}
+	a->family = AF_INET6;
+	memcpy(&a->u.in6, raw, 16);
+	if (IN6_IS_ADDR_V4MAPPED(&a->u.in6)) {
+		a->family = AF_INET;
+		memcpy(&a->u.in, &a->u.in6.s6_addr[12], 4);
+	}
 }
 
 struct dd_sess_walk {
@@ -66,27 +90,30 @@ static int dd_ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	struct dd_sess_walk *w = data;
 	struct dd_ctx *ctx = w->ctx;
 	uint8_t proto = nfct_get_attr_u8(ct, ATTR_L4PROTO);
-	struct dc_addr a = {};
-	uint16_t port;
+	struct dc_addr a, peer;
+	uint16_t port, pport;
 	unsigned int i;
+	int family;
 
 	(void)type;
 	if (proto == IPPROTO_TCP &&
 	    nfct_get_attr_u8(ct, ATTR_TCP_STATE) != TCP_CONNTRACK_ESTABLISHED)
 		return NFCT_CB_CONTINUE;
-	if (nfct_get_attr_u8(ct, ATTR_L3PROTO) == AF_INET) {
-		a.family = AF_INET;
-		a.u.in.s_addr = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC);
-	} else {
-		a.family = AF_INET6;
-		memcpy(&a.u.in6, nfct_get_attr(ct, ATTR_REPL_IPV6_SRC), 16);
-	}
+	/* the reply comes from the instance; the original from the client */
+	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
+	dd_sess_addr(&a, family, nfct_get_attr(ct, family == AF_INET ?
+					       ATTR_REPL_IPV4_SRC :
+					       ATTR_REPL_IPV6_SRC));
+	dd_sess_addr(&peer, family, nfct_get_attr(ct, family == AF_INET ?
+						  ATTR_ORIG_IPV4_SRC :
+						  ATTR_ORIG_IPV6_SRC));
 	port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+	pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 
 		if (in->sess_src == DD_SESS_CONNTRACK &&
-		    dd_sess_match(in, &a, port, proto))
+		    dd_sess_match(in, &a, port, proto, &peer, pport))
 			in->sessions++;
 	}
 	return NFCT_CB_CONTINUE;
@@ -115,27 +142,19 @@ static int dd_diag_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct dd_ctx *ctx = data;
-	struct dc_addr a = {};
+	struct dc_addr a, peer;
 	unsigned int i;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return MNL_CB_OK;
-	if (m->idiag_family == AF_INET) {
-		a.family = AF_INET;
-		memcpy(&a.u.in, m->id.idiag_src, 4);
-	} else {
-		a.family = AF_INET6;
-		memcpy(&a.u.in6, m->id.idiag_src, 16);
-		if (IN6_IS_ADDR_V4MAPPED(&a.u.in6)) {
-			a.family = AF_INET;
-			memcpy(&a.u.in, &a.u.in6.s6_addr[12], 4);
-		}
-	}
+	dd_sess_addr(&a, m->idiag_family, m->id.idiag_src);
+	dd_sess_addr(&peer, m->idiag_family, m->id.idiag_dst);
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 
 		if (in->sess_src == DD_SESS_SOCKETS &&
-		    dd_sess_match(in, &a, ntohs(m->id.idiag_sport), IPPROTO_TCP))
+		    dd_sess_match(in, &a, ntohs(m->id.idiag_sport), IPPROTO_TCP,
+				  &peer, ntohs(m->id.idiag_dport)))
 			in->sessions++;
 	}
 	return MNL_CB_OK;
