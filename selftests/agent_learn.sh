@@ -95,6 +95,7 @@ sessions_are()
 		kinst_is "$1" $SID1 80 198.19.3.31 sessions "$2"
 }
 slowwait 30 sessions_are "$DR1" 2
+echo "# sessions at D-Router 1: bid21 $(kinst "$DR1" $SID1 80 198.19.2.21 sessions), bid31 $(kinst "$DR1" $SID1 80 198.19.3.31 sessions)"
 ktap_test_result "sessions counted by conntrack (edge 2) and sock_diag (edge 3) reach D-Router 1" \
 	sessions_are "$DR1" 2
 
