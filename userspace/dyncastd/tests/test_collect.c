@@ -19,15 +19,15 @@ static void host_cpu(void **state)
 	struct dd_cpu c;
 
 	(void)state;
-	assert_int_equal(dd_cpu_init(&c, "fixtures/proc1", NULL), 0);
+	assert_int_equal(dd_cpu_init(&c, DD_TEST_DIR "/fixtures/proc1", NULL), 0);
 	assert_int_equal(dd_cpu_sample(&c, 0, 2, 100), 0);
 	assert_false(c.has_value);		/* one sample is no rate */
-	snprintf(c.path, sizeof(c.path), "fixtures/proc2/stat");
+	snprintf(c.path, sizeof(c.path), DD_TEST_DIR "/fixtures/proc2/stat");
 	assert_int_equal(dd_cpu_sample(&c, 0, 2, 100), 0);
 	assert_true(c.has_value);
 	/* busy 1500 -> 2400 of 10000 -> 11200 ticks: 900 / 1200 */
 	assert_int_equal(c.value, 750);
-	assert_int_not_equal(dd_cpu_init(&c, "fixtures/none", NULL), 1);
+	assert_int_not_equal(dd_cpu_init(&c, DD_TEST_DIR "/fixtures/none", NULL), 1);
 	assert_true(dd_cpu_sample(&c, 0, 2, 100) < 0);
 }
 
@@ -36,15 +36,15 @@ static void host_cpu_smoothed(void **state)
 	struct dd_cpu c;
 
 	(void)state;
-	dd_cpu_init(&c, "fixtures/proc1", NULL);
+	dd_cpu_init(&c, DD_TEST_DIR "/fixtures/proc1", NULL);
 	dd_cpu_sample(&c, 0, 2, 50);
-	snprintf(c.path, sizeof(c.path), "fixtures/proc2/stat");
+	snprintf(c.path, sizeof(c.path), DD_TEST_DIR "/fixtures/proc2/stat");
 	dd_cpu_sample(&c, 0, 2, 50);
 	assert_int_equal(c.value, 750);		/* the first rate is taken */
 	/* the same file again: no time passed, no new rate */
 	dd_cpu_sample(&c, 0, 2, 50);
 	assert_int_equal(c.value, 750);
-	snprintf(c.path, sizeof(c.path), "fixtures/proc1/stat");
+	snprintf(c.path, sizeof(c.path), DD_TEST_DIR "/fixtures/proc1/stat");
 	c.busy = 0;
 	c.total = 0;
 	/* busy 0 -> 1500 of 0 -> 10000: 150, half of it with half of 750 */
@@ -57,17 +57,17 @@ static void cgroup_cpu(void **state)
 	struct dd_cpu c;
 
 	(void)state;
-	assert_int_equal(dd_cpu_init(&c, NULL, "fixtures/cg1"), 0);
+	assert_int_equal(dd_cpu_init(&c, NULL, DD_TEST_DIR "/fixtures/cg1"), 0);
 	assert_int_equal(dd_cpu_sample(&c, 1000000, 2, 100), 0);
-	snprintf(c.path, sizeof(c.path), "fixtures/cg2");
+	snprintf(c.path, sizeof(c.path), DD_TEST_DIR "/fixtures/cg2");
 	assert_int_equal(dd_cpu_sample(&c, 2000000, 2, 100), 0);
 	/* 0.5 s of CPU in 1 s on 2 CPUs */
 	assert_int_equal(c.value, 250);
 
 	/* the same, limited by cpu.max to half a CPU: saturated */
-	dd_cpu_init(&c, NULL, "fixtures/cg1");
+	dd_cpu_init(&c, NULL, DD_TEST_DIR "/fixtures/cg1");
 	dd_cpu_sample(&c, 1000000, 2, 100);
-	snprintf(c.path, sizeof(c.path), "fixtures/cgmax");
+	snprintf(c.path, sizeof(c.path), DD_TEST_DIR "/fixtures/cgmax");
 	dd_cpu_sample(&c, 2000000, 2, 100);
 	assert_int_equal(c.value, 1000);
 }

@@ -49,7 +49,7 @@ static void example(void **state)
 	struct dd_config *cfg;
 
 	(void)state;
-	cfg = dd_config_load("../dyncastd.conf.example", err);
+	cfg = dd_config_load(DD_TEST_DIR "/../dyncastd.conf.example", err);
 	fclose(err);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->id, 0x0a000002);
