@@ -33,6 +33,8 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR	?= $(PREFIX)/share/doc/dyncast
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 # Directories of other parts of the tree; each is optional while it is young.
@@ -127,11 +129,21 @@ endif
 		echo "install $$c $(DESTDIR)$(COMPLETIONDIR)/$$n"; \
 		install -D -m 0644 $$c $(DESTDIR)$(COMPLETIONDIR)/$$n; \
 	done
+ifneq ($(wildcard userspace/dyncastd/dyncastd),)
+	install -D -m 0644 userspace/dyncastd/dyncastd.conf.example \
+		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' userspace/dyncastd/dyncastd.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+endif
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	rm -f $(foreach b,$(BINARIES),$(DESTDIR)$(SBINDIR)/$(notdir $(b)))
+	rm -f $(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
 
 DKMS_SRC := /usr/src/dyncast-$(VERSION)
 

@@ -299,6 +299,178 @@ forwarder_scene()
 	done
 }
 
+# --- the metric agents ------------------------------------------------------
+
+DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
+declare -A AGENT_PIDS=()
+
+# agent_conf NAME ID SITE: the [agent] section of one agent
+agent_conf()
+{
+	cat <<-EOF
+		[agent]
+		id = $2
+		key = $KEY
+		control = @dyncastd
+		report = $DEMO/$1-report.sock
+		site = $3
+		interval = 1s
+		min-interval = 200ms
+		hold-time = 4s
+		collect-interval = 500ms
+		probe-interval = 500ms
+		report-ttl = 10m
+	EOF
+}
+
+# the routers' services: those configured above, now least-cost
+agent_services()
+{
+	cat <<-EOF
+
+		[router]
+
+		[service sid1]
+		sid = $SID1
+		proto = tcp
+		port = 80
+		policy = least-cost
+
+		[service sid2]
+		sid = $SID2
+		proto = tcp
+		port = 8080
+		policy = least-cost
+	EOF
+}
+
+# agent_instance NAME SID PORT BID: a local instance, checked over HTTP
+agent_instance()
+{
+	cat <<-EOF
+
+		[instance $1]
+		sid = $2
+		proto = tcp
+		port = $3
+		bid = $4
+		capacity = 10
+		health = http
+		health-interval = 1s
+	EOF
+}
+
+start_agents()
+{
+	local n
+
+	KEY=$("$DYNCASTD" --genkey) || return 1
+	{
+		agent_conf dr1 10.0.0.1 0
+		printf '\n[peer dr2]\nendpoint = 198.18.12.1\n'
+		agent_services
+	} > "$DEMO/dr1.conf"
+	{
+		agent_conf dr2 10.0.0.2 2
+		printf '\n[peer dr1]\nendpoint = 198.18.11.1\n'
+		agent_services
+		agent_instance bid21 $SID1 80 198.19.2.21
+		agent_instance bid22 $SID2 8080 198.19.2.22
+	} > "$DEMO/dr2.conf"
+	{
+		agent_conf edge3 10.0.0.3 3
+		printf '\n[peer dr2]\nendpoint = 198.18.12.1\n'
+		agent_instance bid31 $SID1 80 198.19.3.31
+		agent_instance bid32 $SID2 8080 198.19.3.32
+	} > "$DEMO/edge3.conf"
+	for n in dr1 dr2 edge3; do
+		ip netns exec $n "$DYNCASTD" -f -c "$DEMO/$n.conf" \
+			> "$DEMO/$n-agent.log" 2>&1 &
+		AGENT_PIDS[$n]=$!
+		defer "kill $!"
+	done
+}
+
+# learnt ROUTER N: the router's agent holds N instances
+learnt()
+{
+	[ "$(ip netns exec "$1" "$DYNCAST" -j agent show agent socket @dyncastd 2>/dev/null |
+	     jq -r '.[0].learned')" = "$2" ]
+}
+
+# report NODE LINE: what a service tells its agent
+report()
+{
+	echo "      $1 <- \"$2\""
+	echo "$2" | ip netns exec "$1" socat - "UNIX-SENDTO:$DEMO/$1-report.sock"
+}
+
+# queue_at ROUTER N: D-Router sees bid21's queue at N
+queue_at()
+{
+	[ "$(ip netns exec "$1" "$DYNCAST" -j instance show $SID1 proto tcp port 80 \
+	     bid 198.19.2.21 2>/dev/null | jq -r '.[0].queue')" = "$2" ]
+}
+
+agents_story()
+{
+	local q i
+
+	step "The metric agents"
+	if ! [ -x "$DYNCASTD" ]; then
+		say "(skipped: dyncastd is not built at $DYNCASTD.)"
+		return 0
+	fi
+	say "So far an operator typed every metric.  Now dyncastd runs on" \
+	    "D-Router 1 (router role), on D-Router 2 (router role, and the" \
+	    "D-MA of edge site 2) and on the gateway of edge site 3 (D-MA)." \
+	    "The D-MA of site 3 knows only D-Router 2, which relays what it" \
+	    "learns to D-Router 1.  They take over the services configured" \
+	    "above (now all least-cost) and their instances: from now on the" \
+	    "D-MAs say what each instance is (D-BID 21, drained by hand above," \
+	    "is announced up by its D-MA)."
+	start_agents || { say "the agents did not start"; return 1; }
+	slowwait 60 learnt dr1 4 && slowwait 30 learnt dr2 4 ||
+		say "(the agents are slow to learn everything)"
+	sleep 3
+	say "What D-Router 1's agent knows: its peer, the sites it learnt" \
+	    "from (site 3 via D-Router 2), their round-trip times (site 3's" \
+	    "includes the 20 ms of its link), and the four instances:"
+	show dr1 "$DYNCAST" agent show socket @dyncastd
+	say "And what it put into the kernel: each instance's metrics as" \
+	    "its D-MA measured them (CPU, sessions, capacity 10), and the" \
+	    "cost of reaching it, measured (microseconds):"
+	dc dr1 instance show $SID1 proto tcp port 80
+
+	step "An instance's load rises"
+	say "The web service behind D-BID 21 reports a growing queue to its" \
+	    "D-MA (a line on the agent's report socket).  The D-MA announces" \
+	    "each step at once (the change is beyond its threshold); new" \
+	    "demands from client 1 follow the expected delay: network cost" \
+	    "plus the sojourn at the instance."
+	for q in 0 3 6 20; do
+		report dr2 "bid21 queue $q"
+		slowwait 20 queue_at dr1 $q
+		echo "      D-Router 1 sees bid21 with queue $q; three new demands:"
+		for i in 1 2 3; do
+			echo "        $(ask cl1 $SID1)"
+		done
+	done
+	say "With 20 queued requests (twice its capacity) D-BID 21 would" \
+	    "keep a new demand a hundred times its service time: edge site 3," \
+	    "20 ms away, is now the better place."
+	dc dr1 instance show $SID1 proto tcp port 80
+	report dr2 "bid21 queue 0"
+
+	step "A site goes silent"
+	say "The D-MA of edge site 3 stops (killed, as in a crash).  After its" \
+	    "hold time (4 s here) both D-Routers take its instances down:"
+	{ kill -9 "${AGENT_PIDS[edge3]}" && wait "${AGENT_PIDS[edge3]}"; } 2>/dev/null
+	sleep 6
+	dc dr1 instance show $SID2 proto tcp port 8080
+	dc dr2 instance show $SID2 proto tcp port 8080
+}
+
 # --- the story --------------------------------------------------------------
 
 main()
@@ -394,6 +566,8 @@ main()
 
 	step "A D-Forwarder in front of D-Router 1 (Figure 4)"
 	forwarder_scene || return 1
+
+	agents_story || return 1
 
 	say "That is dyncast: one address per service, and the network picks" \
 	    "the instance, by both compute and network state."

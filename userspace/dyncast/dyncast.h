@@ -137,6 +137,12 @@ void dc_stats_usage(FILE *fp);
 int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv);
 void dc_genkey_usage(FILE *fp);
 
+/* agent.c */
+int dc_agent_print(struct dc_out *o, FILE *err, const char *text,
+		   const char *kind);
+int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv);
+void dc_agent_usage(FILE *fp);
+
 /* monitor.c */
 void dc_print_event(struct dc_out *o, const char *object, const char *event);
 int dc_monitor_print(struct dc_ctx *ctx, const struct nlmsghdr *nlh);
