@@ -6,8 +6,9 @@
  * run through dc_main() against a kernel that takes every request and
  * answers nothing: argument parsing, its error messages and the building
  * of every request are fuzzed, under AddressSanitizer and UBSan.
- * Arguments that would make the CLI read files or standard input, or enter
- * a network namespace, are left out: they fuzz the host, not the CLI.
+ * Arguments that would make the CLI read files or standard input, enter a
+ * network namespace or talk to dyncastd are left out: they fuzz the host,
+ * not the CLI.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,10 +41,13 @@ static int listen_none(struct dc_ctx *ctx, mnl_cb_t cb, void *data)
 
 static const struct dc_ops ops = { .talk = talk, .listen = listen_none };
 
-/* -batch, -netns and key-file read files or enter a namespace */
+/*
+ * -batch, -netns and key-file read files or enter a namespace; agent
+ * talks to dyncastd's control socket, wherever "socket" points
+ */
 static bool harmful(const char *arg)
 {
-	if (!strcmp(arg, "key-file"))
+	if (!strcmp(arg, "key-file") || !strcmp(arg, "agent"))
 		return true;
 	if (arg[0] != '-')
 		return false;
