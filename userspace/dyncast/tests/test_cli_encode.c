@@ -148,7 +148,7 @@ static void test_service_forwarder(void **state)
 	struct mock *m = *state;
 	const struct nlmsghdr *nlh = mock_req(m);
 
-	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp port 80 mode forward router 192.0.2.9 key-file key.hex"), 0);
+	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp port 80 mode forward router 192.0.2.9 key-file " DC_TEST_DIR "/key.hex"), 0);
 	check_header(nlh, DYNCAST_CMD_SERVICE_NEW, ACK);
 	assert_int_equal(u8_at(SVC(DYNCAST_A_SERVICE_MODE)), DYNCAST_MODE_FORWARD);
 	check_in4(SVC(DYNCAST_A_SERVICE_ROUTER4), "192.0.2.9");
@@ -166,7 +166,7 @@ static void test_service_forwarder(void **state)
 	assert_null(SVC(DYNCAST_A_SERVICE_ROUTER6));
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 3);
 
-	assert_int_equal(mock_run(m, "service add 2001:db8::1 proto udp mode forward router 2001:db8::9 key-file key.hex"), 0);
+	assert_int_equal(mock_run(m, "service add 2001:db8::1 proto udp mode forward router 2001:db8::9 key-file " DC_TEST_DIR "/key.hex"), 0);
 	check_in6(SVC(DYNCAST_A_SERVICE_ROUTER6), "2001:db8::9");
 }
 

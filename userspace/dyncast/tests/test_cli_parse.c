@@ -102,8 +102,8 @@ static void test_parse_keyword(void **state)
 #define S6	"service add 2001:db8::1 proto udp "
 #define I4	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 "
 #define ISET	"instance set 192.0.2.1 proto tcp bid 10.0.0.1 "
-/* a key in a file, with blanks around it: tests run in their directory */
-#define KEYFILE	"key.hex"
+/* a key in a file, with blanks around it */
+#define KEYFILE	DC_TEST_DIR "/key.hex"
 
 static const struct {
 	const char *cmdline;
