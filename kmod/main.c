@@ -26,7 +26,7 @@ MODULE_PARM_DESC(max_bindings,
 unsigned int dc_max_forwarders __read_mostly = 4096;
 module_param_named(max_forwarders, dc_max_forwarders, uint, 0644);
 MODULE_PARM_DESC(max_forwarders,
-		 "Most D-Forwarders (per service) one namespace's D-Router serves (default 4096)");
+		 "Most (forwarder, service) pairs one namespace's D-Router serves (default 4096)");
 
 unsigned short dc_fwd_port __read_mostly = 17475;
 module_param_named(fwd_port, dc_fwd_port, ushort, 0444);

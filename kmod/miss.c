@@ -189,12 +189,11 @@ void dc_miss_service_gone(struct dc_service *svc)
 }
 
 /*
- * The client's packet, now at skb->data: an IP packet of @family whose
- * length agrees with what carried it (trailing bytes are cut).
+ * The client's packet, now at skb->data: an IP packet of @family no longer
+ * than what carried it.  Its length in *@len.
  */
-static int dc_miss_inner(struct sk_buff *skb, u8 family)
+static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
 {
-	unsigned int len;
 
 	skb_reset_network_header(skb);
 	if (family == AF_INET) {
@@ -205,8 +204,8 @@ static int dc_miss_inner(struct sk_buff *skb, u8 family)
 		iph = ip_hdr(skb);
 		if (iph->version != 4 || iph->ihl < 5)
 			return -EINVAL;
-		len = ntohs(iph->tot_len);
-		if (len < iph->ihl * 4)
+		*len = ntohs(iph->tot_len);
+		if (*len < iph->ihl * 4)
 			return -EINVAL;
 		skb->protocol = htons(ETH_P_IP);
 	} else {
@@ -217,12 +216,10 @@ static int dc_miss_inner(struct sk_buff *skb, u8 family)
 		ip6h = ipv6_hdr(skb);
 		if (ip6h->version != 6)
 			return -EINVAL;
-		len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+		*len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
 		skb->protocol = htons(ETH_P_IPV6);
 	}
-	if (len > skb->len || pskb_trim(skb, len))
-		return -EINVAL;
-	return 0;
+	return *len <= skb->len ? 0 : -EINVAL;
 }
 
 static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
@@ -262,7 +259,7 @@ static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
 void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 		 const struct dc_fwd_hdr *hdr)
 {
-	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr), l4off;
+	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr), l4off, len;
 	struct dc_fwd_hdr h = *hdr;
 	enum dc_stat what = DC_STAT_MALFORMED;
 	struct dc_service *svc = NULL;
@@ -289,7 +286,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	if (skb->len != off + ntohs(h.len))
 		goto drop;
 	__skb_pull(skb, off);
-	if (dc_miss_inner(skb, a.family) ||
+	if (dc_miss_inner(skb, a.family, &len) ||
 	    dc_pkt_parse(skb, a.family, &pkt, &l4off) || pkt.icmp_err)
 		goto drop;
 	svc = dc_service_lookup(dn, a.family, &pkt.daddr, pkt.proto, pkt.dport);
@@ -299,9 +296,13 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	}
 	what = DC_STAT_BAD_AUTH;
 	key = rcu_dereference(svc->key);
-	if (!key || ntohs(h.len) != skb->len ||
-	    !dc_key_verify(key, &a, &h, skb, 0, skb->len))
+	if (!key || !dc_key_verify(key, &a, &h, skb, 0, skb->len))
 		goto drop;
+	/* bytes after the packet, covered by the tag, go now */
+	what = DC_STAT_MALFORMED;
+	if (pskb_trim(skb, len))
+		goto drop;
+	pkt.len = len;
 	p = dc_peer_get(dn, svc, &a);
 	if (!p) {
 		what = DC_STAT_PEERS_FULL;
