@@ -6,10 +6,13 @@
 #   make check           install what is missing, build, run the unit tests
 #                        and the selftests in a VM (T=NAME: one selftest;
 #                        KERNEL=bzImage KMODULES=dir KDIR=tree: another kernel)
+#   make check-debug     the same on a debug kernel (KASAN, UBSAN, lockdep,
+#                        kmemleak), built once from linux-source-6.1
 #   make demo            the demo of demo/demo.sh, in the VM
 #   make bench           the benchmarks in the VM (PARTS=...: some of them),
 #                        then bench/results.md and bench/plots
 #   make bench-steer     the steering simulation (host only), then the same
+#   make fuzz            the libFuzzer targets, FUZZ_TIME seconds each (300)
 #   make lint            sparse + W=1, checkpatch, cppcheck, shellcheck
 #   make install         module, depmod, tools, man pages, completion
 #   make dkms-install    register, build and install the module with DKMS
@@ -33,19 +36,27 @@ PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR	?= $(PREFIX)/share/doc/dyncast
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 # Directories of other parts of the tree; each is optional while it is young.
 USERSPACE_DIRS := $(patsubst %/Makefile,%,$(wildcard userspace/Makefile userspace/tests/Makefile))
 BINARIES := $(wildcard userspace/dyncast/dyncast userspace/dyncastd/dyncastd)
 
-export KVER KERNEL KMODULES T TIMEOUT
+export KVER KERNEL KMODULES T TIMEOUT TIMEOUT_FACTOR VM_MEM VM_APPEND
 
 all: module userspace
 
+# Objects built against another tree are not reused (check-debug, KDIR=).
 module:
 ifneq ($(wildcard $(TOP)/Kbuild),)
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or set KDIR" >&2; exit 1; }
+	@mkdir -p build
+	@if [ "$$(cat build/.kdir 2>/dev/null)" != "$(KDIR)" ]; then \
+		$(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null; \
+		echo "$(KDIR)" > build/.kdir; \
+	fi
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 else
 	@echo "module: no Kbuild yet, nothing to build"
@@ -67,6 +78,22 @@ check:
 
 check-run: all selftests
 	@scripts/check.sh
+
+# The debug kernel is built once (about 12 minutes on 2 idle CPUs) and
+# cached.  KASAN, lockdep and kmemleak make the emulated VM several times
+# slower: longer timeouts, a bigger VM, and lockup and stall detectors
+# that allow for emulation (a soft lockup after 120 s, an RCU stall after
+# 120 s, and from the runner a hung task after 600 s) rather than report
+# it.  Any warning
+# panics the VM (panic_on_warn), which fails the run.
+check-debug:
+	@scripts/deps.sh build vm tools debug
+	@mkdir -p build
+	@scripts/debug-kernel.sh > build/debug-kernel.env
+	@$(MAKE) --no-print-directory check-run $$(cat build/debug-kernel.env) \
+		VM_MEM=2048 TIMEOUT_FACTOR=4 VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
+		BOOT_TIMEOUT=$${BOOT_TIMEOUT:-1200} \
+		VM_APPEND="panic_on_warn=1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 $${VM_APPEND:-}"
 
 demo:
 	@scripts/deps.sh build vm tools
@@ -94,6 +121,10 @@ bench-steer-run: bench-tools
 bench-tools:
 	$(MAKE) -C bench
 
+fuzz:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory -C userspace/fuzz run FUZZ_TIME=$${FUZZ_TIME:-300}
+
 lint:
 	@scripts/deps.sh build lint
 	@$(MAKE) --no-print-directory lint-run
@@ -120,11 +151,21 @@ endif
 		echo "install $$c $(DESTDIR)$(COMPLETIONDIR)/$$n"; \
 		install -D -m 0644 $$c $(DESTDIR)$(COMPLETIONDIR)/$$n; \
 	done
+ifneq ($(wildcard userspace/dyncastd/dyncastd),)
+	install -D -m 0644 userspace/dyncastd/dyncastd.conf.example \
+		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' userspace/dyncastd/dyncastd.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+endif
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko
 	$(if $(DESTDIR),,depmod -a $(KVER))
 	rm -f $(foreach b,$(BINARIES),$(DESTDIR)$(SBINDIR)/$(notdir $(b)))
+	rm -f $(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
 
 DKMS_SRC := /usr/src/dyncast-$(VERSION)
 
@@ -148,6 +189,6 @@ endif
 	$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all module userspace selftests deps check check-run demo demo-run \
-	bench bench-run bench-steer bench-steer-run bench-tools lint lint-run \
-	install uninstall dkms-install dkms-uninstall clean
+.PHONY: all module userspace selftests deps check check-run check-debug fuzz \
+	demo demo-run bench bench-run bench-steer bench-steer-run bench-tools \
+	lint lint-run install uninstall dkms-install dkms-uninstall clean

@@ -34,6 +34,16 @@
 #  are 198.19.2.x (site 2) and 198.19.3.x (site 3).  Each instance is an
 #  nginx that answers with its own name, so a client sees who served it.
 #  Site 3 is further away: its link to the network has 10 ms of delay.
+#
+#  Last, Figure 4: a D-Forwarder (fw) in front of D-Router 1, for a third
+#  client network (cl3, 198.18.3.0/24), and a third service, D-SID 3 =
+#  203.0.113.3 tcp/80, reached by tunnelling: D-BID 23 on site 2 and
+#  D-BID 33 on site 3 hold the D-SID themselves.
+#
+#    +---------+   +-------------+   +------------+
+#    | cl3     |---| D-Forwarder |---| D-Router 1 |--- ...
+#    | .3.2    |   | fw          |   | dr1        |
+#    +---------+   +-------------+   +------------+
 # --- end --------------------------------------------------------------------
 
 . "$(dirname "$0")/../selftests/lib.sh"
@@ -41,6 +51,7 @@
 DEMO=/tmp/dyncast-demo
 SID1=203.0.113.1
 SID2=203.0.113.2
+SID3=203.0.113.3
 
 # --- narration --------------------------------------------------------------
 
@@ -95,7 +106,7 @@ build_network()
 {
 	local n
 
-	for n in cl1 dr1 infra dr2 cl2 edge2 edge3; do
+	for n in cl1 dr1 infra dr2 cl2 edge2 edge3 cl3 fw; do
 		node $n || return 1
 	done
 	link cl1 eth0 198.18.1.2/24    dr1 eth0 198.18.1.1/24 &&
@@ -103,15 +114,19 @@ build_network()
 	link dr2 eth1 198.18.12.1/24   infra eth2 198.18.12.2/24 &&
 	link cl2 eth0 198.18.2.2/24    dr2 eth0 198.18.2.1/24 &&
 	link dr2 eth2 198.19.2.1/24    edge2 eth0 198.19.2.21/24 &&
-	link infra eth3 198.18.13.2/24 edge3 eth0 198.18.13.1/24 || return 1
+	link infra eth3 198.18.13.2/24 edge3 eth0 198.18.13.1/24 &&
+	link cl3 eth0 198.18.3.2/24    fw eth0 198.18.3.1/24 &&
+	link fw eth1 198.18.21.2/24    dr1 eth2 198.18.21.1/24 || return 1
 
 	# the instances of site 2 sit on its LAN; those of site 3 behind its
 	# gateway
 	ip -n edge2 addr add 198.19.2.22/24 dev eth0
+	ip -n edge2 addr add 198.19.2.23/24 dev eth0
 	ip -n edge3 link add inst type dummy
 	ip -n edge3 link set inst up
 	ip -n edge3 addr add 198.19.3.31/24 dev inst
 	ip -n edge3 addr add 198.19.3.32/24 dev inst
+	ip -n edge3 addr add 198.19.3.33/24 dev inst
 
 	route cl1 default 198.18.1.1
 	route cl2 default 198.18.2.1
@@ -123,7 +138,11 @@ build_network()
 	route infra 198.18.2.0/24 198.18.12.1
 	route infra 198.19.2.0/24 198.18.12.1
 	route infra 198.19.3.0/24 198.18.13.1
-	for n in dr1 dr2 infra edge3; do
+	route cl3 default 198.18.3.1
+	route fw default 198.18.21.1
+	route dr1 198.18.3.0/24 198.18.21.2
+	route infra 198.18.3.0/24 198.18.11.1
+	for n in dr1 dr2 infra edge3 fw; do
 		ip netns exec $n sysctl -qw net.ipv4.ip_forward=1
 	done
 	if modprobe -q sch_netem 2>/dev/null; then
@@ -137,12 +156,12 @@ build_network()
 # serve SITE: one nginx per edge site, a server block per instance
 serve()
 {
-	local site=$1 a b dir=$DEMO/$1
+	local site=$1 a b c dir=$DEMO/$1
 
 	mkdir -p "$dir"
 	case $site in
-	edge2) a=21 b=22 ;;
-	edge3) a=31 b=32 ;;
+	edge2) a=21 b=22 c=23 ;;
+	edge3) a=31 b=32 c=33 ;;
 	esac
 	cat > "$dir/nginx.conf" <<-EOF
 		worker_processes 1;
@@ -160,8 +179,17 @@ serve()
 		        listen 198.19.${site#edge}.$b:8080;
 		        return 200 "D-BID $b (edge site ${site#edge}), instance of D-SID 2\n";
 		    }
+		    server {
+		        listen $SID3:80;
+		        return 200 "D-BID $c (edge site ${site#edge}), instance of D-SID 3\n";
+		    }
 		}
 	EOF
+	# D-SID 3 comes tunnelled: the site holds the D-SID and decapsulates
+	ip -n "$site" addr add "$SID3/32" dev lo &&
+		modprobe -q ipip && ip -n "$site" link set tunl0 up &&
+		ip netns exec "$site" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.tunl0.rp_filter=0 || return 1
 	ip netns exec "$site" nginx -p "$dir" -c "$dir/nginx.conf" &&
 		defer "kill \$(cat $dir/nginx.pid)"
 }
@@ -219,6 +247,230 @@ configure_dyncast()
 	dc dr1 service show
 }
 
+# dcf: the CLI on the D-Forwarder
+dcf()
+{
+	dc fw "$@"
+}
+
+# Figure 4: a D-Forwarder in front of D-Router 1.
+forwarder_scene()
+{
+	local key=$DEMO/sid3.key i
+
+	say "A D-Forwarder sits close to a few clients.  It keeps only a" \
+	    "binding table: it selects nothing, and has no metrics.  The" \
+	    "forwarder and D-Router 1 share a key for D-SID 3, which" \
+	    "authenticates what they tell each other."
+	echo "  [dr1]# dyncast genkey > sid3.key    (copied to the forwarder)"
+	ip netns exec dr1 "$DYNCAST" genkey > "$key"
+	dc dr1 service add $SID3 proto tcp port 80 mode tunnel key-file "$key" || return 1
+	dc dr1 instance add $SID3 proto tcp port 80 bid 198.19.2.23 bid 198.19.3.33 || return 1
+	dcf service add $SID3 proto tcp port 80 mode forward router 198.18.21.1 \
+		key-file "$key" || return 1
+
+	say "Client 3, behind the forwarder, asks for D-SID 3 twice.  Each" \
+	    "connection's first packet finds no binding at the forwarder: it" \
+	    "goes to D-Router 1 marked 'miss'; D-Router 1 chooses the" \
+	    "instance, sends the packet there, and tells the forwarder (a" \
+	    "Binding Info).  The rest of the connection goes from the" \
+	    "forwarder straight to the instance."
+	for i in 1 2; do
+		echo "      $(ask cl3 $SID3)"
+	done
+	dcf binding show
+	dcf instance show
+	dc dr1 stats
+	say "D-Router 1 kept the flows only until the forwarder had learnt them;" \
+	    "a few seconds later it holds none of them:"
+	sleep 3
+	dc dr1 binding show $SID3 proto tcp port 80
+	say "(nothing: the per-flow state of client 3 lives at its forwarder)"
+
+	say "D-BID 23 fails; D-Router 1 takes it down, and tells the" \
+	    "forwarders that may hold bindings to it (an unreachable-egress" \
+	    "notice).  The forwarder drops those bindings; new demands of" \
+	    "client 3 go to D-BID 33."
+	dc dr1 instance set $SID3 proto tcp port 80 bid 198.19.2.23 state down || return 1
+	sleep 1
+	dcf instance show
+	for i in 1 2; do
+		echo "      $(ask cl3 $SID3)"
+	done
+}
+
+# --- the metric agents ------------------------------------------------------
+
+DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
+declare -A AGENT_PIDS=()
+
+# agent_conf NAME ID SITE: the [agent] section of one agent
+agent_conf()
+{
+	cat <<-EOF
+		[agent]
+		id = $2
+		key = $KEY
+		control = @dyncastd
+		report = $DEMO/$1-report.sock
+		site = $3
+		interval = 1s
+		min-interval = 200ms
+		hold-time = 4s
+		collect-interval = 500ms
+		probe-interval = 500ms
+		report-ttl = 10m
+	EOF
+}
+
+# the routers' services: those configured above, now least-cost
+agent_services()
+{
+	cat <<-EOF
+
+		[router]
+
+		[service sid1]
+		sid = $SID1
+		proto = tcp
+		port = 80
+		policy = least-cost
+
+		[service sid2]
+		sid = $SID2
+		proto = tcp
+		port = 8080
+		policy = least-cost
+	EOF
+}
+
+# agent_instance NAME SID PORT BID: a local instance, checked over HTTP
+agent_instance()
+{
+	cat <<-EOF
+
+		[instance $1]
+		sid = $2
+		proto = tcp
+		port = $3
+		bid = $4
+		capacity = 10
+		health = http
+		health-interval = 1s
+	EOF
+}
+
+start_agents()
+{
+	local n
+
+	KEY=$("$DYNCASTD" --genkey) || return 1
+	{
+		agent_conf dr1 10.0.0.1 0
+		printf '\n[peer dr2]\nendpoint = 198.18.12.1\n'
+		agent_services
+	} > "$DEMO/dr1.conf"
+	{
+		agent_conf dr2 10.0.0.2 2
+		printf '\n[peer dr1]\nendpoint = 198.18.11.1\n'
+		agent_services
+		agent_instance bid21 $SID1 80 198.19.2.21
+		agent_instance bid22 $SID2 8080 198.19.2.22
+	} > "$DEMO/dr2.conf"
+	{
+		agent_conf edge3 10.0.0.3 3
+		printf '\n[peer dr2]\nendpoint = 198.18.12.1\n'
+		agent_instance bid31 $SID1 80 198.19.3.31
+		agent_instance bid32 $SID2 8080 198.19.3.32
+	} > "$DEMO/edge3.conf"
+	for n in dr1 dr2 edge3; do
+		ip netns exec $n "$DYNCASTD" -f -c "$DEMO/$n.conf" \
+			> "$DEMO/$n-agent.log" 2>&1 &
+		AGENT_PIDS[$n]=$!
+		defer "kill $!"
+	done
+}
+
+# learnt ROUTER N: the router's agent holds N instances
+learnt()
+{
+	[ "$(ip netns exec "$1" "$DYNCAST" -j agent show agent socket @dyncastd 2>/dev/null |
+	     jq -r '.[0].learned')" = "$2" ]
+}
+
+# report NODE LINE: what a service tells its agent
+report()
+{
+	echo "      $1 <- \"$2\""
+	echo "$2" | ip netns exec "$1" socat - "UNIX-SENDTO:$DEMO/$1-report.sock"
+}
+
+# queue_at ROUTER N: D-Router sees bid21's queue at N
+queue_at()
+{
+	[ "$(ip netns exec "$1" "$DYNCAST" -j instance show $SID1 proto tcp port 80 \
+	     bid 198.19.2.21 2>/dev/null | jq -r '.[0].queue')" = "$2" ]
+}
+
+agents_story()
+{
+	local q i
+
+	step "The metric agents"
+	if ! [ -x "$DYNCASTD" ]; then
+		say "(skipped: dyncastd is not built at $DYNCASTD.)"
+		return 0
+	fi
+	say "So far an operator typed every metric.  Now dyncastd runs on" \
+	    "D-Router 1 (router role), on D-Router 2 (router role, and the" \
+	    "D-MA of edge site 2) and on the gateway of edge site 3 (D-MA)." \
+	    "The D-MA of site 3 knows only D-Router 2, which relays what it" \
+	    "learns to D-Router 1.  They take over the services configured" \
+	    "above (now all least-cost) and their instances: from now on the" \
+	    "D-MAs say what each instance is (D-BID 21, drained by hand above," \
+	    "is announced up by its D-MA)."
+	start_agents || { say "the agents did not start"; return 1; }
+	slowwait 60 learnt dr1 4 && slowwait 30 learnt dr2 4 ||
+		say "(the agents are slow to learn everything)"
+	sleep 3
+	say "What D-Router 1's agent knows: its peer, the sites it learnt" \
+	    "from (site 3 via D-Router 2), their round-trip times (site 3's" \
+	    "includes the 20 ms of its link), and the four instances:"
+	show dr1 "$DYNCAST" agent show socket @dyncastd
+	say "And what it put into the kernel: each instance's metrics as" \
+	    "its D-MA measured them (CPU, sessions, capacity 10), and the" \
+	    "cost of reaching it, measured (microseconds):"
+	dc dr1 instance show $SID1 proto tcp port 80
+
+	step "An instance's load rises"
+	say "The web service behind D-BID 21 reports a growing queue to its" \
+	    "D-MA (a line on the agent's report socket).  The D-MA announces" \
+	    "each step at once (the change is beyond its threshold); new" \
+	    "demands from client 1 follow the expected delay: network cost" \
+	    "plus the sojourn at the instance."
+	for q in 0 3 6 20; do
+		report dr2 "bid21 queue $q"
+		slowwait 20 queue_at dr1 $q
+		echo "      D-Router 1 sees bid21 with queue $q; three new demands:"
+		for i in 1 2 3; do
+			echo "        $(ask cl1 $SID1)"
+		done
+	done
+	say "With 20 queued requests (twice its capacity) D-BID 21 would" \
+	    "keep a new demand a hundred times its service time: edge site 3," \
+	    "20 ms away, is now the better place."
+	dc dr1 instance show $SID1 proto tcp port 80
+	report dr2 "bid21 queue 0"
+
+	step "A site goes silent"
+	say "The D-MA of edge site 3 stops (killed, as in a crash).  After its" \
+	    "hold time (4 s here) both D-Routers take its instances down:"
+	{ kill -9 "${AGENT_PIDS[edge3]}" && wait "${AGENT_PIDS[edge3]}"; } 2>/dev/null
+	sleep 6
+	dc dr1 instance show $SID2 proto tcp port 8080
+	dc dr2 instance show $SID2 proto tcp port 8080
+}
+
 # --- the story --------------------------------------------------------------
 
 main()
@@ -229,9 +481,9 @@ main()
 	draw_topology
 
 	step "Building the network"
-	say "Seven network namespaces stand for the nodes of the figure: two" \
+	say "Nine network namespaces stand for the nodes of the figures: three" \
 	    "client networks, D-Router 1, D-Router 2, the infrastructure between" \
-	    "them, and the edge sites 2 and 3."
+	    "them, the edge sites 2 and 3, and a D-Forwarder."
 	build_network || { say "could not build the network"; return 1; }
 	mkdir -p "$DEMO"
 	defer "rm -rf $DEMO"
@@ -311,6 +563,11 @@ main()
 	done
 	dc dr1 instance show $SID1 proto tcp port 80
 	dc dr1 service show
+
+	step "A D-Forwarder in front of D-Router 1 (Figure 4)"
+	forwarder_scene || return 1
+
+	agents_story || return 1
 
 	say "That is dyncast: one address per service, and the network picks" \
 	    "the instance, by both compute and network state."

@@ -85,6 +85,16 @@ struct dc_binding *dc_binding_lookup(struct dc_net *dn,
 	return rhashtable_lookup(&dn->bindings, key, dc_binding_params);
 }
 
+/* Idle time after which a binding expires. */
+unsigned long dc_binding_timeout(const struct dc_binding *b)
+{
+	unsigned long timeout = READ_ONCE(b->inst->svc->timeout);
+
+	if (b->flags & DC_BINDING_HOLD)
+		return min_t(unsigned long, timeout, DC_HOLD_TIME);
+	return timeout;
+}
+
 bool dc_binding_expired(const struct dc_binding *b)
 {
 	const struct dc_instance *inst = b->inst;
@@ -92,7 +102,7 @@ bool dc_binding_expired(const struct dc_binding *b)
 	return READ_ONCE(inst->dead) ||
 	       READ_ONCE(inst->state) == DYNCAST_STATE_DOWN ||
 	       time_after(jiffies, READ_ONCE(b->last_used) +
-				   READ_ONCE(inst->svc->timeout));
+				   dc_binding_timeout(b));
 }
 
 /*
@@ -180,7 +190,8 @@ static void dc_count_demand(struct dc_net *dn, struct dc_service *svc,
 struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 					     struct dc_service *svc,
 					     const struct dc_flow_key *key,
-					     const struct dc_pkt *pkt)
+					     const struct dc_pkt *pkt,
+					     unsigned int flags)
 {
 	struct dc_instance *inst;
 	struct dc_binding *b, *old;
@@ -201,6 +212,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		}
 		b->key = *key;
 		b->inst = inst;
+		b->flags = flags;
 		b->created = jiffies;
 		b->last_used = b->created;
 		atomic64_set(&b->packets, 1);
@@ -242,6 +254,64 @@ stateless:
 		dc_count_demand(dn, svc, inst);
 	}
 	return inst;
+}
+
+/*
+ * A forwarder learnt the instance of a flow from its D-Router: bind it,
+ * or move its binding, to expire in @remaining jiffies of idleness (at most
+ * the service's timeout).  Under dn->lock, which orders every change of a
+ * forwarder service's bindings but their removal.
+ */
+int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
+		     const struct dc_flow_key *key, struct dc_instance *inst,
+		     unsigned long remaining)
+{
+	unsigned long last = jiffies - (svc->timeout - remaining);
+	struct dc_binding *b, *old;
+	int ret = 0;
+
+	lockdep_assert_held(&dn->lock);
+	b = kmem_cache_alloc(dc_binding_cache, GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+
+	rcu_read_lock();
+	old = rhashtable_lookup(&dn->bindings, key, dc_binding_params);
+	if (old && old->inst == inst && !dc_binding_expired(old)) {
+		/* a repeated Binding Info: only the time moves */
+		WRITE_ONCE(old->last_used, last);
+		kmem_cache_free(dc_binding_cache, b);
+		goto out;
+	}
+	if (old)
+		dc_binding_unlink(dn, old);
+	if (!dc_binding_reserve(dn, svc)) {
+		kmem_cache_free(dc_binding_cache, b);
+		ret = -ENOSPC;
+		goto out;
+	}
+	refcount_inc(&inst->refcnt);
+	b->key = *key;
+	b->inst = inst;
+	b->flags = 0;
+	b->created = jiffies;
+	b->last_used = last;
+	atomic64_set(&b->packets, 0);
+	atomic64_set(&b->bytes, 0);
+	old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
+					       &b->node, dc_binding_params);
+	if (old) {
+		/* only a full table fails here: no one else inserts */
+		dc_instance_put(inst);
+		kmem_cache_free(dc_binding_cache, b);
+		dc_binding_unreserve(dn, svc);
+		ret = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+		goto out;
+	}
+	atomic_inc(&inst->nr_bindings);
+out:
+	rcu_read_unlock();
+	return ret;
 }
 
 /*

@@ -20,30 +20,11 @@
 
 extern unsigned int dc_net_id;
 extern unsigned int dc_max_bindings;
+extern unsigned int dc_max_forwarders;
+extern unsigned short dc_fwd_port;
+extern struct workqueue_struct *dc_wq;
 
-struct dc_pcpu_stats {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	u64_stats_t demands;
-	u64_stats_t no_instance;
-	u64_stats_t table_full;
-	u64_stats_t not_start;
-	u64_stats_t too_big;
-	u64_stats_t xmit_errors;
-	struct u64_stats_sync syncp;
-};
-
-struct dc_stats {
-	u64 packets;
-	u64 bytes;
-	u64 demands;
-	u64 no_instance;
-	u64 table_full;
-	u64 not_start;
-	u64 too_big;
-	u64 xmit_errors;
-};
-
+/* Events counted per CPU, besides packets and bytes. */
 enum dc_stat {
 	DC_STAT_DEMANDS,
 	DC_STAT_NO_INSTANCE,
@@ -51,6 +32,41 @@ enum dc_stat {
 	DC_STAT_NOT_START,
 	DC_STAT_TOO_BIG,
 	DC_STAT_XMIT_ERRORS,
+	DC_STAT_MISSES_SENT,
+	DC_STAT_MISSES,
+	DC_STAT_BINDINFO_SENT,
+	DC_STAT_BINDINFO_RECV,
+	DC_STAT_NOTICES_SENT,
+	DC_STAT_NOTICES_RECV,
+	DC_STAT_BAD_AUTH,
+	DC_STAT_REPLAYED,
+	DC_STAT_MALFORMED,
+	DC_STAT_LEARN_DROPS,
+	DC_STAT_PEERS_FULL,
+	DC_STAT_NR
+};
+
+struct dc_pcpu_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t count[DC_STAT_NR];
+	struct u64_stats_sync syncp;
+};
+
+struct dc_stats {
+	u64 packets;
+	u64 bytes;
+	u64 count[DC_STAT_NR];
+};
+
+/*
+ * Anti-replay state of the messages from one sender: the highest sequence
+ * number seen and a bitmap of the 64 below it.
+ */
+struct dc_replay {
+	spinlock_t lock;	/* of top and map */
+	u64 top;
+	u64 map;
 };
 
 /* Per network namespace state. */
@@ -75,6 +91,23 @@ struct dc_net {
 	struct delayed_work gc_work;
 	struct rhashtable_iter gc_iter;
 
+	/*
+	 * D-Forwarder and D-Router messages: a UDP socket per family while
+	 * a service of that family has a key (socket.c), the last sequence
+	 * number sent, the forwarders this D-Router serves (miss.c), and
+	 * what a forwarder has yet to learn (forwarder.c).
+	 */
+	struct socket __rcu *sock[2];
+	unsigned int nr_keyed[2];
+	atomic64_t seq;
+	struct rhashtable peers;
+	atomic_t nr_peers;
+	struct delayed_work peers_gc;
+	spinlock_t learn_lock;	/* of the learn_ fields */
+	struct list_head learn_list;
+	unsigned int learn_len;
+	struct work_struct learn_work;
+
 	struct dc_pcpu_stats __percpu *stats;
 };
 
@@ -84,6 +117,7 @@ static inline struct dc_net *dc_net(const struct net *net)
 }
 
 struct dc_instance;
+struct dc_key;
 
 /*
  * The instances that take new demands, with the schedules built from their
@@ -119,6 +153,11 @@ struct dc_service {
 	u32 max_bindings;
 	u32 service_time;	/* usec */
 
+	/* both ends of a forwarder: the key, and a forwarder's D-Router */
+	struct dc_key __rcu *key;
+	union nf_inet_addr router;
+	struct dc_replay replay;
+
 	bool dead;
 	atomic_t nr_bindings;
 	atomic_t wrr_seq;
@@ -138,6 +177,8 @@ struct dc_instance {
 	__be16 port;
 	u8 state;
 	bool dead;
+	/* learnt from a Binding Info, on a forwarder */
+	bool learned;
 	u32 weight;
 	u64 id;			/* stable identity for consistent hashing */
 
@@ -165,10 +206,17 @@ struct dc_flow_key {
 	u32 svc_id;
 };
 
+/* dc_binding.flags */
+#define DC_BINDING_HOLD		0x1	/* for a forwarder's miss: short-lived */
+
+/* How long a D-Router keeps the binding of a forwarder's miss, at most. */
+#define DC_HOLD_TIME		(2 * HZ)
+
 struct dc_binding {
 	struct rhash_head node;
 	struct dc_flow_key key;
 	struct dc_instance *inst;
+	unsigned int flags;
 	unsigned long created;
 	unsigned long last_used;
 	atomic64_t packets;
@@ -197,6 +245,8 @@ static inline int dc_fam_idx(u8 family)
 /* stats.c */
 struct dc_pcpu_stats __percpu *dc_stats_alloc(void);
 void dc_stats_count(struct dc_pcpu_stats __percpu *s, enum dc_stat what);
+void dc_stats_count_svc(struct dc_net *dn, struct dc_service *svc,
+			enum dc_stat what);
 void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len);
 void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum);
 
@@ -219,6 +269,8 @@ void dc_service_delete(struct dc_service *svc);
 void dc_service_free_unpublished(struct dc_service *svc);
 int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
 			    struct netlink_ext_ack *extack);
+int dc_service_set_key(struct dc_service *svc, const u8 *raw,
+		       struct netlink_ext_ack *extack);
 void dc_service_put(struct dc_service *svc);
 struct dc_instance *dc_instance_find(struct dc_service *svc,
 				     const union nf_inet_addr *addr);
@@ -226,7 +278,7 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 				       const union nf_inet_addr *addr);
 void dc_instance_delete(struct dc_instance *inst);
 void dc_instance_put(struct dc_instance *inst);
-void dc_instance_gone(struct dc_instance *inst);
+void dc_instance_gone(struct dc_instance *inst, u8 reason);
 int dc_service_rebuild(struct dc_service *svc);
 struct dc_instance *dc_select(struct dc_service *svc,
 			      const struct dc_flow_key *key, bool hash_only);
@@ -245,7 +297,12 @@ struct dc_instance *dc_binding_hit(struct dc_binding *b, unsigned int len);
 struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 					     struct dc_service *svc,
 					     const struct dc_flow_key *key,
-					     const struct dc_pkt *pkt);
+					     const struct dc_pkt *pkt,
+					     unsigned int flags);
+int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
+		     const struct dc_flow_key *key, struct dc_instance *inst,
+		     unsigned long remaining);
+unsigned long dc_binding_timeout(const struct dc_binding *b);
 bool dc_binding_expired(const struct dc_binding *b);
 void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
 int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
@@ -256,13 +313,13 @@ bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
 int dc_hooks_update(struct dc_net *dn);
 void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
 		     struct dc_instance *inst, unsigned int len);
-void dc_count_drop(struct dc_net *dn, struct dc_service *svc,
-		   enum dc_stat what);
+void dc_count_event(struct dc_net *dn, struct dc_service *svc,
+		    enum dc_stat what);
 void dc_reject(struct net *net, struct sk_buff *skb, u8 family);
 struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 				  struct dc_net *dn, struct dc_service *svc,
 				  const struct dc_flow_key *key,
-				  const struct dc_pkt *pkt);
+				  const struct dc_pkt *pkt, unsigned int flags);
 int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		 unsigned int *l4off);
 
@@ -273,8 +330,11 @@ void dc_rewrite_forget(const struct dc_service *svc,
 void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family);
 
 /* tunnel.c */
-unsigned int dc_tunnel_xmit(struct sk_buff *skb, struct dc_instance *inst,
-			    const struct nf_hook_state *state);
+int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
+		   struct dc_instance *inst);
+void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
+		unsigned int mtu);
+bool dc_fits(const struct sk_buff *skb, unsigned int mtu);
 
 /* netlink.c */
 int dc_genl_init(void);

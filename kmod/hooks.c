@@ -9,7 +9,8 @@
  * before conntrack, and leaves no conntrack entry behind for flows whose
  * replies never come back through this router.  Rewrite mode only refreshes
  * the binding here; conntrack follows and the NAT lookup hook (rewrite.c)
- * chooses the instance of a new connection.
+ * chooses the instance of a new connection.  A forwarder (forwarder.c)
+ * tunnels bound flows like tunnel mode and sends the rest to its D-Router.
  */
 
 #include <linux/icmp.h>
@@ -28,6 +29,7 @@
 #include <net/netfilter/ipv6/nf_reject.h>
 
 #include "dyncast.h"
+#include "fwd.h"
 
 static bool dc_icmp_is_error(u8 family, u8 type)
 {
@@ -157,8 +159,9 @@ void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
 	dc_stats_packet(inst->stats, len);
 }
 
-void dc_count_drop(struct dc_net *dn, struct dc_service *svc,
-		   enum dc_stat what)
+/* An event of a service, in softirq. */
+void dc_count_event(struct dc_net *dn, struct dc_service *svc,
+		    enum dc_stat what)
 {
 	dc_stats_count(dn->stats, what);
 	dc_stats_count(svc->stats, what);
@@ -188,21 +191,21 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
 struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 				  struct dc_net *dn, struct dc_service *svc,
 				  const struct dc_flow_key *key,
-				  const struct dc_pkt *pkt)
+				  const struct dc_pkt *pkt, unsigned int flags)
 {
 	struct dc_instance *inst;
 
 	if (pkt->proto == IPPROTO_TCP && !pkt->syn) {
 		if (!dc_bindings_full(dn, svc)) {
-			dc_count_drop(dn, svc, DC_STAT_NOT_START);
+			dc_count_event(dn, svc, DC_STAT_NOT_START);
 			return NULL;
 		}
 		inst = dc_select(svc, key, true);
 	} else {
-		inst = dc_binding_get_or_create(dn, svc, key, pkt);
+		inst = dc_binding_get_or_create(dn, svc, key, pkt, flags);
 	}
 	if (!inst) {
-		dc_count_drop(dn, svc, DC_STAT_NO_INSTANCE);
+		dc_count_event(dn, svc, DC_STAT_NO_INSTANCE);
 		dc_reject(net, skb, pkt->family);
 	}
 	return inst;
@@ -232,7 +235,8 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 	if (b)
 		inst = dc_binding_hit(b, pkt.len);
 
-	if (READ_ONCE(svc->mode) == DYNCAST_MODE_REWRITE) {
+	switch (READ_ONCE(svc->mode)) {
+	case DYNCAST_MODE_REWRITE:
 		/* Conntrack NAT carries the packet; see rewrite.c. */
 		if (pkt.icmp_err)
 			return NF_ACCEPT;
@@ -241,6 +245,8 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 		else if (pkt.proto == IPPROTO_UDP)
 			dc_rewrite_forget_flow(state->net, skb, pkt.family);
 		return NF_ACCEPT;
+	case DYNCAST_MODE_FORWARD:
+		return dc_fwd_steer(state->net, skb, dn, svc, inst, &pkt);
 	}
 
 	if (pkt.icmp_err) {
@@ -248,12 +254,12 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 		if (!inst)
 			return NF_ACCEPT;
 	} else if (!inst) {
-		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt);
+		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt, 0);
 		if (!inst)
 			return NF_DROP;
 	}
 	dc_count_packet(dn, svc, inst, pkt.len);
-	return dc_tunnel_xmit(skb, inst, state);
+	return dc_tunnel_xmit(state->net, skb, inst) ? NF_DROP : NF_STOLEN;
 }
 
 static const struct nf_hook_ops dc_ops[2] = {

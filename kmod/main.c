@@ -13,13 +13,25 @@
 #include <net/genetlink.h>
 
 #include "dyncast.h"
+#include "fwd.h"
 
 unsigned int dc_net_id __read_mostly;
+struct workqueue_struct *dc_wq __read_mostly;
 
 unsigned int dc_max_bindings __read_mostly = 262144;
 module_param_named(max_bindings, dc_max_bindings, uint, 0644);
 MODULE_PARM_DESC(max_bindings,
 		 "Most bindings one network namespace may hold (default 262144)");
+
+unsigned int dc_max_forwarders __read_mostly = 4096;
+module_param_named(max_forwarders, dc_max_forwarders, uint, 0644);
+MODULE_PARM_DESC(max_forwarders,
+		 "Most (forwarder, service) pairs one namespace's D-Router serves (default 4096)");
+
+unsigned short dc_fwd_port __read_mostly = 17475;
+module_param_named(fwd_port, dc_fwd_port, ushort, 0444);
+MODULE_PARM_DESC(fwd_port,
+		 "UDP port of the messages between D-Forwarders and D-Routers (default 17475)");
 
 static int __net_init dc_net_init(struct net *net)
 {
@@ -33,11 +45,17 @@ static int __net_init dc_net_init(struct net *net)
 		return -ENOMEM;
 
 	dc_net_services_init(dn);
+	dc_net_fwd_init(dn);
 	ret = dc_net_bindings_init(dn);
 	if (ret)
 		goto err_stats;
+	ret = dc_net_peers_init(dn);
+	if (ret)
+		goto err_bindings;
 	return 0;
 
+err_bindings:
+	dc_net_bindings_exit(dn);
 err_stats:
 	free_percpu(dn->stats);
 	return ret;
@@ -47,9 +65,13 @@ static void __net_exit dc_net_exit(struct net *net)
 {
 	struct dc_net *dn = dc_net(net);
 
-	/* The last service deleted takes the hooks with it. */
+	/* The last service deleted takes the hooks and sockets with it. */
 	dc_net_services_exit(dn);
 	WARN_ON_ONCE(dn->hooks_on[0] || dn->hooks_on[1]);
+	WARN_ON_ONCE(rcu_access_pointer(dn->sock[0]) ||
+		     rcu_access_pointer(dn->sock[1]));
+	dc_net_fwd_exit(dn);
+	dc_net_peers_exit(dn);
 	dc_net_bindings_exit(dn);
 	free_percpu(dn->stats);
 }
@@ -65,9 +87,16 @@ static int __init dc_mod_init(void)
 {
 	int ret;
 
+	BUILD_BUG_ON(sizeof(struct dc_fwd_hdr) != 32);
+	BUILD_BUG_ON(sizeof(struct dc_fwd_bind) != 68);
+	BUILD_BUG_ON(sizeof(struct dc_fwd_notice) != 40);
+
+	dc_wq = alloc_workqueue("dyncast", WQ_UNBOUND, 0);
+	if (!dc_wq)
+		return -ENOMEM;
 	ret = dc_binding_init();
 	if (ret)
-		return ret;
+		goto err_wq;
 	ret = register_pernet_subsys(&dc_net_ops);
 	if (ret)
 		goto err_binding;
@@ -80,6 +109,8 @@ err_pernet:
 	unregister_pernet_subsys(&dc_net_ops);
 err_binding:
 	dc_binding_exit();
+err_wq:
+	destroy_workqueue(dc_wq);
 	return ret;
 }
 
@@ -96,6 +127,8 @@ static void __exit dc_mod_exit(void)
 	rcu_barrier();
 	rcu_barrier();
 	rcu_barrier();
+	/* keys are freed by work queued from RCU callbacks: run it */
+	destroy_workqueue(dc_wq);
 	dc_binding_exit();
 }
 

@@ -14,6 +14,7 @@
 #include <net/ipv6.h>
 
 #include "dyncast.h"
+#include "fwd.h"
 
 #define DC_MAX_SERVICES		4096
 #define DC_SERVICE_TIME_MAX	(10 * USEC_PER_SEC)
@@ -66,6 +67,11 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 					  .reject_message = "read-only attribute" },
 	/* a nest: rejected by dc_nl_read_only(), with a clear message */
 	[DYNCAST_A_SERVICE_STATS] = { .type = NLA_NESTED },
+	[DYNCAST_A_SERVICE_ROUTER4] = { .type = NLA_BE32 },
+	[DYNCAST_A_SERVICE_ROUTER6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[DYNCAST_A_SERVICE_KEY] = NLA_POLICY_EXACT_LEN(DYNCAST_KEY_LEN),
+	[DYNCAST_A_SERVICE_KEYED] = { .type = NLA_REJECT,
+				      .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -86,6 +92,8 @@ static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = 
 	[DYNCAST_A_INSTANCE_BINDINGS] = { .type = NLA_REJECT,
 					  .reject_message = "read-only attribute" },
 	[DYNCAST_A_INSTANCE_STATS] = { .type = NLA_NESTED },
+	[DYNCAST_A_INSTANCE_LEARNED] = { .type = NLA_REJECT,
+					 .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
@@ -109,6 +117,8 @@ static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
 					.reject_message = "read-only attribute" },
 	[DYNCAST_A_BINDING_BYTES] = { .type = NLA_REJECT,
 				      .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_HOLD] = { .type = NLA_REJECT,
+				     .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_policy[DYNCAST_A_MAX + 1] = {
@@ -122,6 +132,7 @@ enum dc_addr_of {
 	DC_ADDR_SERVICE,
 	DC_ADDR_INSTANCE,
 	DC_ADDR_BINDING,
+	DC_ADDR_ROUTER,
 };
 
 enum dc_addr_err {
@@ -163,8 +174,19 @@ static void dc_addr_err(struct netlink_ext_ack *extack,
 	case DC_ADDR_BINDING * 3 + DC_ADDR_NOT_UNICAST:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: not a unicast address");
 		break;
-	default:
+	case DC_ADDR_BINDING * 3 + DC_ADDR_MISSING:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: address missing");
+		break;
+	case DC_ADDR_ROUTER * 3 + DC_ADDR_BOTH:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "router: give an IPv4 or an IPv6 address, not both");
+		break;
+	case DC_ADDR_ROUTER * 3 + DC_ADDR_NOT_UNICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "router: not a unicast address");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a forwarder service needs its router's address");
 		break;
 	}
 }
@@ -296,16 +318,38 @@ static int dc_nl_put_addr(struct sk_buff *skb, u8 family, int a4, int a6,
 	return nla_put_in6_addr(skb, a6, &addr->in6);
 }
 
+/* The event counters and their attributes; instances have only demands. */
+static const u16 dc_stat_attrs[DC_STAT_NR] = {
+	[DC_STAT_DEMANDS] = DYNCAST_A_STATS_DEMANDS,
+	[DC_STAT_NO_INSTANCE] = DYNCAST_A_STATS_NO_INSTANCE,
+	[DC_STAT_TABLE_FULL] = DYNCAST_A_STATS_TABLE_FULL,
+	[DC_STAT_NOT_START] = DYNCAST_A_STATS_NOT_START,
+	[DC_STAT_TOO_BIG] = DYNCAST_A_STATS_TOO_BIG,
+	[DC_STAT_XMIT_ERRORS] = DYNCAST_A_STATS_XMIT_ERRORS,
+	[DC_STAT_MISSES_SENT] = DYNCAST_A_STATS_MISSES_SENT,
+	[DC_STAT_MISSES] = DYNCAST_A_STATS_MISSES,
+	[DC_STAT_BINDINFO_SENT] = DYNCAST_A_STATS_BINDINFO_SENT,
+	[DC_STAT_BINDINFO_RECV] = DYNCAST_A_STATS_BINDINFO_RECV,
+	[DC_STAT_NOTICES_SENT] = DYNCAST_A_STATS_NOTICES_SENT,
+	[DC_STAT_NOTICES_RECV] = DYNCAST_A_STATS_NOTICES_RECV,
+	[DC_STAT_BAD_AUTH] = DYNCAST_A_STATS_BAD_AUTH,
+	[DC_STAT_REPLAYED] = DYNCAST_A_STATS_REPLAYED,
+	[DC_STAT_MALFORMED] = DYNCAST_A_STATS_MALFORMED,
+	[DC_STAT_LEARN_DROPS] = DYNCAST_A_STATS_LEARN_DROPS,
+	[DC_STAT_PEERS_FULL] = DYNCAST_A_STATS_PEERS_FULL,
+};
+
 /*
- * Counters; with drops, those of packets not steered too; with dn, the
- * namespace-wide gauges as well.
+ * Counters; with all, every event counter (else packets, bytes and
+ * demands); with dn, the namespace-wide gauges as well.
  */
 static int dc_nl_put_stats(struct sk_buff *skb, int type,
-			   struct dc_pcpu_stats __percpu *pcpu, bool drops,
+			   struct dc_pcpu_stats __percpu *pcpu, bool all,
 			   struct dc_net *dn)
 {
 	struct dc_stats s;
 	struct nlattr *nest;
+	int i;
 
 	dc_stats_read(pcpu, &s);
 	nest = nla_nest_start(skb, type);
@@ -314,22 +358,15 @@ static int dc_nl_put_stats(struct sk_buff *skb, int type,
 	if (nla_put_u64_64bit(skb, DYNCAST_A_STATS_PACKETS, s.packets,
 			      DYNCAST_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_STATS_BYTES, s.bytes,
-			      DYNCAST_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, DYNCAST_A_STATS_DEMANDS, s.demands,
 			      DYNCAST_A_STATS_PAD))
 		goto cancel;
-	if (drops &&
-	    (nla_put_u64_64bit(skb, DYNCAST_A_STATS_NO_INSTANCE, s.no_instance,
-			       DYNCAST_A_STATS_PAD) ||
-	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_TABLE_FULL, s.table_full,
-			       DYNCAST_A_STATS_PAD) ||
-	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_NOT_START, s.not_start,
-			       DYNCAST_A_STATS_PAD) ||
-	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_TOO_BIG, s.too_big,
-			       DYNCAST_A_STATS_PAD) ||
-	     nla_put_u64_64bit(skb, DYNCAST_A_STATS_XMIT_ERRORS, s.xmit_errors,
-			       DYNCAST_A_STATS_PAD)))
-		goto cancel;
+	for (i = 0; i < DC_STAT_NR; i++) {
+		if (!all && i != DC_STAT_DEMANDS)
+			continue;
+		if (nla_put_u64_64bit(skb, dc_stat_attrs[i], s.count[i],
+				      DYNCAST_A_STATS_PAD))
+			goto cancel;
+	}
 	if (dn &&
 	    (nla_put_u64_64bit(skb, DYNCAST_A_STATS_EXPIRED,
 			       atomic64_read(&dn->expired), DYNCAST_A_STATS_PAD) ||
@@ -337,7 +374,9 @@ static int dc_nl_put_stats(struct sk_buff *skb, int type,
 			 atomic_read(&dn->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_STATS_MAX_BINDINGS,
 			 READ_ONCE(dc_max_bindings)) ||
-	     nla_put_u32(skb, DYNCAST_A_STATS_SERVICES, dn->nr_services)))
+	     nla_put_u32(skb, DYNCAST_A_STATS_SERVICES, dn->nr_services) ||
+	     nla_put_u32(skb, DYNCAST_A_STATS_FORWARDERS,
+			 atomic_read(&dn->nr_peers))))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -385,6 +424,11 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
 			 atomic_read(&svc->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
+	     (svc->mode == DYNCAST_MODE_FORWARD &&
+	      dc_nl_put_addr(skb, svc->family, DYNCAST_A_SERVICE_ROUTER4,
+			     DYNCAST_A_SERVICE_ROUTER6, &svc->router)) ||
+	     (rcu_access_pointer(svc->key) &&
+	      nla_put_flag(skb, DYNCAST_A_SERVICE_KEYED)) ||
 	     dc_nl_put_stats(skb, DYNCAST_A_SERVICE_STATS, svc->stats, true,
 			     NULL)))
 		goto cancel;
@@ -436,6 +480,8 @@ static int dc_nl_fill_instance(struct sk_buff *skb, struct dc_instance *inst,
 			       DYNCAST_A_INSTANCE_PAD) ||
 	     nla_put_u32(skb, DYNCAST_A_INSTANCE_BINDINGS,
 			 atomic_read(&inst->nr_bindings)) ||
+	     (inst->learned &&
+	      nla_put_flag(skb, DYNCAST_A_INSTANCE_LEARNED)) ||
 	     dc_nl_put_stats(skb, DYNCAST_A_INSTANCE_STATS, inst->stats,
 			     false, NULL)))
 		goto cancel;
@@ -497,6 +543,64 @@ struct dc_svc_conf {
 	u32 service_time;
 };
 
+/* What only a request carries: a forwarder's router, a new key. */
+struct dc_svc_req {
+	bool has_router;
+	union nf_inet_addr router;
+	const u8 *key;
+};
+
+static int dc_nl_service_req(struct nlattr *nest, struct nlattr **tb,
+			     u8 family, struct dc_svc_req *r,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *a4 = tb[DYNCAST_A_SERVICE_ROUTER4];
+	struct nlattr *a6 = tb[DYNCAST_A_SERVICE_ROUTER6];
+	u8 rfamily;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (tb[DYNCAST_A_SERVICE_KEY])
+		r->key = nla_data(tb[DYNCAST_A_SERVICE_KEY]);
+	if (!a4 && !a6)
+		return 0;
+	ret = dc_nl_addr(nest, a4, a6, &rfamily, &r->router, DC_ADDR_ROUTER,
+			 extack);
+	if (ret)
+		return ret;
+	if (rfamily != family) {
+		NL_SET_ERR_MSG_ATTR(extack, a4 ?: a6,
+				    "router address family differs from the service's");
+		return -EINVAL;
+	}
+	r->has_router = true;
+	return 0;
+}
+
+/* A forwarder has a router and a key from the start; no one else does. */
+static int dc_nl_forwarder_check(struct nlattr *nest, struct nlattr **tb,
+				 u8 mode, const struct dc_svc_req *r,
+				 bool keyed, struct netlink_ext_ack *extack)
+{
+	if (mode != DYNCAST_MODE_FORWARD) {
+		if (!r->has_router)
+			return 0;
+		NL_SET_ERR_MSG_ATTR(extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
+					    tb[DYNCAST_A_SERVICE_ROUTER6],
+				    "router: only a forwarder (mode forward) has one");
+		return -EINVAL;
+	}
+	if (!r->has_router) {
+		dc_addr_err(extack, nest, DC_ADDR_ROUTER, DC_ADDR_MISSING);
+		return -EINVAL;
+	}
+	if (!r->key && !keyed) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a forwarder service needs a key");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 			      struct dc_svc_conf *c,
 			      struct netlink_ext_ack *extack)
@@ -549,13 +653,16 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_service *svc;
 	struct dc_svc_conf conf;
+	struct dc_svc_req req;
 	struct dc_svc_key k;
 	int ret;
 
-	ret = dc_nl_parse_service(info, tb, &k);
+	ret = dc_nl_parse_service(info, tb, &k) ?:
+	      dc_nl_service_req(nest, tb, k.family, &req, info->extack);
 	if (ret)
 		return ret;
 
@@ -577,10 +684,21 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	dc_conf_get(svc, &conf);
-	ret = dc_nl_service_conf(tb, k.family, &conf, info->extack);
+	ret = dc_nl_service_conf(tb, k.family, &conf, info->extack) ?:
+	      dc_nl_forwarder_check(nest, tb, conf.mode, &req, false,
+				    info->extack);
 	if (ret)
 		goto err_free;
 	dc_conf_set(svc, &conf);
+	svc->router = req.router;
+	if (req.key) {
+		ret = dc_key_set(svc, req.key);
+		if (ret) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "cannot set up hmac(sha256) with the key");
+			goto err_free;
+		}
+	}
 	ret = dc_service_rebuild(svc);
 	if (ret)
 		goto err_free;
@@ -602,9 +720,11 @@ out:
 static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_svc_conf conf, old;
 	struct dc_service *svc;
+	struct dc_svc_req req;
 	int ret;
 
 	mutex_lock(&dn->lock);
@@ -615,9 +735,31 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	dc_conf_get(svc, &old);
 	conf = old;
-	ret = dc_nl_service_conf(tb, svc->family, &conf, info->extack);
+	ret = dc_nl_service_conf(tb, svc->family, &conf, info->extack) ?:
+	      dc_nl_service_req(nest, tb, svc->family, &req, info->extack);
 	if (ret)
 		goto out;
+	if (conf.mode != old.mode &&
+	    (conf.mode == DYNCAST_MODE_FORWARD ||
+	     old.mode == DYNCAST_MODE_FORWARD)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_MODE],
+				    "a service cannot become a forwarder or stop being one: delete it and add it again");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	if (req.has_router && (conf.mode != DYNCAST_MODE_FORWARD ||
+			       !nf_inet_addr_cmp(&req.router, &svc->router))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
+						  tb[DYNCAST_A_SERVICE_ROUTER6],
+				    "router: set when the forwarder is added, never changed");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	if (req.key) {
+		ret = dc_service_set_key(svc, req.key, info->extack);
+		if (ret)
+			goto out;
+	}
 	dc_conf_set(svc, &conf);
 	ret = dc_service_mode_changed(svc, old.mode, info->extack);
 	if (ret) {
@@ -899,6 +1041,12 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		ret = n;
 		goto out;
 	}
+	if (svc->mode == DYNCAST_MODE_FORWARD) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a forwarder learns its instances from its router");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	if (svc->nr_instances + n > DYNCAST_MAX_INSTANCES) {
 		NL_SET_ERR_MSG_MOD(info->extack, "too many instances for this service");
 		ret = -ENOSPC;
@@ -972,7 +1120,7 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 			continue;
 		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
 		    was[i] != DYNCAST_STATE_DOWN)
-			dc_instance_gone(r[i].inst);
+			dc_instance_gone(r[i].inst, DC_FWD_DOWN);
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
 	}
 	kvfree(was);
@@ -1008,7 +1156,7 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 	 */
 	ret = dc_service_rebuild(svc);
 	for (i = 0; i < n; i++) {
-		dc_instance_gone(r[i].inst);
+		dc_instance_gone(r[i].inst, DC_FWD_GONE);
 		dc_instance_put(r[i].inst);
 	}
 	dn->genid++;
@@ -1186,7 +1334,7 @@ static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 	struct dc_instance *inst = b->inst;
 	struct dc_service *svc = inst->svc;
 	unsigned long now = jiffies, last = READ_ONCE(b->last_used);
-	unsigned long end = last + READ_ONCE(svc->timeout);
+	unsigned long end = last + dc_binding_timeout(b);
 	struct nlattr *nest;
 	void *hdr;
 
@@ -1223,7 +1371,9 @@ static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 			      atomic64_read(&b->packets),
 			      DYNCAST_A_BINDING_PAD) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
-			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD))
+			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD) ||
+	    ((b->flags & DC_BINDING_HOLD) &&
+	     nla_put_flag(skb, DYNCAST_A_BINDING_HOLD)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);

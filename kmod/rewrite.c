@@ -53,7 +53,7 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 		/* Counted by the PREROUTING hook already. */
 		inst = b->inst;
 	} else {
-		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt);
+		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt, 0);
 		if (!inst)
 			return NF_DROP;
 		dc_count_packet(dn, svc, inst, pkt.len);

@@ -18,6 +18,7 @@
 #include <linux/vmalloc.h>
 
 #include "dyncast.h"
+#include "fwd.h"
 #include "select.h"
 
 static u32 dc_svc_hash(u8 family, const union nf_inet_addr *addr, u8 proto,
@@ -106,6 +107,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->policy = DYNCAST_POLICY_WEIGHTED;
 	svc->timeout = 300 * HZ;
 	svc->service_time = 1000;
+	dc_replay_init(&svc->replay);
 	INIT_LIST_HEAD(&svc->instances);
 	return svc;
 }
@@ -127,6 +129,7 @@ void dc_service_put(struct dc_service *svc)
 /* A service that was never published: no reader can have seen it. */
 void dc_service_free_unpublished(struct dc_service *svc)
 {
+	dc_key_release(svc);
 	free_percpu(svc->stats);
 	kfree(svc);
 }
@@ -139,6 +142,15 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 
 	lockdep_assert_held(&dn->lock);
 	svc->id = ++dn->next_id;
+	if (rcu_access_pointer(svc->key)) {
+		dn->nr_keyed[idx]++;
+		ret = dc_sockets_update(dn, extack);
+		if (ret) {
+			dn->nr_keyed[idx]--;
+			dc_sockets_update(dn, NULL);
+			return ret;
+		}
+	}
 	dn->nr_family[idx]++;
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		dn->nr_rewrite[idx]++;
@@ -148,6 +160,10 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 		if (svc->mode == DYNCAST_MODE_REWRITE)
 			dn->nr_rewrite[idx]--;
 		dc_hooks_update(dn);
+		if (rcu_access_pointer(svc->key)) {
+			dn->nr_keyed[idx]--;
+			dc_sockets_update(dn, NULL);
+		}
 		NL_SET_ERR_MSG_MOD(extack, "cannot register the netfilter hooks");
 		return ret;
 	}
@@ -157,6 +173,39 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 	dn->nr_services++;
 	dn->genid++;
 	return 0;
+}
+
+/*
+ * Set or replace the key of a published service; the first key opens the
+ * namespace's socket of the family.  Under dn->lock.
+ */
+int dc_service_set_key(struct dc_service *svc, const u8 *raw,
+		       struct netlink_ext_ack *extack)
+{
+	struct dc_net *dn = svc->dn;
+	int idx = dc_fam_idx(svc->family);
+	bool first = !rcu_access_pointer(svc->key);
+	int ret;
+
+	lockdep_assert_held(&dn->lock);
+	if (first) {
+		dn->nr_keyed[idx]++;
+		ret = dc_sockets_update(dn, extack);
+		if (ret)
+			goto undo;
+	}
+	ret = dc_key_set(svc, raw);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot set up hmac(sha256) with the key");
+		goto undo;
+	}
+	return 0;
+undo:
+	if (first) {
+		dn->nr_keyed[idx]--;
+		dc_sockets_update(dn, NULL);
+	}
+	return ret;
 }
 
 int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
@@ -236,17 +285,19 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 }
 
 /*
- * An instance stops taking traffic: its bindings go, and in rewrite mode
- * the connections translated to it too, so that no packet keeps flowing to
- * an instance declared down.
+ * An instance stops taking traffic, for @reason (enum dc_fwd_reason): its
+ * bindings go, in rewrite mode the connections translated to it too, so
+ * that no packet keeps flowing to an instance declared down, and the
+ * forwarders that may hold bindings to it are told.
  */
-void dc_instance_gone(struct dc_instance *inst)
+void dc_instance_gone(struct dc_instance *inst, u8 reason)
 {
 	struct dc_service *svc = inst->svc;
 
 	dc_bindings_flush(svc->dn, NULL, inst);
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		dc_rewrite_forget(svc, inst);
+	dc_miss_notify(inst, reason);
 }
 
 /* Unlink an instance; the caller rebuilds the service's set afterwards. */
@@ -345,6 +396,14 @@ void dc_service_delete(struct dc_service *svc)
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		dn->nr_rewrite[idx]--;
 	dn->genid++;
+
+	if (rcu_access_pointer(svc->key)) {
+		dc_miss_service_gone(svc);
+		dc_key_release(svc);
+		dn->nr_keyed[idx]--;
+		/* waits for the packets in flight on the socket */
+		dc_sockets_update(dn, NULL);
+	}
 
 	list_for_each_entry_safe(inst, tmp, &svc->instances, list) {
 		dc_instance_delete(inst);

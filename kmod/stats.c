@@ -20,34 +20,28 @@ struct dc_pcpu_stats __percpu *dc_stats_alloc(void)
 	return s;
 }
 
+/*
+ * Called from the packet path, and from process context with bottom
+ * halves disabled (dc_stats_count_svc()), so that the CPU cannot change.
+ */
 void dc_stats_count(struct dc_pcpu_stats __percpu *s, enum dc_stat what)
 {
 	struct dc_pcpu_stats *p = this_cpu_ptr(s);
-	u64_stats_t *c;
 
-	switch (what) {
-	case DC_STAT_DEMANDS:
-		c = &p->demands;
-		break;
-	case DC_STAT_NO_INSTANCE:
-		c = &p->no_instance;
-		break;
-	case DC_STAT_TABLE_FULL:
-		c = &p->table_full;
-		break;
-	case DC_STAT_NOT_START:
-		c = &p->not_start;
-		break;
-	case DC_STAT_TOO_BIG:
-		c = &p->too_big;
-		break;
-	default:
-		c = &p->xmit_errors;
-		break;
-	}
 	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(c);
+	u64_stats_inc(&p->count[what]);
 	u64_stats_update_end(&p->syncp);
+}
+
+/* An event of a service (NULL: of the namespace only), from any context. */
+void dc_stats_count_svc(struct dc_net *dn, struct dc_service *svc,
+			enum dc_stat what)
+{
+	local_bh_disable();
+	dc_stats_count(dn->stats, what);
+	if (svc)
+		dc_stats_count(svc->stats, what);
+	local_bh_enable();
 }
 
 void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len)
@@ -62,7 +56,7 @@ void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len)
 
 void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum)
 {
-	int cpu;
+	int cpu, i;
 
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
@@ -74,21 +68,13 @@ void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum)
 			start = u64_stats_fetch_begin(&p->syncp);
 			v.packets = u64_stats_read(&p->packets);
 			v.bytes = u64_stats_read(&p->bytes);
-			v.demands = u64_stats_read(&p->demands);
-			v.no_instance = u64_stats_read(&p->no_instance);
-			v.table_full = u64_stats_read(&p->table_full);
-			v.not_start = u64_stats_read(&p->not_start);
-			v.too_big = u64_stats_read(&p->too_big);
-			v.xmit_errors = u64_stats_read(&p->xmit_errors);
+			for (i = 0; i < DC_STAT_NR; i++)
+				v.count[i] = u64_stats_read(&p->count[i]);
 		} while (u64_stats_fetch_retry(&p->syncp, start));
 
 		sum->packets += v.packets;
 		sum->bytes += v.bytes;
-		sum->demands += v.demands;
-		sum->no_instance += v.no_instance;
-		sum->table_full += v.table_full;
-		sum->not_start += v.not_start;
-		sum->too_big += v.too_big;
-		sum->xmit_errors += v.xmit_errors;
+		for (i = 0; i < DC_STAT_NR; i++)
+			sum->count[i] += v.count[i];
 	}
 }

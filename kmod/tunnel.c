@@ -26,7 +26,7 @@
 
 #include "dyncast.h"
 
-static bool dc_fits(const struct sk_buff *skb, unsigned int mtu)
+bool dc_fits(const struct sk_buff *skb, unsigned int mtu)
 {
 	if (skb->len <= mtu)
 		return true;
@@ -51,6 +51,16 @@ static void dc_too_big4(struct net *net, struct sk_buff *skb, unsigned int mtu)
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
 	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+}
+
+/* Tell the client that its packet does not fit the path (MTU @mtu). */
+void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
+		unsigned int mtu)
+{
+	if (family == AF_INET)
+		dc_too_big4(net, skb, mtu);
+	else
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
 }
 
 static int dc_xmit4(struct net *net, struct sk_buff *skb,
@@ -80,8 +90,8 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
 	if (df && !dc_fits(skb, mtu)) {
 		ip_rt_put(rt);
-		dc_count_drop(svc->dn, svc, DC_STAT_TOO_BIG);
-		dc_too_big4(net, skb, mtu);
+		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
+		dc_too_big(net, skb, AF_INET, mtu);
 		return -EMSGSIZE;
 	}
 
@@ -143,8 +153,8 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 		mtu = IPV6_MIN_MTU;
 	if (!dc_fits(skb, mtu)) {
 		dst_release(dst);
-		dc_count_drop(svc->dn, svc, DC_STAT_TOO_BIG);
-		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, mtu);
+		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
+		dc_too_big(net, skb, AF_INET6, mtu);
 		return -EMSGSIZE;
 	}
 
@@ -181,20 +191,22 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	return 0;
 }
 
-/* Send the packet to the instance; the hook's verdict. */
-unsigned int dc_tunnel_xmit(struct sk_buff *skb, struct dc_instance *inst,
-			    const struct nf_hook_state *state)
+/*
+ * Send the packet to the instance: 0 when sent, and @skb consumed; else an
+ * error, counted, and @skb is the caller's to drop.
+ */
+int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
+		   struct dc_instance *inst)
 {
 	struct dc_service *svc = inst->svc;
 	int ret;
 
 	if (svc->family == AF_INET)
-		ret = dc_xmit4(state->net, skb, inst, svc);
+		ret = dc_xmit4(net, skb, inst, svc);
 	else
-		ret = dc_xmit6(state->net, skb, inst, svc);
-	if (!ret)
-		return NF_STOLEN;
-	if (ret != -EMSGSIZE)
-		dc_count_drop(svc->dn, svc, DC_STAT_XMIT_ERRORS);
-	return NF_DROP;
+		ret = dc_xmit6(net, skb, inst, svc);
+	/* too big: counted, and the client told */
+	if (ret && ret != -EMSGSIZE)
+		dc_count_event(svc->dn, svc, DC_STAT_XMIT_ERRORS);
+	return ret;
 }

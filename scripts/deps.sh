@@ -3,7 +3,7 @@
 #
 # Install the Debian 12 packages that a dyncast make target needs.
 #
-#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms
+#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms debug
 #
 # Quick when everything is there: one dpkg-query, no apt.  As root, runs
 # "apt-get update" once and installs what is missing; otherwise names the
@@ -13,7 +13,9 @@ set -eu
 
 declare -A group=(
 	[build]="make gcc libc6-dev pkg-config linux-headers-amd64
-		 libmnl-dev libjansson-dev libcmocka-dev python3 python3-yaml"
+		 libmnl-dev libjansson-dev libcmocka-dev python3 python3-yaml
+		 clang libclang-rt-14-dev libsodium-dev libinih-dev
+		 libnetfilter-conntrack-dev"
 	[vm]="linux-image-amd64 qemu-system-x86 busybox-static kmod cpio gzip"
 	[tools]="iproute2 procps psmisc iputils-ping tcpdump nftables conntrack
 		 libnetfilter-conntrack-dev ipvsadm nginx-light socat curl
@@ -21,6 +23,8 @@ declare -A group=(
 	[bench]="gnuplot-nox python3 libmnl-dev"
 	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils"
 	[dkms]="dkms"
+	[debug]="linux-source-6.1 xz-utils bc flex bison libelf-dev libssl-dev
+		 gcc make"
 )
 
 want=()

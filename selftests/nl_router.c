@@ -592,6 +592,13 @@ static struct nlmsghdr *inst_with(uint8_t cmd, const char *bid, uint16_t type,
 	return nlh;
 }
 
+/* A request about service @sid (tcp 7) with one u8 setting. */
+static struct nlmsghdr *svc_with_sid(uint8_t cmd, const char *sid,
+				     uint16_t type, uint8_t v)
+{
+	return svc_with(cmd, sid, type, v, true);
+}
+
 /* A service add with protocol @proto in an attribute of @len bytes. */
 static struct nlmsghdr *svc_proto(uint8_t proto, size_t len)
 {
@@ -943,6 +950,111 @@ static void framing(void)
 	expect("unknown command 200", nlh, EOPNOTSUPP, NULL, 0);
 }
 
+static const uint8_t key[DYNCAST_KEY_LEN] = { 1, 2, 3 };
+
+/* A forwarder service (mode forward): what it needs, what it refuses. */
+static struct nlmsghdr *fwd_add(const char *router, bool with_key,
+				size_t key_len)
+{
+	struct nlmsghdr *nlh = req(DYNCAST_CMD_SERVICE_NEW);
+	struct nlattr *nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_FORWARD);
+	if (router) {
+		put_addr(nlh, DYNCAST_A_SERVICE_ROUTER4, router);
+		if (strchr(router, ':'))
+			bad = tail_attr(nlh, 16);
+	}
+	if (with_key) {
+		mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEY, key_len, key);
+		if (key_len != DYNCAST_KEY_LEN)
+			bad = tail_attr(nlh, key_len);
+	}
+	mnl_attr_nest_end(nlh, nest);
+	if (!bad && (!router || !with_key))
+		bad = nest;
+	return nlh;
+}
+
+static void forwarder(void)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	expect("forwarder add without a router", fwd_add(NULL, true, 32),
+	       EINVAL, "needs its router's address", 0);
+	expect("forwarder add without a key", fwd_add("10.1.0.1", false, 0),
+	       EINVAL, "needs a key", 0);
+	expect("forwarder add, an IPv6 router for an IPv4 service",
+	       fwd_add("fd10::1", true, 32), EINVAL, "family differs", 0);
+	expect("forwarder add, a key of 31 bytes", fwd_add("10.1.0.1", true, 31),
+	       ERANGE, "out of range", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_NEW);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_TUNNEL);
+	put_in4(nlh, DYNCAST_A_SERVICE_ROUTER4, "10.1.0.1");
+	bad = tail_attr(nlh, 4);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service add, tunnel mode with a router", nlh, EINVAL,
+	       "only a forwarder", 0);
+
+	nlh = fwd_add("10.1.0.1", true, 32);
+	bad = NULL;
+	expect_ok("valid: forwarder 10.99.0.5 tcp 7 added", nlh);
+
+	nlh = req(DYNCAST_CMD_INSTANCE_NEW);
+	put_svc(nlh, "10.99.0.5", TCP, 7);
+	put_inst(nlh, "10.0.4.2");
+	expect("instance add to a forwarder", nlh, EOPNOTSUPP,
+	       "learns its instances", 0);
+
+	expect("forwarder set to mode tunnel",
+	       svc_with_sid(DYNCAST_CMD_SERVICE_SET, "10.99.0.5",
+			    DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_TUNNEL),
+	       EOPNOTSUPP, "cannot become a forwarder", 0);
+	expect("service set to mode forward",
+	       svc_with_sid(DYNCAST_CMD_SERVICE_SET, SID4,
+			    DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_FORWARD),
+	       EOPNOTSUPP, "cannot become a forwarder", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	put_in4(nlh, DYNCAST_A_SERVICE_ROUTER4, "10.1.0.9");
+	bad = tail_attr(nlh, 4);
+	mnl_attr_nest_end(nlh, nest);
+	expect("forwarder set to another router", nlh, EOPNOTSUPP,
+	       "never changed", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEYED, 0, NULL);
+	bad = tail_attr(nlh, 0);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service set with KEYED", nlh, EINVAL, "read-only attribute", 0);
+
+	nlh = req(DYNCAST_CMD_INSTANCE_SET);
+	put_svc(nlh, SID4, TCP, 7);
+	nest = inst_open(nlh, bids[0]);
+	mnl_attr_put(nlh, DYNCAST_A_INSTANCE_LEARNED, 0, NULL);
+	bad = tail_attr(nlh, 0);
+	mnl_attr_nest_end(nlh, nest);
+	expect("instance set with LEARNED", nlh, EINVAL, "read-only attribute", 0);
+
+	nlh = req(DYNCAST_CMD_BINDING_DEL);
+	put_svc(nlh, SID4, TCP, 7);
+	nest = mnl_attr_nest_start(nlh, DYNCAST_A_BINDING);
+	put_in4(nlh, DYNCAST_A_BINDING_SRC4, "10.0.0.2");
+	mnl_attr_put(nlh, DYNCAST_A_BINDING_HOLD, 0, NULL);
+	bad = tail_attr(nlh, 0);
+	mnl_attr_nest_end(nlh, nest);
+	expect("binding del with HOLD", nlh, EINVAL, "read-only attribute", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_DEL);
+	put_svc(nlh, "10.99.0.5", TCP, 7);
+	expect_ok("valid: forwarder 10.99.0.5 tcp 7 deleted", nlh);
+}
+
 /* Nothing rejected left a trace: exactly the valid objects exist. */
 static void check_state(void)
 {
@@ -1051,7 +1163,7 @@ int main(void)
 		ktap_skip_all("family " DYNCAST_FAMILY_NAME " not found");
 	}
 
-	ktap_plan(56);
+	ktap_plan(70);
 	ktap_msg("family %s has id %u", DYNCAST_FAMILY_NAME, family_id);
 
 	setup();
@@ -1062,6 +1174,7 @@ int main(void)
 	read_only();
 	existence();
 	framing();
+	forwarder();
 	check_state();
 	batch();
 

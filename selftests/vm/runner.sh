@@ -24,6 +24,8 @@ export DYNCAST_KO=$TOP/kmod/dyncast.ko
 export DYNCAST=$TOP/userspace/dyncast/dyncast
 export DYNCAST_BIN=$TOP/build/selftests
 export DYNCAST_IN_VM=1
+# a debug kernel is slower: tests that run for a while may scale by it
+export DYNCAST_TIMEOUT_FACTOR=${TIMEOUT_FACTOR:-1}
 
 # taint flags that mean the kernel misbehaved: B (bad page), D (oops),
 # W (warning), L (soft lockup)
@@ -79,7 +81,7 @@ test_timeout()
 	local t
 
 	t=$(sed -n 's/^#[[:space:]]*timeout=\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-	echo "${t:-$TIMEOUT}"
+	echo $(( ${t:-$TIMEOUT} * ${TIMEOUT_FACTOR:-1} ))
 }
 
 run_one()
@@ -187,6 +189,10 @@ run_bench()
 
 mkdir -p "$R/log"
 echo "$(uname -r) $(cut -d' ' -f1 /proc/uptime)" > "$R/booted"
+# a slower kernel (TIMEOUT_FACTOR) takes longer for everything
+if [ "${TIMEOUT_FACTOR:-1}" -gt 1 ] && [ -w /proc/sys/kernel/hung_task_timeout_secs ]; then
+	echo 600 > /proc/sys/kernel/hung_task_timeout_secs
+fi
 
 case $MODE in
 demo) run_demo ;;

@@ -13,6 +13,8 @@
 #   KERNEL       bzImage to boot (default /boot/vmlinuz-$KVER)
 #   KMODULES     its modules directory (default /lib/modules/$KVER)
 #   TIMEOUT      seconds per test unless the test says "# timeout=N" (300)
+#   TIMEOUT_FACTOR  every test's timeout multiplied by it (1; a debug kernel
+#                is slower)
 #   VM_TIMEOUT   seconds for the whole VM run (3000)
 #   VM_MEM, VM_SMP, VM_ACCEL (auto, kvm or tcg), VM_OUT (build/vm)
 #
@@ -142,6 +144,7 @@ guest_kmodules=
 	printf 'MODE=%q\n' "$mode"
 	printf 'TESTS=%q\n' "${tests[*]}"
 	printf 'TIMEOUT=%q\n' "$TIMEOUT"
+	printf 'TIMEOUT_FACTOR=%q\n' "${TIMEOUT_FACTOR:-1}"
 	printf 'KMODULES=%q\n' "$guest_kmodules"
 	# the benchmarks' settings, BENCH_*
 	for v in $(compgen -e BENCH_); do

@@ -12,6 +12,12 @@
  * (ADDR4 or ADDR6, same family as the service).  Replies and dumps use the
  * same layout: one service, instance or binding per message.
  *
+ * A D-Forwarder is a service in mode DYNCAST_MODE_FORWARD: it selects
+ * nothing, sends the demands it has no binding for to its D-Router
+ * (DYNCAST_A_SERVICE_ROUTER4/6), marked 'miss', and learns the instance of
+ * each from the D-Router's Binding Info; Documentation/dyncast-protocol.rst
+ * describes the messages.  Both ends share the service's key.
+ *
  * Addresses and ports are in network byte order; everything else is in host
  * byte order.  Units: the affinity timeout is in seconds, the service time
  * and the network cost in microseconds, the ages and the expiry that the
@@ -31,6 +37,10 @@ enum dyncast_mode {
 	DYNCAST_MODE_REWRITE,
 	/* packet carried unchanged in IPIP or IPv6-in-IPv6 to the instance */
 	DYNCAST_MODE_TUNNEL,
+	/* D-Forwarder: bound flows tunnelled to their instance, the others
+	 * sent to the D-Router marked 'miss'; no selection here
+	 */
+	DYNCAST_MODE_FORWARD,
 
 	/* private: */
 	__DYNCAST_MODE_MAX,
@@ -83,6 +93,7 @@ enum dyncast_state {
 #define DYNCAST_LOAD_MAX		1000	/* per mille */
 #define DYNCAST_TIMEOUT_MAX		86400	/* seconds */
 #define DYNCAST_MAX_INSTANCES		1024	/* per service */
+#define DYNCAST_KEY_LEN			32	/* bytes of a service's key */
 
 /* Top-level attributes of every message. */
 enum dyncast_attrs {
@@ -121,6 +132,17 @@ enum dyncast_service_attrs {
 	DYNCAST_A_SERVICE_BINDINGS,	/* u32, read-only: bindings now */
 	DYNCAST_A_SERVICE_INSTANCES,	/* u32, read-only: instances now */
 	DYNCAST_A_SERVICE_STATS,	/* nest, read-only: dyncast_stats_attrs */
+	DYNCAST_A_SERVICE_ROUTER4,	/* be32: the D-Router of a forwarder
+					 * service (mode forward)
+					 */
+	DYNCAST_A_SERVICE_ROUTER6,	/* binary[16]: the same, IPv6 */
+	DYNCAST_A_SERVICE_KEY,		/* binary[32], write-only (DYNCAST_KEY_LEN):
+					 * authenticates the messages between
+					 * D-Forwarders and the D-Router;
+					 * without it a D-Router takes no miss
+					 * for the service
+					 */
+	DYNCAST_A_SERVICE_KEYED,	/* flag, read-only: a key is set */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -151,6 +173,9 @@ enum dyncast_instance_attrs {
 					 */
 	DYNCAST_A_INSTANCE_BINDINGS,	/* u32, read-only: bindings now */
 	DYNCAST_A_INSTANCE_STATS,	/* nest, read-only: dyncast_stats_attrs */
+	DYNCAST_A_INSTANCE_LEARNED,	/* flag, read-only: learnt from the
+					 * D-Router's Binding Info (forwarder)
+					 */
 
 	/* private: */
 	__DYNCAST_A_INSTANCE_MAX,
@@ -172,6 +197,10 @@ enum dyncast_binding_attrs {
 	DYNCAST_A_BINDING_EXPIRES,	/* u64, read-only: ms until it expires */
 	DYNCAST_A_BINDING_PACKETS,	/* u64, read-only */
 	DYNCAST_A_BINDING_BYTES,	/* u64, read-only */
+	DYNCAST_A_BINDING_HOLD,		/* flag, read-only: made for a
+					 * forwarder's miss, kept only until
+					 * the forwarder has learnt it
+					 */
 
 	/* private: */
 	__DYNCAST_A_BINDING_MAX,
@@ -204,6 +233,35 @@ enum dyncast_stats_attrs {
 	DYNCAST_A_STATS_BINDINGS,	/* u32: bindings now */
 	DYNCAST_A_STATS_MAX_BINDINGS,	/* u32: limit of this namespace */
 	DYNCAST_A_STATS_SERVICES,	/* u32: services now */
+	DYNCAST_A_STATS_MISSES_SENT,	/* u64: demands a forwarder sent to its
+					 * D-Router marked 'miss'
+					 */
+	DYNCAST_A_STATS_MISSES,		/* u64: misses a D-Router steered */
+	DYNCAST_A_STATS_BINDINFO_SENT,	/* u64: Binding Info sent (D-Router) */
+	DYNCAST_A_STATS_BINDINFO_RECV,	/* u64: Binding Info taken (forwarder) */
+	DYNCAST_A_STATS_NOTICES_SENT,	/* u64: unreachable-egress notices
+					 * sent (D-Router)
+					 */
+	DYNCAST_A_STATS_NOTICES_RECV,	/* u64: notices taken (forwarder) */
+	DYNCAST_A_STATS_BAD_AUTH,	/* u64: messages dropped: wrong sender,
+					 * no key, or a tag that does not
+					 * verify
+					 */
+	DYNCAST_A_STATS_REPLAYED,	/* u64: messages dropped: seen before or
+					 * out of the time window
+					 */
+	DYNCAST_A_STATS_MALFORMED,	/* u64: messages dropped: malformed,
+					 * or for no such service
+					 */
+	DYNCAST_A_STATS_FORWARDERS,	/* u32: forwarders a D-Router serves */
+	DYNCAST_A_STATS_LEARN_DROPS,	/* u64: Binding Info not learnt: the
+					 * backlog, the table or the service's
+					 * instances full (forwarder)
+					 */
+	DYNCAST_A_STATS_PEERS_FULL,	/* u64: misses dropped: the D-Router
+					 * serves max_forwarders forwarders
+					 * already
+					 */
 
 	/* private: */
 	__DYNCAST_A_STATS_MAX,

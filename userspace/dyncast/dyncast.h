@@ -38,10 +38,16 @@ struct dc_ctx {
 	void *priv;
 };
 
-/* A service, or the key naming one: sid.family == 0 if none was given. */
+/*
+ * A service, or the key naming one: sid.family == 0 if none was given.
+ * A forwarder's router, and a key, when given.
+ */
 struct dc_service {
 	struct dc_addr sid;
 	struct dc_optvals vals;
+	struct dc_addr router;
+	bool has_key;
+	uint8_t key[DYNCAST_KEY_LEN];
 };
 
 struct dc_instance {
@@ -126,6 +132,16 @@ struct nlmsghdr *dc_stats_build(void *buf);
 int dc_stats_print(struct dc_out *o, const struct nlmsghdr *nlh);
 int dc_do_stats(struct dc_ctx *ctx, int argc, char **argv);
 void dc_stats_usage(FILE *fp);
+
+/* genkey.c */
+int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv);
+void dc_genkey_usage(FILE *fp);
+
+/* agent.c */
+int dc_agent_print(struct dc_out *o, FILE *err, const char *text,
+		   const char *kind);
+int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv);
+void dc_agent_usage(FILE *fp);
 
 /* monitor.c */
 void dc_print_event(struct dc_out *o, const char *object, const char *event);

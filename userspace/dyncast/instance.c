@@ -50,6 +50,7 @@ static const struct dc_attr_desc instance_attrs[DYNCAST_A_INSTANCE_MAX + 1] = {
 	[DYNCAST_A_INSTANCE_METRICS_AGE] = DC_ATTR("metrics-age", DC_ATTR_MSEC, 0),
 	[DYNCAST_A_INSTANCE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_INSTANCE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
+	[DYNCAST_A_INSTANCE_LEARNED] = DC_ATTR("learned", DC_ATTR_FLAG, 0),
 };
 
 const struct dc_attr_set dc_instance_set = {

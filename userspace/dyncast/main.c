@@ -37,13 +37,15 @@ static const struct dc_object {
 	{ "binding", dc_do_binding, dc_binding_usage },
 	{ "stats", dc_do_stats, dc_stats_usage },
 	{ "monitor", dc_do_monitor, dc_monitor_usage },
+	{ "genkey", dc_do_genkey, dc_genkey_usage },
+	{ "agent", dc_do_agent, dc_agent_usage },
 };
 
 static void usage(FILE *fp)
 {
 	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       dyncast [ -force ] -batch FILENAME\n"
-	      "OBJECT := { service | instance | binding | stats | monitor }\n"
+	      "OBJECT := { service | instance | binding | stats | monitor | genkey | agent }\n"
 	      "OPTIONS := { -V | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }

@@ -17,6 +17,7 @@ static const char *const proto_names[] = {
 static const char *const mode_names[] = {
 	[DYNCAST_MODE_REWRITE] = "rewrite",
 	[DYNCAST_MODE_TUNNEL] = "tunnel",
+	[DYNCAST_MODE_FORWARD] = "forward",
 };
 
 static const char *const affinity_names[] = {
@@ -68,6 +69,9 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_INSTANCES] = DC_ATTR("instances", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
+	[DYNCAST_A_SERVICE_ROUTER4] = DC_ATTR("router", DC_ATTR_IN4, 0),
+	[DYNCAST_A_SERVICE_ROUTER6] = DC_ATTR("router", DC_ATTR_IN6, 0),
+	[DYNCAST_A_SERVICE_KEYED] = DC_ATTR("keyed", DC_ATTR_FLAG, 0),
 };
 
 const struct dc_attr_set dc_service_set = {
@@ -132,7 +136,13 @@ int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc)
 	    dc_put_addr(nlh, DC_NL_REQ_SIZE, &svc->sid, DYNCAST_A_SERVICE_ADDR4,
 			DYNCAST_A_SERVICE_ADDR6) ||
 	    dc_opts_put(nlh, DC_NL_REQ_SIZE, key_opts, &vals) ||
-	    dc_opts_put(nlh, DC_NL_REQ_SIZE, service_opts, &vals))
+	    dc_opts_put(nlh, DC_NL_REQ_SIZE, service_opts, &vals) ||
+	    (svc->router.family &&
+	     dc_put_addr(nlh, DC_NL_REQ_SIZE, &svc->router,
+			 DYNCAST_A_SERVICE_ROUTER4, DYNCAST_A_SERVICE_ROUTER6)) ||
+	    (svc->has_key &&
+	     !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_SERVICE_KEY,
+				 sizeof(svc->key), svc->key)))
 		return -1;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -143,11 +153,49 @@ struct service_settings {
 	struct dc_service *svc;
 };
 
+/* router ADDR, key HEX, key-file FILE: the settings that are no number */
+static int service_forwarder_arg(struct dc_ctx *ctx, struct dc_service *svc,
+				 int *argc, char ***argv)
+{
+	const char *name = **argv;
+	int ret;
+
+	if (strcmp(name, "router") && strcmp(name, "key") &&
+	    strcmp(name, "key-file"))
+		return 0;
+	if (*argc < 2)
+		return dc_arg_novalue(ctx->err, name);
+	if (!strcmp(name, "router")) {
+		if (svc->router.family)
+			return dc_arg_twice(ctx->err, name);
+		ret = dc_arg_addr(ctx->err, name, (*argv)[1], svc->sid.family,
+				  &svc->router);
+	} else {
+		if (svc->has_key)
+			return dc_arg_twice(ctx->err, "key");
+		ret = !strcmp(name, "key") ?
+		      dc_arg_hex(ctx->err, name, (*argv)[1], svc->key,
+				 sizeof(svc->key)) :
+		      dc_arg_hex_file(ctx->err, name, (*argv)[1], svc->key,
+				      sizeof(svc->key));
+		svc->has_key = !ret;
+	}
+	if (ret)
+		return -1;
+	*argc -= 2;
+	*argv += 2;
+	return 1;
+}
+
 static int service_setting(struct dc_ctx *ctx, void *data, int *argc,
 			   char ***argv)
 {
 	struct service_settings *s = data;
+	int ret;
 
+	ret = service_forwarder_arg(ctx, s->svc, argc, argv);
+	if (ret)
+		return ret;
 	/* src-prefix is at most the length of the SID's family */
 	s->opts[SRC_PREFIX_OPT].max = s->svc->sid.family == AF_INET ? 32 : 128;
 	return dc_opts_arg(ctx->err, s->opts, argc, argv, &s->svc->vals);
@@ -173,7 +221,14 @@ int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
 		dc_err(ctx->err, "argument \"src-prefix\" requires \"affinity\"");
 		return -1;
 	}
-	if (cmd == DYNCAST_CMD_SERVICE_SET &&
+	if (svc->router.family &&
+	    (!dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_MODE) ||
+	     svc->vals.val[DYNCAST_A_SERVICE_MODE] != DYNCAST_MODE_FORWARD)) {
+		dc_err(ctx->err, "argument \"router\" requires \"mode forward\"");
+		return -1;
+	}
+	if (cmd == DYNCAST_CMD_SERVICE_SET && !svc->has_key &&
+	    !svc->router.family &&
 	    !(svc->vals.present & ~((1u << DYNCAST_A_SERVICE_PROTO) |
 				    (1u << DYNCAST_A_SERVICE_PORT)))) {
 		dc_err(ctx->err, "\"service set\" needs at least one setting");
@@ -271,11 +326,13 @@ void dc_service_usage(FILE *fp)
 	      "       dyncast service set SID proto { tcp | udp } [ port PORT ] SETTINGS\n"
 	      "       dyncast service del SID proto { tcp | udp } [ port PORT ]\n"
 	      "       dyncast service show [ SID proto { tcp | udp } [ port PORT ] ]\n"
-	      "SETTINGS := [ mode { rewrite | tunnel } ]\n"
+	      "SETTINGS := [ mode { rewrite | tunnel | forward router ADDR } ]\n"
 	      "            [ affinity { 5tuple | 3tuple | 2tuple } [ src-prefix LEN ] ]\n"
 	      "            [ timeout SECONDS ] [ policy { weighted | least-cost | hash } ]\n"
 	      "            [ max-bindings N ] [ service-time USEC ]\n"
-	      "SID := { IPv4 address | IPv6 address }\n", fp);
+	      "            [ key HEX | key-file FILE ]\n"
+	      "SID, ADDR := { IPv4 address | IPv6 address }\n"
+	      "HEX := 64 hexadecimal digits (dyncast genkey makes one)\n", fp);
 }
 
 int dc_do_service(struct dc_ctx *ctx, int argc, char **argv)

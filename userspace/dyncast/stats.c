@@ -19,6 +19,18 @@ static const struct dc_attr_desc stats_attrs[DYNCAST_A_STATS_MAX + 1] = {
 	[DYNCAST_A_STATS_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_STATS_MAX_BINDINGS] = DC_ATTR("max-bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_STATS_SERVICES] = DC_ATTR("services", DC_ATTR_U32, 0),
+	[DYNCAST_A_STATS_MISSES_SENT] = DC_ATTR("misses-sent", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_MISSES] = DC_ATTR("misses", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_BINDINFO_SENT] = DC_ATTR("bindinfo-sent", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_BINDINFO_RECV] = DC_ATTR("bindinfo-recv", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_NOTICES_SENT] = DC_ATTR("notices-sent", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_NOTICES_RECV] = DC_ATTR("notices-recv", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_BAD_AUTH] = DC_ATTR("bad-auth", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_REPLAYED] = DC_ATTR("replayed", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_MALFORMED] = DC_ATTR("malformed", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_FORWARDERS] = DC_ATTR("forwarders", DC_ATTR_U32, 0),
+	[DYNCAST_A_STATS_LEARN_DROPS] = DC_ATTR("learn-drops", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_PEERS_FULL] = DC_ATTR("peers-full", DC_ATTR_U64, 0),
 };
 
 const struct dc_attr_set dc_stats_set = { DYNCAST_A_STATS_MAX, stats_attrs };

@@ -32,6 +32,8 @@ static bool dc_attr_valid(const struct nlattr *a, const struct dc_attr_desc *d)
 		return len == sizeof(struct in6_addr);
 	case DC_ATTR_NEST:
 		return mnl_attr_validate(a, MNL_TYPE_NESTED) == 0;
+	case DC_ATTR_FLAG:
+		return len == 0;
 	}
 	return false;
 }
@@ -115,6 +117,9 @@ static void dc_attr_print(struct dc_out *o, const struct dc_attr_desc *d,
 	case DC_ATTR_MSEC:
 		dc_out_msecs(o, d->name, dc_attr_get_uint(a));
 		break;
+	case DC_ATTR_FLAG:
+		dc_out_flag(o, d->name);
+		break;
 	case DC_ATTR_NEST:
 		if (!d->nest || dc_attrs_parse_nest(a, d->nest, tb))
 			break;
@@ -129,16 +134,23 @@ static void dc_attr_print(struct dc_out *o, const struct dc_attr_desc *d,
  * Prints, in attribute order, every attribute present in @tb whose flags
  * include all of @need.
  */
+/*
+ * Values first, then nests: in text, a nest starts a line of its own and
+ * what followed it would land on that line.
+ */
 void dc_attrs_print(struct dc_out *o, const struct dc_attr_set *set,
 		    dc_attr_tb tb, unsigned int need)
 {
-	unsigned int type;
+	unsigned int type, pass;
 
-	for (type = 0; type <= set->max; type++) {
-		const struct dc_attr_desc *d = &set->desc[type];
+	for (pass = 0; pass < 2; pass++) {
+		for (type = 0; type <= set->max; type++) {
+			const struct dc_attr_desc *d = &set->desc[type];
 
-		if (tb[type] && d->name && (d->flags & need) == need)
-			dc_attr_print(o, d, tb[type]);
+			if (tb[type] && d->name && (d->flags & need) == need &&
+			    (d->kind == DC_ATTR_NEST) == pass)
+				dc_attr_print(o, d, tb[type]);
+		}
 	}
 }
 

@@ -25,6 +25,7 @@ enum dc_attr_kind {
 	DC_ATTR_PERMILLE,	/* u32 printed as a percentage */
 	DC_ATTR_MSEC,		/* u64 milliseconds */
 	DC_ATTR_NEST,
+	DC_ATTR_FLAG,		/* no payload: printed as its keyword */
 };
 
 #define DC_ATTR_BARE	0x1	/* text: the value without its keyword */

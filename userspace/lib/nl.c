@@ -11,6 +11,9 @@
 #include <linux/netlink.h>
 
 #include "nl.h"
+
+/* the largest errno, as the kernel's MAX_ERRNO */
+#define MAX_ERRNO	4095
 #include "parse.h"
 
 struct dc_nl_ext {
@@ -217,6 +220,17 @@ static void dc_nl_report(const struct dc_nl_xfer *x, int error,
 	fputs(".\n", x->err);
 }
 
+/* The errno of an error or done message: negative, or 0. */
+static int dc_nl_errno(int error)
+{
+	/* the kernel sends -errno; anything else is a malformed reply */
+	if (error > 0 && error <= MAX_ERRNO)
+		return -error;
+	if (error >= -MAX_ERRNO)
+		return error;
+	return -EBADMSG;
+}
+
 static void dc_nl_xfer_error(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
@@ -235,7 +249,7 @@ static void dc_nl_xfer_error(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 		off += MNL_ALIGN(err->msg.nlmsg_len) - MNL_NLMSG_HDRLEN;
 	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && off <= len)
 		mnl_attr_parse(nlh, off, dc_nl_ext_cb, &e);
-	x->error = err->error > 0 ? -err->error : err->error;
+	x->error = dc_nl_errno(err->error);
 	dc_nl_report(x, x->error, &e);
 }
 
@@ -250,7 +264,7 @@ static void dc_nl_xfer_done(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
 		mnl_attr_parse(nlh, sizeof(int), dc_nl_ext_cb, &e);
-	x->error = error > 0 ? -error : error;
+	x->error = dc_nl_errno(error);
 	dc_nl_report(x, x->error, &e);
 }
 
@@ -283,7 +297,7 @@ void dc_nl_xfer_feed(struct dc_nl_xfer *x, const void *buf, size_t len)
 	const struct nlmsghdr *nlh = buf;
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 
-	for (; !x->done && mnl_nlmsg_ok(nlh, rem);
+	for (; !x->done && dc_nlmsg_ok(nlh, rem);
 	     nlh = mnl_nlmsg_next(nlh, &rem)) {
 		if (!mnl_nlmsg_portid_ok(nlh, x->portid) ||
 		    !mnl_nlmsg_seq_ok(nlh, x->req->nlmsg_seq))
@@ -451,7 +465,7 @@ int dc_nl_notify_feed(const void *buf, size_t len, uint16_t type,
 	int rem = len > INT32_MAX ? INT32_MAX : (int)len;
 	int ret;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	for (; dc_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 		if (nlh->nlmsg_type != type)
 			continue;
 		ret = cb(nlh, data);

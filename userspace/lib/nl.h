@@ -50,6 +50,17 @@ int dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	       const struct dc_attr_set *names, mnl_cb_t cb, void *data);
 int dc_nl_listen(struct dc_nl *nl, mnl_cb_t cb, void *data);
 
+/*
+ * Whether a whole message starts at @nlh, with @len bytes left.  libmnl's
+ * mnl_nlmsg_ok() casts nlmsg_len to int: a length of 2 GiB or more passes
+ * as negative, and mnl_nlmsg_next() then never moves on.
+ */
+static inline bool dc_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /* The socket-free halves of dc_nl_talk() and dc_nl_listen(). */
 void dc_nl_xfer_init(struct dc_nl_xfer *x, const struct nlmsghdr *req,
 		     uint32_t portid, FILE *err,

@@ -122,6 +122,17 @@ void dc_out_uint(struct dc_out *o, const char *key, uint64_t val)
 	fprintf(o->fp, "%" PRIu64, val);
 }
 
+/* Text: the key alone; JSON: "key": true. */
+void dc_out_flag(struct dc_out *o, const char *key)
+{
+	if (o->json) {
+		dc_out_set(o, key, json_true());
+		return;
+	}
+	dc_out_text_key(o, key, true);
+	fputs(key, o->fp);
+}
+
 /* Text "37.5", JSON 37.5. */
 void dc_out_tenths(struct dc_out *o, const char *key, uint64_t tenths)
 {

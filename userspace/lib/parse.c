@@ -4,6 +4,8 @@
  * argument that was wrong.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -205,4 +207,77 @@ int dc_arg_keyword(FILE *err, const char *name, const char *val,
 	}
 	fprintf(err, ", got \"%s\".\n", val);
 	return -1;
+}
+
+/* Exactly 2 * @len hexadecimal digits. */
+int dc_parse_hex(const char *s, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	if (strlen(s) != 2 * len)
+		return -1;
+	for (i = 0; i < 2 * len; i++) {
+		int c = s[i], v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		if (i % 2)
+			out[i / 2] |= v;
+		else
+			out[i / 2] = v << 4;
+	}
+	return 0;
+}
+
+int dc_arg_hex(FILE *err, const char *name, const char *val, uint8_t *out,
+	       size_t len)
+{
+	if (dc_parse_hex(val, out, len)) {
+		dc_err(err, "argument \"%s\" must be %zu hexadecimal digits",
+		       name, 2 * len);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The same, read from the file @path: its first line, surrounding blanks
+ * ignored, so that a key need not show on a command line.
+ */
+int dc_arg_hex_file(FILE *err, const char *name, const char *path,
+		    uint8_t *out, size_t len)
+{
+	char line[256], *s, *e;
+	FILE *fp;
+	int ret;
+
+	fp = fopen(path, "r");
+	if (!fp) {
+		dc_err(err, "argument \"%s\": cannot read \"%s\": %s", name,
+		       path, strerror(errno));
+		return -1;
+	}
+	s = fgets(line, sizeof(line), fp);
+	fclose(fp);
+	if (s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+	}
+	ret = s ? dc_parse_hex(s, out, len) : -1;
+	explicit_bzero(line, sizeof(line));
+	if (ret) {
+		dc_err(err, "argument \"%s\": \"%s\" must hold %zu hexadecimal digits",
+		       name, path, 2 * len);
+		return -1;
+	}
+	return 0;
 }

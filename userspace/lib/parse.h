@@ -45,5 +45,10 @@ int dc_arg_addr(FILE *err, const char *name, const char *val, int family,
 		struct dc_addr *a);
 int dc_arg_keyword(FILE *err, const char *name, const char *val,
 		   const char *const *names, unsigned int n);
+int dc_parse_hex(const char *s, uint8_t *out, size_t len);
+int dc_arg_hex(FILE *err, const char *name, const char *val, uint8_t *out,
+	       size_t len);
+int dc_arg_hex_file(FILE *err, const char *name, const char *path,
+		    uint8_t *out, size_t len);
 
 #endif /* DC_PARSE_H */

@@ -228,7 +228,7 @@ def compare(spec_enums, spec_defines, h_enums, h_defines):
             error(f'#define {name}: in the header, not in the spec')
 
 
-TYPE_NOTE = re.compile(r"^(be16|be32|u8|u16|u32|u64|binary\[(\d+)\]|nest)(?!\w)")
+TYPE_NOTE = re.compile(r"^(be16|be32|u8|u16|u32|u64|binary\[(\d+)\]|nest|flag)(?!\w)")
 
 
 def check_types(spec, comments):
@@ -262,7 +262,7 @@ def check_types(spec, comments):
                       f'{" big-endian" if be else ""}'
                       f'{a.get("checks", "")}, header "{note}"')
             if t in ('u32', 'binary') and 'display-hint' not in a and \
-                    re.search(r'addr|src[46]|bid[46]', a['name']):
+                    re.search(r'addr|src[46]|bid[46]|router[46]', a['name']):
                 error(f'{cname}: address without display-hint')
             if a.get('display-hint') in ('ipv4', 'ipv6') and \
                     a['display-hint'] != ('ipv4' if t == 'u32' else 'ipv6'):

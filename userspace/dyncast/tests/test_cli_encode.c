@@ -137,6 +137,39 @@ static void test_service_set_del(void **state)
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 3);
 }
 
+static void test_service_forwarder(void **state)
+{
+	static const uint8_t key[DYNCAST_KEY_LEN] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	struct mock *m = *state;
+	const struct nlmsghdr *nlh = mock_req(m);
+
+	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp port 80 mode forward router 192.0.2.9 key-file " DC_TEST_DIR "/key.hex"), 0);
+	check_header(nlh, DYNCAST_CMD_SERVICE_NEW, ACK);
+	assert_int_equal(u8_at(SVC(DYNCAST_A_SERVICE_MODE)), DYNCAST_MODE_FORWARD);
+	check_in4(SVC(DYNCAST_A_SERVICE_ROUTER4), "192.0.2.9");
+	assert_memory_equal(mnl_attr_get_payload(check_len(SVC(DYNCAST_A_SERVICE_KEY),
+							   DYNCAST_KEY_LEN)),
+			    key, DYNCAST_KEY_LEN);
+	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 6);
+
+	/* a new key alone, on an IPv6 service */
+	assert_int_equal(mock_run(m, "service set 2001:db8::1 proto udp key 00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"), 0);
+	check_header(nlh, DYNCAST_CMD_SERVICE_SET, ACK);
+	assert_memory_equal(mnl_attr_get_payload(check_len(SVC(DYNCAST_A_SERVICE_KEY),
+							   DYNCAST_KEY_LEN)),
+			    key, DYNCAST_KEY_LEN);
+	assert_null(SVC(DYNCAST_A_SERVICE_ROUTER6));
+	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 3);
+
+	assert_int_equal(mock_run(m, "service add 2001:db8::1 proto udp mode forward router 2001:db8::9 key-file " DC_TEST_DIR "/key.hex"), 0);
+	check_in6(SVC(DYNCAST_A_SERVICE_ROUTER6), "2001:db8::9");
+}
+
 static void test_service_show(void **state)
 {
 	struct mock *m = *state;
@@ -351,6 +384,7 @@ int main(void)
 		T(test_service_add),
 		T(test_service_add_ipv6),
 		T(test_service_set_del),
+		T(test_service_forwarder),
 		T(test_service_show),
 		T(test_instance_add),
 		T(test_instance_several),

@@ -93,10 +93,32 @@ static void put_service_odd(struct mock *m, uint16_t flags)
 	mnl_attr_nest_end(nlh, svc);
 }
 
+/* A forwarder: its router, a flag, a flag of a wrong length (ignored). */
+static void put_service_fwd(struct mock *m, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mock_genl(m, DYNCAST_CMD_SERVICE_GET, flags);
+	struct nlattr *svc, *st;
+
+	svc = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	put_in4(nlh, DYNCAST_A_SERVICE_ADDR4, "192.0.2.2");
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_MODE, DYNCAST_MODE_FORWARD);
+	put_in4(nlh, DYNCAST_A_SERVICE_ROUTER4, "198.51.100.1");
+	mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEYED, 0, NULL);
+	st = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE_STATS);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_MISSES_SENT, 4);
+	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_BINDINFO_RECV, 3);
+	mnl_attr_put_u8(nlh, DYNCAST_A_STATS_BAD_AUTH, 1);	/* bad length */
+	mnl_attr_nest_end(nlh, st);
+	mnl_attr_nest_end(nlh, svc);
+}
+
 static const char service_text[] =
 	"192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250 bindings 5 instances 2\n"
 	"    stats packets 10 bytes 1500 demands 3 no-instance 0 table-full 0 not-start 1 too-big 0 xmit-errors 0 expired 2\n"
-	"2001:db8::1 proto udp mode 7\n";
+	"2001:db8::1 proto udp mode 7\n"
+	"192.0.2.2 proto udp mode forward router 198.51.100.1 keyed\n"
+	"    stats misses-sent 4 bindinfo-recv 3\n";
 
 static const char service_json[] =
 	"[{\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,\"mode\":\"tunnel\","
@@ -105,7 +127,10 @@ static const char service_json[] =
 	"\"bindings\":5,\"instances\":2,\"stats\":{\"packets\":10,\"bytes\":1500,"
 	"\"demands\":3,\"no-instance\":0,\"table-full\":0,\"not-start\":1,"
 	"\"too-big\":0,\"xmit-errors\":0,\"expired\":2}},"
-	"{\"sid\":\"2001:db8::1\",\"proto\":\"udp\",\"mode\":7}]\n";
+	"{\"sid\":\"2001:db8::1\",\"proto\":\"udp\",\"mode\":7},"
+	"{\"sid\":\"192.0.2.2\",\"proto\":\"udp\",\"mode\":\"forward\","
+	"\"router\":\"198.51.100.1\",\"keyed\":true,"
+	"\"stats\":{\"misses-sent\":4,\"bindinfo-recv\":3}}]\n";
 
 static void test_service_text(void **state)
 {
@@ -113,6 +138,7 @@ static void test_service_text(void **state)
 
 	put_service_full(m, NLM_F_MULTI);
 	put_service_odd(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
 	assert_int_equal(mock_run(m, "service show"), 0);
 	assert_string_equal(m->out, service_text);
@@ -126,6 +152,7 @@ static void test_service_json(void **state)
 
 	put_service_full(m, NLM_F_MULTI);
 	put_service_odd(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
 	assert_int_equal(mock_run(m, "-j service show"), 0);
 	assert_string_equal(m->out, service_json);
@@ -352,6 +379,29 @@ static void test_stale(void **state)
 	((struct nlmsghdr *)m->reply)->nlmsg_seq -= 1;
 	assert_int_equal(mock_run(m, "service show"), 0);
 	assert_int_equal(m->out_len, 0);
+}
+
+/*
+ * Replies no kernel sends, found by the fuzzer: a message 4 GiB long
+ * (libmnl's own check takes its length for -1, and its iterator never moves
+ * on), and an error code that is no errno.
+ */
+static void test_hostile_replies(void **state)
+{
+	struct mock *m = *state;
+	struct nlmsghdr *nlh;
+
+	nlh = mock_genl(m, DYNCAST_CMD_SERVICE_NEW, 0);
+	put_key4(nlh);
+	m->reply_len = MNL_ALIGN(nlh->nlmsg_len);
+	m->open = NULL;
+	nlh->nlmsg_len = 0xffffffff;
+	assert_int_equal(mock_run(m, "monitor"), 0);
+	assert_int_equal(m->out_len, 0);
+
+	mock_error(m, INT32_MIN, NULL);
+	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp"), -1);
+	assert_string_equal(m->err, "Error: Bad message.\n");
 }
 
 static void talk_bad_timeout(struct mock *m, const struct nlmsghdr *req)
@@ -696,6 +746,7 @@ int main(void)
 		T(test_kernel_errors),
 		T(test_batch),
 		T(test_monitor),
+		T(test_hostile_replies),
 		T(test_output_layer),
 	};
 

@@ -102,6 +102,8 @@ static void test_parse_keyword(void **state)
 #define S6	"service add 2001:db8::1 proto udp "
 #define I4	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 "
 #define ISET	"instance set 192.0.2.1 proto tcp bid 10.0.0.1 "
+/* a key in a file, with blanks around it */
+#define KEYFILE	DC_TEST_DIR "/key.hex"
 
 static const struct {
 	const char *cmdline;
@@ -131,7 +133,26 @@ static const struct {
 	{ S4 "port 80 port 81", "argument \"port\" is given more than once" },
 
 	/* service settings */
-	{ S4 "mode nat", "argument \"mode\" must be rewrite or tunnel, got \"nat\"" },
+	{ S4 "mode nat",
+	  "argument \"mode\" must be rewrite, tunnel or forward, got \"nat\"" },
+	{ S4 "router 192.0.2.9", "argument \"router\" requires \"mode forward\"" },
+	{ S4 "mode tunnel router 192.0.2.9",
+	  "argument \"router\" requires \"mode forward\"" },
+	{ S4 "mode forward router 2001:db8::9",
+	  "argument \"router\" must be an IPv4 address like the service, got \"2001:db8::9\"" },
+	{ S4 "mode forward router", "argument \"router\" requires a value" },
+	{ S4 "mode forward router 192.0.2.9 router 192.0.2.8",
+	  "argument \"router\" is given more than once" },
+	{ S4 "key 00ff", "argument \"key\" must be 64 hexadecimal digits" },
+	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g",
+	  "argument \"key\" must be 64 hexadecimal digits" },
+	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f key-file /dev/null",
+	  "argument \"key\" is given more than once" },
+	{ S4 "key-file /dev/null",
+	  "argument \"key-file\": \"/dev/null\" must hold 64 hexadecimal digits" },
+	{ S4 "key-file /nonexistent/key",
+	  "argument \"key-file\": cannot read \"/nonexistent/key\": No such file or directory" },
+	{ "genkey 32", "unknown argument \"32\"" },
 	{ S4 "mode", "argument \"mode\" requires a value" },
 	{ S4 "affinity 4tuple",
 	  "argument \"affinity\" must be 5tuple, 3tuple or 2tuple, got \"4tuple\"" },
@@ -308,6 +329,9 @@ static const char *const good[] = {
 	"service add 192.0.2.1 proto tcp port 80 mode tunnel affinity 2tuple src-prefix 24 timeout 86400 policy hash max-bindings 4294967295 service-time 0",
 	"service add 2001:db8::1 proto udp port 0 affinity 3tuple src-prefix 128 timeout 1",
 	"service add 192.0.2.1 port 443 proto tcp policy least-cost",
+	"service add 192.0.2.1 proto tcp port 80 mode forward router 192.0.2.9 key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	"service add 2001:db8::1 proto udp router 2001:db8::9 key-file " KEYFILE " mode forward",
+	"service set 192.0.2.1 proto tcp port 80 key FFEEDDCCBBAA99887766554433221100ffeeddccbbaa99887766554433221100",
 	"service set 192.0.2.1 proto udp port 53 timeout 30",
 	"service del 192.0.2.1 proto udp port 53",
 	"service delete 192.0.2.1 proto udp",
@@ -353,6 +377,27 @@ static void test_good_arguments(void **state)
 		assert_int_equal(m->err_len, 0);
 		assert_int_equal(m->talks, i + 1);
 	}
+}
+
+static void test_genkey(void **state)
+{
+	struct mock *m = *state;
+	char first[65];
+	size_t i;
+
+	assert_int_equal(mock_run(m, "genkey"), 0);
+	assert_int_equal(m->out_len, 65);
+	assert_int_equal(m->out[64], '\n');
+	for (i = 0; i < 64; i++)
+		assert_non_null(strchr("0123456789abcdef", m->out[i]));
+	memcpy(first, m->out, 64);
+	first[64] = '\0';
+	/* another one differs */
+	assert_int_equal(mock_run(m, "genkey"), 0);
+	assert_int_equal(m->out_len, 130);
+	assert_memory_not_equal(m->out + 65, first, 64);
+	assert_int_equal(m->talks, 0);
+	assert_int_equal(m->err_len, 0);
 }
 
 static void test_help(void **state)
@@ -403,6 +448,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_instances,
 						mock_setup, mock_teardown),
 		cmocka_unit_test_setup_teardown(test_good_arguments, mock_setup,
+						mock_teardown),
+		cmocka_unit_test_setup_teardown(test_genkey, mock_setup,
 						mock_teardown),
 		cmocka_unit_test_setup_teardown(test_help, mock_setup,
 						mock_teardown),

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: the D-Forwarder, a service in mode forward.
+ *
+ * A forwarder keeps only a binding table.  A packet of a bound flow goes
+ * straight to its instance, in IPIP or IPv6-in-IPv6, as in tunnel mode.
+ * Any other packet for the service is a miss: it goes to the D-Router in a
+ * MISS message, the client's packet unchanged behind an authenticated
+ * header; the D-Router steers it and answers with a Binding Info, which the
+ * forwarder learns.  Until it has, the flow's packets keep going through
+ * the D-Router, which holds a short-lived binding to answer them alike.
+ * A notice from the D-Router takes an instance down here, with its
+ * bindings: the flow's next packet is a miss again.
+ *
+ * Binding Info and notices are accepted only from the service's D-Router,
+ * with a tag that verifies and a sequence number not seen before.  They
+ * are checked in softirq and queued, at most DC_LEARN_BACKLOG at a time;
+ * a work item applies them under dn->lock, creating the instances it
+ * learns (flagged learned, weight 0) and the bindings.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/slab.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/udp.h>
+
+#include "dyncast.h"
+#include "fwd.h"
+
+/* Binding Info and notices waiting to be applied, per namespace. */
+#define DC_LEARN_BACKLOG	1024
+
+struct dc_learn {
+	struct list_head list;
+	u8 type;
+	union {
+		struct dc_fwd_svc svc;
+		struct dc_fwd_bind bind;
+		struct dc_fwd_notice notice;
+	};
+};
+
+/*
+ * One packet to the D-Router as a miss.  Returns 0 once @skb is sent (and
+ * consumed); otherwise the caller still owns it.
+ */
+static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
+			   struct dc_service *svc, struct dc_key *key,
+			   struct sk_buff *skb)
+{
+	unsigned int hlen = sizeof(struct udphdr) + sizeof(struct dc_fwd_hdr);
+	struct dc_fwd_addrs a;
+	struct dc_fwd_hdr *hdr;
+	struct dst_entry *dst;
+	unsigned int mtu, len;
+	__be16 df = 0, sport;
+	int ret;
+
+	ret = dc_fwd_route(net, svc->family, &svc->router, NULL, skb->mark,
+			   &a, &dst);
+	if (ret)
+		return ret;
+
+	hlen += svc->family == AF_INET ? sizeof(struct iphdr) :
+					 sizeof(struct ipv6hdr);
+	mtu = dst_mtu(dst) > hlen ? dst_mtu(dst) - hlen : 0;
+	if (svc->family == AF_INET) {
+		df = ip_hdr(skb)->frag_off & htons(IP_DF);
+	} else if (mtu < IPV6_MIN_MTU) {
+		/* the outer packet is fragmented then; see dc_fwd_xmit() */
+		mtu = IPV6_MIN_MTU;
+	}
+	if ((df || svc->family == AF_INET6) && !dc_fits(skb, mtu)) {
+		dst_release(dst);
+		dc_count_event(dn, svc, DC_STAT_TOO_BIG);
+		dc_too_big(net, skb, svc->family, mtu);
+		return -EMSGSIZE;
+	}
+
+	/* The tag covers the packet as the D-Router will see it. */
+	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
+	    skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + hlen)) {
+		dst_release(dst);
+		return -ENOMEM;
+	}
+	sport = udp_flow_src_port(net, skb, 0, 0, false);
+	len = skb->len;
+	hdr = skb_push(skb, sizeof(*hdr));
+	dc_fwd_hdr_init(dn, hdr, DC_FWD_MISS, len);
+	ret = dc_key_tag(key, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
+	if (ret) {
+		__skb_pull(skb, sizeof(*hdr));
+		dst_release(dst);
+		return ret;
+	}
+	if (dc_fwd_xmit(dn, skb, dst, &a, df, sport))
+		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
+	else
+		dc_count_event(dn, svc, DC_STAT_MISSES_SENT);
+	return 0;
+}
+
+/* As dc_fwd_miss_one(), counting what was not sent. */
+static int dc_fwd_miss_count(struct net *net, struct dc_net *dn,
+			     struct dc_service *svc, struct dc_key *key,
+			     struct sk_buff *skb)
+{
+	int ret = dc_fwd_miss_one(net, dn, svc, key, skb);
+
+	/* too big: counted, and the client told */
+	if (ret && ret != -EMSGSIZE)
+		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
+	return ret;
+}
+
+/* Send a miss; a packet aggregated by GRO goes as the packets it was. */
+static unsigned int dc_fwd_miss(struct net *net, struct dc_net *dn,
+				struct dc_service *svc, struct sk_buff *skb)
+{
+	struct dc_key *key = rcu_dereference(svc->key);
+	struct sk_buff *segs, *seg, *next;
+
+	if (!key)
+		return NF_DROP;
+	if (!skb_is_gso(skb))
+		return dc_fwd_miss_count(net, dn, svc, key, skb) ? NF_DROP :
+								    NF_STOLEN;
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		if (dc_fwd_miss_count(net, dn, svc, key, seg))
+			kfree_skb(seg);
+	}
+	return NF_STOLEN;
+}
+
+/*
+ * The PREROUTING hook's part for a forwarder service: @inst is the
+ * instance of the flow's binding, or NULL.  Called under RCU.
+ */
+unsigned int dc_fwd_steer(struct net *net, struct sk_buff *skb,
+			  struct dc_net *dn, struct dc_service *svc,
+			  struct dc_instance *inst, const struct dc_pkt *pkt)
+{
+	if (inst) {
+		dc_count_packet(dn, svc, inst, pkt->len);
+		return dc_tunnel_xmit(net, skb, inst) ? NF_DROP : NF_STOLEN;
+	}
+	/* An error about a flow nobody bound here: routing knows better. */
+	if (pkt->icmp_err)
+		return NF_ACCEPT;
+	return dc_fwd_miss(net, dn, svc, skb);
+}
+
+static int dc_fwd_addr(u8 family, const u8 *raw, union nf_inet_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (family == AF_INET) {
+		if (memchr_inv(raw + 4, 0, 12))
+			return -EINVAL;
+		memcpy(&addr->ip, raw, 4);
+		if (ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip) ||
+		    ipv4_is_zeronet(addr->ip))
+			return -EINVAL;
+	} else {
+		memcpy(&addr->in6, raw, 16);
+		if (ipv6_addr_is_multicast(&addr->in6) ||
+		    ipv6_addr_any(&addr->in6))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* What of a Binding Info can be checked before it is applied. */
+static bool dc_fwd_bind_valid(const struct dc_service *svc,
+			      const struct dc_fwd_bind *b)
+{
+	union nf_inet_addr addr;
+	u32 timeout = ntohl(b->timeout);
+
+	return b->affinity <= DYNCAST_AFFINITY_MAX &&
+	       b->src_prefix <= (svc->family == AF_INET ? 32 : 128) &&
+	       timeout >= 1 && timeout <= DYNCAST_TIMEOUT_MAX &&
+	       !dc_fwd_addr(svc->family, b->bid, &addr) &&
+	       (svc->family == AF_INET6 || !memchr_inv(b->src + 4, 0, 12));
+}
+
+static void dc_fwd_outer_addrs(const struct sk_buff *skb,
+			       struct dc_fwd_addrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		a->family = AF_INET;
+		a->src.ip = ip_hdr(skb)->saddr;
+		a->dst.ip = ip_hdr(skb)->daddr;
+	} else {
+		a->family = AF_INET6;
+		a->src.in6 = ipv6_hdr(skb)->saddr;
+		a->dst.in6 = ipv6_hdr(skb)->daddr;
+	}
+}
+
+/*
+ * A Binding Info or a notice reached a forwarder, skb->data at the UDP
+ * header, @hdr in the linear part.  Checked here, applied by the work.
+ * Consumes @skb.
+ */
+void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
+		const struct dc_fwd_hdr *hdr)
+{
+	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr), len;
+	struct dc_service *svc = NULL;
+	enum dc_stat what = DC_STAT_MALFORMED;
+	struct dc_fwd_addrs a;
+	struct dc_learn *l;
+	struct dc_key *key;
+
+	l = kmalloc(sizeof(*l), GFP_ATOMIC);
+	if (!l) {
+		what = DC_STAT_LEARN_DROPS;
+		goto drop;
+	}
+	l->type = hdr->type;
+	len = l->type == DC_FWD_BIND ? sizeof(l->bind) : sizeof(l->notice);
+	if (ntohs(hdr->len) != len || skb->len != off + len ||
+	    skb_copy_bits(skb, off, &l->bind, len))
+		goto drop;
+
+	svc = dc_fwd_svc_lookup(dn, &l->svc);
+	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_FORWARD) {
+		svc = NULL;
+		goto drop;
+	}
+	dc_fwd_outer_addrs(skb, &a);
+	key = rcu_dereference(svc->key);
+	if (a.family != svc->family || !nf_inet_addr_cmp(&a.src, &svc->router) ||
+	    !key || !dc_key_verify(key, &a, hdr, skb, off, len)) {
+		what = DC_STAT_BAD_AUTH;
+		goto drop;
+	}
+	if (!dc_replay_check(&svc->replay, be64_to_cpu(hdr->seq))) {
+		what = DC_STAT_REPLAYED;
+		goto drop;
+	}
+	if (l->type == DC_FWD_BIND && !dc_fwd_bind_valid(svc, &l->bind))
+		goto drop;
+	consume_skb(skb);
+
+	spin_lock_bh(&dn->learn_lock);
+	if (dn->learn_len >= DC_LEARN_BACKLOG) {
+		spin_unlock_bh(&dn->learn_lock);
+		kfree(l);
+		dc_count_event(dn, svc, DC_STAT_LEARN_DROPS);
+		return;
+	}
+	list_add_tail(&l->list, &dn->learn_list);
+	dn->learn_len++;
+	spin_unlock_bh(&dn->learn_lock);
+	queue_work(dc_wq, &dn->learn_work);
+	return;
+
+drop:
+	kfree(l);
+	kfree_skb(skb);
+	dc_stats_count(dn->stats, what);
+	if (svc)
+		dc_stats_count(svc->stats, what);
+}
+
+static struct dc_service *dc_learn_service(struct dc_net *dn,
+					   const struct dc_fwd_svc *w)
+{
+	struct dc_service *svc;
+
+	rcu_read_lock();
+	svc = dc_fwd_svc_lookup(dn, w);
+	rcu_read_unlock();
+	/* Under dn->lock: the service cannot go while we use it. */
+	if (!svc || svc->mode != DYNCAST_MODE_FORWARD)
+		return NULL;
+	return svc;
+}
+
+/* The D-Router's settings of the service apply here too. */
+static void dc_learn_settings(struct dc_service *svc,
+			      const struct dc_fwd_bind *b)
+{
+	u32 timeout = ntohl(b->timeout) * HZ;
+
+	if (svc->affinity != b->affinity || svc->src_prefix != b->src_prefix) {
+		WRITE_ONCE(svc->affinity, b->affinity);
+		WRITE_ONCE(svc->src_prefix, b->src_prefix);
+		/* bindings keyed otherwise would never match again */
+		dc_bindings_flush(svc->dn, svc, NULL);
+		dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
+	}
+	if (svc->timeout != timeout)
+		WRITE_ONCE(svc->timeout, timeout);
+}
+
+static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
+{
+	struct dc_service *svc = dc_learn_service(dn, &b->svc);
+	union nf_inet_addr bid;
+	struct dc_instance *inst;
+	struct dc_flow_key key;
+	struct dc_pkt pkt = {};
+	unsigned long remaining;
+
+	if (!svc)
+		return;
+	dc_learn_settings(svc, b);
+	dc_fwd_addr(svc->family, b->bid, &bid);
+	inst = dc_instance_find(svc, &bid);
+	if (!inst) {
+		if (svc->nr_instances >= DYNCAST_MAX_INSTANCES)
+			goto drop;
+		inst = dc_instance_create(svc, &bid);
+		if (!inst)
+			goto drop;
+		inst->learned = true;
+		inst->weight = 0;
+		dn->genid++;
+		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
+	} else if (inst->state != DYNCAST_STATE_UP) {
+		WRITE_ONCE(inst->state, DYNCAST_STATE_UP);
+		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+	}
+	WRITE_ONCE(inst->metrics_updated, jiffies);
+
+	pkt.family = svc->family;
+	memcpy(&pkt.saddr, b->src, svc->family == AF_INET ? 4 : 16);
+	pkt.sport = b->sport;
+	pkt.dport = b->dport;
+	dc_flow_key_make(&key, svc, &pkt);
+	remaining = min_t(unsigned long, msecs_to_jiffies(ntohl(b->remaining)),
+			  svc->timeout);
+	if (dc_binding_learn(dn, svc, &key, inst, remaining))
+		goto drop;
+	dc_stats_count_svc(dn, svc, DC_STAT_BINDINFO_RECV);
+	return;
+drop:
+	dc_stats_count_svc(dn, svc, DC_STAT_LEARN_DROPS);
+}
+
+static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n)
+{
+	struct dc_service *svc = dc_learn_service(dn, &n->svc);
+	union nf_inet_addr bid;
+	struct dc_instance *inst;
+
+	if (!svc)
+		return;
+	dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_RECV);
+	if (dc_fwd_addr(svc->family, n->bid, &bid))
+		return;
+	inst = dc_instance_find(svc, &bid);
+	if (!inst || inst->state == DYNCAST_STATE_DOWN)
+		return;
+	WRITE_ONCE(inst->state, DYNCAST_STATE_DOWN);
+	dc_instance_gone(inst, n->reason);
+	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+}
+
+static void dc_learn_work(struct work_struct *work)
+{
+	struct dc_net *dn = container_of(work, struct dc_net, learn_work);
+	struct dc_learn *l, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&dn->learn_lock);
+	list_splice_init(&dn->learn_list, &list);
+	dn->learn_len = 0;
+	spin_unlock_bh(&dn->learn_lock);
+
+	mutex_lock(&dn->lock);
+	list_for_each_entry_safe(l, tmp, &list, list) {
+		if (l->type == DC_FWD_BIND)
+			dc_learn_bind(dn, &l->bind);
+		else
+			dc_learn_notice(dn, &l->notice);
+		kfree(l);
+	}
+	mutex_unlock(&dn->lock);
+}
+
+void dc_net_fwd_init(struct dc_net *dn)
+{
+	spin_lock_init(&dn->learn_lock);
+	INIT_LIST_HEAD(&dn->learn_list);
+	INIT_WORK(&dn->learn_work, dc_learn_work);
+}
+
+/* After the sockets are closed: nothing queues any more. */
+void dc_net_fwd_exit(struct dc_net *dn)
+{
+	struct dc_learn *l, *tmp;
+
+	cancel_work_sync(&dn->learn_work);
+	list_for_each_entry_safe(l, tmp, &dn->learn_list, list)
+		kfree(l);
+	INIT_LIST_HEAD(&dn->learn_list);
+	dn->learn_len = 0;
+}

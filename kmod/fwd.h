@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncast: the messages between D-Forwarders and D-Routers, over UDP
+ * (Documentation/dyncast-protocol.rst, "Forwarder messages").
+ *
+ * Every message starts with struct dc_fwd_hdr.  Its tag authenticates, with
+ * the service's key, the outer source and destination addresses, the header
+ * (tag zeroed) and the body; its sequence number, never lower than the
+ * sender's wall clock in nanoseconds, lets the receiver refuse replays.
+ */
+#ifndef _DYNCAST_FWD_H
+#define _DYNCAST_FWD_H
+
+#include <linux/types.h>
+
+#include "dyncast.h"
+
+#define DC_FWD_VERSION		1
+#define DC_FWD_TAG_LEN		16	/* HMAC-SHA256, truncated */
+/* How far a sequence number may be from the receiver's wall clock. */
+#define DC_FWD_WINDOW_NS	(60ULL * NSEC_PER_SEC)
+/* A notice is sent this many times: it travels over UDP. */
+#define DC_FWD_NOTICE_COPIES	3
+
+enum dc_fwd_type {
+	/* forwarder -> D-Router: a demand with no binding, the client's
+	 * packet following the header unchanged
+	 */
+	DC_FWD_MISS = 1,
+	/* D-Router -> forwarder: the instance of a flow */
+	DC_FWD_BIND = 2,
+	/* D-Router -> forwarder: an instance is no longer reachable */
+	DC_FWD_NOTICE = 3,
+};
+
+struct dc_fwd_hdr {
+	u8 version;
+	u8 type;
+	__be16 len;		/* bytes of the body, after the header */
+	__be32 reserved;	/* sent as zero, ignored */
+	__be64 seq;
+	u8 tag[DC_FWD_TAG_LEN];
+};
+
+/* The service a message is about. */
+struct dc_fwd_svc {
+	u8 family;		/* 4 or 6 */
+	u8 proto;
+	__be16 port;
+	u8 sid[16];		/* IPv4: the first 4 bytes, the rest zero */
+};
+
+struct dc_fwd_bind {
+	struct dc_fwd_svc svc;
+	u8 affinity;		/* enum dyncast_affinity */
+	u8 src_prefix;
+	__be16 sport;		/* flow identifier, masked as the affinity says */
+	__be16 dport;
+	__be16 reserved;
+	__be32 timeout;		/* the service's affinity timeout, seconds */
+	__be32 remaining;	/* until the binding expires, milliseconds */
+	u8 src[16];
+	u8 bid[16];
+};
+
+enum dc_fwd_reason {
+	DC_FWD_DOWN = 1,	/* the instance was set down */
+	DC_FWD_GONE = 2,	/* the instance, or its service, was deleted */
+	DC_FWD_UNREACHABLE = 3,	/* no route to the instance */
+};
+
+struct dc_fwd_notice {
+	struct dc_fwd_svc svc;
+	u8 reason;		/* enum dc_fwd_reason */
+	u8 reserved[3];
+	u8 bid[16];
+};
+
+/* Outer addresses of a message, as the tag covers them. */
+struct dc_fwd_addrs {
+	u8 family;
+	union nf_inet_addr src;
+	union nf_inet_addr dst;
+};
+
+/* key.c */
+int dc_key_set(struct dc_service *svc, const u8 *raw);
+void dc_key_release(struct dc_service *svc);
+int dc_key_tag(struct dc_key *key, const struct dc_fwd_addrs *a,
+	       const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
+	       unsigned int off, unsigned int len, u8 *tag);
+bool dc_key_verify(struct dc_key *key, const struct dc_fwd_addrs *a,
+		   const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
+		   unsigned int off, unsigned int len);
+void dc_replay_init(struct dc_replay *r);
+bool dc_replay_check(struct dc_replay *r, u64 seq);
+u64 dc_seq_next(struct dc_net *dn);
+
+/* socket.c */
+int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack);
+void dc_fwd_hdr_init(struct dc_net *dn, struct dc_fwd_hdr *hdr, u8 type,
+		     unsigned int len);
+int dc_fwd_xmit(struct dc_net *dn, struct sk_buff *skb, struct dst_entry *dst,
+		const struct dc_fwd_addrs *a, __be16 df, __be16 sport);
+int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
+		const void *body, unsigned int len, u8 family,
+		const union nf_inet_addr *to, const union nf_inet_addr *from);
+int dc_fwd_route(struct net *net, u8 family, const union nf_inet_addr *daddr,
+		 const union nf_inet_addr *saddr, u32 mark,
+		 struct dc_fwd_addrs *a, struct dst_entry **dstp);
+void dc_fwd_svc_put(struct dc_fwd_svc *w, const struct dc_service *svc);
+struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
+				     const struct dc_fwd_svc *w);
+
+/* forwarder.c */
+unsigned int dc_fwd_steer(struct net *net, struct sk_buff *skb,
+			  struct dc_net *dn, struct dc_service *svc,
+			  struct dc_instance *inst, const struct dc_pkt *pkt);
+void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
+		const struct dc_fwd_hdr *hdr);
+void dc_net_fwd_init(struct dc_net *dn);
+void dc_net_fwd_exit(struct dc_net *dn);
+
+/* miss.c */
+void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
+		 const struct dc_fwd_hdr *hdr);
+void dc_miss_notify(struct dc_instance *inst, u8 reason);
+void dc_miss_service_gone(struct dc_service *svc);
+int dc_net_peers_init(struct dc_net *dn);
+void dc_net_peers_exit(struct dc_net *dn);
+
+#endif /* _DYNCAST_FWD_H */

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast: the D-Router's side of D-Forwarders.
+ *
+ * A MISS message carries a client's packet for a service this D-Router
+ * knows; its tag must verify with the service's key, over the outer
+ * addresses too, and its sequence number be new from that forwarder.  The
+ * D-Router then steers the packet as a new demand: it selects the
+ * instance, sends the packet there in IPIP or IPv6-in-IPv6 (a forwarder
+ * tunnels the flow's later packets, so instances serving forwarders take
+ * tunnelled packets, whatever the service's mode), and answers the
+ * forwarder with a Binding Info.
+ *
+ * The D-Router keeps no binding of its own for such a flow, only a
+ * short-lived one (DC_BINDING_HOLD, DC_HOLD_TIME of idleness at most) so
+ * that the flow's packets that reach it before the forwarder has learnt
+ * the Binding Info go to the same instance.
+ *
+ * Per forwarder and service it keeps a small record (struct dc_peer): the
+ * anti-replay state of its misses, and until when it may hold bindings we
+ * gave it.  When an instance goes down or away, or cannot be reached, every
+ * forwarder that may hold bindings to it gets a notice.  At most
+ * dc_max_forwarders records per namespace; beyond, misses are dropped and
+ * counted (peers-full).
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "dyncast.h"
+#include "fwd.h"
+
+/* Peer records are looked at for expiry this often. */
+#define DC_PEERS_GC_INTERVAL	(10 * HZ)
+
+struct dc_peer_key {
+	u32 svc_id;
+	u32 family;
+	union nf_inet_addr addr;
+};
+
+struct dc_peer {
+	struct rhash_head node;
+	struct dc_peer_key key;
+	/* our address its misses come to, which it knows us by */
+	union nf_inet_addr local;
+	struct dc_replay replay;
+	unsigned long last_seen;
+	/* it may hold bindings we gave it until then */
+	unsigned long until;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params dc_peer_params = {
+	.head_offset = offsetof(struct dc_peer, node),
+	.key_offset = offsetof(struct dc_peer, key),
+	.key_len = sizeof(struct dc_peer_key),
+	.automatic_shrinking = true,
+};
+
+static void dc_peer_key_make(struct dc_peer_key *k,
+			     const struct dc_service *svc,
+			     const union nf_inet_addr *addr)
+{
+	memset(k, 0, sizeof(*k));
+	k->svc_id = svc->id;
+	k->family = svc->family;
+	k->addr = *addr;
+}
+
+/* The record of a forwarder, made on its first miss.  Under RCU. */
+static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
+				   const struct dc_fwd_addrs *a)
+{
+	struct dc_peer_key k;
+	struct dc_peer *p, *old;
+
+	dc_peer_key_make(&k, svc, &a->src);
+	p = rhashtable_lookup(&dn->peers, &k, dc_peer_params);
+	if (p)
+		return p;
+
+	if (atomic_inc_return(&dn->nr_peers) > READ_ONCE(dc_max_forwarders))
+		goto full;
+	p = kzalloc(sizeof(*p), GFP_ATOMIC);
+	if (!p)
+		goto full;
+	p->key = k;
+	p->local = a->dst;
+	dc_replay_init(&p->replay);
+	p->last_seen = jiffies;
+	p->until = jiffies;
+	old = rhashtable_lookup_get_insert_fast(&dn->peers, &p->node,
+						dc_peer_params);
+	if (!old)
+		return p;
+	kfree(p);
+	atomic_dec(&dn->nr_peers);
+	return IS_ERR(old) ? NULL : old;
+full:
+	atomic_dec(&dn->nr_peers);
+	return NULL;
+}
+
+static void dc_peer_remove(struct dc_net *dn, struct dc_peer *p)
+{
+	if (rhashtable_remove_fast(&dn->peers, &p->node, dc_peer_params))
+		return;
+	atomic_dec(&dn->nr_peers);
+	kfree_rcu(p, rcu);
+}
+
+static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
+			   struct dc_key *key, const struct dc_instance *inst,
+			   u8 reason, const struct dc_peer *p)
+{
+	struct dc_fwd_notice n = {
+		.reason = reason,
+	};
+	int i;
+
+	dc_fwd_svc_put(&n.svc, svc);
+	memcpy(n.bid, &inst->addr, svc->family == AF_INET ? 4 : 16);
+	for (i = 0; i < DC_FWD_NOTICE_COPIES; i++) {
+		if (dc_fwd_send(dn, key, DC_FWD_NOTICE, &n, sizeof(n),
+				svc->family, &p->key.addr, &p->local))
+			dc_stats_count_svc(dn, svc, DC_STAT_XMIT_ERRORS);
+		else
+			dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_SENT);
+	}
+}
+
+/*
+ * An instance of a service that forwarders use went down or away: tell
+ * each forwarder that may hold bindings to it.  Under dn->lock.
+ */
+void dc_miss_notify(struct dc_instance *inst, u8 reason)
+{
+	struct dc_service *svc = inst->svc;
+	struct dc_net *dn = svc->dn;
+	struct rhashtable_iter iter;
+	struct dc_key *key;
+	struct dc_peer *p;
+
+	if (svc->mode == DYNCAST_MODE_FORWARD)
+		return;
+	key = rcu_dereference_protected(svc->key, lockdep_is_held(&dn->lock));
+	if (!key || !atomic_read(&dn->nr_peers))
+		return;
+
+	rhashtable_walk_enter(&dn->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((p = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(p))
+			continue;
+		if (p->key.svc_id == svc->id &&
+		    time_before(jiffies, READ_ONCE(p->until)))
+			dc_miss_notice(dn, svc, key, inst, reason, p);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/* A service goes away: its instances are gone for its forwarders too. */
+void dc_miss_service_gone(struct dc_service *svc)
+{
+	struct dc_net *dn = svc->dn;
+	struct rhashtable_iter iter;
+	struct dc_instance *inst;
+	struct dc_peer *p;
+
+	lockdep_assert_held(&dn->lock);
+	list_for_each_entry(inst, &svc->instances, list)
+		dc_miss_notify(inst, DC_FWD_GONE);
+
+	rhashtable_walk_enter(&dn->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((p = rhashtable_walk_next(&iter))) {
+		if (!IS_ERR(p) && p->key.svc_id == svc->id)
+			dc_peer_remove(dn, p);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/*
+ * The client's packet, now at skb->data: an IP packet of @family no longer
+ * than what carried it.  Its length in *@len.
+ */
+static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
+{
+
+	skb_reset_network_header(skb);
+	if (family == AF_INET) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return -EINVAL;
+		iph = ip_hdr(skb);
+		if (iph->version != 4 || iph->ihl < 5)
+			return -EINVAL;
+		*len = ntohs(iph->tot_len);
+		if (*len < iph->ihl * 4)
+			return -EINVAL;
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		const struct ipv6hdr *ip6h;
+
+		if (!pskb_may_pull(skb, sizeof(*ip6h)))
+			return -EINVAL;
+		ip6h = ipv6_hdr(skb);
+		if (ip6h->version != 6)
+			return -EINVAL;
+		*len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+		skb->protocol = htons(ETH_P_IPV6);
+	}
+	return *len <= skb->len ? 0 : -EINVAL;
+}
+
+static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
+			     struct dc_key *key, const struct dc_flow_key *fk,
+			     const struct dc_instance *inst,
+			     unsigned long remaining, struct dc_peer *p)
+{
+	struct dc_fwd_bind b = {
+		.affinity = READ_ONCE(svc->affinity),
+		.src_prefix = READ_ONCE(svc->src_prefix),
+		.sport = fk->sport,
+		.dport = fk->dport,
+		.timeout = htonl(READ_ONCE(svc->timeout) / HZ),
+		.remaining = htonl(jiffies_to_msecs(remaining)),
+	};
+	unsigned int alen = svc->family == AF_INET ? 4 : 16;
+	unsigned long until = jiffies + READ_ONCE(svc->timeout);
+
+	dc_fwd_svc_put(&b.svc, svc);
+	memcpy(b.src, &fk->saddr, alen);
+	memcpy(b.bid, &inst->addr, alen);
+	if (dc_fwd_send(dn, key, DC_FWD_BIND, &b, sizeof(b), svc->family,
+			&p->key.addr, &p->local)) {
+		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
+		return;
+	}
+	dc_count_event(dn, svc, DC_STAT_BINDINFO_SENT);
+	/* racing writers both move it forward: either value will do */
+	if (time_after(until, READ_ONCE(p->until)))
+		WRITE_ONCE(p->until, until);
+}
+
+/*
+ * A MISS reached this D-Router, skb->data at the UDP header, @hdr in the
+ * linear part.  Consumes @skb.  Under RCU, in softirq.
+ */
+void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
+		 const struct dc_fwd_hdr *hdr)
+{
+	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr), l4off, len;
+	struct dc_fwd_hdr h = *hdr;
+	enum dc_stat what = DC_STAT_MALFORMED;
+	struct dc_service *svc = NULL;
+	struct dc_instance *inst = NULL;
+	struct dc_fwd_addrs a;
+	struct dc_flow_key fk;
+	unsigned long remaining;
+	struct dc_binding *b;
+	struct dc_key *key;
+	struct dc_peer *p;
+	struct dc_pkt pkt;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		a.family = AF_INET;
+		a.src.ip = ip_hdr(skb)->saddr;
+		a.dst.ip = ip_hdr(skb)->daddr;
+	} else {
+		a.family = AF_INET6;
+		a.src.in6 = ipv6_hdr(skb)->saddr;
+		a.dst.in6 = ipv6_hdr(skb)->daddr;
+	}
+	if (skb->len != off + ntohs(h.len))
+		goto drop;
+	__skb_pull(skb, off);
+	if (dc_miss_inner(skb, a.family, &len) ||
+	    dc_pkt_parse(skb, a.family, &pkt, &l4off) || pkt.icmp_err)
+		goto drop;
+	svc = dc_service_lookup(dn, a.family, &pkt.daddr, pkt.proto, pkt.dport);
+	if (!svc || READ_ONCE(svc->mode) == DYNCAST_MODE_FORWARD) {
+		svc = NULL;
+		goto drop;
+	}
+	what = DC_STAT_BAD_AUTH;
+	key = rcu_dereference(svc->key);
+	if (!key || !dc_key_verify(key, &a, &h, skb, 0, skb->len))
+		goto drop;
+	/* bytes after the packet, covered by the tag, go now */
+	what = DC_STAT_MALFORMED;
+	if (pskb_trim(skb, len))
+		goto drop;
+	pkt.len = len;
+	p = dc_peer_get(dn, svc, &a);
+	if (!p) {
+		what = DC_STAT_PEERS_FULL;
+		goto drop;
+	}
+	if (!dc_replay_check(&p->replay, be64_to_cpu(h.seq))) {
+		what = DC_STAT_REPLAYED;
+		goto drop;
+	}
+	WRITE_ONCE(p->last_seen, jiffies);
+
+	/* The forwarder resolved the checksums the tag covers. */
+	skb->ip_summed = CHECKSUM_NONE;
+	nf_reset_ct(skb);
+	dc_flow_key_make(&fk, svc, &pkt);
+	remaining = READ_ONCE(svc->timeout);
+	b = dc_binding_lookup(dn, &fk);
+	if (b) {
+		inst = dc_binding_hit(b, pkt.len);
+		if (inst && !(b->flags & DC_BINDING_HOLD))
+			remaining = READ_ONCE(b->last_used) +
+				    dc_binding_timeout(b) - jiffies;
+	}
+	if (!inst) {
+		inst = dc_new_demand(dn->net, skb, dn, svc, &fk, &pkt,
+				     DC_BINDING_HOLD);
+		if (!inst) {
+			kfree_skb(skb);
+			return;
+		}
+	}
+	dc_count_packet(dn, svc, inst, pkt.len);
+	dc_count_event(dn, svc, DC_STAT_MISSES);
+
+	ret = dc_tunnel_xmit(dn->net, skb, inst);
+	if (ret) {
+		kfree_skb(skb);
+		if (ret == -EHOSTUNREACH)
+			dc_miss_notice(dn, svc, key, inst, DC_FWD_UNREACHABLE,
+				       p);
+		return;
+	}
+	dc_miss_bindinfo(dn, svc, key, &fk, inst, remaining, p);
+	return;
+
+drop:
+	kfree_skb(skb);
+	dc_stats_count(dn->stats, what);
+	if (svc)
+		dc_stats_count(svc->stats, what);
+}
+
+static void dc_peers_gc(struct work_struct *work)
+{
+	struct dc_net *dn = container_of(to_delayed_work(work), struct dc_net,
+					 peers_gc);
+	unsigned long now = jiffies;
+	struct rhashtable_iter iter;
+	struct dc_peer *p;
+
+	rhashtable_walk_enter(&dn->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((p = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(p))
+			continue;
+		/* its sequence numbers are stale by now: forget it */
+		if (time_after(now, READ_ONCE(p->until)) &&
+		    time_after(now, READ_ONCE(p->last_seen) +
+				    nsecs_to_jiffies(DC_FWD_WINDOW_NS)))
+			dc_peer_remove(dn, p);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	queue_delayed_work(dc_wq, &dn->peers_gc, DC_PEERS_GC_INTERVAL);
+}
+
+int dc_net_peers_init(struct dc_net *dn)
+{
+	int ret;
+
+	ret = rhashtable_init(&dn->peers, &dc_peer_params);
+	if (ret)
+		return ret;
+	INIT_DEFERRABLE_WORK(&dn->peers_gc, dc_peers_gc);
+	queue_delayed_work(dc_wq, &dn->peers_gc, DC_PEERS_GC_INTERVAL);
+	return 0;
+}
+
+static void dc_peer_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* After the sockets are closed: no miss comes any more. */
+void dc_net_peers_exit(struct dc_net *dn)
+{
+	cancel_delayed_work_sync(&dn->peers_gc);
+	rhashtable_free_and_destroy(&dn->peers, dc_peer_free, NULL);
+}

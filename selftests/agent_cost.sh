@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The network cost (topology: agent_topo.sh): the D-Routers measure the
+# round-trip time to each announcing agent and push it as the cost of its
+# instances.  With bid22 busy (queue 50 of 100: 20 ms of expected sojourn
+# against 10 ms), D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
+# 100 ms of netem delay on the path to edge 3 raises bid32's cost on both
+# D-Routers and new demands go to bid22.
+#
+# timeout=600
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/agent_topo.sh"
+
+require_root
+require_vm
+require_cmd ip jq curl nginx socat tc
+require_module sch_netem
+
+ktap_print_header
+ktap_set_plan 4
+
+[ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
+dc_load || ktap_skip_all "cannot load the module"
+atopo_setup || ktap_skip_all "cannot build the topology"
+atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_quiet
+for b in 198.19.2.22 198.19.3.32; do
+	slowwait 60 kinst_is "$DR1" $SID2 8080 $b state up
+done
+
+agent_report dr2 "bid22 queue 50"
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 queue 50
+before=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
+near=$(asks 4 $SID2 8080)
+echo "# bid32 cost $before us: $near"
+# shellcheck disable=SC2086 # one word per demand
+ktap_test_result "edge 3 near: new demands go to bid32" only bid32 $near
+
+ip netns exec "$INF" tc qdisc add dev eth3 root netem delay 100ms
+cost_above()
+{
+	local c
+
+	c=$(kinst "$1" $SID2 8080 198.19.3.32 cost)
+	[ "${c:-0}" -gt "$2" ]
+}
+slowwait 60 cost_above "$DR1" 60000
+slowwait 30 cost_above "$DR2" 60000
+after1=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
+after2=$(kinst "$DR2" $SID2 8080 198.19.3.32 cost)
+echo "# bid32 cost after 100 ms of delay: $after1 us at D-Router 1, $after2 us at D-Router 2"
+ktap_test_result "the delay raises bid32's cost on D-Router 1" cost_above "$DR1" 60000
+ktap_test_result "and on D-Router 2" cost_above "$DR2" 60000
+"$DYNCAST" -n "$DR1" instance show $SID2 proto tcp port 8080
+far=$(asks 4 $SID2 8080)
+echo "# edge 3 far: $far"
+# shellcheck disable=SC2086
+ktap_test_result "edge 3 far: new demands go to bid22" only bid22 $far
+
+[ $KTAP_CNT_FAIL -eq 0 ] || agent_logs
+ktap_finished

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Metrics steer new demands (topology: agent_topo.sh, least-cost, every
+# instance of capacity 100):
+#  - an instance whose service reports a growing queue takes no new
+#    demand once D-Router 1 learns it, while a connection already bound
+#    to it stays there;
+#  - a reported CPU load does the same for the other service.
+#
+# timeout=600
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/agent_topo.sh"
+
+require_root
+require_vm
+require_cmd ip jq curl nginx socat
+
+ktap_print_header
+ktap_set_plan 5
+
+[ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
+dc_load || ktap_skip_all "cannot load the module"
+atopo_setup || ktap_skip_all "cannot build the topology"
+atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_quiet
+for b in 198.19.2.21 198.19.3.31; do
+	slowwait 60 kinst_is "$DR1" $SID1 80 $b state up
+done
+
+# bid21 is saturated: a first connection goes to bid31
+agent_report dr2 "bid21 queue 200"
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 200
+first=$(asks 4 $SID1 80)
+echo "# bid21 queue 200: $first"
+# shellcheck disable=SC2086 # one word per demand
+ktap_test_result "a saturated bid21 takes no new demand" only bid31 $first
+
+# a connection kept open on bid31 (HTTP keep-alive)
+coproc FLOW { ip netns exec "$CL" socat -T 120 - TCP:$SID1:80 2>/dev/null; }
+defer "kill $FLOW_PID"
+# request: one GET on the kept connection; prints the instance that answered
+request()
+{
+	local line
+
+	printf 'GET / HTTP/1.1\r\nHost: sid1\r\n\r\n' >&"${FLOW[1]}"
+	while read -r -t 10 line <&"${FLOW[0]}"; do
+		case $line in bid*) echo "$line"; return 0 ;; esac
+	done
+	echo none
+}
+kept=$(request)
+echo "# the kept connection is served by $kept"
+
+# the queue of bid31 grows; bid21's is gone
+for q in 20 50 100 200; do
+	agent_report e3 "bid31 queue $q"
+	sleep 0.5
+done
+agent_report dr2 "bid21 queue 0"
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 queue 200
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 0
+"$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80
+then=$(asks 6 $SID1 80)
+echo "# bid31 queue 200, bid21 0: $then"
+# shellcheck disable=SC2086
+ktap_test_result "bid31's growing queue sends new demands to bid21" only bid21 $then
+again=$(request)
+echo "# the kept connection: $kept, then $again"
+ktap_test_result "the connection already on bid31 stays there" \
+	test "$kept" = bid31 -a "$again" = bid31
+
+# a CPU load reported by the service moves demands of D-SID 2
+agent_report e3 "bid32 cpu 99.5"
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.3.32 cpu 99.5
+two=$(asks 4 $SID2 8080)
+echo "# bid32 at 99.5% cpu: $two"
+# shellcheck disable=SC2086
+ktap_test_result "a reported CPU load of bid32 sends new demands to bid22" only bid22 $two
+agent_report e3 "bid32 cpu 0"
+agent_report dr2 "bid22 cpu 99.5"
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 cpu 99.5
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.3.32 cpu 0.0
+two=$(asks 4 $SID2 8080)
+echo "# bid22 at 99.5% cpu: $two"
+# shellcheck disable=SC2086
+ktap_test_result "and back to bid32 when bid22 is the loaded one" only bid32 $two
+
+[ $KTAP_CNT_FAIL -eq 0 ] || agent_logs
+ktap_finished

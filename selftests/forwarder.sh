@@ -1,0 +1,465 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# D-Forwarder (Figure 4 of the draft), IPv4 and IPv6.  The forwarder F sends
+# the first packet of each flow to D-Router 1 as a miss; R1 steers it and
+# answers with a Binding Info; F then tunnels the flow's packets straight to
+# the instance, and R1 keeps no state for it.  An instance taken down on R1
+# reaches F as a notice, and the flow is steered anew.  Forged, replayed and
+# malformed messages change nothing.
+#
+#  clients C --- F (D-Forwarder) --- R1 (D-Router 1) --- R2 (D-Router 2) --- I1, I2
+#    10.0.0.2    10.0.0.1 10.1.0.2    10.1.0.1  10.2.0.1    10.2.0.2        (edge 2)
+#    fd00::2     fd00::1  fd10::2     fd10::1   fd20::1     fd20::2
+#                   |                    |   \
+#                   X 10.9.0.2           |    I3 10.0.3.2 (edge 3)
+#                     (another host)     C2 10.7.0.2 (a client of R1's own)
+#
+# Instance N is 10.0.N.2 / fd0N::2 and answers with its name "iN"; it takes
+# IPIP and IPv6-in-IPv6 with the stock tunl0 / ip6tnl0 devices.  R1 routes
+# IPv4 and IPv6 alike; R2 is a plain router here (its D-MA is dyncastd's).
+#
+# timeout=900
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+
+require_root
+require_vm
+require_cmd ip socat jq tcpdump python3 nft
+
+ktap_print_header
+ktap_set_plan 53
+
+KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
+BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
+FWDMSG="python3 $DYNCAST_TOP/selftests/fwdmsg.py"
+PCAP=/tmp/dc-fwd.pcap
+
+fwd_topo()
+{
+	local i ns
+
+	setup_ns C F R X C2 R2 || return 1
+	veth_pair "$C" c0 "$F" f0 && veth_pair "$F" f1 "$R" r0 &&
+		veth_pair "$F" f2 "$X" x0 && veth_pair "$R" r9 "$C2" c0 &&
+		veth_pair "$R" r8 "$R2" s0 || return 1
+
+	ip -n "$C" addr add 10.0.0.2/24 dev c0
+	ip -n "$C" addr add fd00::2/64 dev c0 nodad
+	ip -n "$C" route add default via 10.0.0.1
+	ip -n "$C" -6 route add default via fd00::1
+
+	ip -n "$F" addr add 10.0.0.1/24 dev f0
+	ip -n "$F" addr add fd00::1/64 dev f0 nodad
+	ip -n "$F" addr add 10.1.0.2/24 dev f1
+	ip -n "$F" addr add fd10::2/64 dev f1 nodad
+	ip -n "$F" addr add 10.9.0.1/24 dev f2
+	ip -n "$F" addr add fd09::1/64 dev f2 nodad
+	ip -n "$F" route add default via 10.1.0.1
+	ip -n "$F" -6 route add default via fd10::1
+
+	ip -n "$X" addr add 10.9.0.2/24 dev x0
+	ip -n "$X" addr add fd09::2/64 dev x0 nodad
+	ip -n "$X" route add default via 10.9.0.1
+	ip -n "$X" -6 route add default via fd09::1
+
+	ip -n "$R" addr add 10.1.0.1/24 dev r0
+	ip -n "$R" addr add fd10::1/64 dev r0 nodad
+	ip -n "$R" addr add 10.7.0.1/24 dev r9
+	ip -n "$R" addr add fd07::1/64 dev r9 nodad
+	ip -n "$R" addr add 10.2.0.1/24 dev r8
+	ip -n "$R" addr add fd20::1/64 dev r8 nodad
+	for ns in 10.0.0.0/24 10.9.0.0/24; do
+		ip -n "$R" route add "$ns" via 10.1.0.2
+	done
+	for ns in fd00::/64 fd09::/64; do
+		ip -n "$R" -6 route add "$ns" via fd10::2
+	done
+
+	ip -n "$C2" addr add 10.7.0.2/24 dev c0
+	ip -n "$C2" addr add fd07::2/64 dev c0 nodad
+	ip -n "$C2" route add default via 10.7.0.1
+	ip -n "$C2" -6 route add default via fd07::1
+
+	ip -n "$R2" addr add 10.2.0.2/24 dev s0
+	ip -n "$R2" addr add fd20::2/64 dev s0 nodad
+	ip -n "$R2" route add default via 10.2.0.1
+	ip -n "$R2" -6 route add default via fd20::1
+
+	for ns in "$F" "$R" "$R2"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 >/dev/null || return 1
+	done
+
+	# I1 and I2 behind R2 (edge 2), I3 on R1 (edge 3)
+	INST=()
+	for i in 1 2 3; do
+		setup_ns ns || return 1
+		INST[i]=$ns
+		if [ "$i" = 3 ]; then
+			veth_pair "$R" "r$i" "$ns" e0 || return 1
+			ip -n "$R" addr add "10.0.$i.1/24" dev "r$i"
+			ip -n "$R" addr add "fd0$i::1/64" dev "r$i" nodad
+		else
+			veth_pair "$R2" "s$i" "$ns" e0 || return 1
+			ip -n "$R2" addr add "10.0.$i.1/24" dev "s$i"
+			ip -n "$R2" addr add "fd0$i::1/64" dev "s$i" nodad
+			ip -n "$R" route add "10.0.$i.0/24" via 10.2.0.2
+			ip -n "$R" -6 route add "fd0$i::/64" via fd20::2
+		fi
+		ip -n "$ns" addr add "10.0.$i.2/24" dev e0
+		ip -n "$ns" addr add "fd0$i::2/64" dev e0 nodad
+		ip -n "$ns" route add default via "10.0.$i.1"
+		ip -n "$ns" -6 route add default via "fd0$i::1"
+	done
+}
+
+# The CLI on the forwarder; dc (topo.sh) is the CLI on R1.
+dcf()
+{
+	ip netns exec "$F" "$DYNCAST" "$@"
+}
+
+# counter NODE KEY: a namespace-wide counter of "dyncast stats" on F or R1
+counter()
+{
+	if [ "$1" = F ]; then
+		dcf -j stats | jq -r ".[\"$2\"]"
+	else
+		dc -j stats | jq -r ".[\"$2\"]"
+	fi
+}
+
+# bindings_of NODE SID PROTO PORT: the bindings of a service, as JSON
+bindings_of()
+{
+	local cli=dc
+
+	[ "$1" = F ] && cli=dcf
+	$cli -j binding show "$2" proto "$3" port "$4"
+}
+
+# A TCP connection held open by a coprocess; talk prints the answering
+# instance of each line.
+open_flow()
+{
+	coproc FLOW { ip netns exec "$C" socat -T 60 - "TCP:$(hostport "$1" 7)" 2>/dev/null; }
+}
+
+talk()
+{
+	local name
+
+	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
+	read -r -t 5 name _ <&"${FLOW[0]}" || return 1
+	echo "$name"
+}
+
+close_flow()
+{
+	local fd=${FLOW[1]}
+
+	exec {fd}>&-
+	wait "$FLOW_PID" 2>/dev/null
+}
+
+# Capture on R1's link to F; say so when tcpdump does not start.
+capture_start()
+{
+	rm -f "$PCAP" "$PCAP.log"
+	ip netns exec "$R" tcpdump -Z root -U -i r0 -w "$PCAP" \
+		'udp port 17475 or ip proto 4 or ip6 proto 41' >"$PCAP.log" 2>&1 &
+	CAPTURE=$!
+	defer "kill $CAPTURE"
+	busywait 30000 grep -q "listening on" "$PCAP.log" ||
+		echo "# tcpdump did not start: $(cat "$PCAP.log")"
+}
+
+# Stop once tcpdump, which may lag under emulation, has written what it saw:
+# when the file has not grown for a second (15 s at most).
+capture_stop()
+{
+	local size=-1 prev i
+
+	for (( i = 0; i < 15; i++ )); do
+		prev=$size
+		sleep 1
+		size=$(wc -c < "$PCAP")
+		[ "$size" = "$prev" ] && break
+	done
+	kill -INT "$CAPTURE" 2>/dev/null
+	wait "$CAPTURE" 2>/dev/null
+}
+
+# capture_count FILTER: packets of the last capture that match FILTER
+capture_count()
+{
+	tcpdump -nn -r "$PCAP" "$1" 2>/dev/null | wc -l
+}
+
+dc_load || ktap_skip_all "cannot load the module"
+fwd_topo || ktap_skip_all "cannot build the topology"
+tunnel_instances || ktap_skip_all "no ipip or ip6_tunnel module"
+serve_all tcp 7 || ktap_skip_all "cannot start the servers"
+for i in 1 2 3; do
+	serve_udp "${INST[i]}" "i$i" 53 "$SID4" &&
+		serve_udp "${INST[i]}" "i$i" 54 "$SID6" ||
+		ktap_skip_all "cannot start the servers"
+done
+
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; src=10.0.0.2; rtr=10.1.0.1; fwd=10.1.0.2; bidf=bid4
+		udp=53; x=10.9.0.1; c2=10.7.0.2; ipip='ip proto 4'
+	else
+		sid=$SID6; src=fd00::2; rtr=fd10::1; fwd=fd10::2; bidf=bid6
+		udp=54; x=fd09::1; c2=fd07::2; ipip='ip6 proto 41'
+	fi
+	for p in "tcp 7" "udp $udp"; do
+		# shellcheck disable=SC2086 # "proto port" on purpose
+		set -- $p
+		dc service add "$sid" proto "$1" port "$2" mode tunnel key "$KEY"
+		for i in 1 2 3; do
+			dc instance add "$sid" proto "$1" port "$2" bid "$($bidf $i)"
+		done
+		dcf service add "$sid" proto "$1" port "$2" mode forward router "$rtr" key "$KEY"
+	done
+
+	# 1. A connection: its first packet through R1 as a miss, the rest
+	#    straight from F to the instance.
+	capture_start
+	open_flow "$sid"
+	names=()
+	for i in $(seq 10); do
+		names+=("$(talk)")
+	done
+	close_flow
+	capture_stop
+	first=${names[0]}
+	misses=$(capture_count "udp dst port 17475 and src host $fwd")
+	direct=$(capture_count "$ipip and src host $fwd")
+	echo "# answers: ${names[*]}; through R1: $misses misses, $direct tunnelled packets from F"
+	ktap_test_result "IPv$fam: a connection through the forwarder stays on one instance" \
+		test -n "$first" -a "$(count "$first" "${names[@]}")" = 10
+	ktap_test_result "IPv$fam: its first packet reached R1 as a miss (capture: $misses)" \
+		test "$misses" -ge 1 -a "$misses" -le 3
+	ktap_test_result "IPv$fam: later packets went from F straight to the instance (capture: $direct)" \
+		test "$direct" -ge 10
+	b=$(bindings_of F "$sid" tcp 7)
+	ktap_test_result "IPv$fam: F learnt the binding, to $first" \
+		test "$(echo "$b" | jq -r '.[0].bid')" = "$($bidf "${first#i}")"
+	ktap_test_result "IPv$fam: F tunnelled the flow's packets itself" \
+		test "$(echo "$b" | jq -r '.[0].packets')" -ge 10
+	ktap_test_result "IPv$fam: R1 saw only the misses (steered $(dc -j service show "$sid" proto tcp port 7 | jq '.[0].stats.packets'))" \
+		test "$(dc -j service show "$sid" proto tcp port 7 | jq '.[0].stats.packets')" -le 3
+	ktap_test_result "IPv$fam: counters: misses sent and taken, Binding Info sent and learnt" \
+		sh -c "[ $(counter F misses-sent) -ge 1 ] && [ $(counter R misses) -ge 1 ] &&
+		       [ $(counter R bindinfo-sent) -ge 1 ] && [ $(counter F bindinfo-recv) -ge 1 ]"
+	ktap_test_result "IPv$fam: R1 serves one forwarder" test "$(counter R forwarders)" -ge 1
+
+	# 2. R1 keeps no state for forwarded flows: its hold binding goes
+	#    within seconds; the flow goes on through F alone.
+	a=$(ask_udp "$src" 5000 "$sid" "$udp")
+	held=$(bindings_of R "$sid" udp "$udp" | jq '[.[] | select(.hold)] | length')
+	sleep 4
+	m0=$(counter R misses)
+	bb=$(ask_udp "$src" 5000 "$sid" "$udp")
+	c=$(ask_udp "$src" 5000 "$sid" "$udp")
+	echo "# udp from port 5000: $a $bb $c; R1 held $held binding(s) at first"
+	ktap_test_result "IPv$fam: R1 held the flow's binding only briefly, flagged hold" \
+		test "$held" = 1 -a "$(bindings_of R "$sid" udp "$udp" | jq length)" = 0
+	ktap_test_result "IPv$fam: the flow goes on to $a through F alone" \
+		test -n "$a" -a "$a" = "$bb" -a "$bb" = "$c" -a "$(counter R misses)" = "$m0"
+
+	# 3. New demands through F spread as R1's weights say.
+	names=()
+	for i in $(seq 6); do
+		names+=("$(ask_tcp "$src" "$sid" 7)")
+	done
+	echo "# six connections: ${names[*]}"
+	ktap_test_result "IPv$fam: six connections through F, two on each instance" \
+		test "$(count i1 "${names[@]}")" = 2 -a "$(count i2 "${names[@]}")" = 2 \
+		-a "$(count i3 "${names[@]}")" = 2
+
+	# 4. F's table holds only its own clients' flows.
+	nf=$(counter F bindings)
+	for i in $(seq 4); do
+		echo hi | ip netns exec "$C2" socat -t 5 -T 5 - "TCP:$(hostport "$sid" 7)" \
+			>/dev/null 2>&1
+	done
+	ktap_test_result "IPv$fam: four connections of R1's own client: bindings on R1, none on F ($nf -> $(counter F bindings))" \
+		test "$(counter F bindings)" = "$nf" -a \
+		"$(bindings_of R "$sid" tcp 7 | jq "[.[] | select(.src == \"$c2\")] | length")" = 4
+
+	# 5. The Binding Info lost: every packet goes through R1 as a miss,
+	#    to the same instance (R1's hold binding answers them alike).
+	ip netns exec "$F" nft add table inet dcblock
+	ip netns exec "$F" nft add chain inet dcblock in '{ type filter hook input priority 0; }'
+	ip netns exec "$F" nft add rule inet dcblock in udp dport 17475 drop
+	m0=$(counter R misses)
+	open_flow "$sid"
+	names=()
+	for i in $(seq 5); do
+		names+=("$(talk)")
+	done
+	close_flow
+	ip netns exec "$F" nft delete table inet dcblock
+	echo "# answers: ${names[*]}; misses $m0 -> $(counter R misses)"
+	ktap_test_result "IPv$fam: without Binding Info the flow stays on one instance through R1" \
+		test -n "${names[0]}" -a "$(count "${names[0]}" "${names[@]}")" = 5 \
+		-a "$(counter R misses)" -ge $((m0 + 5))
+
+	# 6. An instance down on R1: F gets a notice, drops its bindings to
+	#    it, and the flow's next datagram is steered anew.
+	a=$(ask_udp "$src" 6000 "$sid" "$udp")
+	n0=$(counter F notices-recv)
+	dc instance set "$sid" proto udp port "$udp" bid "$($bidf "${a#i}")" state down
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+	bb=$(ask_udp "$src" 6000 "$sid" "$udp")
+	echo "# udp from port 6000: $a, then $a down: $bb"
+	ktap_test_result "IPv$fam: R1 sent a notice, F took it" \
+		test "$(counter R notices-sent)" -ge 1 -a "$(counter F notices-recv)" -gt "$n0"
+	ktap_test_result "IPv$fam: F holds no binding to $a any more" \
+		test "$(bindings_of F "$sid" udp "$udp" | jq "[.[] | select(.bid == \"$($bidf "${a#i}")\")] | length")" = 0
+	ktap_test_result "IPv$fam: F shows $a learnt, and down" \
+		test "$(dcf -j instance show "$sid" proto udp port "$udp" |
+			jq -r ".[] | select(.bid == \"$($bidf "${a#i}")\") | \"\(.learned) \(.state)\"")" = "true down"
+	ktap_test_result "IPv$fam: the flow's next datagram went elsewhere ($bb)" \
+		test -n "$bb" -a "$bb" != "$a"
+	dc instance set "$sid" proto udp port "$udp" bid "$($bidf "${a#i}")" state up
+
+	# 7. Forged, replayed and malformed messages change nothing.
+	before=$(bindings_of F "$sid" udp "$udp" | jq -c '[.[] | [.src, .sport, .bid]] | sort')
+	bad0=$(counter F bad-auth)
+	ip netns exec "$X" $FWDMSG bind --to "$x" --key "$KEY" --sid "$sid" --proto udp \
+		--port "$udp" --src "$src" --sport 6000 --dport "$udp" --bid "$($bidf 1)" >/dev/null
+	ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$BADKEY" --sid "$sid" --proto udp \
+		--port "$udp" --src "$src" --sport 6000 --dport "$udp" --bid "$($bidf 1)" >/dev/null
+	sleep 0.5
+	ktap_test_result "IPv$fam: Binding Info from another host, and with a wrong key, refused and counted" \
+		test "$(counter F bad-auth)" = $((bad0 + 2))
+	seq=$(date +%s%N)
+	rp0=$(counter F replayed)
+	l0=$(counter F bindinfo-recv)
+	ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" --proto udp \
+		--port "$udp" --src "$src" --sport 7777 --dport "$udp" --bid "$($bidf 2)" \
+		--seq "$seq" --repeat 3 >/dev/null
+	ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" --proto udp \
+		--port "$udp" --src "$src" --sport 7778 --dport "$udp" --bid "$($bidf 2)" \
+		--seq $((seq - 120000000000)) >/dev/null
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+	ktap_test_result "IPv$fam: a genuine Binding Info is learnt (the control)" \
+		test "$(bindings_of F "$sid" udp "$udp" | jq '[.[] | select(.sport == 7777)] | length')" = 1
+	ktap_test_result "IPv$fam: its replays, and an old one, refused and counted" \
+		test "$(counter F replayed)" = $((rp0 + 3)) -a \
+		"$(bindings_of F "$sid" udp "$udp" | jq '[.[] | select(.sport == 7778)] | length')" = 0
+	dcf binding del "$sid" proto udp port "$udp" src "$src" sport 7777 dport "$udp"
+	ml0=$(counter F malformed)
+	for m in truncate version length; do
+		ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" \
+			--proto udp --port "$udp" --src "$src" --sport 7779 --dport "$udp" \
+			--bid "$($bidf 2)" --mangle $m >/dev/null
+	done
+	ip netns exec "$X" $FWDMSG notice --to "$x" --key "$KEY" --sid "$sid" \
+		--proto udp --port "$udp" --bid "$($bidf 1)" >/dev/null
+	sleep 0.5
+	ktap_test_result "IPv$fam: malformed messages refused and counted" \
+		test "$(counter F malformed)" = $((ml0 + 3))
+	after=$(bindings_of F "$sid" udp "$udp" | jq -c '[.[] | [.src, .sport, .bid]] | sort')
+	echo "# F's bindings before: $before"
+	echo "# F's bindings after:  $after"
+	ktap_test_result "IPv$fam: F's bindings are as they were" test "$after" = "$before"
+
+	# A miss from a host with a wrong key is refused; with the key, any
+	# host may be a forwarder (the control).
+	rb0=$(counter R bad-auth)
+	rm0=$(counter R misses)
+	ip netns exec "$X" $FWDMSG miss --to "$rtr" --key "$BADKEY" --sid "$sid" \
+		--port "$udp" --src "$src" --sport 8000 >/dev/null
+	sleep 0.5
+	ktap_test_result "IPv$fam: R1 refused a miss with a wrong key, and counted it" \
+		test "$(counter R bad-auth)" = $((rb0 + 1)) -a "$(counter R misses)" = "$rm0"
+	ip netns exec "$X" $FWDMSG miss --to "$rtr" --key "$KEY" --sid "$sid" \
+		--port "$udp" --src "$src" --sport 8000 >/dev/null
+	busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
+	ktap_test_result "IPv$fam: ... and steered the same miss with the key" \
+		test "$(counter R misses)" = $((rm0 + 1))
+
+	for p in "tcp 7" "udp $udp"; do
+		# shellcheck disable=SC2086
+		set -- $p
+		dcf service del "$sid" proto "$1" port "$2"
+		dc service del "$sid" proto "$1" port "$2"
+	done
+done
+
+# 8. IPv4 only: expiry, an unreachable instance, a flood.
+for p in 55 57; do
+	serve_udp "${INST[3]}" i3 $p "$SID4" || ktap_skip_all "cannot start the servers"
+done
+for i in 1 2; do
+	serve_udp "${INST[i]}" "i$i" 56 "$SID4" || ktap_skip_all "cannot start the servers"
+done
+dc service add "$SID4" proto udp port 55 mode tunnel key "$KEY" timeout 3
+dc service add "$SID4" proto udp port 57 mode tunnel key "$KEY"
+dc service add "$SID4" proto udp port 56 mode tunnel key "$KEY"
+for p in 55 57; do
+	dc instance add "$SID4" proto udp port $p bid "$(bid4 3)"
+done
+dc instance add "$SID4" proto udp port 56 bid "$(bid4 1)" bid "$(bid4 2)"
+for p in 55 57 56; do
+	dcf service add "$SID4" proto udp port $p mode forward router 10.1.0.1 key "$KEY"
+done
+dcf service set "$SID4" proto udp port 56 max-bindings 50
+
+# The forwarder's binding expires with the D-Router's affinity timeout.
+a=$(ask_udp 10.0.0.2 5500 "$SID4" 55)
+e=$(bindings_of F "$SID4" udp 55 | jq '.[0].expires')
+sleep 5
+echo "# udp 55: $a, binding expiring in $e ms, then $(bindings_of F "$SID4" udp 55 | jq length) binding(s)"
+ktap_test_result "F's binding expires with R1's timeout (3 s)" \
+	test -n "$a" -a "$e" -le 3000 -a "$(bindings_of F "$SID4" udp 55 | jq length)" = 0
+
+# An instance R1 cannot reach any more: the next miss for it brings F a
+# notice, and F drops the bindings it had to it.
+a=$(ask_udp 10.0.0.2 5700 "$SID4" 57)
+nb=$(bindings_of F "$SID4" udp 57 | jq length)
+n0=$(counter F notices-recv)
+ip -n "$R" addr del 10.0.3.1/24 dev r3
+b=$(ask_udp 10.0.0.2 5701 "$SID4" 57)
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+echo "# udp 57: $a ($nb binding), then i3 unreachable from R1: '${b}'; F's bindings: $(bindings_of F "$SID4" udp 57 | jq -c '[.[].sport]')"
+ktap_test_result "an unreachable instance: R1 sends a notice, F drops its binding to it" \
+	test "$a" = i3 -a "$nb" = 1 -a -z "$b" -a "$(counter F notices-recv)" -gt "$n0" -a \
+	"$(bindings_of F "$SID4" udp 57 | jq length)" = 0
+ip -n "$R" addr add 10.0.3.1/24 dev r3
+
+# A flood of new flows through F: its table holds max-bindings, the rest
+# is counted; a flow bound before keeps its instance; R1 keeps nothing.
+a=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
+d0=$(counter F learn-drops)
+# at 100 flows a second, so that R1's hold bindings (2 s) can be seen
+ip netns exec "$C" "$DYNCAST_BIN/udpflood" -q -n 400 -r 100 -s 10.0.0.0/24 \
+	-p 20000-29999 -o 0 "$SID4" 56 &
+flood=$!
+held=0
+while kill -0 $flood 2>/dev/null; do
+	n=$(bindings_of R "$SID4" udp 56 | jq '[.[] | select(.hold)] | length')
+	[ "$n" -gt "$held" ] && held=$n
+	sleep 0.5
+done
+wait $flood
+sleep 2
+nf=$(bindings_of F "$SID4" udp 56 | jq length)
+echo "# flood of 400 flows: F holds $nf bindings, learn-drops $d0 -> $(counter F learn-drops), R1 holds $(bindings_of R "$SID4" udp 56 | jq length)"
+ktap_test_result "a flood through F: F holds at most its max-bindings (50), the rest counted" \
+	test "$nf" -le 50 -a "$nf" -ge 40 -a "$(counter F learn-drops)" -gt "$d0"
+b=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
+ktap_test_result "a flood through F: the flow bound before it kept its instance ($a, $b)" \
+	test -n "$a" -a "$a" = "$b"
+sleep 3
+ktap_test_result "a flood through F: R1 held up to $held hold bindings, none once it stops" \
+	test "$held" -gt 0 -a "$(bindings_of R "$SID4" udp 56 | jq length)" = 0
+
+ktap_finished

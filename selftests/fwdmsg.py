@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""
+Build and send a D-Forwarder / D-Router message (Binding Info, notice or
+miss), as Documentation/dyncast-protocol.rst describes them, for the
+selftests: with the right key and sender it is a message the receiver must
+take (a positive control), otherwise a forgery it must refuse.
+
+  fwdmsg.py bind   --to ADDR --key HEX --sid ADDR --proto tcp|udp
+                   [--port P] --src ADDR [--sport P --dport P] --bid ADDR
+                   [--affinity 5tuple|3tuple|2tuple] [--prefix N]
+                   [--timeout S] [--remaining MS]
+  fwdmsg.py notice --to ADDR --key HEX --sid ADDR --proto P [--port P]
+                   --bid ADDR [--reason N]
+  fwdmsg.py miss   --to ADDR --key HEX { --packet HEX |
+                   --sid ADDR --port P --src ADDR --sport P }
+                   (the latter: a UDP datagram from SRC:SPORT to SID:PORT)
+
+Common options: --from ADDR (source address; default: the route's),
+--udp-port (default 17475), --seq N (default: the wall clock in ns),
+--repeat N (send the same bytes N times), --mangle truncate|version|length
+(a malformed variant).  Prints one line per datagram sent.
+"""
+
+import argparse
+import hashlib
+import hmac
+import ipaddress
+import socket
+import struct
+import sys
+import time
+
+VERSION = 1
+TYPES = {'miss': 1, 'bind': 2, 'notice': 3}
+PROTOS = {'tcp': 6, 'udp': 17}
+AFFINITY = {'5tuple': 0, '3tuple': 1, '2tuple': 2}
+HDR = struct.Struct('!BBHIQ16s')
+
+
+def addr16(a):
+    ip = ipaddress.ip_address(a)
+    return ip.packed.ljust(16, b'\0')
+
+
+def fam(a):
+    return 4 if ipaddress.ip_address(a).version == 4 else 6
+
+
+def svc_part(args):
+    return struct.pack('!BBH16s', fam(args.sid), PROTOS[args.proto],
+                       args.port, addr16(args.sid))
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b'\0'
+    t = sum(struct.unpack(f'!{len(data) // 2}H', data))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+
+
+def udp_packet(args):
+    payload = b'hello\n'
+    src = ipaddress.ip_address(args.src)
+    dst = ipaddress.ip_address(args.sid)
+    ulen = 8 + len(payload)
+    if src.version == 4:
+        pseudo = src.packed + dst.packed + struct.pack('!BBH', 0, 17, ulen)
+    else:
+        pseudo = src.packed + dst.packed + struct.pack('!I3xB', ulen, 17)
+    udp = struct.pack('!HHHH', args.sport, args.port, ulen, 0) + payload
+    udp = udp[:6] + struct.pack('!H', csum(pseudo + udp) or 0xffff) + udp[8:]
+    if src.version == 4:
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + ulen, 0, 0x4000, 64,
+                         17, 0, src.packed, dst.packed)
+        ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    else:
+        ip = struct.pack('!IHBB16s16s', 6 << 28, ulen, 17, 64, src.packed,
+                         dst.packed)
+    return ip + udp
+
+
+def body(args):
+    if args.type == 'bind':
+        return svc_part(args) + struct.pack(
+            '!BBHHHII16s16s', AFFINITY[args.affinity], args.prefix,
+            args.sport, args.dport, 0, args.timeout, args.remaining,
+            addr16(args.src), addr16(args.bid))
+    if args.type == 'notice':
+        return svc_part(args) + struct.pack('!B3x16s', args.reason,
+                                             addr16(args.bid))
+    if args.packet:
+        return bytes.fromhex(args.packet)
+    return udp_packet(args)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('type', choices=TYPES)
+    p.add_argument('--to', required=True)
+    p.add_argument('--from', dest='src_addr')
+    p.add_argument('--udp-port', dest='udp_port', type=int, default=17475)
+    p.add_argument('--key', required=True)
+    p.add_argument('--seq', type=int)
+    p.add_argument('--repeat', type=int, default=1)
+    p.add_argument('--mangle', choices=['truncate', 'version', 'length'])
+    p.add_argument('--sid')
+    p.add_argument('--proto', choices=PROTOS, default='tcp')
+    p.add_argument('--port', type=int, default=0)
+    p.add_argument('--src')
+    p.add_argument('--sport', type=int, default=0)
+    p.add_argument('--dport', type=int, default=0)
+    p.add_argument('--bid')
+    p.add_argument('--affinity', choices=AFFINITY, default='5tuple')
+    p.add_argument('--prefix', type=int, default=0)
+    p.add_argument('--timeout', type=int, default=300)
+    p.add_argument('--remaining', type=int, default=300000)
+    p.add_argument('--reason', type=int, default=1)
+    p.add_argument('--packet', default='')
+    args = p.parse_args()
+
+    key = bytes.fromhex(args.key)
+    family = socket.AF_INET if fam(args.to) == 4 else socket.AF_INET6
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    if args.src_addr:
+        s.bind((args.src_addr, 0))
+    s.connect((args.to, args.udp_port))
+    local = s.getsockname()[0]
+
+    b = body(args)
+    seq = args.seq if args.seq is not None else time.time_ns()
+    hdr = HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, bytes(16))
+    alen = 4 if family == socket.AF_INET else 16
+    pseudo = (ipaddress.ip_address(local).packed[:alen] +
+              ipaddress.ip_address(args.to).packed[:alen])
+    tag = hmac.new(key, pseudo + hdr + b, hashlib.sha256).digest()[:16]
+    msg = bytearray(HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, tag)
+                    + b)
+    if args.mangle == 'truncate':
+        msg = msg[:len(msg) - 5]
+    elif args.mangle == 'version':
+        msg[0] = 9
+    elif args.mangle == 'length':
+        msg[2:4] = struct.pack('!H', len(b) + 1)
+    for _ in range(args.repeat):
+        s.send(msg)
+        print(f'sent {args.type} seq {seq} from {local} to {args.to} '
+              f'({len(msg)} bytes)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncast agent show: a stand-in dyncastd on a unix socket answers with a
+ * canned status; the CLI prints it as text and as JSON, filters it by
+ * kind, and reports a daemon that is absent or answers nonsense.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "mock.h"
+
+static const char status[] =
+	"[{\"object\":\"agent\",\"id\":\"10.0.0.2\",\"roles\":\"dma router\","
+	"\"uptime\":12345,\"counters\":{\"rx\":10,\"unauthenticated\":2}},"
+	"{\"object\":\"peer\",\"name\":\"dr1\",\"endpoint\":\"198.18.11.1:4960\","
+	"\"last-rx\":250,\"rtt\":350},"
+	"{\"object\":\"learned\",\"sid\":\"203.0.113.1\",\"proto\":\"tcp\","
+	"\"bid\":\"198.19.3.31\",\"state\":\"up\",\"cpu\":375,\"cost\":10350}]";
+
+static char sock_name[64];
+static pid_t server;
+
+/* A daemon that answers @answer to every client, at @sock_name. */
+static void serve(const char *answer)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, c;
+	size_t n;
+
+	snprintf(sock_name, sizeof(sock_name), "@dyncast-test-%d", getpid());
+	n = strlen(sock_name);
+	memcpy(sun.sun_path, sock_name, n);
+	sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun,
+			      offsetof(struct sockaddr_un, sun_path) + n), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	server = fork();
+	assert_true(server >= 0);
+	if (server) {
+		close(fd);
+		return;
+	}
+	while ((c = accept(fd, NULL, NULL)) >= 0) {
+		char req[64];
+
+		if (recv(c, req, sizeof(req), 0) == 5 && !memcmp(req, "show\n", 5))
+			send(c, answer, strlen(answer), 0);
+		close(c);
+	}
+	_exit(0);
+}
+
+static void unserve(void)
+{
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+}
+
+static int run(struct mock *m, const char *args)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s socket %s", args, sock_name);
+	return mock_run(m, line);
+}
+
+static void test_agent_text(void **state)
+{
+	struct mock *m = *state;
+
+	serve(status);
+	assert_int_equal(run(m, "agent show"), 0);
+	assert_string_equal(m->out,
+		"agent id 10.0.0.2 roles dma router uptime 12.345s\n"
+		"    counters rx 10 unauthenticated 2\n"
+		"peer name dr1 endpoint 198.18.11.1:4960 last-rx 0.250s rtt 350\n"
+		"learned sid 203.0.113.1 proto tcp bid 198.19.3.31 state up cpu 37.5 cost 10350\n");
+	mock_clear(m);
+	assert_int_equal(run(m, "agent show peer"), 0);
+	assert_string_equal(m->out,
+		"peer name dr1 endpoint 198.18.11.1:4960 last-rx 0.250s rtt 350\n");
+	unserve();
+}
+
+static void test_agent_json(void **state)
+{
+	struct mock *m = *state;
+	json_t *j;
+
+	serve(status);
+	assert_int_equal(run(m, "-j agent show"), 0);
+	j = mock_json(m);
+	assert_true(json_is_array(j));
+	assert_int_equal(json_array_size(j), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "object")),
+			    "agent");
+	assert_int_equal(json_integer_value(json_object_get(
+		json_object_get(json_array_get(j, 0), "counters"), "unauthenticated")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 1), "last-rx")),
+			 250);
+	assert_true(json_real_value(json_object_get(json_array_get(j, 2), "cpu")) == 37.5);
+	json_decref(j);
+	unserve();
+}
+
+static void test_agent_errors(void **state)
+{
+	struct mock *m = *state;
+
+	assert_int_equal(mock_run(m, "agent show socket @dyncast-test-nobody"), -1);
+	assert_non_null(strstr(m->err, "Error: cannot reach dyncastd at @dyncast-test-nobody"));
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "agent show colour"), -1);
+	assert_string_equal(m->err, "Error: unknown argument \"colour\".\n");
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "agent show socket"), -1);
+	assert_string_equal(m->err, "Error: argument \"socket\" requires a value.\n");
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "agent start"), -1);
+	mock_clear(m);
+
+	serve("not json");
+	assert_int_equal(run(m, "agent show"), -1);
+	assert_non_null(strstr(m->err, "Error: dyncastd answered something that is not JSON"));
+	unserve();
+	mock_clear(m);
+	serve("{\"error\":\"unknown request\"}");
+	assert_int_equal(run(m, "agent show"), -1);
+	assert_string_equal(m->err, "Error: dyncastd: unknown request.\n");
+	unserve();
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, mock_setup, mock_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_agent_text),
+		T(test_agent_json),
+		T(test_agent_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket: a unix stream socket where "dyncast agent show"
+ * asks for the daemon's state.  A client sends one line, "show"; the
+ * daemon answers with a JSON array of objects, each with an "object" key
+ * (agent, peer, site, instance, learned), and closes.  Times are in
+ * milliseconds (ages: how long ago), RTT and cost in microseconds, loads
+ * in per mille.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <jansson.h>
+
+#include "dyncastd.h"
+
+#define DD_CTL_TIMEOUT_MS	2000
+
+const char *const dd_counter_names[DD_C_COUNT] = {
+	[DD_C_RX] = "rx",
+	[DD_C_TX] = "tx",
+	[DD_C_TX_ERRORS] = "tx-errors",
+	[DD_C_ANNOUNCES] = "announcements",
+	[DD_C_RECORDS] = "records",
+	[DD_C_STALE] = "stale",
+	[DD_C_DUPLICATES] = "duplicates",
+	[DD_C_LOOPS] = "loops",
+	[DD_C_UNKNOWN_SERVICE] = "unknown-service",
+	[DD_C_TABLE_FULL] = "table-full",
+	[DD_C_NOT_ROUTER] = "not-router",
+	[DD_C_RELAYED] = "relayed",
+	[DD_C_PROBES] = "probes-answered",
+	[DD_C_PROBE_REPLIES] = "probe-replies",
+	[DD_C_KERNEL_ERRORS] = "kernel-errors",
+	[DD_C_REPORTS] = "reports",
+	[DD_C_BAD_REPORTS] = "bad-reports",
+};
+
+static const char *const dd_state_str[] = { "up", "drain", "down" };
+
+static void dd_j_set(json_t *o, const char *key, json_t *v)
+{
+	if (v)
+		json_object_set_new(o, key, v);
+}
+
+static json_t *dd_j_id(uint32_t id)
+{
+	struct in_addr in = { .s_addr = htonl(id) };
+	char buf[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &in, buf, sizeof(buf)));
+}
+
+static json_t *dd_j_addr(const struct dc_addr *a)
+{
+	char buf[DC_ADDR_STRLEN];
+
+	return json_string(dc_addr_fmt(a->family, &a->u, buf, sizeof(buf)));
+}
+
+static json_t *dd_j_endpoint(const struct dc_addr *a, uint16_t port)
+{
+	char buf[DC_ADDR_STRLEN];
+
+	dc_addr_fmt(a->family, &a->u, buf, sizeof(buf));
+	return json_sprintf(a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", buf,
+			    port);
+}
+
+static json_t *dd_j_ago(uint64_t now, uint64_t then)
+{
+	return then ? json_integer(now - then) : NULL;
+}
+
+static json_t *dd_j_counters(const struct dd_counters *c, bool all)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; o && i < DD_C_COUNT; i++)
+		if (all || c->c[i])
+			dd_j_set(o, dd_counter_names[i], json_integer(c->c[i]));
+	for (i = 1; o && i < DD_DROP_COUNT; i++)
+		if (all || c->drop[i])
+			dd_j_set(o, dd_drop_names[i], json_integer(c->drop[i]));
+	return o;
+}
+
+static void dd_j_service(json_t *o, const struct dd_svc_key *k)
+{
+	dd_j_set(o, "sid", dd_j_addr(&k->sid));
+	dd_j_set(o, "proto", json_string(k->proto == IPPROTO_TCP ? "tcp" : "udp"));
+	if (k->port)
+		dd_j_set(o, "port", json_integer(k->port));
+}
+
+static void dd_j_metrics(json_t *o, const struct dd_record *r, bool with_cost)
+{
+	static const char *const names[DD_M_COUNT] = {
+		[DD_M_WEIGHT] = "weight", [DD_M_CPU] = "cpu",
+		[DD_M_GPU] = "gpu", [DD_M_SESSIONS] = "sessions",
+		[DD_M_QUEUE] = "queue", [DD_M_CAPACITY] = "capacity",
+		[DD_M_COST] = "cost", [DD_M_SITE] = "site",
+	};
+	unsigned int m;
+
+	for (m = 0; m < DD_M_COUNT; m++)
+		if ((r->present & (1u << m)) && (with_cost || m != DD_M_COST))
+			dd_j_set(o, names[m], json_integer(r->m[m]));
+}
+
+static json_t *dd_status(struct dd_ctx *ctx)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	uint64_t now = dd_now_ms();
+	json_t *all = json_array(), *o;
+	struct dd_entry *e;
+	unsigned int i, b;
+
+	if (!all)
+		return NULL;
+	o = json_object();
+	dd_j_set(o, "object", json_string("agent"));
+	dd_j_set(o, "id", dd_j_id(ctx->id));
+	dd_j_set(o, "roles", json_string(cfg->router ?
+					 (cfg->n_instances ? "dma router" : "router") :
+					 "dma"));
+	dd_j_set(o, "listen", dd_j_endpoint(&cfg->listen, cfg->port));
+	dd_j_set(o, "uptime", json_integer(now - ctx->started));
+	if (cfg->n_instances)
+		dd_j_set(o, "last-announce", dd_j_ago(now, ctx->policy.last_sent));
+	if (cfg->router) {
+		dd_j_set(o, "kernel", json_string(ctx->nl_ready ? "yes" : "no"));
+		dd_j_set(o, "learned", json_integer(ctx->n_entries));
+	}
+	dd_j_set(o, "counters", dd_j_counters(&ctx->cnt, true));
+	json_array_append_new(all, o);
+
+	for (i = 0; i < ctx->n_peers; i++) {
+		const struct dd_peer *p = &ctx->peers[i];
+
+		o = json_object();
+		dd_j_set(o, "object", json_string("peer"));
+		dd_j_set(o, "name", json_string(p->cfg.name));
+		dd_j_set(o, "endpoint", dd_j_endpoint(&p->cfg.addr, p->cfg.port));
+		if (p->id)
+			dd_j_set(o, "id", dd_j_id(p->id));
+		dd_j_set(o, "last-rx", dd_j_ago(now, p->last_rx));
+		dd_j_set(o, "last-tx", dd_j_ago(now, p->last_tx));
+		if (p->rtt.has)
+			dd_j_set(o, "rtt", json_integer(p->rtt.srtt_us));
+		dd_j_set(o, "probes-lost", json_integer(p->rtt.lost));
+		dd_j_set(o, "counters", dd_j_counters(&p->cnt, false));
+		json_array_append_new(all, o);
+	}
+	for (i = 0; i < ctx->n_sites; i++) {
+		const struct dd_site *s = ctx->sites[i];
+
+		o = json_object();
+		dd_j_set(o, "object", json_string("site"));
+		dd_j_set(o, "id", dd_j_id(s->id));
+		dd_j_set(o, "address", dd_j_endpoint(&s->addr, s->port));
+		if (s->via)
+			dd_j_set(o, "via", dd_j_id(s->via));
+		dd_j_set(o, "state", json_string(s->down ? "down" : "up"));
+		dd_j_set(o, "last-update", dd_j_ago(now, s->last_update));
+		dd_j_set(o, "hold", json_integer(s->hold_ms));
+		if (s->rtt.has)
+			dd_j_set(o, "rtt", json_integer(s->rtt.srtt_us));
+		dd_j_set(o, "instances", json_integer(s->n_entries));
+		dd_j_set(o, "updates", json_integer(s->updates));
+		json_array_append_new(all, o);
+	}
+	for (i = 0; i < ctx->n_inst; i++) {
+		const struct dd_inst *in = ctx->inst[i];
+
+		if (in->stale)
+			continue;
+		o = json_object();
+		dd_j_set(o, "object", json_string("instance"));
+		dd_j_set(o, "name", json_string(in->cfg.name));
+		dd_j_service(o, &in->cfg.key.svc);
+		dd_j_set(o, "bid", dd_j_addr(&in->cfg.key.bid));
+		dd_j_set(o, "state", json_string(dd_state_str[in->now.state]));
+		dd_j_set(o, "health", json_string(in->cfg.health == DD_HEALTH_OFF ?
+						  "off" : in->healthy ? "up" : "down"));
+		dd_j_metrics(o, &in->now, true);
+		json_array_append_new(all, o);
+	}
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (e->gone)
+			continue;
+		o = json_object();
+		dd_j_set(o, "object", json_string("learned"));
+		dd_j_service(o, &e->rec.key.svc);
+		dd_j_set(o, "bid", dd_j_addr(&e->rec.key.bid));
+		dd_j_set(o, "origin", dd_j_id(e->origin));
+		dd_j_set(o, "state", json_string(dd_state_str[dd_entry_state(e)]));
+		dd_j_metrics(o, &e->rec, false);
+		dd_j_set(o, "cost", json_integer(dd_entry_cost(ctx, e)));
+		dd_j_set(o, "age", dd_j_ago(now, e->refreshed));
+		dd_j_set(o, "kernel", json_string(e->in_kernel ? "yes" : "no"));
+		json_array_append_new(all, o);
+	}
+	return all;
+}
+
+static void dd_ctl_close(struct dd_ctl_client *c)
+{
+	dd_fd_del(&c->ctx->loop, &c->watch);
+	close(c->fd);
+	c->fd = -1;
+}
+
+static void dd_ctl_answer(struct dd_ctl_client *c)
+{
+	struct timeval tv = { .tv_sec = DD_CTL_TIMEOUT_MS / 1000 };
+	char *text = NULL;
+	size_t len, off = 0;
+	json_t *st;
+
+	c->buf[c->len] = '\0';
+	c->buf[strcspn(c->buf, "\r\n")] = '\0';
+	if (strcmp(c->buf, "show")) {
+		text = strdup("{\"error\":\"unknown request\"}\n");
+	} else {
+		st = dd_status(c->ctx);
+		if (st)
+			text = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(st);
+	}
+	if (text) {
+		/* one short blocking write; the client is waiting for it */
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		fcntl(c->fd, F_SETFL, 0);
+		len = strlen(text);
+		while (off < len) {
+			ssize_t n = send(c->fd, text + off, len - off,
+					 MSG_NOSIGNAL);
+
+			if (n > 0)
+				off += n;
+			else if (errno != EINTR)
+				break;
+		}
+		free(text);
+	}
+	dd_ctl_close(c);
+}
+
+static void dd_ctl_rx(struct dd_fd *w, uint32_t events)
+{
+	struct dd_ctl_client *c = w->data;
+	ssize_t n;
+
+	(void)events;
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		c->len += n;
+	if (n <= 0 || memchr(c->buf, '\n', c->len) ||
+	    c->len == sizeof(c->buf) - 1)
+		dd_ctl_answer(c);
+}
+
+static void dd_ctl_accept(struct dd_fd *w, uint32_t events)
+{
+	struct dd_ctx *ctx = w->data;
+	unsigned int i;
+	int fd;
+
+	(void)events;
+	while ((fd = accept4(ctx->ctl_sock, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		uint64_t now = dd_now_ms();
+
+		/* clients that never asked make room */
+		for (i = 0; i < DD_CTL_CLIENTS; i++)
+			if (ctx->ctl[i].fd >= 0 && now > ctx->ctl[i].deadline)
+				dd_ctl_close(&ctx->ctl[i]);
+		for (i = 0; i < DD_CTL_CLIENTS; i++)
+			if (ctx->ctl[i].fd < 0)
+				break;
+		if (i == DD_CTL_CLIENTS) {
+			close(fd);	/* busy: the client tries again */
+			continue;
+		}
+		ctx->ctl[i] = (struct dd_ctl_client){
+			.fd = fd, .ctx = ctx, .deadline = now + DD_CTL_TIMEOUT_MS,
+		};
+		if (dd_fd_add(&ctx->loop, &ctx->ctl[i].watch, fd, EPOLLIN,
+			      dd_ctl_rx, &ctx->ctl[i])) {
+			close(fd);
+			ctx->ctl[i].fd = -1;
+		}
+	}
+}
+
+int dd_control_init(struct dd_ctx *ctx)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < DD_CTL_CLIENTS; i++)
+		ctx->ctl[i].fd = -1;
+	ctx->ctl_sock = -1;
+	fd = dd_unix_bind(ctx->cfg->control, SOCK_STREAM);
+	if (fd < 0) {
+		dd_err("cannot open the control socket %s: %s", ctx->cfg->control,
+		       strerror(-fd));
+		return fd;
+	}
+	if (listen(fd, DD_CTL_CLIENTS)) {
+		close(fd);
+		return -errno;
+	}
+	ctx->ctl_sock = fd;
+	return dd_fd_add(&ctx->loop, &ctx->ctl_watch, fd, EPOLLIN,
+			 dd_ctl_accept, ctx);
+}
+
+void dd_control_exit(struct dd_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < DD_CTL_CLIENTS; i++)
+		if (ctx->ctl[i].fd >= 0)
+			dd_ctl_close(&ctx->ctl[i]);
+	if (ctx->ctl_sock < 0)
+		return;
+	dd_fd_del(&ctx->loop, &ctx->ctl_watch);
+	close(ctx->ctl_sock);
+	ctx->ctl_sock = -1;
+	if (ctx->cfg->control[0] != '@')
+		unlink(ctx->cfg->control);
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncastd: the metric agent (D-MA) and the control plane of a D-Router.
+ * The state of one running daemon, and the interfaces between its files.
+ */
+#ifndef DYNCASTD_H
+#define DYNCASTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "collect.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "nl.h"
+#include "policy.h"
+#include "proto.h"
+#include "rtt.h"
+
+#define DD_VERSION		"0.1"
+#define DD_SITES_MAX		256
+#define DD_SENDERS_MAX		1024
+#define DD_CTL_CLIENTS		8
+#define DD_HASH_BITS		10
+
+/* counters of the daemon, and of each peer for what it received from it */
+enum dd_counter {
+	DD_C_RX,		/* datagrams received */
+	DD_C_TX,		/* datagrams sent */
+	DD_C_TX_ERRORS,
+	DD_C_ANNOUNCES,		/* valid announcements received */
+	DD_C_RECORDS,		/* records applied */
+	DD_C_STALE,		/* records older than what we hold */
+	DD_C_DUPLICATES,	/* records we hold already */
+	DD_C_LOOPS,		/* origin blocks that came back to us */
+	DD_C_UNKNOWN_SERVICE,	/* records of services not configured */
+	DD_C_TABLE_FULL,	/* records dropped, max-instances reached */
+	DD_C_NOT_ROUTER,	/* announcements to a pure D-MA */
+	DD_C_RELAYED,		/* records relayed */
+	DD_C_PROBES,		/* probes answered */
+	DD_C_PROBE_REPLIES,	/* probe replies matched */
+	DD_C_KERNEL_ERRORS,
+	DD_C_REPORTS,		/* report socket datagrams applied */
+	DD_C_BAD_REPORTS,
+	DD_C_COUNT,
+};
+
+extern const char *const dd_counter_names[DD_C_COUNT];
+
+struct dd_counters {
+	uint64_t c[DD_C_COUNT];
+	uint64_t drop[DD_DROP_COUNT];
+};
+
+struct dd_peer {
+	struct dd_peer_cfg cfg;
+	uint32_t id;			/* learnt from its messages, 0 unknown */
+	uint64_t last_rx, last_tx;	/* ms */
+	struct dd_rtt rtt;
+	struct dd_counters cnt;
+	bool stale;			/* gone from the configuration */
+};
+
+/* an agent whose instances we learnt (an origin) */
+struct dd_site {
+	uint32_t id;
+	struct dc_addr addr;
+	uint16_t port;
+	uint32_t hold_ms;
+	uint64_t seq;			/* highest origin sequence seen */
+	uint64_t last_update;		/* ms */
+	uint32_t via;			/* the relay it came through last, 0 direct */
+	unsigned int path_len;
+	unsigned int n_entries;
+	bool down;
+	struct dd_rtt rtt;
+	uint64_t updates;
+};
+
+/* a learnt instance, in the router's table */
+struct dd_entry {
+	struct dd_entry *next;		/* hash chain */
+	struct dd_record rec;		/* latest, as announced */
+	uint32_t origin;		/* the agent that announced it */
+	uint64_t seq;			/* its origin sequence */
+	struct dd_site *site;		/* NULL: our own D-MA */
+	uint64_t refreshed;		/* ms */
+	bool held_down;			/* its origin fell silent */
+	bool gone;			/* withdrawn: delete, then free */
+	/* kernel */
+	bool in_kernel, adopted;
+	bool dirty;
+	struct dd_record pushed;
+	uint8_t pushed_state;
+	uint32_t pushed_cost;
+};
+
+/* a local instance of the D-MA role */
+struct dd_inst {
+	struct dd_ctx *ctx;
+	struct dd_instance_cfg cfg;
+	struct dd_cpu cpu;
+	bool cpu_ok;
+	uint32_t sessions;
+	bool sessions_ok;
+	uint8_t sess_src;		/* resolved enum dd_sessions_src */
+	struct dd_figures report, command;
+	uint64_t report_at, command_at;	/* ms, 0 never */
+	/* health */
+	bool healthy;
+	unsigned int succ, fail;
+	int hc_fd;
+	struct dc_addr hc_addr;		/* our end of the check's connection */
+	uint16_t hc_port;		/* 0: none open */
+	uint64_t hc_deadline;
+	char hc_buf[64];
+	size_t hc_len;
+	bool hc_sent;
+	struct dd_timer hc_timer;
+	struct dd_fd hc_watch;
+	/* command */
+	pid_t cmd_pid;
+	int cmd_fd;
+	char cmd_buf[512];
+	size_t cmd_len;
+	bool cmd_eof, cmd_exited;
+	int cmd_status;
+	uint64_t cmd_deadline;
+	struct dd_timer cmd_timer;
+	struct dd_fd cmd_watch;
+	/* announcing */
+	struct dd_record now, announced;
+	bool ever_announced;
+	unsigned int withdraw_left;	/* >0: being withdrawn */
+	bool stale;
+};
+
+struct dd_sender {
+	uint32_t id;
+	bool used;
+	struct dd_replay win;
+	uint64_t last;			/* ms */
+};
+
+struct dd_svc_state {
+	struct dd_service_cfg cfg;
+	bool ready;			/* present in the kernel */
+	bool created;			/* by us */
+	bool stale;			/* gone from the configuration */
+	uint64_t retry_at;
+};
+
+struct dd_ctl_client {
+	int fd;
+	struct dd_fd watch;
+	char buf[256];
+	size_t len;
+	uint64_t deadline;
+	struct dd_ctx *ctx;
+};
+
+struct dd_ctx {
+	struct dd_config *cfg;
+	struct dd_loop loop;
+	uint32_t id;
+	uint64_t seq;			/* next header sequence */
+	uint64_t origin_seq;		/* of our own announcements */
+	uint64_t started;		/* ms */
+	struct dd_counters cnt;
+
+	int sock;
+	struct dd_fd sock_watch;
+	int ctl_sock;
+	struct dd_fd ctl_watch;
+	struct dd_ctl_client ctl[DD_CTL_CLIENTS];
+	int report_sock;
+	struct dd_fd report_watch;
+
+	unsigned int n_peers;
+	struct dd_peer *peers;
+	struct dd_timer probe_timer;
+
+	struct dd_sender senders[DD_SENDERS_MAX];
+
+	/* D-MA */
+	unsigned int n_inst;
+	struct dd_inst **inst;
+	struct dd_policy policy;
+	struct dd_timer collect_timer, announce_timer;
+	unsigned int ncpu;
+
+	/* router */
+	struct dd_entry *table[1 << DD_HASH_BITS];
+	unsigned int n_entries;
+	struct dd_site *sites[DD_SITES_MAX];
+	unsigned int n_sites;
+	unsigned int n_svc;
+	struct dd_svc_state *svc;
+	struct dd_timer hold_timer, kernel_timer;
+	struct dc_nl nl;
+	bool nl_ready;
+	FILE *nl_err, *nl_dbg;
+	uint64_t nl_retry_at;
+	bool kernel_dirty;
+};
+
+/* main.c */
+uint64_t dd_now_ms(void);
+uint64_t dd_now_us(void);
+
+/* net.c: the UDP socket, peers, probes */
+int dd_net_init(struct dd_ctx *ctx);
+void dd_net_exit(struct dd_ctx *ctx);
+int dd_peers_apply(struct dd_ctx *ctx);
+int dd_send(struct dd_ctx *ctx, struct dd_msg *msg,
+	    const struct sockaddr_storage *to, socklen_t tolen);
+int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
+		 const struct dc_addr *addr, uint16_t port);
+int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
+		   const struct dd_record *recs, unsigned int n,
+		   const struct dc_addr *addr, uint16_t port);
+struct dd_peer *dd_peer_by_addr(struct dd_ctx *ctx, const struct dc_addr *a,
+				uint16_t port);
+void dd_sockaddr_from(struct sockaddr_storage *ss, socklen_t *len,
+		      const struct dc_addr *a, uint16_t port);
+void dd_addr_from_sockaddr(const struct sockaddr_storage *ss,
+			   struct dc_addr *a, uint16_t *port);
+
+/* dma.c: the D-MA role */
+int dd_dma_apply(struct dd_ctx *ctx);
+void dd_dma_exit(struct dd_ctx *ctx);
+void dd_dma_report(struct dd_ctx *ctx, const char *name,
+		   const struct dd_figures *f);
+void dd_dma_update(struct dd_ctx *ctx, struct dd_inst *in);
+struct dd_inst *dd_dma_find(struct dd_ctx *ctx, const char *name);
+
+/* health.c, command.c, sessions.c, report.c */
+void dd_health_start(struct dd_ctx *ctx, struct dd_inst *in);
+void dd_health_stop(struct dd_ctx *ctx, struct dd_inst *in);
+void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in);
+void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in);
+void dd_command_reap(struct dd_ctx *ctx);
+int dd_sessions_count(struct dd_ctx *ctx);
+int dd_unix_bind(const char *path, int type);
+int dd_report_init(struct dd_ctx *ctx);
+void dd_report_exit(struct dd_ctx *ctx);
+
+/* router.c: the router role */
+int dd_router_apply(struct dd_ctx *ctx);
+void dd_router_exit(struct dd_ctx *ctx);
+void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
+			const struct dc_addr *from, uint16_t port);
+void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
+		     unsigned int n);
+void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
+			   uint64_t now_us);
+void dd_router_reap(struct dd_ctx *ctx);
+struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket);
+struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
+			       unsigned int *bucket);
+uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e);
+uint8_t dd_entry_state(const struct dd_entry *e);
+
+/* kernel.c: pushing to the dyncast family */
+int dd_kernel_open(struct dd_ctx *ctx);
+void dd_kernel_close(struct dd_ctx *ctx);
+void dd_kernel_sync(struct dd_ctx *ctx);
+void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
+void dd_kernel_exit(struct dd_ctx *ctx);
+
+/* control.c */
+int dd_control_init(struct dd_ctx *ctx);
+void dd_control_exit(struct dd_ctx *ctx);
+
+#endif /* DYNCASTD_H */

@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the router role puts into the kernel, over the dyncast generic
+ * netlink family: the configured services, and the learnt instances with
+ * their metrics and network cost, several instances per message.
+ *
+ * Only what changed is sent: a metric update resets the kernel's count of
+ * demands sent since the last update, so an unchanged instance is left
+ * alone, and a cost moves only beyond its slack.  At exit, what the agent
+ * created goes, unless the configuration says keep.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/dyncast.h>
+
+#include "dyncastd.h"
+
+#define DD_BATCH		24	/* instances per message */
+#define DD_COST_SLACK_US	200
+#define DD_NL_RETRY_MS		2000
+
+static struct dd_ratelimit dd_rl_nl;
+static bool dd_nl_missing_said;
+
+int dd_kernel_open(struct dd_ctx *ctx)
+{
+	int ret;
+
+	if (ctx->nl_ready)
+		return 0;
+	if (!ctx->nl_err)
+		ctx->nl_err = dd_log_stream(LOG_ERR);
+	ret = dc_nl_open(&ctx->nl, ctx->nl_err);
+	if (ret)
+		return ret;
+	ret = dc_nl_resolve(&ctx->nl, DYNCAST_FAMILY_NAME, NULL);
+	if (ret) {
+		if (!dd_nl_missing_said)
+			dd_warn("the dyncast module is not loaded (no generic netlink family \"%s\"); trying again every %us",
+				DYNCAST_FAMILY_NAME, DD_NL_RETRY_MS / 1000);
+		dd_nl_missing_said = true;
+		dc_nl_close(&ctx->nl);
+		return ret;
+	}
+	ctx->nl_ready = true;
+	dd_nl_missing_said = false;
+	dd_info("talking to the dyncast module");
+	return 0;
+}
+
+void dd_kernel_close(struct dd_ctx *ctx)
+{
+	if (ctx->nl_ready)
+		dc_nl_close(&ctx->nl);
+	ctx->nl_ready = false;
+	if (ctx->nl_err)
+		fclose(ctx->nl_err);
+	if (ctx->nl_dbg)
+		fclose(ctx->nl_dbg);
+	ctx->nl_err = ctx->nl_dbg = NULL;
+}
+
+/* Kernel errors we expect (EEXIST, ENOENT) are not worth a log line. */
+static int dd_nl_talk(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet)
+{
+	FILE *err = ctx->nl.err;
+	int ret;
+
+	if (quiet) {
+		if (!ctx->nl_dbg)
+			ctx->nl_dbg = dd_log_stream(LOG_DEBUG);
+		if (ctx->nl_dbg)
+			ctx->nl.err = ctx->nl_dbg;
+	}
+	nlh->nlmsg_type = ctx->nl.family;
+	ret = dc_nl_talk(&ctx->nl, nlh, NULL, NULL, NULL);
+	ctx->nl.err = err;
+	if (ret == -EBADF || ret == -ENOTCONN || ret == -ECONNREFUSED) {
+		dc_nl_close(&ctx->nl);
+		ctx->nl_ready = false;
+	}
+	return ret;
+}
+
+static struct nlmsghdr *dd_nl_start(void *buf, uint8_t cmd)
+{
+	return dc_genl_start(buf, DC_NL_REQ_SIZE, cmd, DYNCAST_FAMILY_VERSION,
+			     NLM_F_REQUEST | NLM_F_ACK);
+}
+
+static void dd_put_addr(struct nlmsghdr *nlh, const struct dc_addr *a,
+			uint16_t t4, uint16_t t6)
+{
+	if (a->family == AF_INET)
+		mnl_attr_put(nlh, t4, 4, &a->u.in);
+	else
+		mnl_attr_put(nlh, t6, 16, &a->u.in6);
+}
+
+static void dd_put_service(struct nlmsghdr *nlh, const struct dd_svc_key *k,
+			   const struct dd_service_cfg *settings)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	unsigned int a;
+
+	dd_put_addr(nlh, &k->sid, DYNCAST_A_SERVICE_ADDR4,
+		    DYNCAST_A_SERVICE_ADDR6);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, k->proto);
+	if (k->port)
+		mnl_attr_put_u16(nlh, DYNCAST_A_SERVICE_PORT, htons(k->port));
+	for (a = 0; settings && a < 32; a++) {
+		if (!(settings->present & (1u << a)))
+			continue;
+		switch (a) {
+		case DYNCAST_A_SERVICE_TIMEOUT:
+		case DYNCAST_A_SERVICE_MAX_BINDINGS:
+		case DYNCAST_A_SERVICE_SERVICE_TIME:
+			mnl_attr_put_u32(nlh, a, settings->val[a]);
+			break;
+		default:
+			mnl_attr_put_u8(nlh, a, settings->val[a]);
+			break;
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static const uint16_t dd_metric_attr[DD_M_COUNT] = {
+	[DD_M_WEIGHT] = DYNCAST_A_INSTANCE_WEIGHT,
+	[DD_M_CPU] = DYNCAST_A_INSTANCE_CPU,
+	[DD_M_GPU] = DYNCAST_A_INSTANCE_GPU,
+	[DD_M_SESSIONS] = DYNCAST_A_INSTANCE_SESSIONS,
+	[DD_M_QUEUE] = DYNCAST_A_INSTANCE_QUEUE,
+	[DD_M_CAPACITY] = DYNCAST_A_INSTANCE_CAPACITY,
+	[DD_M_COST] = DYNCAST_A_INSTANCE_COST,
+	[DD_M_SITE] = DYNCAST_A_INSTANCE_SITE,
+};
+
+static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
+			    const struct dd_entry *e, uint8_t cmd)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE);
+	unsigned int m;
+
+	dd_put_addr(nlh, &e->rec.key.bid, DYNCAST_A_INSTANCE_ADDR4,
+		    DYNCAST_A_INSTANCE_ADDR6);
+	if (cmd == DYNCAST_CMD_INSTANCE_NEW && e->rec.bid_port)
+		mnl_attr_put_u16(nlh, DYNCAST_A_INSTANCE_PORT,
+				 htons(e->rec.bid_port));
+	if (cmd != DYNCAST_CMD_INSTANCE_DEL) {
+		mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, dd_entry_state(e));
+		/* a figure no longer announced goes back to its default */
+		for (m = 0; m < DD_M_COUNT; m++) {
+			uint32_t v = e->rec.m[m];
+
+			if (m == DD_M_COST)
+				v = dd_entry_cost(ctx, e);
+			else if (!(e->rec.present & (1u << m)))
+				v = m == DD_M_WEIGHT ? 1 : 0;
+			mnl_attr_put_u32(nlh, dd_metric_attr[m], v);
+		}
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void dd_pushed(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	e->pushed = e->rec;
+	e->pushed_state = dd_entry_state(e);
+	e->pushed_cost = dd_entry_cost(ctx, e);
+	e->dirty = false;
+}
+
+static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
+{
+	uint32_t cost = dd_entry_cost(ctx, e), old = e->pushed_cost;
+	uint32_t d = cost > old ? cost - old : old - cost;
+	unsigned int m;
+
+	if (dd_entry_state(e) != e->pushed_state ||
+	    e->rec.present != e->pushed.present)
+		return true;
+	for (m = 0; m < DD_M_COUNT; m++)
+		if (m != DD_M_COST && e->rec.m[m] != e->pushed.m[m])
+			return true;
+	return d > DD_COST_SLACK_US && (uint64_t)d * 10 > old;
+}
+
+/* One request for @n entries; on failure, one per entry. */
+static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
+		    struct dd_entry **ents, unsigned int n)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int ret;
+
+	if (!n)
+		return;
+	nlh = dd_nl_start(buf, cmd);
+	dd_put_service(nlh, &s->cfg.key, NULL);
+	for (i = 0; i < n; i++)
+		dd_put_instance(ctx, nlh, ents[i], cmd);
+	ret = dd_nl_talk(ctx, nlh, true);
+	if (!ret) {
+		for (i = 0; i < n; i++) {
+			if (cmd == DYNCAST_CMD_INSTANCE_DEL) {
+				ents[i]->in_kernel = false;
+			} else {
+				ents[i]->in_kernel = true;
+				dd_pushed(ctx, ents[i]);
+			}
+		}
+		return;
+	}
+	if (n > 1) {
+		for (i = 0; i < n; i++)
+			dd_push(ctx, s, cmd, &ents[i], 1);
+		return;
+	}
+	/* one instance: what the kernel said decides */
+	if (cmd == DYNCAST_CMD_INSTANCE_NEW && ret == -EEXIST) {
+		/* someone else's instance: we only update it */
+		ents[0]->adopted = true;
+		ents[0]->in_kernel = true;
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, ents, 1);
+	} else if (cmd == DYNCAST_CMD_INSTANCE_SET && ret == -ENOENT) {
+		ents[0]->in_kernel = false;
+		ents[0]->adopted = false;
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, ents, 1);
+	} else if (cmd == DYNCAST_CMD_INSTANCE_DEL && ret == -ENOENT) {
+		ents[0]->in_kernel = false;
+	} else if (ret == -ENOENT) {
+		s->ready = false;	/* the service went: make it again */
+	} else {
+		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
+		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
+			dd_warn("kernel refused an instance update: %s",
+				strerror(-ret));
+	}
+}
+
+static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_NEW);
+	dd_put_service(nlh, &s->cfg.key, &s->cfg);
+	ret = dd_nl_talk(ctx, nlh, true);
+	if (!ret) {
+		s->created = true;
+		dd_info("service %s: created", s->cfg.name);
+	} else if (ret == -EEXIST) {
+		if (s->cfg.present) {
+			nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
+			dd_put_service(nlh, &s->cfg.key, &s->cfg);
+			ret = dd_nl_talk(ctx, nlh, false);
+		} else {
+			ret = 0;
+		}
+		if (!s->created && !ret)
+			dd_info("service %s: exists, adopted", s->cfg.name);
+	}
+	if (ret) {
+		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
+		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
+			dd_warn("service %s: the kernel refused it: %s",
+				s->cfg.name, strerror(-ret));
+		return ret;
+	}
+	s->ready = true;
+	return 0;
+}
+
+static struct dd_svc_state *dd_svc_of(struct dd_ctx *ctx,
+				      const struct dd_entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_svc; i++)
+		if (dd_svc_key_eq(&ctx->svc[i].cfg.key, &e->rec.key.svc))
+			return &ctx->svc[i];
+	return NULL;
+}
+
+void dd_kernel_sync(struct dd_ctx *ctx)
+{
+	struct dd_entry *add[DD_BATCH], *set[DD_BATCH], *del[DD_BATCH], *e;
+	uint64_t now = dd_now_ms();
+	unsigned int i, b, na, ns, nd;
+	bool retry = false;
+
+	if (!ctx->nl_ready) {
+		if (now < ctx->nl_retry_at)
+			goto again;
+		if (dd_kernel_open(ctx)) {
+			ctx->nl_retry_at = now + DD_NL_RETRY_MS;
+			goto again;
+		}
+		for (i = 0; i < ctx->n_svc; i++)
+			ctx->svc[i].ready = false;
+	}
+	for (i = 0; i < ctx->n_svc; i++) {
+		struct dd_svc_state *s = &ctx->svc[i];
+
+		if (!s->ready && dd_service_push(ctx, s))
+			retry = true;
+		if (!s->ready)
+			continue;
+		na = ns = nd = 0;
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+			if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+				continue;
+			if (e->gone) {
+				if (!e->in_kernel)
+					continue;
+				if (e->adopted) {
+					if (e->pushed_state != DD_STATE_DOWN)
+						set[ns++] = e;
+					else
+						e->in_kernel = false;
+				} else {
+					del[nd++] = e;
+				}
+			} else if (!e->in_kernel) {
+				add[na++] = e;
+			} else if (e->dirty && dd_entry_changed(ctx, e)) {
+				set[ns++] = e;
+			} else {
+				e->dirty = false;
+			}
+			if (na == DD_BATCH) {
+				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
+				na = 0;
+			}
+			if (ns == DD_BATCH) {
+				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
+				ns = 0;
+			}
+			if (nd == DD_BATCH) {
+				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
+				nd = 0;
+			}
+			if (!ctx->nl_ready)
+				break;
+		}
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
+		/* adopted instances withdrawn: set down above, now forgotten */
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+			if (e->gone && e->adopted && e->pushed_state == DD_STATE_DOWN)
+				e->in_kernel = false;
+		if (!s->ready)
+			retry = true;
+	}
+	/* withdrawn entries of services we do not steer need no kernel */
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+		if (e->gone && !dd_svc_of(ctx, e))
+			e->in_kernel = false;
+	dd_router_reap(ctx);
+	ctx->kernel_dirty = false;
+	if (!retry)
+		return;
+	ctx->nl_retry_at = now + DD_NL_RETRY_MS;
+again:
+	dd_timer_arm(&ctx->loop, &ctx->kernel_timer, ctx->nl_retry_at);
+}
+
+/*
+ * A service leaves the configuration (or the agent stops): delete it if
+ * we created it, else delete the instances we added to it; unless the
+ * configuration says keep.
+ */
+void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s)
+{
+	struct dd_entry *del[DD_BATCH], *e;
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned int b, n = 0;
+	bool keep = s->cfg.keep || ctx->cfg->keep;
+
+	if (!ctx->nl_ready && dd_kernel_open(ctx))
+		goto forget;
+	if (keep) {
+		dd_info("service %s: left in the kernel (keep)", s->cfg.name);
+	} else if (s->created) {
+		nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_DEL);
+		dd_put_service(nlh, &s->cfg.key, NULL);
+		if (!dd_nl_talk(ctx, nlh, true))
+			dd_info("service %s: deleted", s->cfg.name);
+	} else {
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+			if (!e->in_kernel || e->adopted ||
+			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+				continue;
+			del[n++] = e;
+			if (n == DD_BATCH) {
+				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, n);
+				n = 0;
+			}
+		}
+		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, n);
+	}
+forget:
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
+			e->in_kernel = false;
+			e->adopted = false;
+		}
+	}
+	s->ready = false;
+	s->created = false;
+}
+
+void dd_kernel_exit(struct dd_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_svc; i++)
+		dd_kernel_remove_service(ctx, &ctx->svc[i]);
+	dd_kernel_close(ctx);
+}

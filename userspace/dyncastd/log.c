@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Logging, and its rate limit (as the kernel's ___ratelimit()). */
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static bool dd_log_stderr = true;
+static int dd_log_level = LOG_INFO;
+
+void dd_log_init(bool to_stderr, int max_level)
+{
+	dd_log_stderr = to_stderr;
+	dd_log_level = max_level;
+	if (!to_stderr)
+		openlog("dyncastd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void dd_vlog(int level, const char *fmt, va_list ap)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice",
+		"info", "debug",
+	};
+
+	if (level > dd_log_level)
+		return;
+	if (!dd_log_stderr) {
+		vsyslog(level, fmt, ap);
+		return;
+	}
+	fprintf(stderr, "dyncastd: %s: ", names[level & 7]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void dd_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	dd_vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+/* A stream whose lines are logged: what library code prints goes to the log. */
+static ssize_t dd_log_write(void *cookie, const char *buf, size_t size)
+{
+	int level = (int)(intptr_t)cookie;
+	size_t n = size;
+
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '.'))
+		n--;
+	/* what would have gone to stderr says who it is; the log does */
+	if (n > 10 && !strncmp(buf, "dyncastd: ", 10)) {
+		buf += 10;
+		n -= 10;
+	}
+	if (n)
+		dd_log(level, "%.*s", (int)n, buf);
+	return size;
+}
+
+FILE *dd_log_stream(int level)
+{
+	cookie_io_functions_t io = { .write = dd_log_write };
+	FILE *fp = fopencookie((void *)(intptr_t)level, "w", io);
+
+	if (fp)
+		setvbuf(fp, NULL, _IOLBF, 0);
+	return fp;
+}
+
+bool dd_ratelimit(struct dd_ratelimit *rl, uint64_t now_ms)
+{
+	if (!rl->start || now_ms - rl->start >= DD_RL_INTERVAL_MS) {
+		if (rl->missed)
+			dd_log(LOG_WARNING, "%llu messages of this kind suppressed",
+			       (unsigned long long)rl->missed);
+		rl->start = now_ms;
+		rl->printed = 0;
+		rl->missed = 0;
+	}
+	if (rl->printed < DD_RL_BURST) {
+		rl->printed++;
+		return true;
+	}
+	rl->missed++;
+	return false;
+}

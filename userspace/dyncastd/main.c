@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dyncastd: the Dynamic-Anycast metric agent (D-MA) and D-Router control
+ * plane.  Command line, start, SIGHUP reload, SIGTERM exit, the loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sodium.h>
+
+#include "dyncastd.h"
+
+#define DD_CONFIG_DEFAULT	"/etc/dyncast/dyncastd.conf"
+
+struct dd_main {
+	struct dd_ctx ctx;
+	int sigfd;
+	struct dd_fd sig_watch;
+	bool reload, stop;
+};
+
+uint64_t dd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t dd_now_ms(void)
+{
+	return dd_now_us() / 1000;
+}
+
+/* The sequence numbers start from the clock, so that they grow across
+ * restarts: receivers drop what is not newer than what they hold.
+ */
+static uint64_t dd_seq_start(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* systemd's readiness protocol, for Type=notify */
+static void dd_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t n;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, n);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	       offsetof(struct sockaddr_un, sun_path) + n);
+	close(fd);
+}
+
+static void dd_signal(struct dd_fd *w, uint32_t events)
+{
+	struct dd_main *m = w->data;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			m->reload = true;
+			break;
+		case SIGCHLD:
+			dd_command_reap(&m->ctx);
+			break;
+		default:
+			m->stop = true;
+			m->ctx.loop.stop = true;
+			break;
+		}
+	}
+}
+
+static int dd_roles_apply(struct dd_ctx *ctx, bool was_router)
+{
+	int ret;
+
+	ret = dd_peers_apply(ctx);
+	if (!ret && was_router && !ctx->cfg->router)
+		dd_router_exit(ctx);
+	if (!ret && ctx->cfg->router)
+		ret = dd_router_apply(ctx);
+	if (!ret)
+		ret = dd_dma_apply(ctx);
+	return ret;
+}
+
+static bool dd_addr_cfg_same(const struct dd_config *a,
+			     const struct dd_config *b)
+{
+	return dd_addr_eq(&a->listen, &b->listen) && a->port == b->port;
+}
+
+/*
+ * SIGHUP: read the configuration again.  A bad one is refused and the old
+ * one stays.  Learnt instances, sites, RTTs, counters, replay windows and
+ * the health of instances that stay are kept.
+ */
+static void dd_reload(struct dd_main *m)
+{
+	struct dd_ctx *ctx = &m->ctx;
+	struct dd_config *cfg, *old = ctx->cfg;
+	FILE *err = dd_log_stream(LOG_ERR);
+
+	dd_notify("RELOADING=1");
+	cfg = dd_config_load(old->path, err ? err : stderr);
+	if (err)
+		fclose(err);
+	if (!cfg) {
+		dd_err("configuration not reloaded, the old one stays");
+		dd_notify("READY=1");
+		return;
+	}
+	if (!dd_addr_cfg_same(old, cfg) || strcmp(old->control, cfg->control) ||
+	    strcmp(old->report, cfg->report)) {
+		/* sockets: closed under the old names, opened under the new */
+		dd_control_exit(ctx);
+		dd_report_exit(ctx);
+		if (!dd_addr_cfg_same(old, cfg)) {
+			dd_fd_del(&ctx->loop, &ctx->sock_watch);
+			close(ctx->sock);
+			ctx->sock = -1;
+		}
+		ctx->cfg = cfg;
+		if (ctx->sock < 0 && dd_net_init(ctx))
+			dd_err("the agent socket could not be opened anew");
+		dd_control_init(ctx);
+		dd_report_init(ctx);
+	}
+	ctx->cfg = cfg;
+	if (cfg->has_id && cfg->id != ctx->id) {
+		dd_info("agent id changes");
+		ctx->id = cfg->id;
+	}
+	if (dd_roles_apply(ctx, old->router))
+		dd_err("reload: out of memory");
+	dd_config_free(old);
+	dd_info("configuration reloaded");
+	dd_notify("READY=1");
+}
+
+static int dd_run(struct dd_main *m)
+{
+	struct dd_ctx *ctx = &m->ctx;
+	int ret = 0;
+
+	while (!m->stop) {
+		ret = dd_loop_once(&ctx->loop, dd_now_ms());
+		if (ret) {
+			dd_err("event loop: %s", strerror(-ret));
+			break;
+		}
+		if (m->reload && !m->stop) {
+			m->reload = false;
+			dd_reload(m);
+		}
+	}
+	return ret;
+}
+
+static int dd_start(struct dd_main *m, struct dd_config *cfg)
+{
+	struct dd_ctx *ctx = &m->ctx;
+	sigset_t set;
+	int ret;
+
+	ctx->cfg = cfg;
+	ctx->sock = ctx->ctl_sock = ctx->report_sock = -1;
+	for (unsigned int i = 0; i < DD_CTL_CLIENTS; i++)
+		ctx->ctl[i].fd = -1;
+	ctx->started = dd_now_ms();
+	ctx->ncpu = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+		    sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	ctx->seq = ctx->origin_seq = dd_seq_start();
+	if (cfg->has_id) {
+		ctx->id = cfg->id;
+	} else {
+		do
+			ctx->id = randombytes_random();
+		while (!ctx->id);
+	}
+	ret = dd_loop_init(&ctx->loop);
+	if (ret)
+		return ret;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	m->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (m->sigfd < 0)
+		return -errno;
+	ret = dd_fd_add(&ctx->loop, &m->sig_watch, m->sigfd, EPOLLIN,
+			dd_signal, m);
+	if (ret)
+		return ret;
+
+	ret = dd_net_init(ctx);
+	if (!ret)
+		ret = dd_control_init(ctx);
+	if (!ret)
+		ret = dd_report_init(ctx);
+	if (!ret)
+		ret = dd_roles_apply(ctx, false);
+	return ret;
+}
+
+static void dd_stop(struct dd_main *m)
+{
+	struct dd_ctx *ctx = &m->ctx;
+
+	dd_notify("STOPPING=1");
+	dd_dma_exit(ctx);
+	if (ctx->cfg->router)
+		dd_router_exit(ctx);
+	dd_kernel_close(ctx);
+	dd_control_exit(ctx);
+	dd_report_exit(ctx);
+	dd_net_exit(ctx);
+	if (m->sigfd >= 0) {
+		dd_fd_del(&ctx->loop, &m->sig_watch);
+		close(m->sigfd);
+	}
+	dd_loop_exit(&ctx->loop);
+}
+
+static void dd_usage(FILE *fp)
+{
+	fputs("Usage: dyncastd [ -f ] [ -d ] [ -c FILE ]\n"
+	      "       dyncastd -t [ -c FILE ]\n"
+	      "       dyncastd --genkey\n"
+	      "  -c, --config FILE   configuration (default " DD_CONFIG_DEFAULT ")\n"
+	      "  -f, --foreground    stay in the foreground, log to stderr\n"
+	      "  -d, --debug         log debug messages too\n"
+	      "  -t, --test          check the configuration and exit\n"
+	      "      --genkey        print a new random key, base64\n"
+	      "  -V, --version       print the version\n", fp);
+}
+
+static int dd_genkey(void)
+{
+	uint8_t key[DD_KEY_LEN];
+	char b64[sodium_base64_ENCODED_LEN(DD_KEY_LEN,
+					   sodium_base64_VARIANT_ORIGINAL)];
+
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key),
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(key, sizeof(key));
+	puts(b64);
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "test", no_argument, NULL, 't' },
+		{ "genkey", no_argument, NULL, 'g' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *path = DD_CONFIG_DEFAULT;
+	bool fg = false, debug = false, test = false;
+	struct dd_config *cfg;
+	struct dd_main *m;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:fdtVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			fg = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'g':
+			if (sodium_init() < 0)
+				return EXIT_FAILURE;
+			return dd_genkey();
+		case 'V':
+			printf("dyncastd, version %s\n", DD_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			dd_usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			dd_usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dyncastd: unexpected argument \"%s\"\n", argv[optind]);
+		dd_usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if (sodium_init() < 0) {
+		fputs("dyncastd: cannot initialise libsodium\n", stderr);
+		return EXIT_FAILURE;
+	}
+	cfg = dd_config_load(path, stderr);
+	if (!cfg)
+		return EXIT_FAILURE;
+	if (test) {
+		printf("dyncastd: %s: configuration OK\n", path);
+		dd_config_free(cfg);
+		return EXIT_SUCCESS;
+	}
+	if (!fg && daemon(0, 0)) {
+		perror("dyncastd: daemon");
+		dd_config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	dd_log_init(fg, debug ? LOG_DEBUG : LOG_INFO);
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		dd_config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m->sigfd = -1;
+	ret = dd_start(m, cfg);
+	if (!ret) {
+		dd_info("started, agent id %u.%u.%u.%u, %s%s%s", m->ctx.id >> 24,
+			(m->ctx.id >> 16) & 255, (m->ctx.id >> 8) & 255,
+			m->ctx.id & 255, cfg->n_instances ? "D-MA" : "",
+			cfg->n_instances && cfg->router ? " and " : "",
+			cfg->router ? "D-Router" : "");
+		dd_notify("READY=1");
+		ret = dd_run(m);
+	}
+	dd_stop(m);
+	dd_config_free(m->ctx.cfg);
+	free(m);
+	dd_info("stopped");
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The router role: the table of instances learnt from announcements (and
+ * from our own D-MA), the sites that announced them, their hold timers,
+ * and the relay of what we learn to the other D-Routers.
+ *
+ * Freshness is per origin: each record carries the sequence number its
+ * origin gave it, and a record no newer than the one held is a duplicate
+ * (it came by two paths) or stale (reordered); neither is applied nor
+ * relayed, so relayed records cannot circulate.  A relay appends its id
+ * to the record's path and never sends a record to the peer it came from,
+ * to its origin, or to an agent on its path; an agent that finds its own
+ * id on the path drops the record.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dyncastd.h"
+
+static struct dd_ratelimit dd_rl_unknown, dd_rl_full;
+
+static uint32_t dd_fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static unsigned int dd_addr_len(const struct dc_addr *a)
+{
+	return a->family == AF_INET ? 4 : 16;
+}
+
+static unsigned int dd_key_hash(const struct dd_inst_key *k)
+{
+	uint32_t h = 2166136261u;
+
+	h = dd_fnv(h, &k->svc.sid.u, dd_addr_len(&k->svc.sid));
+	h = dd_fnv(h, &k->svc.proto, 1);
+	h = dd_fnv(h, &k->svc.port, 2);
+	h = dd_fnv(h, &k->bid.u, dd_addr_len(&k->bid));
+	return h & ((1u << DD_HASH_BITS) - 1);
+}
+
+static struct dd_entry *dd_entry_find(struct dd_ctx *ctx,
+				      const struct dd_inst_key *k)
+{
+	struct dd_entry *e;
+
+	for (e = ctx->table[dd_key_hash(k)]; e; e = e->next)
+		if (dd_inst_key_eq(&e->rec.key, k))
+			return e;
+	return NULL;
+}
+
+static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
+				     const struct dd_inst_key *k)
+{
+	unsigned int h = dd_key_hash(k);
+	struct dd_entry *e;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->rec.key = *k;
+	e->next = ctx->table[h];
+	ctx->table[h] = e;
+	ctx->n_entries++;
+	return e;
+}
+
+static void dd_entry_set_site(struct dd_entry *e, struct dd_site *site)
+{
+	if (e->site == site)
+		return;
+	if (e->site)
+		e->site->n_entries--;
+	e->site = site;
+	if (site)
+		site->n_entries++;
+}
+
+struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket)
+{
+	for (*bucket = 0; *bucket < (1u << DD_HASH_BITS); (*bucket)++)
+		if (ctx->table[*bucket])
+			return ctx->table[*bucket];
+	return NULL;
+}
+
+struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
+			       unsigned int *bucket)
+{
+	if (e->next)
+		return e->next;
+	for ((*bucket)++; *bucket < (1u << DD_HASH_BITS); (*bucket)++)
+		if (ctx->table[*bucket])
+			return ctx->table[*bucket];
+	return NULL;
+}
+
+/* Frees the withdrawn entries that are no longer in the kernel. */
+void dd_router_reap(struct dd_ctx *ctx)
+{
+	struct dd_entry **pp, *e;
+	unsigned int b;
+
+	for (b = 0; b < (1u << DD_HASH_BITS); b++) {
+		for (pp = &ctx->table[b]; (e = *pp);) {
+			if (e->gone && !e->in_kernel) {
+				*pp = e->next;
+				dd_entry_set_site(e, NULL);
+				ctx->n_entries--;
+				free(e);
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+}
+
+uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e)
+{
+	uint64_t cost = 0;
+
+	if (e->rec.present & (1u << DD_M_COST))
+		cost = e->rec.m[DD_M_COST];
+	if (e->site && ctx->cfg->probe_cost && e->site->rtt.has)
+		cost += e->site->rtt.srtt_us;
+	return cost > UINT32_MAX ? UINT32_MAX : cost;
+}
+
+uint8_t dd_entry_state(const struct dd_entry *e)
+{
+	return e->held_down || e->gone ? DD_STATE_DOWN : e->rec.state;
+}
+
+static struct dd_site *dd_site_get(struct dd_ctx *ctx, uint32_t id)
+{
+	struct dd_site *s;
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_sites; i++)
+		if (ctx->sites[i]->id == id)
+			return ctx->sites[i];
+	if (ctx->n_sites == DD_SITES_MAX)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->id = id;
+	ctx->sites[ctx->n_sites++] = s;
+	return s;
+}
+
+/* an agent id as it is shown: a dotted quad */
+static const char *dd_id_str(uint32_t id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u.%u.%u.%u", id >> 24, (id >> 16) & 255,
+		 (id >> 8) & 255, id & 255);
+	return buf;
+}
+
+static void dd_kernel_soon(struct dd_ctx *ctx)
+{
+	ctx->kernel_dirty = true;
+	dd_timer_arm(&ctx->loop, &ctx->kernel_timer, dd_now_ms());
+}
+
+static bool dd_path_has(const struct dd_origin *o, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->path_len; i++)
+		if (o->path[i] == id)
+			return true;
+	return false;
+}
+
+static void dd_relay(struct dd_ctx *ctx, const struct dd_origin *o,
+		     const struct dd_record *recs, unsigned int n,
+		     const struct dc_addr *from, uint16_t port)
+{
+	struct dd_origin r = *o;
+	unsigned int i;
+
+	if (o->path_len == DD_PATH_MAX)
+		return;
+	r.path[r.path_len++] = ctx->id;
+	for (i = 0; i < ctx->n_peers; i++) {
+		struct dd_peer *p = &ctx->peers[i];
+
+		if ((dd_addr_eq(&p->cfg.addr, from) && p->cfg.port == port) ||
+		    (dd_addr_eq(&p->cfg.addr, &o->addr) && p->cfg.port == o->port) ||
+		    (p->id && (p->id == o->id || dd_path_has(o, p->id))))
+			continue;
+		if (dd_send_origin(ctx, &r, recs, n, &p->cfg.addr, p->cfg.port) == 0)
+			ctx->cnt.c[DD_C_RELAYED] += n;
+	}
+}
+
+static bool dd_service_known(const struct dd_ctx *ctx,
+			     const struct dd_svc_key *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_svc; i++)
+		if (!ctx->svc[i].stale && dd_svc_key_eq(&ctx->svc[i].cfg.key, k))
+			return true;
+	return false;
+}
+
+/* Applies one record of origin @o; true if it was new. */
+static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
+			     struct dd_site *site, const struct dd_record *r,
+			     uint64_t now)
+{
+	struct dd_entry *e = dd_entry_find(ctx, &r->key);
+	char buf[DC_ADDR_STRLEN];
+
+	if (e && e->origin == o->id && o->seq <= e->seq) {
+		ctx->cnt.c[o->seq == e->seq ? DD_C_DUPLICATES : DD_C_STALE]++;
+		return false;
+	}
+	if (e && e->origin == ctx->id && o->id != ctx->id && !e->gone) {
+		/* our own D-MA says what our instances are */
+		ctx->cnt.c[DD_C_STALE]++;
+		return false;
+	}
+	if (r->withdrawn) {
+		if (e && !e->gone) {
+			e->gone = true;
+			e->origin = o->id;
+			e->seq = o->seq;
+			e->dirty = true;
+			dd_info("instance %s withdrawn by its agent",
+				dc_addr_fmt(r->key.bid.family, &r->key.bid.u,
+					    buf, sizeof(buf)));
+		}
+		return true;
+	}
+	if (!e) {
+		if (ctx->n_entries >= ctx->cfg->max_instances) {
+			ctx->cnt.c[DD_C_TABLE_FULL]++;
+			if (dd_ratelimit(&dd_rl_full, now))
+				dd_warn("instance table full (max-instances %u)",
+					ctx->cfg->max_instances);
+			return false;
+		}
+		e = dd_entry_add(ctx, &r->key);
+		if (!e)
+			return false;
+		if (!dd_service_known(ctx, &r->key.svc)) {
+			ctx->cnt.c[DD_C_UNKNOWN_SERVICE]++;
+			if (dd_ratelimit(&dd_rl_unknown, now))
+				dd_info("instance %s of a service not configured here: kept for relaying only",
+					dc_addr_fmt(r->key.bid.family,
+						    &r->key.bid.u, buf,
+						    sizeof(buf)));
+		}
+	}
+	e->rec = *r;
+	e->origin = o->id;
+	e->seq = o->seq;
+	dd_entry_set_site(e, site);
+	e->refreshed = now;
+	e->held_down = false;
+	e->gone = false;
+	e->dirty = true;
+	ctx->cnt.c[DD_C_RECORDS]++;
+	return true;
+}
+
+void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
+			const struct dc_addr *from, uint16_t port)
+{
+	struct dd_record *acc;
+	uint64_t now = dd_now_ms();
+	char buf[DC_ADDR_STRLEN];
+	unsigned int i, j, n;
+
+	acc = calloc(DD_RECORDS_MAX, sizeof(*acc));
+	if (!acc)
+		return;
+	for (i = 0; i < msg->n_origins; i++) {
+		struct dd_origin o = msg->origins[i];
+		struct dd_site *site;
+
+		if (o.id == ctx->id || dd_path_has(&o, ctx->id)) {
+			ctx->cnt.c[DD_C_LOOPS]++;
+			continue;
+		}
+		if (!o.addr.family) {
+			o.addr = *from;
+			o.port = port;
+		}
+		site = dd_site_get(ctx, o.id);
+		if (!site) {
+			ctx->cnt.c[DD_C_TABLE_FULL]++;
+			continue;
+		}
+		/* a direct announcement says best where the origin is */
+		if (!o.path_len || !site->addr.family || site->path_len) {
+			site->addr = o.addr;
+			site->port = o.port;
+		}
+		site->hold_ms = o.hold_ms;
+		if (o.seq > site->seq) {
+			site->seq = o.seq;
+			site->last_update = now;
+			site->via = o.path_len ? msg->sender : 0;
+			site->path_len = o.path_len;
+			site->updates++;
+			if (site->down) {
+				char id[16];
+
+				site->down = false;
+				dd_info("agent %s at %s is back",
+					dd_id_str(o.id, id, sizeof(id)),
+					dc_addr_fmt(o.addr.family, &o.addr.u,
+						    buf, sizeof(buf)));
+			}
+		}
+		for (j = 0, n = 0; j < msg->n_records; j++) {
+			const struct dd_record *r = &msg->records[j];
+
+			if (r->origin == i && dd_router_record(ctx, &o, site, r, now))
+				acc[n++] = *r;
+		}
+		if (n && ctx->cfg->relay)
+			dd_relay(ctx, &o, acc, n, from, port);
+	}
+	free(acc);
+	dd_kernel_soon(ctx);
+}
+
+/* Our own D-MA's round: straight into the table, no hold time. */
+void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
+		     unsigned int n)
+{
+	struct dd_origin o = { .id = ctx->id, .seq = ctx->origin_seq };
+	uint64_t now = dd_now_ms();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct dd_entry *e = dd_entry_find(ctx, &recs[i].key);
+
+		/* ours, whoever announced it before */
+		if (e && e->origin != ctx->id)
+			e->seq = 0;
+		dd_router_record(ctx, &o, NULL, &recs[i], now);
+	}
+	dd_kernel_soon(ctx);
+}
+
+void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
+			   uint64_t now_us)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_sites; i++) {
+		struct dd_rtt *r = &ctx->sites[i]->rtt;
+
+		if (r->probe_id && r->probe_id == msg->probe_id &&
+		    r->sent_us == msg->probe_time && now_us >= r->sent_us) {
+			dd_rtt_sample(r, now_us - r->sent_us);
+			ctx->cnt.c[DD_C_PROBE_REPLIES]++;
+			dd_kernel_soon(ctx);
+		}
+	}
+}
+
+/* Entries whose origin fell silent for its hold time go down. */
+static void dd_hold_timer(struct dd_timer *t)
+{
+	struct dd_ctx *ctx = t->data;
+	uint64_t now = dd_now_ms();
+	char buf[DC_ADDR_STRLEN];
+	struct dd_entry *e;
+	unsigned int i, b;
+	bool changed = false;
+
+	for (i = 0; i < ctx->n_sites; i++) {
+		struct dd_site *s = ctx->sites[i];
+
+		if (!s->down && s->last_update &&
+		    now - s->last_update > s->hold_ms) {
+			char id[16];
+
+			s->down = true;
+			if (s->n_entries)
+				dd_warn("agent %s at %s silent for %llums (hold time %ums): its %u instances are down",
+					dd_id_str(s->id, id, sizeof(id)),
+					dc_addr_fmt(s->addr.family, &s->addr.u,
+						    buf, sizeof(buf)),
+					(unsigned long long)(now - s->last_update),
+					s->hold_ms, s->n_entries);
+		}
+	}
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (!e->site || e->gone || e->held_down)
+			continue;
+		if (now - e->refreshed > e->site->hold_ms) {
+			e->held_down = true;
+			e->dirty = true;
+			changed = true;
+		}
+	}
+	if (changed)
+		dd_kernel_soon(ctx);
+	dd_timer_arm(&ctx->loop, t, now + 250);
+}
+
+static void dd_kernel_timer(struct dd_timer *t)
+{
+	struct dd_ctx *ctx = t->data;
+
+	dd_kernel_sync(ctx);
+}
+
+/*
+ * The services of the configuration.  Those that stay keep their kernel
+ * state; the kernel side of removed ones is undone as at exit.
+ */
+int dd_router_apply(struct dd_ctx *ctx)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	struct dd_svc_state *svc;
+	struct dd_entry *e;
+	unsigned int i, j, b;
+
+	svc = calloc(cfg->n_services + 1, sizeof(*svc));
+	if (!svc)
+		return -ENOMEM;
+	for (j = 0; j < ctx->n_svc; j++) {
+		for (i = 0; i < cfg->n_services; i++)
+			if (dd_svc_key_eq(&ctx->svc[j].cfg.key,
+					  &cfg->services[i].key))
+				break;
+		if (i == cfg->n_services)
+			dd_kernel_remove_service(ctx, &ctx->svc[j]);
+	}
+	for (i = 0; i < cfg->n_services; i++) {
+		svc[i].cfg = cfg->services[i];
+		for (j = 0; j < ctx->n_svc; j++) {
+			if (dd_svc_key_eq(&ctx->svc[j].cfg.key,
+					  &cfg->services[i].key)) {
+				svc[i].created = ctx->svc[j].created;
+				break;
+			}
+		}
+		/* ready again once its settings are applied */
+		svc[i].ready = false;
+	}
+	free(ctx->svc);
+	ctx->svc = svc;
+	ctx->n_svc = cfg->n_services;
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+		e->dirty = true;
+
+	if (!ctx->hold_timer.cb) {
+		dd_timer_init(&ctx->hold_timer, dd_hold_timer, ctx);
+		dd_timer_init(&ctx->kernel_timer, dd_kernel_timer, ctx);
+	}
+	dd_timer_arm(&ctx->loop, &ctx->hold_timer, dd_now_ms() + 250);
+	dd_kernel_soon(ctx);
+	return 0;
+}
+
+void dd_router_exit(struct dd_ctx *ctx)
+{
+	struct dd_entry *e, *next;
+	unsigned int b, i;
+
+	dd_kernel_exit(ctx);
+	dd_timer_cancel(&ctx->hold_timer);
+	dd_timer_cancel(&ctx->kernel_timer);
+	for (b = 0; b < (1u << DD_HASH_BITS); b++) {
+		for (e = ctx->table[b]; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+		ctx->table[b] = NULL;
+	}
+	ctx->n_entries = 0;
+	for (i = 0; i < ctx->n_sites; i++)
+		free(ctx->sites[i]);
+	ctx->n_sites = 0;
+	free(ctx->svc);
+	ctx->svc = NULL;
+	ctx->n_svc = 0;
+}
