@@ -389,36 +389,69 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
  * @service_time: time one demand takes on an idle instance, microseconds
  *
  * The aim (Mancuso et al., 2024) is the least network delay plus sojourn
- * time.  An M/M/1 server of service time S at utilisation rho keeps a
- * demand S / (1 - rho) on average.  The measured utilisation is the
- * busiest of the resources we know of: CPU, GPU, and the sessions with the
- * queue behind them against what the instance can serve at once.  On top
- * of it come the demands sent since the last metric update, which the
- * instance has not reported yet, each one session's worth: the estimate
- * rises with every demand sent, whatever resource dominates, so that new
- * demands do not all go to one instance until its next report.  rho is
- * clamped below 1, where the queue would grow without bound, so that a
- * saturated instance costs 100 times S and still compares with the others.
+ * time: cost + S + the wait before service.  Two estimates of the wait are
+ * taken, and the larger one counts.
  *
- * Every intermediate fits in 64 bits for any u32 input: the demand sums are
- * below 2^34, times 1000 below 2^44.
+ * From the counts, against the capacity c (DC_SEL_DEFAULT_CAPACITY when
+ * unknown): n = sessions + queue + pending demands are at the instance or
+ * on their way (pending: those sent since the last metric update, which
+ * the instance has not reported yet).  With n >= c, one more waits for
+ * n - c + 1 of them to leave, one every S / c: (n - c + 1) * S / c.  This
+ * is the wait of an M/M/c server in that state; it grows with every demand
+ * sent, without bound, so that a longer queue is always worse and demands
+ * do not all go to one instance until its next report.
  *
- * Return: cost + S * 1000 / (1000 - load per mille), in microseconds.
+ * From the utilisation rho of the busiest resource (CPU, GPU): the wait of
+ * an M/M/1 server of service time S / c at utilisation rho,
+ * S * rho / (c * (1 - rho)), exact for one slot and above the M/M/c wait.
+ * When the capacity is unknown the instance counts as one slot, and the
+ * pending demands raise rho by 1 / DC_SEL_DEFAULT_CAPACITY each: the
+ * only figure that moves between its reports.  From rho = 0.99 on, the
+ * instance is saturated: the estimate stays at its value there, plus the
+ * excess (rho - 0.99) * S, plus the wait from the counts, so that
+ * saturated instances still compare by their queues rather than tie.
+ *
+ * Every intermediate fits in 64 bits for any u32 input: the queued count
+ * and the excess are bounded by DC_SEL_EXCESS_MAX (2^31) before they are
+ * multiplied by S, which keeps each term below 2^63 and their sum, with
+ * the cost, the service time and the plateau, below 2^64.
+ *
+ * Return: cost + S + wait, in microseconds.
  */
 u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time)
 {
 	u32 cap = m->capacity ? m->capacity : DC_SEL_DEFAULT_CAPACITY;
-	u64 load = div_u64(((u64)m->sessions + m->queue) * 1000, cap);
+	u64 n = (u64)m->sessions + m->queue + m->pending;
+	u64 wait = 0, rho, w, x;
+	u32 c = m->capacity;
 
-	if (load < m->cpu)
-		load = m->cpu;
-	if (load < m->gpu)
-		load = m->gpu;
-	load += div_u64((u64)m->pending * 1000, cap);
-	if (load > DC_SEL_LOAD_CLAMP)
-		load = DC_SEL_LOAD_CLAMP;
+	if (n >= cap) {
+		x = n - cap + 1;
+		if (x > DC_SEL_EXCESS_MAX)
+			x = DC_SEL_EXCESS_MAX;
+		wait = div_u64(x * service_time, cap);
+	}
 
-	return m->cost + div_u64((u64)service_time * 1000, 1000 - (u32)load);
+	rho = m->cpu > m->gpu ? m->cpu : m->gpu;
+	if (!c) {
+		c = 1;
+		rho += div_u64((u64)m->pending * 1000, DC_SEL_DEFAULT_CAPACITY);
+	}
+	if (rho < DC_SEL_LOAD_CLAMP) {
+		w = div_u64(div_u64((u64)service_time * rho, 1000 - (u32)rho),
+			    c);
+	} else {
+		w = div_u64(div_u64((u64)service_time * DC_SEL_LOAD_CLAMP,
+				    1000 - DC_SEL_LOAD_CLAMP), c);
+		x = rho - DC_SEL_LOAD_CLAMP;
+		if (x > DC_SEL_EXCESS_MAX)
+			x = DC_SEL_EXCESS_MAX;
+		w += div_u64(x * service_time, 1000) + wait;
+	}
+	if (wait < w)
+		wait = w;
+
+	return (u64)m->cost + service_time + wait;
 }
 
 /**

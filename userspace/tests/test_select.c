@@ -576,54 +576,98 @@ static void test_delay_values(void **state)
 	(void)state;
 	/* idle, no cost: the service time */
 	assert_int_equal(dc_sel_delay(&m, 1000), 1000);
-	/* cpu 500: 100 + 1000 / (1 - 0.5) */
+	/* cpu 500, one slot: 100 + 1000 + 1000 * 0.5 / 0.5 */
 	m.cost = 100;
 	m.cpu = 500;
 	assert_int_equal(dc_sel_delay(&m, 1000), 2100);
-	/* gpu dominates: 100 + 1000 * 1000 / 300 = 3433 (floor) */
+	/* gpu dominates: 100 + 1000 + 1000 * 700 / 300 = 3433 (floor) */
 	m.gpu = 700;
 	assert_int_equal(dc_sel_delay(&m, 1000), 3433);
-	/* sessions + queue + pending against capacity: 1800/2000 = 900 */
-	m.cpu = 0;
+	/* two slots: the utilisation's wait halves, 2333 / 2 = 1166 */
+	m.capacity = 2;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1166);
+	/* cpu 800 on two slots: 1000 * 800 / 200 / 2 = 2000 */
 	m.gpu = 0;
+	m.cpu = 800;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 2000);
+	/* the counts weigh more: 2 + 3 + 1 on 2 slots, 5 * 1000 / 2 ahead */
+	m.sessions = 2;
+	m.queue = 3;
+	m.pending = 1;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 2500);
+
+	/* below the capacity nothing waits: 1000 + 500 + 300 of 2000 */
+	m.cpu = 0;
 	m.sessions = 1000;
 	m.queue = 500;
 	m.pending = 300;
 	m.capacity = 2000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 10000);
-	/* capacity 0: DC_SEL_DEFAULT_CAPACITY (1000), 250 per mille */
-	m.sessions = 200;
-	m.queue = 30;
-	m.pending = 20;
-	m.capacity = 0;
-	assert_int_equal(dc_sel_delay(&m, 3000), 100 + 4000);
-	/* floor: 1000 * 1000 / 700 = 1428.57 */
-	m.sessions = 300;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000);
+	/* beyond it: 2800 - 2000 + 1 = 801 ahead, one leaving every S / 2000 */
+	m.sessions = 2000;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 400);
+	/* a known capacity: pending demands count in the queue, not in rho */
+	m.sessions = 0;
 	m.queue = 0;
+	m.pending = 300;
+	m.cpu = 500;
+	m.capacity = 1000;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1);
+
+	/* capacity unknown: one slot, and each pending demand adds 1 per mille */
+	m.capacity = 0;
+	m.cpu = 200;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1000);
+	/* ... and the counts against DC_SEL_DEFAULT_CAPACITY (1000) */
+	m.cpu = 0;
 	m.pending = 0;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1428);
+	m.sessions = 1500;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 501);
+	/* floor: 1000 * 300 / 700 = 428.57 */
+	m.sessions = 0;
+	m.cpu = 300;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 428);
 	/* service time 0: the network cost alone */
 	assert_int_equal(dc_sel_delay(&m, 0), 100);
 }
 
-static void test_delay_clamp_and_overflow(void **state)
+static void test_delay_saturation_and_overflow(void **state)
 {
-	struct dc_sel_metrics m = { 0 };
+	struct dc_sel_metrics m = { 0 }, q = { 0 };
+	unsigned int i;
 
 	(void)state;
-	/* at 990 and beyond: 100 times the service time */
+	/* at 990: 99 times the service time; beyond, the excess on top */
 	m.cpu = 990;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100000);
+	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000);
 	m.cpu = 1000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100000);
-	m.cpu = 0;
+	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000 + 10);
+	/* on 4 slots, the plateau is a quarter */
+	m.capacity = 4;
+	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 24750 + 10);
+	/* saturated, the queue comes on top: 4 + 7 - 4 + 1 = 8 ahead */
+	m.sessions = 4;
+	m.queue = 7;
+	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 24750 + 10 + 2000);
+
+	/*
+	 * Saturated instances never tie: each more demand queued or sent
+	 * costs more, whatever the network cost, once it exceeds the
+	 * difference in cost.
+	 */
+	q = m;
+	for (i = 0; i < 100; i++) {
+		uint64_t before = dc_sel_delay(&q, 1000);
+
+		q.pending++;
+		assert_true(dc_sel_delay(&q, 1000) > before);
+	}
+
+	/* gpu at UINT32_MAX: the excess is bounded, one slot */
+	memset(&m, 0, sizeof(m));
 	m.gpu = UINT32_MAX;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100000);
-	m.gpu = 0;
-	m.sessions = 5000;	/* 5 times the default capacity */
-	assert_int_equal(dc_sel_delay(&m, 1000), 100000);
-	m.sessions = 989;
-	assert_int_equal(dc_sel_delay(&m, 1100), 100000);
+	assert_true(dc_sel_delay(&m, 1000) ==
+		    1000 + 99000 + (uint64_t)DC_SEL_EXCESS_MAX * 1000 / 1000);
 
 	/* every input at UINT32_MAX: no overflow, exact result */
 	m.weight = UINT32_MAX;
@@ -634,24 +678,26 @@ static void test_delay_clamp_and_overflow(void **state)
 	m.pending = UINT32_MAX;
 	m.capacity = UINT32_MAX;
 	m.cost = UINT32_MAX;
+	/* 3 * (2^32 - 1) - (2^32 - 1) + 1 ahead, bounded to 2^31 */
 	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
-		    (uint64_t)UINT32_MAX + (uint64_t)UINT32_MAX * 100);
-	/* demand far beyond a capacity of 1: still clamped, no wrap */
-	m.cpu = 0;
-	m.gpu = 0;
+		    (uint64_t)UINT32_MAX * 2 + 99 +
+		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
+		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / UINT32_MAX);
+	/* a capacity of 1 and every count at the maximum: the largest sum */
 	m.capacity = 1;
 	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
-		    (uint64_t)UINT32_MAX + (uint64_t)UINT32_MAX * 100);
-	/*
-	 * demand and capacity huge: 2 * 429496729 * 1000 / UINT32_MAX = 199
-	 * measured, plus 429496729 * 1000 / UINT32_MAX = 99 pending
-	 */
+		    (uint64_t)UINT32_MAX * 2 + (uint64_t)UINT32_MAX * 99 +
+		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
+		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX);
+	/* huge counts against a huge capacity: nothing waits */
+	m.cpu = 0;
+	m.gpu = 0;
+	m.cost = 0;
 	m.capacity = UINT32_MAX;
 	m.sessions = UINT32_MAX / 10;
 	m.queue = UINT32_MAX / 10;
 	m.pending = UINT32_MAX / 10;
-	m.cost = 0;
-	assert_int_equal(dc_sel_delay(&m, 997000), 997000ULL * 1000 / 702);
+	assert_int_equal(dc_sel_delay(&m, 997000), 997000);
 }
 
 static void test_better(void **state)
@@ -817,7 +863,7 @@ int main(void)
 		cmocka_unit_test(test_maglev_removal),
 		cmocka_unit_test(test_maglev_errors),
 		cmocka_unit_test(test_delay_values),
-		cmocka_unit_test(test_delay_clamp_and_overflow),
+		cmocka_unit_test(test_delay_saturation_and_overflow),
 		cmocka_unit_test(test_better),
 		cmocka_unit_test(test_least_cost_simulation),
 		cmocka_unit_test(test_candidates),
