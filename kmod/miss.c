@@ -194,7 +194,6 @@ void dc_miss_service_gone(struct dc_service *svc)
  */
 static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
 {
-
 	skb_reset_network_header(skb);
 	if (family == AF_INET) {
 		const struct iphdr *iph;

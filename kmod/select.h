@@ -35,7 +35,7 @@ struct dc_sel_metrics {
 #define DC_SEL_WRR_MAX		4096	/* schedule length cap */
 #define DC_SEL_DEFAULT_CAPACITY	1000
 #define DC_SEL_LOAD_CLAMP	990	/* per mille */
-#define DC_SEL_EXCESS_MAX	(1U << 31)	/* bound of a queue or excess */
+#define DC_SEL_EXCESS_MAX	0x80000000U	/* 2^31: bound of a queue or excess */
 
 /* Largest Maglev table, the last of the primes of dc_sel_maglev_size() */
 #define DC_SEL_MAGLEV_MAX	65521
