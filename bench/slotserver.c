@@ -14,6 +14,9 @@
  * ADDR:PORT, as "BID cpu sessions queue capacity": cpu is the busy share
  * of the slots since the last report, per mille; sessions the requests in
  * service, queue those waiting, capacity the slots (see nlmetrics relay).
+ * With -u, it reports the same figures every INTERVAL_MS to dyncastd's
+ * report socket PATH (a unix datagram socket; "@name" is abstract), as
+ * "NAME cpu PERCENT sessions N queue N" (dyncastd(8), REPORTS).
  *
  * On SIGTERM it prints how many requests it served and the longest queue.
  */
@@ -25,6 +28,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,17 +107,21 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: slotserver [ -s SLOTS ] [ -t SERVICE_MS ] [ -n NAME ]\n"
-		"                  [ -m ADDR:PORT -b BID [ -i INTERVAL_MS ] ] PORT\n"
+		"                  [ -m ADDR:PORT -b BID ] [ -u PATH ] [ -i INTERVAL_MS ]\n"
+		"                  PORT\n"
 		"Serves one request (a line) per TCP connection on PORT, SLOTS at once\n"
 		"(default 1), each for SERVICE_MS (default 50), answering NAME; with\n"
 		"-m, reports its metrics for instance BID to ADDR:PORT over UDP every\n"
-		"INTERVAL_MS (default 100).\n");
+		"INTERVAL_MS (default 100); with -u, to dyncastd's report socket PATH\n"
+		"for its instance NAME.\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct ring serving = { 0 }, waiting = { 0 };
 	struct sockaddr_in sin = { .sin_family = AF_INET }, to = { 0 };
+	struct sockaddr_un uto = { .sun_family = AF_UNIX };
+	socklen_t ulen = 0;
 	struct epoll_event ev, events[MAX_EVENTS];
 	unsigned int slots = 1, max_queue = 0;
 	double svc = 0.050, interval = 0.1, next_report = 0, busy_area = 0;
@@ -120,10 +129,10 @@ int main(int argc, char **argv)
 	unsigned long served = 0;
 	const char *name = "server", *bid = NULL;
 	struct rlimit rl = { 65536, 65536 };
-	int opt, lfd, efd, mfd = -1, one = 1;
+	int opt, lfd, efd, mfd = -1, ufd = -1, one = 1;
 	char *colon;
 
-	while ((opt = getopt(argc, argv, "s:t:n:m:b:i:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:m:b:u:i:h")) != -1) {
 		switch (opt) {
 		case 's':
 			slots = strtoul(optarg, NULL, 10);
@@ -146,6 +155,17 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			bid = optarg;
+			break;
+		case 'u':
+			if (!*optarg || strlen(optarg) >= sizeof(uto.sun_path))
+				goto bad;
+			memcpy(uto.sun_path, optarg, strlen(optarg));
+			ulen = offsetof(struct sockaddr_un, sun_path) +
+			       strlen(optarg);
+			if (optarg[0] == '@')
+				uto.sun_path[0] = '\0';
+			else
+				ulen++;
 			break;
 		case 'i':
 			interval = strtod(optarg, NULL) / 1e3;
@@ -182,6 +202,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (ulen) {
+		ufd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (ufd < 0) {
+			perror("slotserver: report socket");
+			return 1;
+		}
+	}
 	efd = epoll_create1(0);
 	ev.events = EPOLLIN;
 	ev.data.fd = lfd;
@@ -192,7 +219,8 @@ int main(int argc, char **argv)
 
 	last_change = last_report = next_report = now();
 	while (!stop) {
-		double t = now(), wake = mfd >= 0 ? next_report : t + 1;
+		bool reporting = mfd >= 0 || ufd >= 0;
+		double t = now(), wake = reporting ? next_report : t + 1;
 		struct conn *first = ring_first(&serving);
 		int n, i, timeout;
 
@@ -261,19 +289,32 @@ int main(int argc, char **argv)
 			}
 		}
 
-		if (mfd >= 0 && t >= next_report) {
+		if (reporting && t >= next_report) {
 			char msg[128];
+			long cpu;
 			int len;
 
 			busy_area += serving.len * (t - last_change);
 			last_change = t;
-			len = snprintf(msg, sizeof(msg), "%s %ld %u %u %u\n", bid,
-				       t > last_report ?
-				       (long)(1000 * busy_area /
-					      (slots * (t - last_report)) + 0.5) : 0,
-				       serving.len, waiting.len, slots);
-			sendto(mfd, msg, len, 0, (struct sockaddr *)&to,
-			       sizeof(to));
+			cpu = t > last_report ?
+			      (long)(1000 * busy_area /
+				     (slots * (t - last_report)) + 0.5) : 0;
+			if (mfd >= 0) {
+				len = snprintf(msg, sizeof(msg),
+					       "%s %ld %u %u %u\n", bid, cpu,
+					       serving.len, waiting.len, slots);
+				sendto(mfd, msg, len, 0,
+				       (struct sockaddr *)&to, sizeof(to));
+			}
+			if (ufd >= 0) {
+				len = snprintf(msg, sizeof(msg),
+					       "%s cpu %ld.%ld sessions %u queue %u\n",
+					       name, cpu / 10, cpu % 10,
+					       serving.len, waiting.len);
+				/* dyncastd not up yet, or restarting: next time */
+				sendto(ufd, msg, len, 0,
+				       (struct sockaddr *)&uto, ulen);
+			}
 			busy_area = 0;
 			last_report = t;
 			next_report += interval;
