@@ -488,6 +488,7 @@ POLICY_LABELS = {
     "hash": "dyncast hash (weights = capacity)",
     "least-cost": "dyncast least-cost",
     "least-cost-w": "dyncast least-cost, weights = capacity",
+    "least-cost-agent": "dyncast least-cost, fed by dyncastd",
     "optimum": "optimum static split",
 }
 
@@ -622,9 +623,7 @@ def steer_section(lines, headline):
         p = plot_interval(rows, loads, ivs)
         if p:
             lines.append(f"![gap against update interval]({p})\n")
-    mmc = read_tsv("steer-mmc.tsv") or []
-    if any(r["policy"] == "least-cost" and r["stability"] == "unstable" for r in mmc):
-        lines.append(HERDING)
+    lines.append(ESTIMATOR)
     for r_mode, label in (("cpu", "cpu and capacity, no sessions or queue"),
                           ("cpu-nocap", "cpu alone, capacity unknown")):
         t, _ = sim_table(f"steer-report-{r_mode}.tsv")
@@ -867,7 +866,12 @@ def main():
             "request time: from the request to the end of the answer (one "
             "round trip, the wait, the service; the simulation's response "
             "time).  dyncast least-cost gets each site's metrics every "
-            "interval through nlmetrics relay (the router side of an agent).\n")
+            "interval through nlmetrics relay (the router side of an agent, "
+            "without damping); fed by dyncastd, a D-MA on each site announces "
+            "them to the D-Router role of dyncastd on the router, at once when "
+            "a count moves but with its damping (hold-down from the interval "
+            "above, doubling up to 1 s while changes keep coming), and the "
+            "cost is the round trip dyncastd measures.\n")
         steer_vm_section(body, headline)
 
     lines.append("## Headline figures\n")
@@ -882,29 +886,20 @@ def main():
         print("  " + h)
 
 
-HERDING = """#### Why least-cost overloads the near site
+ESTIMATOR = """#### What least-cost estimates
 
-The module's choice (`dc_sel_delay()` in `kmod/select.c`) estimates the
-delay of one more demand at an instance as cost + S / (1 - load), the
-load being max(cpu, gpu, (sessions + queue) / capacity) plus
-pending / capacity, clamped at 990 per mille.  In the runs above:
-
-- a queue makes (sessions + queue) / capacity exceed 1, and each demand
-  sent since the last report adds 1 / capacity (a whole session's worth,
-  for the whole interval, whatever the service time): with a few slots
-  per instance, a handful of demands within one interval takes every
-  instance to the clamp;
-- at the clamp every instance is worth cost + 100 S: the two candidates
-  tie but for the network cost, and the nearer one wins, however long
-  its queue already is;
-- the near instance, drawn as a candidate in two of the three pairs,
-  then takes about two thirds of the demands (the share columns of
-  `data/steer-*.tsv`), far beyond its capacity.
-
-Shorter intervals delay this (see the interval sweep), weights equal to
-the capacities weaken it, and larger capacities do not remove it.  These
-follow from the formula, whatever the simulation's simplifications;
-compare the VM run below, with real servers and the module itself.
+The module's choice (`dc_sel_delay()` in `kmod/select.c`, described in
+`Documentation/dyncast.rst`) compares two random candidates by network
+cost + service time + the expected wait: the larger of the wait of an
+M/M/c server in the state last reported (sessions + queue, plus the
+demands sent since that report, against the capacity) and the wait from
+the reported utilisation.  The counts make a longer queue always cost
+more; the demands sent since the last report keep an instance from
+taking every new demand until its next one.  Between reports the
+estimate can only grow, so the longer the interval, the more the choice
+leans on stale figures: the interval sweep above shows the price.  With
+cpu alone and no capacity, nothing but the demands sent since the last
+report moves between reports, and at high load that is not enough.
 """
 
 LIMITS = """## What these figures cannot show

@@ -21,7 +21,8 @@
 #   updates    metric updates per second over netlink, and their effect on
 #              forwarding
 #   steer      service latency of nearest-only, IPVS lc, dyncast weighted
-#              and dyncast least-cost, with netem delays and instances of
+#              and dyncast least-cost (metrics relayed every interval, or
+#              announced by dyncastd), with netem delays and instances of
 #              limited concurrency (bench/scenario.sh)
 #
 # Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
@@ -36,7 +37,8 @@
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
 # BENCH_STEER_LOADS ("0.5 0.8"), BENCH_STEER_POLICIES ("nearest ipvs-lc
-# weighted least-cost").
+# weighted least-cost least-cost-agent"), BENCH_AGENT_INTERVAL (dyncastd's
+# interval, 1s).
 
 . "$(dirname "$0")/../../selftests/lib.sh"
 . "$(dirname "$0")/../../selftests/topo.sh"
@@ -60,6 +62,7 @@ FILL_RATE=${BENCH_FILL_RATE:-20000}
 STEER_SECS=${BENCH_STEER_SECS:-35}
 read -r -a STEER_LOADS <<< "${BENCH_STEER_LOADS:-0.5 0.8}"
 BIN=$DYNCAST_TOP/build/bench
+DYNCASTD=$DYNCAST_TOP/userspace/dyncastd/dyncastd
 ERR=$OUT/errors.log
 
 mkdir -p "$OUT"
@@ -571,16 +574,19 @@ steer_topo()
 	done
 }
 
+# steer_servers_start POLICY: the slotservers, reporting their metrics to
+# nlmetrics relay on the router, or to the agent of their site
 steer_servers_start()
 {
-	local i rtt slots
+	local i rtt slots report
 
 	SITE_PIDS=()
 	for i in "${!STEER_SITES[@]}"; do
 		IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+		report=(-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2")
+		[ "$1" = least-cost-agent ] && report=(-u @dyncastd-report)
 		ip netns exec "${SITE_NS[i]}" "$BIN/slotserver" -s "$slots" \
-			-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" \
-			-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2" \
+			-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" "${report[@]}" \
 			-i "$STEER_INTERVAL_MS" $SPORT_TCP > "$OUT/.site$i" 2>>"$ERR" &
 		SITE_PIDS[i]=$!
 	done
@@ -631,6 +637,9 @@ steer_policy_setup()
 			RELAY_PID=$!
 		fi
 		;;
+	least-cost-agent)
+		steer_agents_start || return 1
+		;;
 	ipvs-lc)
 		in_r ip addr add 10.99.0.1/32 dev lo &&
 			in_r ipvsadm -A -t 10.99.0.1:$SPORT_TCP -s lc || return 1
@@ -645,8 +654,115 @@ steer_policy_setup()
 	esac
 }
 
+# dyncastd: a D-MA on each site, for its slotserver, announcing to a
+# D-Router role on the router, which creates the service, learns the
+# instances with their metrics, measures the round trip to each site and
+# pushes it as the cost.  The D-MAs announce at once when a count moves by
+# one, at most every STEER_INTERVAL_MS doubling up to AGENT_INTERVAL while
+# changes keep coming, and every AGENT_INTERVAL anyway.
+AGENT_INTERVAL=${BENCH_AGENT_INTERVAL:-1s}
+AGENT_PIDS=()
+
+steer_agent_conf()
+{
+	cat <<-EOF
+		[agent]
+		id = $1
+		key = $AGENT_KEY
+		control = @dyncastd
+		report = @dyncastd-report
+		interval = $AGENT_INTERVAL
+		min-interval = ${STEER_INTERVAL_MS}ms
+		threshold-load = 5
+		threshold-count = 1
+		threshold-ratio = 0
+		collect-interval = ${STEER_INTERVAL_MS}ms
+		report-ttl = 10s
+		hold-time = 5s
+		probe-interval = 500ms
+	EOF
+}
+
+# steer_agent_up: the router's kernel has every site's instance, with
+# metrics and a measured cost
+steer_agent_up()
+{
+	[ "$(dcr -j instance show 10.99.0.1 proto tcp port $SPORT_TCP |
+	     jq '[.[] | select(.state == "up" and .capacity > 0 and .cost > 0)] | length')" \
+		= ${#STEER_SITES[@]} ]
+}
+
+steer_agents_start()
+{
+	local i rtt slots dir=$OUT/.agents
+
+	mkdir -p "$dir"
+	AGENT_KEY=$("$DYNCASTD" --genkey) || return 1
+	{
+		steer_agent_conf 10.10.0.1
+		cat <<-EOF
+
+			[router]
+			relay = no
+
+			[service steer]
+			sid = 10.99.0.1
+			proto = tcp
+			port = $SPORT_TCP
+			mode = rewrite
+			policy = least-cost
+			timeout = 60
+			service-time = $(( STEER_SVC_MS * 1000 ))
+		EOF
+	} > "$dir/router.conf"
+	ip netns exec "$R" "$DYNCASTD" -f -c "$dir/router.conf" \
+		>> "$dir/router.log" 2>&1 &
+	AGENT_PIDS=($!)
+	for i in "${!STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+		{
+			steer_agent_conf "10.1$(( i + 1 )).0.2"
+			cat <<-EOF
+				site = $(( i + 1 ))
+
+				[peer router]
+				endpoint = 10.1$(( i + 1 )).0.1
+
+				[instance site$(( i + 1 ))]
+				sid = 10.99.0.1
+				proto = tcp
+				port = $SPORT_TCP
+				bid = 10.1$(( i + 1 )).0.2
+				capacity = $slots
+				sessions = off
+				health = off
+			EOF
+		} > "$dir/site$i.conf"
+		ip netns exec "${SITE_NS[i]}" "$DYNCASTD" -f -c "$dir/site$i.conf" \
+			>> "$dir/site$i.log" 2>&1 &
+		AGENT_PIDS+=($!)
+	done
+	busywait 20000 steer_agent_up || {
+		echo "steer: the agents did not set up the service" >&2
+		dcr instance show >&2
+		return 1
+	}
+}
+
+steer_agents_stop()
+{
+	local pid
+
+	for pid in "${AGENT_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	AGENT_PIDS=()
+}
+
 steer_policy_teardown()
 {
+	steer_agents_stop
 	if [ -n "$RELAY_PID" ]; then
 		kill "$RELAY_PID" 2>/dev/null
 		wait "$RELAY_PID" 2>/dev/null
@@ -663,7 +779,7 @@ part_steer()
 	local f=$OUT/steer.tsv load p rate cap=0 s rtt slots out served relayed
 	local policies i n
 
-	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc weighted least-cost}"
+	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc weighted least-cost least-cost-agent}"
 
 	tsv_header "$f" policy load rate started ok failed resp_mean_ms \
 		resp_p50_ms resp_p99_ms req_mean_ms req_p99_ms answered served \
@@ -683,7 +799,8 @@ part_steer()
 		rate=$(awk -v l="$load" -v c=$cap 'BEGIN { printf "%g", l * c }')
 		for (( i = 0; i < n; i++ )); do
 			p=${policies[i]}
-			if ! steer_servers_start || ! steer_policy_setup "$p" 2>>"$ERR"; then
+			if ! steer_servers_start "$p" ||
+			   ! steer_policy_setup "$p" 2>>"$ERR"; then
 				steer_policy_teardown
 				steer_servers_stop >/dev/null
 				tsv_row "$f" "$p" "$load" "$rate" NA NA NA NA NA NA NA NA NA NA \
@@ -693,6 +810,8 @@ part_steer()
 			out=$(ip netns exec "$C" "$BIN/reqgen" -r "$rate" -d "$STEER_SECS" \
 				-w 10 -T 10 -s "$i" 10.99.0.1 $SPORT_TCP 2>>"$ERR")
 			relayed=NA
+			[ ${#AGENT_PIDS[@]} -gt 0 ] &&
+				dcr instance show >> "$OUT/steer-instances.txt"
 			if [ -n "$RELAY_PID" ]; then
 				dcr instance show >> "$OUT/steer-instances.txt"
 				kill "$RELAY_PID"
