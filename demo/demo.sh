@@ -335,12 +335,14 @@ agent_services()
 		proto = tcp
 		port = 80
 		policy = least-cost
+		service-time = 10000
 
 		[service sid2]
 		sid = $SID2
 		proto = tcp
 		port = 8080
 		policy = least-cost
+		service-time = 10000
 	EOF
 }
 
@@ -448,7 +450,7 @@ agents_story()
 	    "each step at once (the change is beyond its threshold); new" \
 	    "demands from client 1 follow the expected delay: network cost" \
 	    "plus the sojourn at the instance."
-	for q in 0 3 6 20; do
+	for q in 0 5 15 40; do
 		report dr2 "bid21 queue $q"
 		slowwait 20 queue_at dr1 $q
 		echo "      D-Router 1 sees bid21 with queue $q; three new demands:"
@@ -456,9 +458,10 @@ agents_story()
 			echo "        $(ask cl1 $SID1)"
 		done
 	done
-	say "With 20 queued requests (twice its capacity) D-BID 21 would" \
-	    "keep a new demand a hundred times its service time: edge site 3," \
-	    "20 ms away, is now the better place."
+	say "With 40 requests queued, a new demand at D-BID 21 would wait for" \
+	    "41 of them to leave, ten at a time (its capacity), 10 ms each" \
+	    "(the service time): some 40 ms.  Edge site 3, 20 ms away, is now" \
+	    "the better place."
 	dc dr1 instance show $SID1 proto tcp port 80
 	report dr2 "bid21 queue 0"
 
@@ -551,7 +554,8 @@ main()
 	echo "      $(ask cl2 $SID2:8080)"
 	say "A new demand, client 1 through D-Router 1, now goes to edge site" \
 	    "3: its 10 ms more of network cost weigh less than the queue at" \
-	    "site 2 (expected delay = cost + service time / (1 - load)):"
+	    "site 2 (expected delay = cost + service time + the wait at 95 %" \
+	    "load, 19 times the service time):"
 	echo "      $(ask cl1 $SID2:8080)"
 
 	step "Maintenance: D-BID 21 drains"

@@ -393,23 +393,23 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
  * taken, and the larger one counts.
  *
  * From the counts, against the capacity c (DC_SEL_DEFAULT_CAPACITY when
- * unknown): n = sessions + queue + pending demands are at the instance or
- * on their way (pending: those sent since the last metric update, which
- * the instance has not reported yet).  With n >= c, one more waits for
- * n - c + 1 of them to leave, one every S / c: (n - c + 1) * S / c.  This
- * is the wait of an M/M/c server in that state; it grows with every demand
+ * unknown), the sessions it serves at once: the demands in service are the
+ * sessions and the pending ones (sent since the last metric update, which
+ * the instance has not reported yet); those beyond c wait, with the queue.
+ * When any wait, or all c slots are busy, one more waits for those ahead
+ * and one more to leave, one every S / c: (ahead + 1) * S / c.  This is
+ * the wait of an M/M/c server in that state; it grows with every demand
  * sent, without bound, so that a longer queue is always worse and demands
  * do not all go to one instance until its next report.
  *
- * From the utilisation rho of the busiest resource (CPU, GPU): the wait of
- * an M/M/1 server of service time S / c at utilisation rho,
- * S * rho / (c * (1 - rho)), exact for one slot and above the M/M/c wait.
- * When the capacity is unknown the instance counts as one slot, and the
- * pending demands raise rho by 1 / DC_SEL_DEFAULT_CAPACITY each: the
- * only figure that moves between its reports.  From rho = 0.99 on, the
- * instance is saturated: the estimate stays at its value there, plus the
- * excess (rho - 0.99) * S, plus the wait from the counts, so that
- * saturated instances still compare by their queues rather than tie.
+ * From the utilisation rho of the busiest resource (CPU, GPU), shared by
+ * all the demands in service: the wait of a processor-sharing M/M/1 server,
+ * S * rho / (1 - rho).  When the capacity is unknown the pending demands
+ * raise rho by 1 / DC_SEL_DEFAULT_CAPACITY each: the only figure that
+ * moves between reports then.  From rho = 0.99 on, the instance is
+ * saturated: the estimate stays at its value there (99 S), plus the excess
+ * (rho - 0.99) * S, plus the wait from the counts, so that saturated
+ * instances still compare by their queues rather than tie.
  *
  * Every intermediate fits in 64 bits for any u32 input: the queued count
  * and the excess are bounded by DC_SEL_EXCESS_MAX (2^31) before they are
@@ -421,28 +421,26 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
 u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time)
 {
 	u32 cap = m->capacity ? m->capacity : DC_SEL_DEFAULT_CAPACITY;
-	u64 n = (u64)m->sessions + m->queue + m->pending;
-	u64 wait = 0, rho, w, x;
-	u32 c = m->capacity;
+	u64 busy = (u64)m->sessions + m->pending;
+	u64 ahead = m->queue, wait = 0, rho, w, x;
 
-	if (n >= cap) {
-		x = n - cap + 1;
+	if (busy > cap)
+		ahead += busy - cap;
+	if (ahead || busy == cap) {
+		x = ahead + 1;
 		if (x > DC_SEL_EXCESS_MAX)
 			x = DC_SEL_EXCESS_MAX;
 		wait = div_u64(x * service_time, cap);
 	}
 
 	rho = m->cpu > m->gpu ? m->cpu : m->gpu;
-	if (!c) {
-		c = 1;
+	if (!m->capacity)
 		rho += div_u64((u64)m->pending * 1000, DC_SEL_DEFAULT_CAPACITY);
-	}
 	if (rho < DC_SEL_LOAD_CLAMP) {
-		w = div_u64(div_u64((u64)service_time * rho, 1000 - (u32)rho),
-			    c);
+		w = div_u64((u64)service_time * rho, 1000 - (u32)rho);
 	} else {
-		w = div_u64(div_u64((u64)service_time * DC_SEL_LOAD_CLAMP,
-				    1000 - DC_SEL_LOAD_CLAMP), c);
+		w = div_u64((u64)service_time * DC_SEL_LOAD_CLAMP,
+			    1000 - DC_SEL_LOAD_CLAMP);
 		x = rho - DC_SEL_LOAD_CLAMP;
 		if (x > DC_SEL_EXCESS_MAX)
 			x = DC_SEL_EXCESS_MAX;

@@ -3,7 +3,7 @@
 #
 # The network cost (topology: agent_topo.sh): the D-Routers measure the
 # round-trip time to each announcing agent and push it as the cost of its
-# instances.  With bid22 busy (queue 50 of 100: 20 ms of expected sojourn
+# instances.  With bid22 busy (queue 100, capacity 100: 20 ms of expected sojourn
 # against 10 ms), D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
 # 100 ms of netem delay on the path to edge 3 raises bid32's cost on both
 # D-Routers and new demands go to bid22.
@@ -31,8 +31,8 @@ for b in 198.19.2.22 198.19.3.32; do
 	slowwait 60 kinst_is "$DR1" $SID2 8080 $b state up
 done
 
-agent_report dr2 "bid22 queue 50"
-slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 queue 50
+agent_report dr2 "bid22 queue 100"
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 queue 100
 before=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
 near=$(asks 4 $SID2 8080)
 echo "# bid32 cost $before us: $near"

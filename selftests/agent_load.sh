@@ -31,10 +31,10 @@ for b in 198.19.2.21 198.19.3.31; do
 done
 
 # bid21 is saturated: a first connection goes to bid31
-agent_report dr2 "bid21 queue 200"
-slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 200
+agent_report dr2 "bid21 queue 1000"
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 1000
 first=$(asks 4 $SID1 80)
-echo "# bid21 queue 200: $first"
+echo "# bid21 queue 1000: $first"
 # shellcheck disable=SC2086 # one word per demand
 ktap_test_result "a saturated bid21 takes no new demand" only bid31 $first
 
@@ -56,16 +56,16 @@ kept=$(request)
 echo "# the kept connection is served by $kept"
 
 # the queue of bid31 grows; bid21's is gone
-for q in 20 50 100 200; do
+for q in 100 300 600 1000; do
 	agent_report e3 "bid31 queue $q"
 	sleep 0.5
 done
 agent_report dr2 "bid21 queue 0"
-slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 queue 200
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 queue 1000
 slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 0
 "$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80
 then=$(asks 6 $SID1 80)
-echo "# bid31 queue 200, bid21 0: $then"
+echo "# bid31 queue 1000, bid21 0: $then"
 # shellcheck disable=SC2086
 ktap_test_result "bid31's growing queue sends new demands to bid21" only bid21 $then
 again=$(request)

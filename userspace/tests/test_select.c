@@ -576,49 +576,57 @@ static void test_delay_values(void **state)
 	(void)state;
 	/* idle, no cost: the service time */
 	assert_int_equal(dc_sel_delay(&m, 1000), 1000);
-	/* cpu 500, one slot: 100 + 1000 + 1000 * 0.5 / 0.5 */
+	/* cpu 500: 100 + 1000 + 1000 * 0.5 / 0.5 */
 	m.cost = 100;
 	m.cpu = 500;
 	assert_int_equal(dc_sel_delay(&m, 1000), 2100);
 	/* gpu dominates: 100 + 1000 + 1000 * 700 / 300 = 3433 (floor) */
 	m.gpu = 700;
 	assert_int_equal(dc_sel_delay(&m, 1000), 3433);
-	/* two slots: the utilisation's wait halves, 2333 / 2 = 1166 */
+	/* a shared processor: the capacity does not change that wait */
 	m.capacity = 2;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1166);
-	/* cpu 800 on two slots: 1000 * 800 / 200 / 2 = 2000 */
+	assert_int_equal(dc_sel_delay(&m, 1000), 3433);
+	/* cpu 800: 1000 * 800 / 200 = 4000 */
 	m.gpu = 0;
 	m.cpu = 800;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 2000);
-	/* the counts weigh more: 2 + 3 + 1 on 2 slots, 5 * 1000 / 2 ahead */
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 4000);
+	/* the counts weigh more: 2 + 1 in service on 2 slots, 1 + 10 ahead */
 	m.sessions = 2;
-	m.queue = 3;
+	m.queue = 10;
 	m.pending = 1;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 2500);
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 12 * 1000 / 2);
 
-	/* below the capacity nothing waits: 1000 + 500 + 300 of 2000 */
+	/* a queue waits, even below the capacity: 501 * 1000 / 2000 */
 	m.cpu = 0;
 	m.sessions = 1000;
 	m.queue = 500;
 	m.pending = 300;
 	m.capacity = 2000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000);
-	/* beyond it: 2800 - 2000 + 1 = 801 ahead, one leaving every S / 2000 */
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 250);
+	/* beyond the capacity, the excess joins the queue: 801 ahead */
 	m.sessions = 2000;
 	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 400);
-	/* a known capacity: pending demands count in the queue, not in rho */
-	m.sessions = 0;
+	/* every slot busy, none waiting: one has to leave first */
+	m.capacity = 4;
+	m.sessions = 3;
 	m.queue = 0;
-	m.pending = 300;
+	m.pending = 1;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 250);
+	/* a free slot: no wait */
+	m.sessions = 2;
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000);
+	/* a known capacity: pending demands count in service, not in rho */
+	m.sessions = 0;
+	m.pending = 3;
 	m.cpu = 500;
-	m.capacity = 1000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1);
+	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1000);
 
-	/* capacity unknown: one slot, and each pending demand adds 1 per mille */
+	/* capacity unknown: each pending demand adds 1 per mille to rho */
 	m.capacity = 0;
 	m.cpu = 200;
+	m.pending = 300;
 	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1000);
-	/* ... and the counts against DC_SEL_DEFAULT_CAPACITY (1000) */
+	/* ... and the counts go against DC_SEL_DEFAULT_CAPACITY (1000) */
 	m.cpu = 0;
 	m.pending = 0;
 	m.sessions = 1500;
@@ -642,17 +650,15 @@ static void test_delay_saturation_and_overflow(void **state)
 	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000);
 	m.cpu = 1000;
 	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000 + 10);
-	/* on 4 slots, the plateau is a quarter */
+	/* saturated, the queue comes on top: 7 + 1 ahead on 4 slots */
 	m.capacity = 4;
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 24750 + 10);
-	/* saturated, the queue comes on top: 4 + 7 - 4 + 1 = 8 ahead */
 	m.sessions = 4;
 	m.queue = 7;
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 24750 + 10 + 2000);
+	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000 + 10 + 2000);
 
 	/*
-	 * Saturated instances never tie: each more demand queued or sent
-	 * costs more, whatever the network cost, once it exceeds the
+	 * Saturated instances never tie: each more demand sent costs more,
+	 * so a nearer one stops winning once its queue makes up for the
 	 * difference in cost.
 	 */
 	q = m;
@@ -663,7 +669,7 @@ static void test_delay_saturation_and_overflow(void **state)
 		assert_true(dc_sel_delay(&q, 1000) > before);
 	}
 
-	/* gpu at UINT32_MAX: the excess is bounded, one slot */
+	/* gpu at UINT32_MAX: the excess is bounded */
 	memset(&m, 0, sizeof(m));
 	m.gpu = UINT32_MAX;
 	assert_true(dc_sel_delay(&m, 1000) ==
@@ -678,18 +684,18 @@ static void test_delay_saturation_and_overflow(void **state)
 	m.pending = UINT32_MAX;
 	m.capacity = UINT32_MAX;
 	m.cost = UINT32_MAX;
-	/* 3 * (2^32 - 1) - (2^32 - 1) + 1 ahead, bounded to 2^31 */
+	/* 2^33 - 2 ahead, bounded to 2^31, one leaving every S / cap = 1 */
 	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
-		    (uint64_t)UINT32_MAX * 2 + 99 +
+		    (uint64_t)UINT32_MAX * 2 + (uint64_t)UINT32_MAX * 99 +
 		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
-		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / UINT32_MAX);
+		    DC_SEL_EXCESS_MAX);
 	/* a capacity of 1 and every count at the maximum: the largest sum */
 	m.capacity = 1;
 	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
 		    (uint64_t)UINT32_MAX * 2 + (uint64_t)UINT32_MAX * 99 +
 		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
 		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX);
-	/* huge counts against a huge capacity: nothing waits */
+	/* huge counts against a huge capacity: the queue, 429496730 ahead */
 	m.cpu = 0;
 	m.gpu = 0;
 	m.cost = 0;
@@ -697,7 +703,7 @@ static void test_delay_saturation_and_overflow(void **state)
 	m.sessions = UINT32_MAX / 10;
 	m.queue = UINT32_MAX / 10;
 	m.pending = UINT32_MAX / 10;
-	assert_int_equal(dc_sel_delay(&m, 997000), 997000);
+	assert_int_equal(dc_sel_delay(&m, 997000), 997000 + 99700);
 }
 
 static void test_better(void **state)
