@@ -249,10 +249,11 @@ busywait()
 	done
 }
 
-# slowwait TIMEOUT_S CMD...: the same, in seconds, trying once a second.
+# slowwait TIMEOUT_S CMD...: the same, in seconds (times
+# DYNCAST_TIMEOUT_FACTOR), trying once a second.
 slowwait()
 {
-	local deadline=$(( ${EPOCHREALTIME%.*} + $1 ))
+	local deadline=$(( ${EPOCHREALTIME%.*} + $1 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
 
 	shift
 	until "$@" >/dev/null 2>&1; do
