@@ -483,6 +483,7 @@ POLICY_LABELS = {
     "nearest": "nearest only",
     "round-robin": "round robin",
     "lc": "least connections (IPVS lc)",
+    "ipvs-lc": "IPVS lc (NAT)",
     "least-load": "least load (reported)",
     "weighted": "dyncast weighted (weights = capacity)",
     "hash": "dyncast hash (weights = capacity)",
@@ -725,6 +726,15 @@ def steer_vm_section(lines, headline):
 
 # --- the report ---------------------------------------------------------------------
 
+def read_tsv_plain(name):
+    """Rows of a data file without a header, as lists of fields."""
+    p = path(name)
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
 def host_line():
     rows = read_tsv("host.tsv")
     if not rows:
@@ -764,8 +774,14 @@ def main():
             f"after {env.get('warmup_s', '?')} s of warm-up; conntrack hash "
             f"{env.get('conntrack_buckets', '?')} buckets, IPVS connection table "
             f"2^{env.get('ipvs_conn_tab_bits', '?')} buckets (defaults but for "
-            f"conntrack's).  Source: {hostinfo.get('commit', '?')}.")
-        lines.append(f"- Host during the VM run: {hostinfo.get('cpu', '?')}; {host_line()}.")
+            f"conntrack's).")
+        parts = read_tsv_plain("parts.tsv")
+        if parts:
+            lines.append("- Parts measured: " + "; ".join(
+                f"{r[0]} on {r[1]} from {r[2]}" for r in parts) + ".")
+        else:
+            lines.append(f"- Source: {hostinfo.get('commit', '?')}.")
+        lines.append(f"- Host during the VM runs: {hostinfo.get('cpu', '?')}; {host_line()}.")
     if senv:
         lines.append(f"- Simulation (`make bench-steer`): {senv.get('date', '?')}, "
                      f"{senv.get('demands', '?')} demands measured per run after "

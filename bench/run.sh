@@ -62,13 +62,31 @@ if [ ! -f "$res/env.tsv" ]; then
 	echo "bench: the VM did not run the benchmarks (vm.sh exit $rc); see $VM_OUT" >&2
 	exit 1
 fi
-cp "$res"/*.tsv "$DATA/"
+commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The parts measured (durations.tsv: one row each) replace their data and
+# their rows in durations.tsv and parts.tsv (when, and from which source);
+# the other parts' stay.
+touch "$DATA/durations.tsv" "$DATA/parts.tsv"
+while read -r part _; do
+	sed -i "/^$part\t/d" "$DATA/durations.tsv" "$DATA/parts.tsv"
+	printf '%s\t%s\t%s\n' "$part" "$date" "$commit" >> "$DATA/parts.tsv"
+done < "$res/durations.tsv"
+cat "$res/durations.tsv" >> "$DATA/durations.tsv"
+for f in "$res"/*.tsv; do
+	[ "${f##*/}" = durations.tsv ] || cp "$f" "$DATA/"
+done
 [ -s "$res/errors.log" ] && cp "$res/errors.log" "$DATA/vm-errors.log"
 cp "$VM_OUT/results/log/bench.log" "$DATA/vm-bench.log" 2>/dev/null
-cp "$host" "$DATA/host.tsv"
+# the host's load: all runs' samples
+if [ $# -gt 0 ] && [ -s "$DATA/host.tsv" ]; then
+	tail -n +2 "$host" >> "$DATA/host.tsv"
+else
+	cp "$host" "$DATA/host.tsv"
+fi
 {
 	printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 	printf 'cpus\t%s\n' "$(nproc)"
-	printf 'commit\t%s\n' "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+	printf 'commit\t%s\n' "$commit"
 } > "$DATA/host-env.tsv"
 python3 "$TOP/bench/report.py"
