@@ -18,7 +18,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 DATA=$TOP/bench/data
 export VM_OUT=${VM_OUT:-$TOP/build/bench-vm}
 export VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-3072}
-export TIMEOUT=${TIMEOUT:-2700} VM_TIMEOUT=${VM_TIMEOUT:-3000}
+export TIMEOUT=${TIMEOUT:-5400} VM_TIMEOUT=${VM_TIMEOUT:-5700}
 
 mkdir -p "$DATA" "$VM_OUT"
 host=$VM_OUT/host.tsv
