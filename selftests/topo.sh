@@ -149,7 +149,9 @@ hostport()
 # ask_tcp SRC DST PORT: one connection from SRC; prints the instance name.
 ask_tcp()
 {
-	echo hello | ip netns exec "$C" socat -t 5 -T 5 - \
+	local t=$(( 5 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
+
+	echo hello | ip netns exec "$C" socat -t "$t" -T "$t" - \
 		"TCP:$(hostport "$2" "$3"),bind=$(hostport "$1" 0)" 2>/dev/null |
 		awk '{ print $1; exit }'
 }
@@ -159,13 +161,13 @@ ask_tcp()
 # and stop socat then (ip netns exec execs it: $! is socat itself).
 ask_udp()
 {
-	local fd pid name=
+	local fd pid name='' t=$(( 3 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
 
-	exec {fd}< <(exec ip netns exec "$C" socat -t 3 -T 3 - \
+	exec {fd}< <(exec ip netns exec "$C" socat -t "$t" -T "$t" - \
 		"UDP:$(hostport "$3" "$4"),bind=$(hostport "$1" "$2"),reuseaddr" \
 		<<<hello 2>/dev/null)
 	pid=$!
-	read -r -t 3 name _ <&"$fd"
+	read -r -t "$t" name _ <&"$fd"
 	kill "$pid" 2>/dev/null
 	exec {fd}<&-
 	echo "$name"
