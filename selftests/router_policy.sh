@@ -74,9 +74,11 @@ ktap_test_result "least-cost, equal instances: 20 demands split evenly (within o
 TSVC=("$SID4" proto tcp port 7)
 dc service add "${TSVC[@]}" policy least-cost
 dc instance add "${TSVC[@]}" bid "$(bid4 1)"
-coproc FLOW { ip netns exec "$C" socat -T 30 - TCP:$SID4:7 2>/dev/null; }
+# idle and answer timeouts that allow for a slower kernel
+F=${DYNCAST_TIMEOUT_FACTOR:-1}
+coproc FLOW { ip netns exec "$C" socat -T $(( 30 * F )) - TCP:$SID4:7 2>/dev/null; }
 echo one >&"${FLOW[1]}"
-read -r -t 5 first _ <&"${FLOW[0]}"
+read -r -t $(( 5 * F )) first _ <&"${FLOW[0]}"
 dc instance add "${TSVC[@]}" bid "$(bid4 2)"
 
 dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 90
@@ -90,7 +92,7 @@ done
 ktap_test_result "least-cost: new TCP connections avoid the loaded i1" \
 	test "$(count i2 "${tnames[@]}")" = 4
 echo two >&"${FLOW[1]}"
-read -r -t 5 second _ <&"${FLOW[0]}"
+read -r -t $(( 5 * F )) second _ <&"${FLOW[0]}"
 echo "# existing flow: $first then $second"
 ktap_test_result "least-cost: the existing connection stays on $first" \
 	test -n "$first" -a "$first" = "$second"
