@@ -450,7 +450,7 @@ agents_story()
 	    "each step at once (the change is beyond its threshold); new" \
 	    "demands from client 1 follow the expected delay: network cost" \
 	    "plus the sojourn at the instance."
-	for q in 0 5 15 40; do
+	for q in 0 50 100 200; do
 		report dr2 "bid21 queue $q"
 		slowwait 20 queue_at dr1 $q
 		echo "      D-Router 1 sees bid21 with queue $q; three new demands:"
@@ -458,10 +458,11 @@ agents_story()
 			echo "        $(ask cl1 $SID1)"
 		done
 	done
-	say "With 40 requests queued, a new demand at D-BID 21 would wait for" \
-	    "41 of them to leave, ten at a time (its capacity), 10 ms each" \
-	    "(the service time): some 40 ms.  Edge site 3, 20 ms away, is now" \
-	    "the better place."
+	say "With 200 requests queued, a new demand at D-BID 21 would wait" \
+	    "for 201 of them to leave, ten at a time (its capacity), 10 ms" \
+	    "each (the service time): some 200 ms, more than the wait the CPU" \
+	    "load of either site implies.  Edge site 3, 20 ms away, is now the" \
+	    "better place."
 	dc dr1 instance show $SID1 proto tcp port 80
 	report dr2 "bid21 queue 0"
 
