@@ -810,10 +810,11 @@ part_steer()
 			out=$(ip netns exec "$C" "$BIN/reqgen" -r "$rate" -d "$STEER_SECS" \
 				-w 10 -T 10 -s "$i" 10.99.0.1 $SPORT_TCP 2>>"$ERR")
 			relayed=NA
-			[ ${#AGENT_PIDS[@]} -gt 0 ] &&
+			# the metrics least-cost saw at the end of the run
+			if [ -n "$RELAY_PID" ] || [ ${#AGENT_PIDS[@]} -gt 0 ]; then
 				dcr instance show >> "$OUT/steer-instances.txt"
+			fi
 			if [ -n "$RELAY_PID" ]; then
-				dcr instance show >> "$OUT/steer-instances.txt"
 				kill "$RELAY_PID"
 				wait "$RELAY_PID"
 				RELAY_PID=
