@@ -736,16 +736,32 @@ def read_tsv_plain(name):
 
 
 def host_line():
+    """The host's load during each VM run (samples more than two minutes
+    apart start a new run), the run's own vCPUs included."""
     rows = read_tsv("host.tsv")
     if not rows:
         return "not recorded"
-    loads = [num(r["load1"]) for r in rows]
-    others = [num(r["other_vms"]) for r in rows]
-    lo, hi = spread(loads)
-    return (f"1-minute load average {f_num(med(loads), 2)} median "
-            f"({f_num(lo, 2)}–{f_num(hi, 2)}) on {rows[0].get('cpus', '?')} CPUs, "
-            f"other VMs running: {f_num(med(others))} median, {f_num(max(others))} at most "
-            f"({len(rows)} samples, {rows[0]['time']} to {rows[-1]['time']})")
+
+    def secs(r):
+        h, m, sec = (int(x) for x in r["time"].split(":"))
+        return h * 3600 + m * 60 + sec
+
+    runs = [[rows[0]]]
+    for prev, r in zip(rows, rows[1:]):
+        if (secs(r) - secs(prev)) % 86400 > 120:
+            runs.append([])
+        runs[-1].append(r)
+    out = []
+    for run in runs:
+        loads = [num(r["load1"]) for r in run]
+        others = [num(r["other_vms"]) for r in run]
+        lo, hi = spread(loads)
+        out.append(f"{run[0]['time']} to {run[-1]['time']} ({len(run)} samples): "
+                   f"1-minute load average {f_num(med(loads), 2)} median "
+                   f"({f_num(lo, 2)}–{f_num(hi, 2)}), other VMs running: "
+                   f"{f_num(med(others))} median, {f_num(max(others))} at most")
+    return (f"{rows[0].get('cpus', '?')} CPUs, the benchmark VM's own load "
+            "included; " + "; ".join(out))
 
 
 def main():
