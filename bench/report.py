@@ -712,9 +712,13 @@ def steer_vm_section(lines, headline):
             continue
         started = num(r["started"]) or 0
         failed = num(r["failed"]) or 0
+        times = [r["resp_mean_ms"], r["resp_p99_ms"], r["req_mean_ms"]]
+        if started and failed >= started:
+            # the queue outgrew the clients' timeout: no time to give
+            times = ["none answered in time"] + ["—"] * 2
         out.append([POLICY_LABELS.get(r["policy"], r["policy"]),
                     f"{float(r['load']) * 100:.0f} % ({r['rate']}/s)",
-                    r["resp_mean_ms"], r["resp_p99_ms"], r["req_mean_ms"],
+                    *times,
                     f"{f_num(failed)} of {f_num(started)}",
                     r["answered"].rstrip(",").replace(",", ", "),
                     r["relayed"]])
