@@ -31,10 +31,13 @@ for b in 198.19.2.21 198.19.3.31; do
 done
 
 # bid21 is saturated: a first connection goes to bid31
-agent_report dr2 "bid21 queue 1000"
-slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 1000
+# Queues of 1000 (100 ms of wait at 10 ms a demand and 100 slots), more
+# on a slow kernel, where the measured round-trip times stray further.
+Q=$(( 1000 * AF ))
+agent_report dr2 "bid21 queue $Q"
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue $Q
 first=$(asks 4 $SID1 80)
-echo "# bid21 queue 1000: $first"
+echo "# bid21 queue $Q: $first"
 # shellcheck disable=SC2086 # one word per demand
 ktap_test_result "a saturated bid21 takes no new demand" only bid31 $first
 
@@ -57,15 +60,26 @@ echo "# the kept connection is served by $kept"
 
 # the queue of bid31 grows; bid21's is gone
 for q in 100 300 600 1000; do
-	agent_report e3 "bid31 queue $q"
+	agent_report e3 "bid31 queue $(( q * AF ))"
 	sleep 0.5
 done
 agent_report dr2 "bid21 queue 0"
-slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 queue 1000
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 queue $Q
 slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 0
+# ... and bid21 is nearer by more than 50 ms, all told: its network cost
+# against bid31's and bid31's wait (Q * 0.1 ms)
+bid21_ahead()
+{
+	local c21 c31
+
+	c21=$(kinst "$DR1" $SID1 80 198.19.2.21 cost)
+	c31=$(kinst "$DR1" $SID1 80 198.19.3.31 cost)
+	[ $(( ${c21:-0} - ${c31:-0} )) -le $(( Q * 100 - 50000 )) ]
+}
+slowwait 30 bid21_ahead
 "$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80
 then=$(asks 6 $SID1 80)
-echo "# bid31 queue 1000, bid21 0: $then"
+echo "# bid31 queue $Q, bid21 0: $then"
 # shellcheck disable=SC2086
 ktap_test_result "bid31's growing queue sends new demands to bid21" only bid21 $then
 again=$(request)

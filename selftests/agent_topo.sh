@@ -318,7 +318,7 @@ knum()
 # ask SID PORT: one HTTP request from the client; prints the instance
 ask()
 {
-	ip netns exec "$CL" curl -s --max-time 5 "http://$1:$2/" || echo none
+	ip netns exec "$CL" curl -s --max-time $(( 5 * AF )) "http://$1:$2/" || echo none
 }
 
 # asks N SID PORT: N requests, each a new demand; their instances

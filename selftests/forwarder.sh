@@ -438,6 +438,11 @@ ip -n "$R" addr add 10.0.3.1/24 dev r3
 # A flood of new flows through F: its table holds max-bindings, the rest
 # is counted; a flow bound before keeps its instance; R1 keeps nothing.
 a=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
+bid_of_5600()
+{
+	bindings_of F "$SID4" udp 56 | jq -r '.[] | select(.sport == 5600) | .bid'
+}
+bid0=$(bid_of_5600)
 d0=$(counter F learn-drops)
 # at 100 flows a second, so that R1's hold bindings (2 s) can be seen
 ip netns exec "$C" "$DYNCAST_BIN/udpflood" -q -n 400 -r 100 -s 10.0.0.0/24 \
@@ -455,9 +460,12 @@ nf=$(bindings_of F "$SID4" udp 56 | jq length)
 echo "# flood of 400 flows: F holds $nf bindings, learn-drops $d0 -> $(counter F learn-drops), R1 holds $(bindings_of R "$SID4" udp 56 | jq length)"
 ktap_test_result "a flood through F: F holds at most its max-bindings (50), the rest counted" \
 	test "$nf" -le 50 -a "$nf" -ge 40 -a "$(counter F learn-drops)" -gt "$d0"
-b=$(ask_udp 10.0.0.2 5600 "$SID4" 56)
-ktap_test_result "a flood through F: the flow bound before it kept its instance ($a, $b)" \
-	test -n "$a" -a "$a" = "$b"
+# F's binding, not an answer: the instances' servers fork for each of the
+# flood's datagrams, and on a slow kernel the answer to the next one waits
+# behind them for longer than a client does.
+bid1=$(bid_of_5600)
+ktap_test_result "a flood through F: the flow bound before it kept its instance ($a: ${bid0:-none}, then ${bid1:-none})" \
+	test -n "$a" -a -n "$bid0" -a "$bid0" = "$bid1"
 sleep 3
 ktap_test_result "a flood through F: R1 held up to $held hold bindings, none once it stops" \
 	test "$held" -gt 0 -a "$(bindings_of R "$SID4" udp 56 | jq length)" = 0
