@@ -55,7 +55,7 @@ slowwait 60 cost_above "$DR1" 60000
 slowwait 30 cost_above "$DR2" 60000
 after1=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
 after2=$(kinst "$DR2" $SID2 8080 198.19.3.32 cost)
-echo "# bid32 cost after 100 ms of delay: $after1 us at D-Router 1, $after2 us at D-Router 2"
+echo "# bid32 cost after $(( 100 * AF )) ms of delay: $after1 us at D-Router 1, $after2 us at D-Router 2"
 ktap_test_result "the delay raises bid32's cost on D-Router 1" cost_above "$DR1" 60000
 ktap_test_result "and on D-Router 2" cost_above "$DR2" 60000
 # far_behind: D-Router 1 sees bid32 at least 50 ms further than bid22
