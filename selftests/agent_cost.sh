@@ -5,7 +5,7 @@
 # round-trip time to each announcing agent and push it as the cost of its
 # instances.  With bid22 busy (queue 100, capacity 100: 20 ms of expected sojourn
 # against 10 ms), D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
-# 100 ms of netem delay on the path to edge 3 (times DYNCAST_TIMEOUT_FACTOR)
+# 100 ms of netem delay on the path to edge 3 (times TIME_FACTOR)
 # raises bid32's cost on both D-Routers and new demands go to bid22.
 #
 # timeout=600
@@ -43,7 +43,7 @@ ktap_test_result "edge 3 near: new demands go to bid32" only bid32 $near
 # round-trip measurements stray by tens of milliseconds, while bid32 must
 # stay far enough behind bid22 (queue 100 is about 10 ms of wait, and the
 # 42.5 % GPU load of bid32 about 7 ms) for every choice below.
-ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * AF ))ms
+ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * TIME_FACTOR ))ms
 cost_above()
 {
 	local c
@@ -55,17 +55,13 @@ slowwait 60 cost_above "$DR1" 60000
 slowwait 30 cost_above "$DR2" 60000
 after1=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
 after2=$(kinst "$DR2" $SID2 8080 198.19.3.32 cost)
-echo "# bid32 cost after $(( 100 * AF )) ms of delay: $after1 us at D-Router 1, $after2 us at D-Router 2"
+echo "# bid32 cost after $(( 100 * TIME_FACTOR )) ms of delay: $after1 us at D-Router 1, $after2 us at D-Router 2"
 ktap_test_result "the delay raises bid32's cost on D-Router 1" cost_above "$DR1" 60000
 ktap_test_result "and on D-Router 2" cost_above "$DR2" 60000
 # far_behind: D-Router 1 sees bid32 at least 50 ms further than bid22
 far_behind()
 {
-	local c22 c32
-
-	c22=$(kinst "$DR1" $SID2 8080 198.19.2.22 cost)
-	c32=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)
-	[ $(( ${c32:-0} - ${c22:-0} )) -ge 50000 ]
+	[ "$(cost_gap "$DR1" $SID2 8080 198.19.3.32 198.19.2.22)" -ge 50000 ]
 }
 slowwait 30 far_behind
 "$DYNCAST" -n "$DR1" instance show $SID2 proto tcp port 8080

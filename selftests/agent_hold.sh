@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Liveness (topology: agent_topo.sh, hold time 4 s, health checks every
-# 500 ms, both times DYNCAST_TIMEOUT_FACTOR; down after 3 failures, up after
+# 500 ms, both times TIME_FACTOR; down after 3 failures, up after
 # 2 successes):
 #  - the D-MA of edge 3 killed: after the hold time both D-Routers take
 #    its instances down, and new demands go to edge 2; restarted: its

@@ -33,7 +33,7 @@ done
 # bid21 is saturated: a first connection goes to bid31
 # Queues of 1000 (100 ms of wait at 10 ms a demand and 100 slots), more
 # on a slow kernel, where the measured round-trip times stray further.
-Q=$(( 1000 * AF ))
+Q=$(( 1000 * TIME_FACTOR ))
 agent_report dr2 "bid21 queue $Q"
 slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue $Q
 first=$(asks 4 $SID1 80)
@@ -60,7 +60,7 @@ echo "# the kept connection is served by $kept"
 
 # the queue of bid31 grows; bid21's is gone
 for q in 100 300 600 1000; do
-	agent_report e3 "bid31 queue $(( q * AF ))"
+	agent_report e3 "bid31 queue $(( q * TIME_FACTOR ))"
 	sleep 0.5
 done
 agent_report dr2 "bid21 queue 0"
@@ -70,11 +70,7 @@ slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 queue 0
 # against bid31's and bid31's wait (Q * 0.1 ms)
 bid21_ahead()
 {
-	local c21 c31
-
-	c21=$(kinst "$DR1" $SID1 80 198.19.2.21 cost)
-	c31=$(kinst "$DR1" $SID1 80 198.19.3.31 cost)
-	[ $(( ${c21:-0} - ${c31:-0} )) -le $(( Q * 100 - 50000 )) ]
+	[ "$(cost_gap "$DR1" $SID1 80 198.19.2.21 198.19.3.31)" -le $(( Q * 100 - 50000 )) ]
 }
 slowwait 30 bid21_ahead
 "$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80

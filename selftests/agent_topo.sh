@@ -124,12 +124,9 @@ atopo_serve_all()
 	done
 }
 
-# The agents' timers are short for the tests, and longer on a slower
-# kernel (DYNCAST_TIMEOUT_FACTOR): an agent starved of its CPU for a few
-# seconds must not count as gone.
-AF=${DYNCAST_TIMEOUT_FACTOR:-1}
-
-# The [agent] section of agent NAME.
+# The [agent] section of agent NAME.  The agents' timers are short for
+# the tests, and longer on a slower kernel (TIME_FACTOR): an agent starved
+# of its CPU for a few seconds must not count as gone.
 atopo_agent_section()
 {
 	cat <<-EOF
@@ -140,7 +137,7 @@ atopo_agent_section()
 		report = $AT/$1-report.sock
 		interval = 1s
 		min-interval = 200ms
-		hold-time = $(( 4 * AF ))s
+		hold-time = $(( 4 * TIME_FACTOR ))s
 		collect-interval = 500ms
 		probe-interval = 500ms
 		report-ttl = 10m
@@ -185,8 +182,8 @@ atopo_instance()
 		site = $5
 		capacity = 100
 		health = http
-		health-interval = $(( 500 * AF ))ms
-		health-timeout = $(( 400 * AF ))ms
+		health-interval = $(( 500 * TIME_FACTOR ))ms
+		health-timeout = $(( 400 * TIME_FACTOR ))ms
 		health-rise = 2
 		health-fall = 3
 	EOF
@@ -309,6 +306,17 @@ kinst_is()
 	[ "$(kinst "$1" "$2" "$3" "$4" "$5")" = "$6" ]
 }
 
+# cost_gap NS SID PORT BID1 BID2: BID1's network cost minus BID2's, in
+# the kernel of NS, microseconds
+cost_gap()
+{
+	local c1 c2
+
+	c1=$(kinst "$1" "$2" "$3" "$4" cost)
+	c2=$(kinst "$1" "$2" "$3" "$5" cost)
+	echo $(( ${c1:-0} - ${c2:-0} ))
+}
+
 # knum NS: the instances in the kernel of NS
 knum()
 {
@@ -318,7 +326,7 @@ knum()
 # ask SID PORT: one HTTP request from the client; prints the instance
 ask()
 {
-	ip netns exec "$CL" curl -s --max-time $(( 5 * AF )) "http://$1:$2/" || echo none
+	ip netns exec "$CL" curl -s --max-time $(( 5 * TIME_FACTOR )) "http://$1:$2/" || echo none
 }
 
 # asks N SID PORT: N requests, each a new demand; their instances

@@ -25,6 +25,9 @@ DYNCAST_TOP=${DYNCAST_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 DYNCAST_KO=${DYNCAST_KO:-$DYNCAST_TOP/kmod/dyncast.ko}
 DYNCAST=${DYNCAST:-$DYNCAST_TOP/userspace/dyncast/dyncast}
 DYNCAST_BIN=${DYNCAST_BIN:-$DYNCAST_TOP/build/selftests}
+# Timeouts, and what must outlast them, grow by this factor on a slower
+# kernel (the runner sets DYNCAST_TIMEOUT_FACTOR: 4 on the debug kernel).
+TIME_FACTOR=${DYNCAST_TIMEOUT_FACTOR:-1}
 
 # --- KTAP -------------------------------------------------------------------
 
@@ -249,11 +252,11 @@ busywait()
 	done
 }
 
-# slowwait TIMEOUT_S CMD...: the same, in seconds (times
-# DYNCAST_TIMEOUT_FACTOR), trying once a second.
+# slowwait TIMEOUT_S CMD...: the same, in seconds (times TIME_FACTOR),
+# trying once a second.
 slowwait()
 {
-	local deadline=$(( ${EPOCHREALTIME%.*} + $1 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
+	local deadline=$(( ${EPOCHREALTIME%.*} + $1 * TIME_FACTOR ))
 
 	shift
 	until "$@" >/dev/null 2>&1; do

@@ -18,7 +18,7 @@ require_root
 require_vm
 require_cmd ip socat
 
-count=${FUZZ_COUNT:-$(( 3000 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))}
+count=${FUZZ_COUNT:-$(( 3000 * TIME_FACTOR ))}
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"

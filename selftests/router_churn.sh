@@ -26,7 +26,7 @@ ktap_set_plan 8
 
 KEY1=$(printf '%064x' 1)
 KEY2=$(printf '%064x' 2)
-seconds=${CHURN_SECONDS:-$(( 60 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))}
+seconds=${CHURN_SECONDS:-$(( 60 * TIME_FACTOR ))}
 BATCH=/tmp/dc-churn.batch
 
 slab_objects()

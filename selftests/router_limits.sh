@@ -41,7 +41,7 @@ SVC_MAX=100
 NET_MAX=150
 DUMP_FLOWS=100000
 # the affinity timeout: longer than a flood takes, on a slower kernel too
-TIMEOUT=$(( 10 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
+TIMEOUT=$(( 10 * TIME_FACTOR ))
 PARAM=/sys/module/dyncast/parameters/max_bindings
 SLAB=/sys/kernel/slab/dc_binding
 

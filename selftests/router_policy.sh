@@ -75,10 +75,9 @@ TSVC=("$SID4" proto tcp port 7)
 dc service add "${TSVC[@]}" policy least-cost
 dc instance add "${TSVC[@]}" bid "$(bid4 1)"
 # idle and answer timeouts that allow for a slower kernel
-F=${DYNCAST_TIMEOUT_FACTOR:-1}
-coproc FLOW { ip netns exec "$C" socat -T $(( 30 * F )) - TCP:$SID4:7 2>/dev/null; }
+coproc FLOW { ip netns exec "$C" socat -T $(( 30 * TIME_FACTOR )) - TCP:$SID4:7 2>/dev/null; }
 echo one >&"${FLOW[1]}"
-read -r -t $(( 5 * F )) first _ <&"${FLOW[0]}"
+read -r -t $(( 5 * TIME_FACTOR )) first _ <&"${FLOW[0]}"
 dc instance add "${TSVC[@]}" bid "$(bid4 2)"
 
 dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 90
@@ -92,7 +91,7 @@ done
 ktap_test_result "least-cost: new TCP connections avoid the loaded i1" \
 	test "$(count i2 "${tnames[@]}")" = 4
 echo two >&"${FLOW[1]}"
-read -r -t $(( 5 * F )) second _ <&"${FLOW[0]}"
+read -r -t $(( 5 * TIME_FACTOR )) second _ <&"${FLOW[0]}"
 echo "# existing flow: $first then $second"
 ktap_test_result "least-cost: the existing connection stays on $first" \
 	test -n "$first" -a "$first" = "$second"

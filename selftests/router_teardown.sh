@@ -17,7 +17,7 @@ require_root
 require_vm
 require_cmd ip socat jq iperf3
 
-rounds=${TEARDOWN_ROUNDS:-$(( ${DYNCAST_TIMEOUT_FACTOR:-1} > 1 ? 3 : 2 ))}
+rounds=${TEARDOWN_ROUNDS:-$(( TIME_FACTOR > 1 ? 3 : 2 ))}
 
 ktap_print_header
 ktap_set_plan $(( 8 * rounds ))

@@ -149,7 +149,7 @@ hostport()
 # ask_tcp SRC DST PORT: one connection from SRC; prints the instance name.
 ask_tcp()
 {
-	local t=$(( 5 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
+	local t=$(( 5 * TIME_FACTOR ))
 
 	echo hello | ip netns exec "$C" socat -t "$t" -T "$t" - \
 		"TCP:$(hostport "$2" "$3"),bind=$(hostport "$1" 0)" 2>/dev/null |
@@ -161,7 +161,7 @@ ask_tcp()
 # and stop socat then (ip netns exec execs it: $! is socat itself).
 ask_udp()
 {
-	local fd pid name='' t=$(( 3 * ${DYNCAST_TIMEOUT_FACTOR:-1} ))
+	local fd pid name='' t=$(( 3 * TIME_FACTOR ))
 
 	exec {fd}< <(exec ip netns exec "$C" socat -t "$t" -T "$t" - \
 		"UDP:$(hostport "$3" "$4"),bind=$(hostport "$1" "$2"),reuseaddr" \
