@@ -125,6 +125,8 @@ int dc_fwd_xmit(struct dc_net *dn, struct sk_buff *skb, struct dst_entry *dst,
 	int ret = 0;
 
 	skb_scrub_packet(skb, false);
+	/* a receive time stamp is no departure time for fq */
+	skb_clear_tstamp(skb);
 	/* the tunnel helpers count on skb->dev when it is a tunnel device */
 	skb->dev = NULL;
 	skb->ip_summed = CHECKSUM_NONE;

@@ -106,6 +106,8 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
 
 	nf_reset_ct(skb);
+	/* a receive time stamp is no departure time for fq (as IPVS) */
+	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
 
@@ -169,6 +171,7 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
 
 	nf_reset_ct(skb);
+	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 
