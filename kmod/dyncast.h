@@ -334,7 +334,7 @@ int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
 		   struct dc_instance *inst);
 void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
 		unsigned int mtu);
-bool dc_fits(const struct sk_buff *skb, unsigned int mtu);
+bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu);
 
 /* netlink.c */
 int dc_genl_init(void);

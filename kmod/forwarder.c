@@ -73,7 +73,8 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 		/* the outer packet is fragmented then; see dc_fwd_xmit() */
 		mtu = IPV6_MIN_MTU;
 	}
-	if ((df || svc->family == AF_INET6) && !dc_fits(skb, mtu)) {
+	if ((df || svc->family == AF_INET6) &&
+	    !dc_fits(skb, svc->family, mtu)) {
 		dst_release(dst);
 		dc_count_event(dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, svc->family, mtu);

@@ -26,8 +26,18 @@
 
 #include "dyncast.h"
 
-bool dc_fits(const struct sk_buff *skb, unsigned int mtu)
+/*
+ * Whether a packet fits a path of MTU @mtu.  A packet that conntrack
+ * reassembled is judged by its largest fragment, as ip_forward() does: the
+ * client already sends below that, and the packet leaves in fragments.
+ */
+bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu)
 {
+	u16 frag_max = family == AF_INET ? IPCB(skb)->frag_max_size :
+					   IP6CB(skb)->frag_max_size;
+
+	if (frag_max)
+		return frag_max <= mtu;
 	if (skb->len <= mtu)
 		return true;
 	return skb_is_gso(skb) && skb_gso_validate_network_len(skb, mtu);
@@ -88,7 +98,7 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	}
 
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
-	if (df && !dc_fits(skb, mtu)) {
+	if (df && !dc_fits(skb, AF_INET, mtu)) {
 		ip_rt_put(rt);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, AF_INET, mtu);
@@ -153,7 +163,7 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	mtu = dst_mtu(dst) - sizeof(struct ipv6hdr);
 	if (mtu < IPV6_MIN_MTU)
 		mtu = IPV6_MIN_MTU;
-	if (!dc_fits(skb, mtu)) {
+	if (!dc_fits(skb, AF_INET6, mtu)) {
 		dst_release(dst);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, AF_INET6, mtu);

@@ -7,7 +7,9 @@
 # stock tunl0 / ip6tnl0 devices and answers the client itself: the router
 # keeps no conntrack state.  Packets that no longer fit the path once
 # encapsulated are answered with ICMP "fragmentation needed" / "packet too
-# big", after which the client's transfers go through.
+# big", after which the client's transfers go through.  A datagram that
+# the client fragmented and the router reassembled is judged by its
+# largest fragment: it goes on, in fragments, with no "too big".
 #
 # timeout=600
 
@@ -19,7 +21,7 @@ require_vm
 require_cmd ip socat jq conntrack
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 18
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -127,6 +129,33 @@ for fam in 4 6; do
 
 	ktap_test_result "IPv$fam: counters count every steered packet" \
 		test "$(dc -j stats | jq '.packets')" -gt 12
+done
+
+# frag_udp SID SRC PORT: a 3000-byte datagram from a client whose link
+# takes 1280 bytes: it leaves the client in fragments; prints the answer.
+frag_udp()
+{
+	local t=$(( 3 * TIME_FACTOR ))
+
+	head -c 3000 /dev/zero | ip netns exec "$C" socat -t "$t" -T "$t" - \
+		"UDP:$(hostport "$1" "$3"),bind=$(hostport "$2" 6001)" 2>/dev/null |
+		head -c 2
+}
+
+ip -n "$C" link set c0 mtu 1280
+ip -n "$R" link set r0 mtu 1280
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; src=10.0.0.2; uport=53
+	else
+		sid=$SID6; src=fd00::2; uport=54
+	fi
+	before=$(too_big "$sid" udp "$uport")
+	got=$(frag_udp "$sid" "$src" "$uport")
+	after=$(too_big "$sid" udp "$uport")
+	echo "# IPv$fam: a fragmented 3000-byte datagram: answer '$got', too-big $before -> $after"
+	ktap_test_result "IPv$fam: a reassembled datagram whose fragments fit goes on, not 'too big'" \
+		sh -c "[ '$after' = '$before' ] && [ -n '$got' ]"
 done
 
 ktap_finished
