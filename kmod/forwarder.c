@@ -329,10 +329,11 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 			goto drop;
 		inst->learned = true;
 		inst->weight = 0;
+		inst->next.weight = 0;
 		dn->genid++;
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
 	} else if (inst->state != DYNCAST_STATE_UP) {
-		WRITE_ONCE(inst->state, DYNCAST_STATE_UP);
+		dc_instance_set_state(inst, DYNCAST_STATE_UP);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
 	}
 	WRITE_ONCE(inst->metrics_updated, jiffies);
@@ -366,7 +367,7 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n)
 	inst = dc_instance_find(svc, &bid);
 	if (!inst || inst->state == DYNCAST_STATE_DOWN)
 		return;
-	WRITE_ONCE(inst->state, DYNCAST_STATE_DOWN);
+	dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
 	dc_instance_gone(inst, n->reason);
 	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
 }

@@ -709,8 +709,6 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	goto out;
 
 err_free:
-	if (rcu_access_pointer(svc->set))
-		kvfree(rcu_dereference_protected(svc->set, true));
 	dc_service_free_unpublished(svc);
 out:
 	mutex_unlock(&dn->lock);
@@ -992,25 +990,38 @@ static const struct {
 	{ DYNCAST_A_INSTANCE_SITE, offsetof(struct dc_instance, site) },
 };
 
-/* Apply an instance nest; true when the weight or state changed. */
-static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
+#define DC_NO_SET_MSG "no memory for the new instance set: nothing changed"
+
+/*
+ * Stage the weight and state of an instance nest (dc_inst_set_prepare());
+ * true when either changes.
+ */
+static bool dc_nl_instance_stage(struct dc_instance *inst, struct nlattr **tb)
 {
-	bool changed = false, metrics = false;
-	unsigned int i;
+	bool changed = false;
 	u32 v;
 
-	if (tb[DYNCAST_A_INSTANCE_PORT])
-		WRITE_ONCE(inst->port, nla_get_be16(tb[DYNCAST_A_INSTANCE_PORT]));
 	if (tb[DYNCAST_A_INSTANCE_WEIGHT]) {
 		v = nla_get_u32(tb[DYNCAST_A_INSTANCE_WEIGHT]);
 		changed |= v != inst->weight;
-		WRITE_ONCE(inst->weight, v);
+		inst->next.weight = v;
 	}
 	if (tb[DYNCAST_A_INSTANCE_STATE]) {
 		v = nla_get_u8(tb[DYNCAST_A_INSTANCE_STATE]);
 		changed |= v != inst->state;
-		WRITE_ONCE(inst->state, v);
+		inst->next.state = v;
 	}
+	return changed;
+}
+
+/* Apply the rest of an instance nest: its port and metrics. */
+static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
+{
+	bool metrics = false;
+	int i;
+
+	if (tb[DYNCAST_A_INSTANCE_PORT])
+		WRITE_ONCE(inst->port, nla_get_be16(tb[DYNCAST_A_INSTANCE_PORT]));
 	for (i = 0; i < ARRAY_SIZE(dc_metric_attrs); i++) {
 		const struct nlattr *a = tb[dc_metric_attrs[i].attr];
 
@@ -1025,13 +1036,13 @@ static bool dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 		/* The new figures include what was sent since. */
 		atomic_set(&inst->pending, 0);
 	}
-	return changed;
 }
 
 static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
 	struct dc_inst_req *r = NULL;
+	struct dc_inst_set *set;
 	struct dc_service *svc;
 	int n, i, ret;
 
@@ -1058,36 +1069,47 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 			ret = -ENOMEM;
 			goto undo;
 		}
+		dc_nl_instance_stage(r[i].inst, r[i].tb);
 		dc_nl_instance_apply(r[i].inst, r[i].tb);
 	}
-	ret = dc_service_rebuild(svc);
-	if (ret)
+	set = dc_inst_set_prepare(svc);
+	if (IS_ERR(set)) {
+		NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
+		ret = PTR_ERR(set);
 		goto undo;
+	}
+	dc_inst_set_commit(svc, set);
 	dn->genid++;
 	for (i = 0; i < n; i++)
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
 	goto out;
 
 undo:
-	/* Not in the published set: no binding can point to them. */
+	/* Never in a published set: no binding can point to them. */
 	for (i = 0; i < n && r[i].inst; i++) {
 		dc_instance_delete(r[i].inst);
 		dc_instance_put(r[i].inst);
 	}
+	dc_inst_set_abort(svc, NULL);
 out:
 	mutex_unlock(&dn->lock);
 	kvfree(r);
 	return ret;
 }
 
+/*
+ * Weights and states first, in a new set; only once it is built, the
+ * rest: a request that fails changes nothing.
+ */
 static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	struct dc_inst_set *set = NULL;
 	struct dc_inst_req *r = NULL;
+	unsigned long *changed = NULL;
 	struct dc_service *svc;
 	bool rebuild = false;
-	unsigned long *changed = NULL;
-	u8 *was;
+	u8 *was = NULL;
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
@@ -1099,23 +1121,30 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	changed = bitmap_zalloc(n, GFP_KERNEL);
 	was = kvmalloc(n, GFP_KERNEL);
 	if (!changed || !was) {
-		kvfree(was);
 		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		was[i] = r[i].inst->state;
-		if (dc_nl_instance_apply(r[i].inst, r[i].tb)) {
+		if (dc_nl_instance_stage(r[i].inst, r[i].tb)) {
 			__set_bit(i, changed);
 			rebuild = true;
 		}
 	}
-	ret = rebuild ? dc_service_rebuild(svc) : 0;
-	/*
-	 * On failure the old set stays: new demands keep the old weights
-	 * until the next change, which the error tells the caller to retry.
-	 */
+	if (rebuild) {
+		set = dc_inst_set_prepare(svc);
+		if (IS_ERR(set)) {
+			dc_inst_set_abort(svc, NULL);
+			NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
+			ret = PTR_ERR(set);
+			goto out;
+		}
+		dc_inst_set_commit(svc, set);
+		dn->genid++;
+	}
+	ret = 0;
 	for (i = 0; i < n; i++) {
+		dc_nl_instance_apply(r[i].inst, r[i].tb);
 		if (!test_bit(i, changed))
 			continue;
 		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
@@ -1123,20 +1152,20 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 			dc_instance_gone(r[i].inst, DC_FWD_DOWN);
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
 	}
-	kvfree(was);
-	if (rebuild)
-		dn->genid++;
 out:
 	mutex_unlock(&dn->lock);
+	kvfree(was);
 	bitmap_free(changed);
 	kvfree(r);
 	return ret;
 }
 
+/* The set without the instances is built first: a failure changes nothing. */
 static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
 	struct dc_inst_req *r = NULL;
+	struct dc_inst_set *set;
 	struct dc_service *svc;
 	int n, i, ret;
 
@@ -1146,20 +1175,24 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 		ret = n;
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		r[i].inst->next.leaving = true;
+	set = dc_inst_set_prepare(svc);
+	if (IS_ERR(set)) {
+		dc_inst_set_abort(svc, NULL);
+		NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
+		ret = PTR_ERR(set);
+		goto out;
+	}
+	dc_inst_set_commit(svc, set);
 	for (i = 0; i < n; i++) {
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_DEL);
 		dc_instance_delete(r[i].inst);
-	}
-	/*
-	 * A failed rebuild leaves deleted instances in the published set;
-	 * they are marked dead, so no binding to them is ever used.
-	 */
-	ret = dc_service_rebuild(svc);
-	for (i = 0; i < n; i++) {
 		dc_instance_gone(r[i].inst, DC_FWD_GONE);
 		dc_instance_put(r[i].inst);
 	}
 	dn->genid++;
+	ret = 0;
 out:
 	mutex_unlock(&dn->lock);
 	kvfree(r);

@@ -10,6 +10,7 @@
  * choose an instance.  Every change happens under dn->lock.
  */
 
+#include <linux/error-injection.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -76,10 +77,30 @@ struct dc_service *dc_service_find(struct dc_net *dn, u8 family,
 	return __dc_service_lookup(dn, family, addr, proto, port);
 }
 
-static void dc_inst_set_free(struct dc_inst_set *set)
+/*
+ * A set holds a reference on each of its instances: a reader that found an
+ * instance in a published set may use it until its RCU read section ends,
+ * whatever the control path did to the instance meanwhile.
+ */
+static void dc_inst_set_destroy(struct dc_inst_set *set)
+{
+	unsigned int i;
+
+	for (i = 0; i < set->n; i++)
+		dc_instance_put(set->inst[i]);
+	kvfree(set);
+}
+
+static void dc_inst_set_free_rcu(struct rcu_head *rcu)
+{
+	dc_inst_set_destroy(container_of(rcu, struct dc_inst_set, rcu));
+}
+
+/* A set that was published: readers may still hold it. */
+static void dc_inst_set_release(struct dc_inst_set *set)
 {
 	if (set)
-		kvfree_rcu(set, rcu);
+		call_rcu(&set->rcu, dc_inst_set_free_rcu);
 }
 
 struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
@@ -129,6 +150,10 @@ void dc_service_put(struct dc_service *svc)
 /* A service that was never published: no reader can have seen it. */
 void dc_service_free_unpublished(struct dc_service *svc)
 {
+	struct dc_inst_set *set = rcu_dereference_protected(svc->set, true);
+
+	if (set)
+		dc_inst_set_destroy(set);
 	dc_key_release(svc);
 	free_percpu(svc->stats);
 	kfree(svc);
@@ -275,6 +300,8 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	inst->addr = *addr;
 	inst->weight = 1;
 	inst->state = DYNCAST_STATE_UP;
+	inst->next.weight = inst->weight;
+	inst->next.state = inst->state;
 	inst->metrics_updated = jiffies;
 	inst->id = dc_sel_mix64(((u64)addr->all[0] << 32 ^ addr->all[1]) ^
 				dc_sel_mix64((u64)addr->all[2] << 32 ^
@@ -312,13 +339,31 @@ void dc_instance_delete(struct dc_instance *inst)
 }
 
 /*
- * Build and publish the set of instances taking new demands.  On failure
- * the old set stays in place and the caller reports -ENOMEM.
+ * Changes of instances are made in two steps, so that a failure leaves
+ * everything as it was: the caller stages the new weight and state of
+ * each instance it changes (inst->next) and marks those it removes, then
+ * dc_inst_set_prepare() builds the set of the staged configuration, which
+ * may fail, and dc_inst_set_commit() publishes it and makes the staged
+ * values current, which cannot.  dc_inst_set_abort() forgets what was
+ * staged.  All under dn->lock.
  */
-int dc_service_rebuild(struct dc_service *svc)
+static bool dc_inst_staged_up(const struct dc_instance *inst)
+{
+	return !inst->next.leaving && inst->next.state == DYNCAST_STATE_UP &&
+	       inst->next.weight;
+}
+
+/* Its own function, so that tests can make it fail (fail_function). */
+static noinline struct dc_inst_set *dc_inst_set_alloc(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
+}
+ALLOW_ERROR_INJECTION(dc_inst_set_alloc, NULL);
+
+struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 {
 	unsigned int n = 0, wrr_max, mg_size, i;
-	struct dc_inst_set *set, *old;
+	struct dc_inst_set *set;
 	struct dc_instance *inst;
 	size_t sz, off_inst, off_wrr, off_mg;
 	u32 *weights = NULL;
@@ -328,7 +373,7 @@ int dc_service_rebuild(struct dc_service *svc)
 
 	lockdep_assert_held(&svc->dn->lock);
 	list_for_each_entry(inst, &svc->instances, list)
-		if (inst->state == DYNCAST_STATE_UP && inst->weight)
+		if (dc_inst_staged_up(inst))
 			n++;
 
 	wrr_max = DC_SEL_WRR_MAX;
@@ -338,47 +383,107 @@ int dc_service_rebuild(struct dc_service *svc)
 	off_mg = off_wrr + (n ? wrr_max : 0) * sizeof(u16);
 	sz = off_mg + mg_size * sizeof(u16);
 
-	set = kvzalloc(sz, GFP_KERNEL_ACCOUNT);
+	set = dc_inst_set_alloc(sz);
 	if (!set)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	set->inst = (void *)set + off_inst;
 	set->wrr = (void *)set + off_wrr;
 	set->maglev = (void *)set + off_mg;
+	if (!n)
+		return set;
 
-	if (n) {
-		weights = kvcalloc(n, sizeof(*weights), GFP_KERNEL);
-		ids = kvcalloc(n, sizeof(*ids), GFP_KERNEL);
-		scratch = kvzalloc(dc_sel_maglev_scratch_size(n), GFP_KERNEL);
-		if (!weights || !ids || !scratch)
-			goto out;
-		i = 0;
-		list_for_each_entry(inst, &svc->instances, list) {
-			if (inst->state != DYNCAST_STATE_UP || !inst->weight)
-				continue;
-			set->inst[i] = inst;
-			weights[i] = inst->weight;
-			ids[i] = inst->id;
-			i++;
-		}
-		set->n = n;
-		set->wrr_len = dc_sel_wrr_build(weights, n, set->wrr, wrr_max);
-		if (!set->wrr_len ||
-		    dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size,
-					scratch))
-			goto out;
-		set->maglev_size = mg_size;
+	weights = kvcalloc(n, sizeof(*weights), GFP_KERNEL);
+	ids = kvcalloc(n, sizeof(*ids), GFP_KERNEL);
+	scratch = kvzalloc(dc_sel_maglev_scratch_size(n), GFP_KERNEL);
+	if (!weights || !ids || !scratch)
+		goto err;
+	i = 0;
+	list_for_each_entry(inst, &svc->instances, list) {
+		if (!dc_inst_staged_up(inst))
+			continue;
+		weights[i] = inst->next.weight;
+		ids[i] = inst->id;
+		i++;
 	}
-
-	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(&svc->dn->lock));
-	dc_inst_set_free(old);
-	set = NULL;
+	set->wrr_len = dc_sel_wrr_build(weights, n, set->wrr, wrr_max);
+	if (!set->wrr_len ||
+	    dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size, scratch))
+		goto err;
+	set->maglev_size = mg_size;
+	/* Last, once nothing can fail: the set owns these references. */
+	list_for_each_entry(inst, &svc->instances, list) {
+		if (!dc_inst_staged_up(inst))
+			continue;
+		refcount_inc(&inst->refcnt);
+		set->inst[set->n++] = inst;
+	}
 	ret = 0;
-out:
+err:
 	kvfree(scratch);
 	kvfree(ids);
 	kvfree(weights);
-	kvfree(set);
-	return ret;
+	if (ret) {
+		kvfree(set);
+		return ERR_PTR(ret);
+	}
+	return set;
+}
+
+static void dc_inst_unstage(struct dc_service *svc)
+{
+	struct dc_instance *inst;
+
+	list_for_each_entry(inst, &svc->instances, list) {
+		inst->next.weight = inst->weight;
+		inst->next.state = inst->state;
+		inst->next.leaving = false;
+	}
+}
+
+/* Forget the staged changes; @set, if any, was never published. */
+void dc_inst_set_abort(struct dc_service *svc, struct dc_inst_set *set)
+{
+	lockdep_assert_held(&svc->dn->lock);
+	if (!IS_ERR_OR_NULL(set))
+		dc_inst_set_destroy(set);
+	dc_inst_unstage(svc);
+}
+
+void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
+{
+	struct dc_instance *inst;
+
+	lockdep_assert_held(&svc->dn->lock);
+	list_for_each_entry(inst, &svc->instances, list) {
+		WRITE_ONCE(inst->weight, inst->next.weight);
+		WRITE_ONCE(inst->state, inst->next.state);
+	}
+	dc_inst_set_release(rcu_replace_pointer(svc->set, set,
+						lockdep_is_held(&svc->dn->lock)));
+}
+
+/* Build and publish the set of the staged configuration, or leave all. */
+int dc_service_rebuild(struct dc_service *svc)
+{
+	struct dc_inst_set *set = dc_inst_set_prepare(svc);
+
+	if (IS_ERR(set)) {
+		dc_inst_set_abort(svc, NULL);
+		return PTR_ERR(set);
+	}
+	dc_inst_set_commit(svc, set);
+	return 0;
+}
+
+/*
+ * Set the state of an instance outside a staged change (a forwarder's
+ * learnt instances, which are never in a set).
+ */
+void dc_instance_set_state(struct dc_instance *inst, u8 state)
+{
+	lockdep_assert_held(&inst->svc->dn->lock);
+	inst->next.state = state;
+	WRITE_ONCE(inst->state, state);
 }
 
 /* Remove a service with its instances and bindings. */
@@ -411,8 +516,8 @@ void dc_service_delete(struct dc_service *svc)
 	}
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		dc_rewrite_forget(svc, NULL);
-	dc_inst_set_free(rcu_replace_pointer(svc->set, NULL,
-					     lockdep_is_held(&dn->lock)));
+	dc_inst_set_release(rcu_replace_pointer(svc->set, NULL,
+						lockdep_is_held(&dn->lock)));
 	dc_bindings_flush(dn, svc, NULL);
 	/* Dropping the last hooks waits for the packets in flight. */
 	dc_hooks_update(dn);
