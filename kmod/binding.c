@@ -85,13 +85,24 @@ struct dc_binding *dc_binding_lookup(struct dc_net *dn,
 	return rhashtable_lookup(&dn->bindings, key, dc_binding_params);
 }
 
-/* Idle time after which a binding expires. */
+/*
+ * Idle time after which a binding expires.  Until its flow sends more than
+ * the packet that made it, the shorter unconfirmed timeout: a forged
+ * source's single SYN or datagram must not hold a binding for the whole
+ * affinity timeout.
+ */
 unsigned long dc_binding_timeout(const struct dc_binding *b)
 {
-	unsigned long timeout = READ_ONCE(b->inst->svc->timeout);
+	const struct dc_service *svc = b->inst->svc;
+	unsigned long timeout = READ_ONCE(svc->timeout);
+	unsigned int flags = READ_ONCE(b->flags);
+	unsigned long unconfirmed;
 
-	if (b->flags & DC_BINDING_HOLD)
+	if (flags & DC_BINDING_HOLD)
 		return min_t(unsigned long, timeout, DC_HOLD_TIME);
+	unconfirmed = READ_ONCE(svc->unconfirmed);
+	if (!(flags & DC_BINDING_CONFIRMED) && unconfirmed)
+		return min(timeout, unconfirmed);
 	return timeout;
 }
 
@@ -108,18 +119,26 @@ bool dc_binding_expired(const struct dc_binding *b)
 /*
  * A packet of a bound flow: the instance to use, or NULL when the binding
  * must not be used any more.  The last-use time is written once a jiffy at
- * most, so that a busy flow does not bounce the line between CPUs.
+ * most, and the flags once in the binding's life, so that a busy flow does
+ * not bounce the line between CPUs.  Only the confirmation is ever written
+ * to the flags after the binding is published, so racing writers write the
+ * same value.
  */
-struct dc_instance *dc_binding_hit(struct dc_binding *b, unsigned int len)
+struct dc_instance *dc_binding_hit(struct dc_binding *b,
+				   const struct dc_pkt *pkt)
 {
 	unsigned long now = jiffies;
+	unsigned int flags;
 
 	if (dc_binding_expired(b))
 		return NULL;
 	if (READ_ONCE(b->last_used) != now)
 		WRITE_ONCE(b->last_used, now);
+	flags = READ_ONCE(b->flags);
+	if (pkt->confirms && !(flags & DC_BINDING_CONFIRMED))
+		WRITE_ONCE(b->flags, flags | DC_BINDING_CONFIRMED);
 	atomic64_inc(&b->packets);
-	atomic64_add(len, &b->bytes);
+	atomic64_add(pkt->len, &b->bytes);
 	return b->inst;
 }
 
@@ -233,7 +252,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		if (IS_ERR(old))
 			goto stateless;
 		/* Another CPU bound the flow first: follow it. */
-		inst = dc_binding_hit(old, pkt->len);
+		inst = dc_binding_hit(old, pkt);
 		if (inst)
 			return inst;
 		dc_binding_unlink(dn, old);
@@ -259,7 +278,8 @@ stateless:
 /*
  * A forwarder learnt the instance of a flow from its D-Router: bind it,
  * or move its binding, to expire in @remaining jiffies of idleness (at most
- * the service's timeout).  Under dn->lock, which orders every change of a
+ * the service's timeout).  A flow the D-Router saw idle before is
+ * confirmed; a new one is confirmed by its next packet here.  Under dn->lock, which orders every change of a
  * forwarder service's bindings but their removal.
  */
 int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
@@ -293,7 +313,7 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 	refcount_inc(&inst->refcnt);
 	b->key = *key;
 	b->inst = inst;
-	b->flags = 0;
+	b->flags = remaining < svc->timeout ? DC_BINDING_CONFIRMED : 0;
 	b->created = jiffies;
 	b->last_used = last;
 	atomic64_set(&b->packets, 0);

@@ -150,6 +150,7 @@ struct dc_service {
 	u8 src_prefix;
 	u8 policy;
 	u32 timeout;		/* jiffies */
+	u32 unconfirmed;	/* jiffies, 0: as timeout */
 	u32 max_bindings;
 	u32 service_time;	/* usec */
 
@@ -214,6 +215,7 @@ struct dc_flow_key {
 
 /* dc_binding.flags */
 #define DC_BINDING_HOLD		0x1	/* for a forwarder's miss: short-lived */
+#define DC_BINDING_CONFIRMED	0x2	/* more than the flow's first packet */
 
 /* How long a D-Router keeps the binding of a forwarder's miss, at most. */
 #define DC_HOLD_TIME		(2 * HZ)
@@ -235,6 +237,8 @@ struct dc_pkt {
 	u8 family;
 	u8 proto;
 	bool syn;
+	/* a packet that a spoofed source does not send: not a first one */
+	bool confirms;
 	bool icmp_err;
 	unsigned int len;
 	union nf_inet_addr saddr;
@@ -303,7 +307,8 @@ void dc_flow_key_make(struct dc_flow_key *key, const struct dc_service *svc,
 		      const struct dc_pkt *pkt);
 struct dc_binding *dc_binding_lookup(struct dc_net *dn,
 				     const struct dc_flow_key *key);
-struct dc_instance *dc_binding_hit(struct dc_binding *b, unsigned int len);
+struct dc_instance *dc_binding_hit(struct dc_binding *b,
+				   const struct dc_pkt *pkt);
 struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 					     struct dc_service *svc,
 					     const struct dc_flow_key *key,

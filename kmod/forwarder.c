@@ -295,6 +295,7 @@ static void dc_learn_settings(struct dc_service *svc,
 			      const struct dc_fwd_bind *b)
 {
 	u32 timeout = ntohl(b->timeout) * HZ;
+	u32 unconfirmed = ntohs(b->unconfirmed) * HZ;
 
 	if (svc->affinity != b->affinity || svc->src_prefix != b->src_prefix) {
 		WRITE_ONCE(svc->affinity, b->affinity);
@@ -305,6 +306,8 @@ static void dc_learn_settings(struct dc_service *svc,
 	}
 	if (svc->timeout != timeout)
 		WRITE_ONCE(svc->timeout, timeout);
+	if (svc->unconfirmed != unconfirmed)
+		WRITE_ONCE(svc->unconfirmed, unconfirmed);
 }
 
 static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)

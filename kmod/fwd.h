@@ -56,7 +56,10 @@ struct dc_fwd_bind {
 	u8 src_prefix;
 	__be16 sport;		/* flow identifier, masked as the affinity says */
 	__be16 dport;
-	__be16 reserved;
+	__be16 unconfirmed;	/* the service's unconfirmed timeout, seconds;
+				 * 0: as the affinity timeout (and from a
+				 * D-Router that predates it)
+				 */
 	__be32 timeout;		/* the service's affinity timeout, seconds */
 	__be32 remaining;	/* until the binding expires, milliseconds */
 	u8 src[16];

@@ -138,12 +138,16 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		pkt->sport = th->source;
 		pkt->dport = th->dest;
 		pkt->syn = th->syn && !th->ack && !th->rst;
+		/* the handshake's ACK, or anything after it */
+		pkt->confirms = th->ack && !th->syn && !th->rst;
 	} else if (pkt->proto == IPPROTO_UDP) {
 		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
 		if (!ports)
 			return -EINVAL;
 		pkt->sport = ports[0];
 		pkt->dport = ports[1];
+		/* a datagram that finds its flow bound is a second one */
+		pkt->confirms = true;
 	} else {
 		return -EINVAL;
 	}
@@ -233,7 +237,7 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 	dc_flow_key_make(&key, svc, &pkt);
 	b = dc_binding_lookup(dn, &key);
 	if (b)
-		inst = dc_binding_hit(b, pkt.len);
+		inst = dc_binding_hit(b, &pkt);
 
 	switch (READ_ONCE(svc->mode)) {
 	case DYNCAST_MODE_REWRITE:

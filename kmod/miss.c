@@ -231,6 +231,8 @@ static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
 		.src_prefix = READ_ONCE(svc->src_prefix),
 		.sport = fk->sport,
 		.dport = fk->dport,
+		.unconfirmed = htons(min_t(u32, READ_ONCE(svc->unconfirmed) / HZ,
+					   U16_MAX)),
 		.timeout = htonl(READ_ONCE(svc->timeout) / HZ),
 		.remaining = htonl(jiffies_to_msecs(remaining)),
 	};
@@ -320,7 +322,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	remaining = READ_ONCE(svc->timeout);
 	b = dc_binding_lookup(dn, &fk);
 	if (b) {
-		inst = dc_binding_hit(b, pkt.len);
+		inst = dc_binding_hit(b, &pkt);
 		if (inst && !(b->flags & DC_BINDING_HOLD))
 			remaining = READ_ONCE(b->last_used) +
 				    dc_binding_timeout(b) - jiffies;

@@ -34,6 +34,10 @@ static struct netlink_range_validation dc_timeout_range = {
 	.max = DYNCAST_TIMEOUT_MAX,
 };
 
+static struct netlink_range_validation dc_unconfirmed_range = {
+	.max = DYNCAST_TIMEOUT_MAX,
+};
+
 static struct netlink_range_validation dc_service_time_range = {
 	.min = 1,
 	.max = DC_SERVICE_TIME_MAX,
@@ -57,6 +61,8 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_AFFINITY] = NLA_POLICY_MAX(NLA_U8, DYNCAST_AFFINITY_MAX),
 	[DYNCAST_A_SERVICE_SRC_PREFIX] = NLA_POLICY_MAX(NLA_U8, 128),
 	[DYNCAST_A_SERVICE_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &dc_timeout_range),
+	[DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_unconfirmed_range),
 	[DYNCAST_A_SERVICE_POLICY] = NLA_POLICY_MAX(NLA_U8, DYNCAST_POLICY_MAX),
 	[DYNCAST_A_SERVICE_MAX_BINDINGS] = { .type = NLA_U32 },
 	[DYNCAST_A_SERVICE_SERVICE_TIME] =
@@ -119,6 +125,8 @@ static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
 				      .reject_message = "read-only attribute" },
 	[DYNCAST_A_BINDING_HOLD] = { .type = NLA_REJECT,
 				     .reject_message = "read-only attribute" },
+	[DYNCAST_A_BINDING_CONFIRMED] = { .type = NLA_REJECT,
+					  .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_policy[DYNCAST_A_MAX + 1] = {
@@ -418,6 +426,8 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u8(skb, DYNCAST_A_SERVICE_AFFINITY, svc->affinity) ||
 	     nla_put_u8(skb, DYNCAST_A_SERVICE_SRC_PREFIX, svc->src_prefix) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_TIMEOUT, svc->timeout / HZ) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,
+			 svc->unconfirmed / HZ) ||
 	     nla_put_u8(skb, DYNCAST_A_SERVICE_POLICY, svc->policy) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_MAX_BINDINGS, svc->max_bindings) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_SERVICE_TIME, svc->service_time) ||
@@ -539,6 +549,7 @@ struct dc_svc_conf {
 	u8 src_prefix;
 	u8 policy;
 	u32 timeout;
+	u32 unconfirmed;
 	u32 max_bindings;
 	u32 service_time;
 };
@@ -619,6 +630,9 @@ static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 	}
 	if (tb[DYNCAST_A_SERVICE_TIMEOUT])
 		c->timeout = nla_get_u32(tb[DYNCAST_A_SERVICE_TIMEOUT]) * HZ;
+	if (tb[DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT])
+		c->unconfirmed =
+			nla_get_u32(tb[DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT]) * HZ;
 	if (tb[DYNCAST_A_SERVICE_POLICY])
 		c->policy = nla_get_u8(tb[DYNCAST_A_SERVICE_POLICY]);
 	if (tb[DYNCAST_A_SERVICE_MAX_BINDINGS])
@@ -635,6 +649,7 @@ static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
 	c->src_prefix = svc->src_prefix;
 	c->policy = svc->policy;
 	c->timeout = svc->timeout;
+	c->unconfirmed = svc->unconfirmed;
 	c->max_bindings = svc->max_bindings;
 	c->service_time = svc->service_time;
 }
@@ -646,6 +661,7 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 	WRITE_ONCE(svc->src_prefix, c->src_prefix);
 	WRITE_ONCE(svc->policy, c->policy);
 	WRITE_ONCE(svc->timeout, c->timeout);
+	WRITE_ONCE(svc->unconfirmed, c->unconfirmed);
 	WRITE_ONCE(svc->max_bindings, c->max_bindings);
 	WRITE_ONCE(svc->service_time, c->service_time);
 }
@@ -1406,7 +1422,9 @@ static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
 			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD) ||
 	    ((b->flags & DC_BINDING_HOLD) &&
-	     nla_put_flag(skb, DYNCAST_A_BINDING_HOLD)))
+	     nla_put_flag(skb, DYNCAST_A_BINDING_HOLD)) ||
+	    ((READ_ONCE(b->flags) & DC_BINDING_CONFIRMED) &&
+	     nla_put_flag(skb, DYNCAST_A_BINDING_CONFIRMED)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);

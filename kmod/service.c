@@ -127,6 +127,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->affinity = DYNCAST_AFFINITY_5TUPLE;
 	svc->policy = DYNCAST_POLICY_WEIGHTED;
 	svc->timeout = 300 * HZ;
+	svc->unconfirmed = DYNCAST_UNCONFIRMED_TIMEOUT * HZ;
 	svc->service_time = 1000;
 	dc_replay_init(&svc->replay);
 	INIT_LIST_HEAD(&svc->instances);

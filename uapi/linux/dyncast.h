@@ -92,6 +92,7 @@ enum dyncast_state {
 #define DYNCAST_WEIGHT_MAX		65535
 #define DYNCAST_LOAD_MAX		1000	/* per mille */
 #define DYNCAST_TIMEOUT_MAX		86400	/* seconds */
+#define DYNCAST_UNCONFIRMED_TIMEOUT	10	/* seconds, the default */
 #define DYNCAST_MAX_INSTANCES		1024	/* per service */
 #define DYNCAST_KEY_LEN			32	/* bytes of a service's key */
 
@@ -143,6 +144,14 @@ enum dyncast_service_attrs {
 					 * for the service
 					 */
 	DYNCAST_A_SERVICE_KEYED,	/* flag, read-only: a key is set */
+	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,	/* u32: idle time, seconds,
+					 * after which a binding not yet
+					 * confirmed expires (TCP: before
+					 * the client's handshake ACK; UDP:
+					 * before its second datagram); 0 =
+					 * the affinity timeout; default
+					 * DYNCAST_UNCONFIRMED_TIMEOUT
+					 */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -200,6 +209,9 @@ enum dyncast_binding_attrs {
 	DYNCAST_A_BINDING_HOLD,		/* flag, read-only: made for a
 					 * forwarder's miss, kept only until
 					 * the forwarder has learnt it
+					 */
+	DYNCAST_A_BINDING_CONFIRMED,	/* flag, read-only: the flow sent
+					 * more than its first packet
 					 */
 
 	/* private: */

@@ -27,6 +27,7 @@ static const struct dc_attr_desc binding_attrs[DYNCAST_A_BINDING_MAX + 1] = {
 	[DYNCAST_A_BINDING_PACKETS] = DC_ATTR("packets", DC_ATTR_U64, 0),
 	[DYNCAST_A_BINDING_BYTES] = DC_ATTR("bytes", DC_ATTR_U64, 0),
 	[DYNCAST_A_BINDING_HOLD] = DC_ATTR("hold", DC_ATTR_FLAG, 0),
+	[DYNCAST_A_BINDING_CONFIRMED] = DC_ATTR("confirmed", DC_ATTR_FLAG, 0),
 };
 
 const struct dc_attr_set dc_binding_set = {

@@ -45,6 +45,8 @@ static const struct dc_opt service_opts[] = {
 	DC_OPT_KEYWORD("affinity", DYNCAST_A_SERVICE_AFFINITY, affinity_names),
 	DC_OPT("src-prefix", DYNCAST_A_SERVICE_SRC_PREFIX, DC_OPT_U8, 0, 128),
 	DC_OPT("timeout", DYNCAST_A_SERVICE_TIMEOUT, DC_OPT_U32, 1, DYNCAST_TIMEOUT_MAX),
+	DC_OPT("unconfirmed-timeout", DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,
+	       DC_OPT_U32, 0, DYNCAST_TIMEOUT_MAX),
 	DC_OPT_KEYWORD("policy", DYNCAST_A_SERVICE_POLICY, policy_names),
 	DC_OPT("max-bindings", DYNCAST_A_SERVICE_MAX_BINDINGS, DC_OPT_U32, 0, UINT32_MAX),
 	DC_OPT("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, DC_OPT_U32, 0, UINT32_MAX),
@@ -63,6 +65,8 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_AFFINITY] = DC_ATTR_KEYWORD("affinity", affinity_names, 0),
 	[DYNCAST_A_SERVICE_SRC_PREFIX] = DC_ATTR("src-prefix", DC_ATTR_U8, 0),
 	[DYNCAST_A_SERVICE_TIMEOUT] = DC_ATTR("timeout", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT] =
+		DC_ATTR("unconfirmed-timeout", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_POLICY] = DC_ATTR_KEYWORD("policy", policy_names, 0),
 	[DYNCAST_A_SERVICE_MAX_BINDINGS] = DC_ATTR("max-bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
@@ -328,7 +332,8 @@ void dc_service_usage(FILE *fp)
 	      "       dyncast service show [ SID proto { tcp | udp } [ port PORT ] ]\n"
 	      "SETTINGS := [ mode { rewrite | tunnel | forward router ADDR } ]\n"
 	      "            [ affinity { 5tuple | 3tuple | 2tuple } [ src-prefix LEN ] ]\n"
-	      "            [ timeout SECONDS ] [ policy { weighted | least-cost | hash } ]\n"
+	      "            [ timeout SECONDS ] [ unconfirmed-timeout SECONDS ]\n"
+	      "            [ policy { weighted | least-cost | hash } ]\n"
 	      "            [ max-bindings N ] [ service-time USEC ]\n"
 	      "            [ key HEX | key-file FILE ]\n"
 	      "SID, ADDR := { IPv4 address | IPv6 address }\n"
