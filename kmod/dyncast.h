@@ -61,12 +61,15 @@ struct dc_stats {
 
 /*
  * Anti-replay state of the messages from one sender: the highest sequence
- * number seen and a bitmap of the 64 below it.
+ * number taken, plus one (0: none yet), and which of the numbers below it
+ * were taken, in a ring of DC_REPLAY_BITS bits (key.c).
  */
+#define DC_REPLAY_BITS		2048
+
 struct dc_replay {
 	spinlock_t lock;	/* of top and map */
 	u64 top;
-	u64 map;
+	unsigned long map[DC_REPLAY_BITS / BITS_PER_LONG];
 };
 
 /* Per network namespace state. */
@@ -99,7 +102,6 @@ struct dc_net {
 	 */
 	struct socket __rcu *sock[2];
 	unsigned int nr_keyed[2];
-	atomic64_t seq;
 	struct rhashtable peers;
 	atomic_t nr_peers;
 	struct delayed_work peers_gc;
@@ -158,6 +160,8 @@ struct dc_service {
 	struct dc_key __rcu *key;
 	union nf_inet_addr router;
 	struct dc_replay replay;
+	/* the number of a forwarder's last miss */
+	atomic64_t tx_seq;
 
 	bool dead;
 	atomic_t nr_bindings;

@@ -90,7 +90,7 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 	sport = udp_flow_src_port(net, skb, 0, 0, false);
 	len = skb->len;
 	hdr = skb_push(skb, sizeof(*hdr));
-	dc_fwd_hdr_init(dn, hdr, DC_FWD_MISS, len);
+	dc_fwd_hdr_init(hdr, DC_FWD_MISS, len, &svc->tx_seq);
 	ret = dc_key_tag(key, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
 	if (ret) {
 		__skb_pull(skb, sizeof(*hdr));

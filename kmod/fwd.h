@@ -5,8 +5,8 @@
  *
  * Every message starts with struct dc_fwd_hdr.  Its tag authenticates, with
  * the service's key, the outer source and destination addresses, the header
- * (tag zeroed) and the body; its sequence number, never lower than the
- * sender's wall clock in nanoseconds, lets the receiver refuse replays.
+ * (tag zeroed) and the body; its sequence number, counted by the sender for
+ * each receiver, lets the receiver refuse replays (key.c).
  */
 #ifndef _DYNCAST_FWD_H
 #define _DYNCAST_FWD_H
@@ -15,10 +15,10 @@
 
 #include "dyncast.h"
 
-#define DC_FWD_VERSION		1
+#define DC_FWD_VERSION		2
 #define DC_FWD_TAG_LEN		16	/* HMAC-SHA256, truncated */
-/* How far a sequence number may be from the receiver's wall clock. */
-#define DC_FWD_WINDOW_NS	(60ULL * NSEC_PER_SEC)
+/* A D-Router forgets a forwarder idle this long that holds no binding. */
+#define DC_FWD_PEER_IDLE	(60 * HZ)
 /* A notice is sent this many times: it travels over UDP. */
 #define DC_FWD_NOTICE_COPIES	3
 
@@ -97,17 +97,18 @@ bool dc_key_verify(struct dc_key *key, const struct dc_fwd_addrs *a,
 		   unsigned int off, unsigned int len);
 void dc_replay_init(struct dc_replay *r);
 bool dc_replay_check(struct dc_replay *r, u64 seq);
-u64 dc_seq_next(struct dc_net *dn);
+void dc_seq_init(atomic64_t *seq);
 
 /* socket.c */
 int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack);
-void dc_fwd_hdr_init(struct dc_net *dn, struct dc_fwd_hdr *hdr, u8 type,
-		     unsigned int len);
+void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
+		     atomic64_t *seq);
 int dc_fwd_xmit(struct dc_net *dn, struct sk_buff *skb, struct dst_entry *dst,
 		const struct dc_fwd_addrs *a, __be16 df, __be16 sport);
 int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
 		const void *body, unsigned int len, u8 family,
-		const union nf_inet_addr *to, const union nf_inet_addr *from);
+		const union nf_inet_addr *to, const union nf_inet_addr *from,
+		atomic64_t *seq);
 int dc_fwd_route(struct net *net, u8 family, const union nf_inet_addr *daddr,
 		 const union nf_inet_addr *saddr, u32 mark,
 		 struct dc_fwd_addrs *a, struct dst_entry **dstp);

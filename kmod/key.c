@@ -10,12 +10,18 @@
  * once, when the key is set; the packet path only hashes with it, which
  * takes no lock.  A new key replaces the transform as a whole, under RCU.
  *
- * Against replay, a sender numbers its messages with the larger of its last
- * number plus one and its wall clock in nanoseconds; a receiver takes a
- * number only within DC_FWD_WINDOW_NS of its own clock and never twice
- * (a 64-message window, as IPsec keeps).  The clock bound keeps a message
- * recorded before the receiver restarted, or before it forgot a sender,
- * from being played back to it later.
+ * Against replay, a sender numbers its messages to each receiver with a
+ * counter of its own (a forwarder: one per service; a D-Router: one per
+ * forwarder and service), which starts at the wall clock in nanoseconds
+ * when it is made and then goes up by one a message: later clock changes
+ * do not touch it, and a counter made after a restart starts above
+ * anything the old one reached (unless the clock went back meanwhile).
+ * A receiver takes each number once, the highest so far or one of the
+ * DC_REPLAY_WINDOW below it, so that messages reordered on the way by up
+ * to that many survive and replays do not (WireGuard's ring of bits).
+ * A receiver that forgets its sender (a D-Router forgets a forwarder idle
+ * for DC_FWD_PEER_IDLE; a forwarder's service deleted and added again)
+ * takes the next number it sees.
  */
 
 #include <crypto/algapi.h>
@@ -145,49 +151,52 @@ bool dc_key_verify(struct dc_key *key, const struct dc_fwd_addrs *a,
 	return ok;
 }
 
+#define DC_REPLAY_WORDS		(DC_REPLAY_BITS / BITS_PER_LONG)
+/* One word of the ring is the one being filled, not a window. */
+#define DC_REPLAY_WINDOW	(DC_REPLAY_BITS - BITS_PER_LONG)
+
 void dc_replay_init(struct dc_replay *r)
 {
 	spin_lock_init(&r->lock);
 	r->top = 0;
-	r->map = 0;
+	bitmap_zero(r->map, DC_REPLAY_BITS);
 }
 
 /*
- * Whether a message numbered @seq, whose tag verified, is new: within the
- * time window and not seen before.  Records it if so.
+ * Whether a message numbered @seq, whose tag verified, is new: above the
+ * highest number taken, or within DC_REPLAY_WINDOW below it and not taken
+ * before.  Records it if so.  Bit n of the ring stands for number n - 1,
+ * so that top 0 means none.
  */
 bool dc_replay_check(struct dc_replay *r, u64 seq)
 {
-	u64 now = ktime_get_real_ns(), d;
-	bool ok = true;
+	u64 word, cur, n, i;
+	bool ok = false;
 
-	if (seq > now + DC_FWD_WINDOW_NS || seq + DC_FWD_WINDOW_NS < now)
+	if (seq == U64_MAX)
 		return false;
-
+	seq++;
 	spin_lock_bh(&r->lock);
+	if (r->top > DC_REPLAY_WINDOW && seq < r->top - DC_REPLAY_WINDOW)
+		goto out;
+	word = seq / BITS_PER_LONG;
 	if (seq > r->top) {
-		d = seq - r->top;
-		r->map = d >= 64 ? 1 : (r->map << d) | 1;
+		/* clear the words between the old top and the new one */
+		cur = r->top / BITS_PER_LONG;
+		n = min_t(u64, word - cur, DC_REPLAY_WORDS);
+		for (i = 1; i <= n; i++)
+			r->map[(cur + i) % DC_REPLAY_WORDS] = 0;
 		r->top = seq;
-	} else {
-		d = r->top - seq;
-		if (d >= 64 || (r->map & BIT_ULL(d)))
-			ok = false;
-		else
-			r->map |= BIT_ULL(d);
 	}
+	ok = !__test_and_set_bit(seq % BITS_PER_LONG,
+				 &r->map[word % DC_REPLAY_WORDS]);
+out:
 	spin_unlock_bh(&r->lock);
 	return ok;
 }
 
-/* The number of the next message this namespace sends. */
-u64 dc_seq_next(struct dc_net *dn)
+/* A new counter of the messages to one receiver. */
+void dc_seq_init(atomic64_t *seq)
 {
-	s64 now = ktime_get_real_ns();
-	s64 old = atomic64_read(&dn->seq), seq;
-
-	do {
-		seq = max(old + 1, now);
-	} while (!atomic64_try_cmpxchg(&dn->seq, &old, seq));
-	return seq;
+	atomic64_set(seq, ktime_get_real_ns());
 }

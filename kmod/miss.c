@@ -50,6 +50,8 @@ struct dc_peer {
 	/* our address its misses come to, which it knows us by */
 	union nf_inet_addr local;
 	struct dc_replay replay;
+	/* the number of our last message to it */
+	atomic64_t tx_seq;
 	unsigned long last_seen;
 	/* it may hold bindings we gave it until then */
 	unsigned long until;
@@ -93,6 +95,7 @@ static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 	p->key = k;
 	p->local = a->dst;
 	dc_replay_init(&p->replay);
+	dc_seq_init(&p->tx_seq);
 	p->last_seen = jiffies;
 	p->until = jiffies;
 	old = rhashtable_lookup_get_insert_fast(&dn->peers, &p->node,
@@ -117,7 +120,7 @@ static void dc_peer_remove(struct dc_net *dn, struct dc_peer *p)
 
 static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 			   struct dc_key *key, const struct dc_instance *inst,
-			   u8 reason, const struct dc_peer *p)
+			   u8 reason, struct dc_peer *p)
 {
 	struct dc_fwd_notice n = {
 		.reason = reason,
@@ -128,7 +131,8 @@ static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 	memcpy(n.bid, &inst->addr, svc->family == AF_INET ? 4 : 16);
 	for (i = 0; i < DC_FWD_NOTICE_COPIES; i++) {
 		if (dc_fwd_send(dn, key, DC_FWD_NOTICE, &n, sizeof(n),
-				svc->family, &p->key.addr, &p->local))
+				svc->family, &p->key.addr, &p->local,
+				&p->tx_seq))
 			dc_stats_count_svc(dn, svc, DC_STAT_XMIT_ERRORS);
 		else
 			dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_SENT);
@@ -243,7 +247,7 @@ static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
 	memcpy(b.src, &fk->saddr, alen);
 	memcpy(b.bid, &inst->addr, alen);
 	if (dc_fwd_send(dn, key, DC_FWD_BIND, &b, sizeof(b), svc->family,
-			&p->key.addr, &p->local)) {
+			&p->key.addr, &p->local, &p->tx_seq)) {
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 		return;
 	}
@@ -371,8 +375,7 @@ static void dc_peers_gc(struct work_struct *work)
 			continue;
 		/* its sequence numbers are stale by now: forget it */
 		if (time_after(now, READ_ONCE(p->until)) &&
-		    time_after(now, READ_ONCE(p->last_seen) +
-				    nsecs_to_jiffies(DC_FWD_WINDOW_NS)))
+		    time_after(now, READ_ONCE(p->last_seen) + DC_FWD_PEER_IDLE))
 			dc_peer_remove(dn, p);
 	}
 	rhashtable_walk_stop(&iter);

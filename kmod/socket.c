@@ -53,14 +53,15 @@ struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
 	return dc_service_lookup(dn, family, &addr, w->proto, w->port);
 }
 
-void dc_fwd_hdr_init(struct dc_net *dn, struct dc_fwd_hdr *hdr, u8 type,
-		     unsigned int len)
+/* A header numbered from @seq, the sender's counter for this receiver. */
+void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
+		     atomic64_t *seq)
 {
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->version = DC_FWD_VERSION;
 	hdr->type = type;
 	hdr->len = htons(len);
-	hdr->seq = cpu_to_be64(dc_seq_next(dn));
+	hdr->seq = cpu_to_be64(atomic64_inc_return(seq));
 }
 
 /*
@@ -252,11 +253,12 @@ int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
 
 /*
  * Build and send a Binding Info or a notice, @len bytes of @body, to @to
- * from @from.  From any context.
+ * from @from, numbered from @seq.  From any context.
  */
 int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
 		const void *body, unsigned int len, u8 family,
-		const union nf_inet_addr *to, const union nf_inet_addr *from)
+		const union nf_inet_addr *to, const union nf_inet_addr *from,
+		atomic64_t *seq)
 {
 	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) +
 			    sizeof(struct udphdr);
@@ -277,7 +279,7 @@ int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
 	skb_reserve(skb, head);
 	hdr = skb_put(skb, sizeof(*hdr));
 	skb_put_data(skb, body, len);
-	dc_fwd_hdr_init(dn, hdr, type, len);
+	dc_fwd_hdr_init(hdr, type, len, seq);
 	ret = dc_key_tag(key, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
 	if (ret) {
 		kfree_skb(skb);

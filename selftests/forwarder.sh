@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 53
+ktap_set_plan 59
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -370,6 +370,38 @@ for fam in 4 6; do
 	echo "# F's bindings before: $before"
 	echo "# F's bindings after:  $after"
 	ktap_test_result "IPv$fam: F's bindings are as they were" test "$after" = "$before"
+
+	# Reordering within the window is taken, each number once; a number
+	# below the window is not; nor is any clock compared (a sender two
+	# hours ahead).  Last in this service: F's window is far ahead after.
+	bind_seq()
+	{
+		ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" \
+			--proto udp --port "$udp" --src "$src" --sport "$1" \
+			--dport "$udp" --bid "$($bidf 2)" --seq "$2" >/dev/null
+	}
+	base=$(( $(date +%s%N) + 1000000000 ))
+	rp0=$(counter F replayed)
+	l0=$(counter F bindinfo-recv)
+	bind_seq 7781 $(( base + 1500 ))
+	bind_seq 7782 $(( base + 1 ))
+	bind_seq 7783 $(( base + 1 ))
+	bind_seq 7784 $(( base + 1500 - 2100 ))
+	bind_seq 7785 $(( base + 2 * 3600 * 1000000000 ))
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -ge $((l0 + 3)) ]" >/dev/null
+	sleep 0.5
+	learnt=$(bindings_of F "$sid" udp "$udp" |
+		jq -c '[.[] | select(.sport >= 7781 and .sport <= 7785) | .sport] | sort')
+	echo "# reordered, repeated, too old, far ahead: learnt $learnt, replayed +$(( $(counter F replayed) - rp0 ))"
+	ktap_test_result "IPv$fam: a Binding Info 1499 numbers late is taken" \
+		test "$learnt" = "[7781,7782,7785]"
+	ktap_test_result "IPv$fam: its repeat and one below the window are refused and counted" \
+		test "$(counter F replayed)" = $((rp0 + 2))
+	ktap_test_result "IPv$fam: one numbered two hours of nanoseconds ahead is taken" \
+		sh -c "echo '$learnt' | grep -q 7785"
+	for p in 7781 7782 7785; do
+		dcf binding del "$sid" proto udp port "$udp" src "$src" sport $p dport "$udp"
+	done
 
 	# A miss from a host with a wrong key is refused; with the key, any
 	# host may be a forwarder (the control).

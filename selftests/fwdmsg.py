@@ -31,7 +31,7 @@ import struct
 import sys
 import time
 
-VERSION = 1
+VERSION = 2
 TYPES = {'miss': 1, 'bind': 2, 'notice': 3}
 PROTOS = {'tcp': 6, 'udp': 17}
 AFFINITY = {'5tuple': 0, '3tuple': 1, '2tuple': 2}
