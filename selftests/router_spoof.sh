@@ -93,6 +93,11 @@ talk()
 	echo "$name"
 }
 t1=$(talk)
+bid_of_5001()
+{
+	dc -j binding show "${UDP[@]}" | jq -r '.[] | select(.sport == 5001) | .bid'
+}
+bid0=$(bid_of_5001)
 ktap_test_result "a real UDP flow ($u1 $u2) and TCP connection ($t1) are confirmed" \
 	sh -c "[ -n '$u1' ] && [ '$u1' = '$u2' ] && [ -n '$t1' ] &&
 	       [ \$($DYNCAST -n $R -j binding show ${UDP[*]} | jq '[.[] | select(.confirmed)] | length') = 1 ] &&
@@ -116,9 +121,11 @@ ktap_test_result "forged SYNs' bindings expire after the unconfirmed timeout" \
 	slowwait $(( UNCONF + 10 )) bindings_are 1 "${TCP[@]}"
 echo "# gone after $(( SECONDS - start )) s (unconfirmed timeout $UNCONF s, affinity 300 s)"
 
-u3=$(ask_udp 10.0.0.2 5001 "$SID4" 53)
-ktap_test_result "the real UDP flow kept its instance ($u1 -> $u3)" \
-	test "$u3" = "$u1"
+# its binding, not an answer: the instances' servers fork for each forged
+# datagram, and on a slow kernel an answer waits behind them
+bid1=$(bid_of_5001)
+ktap_test_result "the real UDP flow kept its binding and instance ($bid0 -> $bid1)" \
+	test -n "$bid0" -a "$bid1" = "$bid0"
 ktap_test_result "the real TCP connection kept its instance ($t1)" \
 	test "$(talk)" = "$t1"
 fd=${FLOW[1]}
