@@ -279,8 +279,9 @@ stateless:
  * A forwarder learnt the instance of a flow from its D-Router: bind it,
  * or move its binding, to expire in @remaining jiffies of idleness (at most
  * the service's timeout).  A flow the D-Router saw idle before is
- * confirmed; a new one is confirmed by its next packet here.  Under dn->lock, which orders every change of a
- * forwarder service's bindings but their removal.
+ * confirmed; a new one is confirmed by its next packet here.  Under
+ * dn->lock, which orders every change of a forwarder service's bindings
+ * but their removal.
  */
 int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 		     const struct dc_flow_key *key, struct dc_instance *inst,

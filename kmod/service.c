@@ -360,6 +360,7 @@ static noinline struct dc_inst_set *dc_inst_set_alloc(size_t size)
 {
 	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
 }
+
 ALLOW_ERROR_INJECTION(dc_inst_set_alloc, NULL);
 
 struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)

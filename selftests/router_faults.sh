@@ -62,9 +62,9 @@ inst_field()
 # new_demands: twelve new connections; prints their instances
 new_demands()
 {
-	local names=() i
+	local names=()
 
-	for i in $(seq 12); do
+	for _ in $(seq 12); do
 		names+=("$(ask_tcp 10.0.0.2 "$SID4" 7)")
 	done
 	echo "${names[*]}"
@@ -101,10 +101,11 @@ echo "# instance add: rc=$rc: $out"
 ktap_test_result "add failed: no instance added" \
 	sh -c "[ $rc -ne 0 ] && [ $(inst_field "$(bid4 3)" state) = none ]"
 
-names=$(new_demands)
-echo "# new demands after the failures: $names"
+got=$(new_demands)
+echo "# new demands after the failures: $got"
+# shellcheck disable=SC2086 # one word per demand
 ktap_test_result "new demands still reach both instances, and only them" \
-	sh -c "[ $(count i1 $names) = 6 ] && [ $(count i2 $names) = 6 ]"
+	sh -c "[ $(count i1 $got) = 6 ] && [ $(count i2 $got) = 6 ]"
 
 inject_off
 dc instance set "${SVC[@]}" bid "$(bid4 2)" weight 2 &&
@@ -115,9 +116,10 @@ ktap_test_result "with memory again, set and add work" \
 dc instance del "${SVC[@]}" bid "$(bid4 2)"
 ktap_test_result "with memory again, del works" \
 	test "$(inst_field "$(bid4 2)" state)" = none
-names=$(new_demands)
-echo "# new demands after the deletion: $names"
+got=$(new_demands)
+echo "# new demands after the deletion: $got"
+# shellcheck disable=SC2086 # one word per demand
 ktap_test_result "new demands reach the remaining instance only" \
-	test "$(count i1 $names)" = 12
+	test "$(count i1 $got)" = 12
 
 ktap_finished

@@ -144,14 +144,13 @@ enum dyncast_service_attrs {
 					 * for the service
 					 */
 	DYNCAST_A_SERVICE_KEYED,	/* flag, read-only: a key is set */
-	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,	/* u32: idle time, seconds,
-					 * after which a binding not yet
-					 * confirmed expires (TCP: before
-					 * the client's handshake ACK; UDP:
-					 * before its second datagram); 0 =
-					 * the affinity timeout; default
-					 * DYNCAST_UNCONFIRMED_TIMEOUT
-					 */
+	/*
+	 * u32: idle time, seconds, after which a binding not yet confirmed
+	 * expires (TCP: before the client's handshake ACK; UDP: before its
+	 * second datagram); 0 = the affinity timeout; default
+	 * DYNCAST_UNCONFIRMED_TIMEOUT
+	 */
+	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
