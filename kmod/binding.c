@@ -336,13 +336,15 @@ out:
 }
 
 /*
- * One pass of dc_bindings_flush().  The walk pauses every 1024 bindings;
- * when the binding it paused on was removed (by us or by anyone), the
- * walker resumes a little too far and may skip a binding.
+ * One pass of dc_bindings_flush(), over the bindings made by @start.  The
+ * walk pauses every 1024 bindings; when the binding it paused on was
+ * removed (by us or by anyone), the walker resumes a little too far and
+ * may skip a binding.
  */
 static int dc_bindings_flush_pass(struct dc_net *dn,
 				  const struct dc_service *svc,
-				  const struct dc_instance *inst)
+				  const struct dc_instance *inst,
+				  unsigned long start)
 {
 	struct rhashtable_iter iter;
 	struct dc_binding *b;
@@ -357,7 +359,8 @@ static int dc_bindings_flush_pass(struct dc_net *dn,
 			break;
 		}
 		if ((!svc || b->key.svc_id == svc->id) &&
-		    (!inst || b->inst == inst)) {
+		    (!inst || b->inst == inst) &&
+		    time_before_eq(b->created, start)) {
 			dc_binding_unlink(dn, b);
 			n++;
 		}
@@ -375,15 +378,18 @@ static int dc_bindings_flush_pass(struct dc_net *dn,
 /*
  * Remove the bindings of a service, of an instance, or all of them, in
  * passes until one finds nothing more: what a pass skipped, the next one
- * finds.  Returns how many were removed.
+ * finds.  Only bindings made by the time the flush began are removed (or
+ * in that jiffy): new flows arriving meanwhile, made under the settings
+ * the flush follows, cannot keep it going.  Returns how many were removed.
  */
 int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
 		      const struct dc_instance *inst)
 {
+	unsigned long start = jiffies;
 	int n = 0, removed;
 
 	do {
-		removed = dc_bindings_flush_pass(dn, svc, inst);
+		removed = dc_bindings_flush_pass(dn, svc, inst, start);
 		n += removed;
 	} while (removed);
 	return n;
