@@ -8,7 +8,10 @@
  * client directly.  A packet that no longer fits the path once
  * encapsulated is answered with the ICMP error the client needs to lower
  * its path MTU, as a router would; IPv4 packets without DF are sent and
- * fragmented on the way out.
+ * fragmented on the way out.  Like a router, too, it decrements the
+ * packet's TTL or hop limit and answers "time exceeded" when none is left:
+ * a packet steered in a loop (an instance that is this router itself,
+ * routers steering to each other) dies after as many hops as it had.
  */
 
 #include <linux/icmp.h>
@@ -47,7 +50,7 @@ bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu)
  * icmp_send() answers from the route the packet took; in PREROUTING it has
  * none yet, so give it the route back to the client, as nf_reject does.
  */
-static void dc_too_big4(struct net *net, struct sk_buff *skb, unsigned int mtu)
+static int dc_route_back4(struct net *net, struct sk_buff *skb)
 {
 	struct flowi4 fl4 = {
 		.daddr = ip_hdr(skb)->saddr,
@@ -57,10 +60,27 @@ static void dc_too_big4(struct net *net, struct sk_buff *skb, unsigned int mtu)
 
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
-		return;
+		return PTR_ERR(rt);
 	skb_dst_drop(skb);
 	skb_dst_set(skb, &rt->dst);
-	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	return 0;
+}
+
+static void dc_too_big4(struct net *net, struct sk_buff *skb, unsigned int mtu)
+{
+	if (!dc_route_back4(net, skb))
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+}
+
+/* The packet's TTL or hop limit ran out here: tell the client. */
+static void dc_ttl_expired(struct net *net, struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET) {
+		if (!dc_route_back4(net, skb))
+			icmp_send(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+	} else {
+		icmpv6_send(skb, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
+	}
 }
 
 /* Tell the client that its packet does not fit the path (MTU @mtu). */
@@ -89,6 +109,10 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	struct rtable *rt;
 	unsigned int mtu;
 
+	if (old->ttl <= 1) {
+		dc_ttl_expired(net, skb, AF_INET);
+		return -ETIMEDOUT;
+	}
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return -EHOSTUNREACH;
@@ -111,6 +135,8 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		ip_rt_put(rt);
 		return -ENOMEM;
 	}
+	/* the header is ours to write since skb_cow_head() */
+	ip_decrease_ttl(ip_hdr(skb));
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 	skb->transport_header = skb->network_header;
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
@@ -156,6 +182,10 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	struct ipv6hdr *ip6h;
 	unsigned int mtu;
 
+	if (old->hop_limit <= 1) {
+		dc_ttl_expired(net, skb, AF_INET6);
+		return -ETIMEDOUT;
+	}
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
 		return -EHOSTUNREACH;
@@ -176,6 +206,7 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 		dst_release(dst);
 		return -ENOMEM;
 	}
+	ipv6_hdr(skb)->hop_limit--;
 	skb_set_inner_ipproto(skb, IPPROTO_IPV6);
 	skb->transport_header = skb->network_header;
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
@@ -218,8 +249,8 @@ int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
 		ret = dc_xmit4(net, skb, inst, svc);
 	else
 		ret = dc_xmit6(net, skb, inst, svc);
-	/* too big: counted, and the client told */
-	if (ret && ret != -EMSGSIZE)
+	/* too big or out of hops: counted or not, and the client told */
+	if (ret && ret != -EMSGSIZE && ret != -ETIMEDOUT)
 		dc_count_event(svc->dn, svc, DC_STAT_XMIT_ERRORS);
 	return ret;
 }
