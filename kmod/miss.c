@@ -194,11 +194,21 @@ void dc_miss_service_gone(struct dc_service *svc)
 
 /*
  * The client's packet, now at skb->data: an IP packet of @family no longer
- * than what carried it.  Its length in *@len.
+ * than what carried it.  Its length in *@len.  What the IP layer noted of
+ * the outer packet (its options, its fragments) is forgotten: an ICMP error
+ * about the client's packet must not echo the outer header's options.
  */
 static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
 {
 	skb_reset_network_header(skb);
+	if (family == AF_INET) {
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	} else {
+		int iif = IP6CB(skb)->iif;
+
+		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+		IP6CB(skb)->iif = iif;
+	}
 	if (family == AF_INET) {
 		const struct iphdr *iph;
 

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 59
+ktap_set_plan 60
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -504,5 +504,29 @@ ktap_test_result "a flood through F: the flow bound before it kept its instance 
 sleep 3
 ktap_test_result "a flood through F: R1 held up to $held hold bindings, none once it stops" \
 	test "$held" -gt 0 -a "$(bindings_of R "$SID4" udp 56 | jq length)" = 0
+
+# A miss whose outer header carries IP options (a record route) and whose
+# client packet is too big for the path to I3 once encapsulated: R1 tells
+# the client, and the ICMP error does not echo the outer header's options.
+# (Read at the outer offsets in the client's packet, the option's length
+# would be the high byte of the service port: 10240 makes it 40 bytes.)
+dc service add "$SID4" proto udp port 10240 mode tunnel key "$KEY"
+dc instance add "$SID4" proto udp port 10240 bid "$(bid4 3)"
+ip -n "$R" link set r3 mtu 1400
+ip -n "${INST[3]}" link set e0 mtu 1400
+timeout $(( 10 * TIME_FACTOR )) ip netns exec "$C" tcpdump -v -n -i c0 -c 1 \
+	'icmp[icmptype] == 3 and icmp[icmpcode] == 4' > /tmp/dc-fwd-opt.$$ 2>/dev/null &
+dump=$!
+defer "rm -f /tmp/dc-fwd-opt.$$"
+sleep 1
+ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
+	--port 10240 --src 10.0.0.2 --sport 5702 --payload-len 1450 \
+	--ip-options 0107070400000000 >/dev/null
+wait $dump
+echo "# the client got: $(tr '\n' ' ' < /tmp/dc-fwd-opt.$$)"
+ktap_test_result "a miss with IP options, too big: the client is told, no option echoed" \
+	sh -c "grep -q 'need to frag' /tmp/dc-fwd-opt.$$ && ! grep -q 'options' /tmp/dc-fwd-opt.$$"
+ip -n "$R" link set r3 mtu 1500
+ip -n "${INST[3]}" link set e0 mtu 1500
 
 ktap_finished

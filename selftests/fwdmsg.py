@@ -13,13 +13,16 @@ take (a positive control), otherwise a forgery it must refuse.
   fwdmsg.py notice --to ADDR --key HEX --sid ADDR --proto P [--port P]
                    --bid ADDR [--reason N]
   fwdmsg.py miss   --to ADDR --key HEX { --packet HEX |
-                   --sid ADDR --port P --src ADDR --sport P }
-                   (the latter: a UDP datagram from SRC:SPORT to SID:PORT)
+                   --sid ADDR --port P --src ADDR --sport P
+                   [ --payload-len N ] }
+                   (the latter: a UDP datagram from SRC:SPORT to SID:PORT,
+                   DF set, with N zero bytes of payload)
 
 Common options: --from ADDR (source address; default: the route's),
 --udp-port (default 17475), --seq N (default: the wall clock in ns),
 --repeat N (send the same bytes N times), --mangle truncate|version|length
-(a malformed variant).  Prints one line per datagram sent.
+(a malformed variant), --ip-options HEX (IPv4 options on the message).
+Prints one line per datagram sent.
 """
 
 import argparse
@@ -63,6 +66,8 @@ def csum(data):
 
 def udp_packet(args):
     payload = b'hello\n'
+    if args.payload_len:
+        payload = bytes(args.payload_len)
     src = ipaddress.ip_address(args.src)
     dst = ipaddress.ip_address(args.sid)
     ulen = 8 + len(payload)
@@ -120,11 +125,16 @@ def main():
     p.add_argument('--remaining', type=int, default=300000)
     p.add_argument('--reason', type=int, default=1)
     p.add_argument('--packet', default='')
+    p.add_argument('--payload-len', dest='payload_len', type=int, default=0)
+    p.add_argument('--ip-options', dest='ip_options', default='')
     args = p.parse_args()
 
     key = bytes.fromhex(args.key)
     family = socket.AF_INET if fam(args.to) == 4 else socket.AF_INET6
     s = socket.socket(family, socket.SOCK_DGRAM)
+    if args.ip_options:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS,
+                     bytes.fromhex(args.ip_options))
     if args.src_addr:
         s.bind((args.src_addr, 0))
     s.connect((args.to, args.udp_port))
