@@ -148,6 +148,7 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 	struct dc_service *svc = inst->svc;
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
+	unsigned int sent = 0;
 	struct dc_key *key;
 	struct dc_peer *p;
 
@@ -162,9 +163,20 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 	while ((p = rhashtable_walk_next(&iter))) {
 		if (IS_ERR(p))
 			continue;
-		if (p->key.svc_id == svc->id &&
-		    time_before(jiffies, READ_ONCE(p->until)))
-			dc_miss_notice(dn, svc, key, inst, reason, p);
+		if (p->key.svc_id != svc->id ||
+		    !time_after(READ_ONCE(p->until), jiffies))
+			continue;
+		dc_miss_notice(dn, svc, key, inst, reason, p);
+		/*
+		 * Up to max_forwarders records, three messages each: let
+		 * others run now and then (the walk may then see a record
+		 * twice, which only sends its notice twice).
+		 */
+		if (++sent % 64 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);

@@ -250,8 +250,14 @@ int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
 	else
 		dn->nr_rewrite[idx]--;
 	ret = dc_hooks_update(dn);
-	if (ret)
+	if (ret) {
+		/* the caller restores the mode: the count goes back too */
+		if (svc->mode == DYNCAST_MODE_REWRITE)
+			dn->nr_rewrite[idx]--;
+		else
+			dn->nr_rewrite[idx]++;
 		NL_SET_ERR_MSG_MOD(extack, "cannot register the NAT hooks");
+	}
 	return ret;
 }
 

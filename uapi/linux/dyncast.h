@@ -51,9 +51,13 @@ enum dyncast_mode {
 enum dyncast_affinity {
 	/* source and destination address, protocol, source and dest. port */
 	DYNCAST_AFFINITY_5TUPLE,
-	/* source and destination address, protocol */
+	/* source address (the destination address and protocol are the
+	 * service's)
+	 */
 	DYNCAST_AFFINITY_3TUPLE,
-	/* source and destination address */
+	/* the same as 3TUPLE: a service has one protocol, so the two pick
+	 * the same packets; both names read like the draft
+	 */
 	DYNCAST_AFFINITY_2TUPLE,
 
 	/* private: */
@@ -259,7 +263,7 @@ enum dyncast_stats_attrs {
 					 * verify
 					 */
 	DYNCAST_A_STATS_REPLAYED,	/* u64: messages dropped: seen before or
-					 * out of the time window
+					 * below the replay window
 					 */
 	DYNCAST_A_STATS_MALFORMED,	/* u64: messages dropped: malformed,
 					 * or for no such service
