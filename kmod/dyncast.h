@@ -43,6 +43,8 @@ enum dc_stat {
 	DC_STAT_MALFORMED,
 	DC_STAT_LEARN_DROPS,
 	DC_STAT_PEERS_FULL,
+	DC_STAT_KEEPALIVES_SENT,
+	DC_STAT_KEEPALIVES_RECV,
 	DC_STAT_NR
 };
 
@@ -162,6 +164,8 @@ struct dc_service {
 	struct dc_replay replay;
 	/* the number of a forwarder's last miss */
 	atomic64_t tx_seq;
+	/* when a forwarder last told its D-Router it uses its bindings */
+	unsigned long keepalive_sent;
 
 	bool dead;
 	atomic_t nr_bindings;

@@ -144,6 +144,34 @@ static unsigned int dc_fwd_miss(struct net *net, struct dc_net *dn,
 }
 
 /*
+ * A flow used a learnt binding: tell the D-Router that we still hold its
+ * bindings, once per keepalive interval, so that it keeps sending us
+ * notices however long the flow lasts (it counts a forwarder as holding
+ * bindings only for a timeout after its last Binding Info).  One CPU of
+ * those that see the interval end sends.  Under RCU.
+ */
+static void dc_fwd_keepalive(struct dc_net *dn, struct dc_service *svc)
+{
+	unsigned long now = jiffies, last = READ_ONCE(svc->keepalive_sent);
+	struct dc_fwd_svc body;
+	struct dc_key *key;
+
+	if (time_before(now, last +
+			dc_fwd_keepalive_interval(READ_ONCE(svc->timeout))) ||
+	    cmpxchg(&svc->keepalive_sent, last, now) != last)
+		return;
+	key = rcu_dereference(svc->key);
+	if (!key)
+		return;
+	dc_fwd_svc_put(&body, svc);
+	if (dc_fwd_send(dn, key, DC_FWD_KEEPALIVE, &body, sizeof(body),
+			svc->family, &svc->router, NULL, &svc->tx_seq))
+		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
+	else
+		dc_count_event(dn, svc, DC_STAT_KEEPALIVES_SENT);
+}
+
+/*
  * The PREROUTING hook's part for a forwarder service: @inst is the
  * instance of the flow's binding, or NULL.  Called under RCU.
  */
@@ -152,6 +180,7 @@ unsigned int dc_fwd_steer(struct net *net, struct sk_buff *skb,
 			  struct dc_instance *inst, const struct dc_pkt *pkt)
 {
 	if (inst) {
+		dc_fwd_keepalive(dn, svc);
 		dc_count_packet(dn, svc, inst, pkt->len);
 		return dc_tunnel_xmit(net, skb, inst) ? NF_DROP : NF_STOLEN;
 	}
@@ -350,6 +379,8 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 			  svc->timeout);
 	if (dc_binding_learn(dn, svc, &key, inst, remaining))
 		goto drop;
+	/* the D-Router counts us as holding its bindings from now on */
+	WRITE_ONCE(svc->keepalive_sent, jiffies);
 	dc_stats_count_svc(dn, svc, DC_STAT_BINDINFO_RECV);
 	return;
 drop:

@@ -31,7 +31,20 @@ enum dc_fwd_type {
 	DC_FWD_BIND = 2,
 	/* D-Router -> forwarder: an instance is no longer reachable */
 	DC_FWD_NOTICE = 3,
+	/* forwarder -> D-Router: it still uses bindings of the service, so
+	 * that notices keep reaching it; the body is a struct dc_fwd_svc
+	 */
+	DC_FWD_KEEPALIVE = 4,
 };
+
+/*
+ * How often a forwarder that uses learnt bindings says so, for a service
+ * of affinity timeout @timeout; both ends compute it.
+ */
+static inline unsigned long dc_fwd_keepalive_interval(unsigned long timeout)
+{
+	return max_t(unsigned long, timeout / 4, HZ);
+}
 
 struct dc_fwd_hdr {
 	u8 version;
@@ -128,6 +141,8 @@ void dc_net_fwd_exit(struct dc_net *dn);
 /* miss.c */
 void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 		 const struct dc_fwd_hdr *hdr);
+void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
+			   const struct dc_fwd_hdr *hdr);
 void dc_miss_notify(struct dc_instance *inst, u8 reason);
 void dc_miss_service_gone(struct dc_service *svc);
 int dc_net_peers_init(struct dc_net *dn);

@@ -382,6 +382,72 @@ drop:
 		dc_stats_count(svc->stats, what);
 }
 
+/*
+ * A forwarder still uses bindings of ours (a long flow makes no miss):
+ * it may hold them for a timeout more, and must keep getting notices.
+ * skb->data at the UDP header, @hdr in the linear part.  Consumes @skb.
+ * Under RCU, in softirq.
+ */
+void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
+			   const struct dc_fwd_hdr *hdr)
+{
+	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr);
+	enum dc_stat what = DC_STAT_MALFORMED;
+	struct dc_service *svc = NULL;
+	unsigned long until, timeout;
+	struct dc_fwd_addrs a;
+	struct dc_fwd_svc w;
+	struct dc_key *key;
+	struct dc_peer *p;
+
+	if (ntohs(hdr->len) != sizeof(w) || skb->len != off + sizeof(w) ||
+	    skb_copy_bits(skb, off, &w, sizeof(w)))
+		goto drop;
+	svc = dc_fwd_svc_lookup(dn, &w);
+	if (!svc || READ_ONCE(svc->mode) == DYNCAST_MODE_FORWARD) {
+		svc = NULL;
+		goto drop;
+	}
+	memset(&a, 0, sizeof(a));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		a.family = AF_INET;
+		a.src.ip = ip_hdr(skb)->saddr;
+		a.dst.ip = ip_hdr(skb)->daddr;
+	} else {
+		a.family = AF_INET6;
+		a.src.in6 = ipv6_hdr(skb)->saddr;
+		a.dst.in6 = ipv6_hdr(skb)->daddr;
+	}
+	what = DC_STAT_BAD_AUTH;
+	key = rcu_dereference(svc->key);
+	if (a.family != svc->family || !key ||
+	    !dc_key_verify(key, &a, hdr, skb, off, sizeof(w)))
+		goto drop;
+	p = dc_peer_get(dn, svc, &a);
+	if (!p) {
+		what = DC_STAT_PEERS_FULL;
+		goto drop;
+	}
+	if (!dc_replay_check(&p->replay, be64_to_cpu(hdr->seq))) {
+		what = DC_STAT_REPLAYED;
+		goto drop;
+	}
+	timeout = READ_ONCE(svc->timeout);
+	until = jiffies + timeout + dc_fwd_keepalive_interval(timeout);
+	WRITE_ONCE(p->last_seen, jiffies);
+	if (time_after(until, READ_ONCE(p->until)))
+		WRITE_ONCE(p->until, until);
+	consume_skb(skb);
+	dc_count_event(dn, svc, DC_STAT_KEEPALIVES_RECV);
+	return;
+
+drop:
+	kfree_skb(skb);
+	dc_stats_count(dn->stats, what);
+	if (svc)
+		dc_stats_count(svc->stats, what);
+}
+
 static void dc_peers_gc(struct work_struct *work)
 {
 	struct dc_net *dn = container_of(to_delayed_work(work), struct dc_net,

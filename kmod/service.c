@@ -131,6 +131,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->service_time = 1000;
 	dc_replay_init(&svc->replay);
 	dc_seq_init(&svc->tx_seq);
+	svc->keepalive_sent = jiffies;
 	INIT_LIST_HEAD(&svc->instances);
 	return svc;
 }

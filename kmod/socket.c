@@ -179,6 +179,9 @@ static int dc_sock_rcv(struct sock *sk, struct sk_buff *skb)
 	case DC_FWD_MISS:
 		dc_miss_rcv(dn, skb, hdr);
 		return 0;
+	case DC_FWD_KEEPALIVE:
+		dc_miss_keepalive_rcv(dn, skb, hdr);
+		return 0;
 	case DC_FWD_BIND:
 	case DC_FWD_NOTICE:
 		dc_fwd_rcv(dn, skb, hdr);

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 60
+ktap_set_plan 63
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -504,6 +504,46 @@ ktap_test_result "a flood through F: the flow bound before it kept its instance 
 sleep 3
 ktap_test_result "a flood through F: R1 held up to $held hold bindings, none once it stops" \
 	test "$held" -gt 0 -a "$(bindings_of R "$SID4" udp 56 | jq length)" = 0
+
+# A flow through F that lasts longer than the service's timeout: F's
+# keepalives keep R1 counting it among the forwarders to tell, so setting
+# the flow's instance down on R1 still moves the flow.
+for i in 1 2; do
+	serve_udp "${INST[i]}" "i$i" 58 "$SID4" || ktap_skip_all "cannot start the servers"
+done
+dc service add "$SID4" proto udp port 58 mode tunnel key "$KEY" timeout 4
+dc instance add "$SID4" proto udp port 58 bid "$(bid4 1)" bid "$(bid4 2)"
+dcf service add "$SID4" proto udp port 58 mode forward router 10.1.0.1 key "$KEY"
+coproc LONG { ip netns exec "$C" socat -T 60 - UDP:$SID4:58,bind=10.0.0.2:5800 2>/dev/null; }
+long_ask()
+{
+	local name=''
+
+	echo x 1>&"${LONG[1]}" 2>/dev/null &&
+		read -r -t $(( 3 * TIME_FACTOR )) name _ <&"${LONG[0]}"
+	echo "$name"
+}
+first=$(long_ask)
+k0=$(counter R keepalives-recv)
+names=()
+for i in $(seq 10); do
+	sleep 1
+	names+=("$(long_ask)")
+done
+echo "# a flow through F for 10 s, timeout 4 s: $first ${names[*]}; R1 took $(( $(counter R keepalives-recv) - k0 )) keepalives"
+ktap_test_result "a long flow through F keeps its instance" \
+	test -n "$first" -a "$(count "$first" "${names[@]}")" = 10
+ktap_test_result "F's keepalives reach R1 while the flow lasts" \
+	test "$(counter R keepalives-recv)" -gt "$k0" -a "$(counter F keepalives-sent)" -gt 0
+n0=$(counter F notices-recv)
+dc instance set "$SID4" proto udp port 58 bid "$(bid4 "${first#i}")" state down
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+next=$(long_ask)
+echo "# its instance set down on R1 after 10 s: notices-recv $n0 -> $(counter F notices-recv), next answer from '$next'"
+ktap_test_result "set down after more than a timeout, the long flow is told and moves" \
+	test "$(counter F notices-recv)" -gt "$n0" -a -n "$next" -a "$next" != "$first"
+fd=${LONG[1]}
+exec {fd}>&-
 
 # A miss whose outer header carries IP options (a record route) and whose
 # client packet is too big for the path to I3 once encapsulated: R1 tells

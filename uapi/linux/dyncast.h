@@ -277,6 +277,11 @@ enum dyncast_stats_attrs {
 					 * serves max_forwarders forwarders
 					 * already
 					 */
+	/* u64: keepalives sent: the flows still use the D-Router's bindings
+	 * (forwarder)
+	 */
+	DYNCAST_A_STATS_KEEPALIVES_SENT,
+	DYNCAST_A_STATS_KEEPALIVES_RECV, /* u64: keepalives taken (D-Router) */
 
 	/* private: */
 	__DYNCAST_A_STATS_MAX,

@@ -31,6 +31,8 @@ static const struct dc_attr_desc stats_attrs[DYNCAST_A_STATS_MAX + 1] = {
 	[DYNCAST_A_STATS_FORWARDERS] = DC_ATTR("forwarders", DC_ATTR_U32, 0),
 	[DYNCAST_A_STATS_LEARN_DROPS] = DC_ATTR("learn-drops", DC_ATTR_U64, 0),
 	[DYNCAST_A_STATS_PEERS_FULL] = DC_ATTR("peers-full", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_KEEPALIVES_SENT] = DC_ATTR("keepalives-sent", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_KEEPALIVES_RECV] = DC_ATTR("keepalives-recv", DC_ATTR_U64, 0),
 };
 
 const struct dc_attr_set dc_stats_set = { DYNCAST_A_STATS_MAX, stats_attrs };
