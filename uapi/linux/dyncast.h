@@ -149,12 +149,12 @@ enum dyncast_service_attrs {
 					 */
 	DYNCAST_A_SERVICE_KEYED,	/* flag, read-only: a key is set */
 	/*
-	 * u32: idle time, seconds, after which a binding not yet confirmed
-	 * expires (TCP: before the client's handshake ACK; UDP: before its
-	 * second datagram); 0 = the affinity timeout; default
-	 * DYNCAST_UNCONFIRMED_TIMEOUT
+	 * Idle time after which a binding not yet confirmed expires (TCP:
+	 * before the client's handshake ACK; UDP: before its second
+	 * datagram); 0 = the affinity timeout; default
+	 * DYNCAST_UNCONFIRMED_TIMEOUT.
 	 */
-	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,
+	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,	/* u32, seconds */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -277,11 +277,9 @@ enum dyncast_stats_attrs {
 					 * serves max_forwarders forwarders
 					 * already
 					 */
-	/* u64: keepalives sent: the flows still use the D-Router's bindings
-	 * (forwarder)
-	 */
-	DYNCAST_A_STATS_KEEPALIVES_SENT,
-	DYNCAST_A_STATS_KEEPALIVES_RECV, /* u64: keepalives taken (D-Router) */
+	/* keepalives sent: the flows still use the D-Router's bindings */
+	DYNCAST_A_STATS_KEEPALIVES_SENT,	/* u64 (forwarder) */
+	DYNCAST_A_STATS_KEEPALIVES_RECV,	/* u64: taken (D-Router) */
 
 	/* private: */
 	__DYNCAST_A_STATS_MAX,
