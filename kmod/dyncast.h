@@ -190,7 +190,7 @@ struct dc_instance {
 	bool learned;
 	u32 weight;
 	u64 id;			/* stable identity for consistent hashing */
-	/* a change being made, under dn->lock: see dc_inst_set_prepare() */
+	/* a change being made, under dn->lock: see dc_service_rebuild() */
 	struct {
 		u32 weight;
 		u8 state;
@@ -297,9 +297,6 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 void dc_instance_delete(struct dc_instance *inst);
 void dc_instance_put(struct dc_instance *inst);
 void dc_instance_gone(struct dc_instance *inst, u8 reason);
-struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc);
-void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set);
-void dc_inst_set_abort(struct dc_service *svc, struct dc_inst_set *set);
 int dc_service_rebuild(struct dc_service *svc);
 void dc_instance_set_state(struct dc_instance *inst, u8 state);
 struct dc_instance *dc_select(struct dc_service *svc,

@@ -223,21 +223,6 @@ static bool dc_fwd_bind_valid(const struct dc_service *svc,
 	       (svc->family == AF_INET6 || !memchr_inv(b->src + 4, 0, 12));
 }
 
-static void dc_fwd_outer_addrs(const struct sk_buff *skb,
-			       struct dc_fwd_addrs *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		a->family = AF_INET;
-		a->src.ip = ip_hdr(skb)->saddr;
-		a->dst.ip = ip_hdr(skb)->daddr;
-	} else {
-		a->family = AF_INET6;
-		a->src.in6 = ipv6_hdr(skb)->saddr;
-		a->dst.in6 = ipv6_hdr(skb)->daddr;
-	}
-}
-
 /*
  * A Binding Info or a notice reached a forwarder, skb->data at the UDP
  * header, @hdr in the linear part.  Checked here, applied by the work.

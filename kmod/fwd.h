@@ -122,6 +122,7 @@ int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
 		const void *body, unsigned int len, u8 family,
 		const union nf_inet_addr *to, const union nf_inet_addr *from,
 		atomic64_t *seq);
+void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a);
 int dc_fwd_route(struct net *net, u8 family, const union nf_inet_addr *daddr,
 		 const union nf_inet_addr *saddr, u32 mark,
 		 struct dc_fwd_addrs *a, struct dst_entry **dstp);

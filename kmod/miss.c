@@ -300,16 +300,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	struct dc_pkt pkt;
 	int ret;
 
-	memset(&a, 0, sizeof(a));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		a.family = AF_INET;
-		a.src.ip = ip_hdr(skb)->saddr;
-		a.dst.ip = ip_hdr(skb)->daddr;
-	} else {
-		a.family = AF_INET6;
-		a.src.in6 = ipv6_hdr(skb)->saddr;
-		a.dst.in6 = ipv6_hdr(skb)->daddr;
-	}
+	dc_fwd_outer_addrs(skb, &a);
 	if (skb->len != off + ntohs(h.len))
 		goto drop;
 	__skb_pull(skb, off);
@@ -408,16 +399,7 @@ void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
 		svc = NULL;
 		goto drop;
 	}
-	memset(&a, 0, sizeof(a));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		a.family = AF_INET;
-		a.src.ip = ip_hdr(skb)->saddr;
-		a.dst.ip = ip_hdr(skb)->daddr;
-	} else {
-		a.family = AF_INET6;
-		a.src.in6 = ipv6_hdr(skb)->saddr;
-		a.dst.in6 = ipv6_hdr(skb)->daddr;
-	}
+	dc_fwd_outer_addrs(skb, &a);
 	what = DC_STAT_BAD_AUTH;
 	key = rcu_dereference(svc->key);
 	if (a.family != svc->family || !key ||

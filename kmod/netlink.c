@@ -1008,10 +1008,20 @@ static const struct {
 	{ DYNCAST_A_INSTANCE_SITE, offsetof(struct dc_instance, site) },
 };
 
-#define DC_NO_SET_MSG "no memory for the new instance set: nothing changed"
+/* Publish the staged change of instances, or forget it and say why. */
+static int dc_nl_instances_commit(struct dc_service *svc,
+				  struct netlink_ext_ack *extack)
+{
+	int ret = dc_service_rebuild(svc);
+
+	if (ret)
+		NL_SET_ERR_MSG_MOD(extack,
+				   "no memory for the new instance set: nothing changed");
+	return ret;
+}
 
 /*
- * Stage the weight and state of an instance nest (dc_inst_set_prepare());
+ * Stage the weight and state of an instance nest (dc_service_rebuild());
  * true when either changes.
  */
 static bool dc_nl_instance_stage(struct dc_instance *inst, struct nlattr **tb)
@@ -1060,7 +1070,6 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
 	struct dc_inst_req *r = NULL;
-	struct dc_inst_set *set;
 	struct dc_service *svc;
 	int n, i, ret;
 
@@ -1090,13 +1099,9 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		dc_nl_instance_stage(r[i].inst, r[i].tb);
 		dc_nl_instance_apply(r[i].inst, r[i].tb);
 	}
-	set = dc_inst_set_prepare(svc);
-	if (IS_ERR(set)) {
-		NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
-		ret = PTR_ERR(set);
+	ret = dc_nl_instances_commit(svc, info->extack);
+	if (ret)
 		goto undo;
-	}
-	dc_inst_set_commit(svc, set);
 	dn->genid++;
 	for (i = 0; i < n; i++)
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
@@ -1108,7 +1113,6 @@ undo:
 		dc_instance_delete(r[i].inst);
 		dc_instance_put(r[i].inst);
 	}
-	dc_inst_set_abort(svc, NULL);
 out:
 	mutex_unlock(&dn->lock);
 	kvfree(r);
@@ -1122,7 +1126,6 @@ out:
 static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct dc_inst_set *set = NULL;
 	struct dc_inst_req *r = NULL;
 	unsigned long *changed = NULL;
 	struct dc_service *svc;
@@ -1150,14 +1153,9 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	if (rebuild) {
-		set = dc_inst_set_prepare(svc);
-		if (IS_ERR(set)) {
-			dc_inst_set_abort(svc, NULL);
-			NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
-			ret = PTR_ERR(set);
+		ret = dc_nl_instances_commit(svc, info->extack);
+		if (ret)
 			goto out;
-		}
-		dc_inst_set_commit(svc, set);
 		dn->genid++;
 	}
 	ret = 0;
@@ -1183,7 +1181,6 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
 	struct dc_inst_req *r = NULL;
-	struct dc_inst_set *set;
 	struct dc_service *svc;
 	int n, i, ret;
 
@@ -1195,14 +1192,9 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	for (i = 0; i < n; i++)
 		r[i].inst->next.leaving = true;
-	set = dc_inst_set_prepare(svc);
-	if (IS_ERR(set)) {
-		dc_inst_set_abort(svc, NULL);
-		NL_SET_ERR_MSG_MOD(info->extack, DC_NO_SET_MSG);
-		ret = PTR_ERR(set);
+	ret = dc_nl_instances_commit(svc, info->extack);
+	if (ret)
 		goto out;
-	}
-	dc_inst_set_commit(svc, set);
 	for (i = 0; i < n; i++) {
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_DEL);
 		dc_instance_delete(r[i].inst);

@@ -351,10 +351,10 @@ void dc_instance_delete(struct dc_instance *inst)
  * Changes of instances are made in two steps, so that a failure leaves
  * everything as it was: the caller stages the new weight and state of
  * each instance it changes (inst->next) and marks those it removes, then
- * dc_inst_set_prepare() builds the set of the staged configuration, which
- * may fail, and dc_inst_set_commit() publishes it and makes the staged
- * values current, which cannot.  dc_inst_set_abort() forgets what was
- * staged.  All under dn->lock.
+ * calls dc_service_rebuild(): dc_inst_set_prepare() builds the set of the
+ * staged configuration, which may fail, and then everything staged is
+ * forgotten; dc_inst_set_commit() publishes it and makes the staged values
+ * current, which cannot fail.  All under dn->lock.
  */
 static bool dc_inst_staged_up(const struct dc_instance *inst)
 {
@@ -370,7 +370,7 @@ static noinline struct dc_inst_set *dc_inst_set_alloc(size_t size)
 
 ALLOW_ERROR_INJECTION(dc_inst_set_alloc, NULL);
 
-struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
+static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 {
 	unsigned int n = 0, wrr_max, mg_size, i;
 	struct dc_inst_set *set;
@@ -450,16 +450,7 @@ static void dc_inst_unstage(struct dc_service *svc)
 	}
 }
 
-/* Forget the staged changes; @set, if any, was never published. */
-void dc_inst_set_abort(struct dc_service *svc, struct dc_inst_set *set)
-{
-	lockdep_assert_held(&svc->dn->lock);
-	if (!IS_ERR_OR_NULL(set))
-		dc_inst_set_destroy(set);
-	dc_inst_unstage(svc);
-}
-
-void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
+static void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
 {
 	struct dc_instance *inst;
 
@@ -478,7 +469,7 @@ int dc_service_rebuild(struct dc_service *svc)
 	struct dc_inst_set *set = dc_inst_set_prepare(svc);
 
 	if (IS_ERR(set)) {
-		dc_inst_set_abort(svc, NULL);
+		dc_inst_unstage(svc);
 		return PTR_ERR(set);
 	}
 	dc_inst_set_commit(svc, set);

@@ -53,6 +53,22 @@ struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
 	return dc_service_lookup(dn, family, &addr, w->proto, w->port);
 }
 
+/* The outer addresses of a message received, as its tag covers them. */
+void dc_fwd_outer_addrs(const struct sk_buff *skb,
+			       struct dc_fwd_addrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		a->family = AF_INET;
+		a->src.ip = ip_hdr(skb)->saddr;
+		a->dst.ip = ip_hdr(skb)->daddr;
+	} else {
+		a->family = AF_INET6;
+		a->src.in6 = ipv6_hdr(skb)->saddr;
+		a->dst.in6 = ipv6_hdr(skb)->daddr;
+	}
+}
+
 /* A header numbered from @seq, the sender's counter for this receiver. */
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
 		     atomic64_t *seq)
