@@ -324,6 +324,33 @@ static void dc_learn_settings(struct dc_service *svc,
 		WRITE_ONCE(svc->unconfirmed, unconfirmed);
 }
 
+/*
+ * The service holds as many instances as it may: forget the learnt one
+ * that no binding uses and that was learnt or refreshed longest ago.
+ * Bindings are made only under dn->lock, so none can take it meanwhile.
+ * Returns whether one went.
+ */
+static bool dc_learn_evict(struct dc_service *svc)
+{
+	struct dc_instance *inst, *old = NULL;
+
+	lockdep_assert_held(&svc->dn->lock);
+	list_for_each_entry(inst, &svc->instances, list) {
+		if (!inst->learned || atomic_read(&inst->nr_bindings))
+			continue;
+		if (!old || time_before(inst->metrics_updated,
+					old->metrics_updated))
+			old = inst;
+	}
+	if (!old)
+		return false;
+	dc_notify_instance(old, DYNCAST_CMD_INSTANCE_DEL);
+	dc_instance_delete(old);
+	dc_instance_put(old);
+	svc->dn->genid++;
+	return true;
+}
+
 static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 {
 	struct dc_service *svc = dc_learn_service(dn, &b->svc);
@@ -339,7 +366,8 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 	dc_fwd_addr(svc->family, b->bid, &bid);
 	inst = dc_instance_find(svc, &bid);
 	if (!inst) {
-		if (svc->nr_instances >= DYNCAST_MAX_INSTANCES)
+		if (svc->nr_instances >= DYNCAST_MAX_INSTANCES &&
+		    !dc_learn_evict(svc))
 			goto drop;
 		inst = dc_instance_create(svc, &bid);
 		if (!inst)

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 63
+ktap_set_plan 64
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -568,5 +568,27 @@ ktap_test_result "a miss with IP options, too big: the client is told, no option
 	sh -c "grep -q 'need to frag' /tmp/dc-fwd-opt.$$ && ! grep -q 'options' /tmp/dc-fwd-opt.$$"
 ip -n "$R" link set r3 mtu 1500
 ip -n "${INST[3]}" link set e0 mtu 1500
+
+# A forwarder meets more instances in its life than a service may hold:
+# learnt instances that no binding uses make room for new ones.  1024
+# Binding Info, each for a new instance, with a timeout of 1 s; once their
+# bindings are gone, one more instance is learnt, not dropped.
+dcf service add "$SID4" proto udp port 59 mode forward router 10.1.0.1 key "$KEY"
+ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --key "$KEY" --sid "$SID4" --proto udp \
+	--port 59 --src 10.0.0.2 --sport 1000 --dport 59 --bid 10.50.0.1 \
+	--timeout 1 --remaining 1000 --count 1024 >/dev/null
+busywait $(( 20000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j service show $SID4 proto udp port 59 | jq '.[0].instances') = 1024 ]" >/dev/null
+n1=$(dcf -j service show "$SID4" proto udp port 59 | jq '.[0].instances')
+slowwait 10 sh -c "[ \$($DYNCAST -n $F -j service show $SID4 proto udp port 59 | jq '.[0].bindings') = 0 ]"
+d0=$(counter F learn-drops)
+ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --key "$KEY" --sid "$SID4" --proto udp \
+	--port 59 --src 10.0.0.2 --sport 3000 --dport 59 --bid 10.60.0.1 \
+	--timeout 1 --remaining 1000 >/dev/null
+busywait 5000 sh -c "$DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")'" >/dev/null
+echo "# 1024 instances learnt ($n1), their bindings gone; then one more: learn-drops $d0 -> $(counter F learn-drops)," \
+	"instances $(dcf -j service show "$SID4" proto udp port 59 | jq '.[0].instances')"
+ktap_test_result "a learnt instance no binding uses makes room for a new one" \
+	sh -c "[ $n1 = 1024 ] && [ \$($DYNCAST -n $F -j stats | jq '.[\"learn-drops\"]') = $d0 ] &&
+	       $DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")' >/dev/null"
 
 ktap_finished

@@ -20,7 +20,9 @@ take (a positive control), otherwise a forgery it must refuse.
 
 Common options: --from ADDR (source address; default: the route's),
 --udp-port (default 17475), --seq N (default: the wall clock in ns),
---repeat N (send the same bytes N times), --mangle truncate|version|length
+--repeat N (send the same bytes N times), --count N (N messages, each
+numbered one more, with the next source port and D-BID: N flows bound to N
+instances), --mangle truncate|version|length
 (a malformed variant), --ip-options HEX (IPv4 options on the message).
 Prints one line per datagram sent.
 """
@@ -111,6 +113,7 @@ def main():
     p.add_argument('--key', required=True)
     p.add_argument('--seq', type=int)
     p.add_argument('--repeat', type=int, default=1)
+    p.add_argument('--count', type=int, default=1)
     p.add_argument('--mangle', choices=['truncate', 'version', 'length'])
     p.add_argument('--sid')
     p.add_argument('--proto', choices=PROTOS, default='tcp')
@@ -140,25 +143,38 @@ def main():
     s.connect((args.to, args.udp_port))
     local = s.getsockname()[0]
 
-    b = body(args)
     seq = args.seq if args.seq is not None else time.time_ns()
-    hdr = HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, bytes(16))
     alen = 4 if family == socket.AF_INET else 16
     pseudo = (ipaddress.ip_address(local).packed[:alen] +
               ipaddress.ip_address(args.to).packed[:alen])
-    tag = hmac.new(key, pseudo + hdr + b, hashlib.sha256).digest()[:16]
-    msg = bytearray(HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, tag)
-                    + b)
-    if args.mangle == 'truncate':
-        msg = msg[:len(msg) - 5]
-    elif args.mangle == 'version':
-        msg[0] = 9
-    elif args.mangle == 'length':
-        msg[2:4] = struct.pack('!H', len(b) + 1)
-    for _ in range(args.repeat):
-        s.send(msg)
-        print(f'sent {args.type} seq {seq} from {local} to {args.to} '
-              f'({len(msg)} bytes)')
+    first_bid, first_sport = args.bid, args.sport
+    for i in range(args.count):
+        if i:
+            # the next message of a run: another flow, another instance
+            seq += 1
+            args.sport = (first_sport + i) % 65536
+            if first_bid:
+                args.bid = str(ipaddress.ip_address(first_bid) + i)
+            time.sleep(0.001)
+        b = body(args)
+        hdr = HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, bytes(16))
+        tag = hmac.new(key, pseudo + hdr + b, hashlib.sha256).digest()[:16]
+        msg = bytearray(HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq,
+                                 tag) + b)
+        if args.mangle == 'truncate':
+            msg = msg[:len(msg) - 5]
+        elif args.mangle == 'version':
+            msg[0] = 9
+        elif args.mangle == 'length':
+            msg[2:4] = struct.pack('!H', len(b) + 1)
+        for _ in range(args.repeat):
+            s.send(msg)
+            if args.count == 1:
+                print(f'sent {args.type} seq {seq} from {local} to '
+                      f'{args.to} ({len(msg)} bytes)')
+    if args.count > 1:
+        print(f'sent {args.count} {args.type} messages from {local} to '
+              f'{args.to}')
     return 0
 
 
