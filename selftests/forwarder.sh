@@ -328,6 +328,13 @@ for fam in 4 6; do
 	ktap_test_result "IPv$fam: the flow's next datagram went elsewhere ($bb)" \
 		test -n "$bb" -a "$bb" != "$a"
 	dc instance set "$sid" proto udp port "$udp" bid "$($bidf "${a#i}")" state up
+	# One more datagram of the flow, once F is bound again, confirms its
+	# binding: unconfirmed, it would expire during 7. on a slow kernel.
+	busywait 5000 sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
+		jq -e '.[] | select(.sport == 6000)'" >/dev/null
+	ask_udp "$src" 6000 "$sid" "$udp" >/dev/null
+	busywait 5000 sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
+		jq -e '.[] | select(.sport == 6000 and .confirmed)'" >/dev/null
 
 	# 7. Forged, replayed and malformed messages change nothing.
 	before=$(bindings_of F "$sid" udp "$udp" | jq -c '[.[] | [.src, .sport, .bid]] | sort')
