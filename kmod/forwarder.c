@@ -285,9 +285,7 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 drop:
 	kfree(l);
 	kfree_skb(skb);
-	dc_stats_count(dn->stats, what);
-	if (svc)
-		dc_stats_count(svc->stats, what);
+	dc_stats_count_svc(dn, svc, what);
 }
 
 static struct dc_service *dc_learn_service(struct dc_net *dn,

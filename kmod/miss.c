@@ -110,6 +110,14 @@ full:
 	return NULL;
 }
 
+/* The forwarder may hold bindings of ours until @until, at least. */
+static void dc_peer_hold(struct dc_peer *p, unsigned long until)
+{
+	/* racing writers both move it forward: either value will do */
+	if (time_after(until, READ_ONCE(p->until)))
+		WRITE_ONCE(p->until, until);
+}
+
 static void dc_peer_remove(struct dc_net *dn, struct dc_peer *p)
 {
 	if (rhashtable_remove_fast(&dn->peers, &p->node, dc_peer_params))
@@ -274,9 +282,7 @@ static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
 		return;
 	}
 	dc_count_event(dn, svc, DC_STAT_BINDINFO_SENT);
-	/* racing writers both move it forward: either value will do */
-	if (time_after(until, READ_ONCE(p->until)))
-		WRITE_ONCE(p->until, until);
+	dc_peer_hold(p, until);
 }
 
 /*
@@ -368,9 +374,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 
 drop:
 	kfree_skb(skb);
-	dc_stats_count(dn->stats, what);
-	if (svc)
-		dc_stats_count(svc->stats, what);
+	dc_stats_count_svc(dn, svc, what);
 }
 
 /*
@@ -385,7 +389,7 @@ void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
 	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr);
 	enum dc_stat what = DC_STAT_MALFORMED;
 	struct dc_service *svc = NULL;
-	unsigned long until, timeout;
+	unsigned long timeout;
 	struct dc_fwd_addrs a;
 	struct dc_fwd_svc w;
 	struct dc_key *key;
@@ -415,19 +419,15 @@ void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
 		goto drop;
 	}
 	timeout = READ_ONCE(svc->timeout);
-	until = jiffies + timeout + dc_fwd_keepalive_interval(timeout);
 	WRITE_ONCE(p->last_seen, jiffies);
-	if (time_after(until, READ_ONCE(p->until)))
-		WRITE_ONCE(p->until, until);
+	dc_peer_hold(p, jiffies + timeout + dc_fwd_keepalive_interval(timeout));
 	consume_skb(skb);
 	dc_count_event(dn, svc, DC_STAT_KEEPALIVES_RECV);
 	return;
 
 drop:
 	kfree_skb(skb);
-	dc_stats_count(dn->stats, what);
-	if (svc)
-		dc_stats_count(svc->stats, what);
+	dc_stats_count_svc(dn, svc, what);
 }
 
 static void dc_peers_gc(struct work_struct *work)
