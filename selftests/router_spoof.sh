@@ -83,15 +83,7 @@ bindings_are() { [ "$(bindings_of "${@:2}")" = "$1" ]; }
 u1=$(ask_udp 10.0.0.2 5001 "$SID4" 53)
 u2=$(ask_udp 10.0.0.2 5001 "$SID4" 53)
 # a real TCP connection, kept open
-coproc FLOW { ip netns exec "$C" socat -T 120 - TCP:$SID4:7 2>/dev/null; }
-talk()
-{
-	local name
-
-	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
-	read -r -t 3 name _ <&"${FLOW[0]}" || return 1
-	echo "$name"
-}
+open_flow 120
 t1=$(talk)
 bid_of_5001()
 {
@@ -128,9 +120,7 @@ ktap_test_result "the real UDP flow kept its binding and instance ($bid0 -> $bid
 	test -n "$bid0" -a "$bid1" = "$bid0"
 ktap_test_result "the real TCP connection kept its instance ($t1)" \
 	test "$(talk)" = "$t1"
-fd=${FLOW[1]}
-exec {fd}>&-
-wait "$FLOW_PID" 2>/dev/null
+close_flow
 
 # unconfirmed-timeout 0: unconfirmed bindings keep the affinity timeout
 dc service set "${UDP[@]}" unconfirmed-timeout 0

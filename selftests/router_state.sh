@@ -30,30 +30,6 @@ serve_all tcp 7 || ktap_skip_all "cannot start the servers"
 
 SVC=("$SID4" proto tcp port 7)
 
-# A connection kept open by a coprocess; talk() sends a line and prints the
-# answering instance.
-open_flow()
-{
-	coproc FLOW { ip netns exec "$C" socat -T 60 - TCP:$SID4:7 2>/dev/null; }
-}
-
-talk()
-{
-	local name
-
-	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
-	read -r -t 3 name _ <&"${FLOW[0]}" || return 1
-	echo "$name"
-}
-
-close_flow()
-{
-	local fd=${FLOW[1]}
-
-	exec {fd}>&-
-	wait "$FLOW_PID" 2>/dev/null
-}
-
 others()
 {
 	local names=() i

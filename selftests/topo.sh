@@ -199,6 +199,32 @@ udp_flow()
 	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ]
 }
 
+# open_flow [SECONDS]: a TCP connection from the client to port 7 of
+# SID4, kept open by a coprocess (FLOW) until SECONDS (60) pass in silence;
+# talk sends a line on it and prints the answering instance; close_flow
+# ends it.
+open_flow()
+{
+	coproc FLOW { ip netns exec "$C" socat -T "${1:-60}" - TCP:$SID4:7 2>/dev/null; }
+}
+
+talk()
+{
+	local name
+
+	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
+	read -r -t 3 name _ <&"${FLOW[0]}" || return 1
+	echo "$name"
+}
+
+close_flow()
+{
+	local fd=${FLOW[1]}
+
+	exec {fd}>&-
+	wait "$FLOW_PID" 2>/dev/null
+}
+
 # count NAME WORDS...: how many of WORDS are NAME.
 count()
 {
