@@ -259,15 +259,18 @@ forwarder_scene()
 	local key=$DEMO/sid3.key i
 
 	say "A D-Forwarder sits close to a few clients.  It keeps only a" \
-	    "binding table: it selects nothing, and has no metrics.  The" \
-	    "forwarder and D-Router 1 share a key for D-SID 3, which" \
+	    "binding table: it selects nothing, and has no metrics.  D-Router 1" \
+	    "holds a key for D-SID 3; the forwarder gets a key of its own," \
+	    "derived from it for the forwarder's address, which" \
 	    "authenticates what they tell each other."
-	echo "  [dr1]# dyncast genkey > sid3.key    (copied to the forwarder)"
+	echo "  [dr1]# dyncast genkey > sid3.key"
+	echo "  [dr1]# dyncast derivekey 198.18.21.2 < sid3.key > fwd.key    (copied to the forwarder)"
 	ip netns exec dr1 "$DYNCAST" genkey > "$key"
+	"$DYNCAST" derivekey 198.18.21.2 < "$key" > "$DEMO/fwd.key" || return 1
 	dc dr1 service add $SID3 proto tcp port 80 mode tunnel key-file "$key" || return 1
 	dc dr1 instance add $SID3 proto tcp port 80 bid 198.19.2.23 bid 198.19.3.33 || return 1
 	dcf service add $SID3 proto tcp port 80 mode forward router 198.18.21.1 \
-		key-file "$key" || return 1
+		key-file "$DEMO/fwd.key" || return 1
 
 	say "Client 3, behind the forwarder, asks for D-SID 3 twice.  Each" \
 	    "connection's first packet finds no binding at the forwarder: it" \

@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/siphash.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
@@ -21,6 +22,8 @@
 extern unsigned int dc_net_id;
 extern unsigned int dc_max_bindings;
 extern unsigned int dc_max_forwarders;
+extern unsigned int dc_fwd_rate;
+extern unsigned int dc_fwd_new_rate;
 extern unsigned short dc_fwd_port;
 extern struct workqueue_struct *dc_wq;
 
@@ -45,6 +48,7 @@ enum dc_stat {
 	DC_STAT_PEERS_FULL,
 	DC_STAT_KEEPALIVES_SENT,
 	DC_STAT_KEEPALIVES_RECV,
+	DC_STAT_RATELIMITED,
 	DC_STAT_NR
 };
 
@@ -72,6 +76,16 @@ struct dc_replay {
 	spinlock_t lock;	/* of top and map */
 	u64 top;
 	unsigned long map[DC_REPLAY_BITS / BITS_PER_LONG];
+};
+
+/*
+ * A token bucket: at most rate messages a second, a second's worth at
+ * once (socket.c).
+ */
+struct dc_bucket {
+	spinlock_t lock;	/* of the other fields */
+	unsigned long last;
+	u32 tokens;
 };
 
 /* Per network namespace state. */
@@ -106,6 +120,8 @@ struct dc_net {
 	unsigned int nr_keyed[2];
 	struct rhashtable peers;
 	atomic_t nr_peers;
+	/* messages from senders a D-Router does not know yet */
+	struct dc_bucket new_peers;
 	struct delayed_work peers_gc;
 	spinlock_t learn_lock;	/* of the learn_ fields */
 	struct list_head learn_list;
@@ -160,8 +176,15 @@ struct dc_service {
 
 	/* both ends of a forwarder: the key, and a forwarder's D-Router */
 	struct dc_key __rcu *key;
+	siphash_key_t hash_seed;
+	/* the previous key, accepted until old_key_until */
+	struct dc_key __rcu *old_key;
+	unsigned long old_key_until;
+	unsigned long key_overlap;
 	union nf_inet_addr router;
 	struct dc_replay replay;
+	/* a forwarder's: the messages of its D-Router verified */
+	struct dc_bucket rx_bucket;
 	/* the number of a forwarder's last miss */
 	atomic64_t tx_seq;
 	/* when a forwarder last told its D-Router it uses its bindings */
@@ -287,8 +310,8 @@ void dc_service_delete(struct dc_service *svc);
 void dc_service_free_unpublished(struct dc_service *svc);
 int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
 			    struct netlink_ext_ack *extack);
-int dc_service_set_key(struct dc_service *svc, const u8 *raw,
-		       struct netlink_ext_ack *extack);
+int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
+		       unsigned long overlap, struct netlink_ext_ack *extack);
 void dc_service_put(struct dc_service *svc);
 struct dc_instance *dc_instance_find(struct dc_service *svc,
 				     const union nf_inet_addr *addr);
@@ -301,7 +324,6 @@ int dc_service_rebuild(struct dc_service *svc);
 void dc_instance_set_state(struct dc_instance *inst, u8 state);
 struct dc_instance *dc_select(struct dc_service *svc,
 			      const struct dc_flow_key *key, bool hash_only);
-u32 dc_flow_hash(const struct dc_flow_key *key);
 
 /* binding.c */
 int dc_binding_init(void);

@@ -90,13 +90,8 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 	sport = udp_flow_src_port(net, skb, 0, 0, false);
 	len = skb->len;
 	hdr = skb_push(skb, sizeof(*hdr));
-	dc_fwd_hdr_init(hdr, DC_FWD_MISS, len, &svc->tx_seq);
-	ret = dc_key_tag(key, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
-	if (ret) {
-		__skb_pull(skb, sizeof(*hdr));
-		dst_release(dst);
-		return ret;
-	}
+	dc_fwd_hdr_init(hdr, DC_FWD_MISS, len, key->id, &svc->tx_seq);
+	dc_key_tag(&key->own.up, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
 	if (dc_fwd_xmit(dn, skb, dst, &a, df, sport))
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 	else
@@ -163,9 +158,10 @@ static void dc_fwd_keepalive(struct dc_net *dn, struct dc_service *svc)
 	key = rcu_dereference(svc->key);
 	if (!key)
 		return;
-	dc_fwd_svc_put(&body, svc);
-	if (dc_fwd_send(dn, key, DC_FWD_KEEPALIVE, &body, sizeof(body),
-			svc->family, &svc->router, NULL, &svc->tx_seq))
+	dc_fwd_svc_encode(&body, svc);
+	if (dc_fwd_send(dn, &key->own.up, key->id, DC_FWD_KEEPALIVE, &body,
+			sizeof(body), svc->family, &svc->router, NULL,
+			&svc->tx_seq))
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 	else
 		dc_count_event(dn, svc, DC_STAT_KEEPALIVES_SENT);
@@ -225,8 +221,8 @@ static bool dc_fwd_bind_valid(const struct dc_service *svc,
 
 /*
  * A Binding Info or a notice reached a forwarder, skb->data at the UDP
- * header, @hdr in the linear part.  Checked here, applied by the work.
- * Consumes @skb.
+ * header, @hdr in the linear part.  Checked here, cheapest first, applied
+ * by the work.  Consumes @skb.
  */
 void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 		const struct dc_fwd_hdr *hdr)
@@ -237,6 +233,41 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 	struct dc_fwd_addrs a;
 	struct dc_learn *l;
 	struct dc_key *key;
+	union {
+		struct dc_fwd_svc svc;
+		struct dc_fwd_bind bind;
+		struct dc_fwd_notice notice;
+	} body;
+
+	len = hdr->type == DC_FWD_BIND ? sizeof(body.bind) :
+					 sizeof(body.notice);
+	if (ntohs(hdr->len) != len || skb->len != off + len ||
+	    skb_copy_bits(skb, off, &body, len))
+		goto drop;
+
+	svc = dc_fwd_svc_lookup(dn, &body.svc);
+	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_FORWARD) {
+		svc = NULL;
+		goto drop;
+	}
+	dc_fwd_outer_addrs(skb, &a);
+	what = DC_STAT_BAD_AUTH;
+	if (a.family != svc->family || !nf_inet_addr_cmp(&a.src, &svc->router))
+		goto drop;
+	if (!dc_bucket_take(&svc->rx_bucket, READ_ONCE(dc_fwd_rate))) {
+		what = DC_STAT_RATELIMITED;
+		goto drop;
+	}
+	key = dc_key_find(svc, hdr->key_id);
+	if (!key || !dc_key_verify(&key->own.down, &a, hdr, skb, off, len))
+		goto drop;
+	if (!dc_replay_check(&svc->replay, be64_to_cpu(hdr->seq))) {
+		what = DC_STAT_REPLAYED;
+		goto drop;
+	}
+	what = DC_STAT_MALFORMED;
+	if (hdr->type == DC_FWD_BIND && !dc_fwd_bind_valid(svc, &body.bind))
+		goto drop;
 
 	l = kmalloc(sizeof(*l), GFP_ATOMIC);
 	if (!l) {
@@ -244,29 +275,7 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 		goto drop;
 	}
 	l->type = hdr->type;
-	len = l->type == DC_FWD_BIND ? sizeof(l->bind) : sizeof(l->notice);
-	if (ntohs(hdr->len) != len || skb->len != off + len ||
-	    skb_copy_bits(skb, off, &l->bind, len))
-		goto drop;
-
-	svc = dc_fwd_svc_lookup(dn, &l->svc);
-	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_FORWARD) {
-		svc = NULL;
-		goto drop;
-	}
-	dc_fwd_outer_addrs(skb, &a);
-	key = rcu_dereference(svc->key);
-	if (a.family != svc->family || !nf_inet_addr_cmp(&a.src, &svc->router) ||
-	    !key || !dc_key_verify(key, &a, hdr, skb, off, len)) {
-		what = DC_STAT_BAD_AUTH;
-		goto drop;
-	}
-	if (!dc_replay_check(&svc->replay, be64_to_cpu(hdr->seq))) {
-		what = DC_STAT_REPLAYED;
-		goto drop;
-	}
-	if (l->type == DC_FWD_BIND && !dc_fwd_bind_valid(svc, &l->bind))
-		goto drop;
+	memcpy(&l->bind, &body, len);
 	consume_skb(skb);
 
 	spin_lock_bh(&dn->learn_lock);
@@ -283,7 +292,6 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 	return;
 
 drop:
-	kfree(l);
 	kfree_skb(skb);
 	dc_stats_count_svc(dn, svc, what);
 }

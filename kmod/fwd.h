@@ -11,11 +11,12 @@
 #ifndef _DYNCAST_FWD_H
 #define _DYNCAST_FWD_H
 
+#include <crypto/sha2.h>
 #include <linux/types.h>
 
 #include "dyncast.h"
 
-#define DC_FWD_VERSION		2
+#define DC_FWD_VERSION		3
 #define DC_FWD_TAG_LEN		16	/* HMAC-SHA256, truncated */
 /* A D-Router forgets a forwarder idle this long that holds no binding. */
 #define DC_FWD_PEER_IDLE	(60 * HZ)
@@ -50,7 +51,8 @@ struct dc_fwd_hdr {
 	u8 version;
 	u8 type;
 	__be16 len;		/* bytes of the body, after the header */
-	__be32 reserved;	/* sent as zero, ignored */
+	u8 key_id;		/* the id of the key of the tag */
+	u8 reserved[3];		/* sent as zero, ignored */
 	__be64 seq;
 	u8 tag[DC_FWD_TAG_LEN];
 };
@@ -99,13 +101,40 @@ struct dc_fwd_addrs {
 	union nf_inet_addr dst;
 };
 
+/* HMAC-SHA256 with one key: the states after its inner and outer pads. */
+struct dc_hmac {
+	struct sha256_state inner;
+	struct sha256_state outer;
+};
+
+/* What a forwarder and its D-Router tag their messages with (key.c). */
+struct dc_fwd_keys {
+	struct dc_hmac up;	/* forwarder -> D-Router */
+	struct dc_hmac down;	/* D-Router -> forwarder */
+};
+
+/* A service's key, as configured; never changed once published. */
+struct dc_key {
+	u8 id;
+	u64 gen;		/* unique among every key made */
+	/* a D-Router's: the master key, forwarders' keys derive from it */
+	struct dc_hmac master;
+	/* a forwarder's: the key it shares with its D-Router */
+	struct dc_fwd_keys own;
+	struct rcu_head rcu;
+};
+
 /* key.c */
-int dc_key_set(struct dc_service *svc, const u8 *raw);
+int dc_key_set(struct dc_service *svc, const u8 *raw, u8 id,
+	       unsigned long overlap);
 void dc_key_release(struct dc_service *svc);
-int dc_key_tag(struct dc_key *key, const struct dc_fwd_addrs *a,
-	       const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
-	       unsigned int off, unsigned int len, u8 *tag);
-bool dc_key_verify(struct dc_key *key, const struct dc_fwd_addrs *a,
+struct dc_key *dc_key_find(const struct dc_service *svc, u8 id);
+void dc_key_forwarder(const struct dc_key *key, u8 family,
+		      const union nf_inet_addr *addr, struct dc_fwd_keys *k);
+void dc_key_tag(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
+		const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
+		unsigned int off, unsigned int len, u8 *tag);
+bool dc_key_verify(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
 		   const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
 		   unsigned int off, unsigned int len);
 void dc_replay_init(struct dc_replay *r);
@@ -113,20 +142,22 @@ bool dc_replay_check(struct dc_replay *r, u64 seq);
 void dc_seq_init(atomic64_t *seq);
 
 /* socket.c */
+void dc_bucket_init(struct dc_bucket *b);
+bool dc_bucket_take(struct dc_bucket *b, u32 rate);
 int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack);
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
-		     atomic64_t *seq);
+		     u8 key_id, atomic64_t *seq);
 int dc_fwd_xmit(struct dc_net *dn, struct sk_buff *skb, struct dst_entry *dst,
 		const struct dc_fwd_addrs *a, __be16 df, __be16 sport);
-int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
-		const void *body, unsigned int len, u8 family,
+int dc_fwd_send(struct dc_net *dn, const struct dc_hmac *h, u8 key_id,
+		u8 type, const void *body, unsigned int len, u8 family,
 		const union nf_inet_addr *to, const union nf_inet_addr *from,
 		atomic64_t *seq);
 void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a);
 int dc_fwd_route(struct net *net, u8 family, const union nf_inet_addr *daddr,
 		 const union nf_inet_addr *saddr, u32 mark,
 		 struct dc_fwd_addrs *a, struct dst_entry **dstp);
-void dc_fwd_svc_put(struct dc_fwd_svc *w, const struct dc_service *svc);
+void dc_fwd_svc_encode(struct dc_fwd_svc *w, const struct dc_service *svc);
 struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
 				     const struct dc_fwd_svc *w);
 

@@ -1,14 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dyncast: authentication of the messages between D-Forwarders and
- * D-Routers.
+ * D-Routers (Documentation/dyncast-protocol.rst, "Keys").
  *
- * Each service that forwarders use has a key, shared by the D-Router and
- * its forwarders.  A message's tag is HMAC-SHA256 with that key, truncated
- * to 128 bits, over the outer addresses, the header with the tag zeroed and
- * the body.  The crypto API's hmac(sha256) transform is allocated and keyed
- * once, when the key is set; the packet path only hashes with it, which
- * takes no lock.  A new key replaces the transform as a whole, under RCU.
+ * The key configured on a D-Router's service is a master key: it is never
+ * used for a tag.  Each forwarder gets its own key, derived from the master
+ * key and the forwarder's address (HKDF-Expand with HMAC-SHA256), and that
+ * is all a forwarder is configured with: one forwarder cannot forge what
+ * the D-Router sends another.  From a forwarder's key come one key per
+ * direction, "up" (forwarder to D-Router) and "down" (D-Router to
+ * forwarder), so that no message can be reflected back as the other kind.
+ * A message's tag is HMAC-SHA256 with its direction's key, truncated to 128
+ * bits, over the outer addresses, the header with the tag zeroed and the
+ * body.
+ *
+ * Keys carry an id, sent in every header.  A new key with a new id leaves
+ * the previous one accepted for the service's key overlap, so that the
+ * D-Router and then its forwarders can be given the new key one at a time;
+ * a D-Router answers a forwarder with the key the forwarder used.
+ *
+ * HMAC is computed with the kernel's SHA-256 library, from the states left
+ * by the key's inner and outer pads, computed once: the packet path takes
+ * no lock and allocates nothing, and a D-Router derives a forwarder's keys
+ * in softirq (it keeps them in the forwarder's record afterwards, miss.c).
+ * A new key replaces the old as a whole, under RCU.
  *
  * Against replay, a sender numbers its messages to each receiver with a
  * counter of its own (a forwarder: one per service; a D-Router: one per
@@ -25,128 +40,239 @@
  */
 
 #include <crypto/algapi.h>
-#include <crypto/hash.h>
 #include <crypto/sha2.h>
+#include <linux/atomic.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <linux/workqueue.h>
 
 #include "dyncast.h"
 #include "fwd.h"
 
-struct dc_key {
-	struct crypto_shash *tfm;
-	struct rcu_work free_work;
-};
+#define DC_HMAC_IPAD	0x36
+#define DC_HMAC_OPAD	0x5c
 
-static void dc_key_free_work(struct work_struct *work)
+static const char dc_info_forwarder[] = "dyncast forwarder";
+static const char dc_info_up[] = "dyncast up";
+static const char dc_info_down[] = "dyncast down";
+
+/* Keys are told apart by this, never by their address. */
+static atomic64_t dc_key_gen = ATOMIC64_INIT(0);
+
+/* HMAC-SHA256 keyed with @key, @len <= SHA256_BLOCK_SIZE bytes. */
+static void dc_hmac_init(struct dc_hmac *h, const u8 *key, unsigned int len)
 {
-	struct dc_key *key = container_of(to_rcu_work(work), struct dc_key,
-					  free_work);
+	u8 pad[SHA256_BLOCK_SIZE];
+	unsigned int i;
 
-	crypto_free_shash(key->tfm);
-	kfree(key);
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, key, len);
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= DC_HMAC_IPAD;
+	sha256_init(&h->inner);
+	sha256_update(&h->inner, pad, sizeof(pad));
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= DC_HMAC_IPAD ^ DC_HMAC_OPAD;
+	sha256_init(&h->outer);
+	sha256_update(&h->outer, pad, sizeof(pad));
+	memzero_explicit(pad, sizeof(pad));
+}
+
+/* The end of an HMAC whose message went into @s, started from h->inner. */
+static void dc_hmac_final(const struct dc_hmac *h, struct sha256_state *s,
+			  u8 mac[SHA256_DIGEST_SIZE])
+{
+	u8 inner[SHA256_DIGEST_SIZE];
+
+	sha256_final(s, inner);
+	*s = h->outer;
+	sha256_update(s, inner, sizeof(inner));
+	sha256_final(s, mac);
+	memzero_explicit(inner, sizeof(inner));
+}
+
+/*
+ * HKDF-Expand (RFC 5869) of one block: HMAC(prk, info || extra || 0x01),
+ * then the HMAC state keyed with it.  The configured keys are random, so
+ * they serve as the pseudorandom key with no extract step.
+ */
+static void dc_hkdf_expand(const struct dc_hmac *prk, const char *info,
+			   const u8 *extra, unsigned int extra_len,
+			   u8 out[SHA256_DIGEST_SIZE])
+{
+	struct sha256_state s = prk->inner;
+	static const u8 one = 1;
+
+	sha256_update(&s, info, strlen(info));
+	sha256_update(&s, extra, extra_len);
+	sha256_update(&s, &one, 1);
+	dc_hmac_final(prk, &s, out);
+	memzero_explicit(&s, sizeof(s));
+}
+
+/* The keys of each direction, from a forwarder's key @fkey. */
+static void dc_fwd_keys_make(struct dc_fwd_keys *k,
+			     const u8 fkey[DYNCAST_KEY_LEN])
+{
+	u8 out[SHA256_DIGEST_SIZE];
+	struct dc_hmac prk;
+
+	dc_hmac_init(&prk, fkey, DYNCAST_KEY_LEN);
+	dc_hkdf_expand(&prk, dc_info_up, NULL, 0, out);
+	dc_hmac_init(&k->up, out, sizeof(out));
+	dc_hkdf_expand(&prk, dc_info_down, NULL, 0, out);
+	dc_hmac_init(&k->down, out, sizeof(out));
+	memzero_explicit(out, sizeof(out));
+	memzero_explicit(&prk, sizeof(prk));
+}
+
+/*
+ * The keys a D-Router shares with the forwarder at @addr, derived from the
+ * master key @key: the forwarder's key is HKDF-Expand(master, "dyncast
+ * forwarder" || 4 or 6 || address, 32).  From any context.
+ */
+void dc_key_forwarder(const struct dc_key *key, u8 family,
+		      const union nf_inet_addr *addr, struct dc_fwd_keys *k)
+{
+	u8 fkey[SHA256_DIGEST_SIZE];
+	u8 extra[17];
+	unsigned int alen = family == AF_INET ? 4 : 16;
+
+	extra[0] = family == AF_INET ? 4 : 6;
+	memcpy(extra + 1, addr, alen);
+	dc_hkdf_expand(&key->master, dc_info_forwarder, extra, 1 + alen, fkey);
+	dc_fwd_keys_make(k, fkey);
+	memzero_explicit(fkey, sizeof(fkey));
+}
+
+static void dc_key_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct dc_key, rcu));
 }
 
 static void dc_key_free(struct dc_key *key)
 {
-	if (!key)
-		return;
-	INIT_RCU_WORK(&key->free_work, dc_key_free_work);
-	queue_rcu_work(dc_wq, &key->free_work);
+	if (key)
+		call_rcu(&key->rcu, dc_key_free_rcu);
 }
 
-/* Set or replace the key of a service, under dn->lock. */
-int dc_key_set(struct dc_service *svc, const u8 *raw)
+/*
+ * Set or replace the key of a service, under dn->lock.  A key of another
+ * id than the current one leaves the current one accepted for @overlap
+ * jiffies more.
+ */
+int dc_key_set(struct dc_service *svc, const u8 *raw, u8 id,
+	       unsigned long overlap)
 {
-	struct dc_key *key, *old;
-	int ret;
+	struct mutex *lock = &svc->dn->lock;
+	struct dc_key *key, *cur, *old;
 
-	key = kzalloc(sizeof(*key), GFP_KERNEL);
+	key = kzalloc(sizeof(*key), GFP_KERNEL_ACCOUNT);
 	if (!key)
 		return -ENOMEM;
-	key->tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(key->tfm)) {
-		ret = PTR_ERR(key->tfm);
-		kfree(key);
-		return ret;
+	key->id = id;
+	key->gen = atomic64_inc_return(&dc_key_gen);
+	dc_hmac_init(&key->master, raw, DYNCAST_KEY_LEN);
+	dc_fwd_keys_make(&key->own, raw);
+
+	cur = rcu_dereference_protected(svc->key, lockdep_is_held(lock));
+	old = rcu_dereference_protected(svc->old_key, lockdep_is_held(lock));
+	if (cur && cur->id != id && overlap) {
+		WRITE_ONCE(svc->old_key_until, jiffies + overlap);
+		rcu_assign_pointer(svc->old_key, cur);
+		dc_key_free(old);
+	} else {
+		dc_key_free(cur);
+		/* a previous key of the same id is gone: it cannot be told apart */
+		if (old && (old->id == id || !cur)) {
+			RCU_INIT_POINTER(svc->old_key, NULL);
+			dc_key_free(old);
+		}
 	}
-	ret = crypto_shash_setkey(key->tfm, raw, DYNCAST_KEY_LEN);
-	if (ret) {
-		crypto_free_shash(key->tfm);
-		kfree(key);
-		return ret;
-	}
-	old = rcu_replace_pointer(svc->key, key,
-				  lockdep_is_held(&svc->dn->lock));
-	dc_key_free(old);
+	rcu_assign_pointer(svc->key, key);
 	return 0;
 }
 
-/* The service goes away: its key goes once no packet can be using it. */
+/* The service goes away: its keys go once no packet can be using them. */
 void dc_key_release(struct dc_service *svc)
 {
-	dc_key_free(rcu_replace_pointer(svc->key, NULL,
-					lockdep_is_held(&svc->dn->lock)));
+	struct mutex *lock = &svc->dn->lock;
+
+	dc_key_free(rcu_replace_pointer(svc->key, NULL, lockdep_is_held(lock)));
+	dc_key_free(rcu_replace_pointer(svc->old_key, NULL,
+					lockdep_is_held(lock)));
 }
 
-static int dc_key_mac(struct dc_key *key, const struct dc_fwd_addrs *a,
-		      const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
-		      unsigned int off, unsigned int len,
-		      u8 mac[SHA256_DIGEST_SIZE])
+/*
+ * The key of id @id a message of the service may carry: the current one,
+ * or the previous one during its overlap.  Under RCU; NULL if none.
+ */
+struct dc_key *dc_key_find(const struct dc_service *svc, u8 id)
 {
-	SHASH_DESC_ON_STACK(desc, key->tfm);
-	unsigned int alen = a->family == AF_INET ? 4 : 16;
-	struct dc_fwd_hdr h = *hdr;
-	u8 buf[128];
-	int ret;
+	struct dc_key *key = rcu_dereference(svc->key);
 
-	memset(h.tag, 0, sizeof(h.tag));
-	desc->tfm = key->tfm;
-	ret = crypto_shash_init(desc) ?:
-	      crypto_shash_update(desc, (const u8 *)&a->src, alen) ?:
-	      crypto_shash_update(desc, (const u8 *)&a->dst, alen) ?:
-	      crypto_shash_update(desc, (const u8 *)&h, sizeof(h));
+	if (key && key->id == id)
+		return key;
+	key = rcu_dereference(svc->old_key);
+	if (key && key->id == id &&
+	    time_before(jiffies, READ_ONCE(svc->old_key_until)))
+		return key;
+	return NULL;
+}
+
+static void dc_key_mac(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
+		       const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
+		       unsigned int off, unsigned int len,
+		       u8 mac[SHA256_DIGEST_SIZE])
+{
+	unsigned int alen = a->family == AF_INET ? 4 : 16;
+	struct sha256_state s = h->inner;
+	struct dc_fwd_hdr hz = *hdr;
+	u8 buf[128];
+
+	memset(hz.tag, 0, sizeof(hz.tag));
+	sha256_update(&s, (const u8 *)&a->src, alen);
+	sha256_update(&s, (const u8 *)&a->dst, alen);
+	sha256_update(&s, (const u8 *)&hz, sizeof(hz));
 	/* the body may span fragments: hash it a piece at a time */
-	while (!ret && len) {
+	while (len) {
 		unsigned int n = min_t(unsigned int, len, sizeof(buf));
 
-		ret = skb_copy_bits(skb, off, buf, n) ?:
-		      crypto_shash_update(desc, buf, n);
+		/* the callers checked that skb holds off + len bytes */
+		if (WARN_ON_ONCE(skb_copy_bits(skb, off, buf, n)))
+			break;
+		sha256_update(&s, buf, n);
 		off += n;
 		len -= n;
 	}
-	if (!ret)
-		ret = crypto_shash_final(desc, mac);
-	shash_desc_zero(desc);
-	return ret;
+	dc_hmac_final(h, &s, mac);
+	memzero_explicit(&s, sizeof(s));
 }
 
 /* The tag of a message whose body is @len bytes of @skb at @off. */
-int dc_key_tag(struct dc_key *key, const struct dc_fwd_addrs *a,
-	       const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
-	       unsigned int off, unsigned int len, u8 *tag)
+void dc_key_tag(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
+		const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
+		unsigned int off, unsigned int len, u8 *tag)
 {
 	u8 mac[SHA256_DIGEST_SIZE];
-	int ret;
 
-	ret = dc_key_mac(key, a, hdr, skb, off, len, mac);
-	if (!ret)
-		memcpy(tag, mac, DC_FWD_TAG_LEN);
+	dc_key_mac(h, a, hdr, skb, off, len, mac);
+	memcpy(tag, mac, DC_FWD_TAG_LEN);
 	memzero_explicit(mac, sizeof(mac));
-	return ret;
 }
 
-bool dc_key_verify(struct dc_key *key, const struct dc_fwd_addrs *a,
+bool dc_key_verify(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
 		   const struct dc_fwd_hdr *hdr, const struct sk_buff *skb,
 		   unsigned int off, unsigned int len)
 {
 	u8 mac[SHA256_DIGEST_SIZE];
 	bool ok;
 
-	ok = !dc_key_mac(key, a, hdr, skb, off, len, mac) &&
-	     !crypto_memneq(mac, hdr->tag, DC_FWD_TAG_LEN);
+	if (skb->len < off + len)
+		return false;
+	dc_key_mac(h, a, hdr, skb, off, len, mac);
+	ok = !crypto_memneq(mac, hdr->tag, DC_FWD_TAG_LEN);
 	memzero_explicit(mac, sizeof(mac));
 	return ok;
 }

@@ -16,10 +16,14 @@
  * that the flow's packets that reach it before the forwarder has learnt
  * the Binding Info go to the same instance.
  *
- * Per forwarder and service it keeps a small record (struct dc_peer): the
- * anti-replay state of its misses, and until when it may hold bindings we
- * gave it.  When an instance goes down or away, or cannot be reached, every
- * forwarder that may hold bindings to it gets a notice.  At most
+ * Per forwarder and service it keeps a small record (struct dc_peer),
+ * made once a message of the forwarder verified: the keys derived for it,
+ * its rate, the anti-replay state of its messages, and until when it may
+ * hold bindings we gave it.  Messages from a sender with no record share
+ * the namespace's rate (dc_fwd_new_rate), those from a forwarder with one
+ * its own (dc_fwd_rate); both are checked before any tag.  When an
+ * instance goes down or away, or cannot be reached, every forwarder that
+ * may hold bindings to it gets a notice.  At most
  * dc_max_forwarders records per namespace; beyond, misses are dropped and
  * counted (peers-full).
  */
@@ -44,11 +48,21 @@ struct dc_peer_key {
 	union nf_inet_addr addr;
 };
 
+/* The keys derived for a forwarder from one key of the service. */
+struct dc_peer_keys {
+	u64 gen;		/* of the service's key */
+	u8 id;
+	struct dc_fwd_keys k;
+	struct rcu_head rcu;
+};
+
 struct dc_peer {
 	struct rhash_head node;
 	struct dc_peer_key key;
 	/* our address its misses come to, which it knows us by */
 	union nf_inet_addr local;
+	struct dc_peer_keys __rcu *keys;
+	struct dc_bucket bucket;
 	struct dc_replay replay;
 	/* the number of our last message to it */
 	atomic64_t tx_seq;
@@ -75,7 +89,36 @@ static void dc_peer_key_make(struct dc_peer_key *k,
 	k->addr = *addr;
 }
 
-/* The record of a forwarder, made on its first miss.  Under RCU. */
+static void dc_peer_keys_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct dc_peer_keys, rcu));
+}
+
+static void dc_peer_free(void *ptr, void *arg)
+{
+	struct dc_peer *p = ptr;
+
+	kfree_sensitive(rcu_dereference_protected(p->keys, true));
+	kfree(p);
+}
+
+static void dc_peer_free_rcu(struct rcu_head *rcu)
+{
+	dc_peer_free(container_of(rcu, struct dc_peer, rcu), NULL);
+}
+
+/* The record of the forwarder at @addr, if any.  Under RCU. */
+static struct dc_peer *dc_peer_find(struct dc_net *dn,
+				    const struct dc_service *svc,
+				    const union nf_inet_addr *addr)
+{
+	struct dc_peer_key k;
+
+	dc_peer_key_make(&k, svc, addr);
+	return rhashtable_lookup(&dn->peers, &k, dc_peer_params);
+}
+
+/* The record of a forwarder, made once a message of it verified. */
 static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 				   const struct dc_fwd_addrs *a)
 {
@@ -94,6 +137,7 @@ static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 		goto full;
 	p->key = k;
 	p->local = a->dst;
+	dc_bucket_init(&p->bucket);
 	dc_replay_init(&p->replay);
 	dc_seq_init(&p->tx_seq);
 	p->last_seen = jiffies;
@@ -102,7 +146,7 @@ static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 						dc_peer_params);
 	if (!old)
 		return p;
-	kfree(p);
+	dc_peer_free(p, NULL);
 	atomic_dec(&dn->nr_peers);
 	return IS_ERR(old) ? NULL : old;
 full:
@@ -123,28 +167,143 @@ static void dc_peer_remove(struct dc_net *dn, struct dc_peer *p)
 	if (rhashtable_remove_fast(&dn->peers, &p->node, dc_peer_params))
 		return;
 	atomic_dec(&dn->nr_peers);
-	kfree_rcu(p, rcu);
+	call_rcu(&p->rcu, dc_peer_free_rcu);
 }
 
+/* Keep the keys derived for a forwarder; failing that, derive them again. */
+static void dc_peer_keys_store(struct dc_peer *p, const struct dc_key *key,
+			       const struct dc_fwd_keys *k)
+{
+	struct dc_peer_keys *pk, *old;
+
+	pk = kmalloc(sizeof(*pk), GFP_ATOMIC | __GFP_NOWARN);
+	if (!pk)
+		return;
+	pk->gen = key->gen;
+	pk->id = key->id;
+	pk->k = *k;
+	old = unrcu_pointer(xchg(&p->keys, RCU_INITIALIZER(pk)));
+	if (old)
+		call_rcu(&old->rcu, dc_peer_keys_free_rcu);
+}
+
+/*
+ * The keys to tag a message to forwarder @p with: those its last message
+ * used while that key is accepted, else derived into @buf from the
+ * current key.  Under RCU; NULL if the service has no key.
+ */
+static const struct dc_fwd_keys *dc_peer_keys(struct dc_service *svc,
+					      struct dc_peer *p,
+					      struct dc_fwd_keys *buf,
+					      u8 *key_id)
+{
+	struct dc_peer_keys *pk = rcu_dereference(p->keys);
+	struct dc_key *key;
+
+	if (pk) {
+		key = dc_key_find(svc, pk->id);
+		if (key && key->gen == pk->gen) {
+			*key_id = pk->id;
+			return &pk->k;
+		}
+	}
+	key = rcu_dereference(svc->key);
+	if (!key)
+		return NULL;
+	dc_key_forwarder(key, svc->family, &p->key.addr, buf);
+	*key_id = key->id;
+	return buf;
+}
+
+/*
+ * Check a message from a forwarder, cheapest first: its sender's rate,
+ * the key id, the tag (with the keys derived for the sender, kept in its
+ * record), the sequence number.  Returns the sender's record, made now if
+ * it had none, with its keys in *@keys (in @buf, or in the record) and
+ * their id in *@key_id; or NULL, with what to count in *@what.  Under RCU,
+ * in softirq.
+ */
+static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
+				     const struct dc_fwd_addrs *a,
+				     const struct dc_fwd_hdr *hdr,
+				     const struct sk_buff *skb,
+				     unsigned int off, unsigned int len,
+				     struct dc_fwd_keys *buf,
+				     const struct dc_fwd_keys **keys,
+				     u8 *key_id, enum dc_stat *what)
+{
+	struct dc_peer_keys *pk = NULL;
+	struct dc_key *key;
+	struct dc_peer *p;
+	bool ok;
+
+	p = dc_peer_find(dn, svc, &a->src);
+	if (!dc_bucket_take(p ? &p->bucket : &dn->new_peers,
+			    p ? READ_ONCE(dc_fwd_rate) :
+				READ_ONCE(dc_fwd_new_rate))) {
+		*what = DC_STAT_RATELIMITED;
+		return NULL;
+	}
+	*what = DC_STAT_BAD_AUTH;
+	key = dc_key_find(svc, hdr->key_id);
+	if (!key)
+		return NULL;
+	if (p)
+		pk = rcu_dereference(p->keys);
+	if (pk && pk->gen == key->gen) {
+		*keys = &pk->k;
+	} else {
+		dc_key_forwarder(key, a->family, &a->src, buf);
+		*keys = buf;
+	}
+	*key_id = key->id;
+	ok = dc_key_verify(&(*keys)->up, a, hdr, skb, off, len);
+	if (!ok)
+		return NULL;
+	if (!p) {
+		p = dc_peer_get(dn, svc, a);
+		if (!p) {
+			*what = DC_STAT_PEERS_FULL;
+			return NULL;
+		}
+	}
+	if (*keys == buf)
+		dc_peer_keys_store(p, key, buf);
+	if (!dc_replay_check(&p->replay, be64_to_cpu(hdr->seq))) {
+		*what = DC_STAT_REPLAYED;
+		return NULL;
+	}
+	WRITE_ONCE(p->last_seen, jiffies);
+	return p;
+}
+
+/* Under RCU. */
 static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
-			   struct dc_key *key, const struct dc_instance *inst,
-			   u8 reason, struct dc_peer *p)
+			   const struct dc_instance *inst, u8 reason,
+			   struct dc_peer *p)
 {
 	struct dc_fwd_notice n = {
 		.reason = reason,
 	};
+	const struct dc_fwd_keys *keys;
+	struct dc_fwd_keys buf;
+	u8 key_id;
 	int i;
 
-	dc_fwd_svc_put(&n.svc, svc);
+	keys = dc_peer_keys(svc, p, &buf, &key_id);
+	if (!keys)
+		return;
+	dc_fwd_svc_encode(&n.svc, svc);
 	memcpy(n.bid, &inst->addr, svc->family == AF_INET ? 4 : 16);
 	for (i = 0; i < DC_FWD_NOTICE_COPIES; i++) {
-		if (dc_fwd_send(dn, key, DC_FWD_NOTICE, &n, sizeof(n),
-				svc->family, &p->key.addr, &p->local,
-				&p->tx_seq))
+		if (dc_fwd_send(dn, &keys->down, key_id, DC_FWD_NOTICE, &n,
+				sizeof(n), svc->family, &p->key.addr,
+				&p->local, &p->tx_seq))
 			dc_stats_count_svc(dn, svc, DC_STAT_XMIT_ERRORS);
 		else
 			dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_SENT);
 	}
+	memzero_explicit(&buf, sizeof(buf));
 }
 
 /*
@@ -157,13 +316,11 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
 	unsigned int sent = 0;
-	struct dc_key *key;
 	struct dc_peer *p;
 
 	if (svc->mode == DYNCAST_MODE_FORWARD)
 		return;
-	key = rcu_dereference_protected(svc->key, lockdep_is_held(&dn->lock));
-	if (!key || !atomic_read(&dn->nr_peers))
+	if (!rcu_access_pointer(svc->key) || !atomic_read(&dn->nr_peers))
 		return;
 
 	rhashtable_walk_enter(&dn->peers, &iter);
@@ -174,7 +331,7 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 		if (p->key.svc_id != svc->id ||
 		    !time_after(READ_ONCE(p->until), jiffies))
 			continue;
-		dc_miss_notice(dn, svc, key, inst, reason, p);
+		dc_miss_notice(dn, svc, inst, reason, p);
 		/*
 		 * Up to max_forwarders records, three messages each: let
 		 * others run now and then (the walk may then see a record
@@ -256,7 +413,8 @@ static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
 }
 
 static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
-			     struct dc_key *key, const struct dc_flow_key *fk,
+			     const struct dc_fwd_keys *keys, u8 key_id,
+			     const struct dc_flow_key *fk,
 			     const struct dc_instance *inst,
 			     unsigned long remaining, struct dc_peer *p)
 {
@@ -273,11 +431,11 @@ static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
 	unsigned int alen = svc->family == AF_INET ? 4 : 16;
 	unsigned long until = jiffies + READ_ONCE(svc->timeout);
 
-	dc_fwd_svc_put(&b.svc, svc);
+	dc_fwd_svc_encode(&b.svc, svc);
 	memcpy(b.src, &fk->saddr, alen);
 	memcpy(b.bid, &inst->addr, alen);
-	if (dc_fwd_send(dn, key, DC_FWD_BIND, &b, sizeof(b), svc->family,
-			&p->key.addr, &p->local, &p->tx_seq)) {
+	if (dc_fwd_send(dn, &keys->down, key_id, DC_FWD_BIND, &b, sizeof(b),
+			svc->family, &p->key.addr, &p->local, &p->tx_seq)) {
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 		return;
 	}
@@ -295,15 +453,17 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr), l4off, len;
 	struct dc_fwd_hdr h = *hdr;
 	enum dc_stat what = DC_STAT_MALFORMED;
+	const struct dc_fwd_keys *keys;
 	struct dc_service *svc = NULL;
 	struct dc_instance *inst = NULL;
+	struct dc_fwd_keys buf;
 	struct dc_fwd_addrs a;
 	struct dc_flow_key fk;
 	unsigned long remaining;
 	struct dc_binding *b;
-	struct dc_key *key;
 	struct dc_peer *p;
 	struct dc_pkt pkt;
+	u8 key_id;
 	int ret;
 
 	dc_fwd_outer_addrs(skb, &a);
@@ -318,25 +478,15 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 		svc = NULL;
 		goto drop;
 	}
-	what = DC_STAT_BAD_AUTH;
-	key = rcu_dereference(svc->key);
-	if (!key || !dc_key_verify(key, &a, &h, skb, 0, skb->len))
+	p = dc_miss_check(dn, svc, &a, &h, skb, 0, skb->len, &buf, &keys,
+			  &key_id, &what);
+	if (!p)
 		goto drop;
 	/* bytes after the packet, covered by the tag, go now */
 	what = DC_STAT_MALFORMED;
 	if (pskb_trim(skb, len))
 		goto drop;
 	pkt.len = len;
-	p = dc_peer_get(dn, svc, &a);
-	if (!p) {
-		what = DC_STAT_PEERS_FULL;
-		goto drop;
-	}
-	if (!dc_replay_check(&p->replay, be64_to_cpu(h.seq))) {
-		what = DC_STAT_REPLAYED;
-		goto drop;
-	}
-	WRITE_ONCE(p->last_seen, jiffies);
 
 	/* The forwarder resolved the checksums the tag covers. */
 	skb->ip_summed = CHECKSUM_NONE;
@@ -355,7 +505,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 				     DC_BINDING_HOLD);
 		if (!inst) {
 			kfree_skb(skb);
-			return;
+			goto out;
 		}
 	}
 	dc_count_packet(dn, svc, inst, pkt.len);
@@ -365,16 +515,17 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	if (ret) {
 		kfree_skb(skb);
 		if (ret == -EHOSTUNREACH)
-			dc_miss_notice(dn, svc, key, inst, DC_FWD_UNREACHABLE,
-				       p);
-		return;
+			dc_miss_notice(dn, svc, inst, DC_FWD_UNREACHABLE, p);
+		goto out;
 	}
-	dc_miss_bindinfo(dn, svc, key, &fk, inst, remaining, p);
-	return;
+	dc_miss_bindinfo(dn, svc, keys, key_id, &fk, inst, remaining, p);
+	goto out;
 
 drop:
 	kfree_skb(skb);
 	dc_stats_count_svc(dn, svc, what);
+out:
+	memzero_explicit(&buf, sizeof(buf));
 }
 
 /*
@@ -389,11 +540,13 @@ void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
 	unsigned int off = sizeof(struct udphdr) + sizeof(*hdr);
 	enum dc_stat what = DC_STAT_MALFORMED;
 	struct dc_service *svc = NULL;
+	const struct dc_fwd_keys *keys;
+	struct dc_fwd_keys buf;
 	unsigned long timeout;
 	struct dc_fwd_addrs a;
 	struct dc_fwd_svc w;
-	struct dc_key *key;
 	struct dc_peer *p;
+	u8 key_id;
 
 	if (ntohs(hdr->len) != sizeof(w) || skb->len != off + sizeof(w) ||
 	    skb_copy_bits(skb, off, &w, sizeof(w)))
@@ -405,21 +558,14 @@ void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
 	}
 	dc_fwd_outer_addrs(skb, &a);
 	what = DC_STAT_BAD_AUTH;
-	key = rcu_dereference(svc->key);
-	if (a.family != svc->family || !key ||
-	    !dc_key_verify(key, &a, hdr, skb, off, sizeof(w)))
+	if (a.family != svc->family)
 		goto drop;
-	p = dc_peer_get(dn, svc, &a);
-	if (!p) {
-		what = DC_STAT_PEERS_FULL;
+	p = dc_miss_check(dn, svc, &a, hdr, skb, off, sizeof(w), &buf, &keys,
+			  &key_id, &what);
+	memzero_explicit(&buf, sizeof(buf));
+	if (!p)
 		goto drop;
-	}
-	if (!dc_replay_check(&p->replay, be64_to_cpu(hdr->seq))) {
-		what = DC_STAT_REPLAYED;
-		goto drop;
-	}
 	timeout = READ_ONCE(svc->timeout);
-	WRITE_ONCE(p->last_seen, jiffies);
 	dc_peer_hold(p, jiffies + timeout + dc_fwd_keepalive_interval(timeout));
 	consume_skb(skb);
 	dc_count_event(dn, svc, DC_STAT_KEEPALIVES_RECV);
@@ -457,17 +603,13 @@ int dc_net_peers_init(struct dc_net *dn)
 {
 	int ret;
 
+	dc_bucket_init(&dn->new_peers);
 	ret = rhashtable_init(&dn->peers, &dc_peer_params);
 	if (ret)
 		return ret;
 	INIT_DEFERRABLE_WORK(&dn->peers_gc, dc_peers_gc);
 	queue_delayed_work(dc_wq, &dn->peers_gc, DC_PEERS_GC_INTERVAL);
 	return 0;
-}
-
-static void dc_peer_free(void *ptr, void *arg)
-{
-	kfree(ptr);
 }
 
 /* After the sockets are closed: no miss comes any more. */

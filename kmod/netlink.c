@@ -78,6 +78,16 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_KEY] = NLA_POLICY_EXACT_LEN(DYNCAST_KEY_LEN),
 	[DYNCAST_A_SERVICE_KEYED] = { .type = NLA_REJECT,
 				      .reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_KEY_ID] = { .type = NLA_U8 },
+	[DYNCAST_A_SERVICE_KEY_OVERLAP] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_unconfirmed_range),
+	[DYNCAST_A_SERVICE_OLD_KEY_ID] = { .type = NLA_REJECT,
+					   .reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_OLD_KEY_EXPIRES] = { .type = NLA_REJECT,
+						.reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_HASH_SEED] = NLA_POLICY_EXACT_LEN(DYNCAST_HASH_SEED_LEN),
+	[DYNCAST_A_SERVICE_HASH_SEEDED] = { .type = NLA_REJECT,
+					    .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -347,6 +357,7 @@ static const u16 dc_stat_attrs[DC_STAT_NR] = {
 	[DC_STAT_PEERS_FULL] = DYNCAST_A_STATS_PEERS_FULL,
 	[DC_STAT_KEEPALIVES_SENT] = DYNCAST_A_STATS_KEEPALIVES_SENT,
 	[DC_STAT_KEEPALIVES_RECV] = DYNCAST_A_STATS_KEEPALIVES_RECV,
+	[DC_STAT_RATELIMITED] = DYNCAST_A_STATS_RATELIMITED,
 };
 
 /*
@@ -406,6 +417,28 @@ static int dc_nl_put_service_key(struct sk_buff *skb,
 	return 0;
 }
 
+/* Which keys a service has: never the keys themselves. */
+static int dc_nl_put_keys(struct sk_buff *skb, const struct dc_service *svc)
+{
+	unsigned long until = READ_ONCE(svc->old_key_until);
+	struct dc_key *key, *old;
+	int ret = 0;
+
+	rcu_read_lock();
+	key = rcu_dereference(svc->key);
+	old = rcu_dereference(svc->old_key);
+	if (key)
+		ret = nla_put_flag(skb, DYNCAST_A_SERVICE_KEYED) ?:
+		      nla_put_u8(skb, DYNCAST_A_SERVICE_KEY_ID, key->id);
+	if (!ret && old && time_before(jiffies, until))
+		ret = nla_put_u8(skb, DYNCAST_A_SERVICE_OLD_KEY_ID, old->id) ?:
+		      nla_put_u64_64bit(skb, DYNCAST_A_SERVICE_OLD_KEY_EXPIRES,
+					jiffies_to_msecs(until - jiffies),
+					DYNCAST_A_SERVICE_PAD);
+	rcu_read_unlock();
+	return ret;
+}
+
 static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 			      u32 portid, u32 seq, int flags, u8 cmd,
 			      struct netlink_callback *cb)
@@ -439,8 +472,11 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     (svc->mode == DYNCAST_MODE_FORWARD &&
 	      dc_nl_put_addr(skb, svc->family, DYNCAST_A_SERVICE_ROUTER4,
 			     DYNCAST_A_SERVICE_ROUTER6, &svc->router)) ||
-	     (rcu_access_pointer(svc->key) &&
-	      nla_put_flag(skb, DYNCAST_A_SERVICE_KEYED)) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_KEY_OVERLAP,
+			 svc->key_overlap / HZ) ||
+	     dc_nl_put_keys(skb, svc) ||
+	     ((svc->hash_seed.key[0] || svc->hash_seed.key[1]) &&
+	      nla_put_flag(skb, DYNCAST_A_SERVICE_HASH_SEEDED)) ||
 	     dc_nl_put_stats(skb, DYNCAST_A_SERVICE_STATS, svc->stats, true,
 			     NULL)))
 		goto cancel;
@@ -554,6 +590,7 @@ struct dc_svc_conf {
 	u32 unconfirmed;
 	u32 max_bindings;
 	u32 service_time;
+	unsigned long key_overlap;
 };
 
 /* What only a request carries: a forwarder's router, a new key. */
@@ -561,6 +598,8 @@ struct dc_svc_req {
 	bool has_router;
 	union nf_inet_addr router;
 	const u8 *key;
+	u8 key_id;
+	const u8 *seed;
 };
 
 static int dc_nl_service_req(struct nlattr *nest, struct nlattr **tb,
@@ -575,6 +614,16 @@ static int dc_nl_service_req(struct nlattr *nest, struct nlattr **tb,
 	memset(r, 0, sizeof(*r));
 	if (tb[DYNCAST_A_SERVICE_KEY])
 		r->key = nla_data(tb[DYNCAST_A_SERVICE_KEY]);
+	if (tb[DYNCAST_A_SERVICE_HASH_SEED])
+		r->seed = nla_data(tb[DYNCAST_A_SERVICE_HASH_SEED]);
+	if (tb[DYNCAST_A_SERVICE_KEY_ID]) {
+		if (!r->key) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[DYNCAST_A_SERVICE_KEY_ID],
+					    "key id: only with the key it names");
+			return -EINVAL;
+		}
+		r->key_id = nla_get_u8(tb[DYNCAST_A_SERVICE_KEY_ID]);
+	}
 	if (!a4 && !a6)
 		return 0;
 	ret = dc_nl_addr(nest, a4, a6, &rfamily, &r->router, DC_ADDR_ROUTER,
@@ -588,6 +637,18 @@ static int dc_nl_service_req(struct nlattr *nest, struct nlattr **tb,
 	}
 	r->has_router = true;
 	return 0;
+}
+
+/* A new flow hash seed, read by the packet path as it changes. */
+static void dc_req_seed(struct dc_service *svc, const struct dc_svc_req *r)
+{
+	u64 k[2];
+
+	if (!r->seed)
+		return;
+	memcpy(k, r->seed, sizeof(k));
+	WRITE_ONCE(svc->hash_seed.key[0], le64_to_cpu((__force __le64)k[0]));
+	WRITE_ONCE(svc->hash_seed.key[1], le64_to_cpu((__force __le64)k[1]));
 }
 
 /* A forwarder has a router and a key from the start; no one else does. */
@@ -641,6 +702,9 @@ static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 		c->max_bindings = nla_get_u32(tb[DYNCAST_A_SERVICE_MAX_BINDINGS]);
 	if (tb[DYNCAST_A_SERVICE_SERVICE_TIME])
 		c->service_time = nla_get_u32(tb[DYNCAST_A_SERVICE_SERVICE_TIME]);
+	if (tb[DYNCAST_A_SERVICE_KEY_OVERLAP])
+		c->key_overlap =
+			nla_get_u32(tb[DYNCAST_A_SERVICE_KEY_OVERLAP]) * HZ;
 	return 0;
 }
 
@@ -654,6 +718,7 @@ static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
 	c->unconfirmed = svc->unconfirmed;
 	c->max_bindings = svc->max_bindings;
 	c->service_time = svc->service_time;
+	c->key_overlap = svc->key_overlap;
 }
 
 static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
@@ -666,6 +731,7 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 	WRITE_ONCE(svc->unconfirmed, c->unconfirmed);
 	WRITE_ONCE(svc->max_bindings, c->max_bindings);
 	WRITE_ONCE(svc->service_time, c->service_time);
+	svc->key_overlap = c->key_overlap;
 }
 
 static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
@@ -708,12 +774,12 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto err_free;
 	dc_conf_set(svc, &conf);
+	dc_req_seed(svc, &req);
 	svc->router = req.router;
 	if (req.key) {
-		ret = dc_key_set(svc, req.key);
+		ret = dc_key_set(svc, req.key, req.key_id, 0);
 		if (ret) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "cannot set up hmac(sha256) with the key");
+			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
 			goto err_free;
 		}
 	}
@@ -772,7 +838,8 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (req.key) {
-		ret = dc_service_set_key(svc, req.key, info->extack);
+		ret = dc_service_set_key(svc, req.key, req.key_id,
+					 conf.key_overlap, info->extack);
 		if (ret)
 			goto out;
 	}
@@ -782,6 +849,7 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		dc_conf_set(svc, &old);
 		goto out;
 	}
+	dc_req_seed(svc, &req);
 	/* Bindings made under another flow identifier or mode mean nothing. */
 	if (conf.mode != old.mode || conf.affinity != old.affinity ||
 	    conf.src_prefix != old.src_prefix) {

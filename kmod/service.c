@@ -129,7 +129,9 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->timeout = 300 * HZ;
 	svc->unconfirmed = DYNCAST_UNCONFIRMED_TIMEOUT * HZ;
 	svc->service_time = 1000;
+	svc->key_overlap = DYNCAST_KEY_OVERLAP * HZ;
 	dc_replay_init(&svc->replay);
+	dc_bucket_init(&svc->rx_bucket);
 	dc_seq_init(&svc->tx_seq);
 	svc->keepalive_sent = jiffies;
 	INIT_LIST_HEAD(&svc->instances);
@@ -207,8 +209,8 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
  * Set or replace the key of a published service; the first key opens the
  * namespace's socket of the family.  Under dn->lock.
  */
-int dc_service_set_key(struct dc_service *svc, const u8 *raw,
-		       struct netlink_ext_ack *extack)
+int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
+		       unsigned long overlap, struct netlink_ext_ack *extack)
 {
 	struct dc_net *dn = svc->dn;
 	int idx = dc_fam_idx(svc->family);
@@ -222,9 +224,9 @@ int dc_service_set_key(struct dc_service *svc, const u8 *raw,
 		if (ret)
 			goto undo;
 	}
-	ret = dc_key_set(svc, raw);
+	ret = dc_key_set(svc, raw, id, overlap);
 	if (ret) {
-		NL_SET_ERR_MSG_MOD(extack, "cannot set up hmac(sha256) with the key");
+		NL_SET_ERR_MSG_MOD(extack, "no memory for the key");
 		goto undo;
 	}
 	return 0;
@@ -546,13 +548,24 @@ void dc_net_services_exit(struct dc_net *dn)
 	mutex_unlock(&dn->lock);
 }
 
-u32 dc_flow_hash(const struct dc_flow_key *key)
+/*
+ * Every router of the service hashes a flow with the service's seed: over
+ * the same instances they pick the same one, like Maglev load balancers,
+ * and clients that do not know the seed cannot aim at one.
+ */
+static u32 dc_flow_hash(const struct dc_service *svc,
+			const struct dc_flow_key *key)
 {
-	/*
-	 * No secret seed: every router hashing the same flow over the same
-	 * instances picks the same one, like Maglev load balancers do.
-	 */
-	return jhash2((const u32 *)&key->saddr, 5, 0);
+	/* a seed changing meanwhile makes one odd choice, no harm */
+	siphash_key_t seed = { .key = {
+		READ_ONCE(svc->hash_seed.key[0]),
+		READ_ONCE(svc->hash_seed.key[1]),
+	} };
+
+	BUILD_BUG_ON(offsetof(struct dc_flow_key, dport) + sizeof(key->dport) !=
+		     offsetof(struct dc_flow_key, svc_id));
+	return siphash(&key->saddr, offsetof(struct dc_flow_key, svc_id),
+		       &seed);
 }
 
 static void dc_sel_fill(struct dc_sel_metrics *m, const struct dc_instance *inst)
@@ -608,5 +621,5 @@ struct dc_instance *dc_select(struct dc_service *svc,
 		break;
 	}
 hash:
-	return set->inst[set->maglev[dc_flow_hash(key) % set->maglev_size]];
+	return set->inst[set->maglev[dc_flow_hash(svc, key) % set->maglev_size]];
 }

@@ -23,13 +23,54 @@
 #include "dyncast.h"
 #include "fwd.h"
 
-void dc_fwd_svc_put(struct dc_fwd_svc *w, const struct dc_service *svc)
+void dc_fwd_svc_encode(struct dc_fwd_svc *w, const struct dc_service *svc)
 {
 	memset(w, 0, sizeof(*w));
 	w->family = svc->family == AF_INET ? 4 : 6;
 	w->proto = svc->proto;
 	w->port = svc->port;
 	memcpy(w->sid, &svc->addr, svc->family == AF_INET ? 4 : 16);
+}
+
+void dc_bucket_init(struct dc_bucket *b)
+{
+	spin_lock_init(&b->lock);
+	b->last = jiffies;
+	b->tokens = U32_MAX;
+}
+
+/*
+ * Whether a message may be checked, @rate a second at most (0: no limit).
+ * The tag of a message is checked only then: a flood of junk costs the
+ * receiver a lookup and this, not an HMAC.  In softirq.
+ */
+bool dc_bucket_take(struct dc_bucket *b, u32 rate)
+{
+	unsigned long now = jiffies, elapsed;
+	bool ok;
+
+	if (!rate)
+		return true;
+	spin_lock(&b->lock);
+	elapsed = now - b->last;
+	if (elapsed >= HZ) {
+		b->tokens = rate;
+		b->last = now;
+	} else {
+		u32 add = div_u64((u64)elapsed * rate, HZ);
+
+		/* below one token: the time counts towards the next */
+		if (add) {
+			b->tokens = min_t(u64, (u64)b->tokens + add, rate);
+			b->last = now;
+		}
+	}
+	b->tokens = min(b->tokens, rate);
+	ok = b->tokens > 0;
+	if (ok)
+		b->tokens--;
+	spin_unlock(&b->lock);
+	return ok;
 }
 
 /* The service a message names, under RCU; NULL if none or malformed. */
@@ -54,8 +95,7 @@ struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
 }
 
 /* The outer addresses of a message received, as its tag covers them. */
-void dc_fwd_outer_addrs(const struct sk_buff *skb,
-			       struct dc_fwd_addrs *a)
+void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (skb->protocol == htons(ETH_P_IP)) {
@@ -71,12 +111,13 @@ void dc_fwd_outer_addrs(const struct sk_buff *skb,
 
 /* A header numbered from @seq, the sender's counter for this receiver. */
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
-		     atomic64_t *seq)
+		     u8 key_id, atomic64_t *seq)
 {
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->version = DC_FWD_VERSION;
 	hdr->type = type;
 	hdr->len = htons(len);
+	hdr->key_id = key_id;
 	hdr->seq = cpu_to_be64(atomic64_inc_return(seq));
 }
 
@@ -271,11 +312,12 @@ int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
 }
 
 /*
- * Build and send a Binding Info or a notice, @len bytes of @body, to @to
- * from @from, numbered from @seq.  From any context.
+ * Build and send a message, @len bytes of @body, to @to from @from,
+ * numbered from @seq, tagged with @h, the key of id @key_id.  From any
+ * context.
  */
-int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
-		const void *body, unsigned int len, u8 family,
+int dc_fwd_send(struct dc_net *dn, const struct dc_hmac *h, u8 key_id,
+		u8 type, const void *body, unsigned int len, u8 family,
 		const union nf_inet_addr *to, const union nf_inet_addr *from,
 		atomic64_t *seq)
 {
@@ -298,12 +340,7 @@ int dc_fwd_send(struct dc_net *dn, struct dc_key *key, u8 type,
 	skb_reserve(skb, head);
 	hdr = skb_put(skb, sizeof(*hdr));
 	skb_put_data(skb, body, len);
-	dc_fwd_hdr_init(hdr, type, len, seq);
-	ret = dc_key_tag(key, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
-	if (ret) {
-		kfree_skb(skb);
-		dst_release(dst);
-		return ret;
-	}
+	dc_fwd_hdr_init(hdr, type, len, key_id, seq);
+	dc_key_tag(h, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
 	return dc_fwd_xmit(dn, skb, dst, &a, htons(IP_DF), htons(dc_fwd_port));
 }

@@ -29,11 +29,17 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 64
+ktap_set_plan 70
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
 FWDMSG="python3 $DYNCAST_TOP/selftests/fwdmsg.py"
+
+# fkey ADDR [KEY]: the key of the forwarder at ADDR, from R1's (KEY)
+fkey()
+{
+	echo "${2:-$KEY}" | "$DYNCAST" derivekey "$1"
+}
 PCAP=/tmp/dc-fwd.pcap
 
 fwd_topo()
@@ -223,7 +229,7 @@ for fam in 4 6; do
 		for i in 1 2 3; do
 			dc instance add "$sid" proto "$1" port "$2" bid "$($bidf $i)"
 		done
-		dcf service add "$sid" proto "$1" port "$2" mode forward router "$rtr" key "$KEY"
+		dcf service add "$sid" proto "$1" port "$2" mode forward router "$rtr" key "$(fkey "$fwd")"
 	done
 
 	# 1. A connection: its first packet through R1 as a miss, the rest
@@ -434,6 +440,7 @@ for fam in 4 6; do
 done
 
 # 8. IPv4 only: expiry, an unreachable instance, a flood.
+FKEY=$(fkey 10.1.0.2)
 for p in 55 57; do
 	serve_udp "${INST[3]}" i3 $p "$SID4" || ktap_skip_all "cannot start the servers"
 done
@@ -451,7 +458,7 @@ for p in 55 57; do
 done
 dc instance add "$SID4" proto udp port 56 bid "$(bid4 1)" bid "$(bid4 2)"
 for p in 55 57 56; do
-	dcf service add "$SID4" proto udp port $p mode forward router 10.1.0.1 key "$KEY"
+	dcf service add "$SID4" proto udp port $p mode forward router 10.1.0.1 key "$FKEY"
 done
 dcf service set "$SID4" proto udp port 56 max-bindings 50
 
@@ -520,7 +527,7 @@ for i in 1 2; do
 done
 dc service add "$SID4" proto udp port 58 mode tunnel key "$KEY" timeout 4
 dc instance add "$SID4" proto udp port 58 bid "$(bid4 1)" bid "$(bid4 2)"
-dcf service add "$SID4" proto udp port 58 mode forward router 10.1.0.1 key "$KEY"
+dcf service add "$SID4" proto udp port 58 mode forward router 10.1.0.1 key "$FKEY"
 coproc LONG { ip netns exec "$C" socat -T 60 - UDP:$SID4:58,bind=10.0.0.2:5800 2>/dev/null; }
 long_ask()
 {
@@ -580,7 +587,7 @@ ip -n "${INST[3]}" link set e0 mtu 1500
 # learnt instances that no binding uses make room for new ones.  1024
 # Binding Info, each for a new instance, with a timeout of 1 s; once their
 # bindings are gone, one more instance is learnt, not dropped.
-dcf service add "$SID4" proto udp port 59 mode forward router 10.1.0.1 key "$KEY"
+dcf service add "$SID4" proto udp port 59 mode forward router 10.1.0.1 key "$FKEY"
 ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --key "$KEY" --sid "$SID4" --proto udp \
 	--port 59 --src 10.0.0.2 --sport 1000 --dport 59 --bid 10.50.0.1 \
 	--timeout 1 --remaining 1000 --count 1024 >/dev/null
@@ -597,5 +604,99 @@ echo "# 1024 instances learnt ($n1), their bindings gone; then one more: learn-d
 ktap_test_result "a learnt instance no binding uses makes room for a new one" \
 	sh -c "[ $n1 = 1024 ] && [ \$($DYNCAST -n $F -j stats | jq '.[\"learn-drops\"]') = $d0 ] &&
 	       $DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")' >/dev/null"
+
+# 9. Keys and rates (IPv4).  F holds only its own key, derived from R1's:
+#    another forwarder's key, or F's key of the other direction, forges
+#    no Binding Info to F.
+KEY2=$(dc genkey)
+for i in 1 2; do
+	serve_udp "${INST[i]}" "i$i" 60 "$SID4" || ktap_skip_all "cannot start the servers"
+done
+dc service add "$SID4" proto udp port 60 mode tunnel key "$KEY"
+dc instance add "$SID4" proto udp port 60 bid "$(bid4 1)" bid "$(bid4 2)"
+dcf service add "$SID4" proto udp port 60 mode forward router 10.1.0.1 key "$FKEY"
+bind60()
+{
+	ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --sid "$SID4" --proto udp \
+		--port 60 --src 10.0.0.2 --dport 60 --bid "$(bid4 1)" "$@" >/dev/null
+}
+b0=$(counter F bad-auth)
+l0=$(counter F bindinfo-recv)
+bind60 --sport 6001 --fwd-key "$(fkey 10.9.0.2)"
+bind60 --sport 6002 --fwd-key "$FKEY" --direction up
+bind60 --sport 6003 --key "$KEY"
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+learnt=$(bindings_of F "$SID4" udp 60 | jq -c '[.[] | .sport] | sort')
+echo "# Binding Info tagged with X's key, with F's up key, with F's down key: F learnt $learnt, bad-auth +$(( $(counter F bad-auth) - b0 ))"
+ktap_test_result "another forwarder's key, or the other direction's, forges no Binding Info" \
+	test "$learnt" = "[6003]" -a "$(counter F bad-auth)" = $((b0 + 2))
+dcf binding del "$SID4" proto udp port 60 src 10.0.0.2 sport 6003 dport 60
+
+# A flood of junk misses from a sender R1 does not know: beyond
+# fwd_new_rate a second R1 drops them unchecked, and F, which R1 knows,
+# is still served meanwhile.  Then F's own rate, at F.
+a=$(ask_udp 10.0.0.2 6020 "$SID4" 60)
+ip -n "$X" addr add 10.9.0.3/24 dev x0
+echo 20 > /sys/module/dyncast/parameters/fwd_new_rate
+defer "echo 1000 > /sys/module/dyncast/parameters/fwd_new_rate"
+r0=$(counter R ratelimited)
+b0=$(counter R bad-auth)
+t0=$(now_ms)
+ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --from 10.9.0.3 --key "$BADKEY" \
+	--sid "$SID4" --port 60 --src 10.0.0.2 --sport 1 --count 1000 >/dev/null &
+flood=$!
+sleep 0.5
+b=$(ask_udp 10.0.0.2 6021 "$SID4" 60)
+wait $flood
+t=$(( ($(now_ms) - t0) / 1000 + 1 ))
+sleep 0.5
+dr=$(( $(counter R ratelimited) - r0 ))
+db=$(( $(counter R bad-auth) - b0 ))
+echo "# 1000 junk misses in ${t} s at fwd_new_rate 20: $dr dropped unchecked, $db checked; a flow of F during the flood: '$b' (before: '$a')"
+ktap_test_result "junk from an unknown sender is checked at most fwd_new_rate a second" \
+	test $((dr + db)) = 1000 -a "$db" -le $((20 + 20 * t))
+ktap_test_result "... while a known forwarder is served" test -n "$a" -a -n "$b"
+echo 1000 > /sys/module/dyncast/parameters/fwd_new_rate
+echo 20 > /sys/module/dyncast/parameters/fwd_rate
+defer "echo 20000 > /sys/module/dyncast/parameters/fwd_rate"
+r0=$(counter F ratelimited)
+b0=$(counter F bad-auth)
+bind60 --sport 1 --key "$BADKEY" --count 200
+sleep 0.5
+dr=$(( $(counter F ratelimited) - r0 ))
+db=$(( $(counter F bad-auth) - b0 ))
+echo 20000 > /sys/module/dyncast/parameters/fwd_rate
+echo "# 200 junk Binding Info from R1's address at fwd_rate 20: $dr dropped unchecked, $db checked"
+ktap_test_result "at F, the D-Router's messages are checked at most fwd_rate a second" \
+	test $((dr + db)) = 200 -a "$dr" -gt 100
+
+# Key rotation: R1 takes key 1 with an overlap; F, on key 0 still, is
+# served and answered with key 0; then F takes key 1; once the overlap is
+# over, key 0 is refused.
+dc service set "$SID4" proto udp port 60 key "$KEY2" key-id 1 key-overlap $(( 20 * TIME_FACTOR ))
+old=$(dc -j service show "$SID4" proto udp port 60 | jq -c '.[0] | [."key-id", ."old-key-id"]')
+l0=$(counter F bindinfo-recv)
+a=$(ask_udp 10.0.0.2 6030 "$SID4" 60)
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+n0=$(bindings_of F "$SID4" udp 60 | jq '[.[] | select(.sport == 6030)] | length')
+dcf service set "$SID4" proto udp port 60 key "$(fkey 10.1.0.2 "$KEY2")" key-id 1
+l0=$(counter F bindinfo-recv)
+b=$(ask_udp 10.0.0.2 6031 "$SID4" 60)
+busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+n1=$(bindings_of F "$SID4" udp 60 | jq '[.[] | select(.sport == 6031)] | length')
+echo "# R1's keys [id, old id]: $old; F on key 0: '$a', learnt $n0; F on key 1: '$b', learnt $n1"
+ktap_test_result "during the overlap, a forwarder on either key is served" \
+	test "$old" = "[1,0]" -a -n "$a" -a "$n0" = 1 -a -n "$b" -a "$n1" = 1
+slowwait $(( 30 * TIME_FACTOR )) sh -c "$DYNCAST -n $R -j service show $SID4 proto udp port 60 | jq -e '.[0] | has(\"old-key-id\") | not'" >/dev/null
+rb0=$(counter R bad-auth)
+rm0=$(counter R misses)
+ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
+	--port 60 --src 10.0.0.2 --sport 6032 >/dev/null
+ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY2" --key-id 1 --sid "$SID4" \
+	--port 60 --src 10.0.0.2 --sport 6033 >/dev/null
+busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
+echo "# after the overlap: bad-auth +$(( $(counter R bad-auth) - rb0 )), misses +$(( $(counter R misses) - rm0 ))"
+ktap_test_result "after the overlap, the old key is refused and the new one taken" \
+	test "$(counter R bad-auth)" = $((rb0 + 1)) -a "$(counter R misses)" = $((rm0 + 1))
 
 ktap_finished

@@ -18,6 +18,12 @@ take (a positive control), otherwise a forgery it must refuse.
                    (the latter: a UDP datagram from SRC:SPORT to SID:PORT,
                    DF set, with N zero bytes of payload)
 
+--key is the D-Router's key: the forwarder's key is derived from it for
+the forwarder's address (the sender's for a miss, --to's otherwise);
+--fwd-key HEX gives the forwarder's key instead, --key-id N the key id
+(default 0), --direction up|down the direction's key to tag with
+(default: the message's own).
+
 Common options: --from ADDR (source address; default: the route's),
 --udp-port (default 17475), --seq N (default: the wall clock in ns),
 --repeat N (send the same bytes N times), --count N (N messages, each
@@ -36,11 +42,26 @@ import struct
 import sys
 import time
 
-VERSION = 2
+VERSION = 3
 TYPES = {'miss': 1, 'bind': 2, 'notice': 3}
 PROTOS = {'tcp': 6, 'udp': 17}
 AFFINITY = {'5tuple': 0, '3tuple': 1, '2tuple': 2}
-HDR = struct.Struct('!BBHIQ16s')
+HDR = struct.Struct('!BBHB3xQ16s')
+
+
+def hkdf_expand(prk, info):
+    """HKDF-Expand of one block, as Documentation/dyncast-protocol.rst."""
+    return hmac.new(prk, info + b'\x01', hashlib.sha256).digest()
+
+
+def forwarder_key(master, addr):
+    a = ipaddress.ip_address(addr)
+    return hkdf_expand(master, b'dyncast forwarder' +
+                       bytes([a.version]) + a.packed)
+
+
+def direction_key(fkey, up):
+    return hkdf_expand(fkey, b'dyncast up' if up else b'dyncast down')
 
 
 def addr16(a):
@@ -110,7 +131,10 @@ def main():
     p.add_argument('--to', required=True)
     p.add_argument('--from', dest='src_addr')
     p.add_argument('--udp-port', dest='udp_port', type=int, default=17475)
-    p.add_argument('--key', required=True)
+    p.add_argument('--key')
+    p.add_argument('--fwd-key', dest='fwd_key')
+    p.add_argument('--key-id', dest='key_id', type=int, default=0)
+    p.add_argument('--direction', choices=['up', 'down'])
     p.add_argument('--seq', type=int)
     p.add_argument('--repeat', type=int, default=1)
     p.add_argument('--count', type=int, default=1)
@@ -132,7 +156,8 @@ def main():
     p.add_argument('--ip-options', dest='ip_options', default='')
     args = p.parse_args()
 
-    key = bytes.fromhex(args.key)
+    if bool(args.key) == bool(args.fwd_key):
+        p.error('give --key or --fwd-key')
     family = socket.AF_INET if fam(args.to) == 4 else socket.AF_INET6
     s = socket.socket(family, socket.SOCK_DGRAM)
     if args.ip_options:
@@ -142,6 +167,14 @@ def main():
         s.bind((args.src_addr, 0))
     s.connect((args.to, args.udp_port))
     local = s.getsockname()[0]
+    up = args.type == 'miss'
+    if args.fwd_key:
+        fkey = bytes.fromhex(args.fwd_key)
+    else:
+        fkey = forwarder_key(bytes.fromhex(args.key), local if up else args.to)
+    if args.direction:
+        up = args.direction == 'up'
+    key = direction_key(fkey, up)
 
     seq = args.seq if args.seq is not None else time.time_ns()
     alen = 4 if family == socket.AF_INET else 16
@@ -157,10 +190,11 @@ def main():
                 args.bid = str(ipaddress.ip_address(first_bid) + i)
             time.sleep(0.001)
         b = body(args)
-        hdr = HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq, bytes(16))
+        hdr = HDR.pack(VERSION, TYPES[args.type], len(b), args.key_id, seq,
+                       bytes(16))
         tag = hmac.new(key, pseudo + hdr + b, hashlib.sha256).digest()[:16]
-        msg = bytearray(HDR.pack(VERSION, TYPES[args.type], len(b), 0, seq,
-                                 tag) + b)
+        msg = bytearray(HDR.pack(VERSION, TYPES[args.type], len(b),
+                                 args.key_id, seq, tag) + b)
         if args.mangle == 'truncate':
             msg = msg[:len(msg) - 5]
         elif args.mangle == 'version':

@@ -1033,6 +1033,32 @@ static void forwarder(void)
 	mnl_attr_nest_end(nlh, nest);
 	expect("service set with KEYED", nlh, EINVAL, "read-only attribute", 0);
 
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_KEY_ID, 1);
+	bad = tail_attr(nlh, 1);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service set, a key id without a key", nlh, EINVAL,
+	       "only with the key it names", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_OLD_KEY_ID, 1);
+	bad = tail_attr(nlh, 1);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service set with OLD_KEY_ID", nlh, EINVAL,
+	       "read-only attribute", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
+	mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEY, sizeof(key), key);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_KEY_ID, 2);
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_KEY_OVERLAP, 86401);
+	bad = tail_attr(nlh, 4);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service set, a key overlap above a day", nlh, ERANGE,
+	       "out of range", 0);
+
 	nlh = req(DYNCAST_CMD_INSTANCE_SET);
 	put_svc(nlh, SID4, TCP, 7);
 	nest = inst_open(nlh, bids[0]);
@@ -1163,7 +1189,7 @@ int main(void)
 		ktap_skip_all("family " DYNCAST_FAMILY_NAME " not found");
 	}
 
-	ktap_plan(70);
+	ktap_plan(73);
 	ktap_msg("family %s has id %u", DYNCAST_FAMILY_NAME, family_id);
 
 	setup();

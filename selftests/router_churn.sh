@@ -26,6 +26,9 @@ ktap_set_plan 8
 
 KEY1=$(printf '%064x' 1)
 KEY2=$(printf '%064x' 2)
+# the forwarder's keys, derived from R's for its address
+FKEY1=$(echo "$KEY1" | "$DYNCAST" derivekey 10.6.0.2)
+FKEY2=$(echo "$KEY2" | "$DYNCAST" derivekey 10.6.0.2)
 seconds=${CHURN_SECONDS:-$(( 60 * TIME_FACTOR ))}
 BATCH=/tmp/dc-churn.batch
 
@@ -65,7 +68,7 @@ setup()
 		dc instance add "$SID6" proto tcp port 7 bid "$(bid6 $i)" &&
 		dc instance add "$SID4" proto udp port 9 bid "$(bid4 $i)" || return 1
 	done
-	dcf service add "$SID4" proto udp port 53 mode forward router 10.6.0.1 key "$KEY1"
+	dcf service add "$SID4" proto udp port 53 mode forward router 10.6.0.1 key "$FKEY1"
 }
 
 # New flows all along: TCP connections counted as answered or not, UDP
@@ -156,15 +159,15 @@ churn_once()
 	6)	# a new key, on both ends
 		if ((RANDOM % 2)); then
 			op dc service set "$SID4" proto udp port 53 key "$KEY2"
-			op dcf service set "$SID4" proto udp port 53 key "$KEY2"
+			op dcf service set "$SID4" proto udp port 53 key "$FKEY2"
 		else
 			op dc service set "$SID4" proto udp port 53 key "$KEY1"
-			op dcf service set "$SID4" proto udp port 53 key "$KEY1"
+			op dcf service set "$SID4" proto udp port 53 key "$FKEY1"
 		fi ;;
 	7)	# the forwarder's service goes and comes back, with the key R has
 		op dcf service del "$SID4" proto udp port 53
 		op dcf service add "$SID4" proto udp port 53 mode forward \
-			router 10.6.0.1 key "$KEY1"
+			router 10.6.0.1 key "$FKEY1"
 		op dc service set "$SID4" proto udp port 53 key "$KEY1" ;;
 	*)	op dcf binding flush
 		op dc stats ;;

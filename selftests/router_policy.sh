@@ -20,7 +20,7 @@ require_vm
 require_cmd ip socat jq
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -134,5 +134,35 @@ ktap_test_result "table full: stateless flows keep their instance and the hash c
 	sh -c "[ '${h1[*]}' = '${h2[*]}' ] && [ '${h1[*]}' = '$hashmap' ] &&
 	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].stats[\"table-full\"]')\" -ge 12 ] &&
 	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].bindings')\" = 1 ]"
+
+# hash seeds: with another seed the flows map otherwise, with the same
+# seed alike (as on every D-Router of the service given that seed), so a
+# client that does not know it cannot choose its instance
+hashmap_of()
+{
+	local p names=()
+
+	dc binding flush
+	for p in $(seq 17001 17012); do
+		names+=("$(ask_udp 10.0.0.2 "$p" "$SID4" 53)")
+	done
+	echo "${names[*]}"
+}
+SEED_A=000102030405060708090a0b0c0d0e0f
+SEED_B=f0e0d0c0b0a090807060504030201000
+dc service set "${SVC[@]}" policy hash max-bindings 0
+m0=$(hashmap_of)
+dc service set "${SVC[@]}" hash-seed $SEED_A
+ma=$(hashmap_of)
+seeded=$(dc -j service show "${SVC[@]}" | jq '.[0]["hash-seeded"]')
+dc service set "${SVC[@]}" hash-seed $SEED_B
+mb=$(hashmap_of)
+dc service set "${SVC[@]}" hash-seed $SEED_A
+ma2=$(hashmap_of)
+echo "# 12 flows, no seed: $m0"
+echo "# seed A: $ma; seed B: $mb; seed A again: $ma2; hash-seeded: $seeded"
+ktap_test_result "hash-seed: another seed maps the flows otherwise, the same seed alike" \
+	sh -c "[ '$ma' = '$ma2' ] && [ '$ma' != '$m0' ] && [ '$ma' != '$mb' ] &&
+	       [ '$seeded' = true ] && [ \$(echo $m0 $ma $mb $ma2 | wc -w) = 48 ]"
 
 ktap_finished

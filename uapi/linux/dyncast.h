@@ -99,6 +99,8 @@ enum dyncast_state {
 #define DYNCAST_UNCONFIRMED_TIMEOUT	10	/* seconds, the default */
 #define DYNCAST_MAX_INSTANCES		1024	/* per service */
 #define DYNCAST_KEY_LEN			32	/* bytes of a service's key */
+#define DYNCAST_KEY_OVERLAP		120	/* seconds, the default */
+#define DYNCAST_HASH_SEED_LEN		16	/* bytes of a flow hash seed */
 
 /* Top-level attributes of every message. */
 enum dyncast_attrs {
@@ -155,6 +157,31 @@ enum dyncast_service_attrs {
 	 * DYNCAST_UNCONFIRMED_TIMEOUT.
 	 */
 	DYNCAST_A_SERVICE_UNCONFIRMED_TIMEOUT,	/* u32, seconds */
+	/*
+	 * The id of the key (with DYNCAST_A_SERVICE_KEY; default 0), sent in
+	 * every message.  A key of a new id leaves the previous key accepted
+	 * for DYNCAST_A_SERVICE_KEY_OVERLAP seconds more.
+	 */
+	DYNCAST_A_SERVICE_KEY_ID,	/* u8 */
+	DYNCAST_A_SERVICE_KEY_OVERLAP,	/* u32: seconds, default
+					 * DYNCAST_KEY_OVERLAP; 0 = none
+					 */
+	DYNCAST_A_SERVICE_OLD_KEY_ID,	/* u8, read-only: the previous key, while
+					 * it is still accepted
+					 */
+	DYNCAST_A_SERVICE_OLD_KEY_EXPIRES,	/* u64, read-only: ms until the
+						 * previous key is refused
+						 */
+	/*
+	 * The key of the flow hash (policy hash, and demands steered with
+	 * no binding): the same on every D-Router of the service, secret
+	 * from clients, so that they cannot choose their instance.  Default
+	 * all zero.
+	 */
+	DYNCAST_A_SERVICE_HASH_SEED,	/* binary[16], write-only
+					 * (DYNCAST_HASH_SEED_LEN)
+					 */
+	DYNCAST_A_SERVICE_HASH_SEEDED,	/* flag, read-only: a seed is set */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -280,6 +307,10 @@ enum dyncast_stats_attrs {
 	/* keepalives sent: the flows still use the D-Router's bindings */
 	DYNCAST_A_STATS_KEEPALIVES_SENT,	/* u64 (forwarder) */
 	DYNCAST_A_STATS_KEEPALIVES_RECV,	/* u64: taken (D-Router) */
+	DYNCAST_A_STATS_RATELIMITED,	/* u64: messages dropped unchecked:
+					 * their sender sent more than its
+					 * rate (fwd_rate, fwd_new_rate)
+					 */
 
 	/* private: */
 	__DYNCAST_A_STATS_MAX,

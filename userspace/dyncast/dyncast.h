@@ -47,6 +47,8 @@ struct dc_service {
 	struct dc_optvals vals;
 	struct dc_addr router;
 	bool has_key;
+	uint8_t seed[DYNCAST_HASH_SEED_LEN];
+	bool has_seed;
 	uint8_t key[DYNCAST_KEY_LEN];
 };
 
@@ -136,6 +138,10 @@ void dc_stats_usage(FILE *fp);
 /* genkey.c */
 int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv);
 void dc_genkey_usage(FILE *fp);
+int dc_do_derivekey(struct dc_ctx *ctx, int argc, char **argv);
+void dc_derivekey_usage(FILE *fp);
+int dc_derive_forwarder_key(const uint8_t *master, const struct dc_addr *a,
+			    uint8_t *out);
 
 /* agent.c */
 int dc_agent_print(struct dc_out *o, FILE *err, const char *text,

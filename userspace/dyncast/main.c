@@ -38,6 +38,7 @@ static const struct dc_object {
 	{ "stats", dc_do_stats, dc_stats_usage },
 	{ "monitor", dc_do_monitor, dc_monitor_usage },
 	{ "genkey", dc_do_genkey, dc_genkey_usage },
+	{ "derivekey", dc_do_derivekey, dc_derivekey_usage },
 	{ "agent", dc_do_agent, dc_agent_usage },
 };
 
@@ -45,7 +46,7 @@ static void usage(FILE *fp)
 {
 	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       dyncast [ -force ] -batch FILENAME\n"
-	      "OBJECT := { service | instance | binding | stats | monitor | genkey | agent }\n"
+	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent }\n"
 	      "OPTIONS := { -V | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }

@@ -50,6 +50,9 @@ static const struct dc_opt service_opts[] = {
 	DC_OPT_KEYWORD("policy", DYNCAST_A_SERVICE_POLICY, policy_names),
 	DC_OPT("max-bindings", DYNCAST_A_SERVICE_MAX_BINDINGS, DC_OPT_U32, 0, UINT32_MAX),
 	DC_OPT("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, DC_OPT_U32, 0, UINT32_MAX),
+	DC_OPT("key-id", DYNCAST_A_SERVICE_KEY_ID, DC_OPT_U8, 0, UINT8_MAX),
+	DC_OPT("key-overlap", DYNCAST_A_SERVICE_KEY_OVERLAP, DC_OPT_U32, 0,
+	       DYNCAST_TIMEOUT_MAX),
 	{}
 };
 
@@ -76,6 +79,12 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_ROUTER4] = DC_ATTR("router", DC_ATTR_IN4, 0),
 	[DYNCAST_A_SERVICE_ROUTER6] = DC_ATTR("router", DC_ATTR_IN6, 0),
 	[DYNCAST_A_SERVICE_KEYED] = DC_ATTR("keyed", DC_ATTR_FLAG, 0),
+	[DYNCAST_A_SERVICE_KEY_ID] = DC_ATTR("key-id", DC_ATTR_U8, 0),
+	[DYNCAST_A_SERVICE_KEY_OVERLAP] = DC_ATTR("key-overlap", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_OLD_KEY_ID] = DC_ATTR("old-key-id", DC_ATTR_U8, 0),
+	[DYNCAST_A_SERVICE_OLD_KEY_EXPIRES] =
+		DC_ATTR("old-key-expires", DC_ATTR_U64, 0),
+	[DYNCAST_A_SERVICE_HASH_SEEDED] = DC_ATTR("hash-seeded", DC_ATTR_FLAG, 0),
 };
 
 const struct dc_attr_set dc_service_set = {
@@ -146,7 +155,11 @@ int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc)
 			 DYNCAST_A_SERVICE_ROUTER4, DYNCAST_A_SERVICE_ROUTER6)) ||
 	    (svc->has_key &&
 	     !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_SERVICE_KEY,
-				 sizeof(svc->key), svc->key)))
+				 sizeof(svc->key), svc->key)) ||
+	    (svc->has_seed &&
+	     !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE,
+				 DYNCAST_A_SERVICE_HASH_SEED,
+				 sizeof(svc->seed), svc->seed)))
 		return -1;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -157,7 +170,7 @@ struct service_settings {
 	struct dc_service *svc;
 };
 
-/* router ADDR, key HEX, key-file FILE: the settings that are no number */
+/* router ADDR, key HEX, key-file FILE, hash-seed HEX: no numbers */
 static int service_forwarder_arg(struct dc_ctx *ctx, struct dc_service *svc,
 				 int *argc, char ***argv)
 {
@@ -165,11 +178,17 @@ static int service_forwarder_arg(struct dc_ctx *ctx, struct dc_service *svc,
 	int ret;
 
 	if (strcmp(name, "router") && strcmp(name, "key") &&
-	    strcmp(name, "key-file"))
+	    strcmp(name, "key-file") && strcmp(name, "hash-seed"))
 		return 0;
 	if (*argc < 2)
 		return dc_arg_novalue(ctx->err, name);
-	if (!strcmp(name, "router")) {
+	if (!strcmp(name, "hash-seed")) {
+		if (svc->has_seed)
+			return dc_arg_twice(ctx->err, name);
+		ret = dc_arg_hex(ctx->err, name, (*argv)[1], svc->seed,
+				 sizeof(svc->seed));
+		svc->has_seed = !ret;
+	} else if (!strcmp(name, "router")) {
 		if (svc->router.family)
 			return dc_arg_twice(ctx->err, name);
 		ret = dc_arg_addr(ctx->err, name, (*argv)[1], svc->sid.family,
@@ -225,13 +244,18 @@ int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
 		dc_err(ctx->err, "argument \"src-prefix\" requires \"affinity\"");
 		return -1;
 	}
+	if (dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_KEY_ID) &&
+	    !svc->has_key) {
+		dc_err(ctx->err, "argument \"key-id\" requires \"key\" or \"key-file\"");
+		return -1;
+	}
 	if (svc->router.family &&
 	    (!dc_opt_isset(&svc->vals, DYNCAST_A_SERVICE_MODE) ||
 	     svc->vals.val[DYNCAST_A_SERVICE_MODE] != DYNCAST_MODE_FORWARD)) {
 		dc_err(ctx->err, "argument \"router\" requires \"mode forward\"");
 		return -1;
 	}
-	if (cmd == DYNCAST_CMD_SERVICE_SET && !svc->has_key &&
+	if (cmd == DYNCAST_CMD_SERVICE_SET && !svc->has_key && !svc->has_seed &&
 	    !svc->router.family &&
 	    !(svc->vals.present & ~((1u << DYNCAST_A_SERVICE_PROTO) |
 				    (1u << DYNCAST_A_SERVICE_PORT)))) {
@@ -335,9 +359,12 @@ void dc_service_usage(FILE *fp)
 	      "            [ timeout SECONDS ] [ unconfirmed-timeout SECONDS ]\n"
 	      "            [ policy { weighted | least-cost | hash } ]\n"
 	      "            [ max-bindings N ] [ service-time USEC ]\n"
-	      "            [ key HEX | key-file FILE ]\n"
+	      "            [ { key HEX | key-file FILE } [ key-id ID ] ]\n"
+	      "            [ key-overlap SECONDS ] [ hash-seed SEED ]\n"
 	      "SID, ADDR := { IPv4 address | IPv6 address }\n"
-	      "HEX := 64 hexadecimal digits (dyncast genkey makes one)\n", fp);
+	      "HEX := 64 hexadecimal digits (dyncast genkey makes one; a forwarder's:\n"
+	      "       dyncast derivekey)\n"
+	      "SEED := 32 hexadecimal digits, the same on every D-Router of the service\n", fp);
 }
 
 int dc_do_service(struct dc_ctx *ctx, int argc, char **argv)

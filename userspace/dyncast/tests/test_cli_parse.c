@@ -144,6 +144,18 @@ static const struct {
 	{ S4 "mode forward router 192.0.2.9 router 192.0.2.8",
 	  "argument \"router\" is given more than once" },
 	{ S4 "key 00ff", "argument \"key\" must be 64 hexadecimal digits" },
+	{ S4 "key-id 1", "argument \"key-id\" requires \"key\" or \"key-file\"" },
+	{ S4 "key-file " KEYFILE " key-id 256",
+	  "argument \"key-id\" must be an integer between 0 and 255, got \"256\"" },
+	{ S4 "key-overlap 86401",
+	  "argument \"key-overlap\" must be an integer between 0 and 86400, got \"86401\"" },
+	{ S4 "hash-seed 000102030405060708090a0b0c0d0e",
+	  "argument \"hash-seed\" must be 32 hexadecimal digits" },
+	{ S4 "hash-seed 000102030405060708090a0b0c0d0e0f hash-seed 000102030405060708090a0b0c0d0e0f",
+	  "argument \"hash-seed\" is given more than once" },
+	{ "derivekey", "derivekey: the forwarder's address is missing" },
+	{ "derivekey 192.0.2.300", "argument \"ADDR\" must be an IPv4 or IPv6 address, got \"192.0.2.300\"" },
+	{ "derivekey 192.0.2.9 key-file " KEYFILE " 7", "unknown argument \"7\"" },
 	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g",
 	  "argument \"key\" must be 64 hexadecimal digits" },
 	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f key-file /dev/null",
@@ -333,6 +345,8 @@ static const char *const good[] = {
 	"service add 2001:db8::1 proto udp router 2001:db8::9 key-file " KEYFILE " mode forward",
 	"service set 192.0.2.1 proto tcp port 80 key FFEEDDCCBBAA99887766554433221100ffeeddccbbaa99887766554433221100",
 	"service set 192.0.2.1 proto udp port 53 timeout 30",
+	"service set 192.0.2.1 proto tcp port 80 key-file " KEYFILE " key-id 3 key-overlap 60",
+	"service set 192.0.2.1 proto tcp port 80 hash-seed 000102030405060708090a0b0c0d0e0f",
 	"service del 192.0.2.1 proto udp port 53",
 	"service delete 192.0.2.1 proto udp",
 	"service show",
@@ -400,6 +414,25 @@ static void test_genkey(void **state)
 	assert_int_equal(m->err_len, 0);
 }
 
+/* The forwarder's key, as Documentation/dyncast-protocol.rst derives it. */
+static void test_derivekey(void **state)
+{
+	static const char k4[] =
+		"0e451a4072a9963f3400c3dc7994c1bd2fe3d45e1c8f2c53247ebf1e7b205616\n";
+	static const char k6[] =
+		"65c0fafb1ef705737a7bc9d737991697a506db79aa4948d24e009f8e897d9adc\n";
+	struct mock *m = *state;
+
+	assert_int_equal(mock_run(m, "derivekey 192.0.2.9 key-file " KEYFILE), 0);
+	assert_int_equal(m->out_len, 65);
+	assert_memory_equal(m->out, k4, 65);
+	assert_int_equal(mock_run(m, "derivekey 2001:db8::9 key-file " KEYFILE), 0);
+	assert_int_equal(m->out_len, 130);
+	assert_memory_equal(m->out + 65, k6, 65);
+	assert_int_equal(m->talks, 0);
+	assert_int_equal(m->err_len, 0);
+}
+
 static void test_help(void **state)
 {
 	static const struct {
@@ -450,6 +483,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good_arguments, mock_setup,
 						mock_teardown),
 		cmocka_unit_test_setup_teardown(test_genkey, mock_setup,
+						mock_teardown),
+		cmocka_unit_test_setup_teardown(test_derivekey, mock_setup,
 						mock_teardown),
 		cmocka_unit_test_setup_teardown(test_help, mock_setup,
 						mock_teardown),
