@@ -395,7 +395,8 @@ static int dc_nl_put_stats(struct sk_buff *skb, int type,
 			 atomic_read(&dn->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_STATS_MAX_BINDINGS,
 			 READ_ONCE(dc_max_bindings)) ||
-	     nla_put_u32(skb, DYNCAST_A_STATS_SERVICES, dn->nr_services) ||
+	     nla_put_u32(skb, DYNCAST_A_STATS_SERVICES,
+			 READ_ONCE(dn->nr_services)) ||
 	     nla_put_u32(skb, DYNCAST_A_STATS_FORWARDERS,
 			 atomic_read(&dn->nr_peers))))
 		goto cancel;
@@ -1716,6 +1717,13 @@ static struct genl_family dc_genl_family __ro_after_init = {
 	.maxattr = DYNCAST_A_MAX,
 	.policy = dc_policy,
 	.netnsok = true,
+	/*
+	 * Every operation that reads or changes a namespace's objects takes
+	 * its dn->lock (the binding dump walks the table under RCU, the
+	 * stats are counters): no need for genl_mutex, and namespaces do
+	 * not wait on one another.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = dc_genl_ops,
 	.n_ops = ARRAY_SIZE(dc_genl_ops),

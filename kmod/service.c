@@ -200,7 +200,7 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 	hlist_add_head_rcu(&svc->hnode,
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);
-	dn->nr_services++;
+	WRITE_ONCE(dn->nr_services, dn->nr_services + 1);
 	dn->genid++;
 	return 0;
 }
@@ -499,7 +499,7 @@ void dc_service_delete(struct dc_service *svc)
 	lockdep_assert_held(&dn->lock);
 	hlist_del_rcu(&svc->hnode);
 	WRITE_ONCE(svc->dead, true);
-	dn->nr_services--;
+	WRITE_ONCE(dn->nr_services, dn->nr_services - 1);
 	dn->nr_family[idx]--;
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		dn->nr_rewrite[idx]--;

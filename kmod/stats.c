@@ -12,7 +12,7 @@ struct dc_pcpu_stats __percpu *dc_stats_alloc(void)
 	struct dc_pcpu_stats __percpu *s;
 	int cpu;
 
-	s = alloc_percpu(struct dc_pcpu_stats);
+	s = alloc_percpu_gfp(struct dc_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return NULL;
 	for_each_possible_cpu(cpu)

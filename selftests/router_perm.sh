@@ -18,6 +18,8 @@
 #
 #  (c) Namespaces see nothing of each other: services, bindings, counters,
 #      events.
+#  (d) What configuring a namespace allocates is charged to the memory
+#      cgroup of the process that configures it, per-CPU counters too.
 #
 # timeout=400
 
@@ -29,7 +31,7 @@ require_vm
 require_cmd ip socat jq unshare setpriv nsenter
 
 ktap_print_header
-ktap_set_plan 43
+ktap_set_plan 45
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -295,5 +297,46 @@ still_works()
 	json_ok 'length == 1' dc -j service show && [ -n "$again" ]
 }
 ktap_test_result "(c) ... which still works (answer: ${again:-none})" still_works
+
+# (d) 200 services with keys, made by a process in a memory cgroup of its
+#     own: the cgroup pays for their per-CPU counters and their slab
+#     objects (services, instance sets, keys).
+CG=/sys/fs/cgroup
+memcg_setup()
+{
+	grep -q "^[^ ]* $CG cgroup2 " /proc/mounts ||
+		mount -t cgroup2 none "$CG" || return 1
+	grep -qw memory "$CG/cgroup.controllers" &&
+		echo +memory > "$CG/cgroup.subtree_control" &&
+		mkdir -p "$CG/dc-perm"
+}
+memstat()
+{
+	awk -v k="$1" '$1 == k { print $2 }' "$CG/dc-perm/memory.stat"
+}
+if memcg_setup; then
+	defer "rmdir $CG/dc-perm"
+	batch=$(mktemp)
+	defer "rm -f $batch"
+	for i in $(seq 200); do
+		echo "service add 10.77.$((i / 250)).$((i % 250 + 1)) proto udp port 53 mode tunnel key $(printf '%064x' "$i")"
+	done > "$batch"
+	p0=$(memstat percpu) s0=$(memstat slab)
+	# (ip netns exec mounts a sysfs of its own: join the cgroup before)
+	sh -c "echo \$\$ > $CG/dc-perm/cgroup.procs && exec ip netns exec $X $DYNCAST -batch $batch" ||
+		ktap_print_msg "the batch failed"
+	ktap_print_msg "X has $(dx -j service show | jq length) services; $(cat $CG/dc-perm/memory.current) bytes charged"
+	# memory.stat is flushed every 2 s
+	sleep 3
+	p1=$(memstat percpu) s1=$(memstat slab)
+	ktap_print_msg "200 services: the cgroup's percpu $p0 -> $p1, slab $s0 -> $s1 bytes"
+	ktap_test_result "(d) 200 services: their per-CPU counters are charged to the cgroup that made them" \
+		test "$((p1 - p0))" -ge $((200 * 128))
+	ktap_test_result "(d) ... and their services and keys" \
+		test "$((s1 - s0))" -ge $((200 * 1024))
+else
+	ktap_test_skip "(d) 200 services: their per-CPU counters are charged to the cgroup that made them (no cgroup2 memory controller)"
+	ktap_test_skip "(d) ... and their services and keys (no cgroup2 memory controller)"
+fi
 
 ktap_finished
