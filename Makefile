@@ -44,7 +44,7 @@ DESTDIR	?=
 USERSPACE_DIRS := $(patsubst %/Makefile,%,$(wildcard userspace/Makefile userspace/tests/Makefile))
 BINARIES := $(wildcard userspace/dyncast/dyncast userspace/dyncastd/dyncastd)
 
-export KVER KERNEL KMODULES T TIMEOUT TIMEOUT_FACTOR VM_MEM VM_APPEND
+export KVER KERNEL KMODULES T TIMEOUT TIMEOUT_FACTOR VM_MEM VM_APPEND CHECK_RESUME
 
 all: module userspace
 
@@ -95,6 +95,7 @@ check-debug:
 	@mkdir -p build
 	@scripts/debug-kernel.sh > build/debug-kernel.env
 	@$(MAKE) --no-print-directory check-run $$(cat build/debug-kernel.env) \
+		CHECK_RESUME=$${CHECK_RESUME:-$(TOP)/build/debug-results} \
 		VM_MEM=2048 TIMEOUT_FACTOR=4 VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
 		BOOT_TIMEOUT=$${BOOT_TIMEOUT:-1200} \
 		VM_APPEND="panic_on_warn=1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 acpi=noirq $${VM_APPEND:-}"

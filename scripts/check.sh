@@ -6,6 +6,12 @@
 #
 #   T=NAME      run only selftests/NAME.sh (and no unit tests); T="A B"
 #               runs several, in that order
+#   CHECK_RESUME=DIR
+#               keep each selftest's result in DIR, per tree and kernel,
+#               and skip the selftests that passed there before with the
+#               same tree (every file of the work tree that git does not
+#               ignore) and the same kernel: a long run that stopped
+#               resumes where it stopped (make check-debug sets it)
 # Other settings (KVER, KERNEL, KMODULES, TIMEOUT, VM_*) go to vm.sh.
 
 set -u
@@ -66,19 +72,61 @@ else
 	done
 fi
 
+# The work tree as git would commit it, untracked files included, and the
+# kernel: a hash of both.
+tree_key()
+{
+	local idx
+
+	idx=$(mktemp)
+	cp "$TOP/.git/index" "$idx" 2>/dev/null
+	{
+		GIT_INDEX_FILE=$idx git -C "$TOP" add -A >/dev/null 2>&1 &&
+			GIT_INDEX_FILE=$idx git -C "$TOP" write-tree
+		echo "${KERNEL:-}"
+		[ -z "${KERNEL:-}" ] || sha256sum < "$KERNEL"
+	} | sha256sum | cut -c1-16
+	rm -f "$idx"
+}
+
+state=
+if [ -n "${CHECK_RESUME:-}" ]; then
+	state=$CHECK_RESUME/$(tree_key)
+	mkdir -p "$state" || exit 2
+	echo "# results kept in $state"
+	todo=()
+	for name in "${selftests[@]}"; do
+		read -r r secs _ < "$state/$name" 2>/dev/null
+		if [ "${r:-}" = pass ]; then
+			echo "ok selftest:$name # passed before on this tree and kernel, in $secs s"
+			count pass "selftest:$name"
+		else
+			todo+=("$name")
+		fi
+		r=
+	done
+	selftests=("${todo[@]}")
+fi
+
 VM_OUT=${VM_OUT:-$TOP/build/vm}
 export VM_OUT
 rm -f "$VM_OUT/results.txt"
-"$TOP/selftests/vm/vm.sh" check "${selftests[@]}"
-vmrc=$?
+if [ ${#selftests[@]} -eq 0 ]; then
+	vmrc=0
+	: > "$VM_OUT/results.txt"
+else
+	"$TOP/selftests/vm/vm.sh" check "${selftests[@]}"
+	vmrc=$?
+fi
 
 if [ $vmrc -eq 2 ] || [ ! -f "$VM_OUT/results.txt" ]; then
 	for name in "${selftests[@]}"; do
 		count fail "selftest:$name" "the VM did not run"
 	done
 else
-	while read -r r name _ detail; do
+	while read -r r name secs detail; do
 		count "$r" "selftest:$name" "$detail"
+		[ -z "$state" ] || echo "$r $secs $detail" > "$state/$name"
 	done < "$VM_OUT/results.txt"
 fi
 

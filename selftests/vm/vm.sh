@@ -146,8 +146,8 @@ guest_kmodules=
 	printf 'TIMEOUT=%q\n' "$TIMEOUT"
 	printf 'TIMEOUT_FACTOR=%q\n' "${TIMEOUT_FACTOR:-1}"
 	printf 'KMODULES=%q\n' "$guest_kmodules"
-	# the benchmarks' settings, BENCH_*
-	for v in $(compgen -e BENCH_); do
+	# the benchmarks' settings, BENCH_*, and the fuzzers', FUZZ_* FAULT_*
+	for v in $(compgen -e BENCH_; compgen -e FUZZ_; compgen -e FAULT_); do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 } > "$res/config"
