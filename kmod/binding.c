@@ -22,6 +22,10 @@
 #include <net/ipv6.h>
 
 #include "dyncast.h"
+#include "binding.h"
+#include "demand.h"
+#include "instance.h"
+#include "stats.h"
 
 /* The collector visits at most this many bindings per run... */
 #define DC_GC_BATCH		4096

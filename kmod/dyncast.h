@@ -68,7 +68,7 @@ struct dc_stats {
 /*
  * Anti-replay state of the messages from one sender: the highest sequence
  * number taken, plus one (0: none yet), and which of the numbers below it
- * were taken, in a ring of DC_REPLAY_BITS bits (key.c).
+ * were taken, in a ring of DC_REPLAY_BITS bits (fwd_wire.c).
  */
 #define DC_REPLAY_BITS		2048
 
@@ -80,7 +80,7 @@ struct dc_replay {
 
 /*
  * A token bucket: at most rate messages a second, a second's worth at
- * once (socket.c).
+ * once (fwd_wire.c).
  */
 struct dc_bucket {
 	spinlock_t lock;	/* of the other fields */
@@ -113,8 +113,8 @@ struct dc_net {
 	/*
 	 * D-Forwarder and D-Router messages: a UDP socket per family while
 	 * a service of that family has a key (socket.c), the last sequence
-	 * number sent, the forwarders this D-Router serves (miss.c), and
-	 * what a forwarder has yet to learn (forwarder.c).
+	 * number sent, the forwarders this D-Router serves (fwd_router.c), and
+	 * what a forwarder has yet to learn (fwd_forwarder.c).
 	 */
 	struct socket __rcu *sock[2];
 	unsigned int nr_keyed[2];
@@ -282,106 +282,5 @@ static inline int dc_fam_idx(u8 family)
 {
 	return family == AF_INET6;
 }
-
-/* stats.c */
-struct dc_pcpu_stats __percpu *dc_stats_alloc(void);
-void dc_stats_count(struct dc_pcpu_stats __percpu *s, enum dc_stat what);
-void dc_stats_count_svc(struct dc_net *dn, struct dc_service *svc,
-			enum dc_stat what);
-void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len);
-void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum);
-
-/* service.c */
-int dc_service_init(void);
-void dc_service_exit(void);
-void dc_net_services_init(struct dc_net *dn);
-void dc_net_services_exit(struct dc_net *dn);
-struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
-				     const union nf_inet_addr *addr, u8 proto,
-				     __be16 port);
-struct dc_service *dc_service_find(struct dc_net *dn, u8 family,
-				   const union nf_inet_addr *addr, u8 proto,
-				   __be16 port);
-struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
-				     const union nf_inet_addr *addr, u8 proto,
-				     __be16 port);
-int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack);
-void dc_service_delete(struct dc_service *svc);
-void dc_service_free_unpublished(struct dc_service *svc);
-int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
-			    struct netlink_ext_ack *extack);
-int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
-		       unsigned long overlap, struct netlink_ext_ack *extack);
-void dc_service_put(struct dc_service *svc);
-struct dc_instance *dc_instance_find(struct dc_service *svc,
-				     const union nf_inet_addr *addr);
-struct dc_instance *dc_instance_create(struct dc_service *svc,
-				       const union nf_inet_addr *addr);
-void dc_instance_delete(struct dc_instance *inst);
-void dc_instance_put(struct dc_instance *inst);
-void dc_instance_gone(struct dc_instance *inst, u8 reason);
-int dc_service_rebuild(struct dc_service *svc);
-void dc_instance_set_state(struct dc_instance *inst, u8 state);
-struct dc_instance *dc_select(struct dc_service *svc,
-			      const struct dc_flow_key *key, bool hash_only);
-
-/* binding.c */
-int dc_binding_init(void);
-void dc_binding_exit(void);
-int dc_net_bindings_init(struct dc_net *dn);
-void dc_net_bindings_exit(struct dc_net *dn);
-void dc_flow_key_make(struct dc_flow_key *key, const struct dc_service *svc,
-		      const struct dc_pkt *pkt);
-struct dc_binding *dc_binding_lookup(struct dc_net *dn,
-				     const struct dc_flow_key *key);
-struct dc_instance *dc_binding_hit(struct dc_binding *b,
-				   const struct dc_pkt *pkt);
-struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
-					     struct dc_service *svc,
-					     const struct dc_flow_key *key,
-					     const struct dc_pkt *pkt,
-					     unsigned int flags);
-int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
-		     const struct dc_flow_key *key, struct dc_instance *inst,
-		     unsigned long remaining);
-unsigned long dc_binding_timeout(const struct dc_binding *b);
-bool dc_binding_expired(const struct dc_binding *b);
-void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
-int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
-		      const struct dc_instance *inst);
-bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
-
-/* hooks.c */
-int dc_hooks_update(struct dc_net *dn);
-void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
-		     struct dc_instance *inst, unsigned int len);
-void dc_count_event(struct dc_net *dn, struct dc_service *svc,
-		    enum dc_stat what);
-void dc_reject(struct net *net, struct sk_buff *skb, u8 family);
-struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
-				  struct dc_net *dn, struct dc_service *svc,
-				  const struct dc_flow_key *key,
-				  const struct dc_pkt *pkt, unsigned int flags);
-int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
-		 unsigned int *l4off);
-
-/* rewrite.c */
-extern const struct nf_hook_ops dc_nat_ops[2];
-void dc_rewrite_forget(const struct dc_service *svc,
-		       const struct dc_instance *inst);
-void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family);
-
-/* tunnel.c */
-int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
-		   struct dc_instance *inst);
-void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
-		unsigned int mtu);
-bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu);
-
-/* netlink.c */
-int dc_genl_init(void);
-void dc_genl_exit(void);
-void dc_notify_service(struct dc_service *svc, u8 cmd);
-void dc_notify_instance(struct dc_instance *inst, u8 cmd);
 
 #endif /* _DYNCAST_H */

@@ -6,7 +6,7 @@
  * Every message starts with struct dc_fwd_hdr.  Its tag authenticates, with
  * the service's key, the outer source and destination addresses, the header
  * (tag zeroed) and the body; its sequence number, counted by the sender for
- * each receiver, lets the receiver refuse replays (key.c).
+ * each receiver, lets the receiver refuse replays (fwd_wire.c).
  */
 #ifndef _DYNCAST_FWD_H
 #define _DYNCAST_FWD_H
@@ -107,7 +107,7 @@ struct dc_hmac {
 	struct sha256_state outer;
 };
 
-/* What a forwarder and its D-Router tag their messages with (key.c). */
+/* What a forwarder and its D-Router tag their messages with (fwd_wire.c). */
 struct dc_fwd_keys {
 	struct dc_hmac up;	/* forwarder -> D-Router */
 	struct dc_hmac down;	/* D-Router -> forwarder */
@@ -124,7 +124,7 @@ struct dc_key {
 	struct rcu_head rcu;
 };
 
-/* key.c */
+/* fwd_wire.c */
 int dc_key_set(struct dc_service *svc, const u8 *raw, u8 id,
 	       unsigned long overlap);
 void dc_key_release(struct dc_service *svc);
@@ -140,44 +140,17 @@ bool dc_key_verify(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
 void dc_replay_init(struct dc_replay *r);
 bool dc_replay_check(struct dc_replay *r, u64 seq);
 void dc_seq_init(atomic64_t *seq);
-
-/* socket.c */
 void dc_bucket_init(struct dc_bucket *b);
 bool dc_bucket_take(struct dc_bucket *b, u32 rate);
-int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack);
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
 		     u8 key_id, atomic64_t *seq);
-int dc_fwd_xmit(struct dc_net *dn, struct sk_buff *skb, struct dst_entry *dst,
-		const struct dc_fwd_addrs *a, __be16 df, __be16 sport);
 int dc_fwd_send(struct dc_net *dn, const struct dc_hmac *h, u8 key_id,
 		u8 type, const void *body, unsigned int len, u8 family,
 		const union nf_inet_addr *to, const union nf_inet_addr *from,
 		atomic64_t *seq);
 void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a);
-int dc_fwd_route(struct net *net, u8 family, const union nf_inet_addr *daddr,
-		 const union nf_inet_addr *saddr, u32 mark,
-		 struct dc_fwd_addrs *a, struct dst_entry **dstp);
 void dc_fwd_svc_encode(struct dc_fwd_svc *w, const struct dc_service *svc);
 struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
 				     const struct dc_fwd_svc *w);
-
-/* forwarder.c */
-unsigned int dc_fwd_steer(struct net *net, struct sk_buff *skb,
-			  struct dc_net *dn, struct dc_service *svc,
-			  struct dc_instance *inst, const struct dc_pkt *pkt);
-void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
-		const struct dc_fwd_hdr *hdr);
-void dc_net_fwd_init(struct dc_net *dn);
-void dc_net_fwd_exit(struct dc_net *dn);
-
-/* miss.c */
-void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
-		 const struct dc_fwd_hdr *hdr);
-void dc_miss_keepalive_rcv(struct dc_net *dn, struct sk_buff *skb,
-			   const struct dc_fwd_hdr *hdr);
-void dc_miss_notify(struct dc_instance *inst, u8 reason);
-void dc_miss_service_gone(struct dc_service *svc);
-int dc_net_peers_init(struct dc_net *dn);
-void dc_net_peers_exit(struct dc_net *dn);
 
 #endif /* _DYNCAST_FWD_H */

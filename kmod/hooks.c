@@ -9,7 +9,7 @@
  * before conntrack, and leaves no conntrack entry behind for flows whose
  * replies never come back through this router.  Rewrite mode only refreshes
  * the binding here; conntrack follows and the NAT lookup hook (rewrite.c)
- * chooses the instance of a new connection.  A forwarder (forwarder.c)
+ * chooses the instance of a new connection.  A forwarder (fwd_forwarder.c)
  * tunnels bound flows like tunnel mode and sends the rest to its D-Router.
  */
 
@@ -25,11 +25,16 @@
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
-#include <net/netfilter/ipv4/nf_reject.h>
-#include <net/netfilter/ipv6/nf_reject.h>
 
 #include "dyncast.h"
-#include "fwd.h"
+#include "binding.h"
+#include "demand.h"
+#include "fwd_forwarder.h"
+#include "hooks.h"
+#include "rewrite.h"
+#include "service.h"
+#include "stats.h"
+#include "tunnel.h"
 
 static bool dc_icmp_is_error(u8 family, u8 type)
 {
@@ -153,66 +158,6 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 	}
 	*l4off = off;
 	return 0;
-}
-
-void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
-		     struct dc_instance *inst, unsigned int len)
-{
-	dc_stats_packet(dn->stats, len);
-	dc_stats_packet(svc->stats, len);
-	dc_stats_packet(inst->stats, len);
-}
-
-/* An event of a service, in softirq. */
-void dc_count_event(struct dc_net *dn, struct dc_service *svc,
-		    enum dc_stat what)
-{
-	dc_stats_count(dn->stats, what);
-	dc_stats_count(svc->stats, what);
-}
-
-/* No instance takes new demands: tell the client at once. */
-void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
-{
-	if (family == AF_INET)
-		nf_send_unreach(skb, ICMP_PORT_UNREACH, NF_INET_PRE_ROUTING);
-	else
-		nf_send_unreach6(net, skb, ICMPV6_PORT_UNREACH,
-				 NF_INET_PRE_ROUTING);
-}
-
-/*
- * A packet whose flow has no usable binding: the instance of the new
- * demand, or NULL when the packet is to be dropped (counted, and the
- * client told when no instance is left).
- *
- * A TCP segment other than a SYN, with no binding, belongs to a connection
- * that started elsewhere or whose binding expired; no instance would know
- * it, so it is dropped rather than started anew.  With the table full,
- * though, its SYN was steered by hash without a binding: the hash steers
- * the rest alike.
- */
-struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
-				  struct dc_net *dn, struct dc_service *svc,
-				  const struct dc_flow_key *key,
-				  const struct dc_pkt *pkt, unsigned int flags)
-{
-	struct dc_instance *inst;
-
-	if (pkt->proto == IPPROTO_TCP && !pkt->syn) {
-		if (!dc_bindings_full(dn, svc)) {
-			dc_count_event(dn, svc, DC_STAT_NOT_START);
-			return NULL;
-		}
-		inst = dc_select(svc, key, true);
-	} else {
-		inst = dc_binding_get_or_create(dn, svc, key, pkt, flags);
-	}
-	if (!inst) {
-		dc_count_event(dn, svc, DC_STAT_NO_INSTANCE);
-		dc_reject(net, skb, pkt->family);
-	}
-	return inst;
 }
 
 static unsigned int dc_hook(void *priv, struct sk_buff *skb,

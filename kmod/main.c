@@ -13,7 +13,13 @@
 #include <net/genetlink.h>
 
 #include "dyncast.h"
+#include "binding.h"
 #include "fwd.h"
+#include "fwd_forwarder.h"
+#include "fwd_router.h"
+#include "netlink.h"
+#include "service.h"
+#include "stats.h"
 
 unsigned int dc_net_id __read_mostly;
 struct workqueue_struct *dc_wq __read_mostly;

@@ -14,7 +14,13 @@
 #include <net/ipv6.h>
 
 #include "dyncast.h"
+#include "binding.h"
 #include "fwd.h"
+#include "instance.h"
+#include "netlink.h"
+#include "rewrite.h"
+#include "service.h"
+#include "stats.h"
 
 #define DC_MAX_SERVICES		4096
 #define DC_SERVICE_TIME_MAX	(10 * USEC_PER_SEC)

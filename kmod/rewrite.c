@@ -21,6 +21,12 @@
 #include <net/netfilter/nf_nat.h>
 
 #include "dyncast.h"
+#include "binding.h"
+#include "demand.h"
+#include "hooks.h"
+#include "rewrite.h"
+#include "service.h"
+#include "stats.h"
 
 static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)

@@ -1,26 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dyncast: services (D-SID) and their instances (D-BID), and the choice of
- * an instance for a new service demand.
+ * dyncast: services (D-SID): their life, their settings, and the hooks and
+ * sockets they need.
  *
- * Services hang in a small hash table read under RCU by the packet path.
- * Each service publishes the set of instances that take new demands, with
- * the weighted round robin schedule and the Maglev table built from their
- * weights, as one immutable object: the packet path never takes a lock to
- * choose an instance.  Every change happens under dn->lock.
+ * Services hang in a small hash table read under RCU by the packet path;
+ * their instances are in instance.c.  Every change happens under
+ * dn->lock.
  */
 
-#include <linux/error-injection.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
-#include <linux/random.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include "dyncast.h"
+#include "binding.h"
 #include "fwd.h"
-#include "select.h"
+#include "fwd_router.h"
+#include "hooks.h"
+#include "instance.h"
+#include "rewrite.h"
+#include "service.h"
+#include "socket.h"
+#include "stats.h"
 
 static u32 dc_svc_hash(u8 family, const union nf_inet_addr *addr, u8 proto,
 		       __be16 port)
@@ -75,32 +77,6 @@ struct dc_service *dc_service_find(struct dc_net *dn, u8 family,
 {
 	lockdep_assert_held(&dn->lock);
 	return __dc_service_lookup(dn, family, addr, proto, port);
-}
-
-/*
- * A set holds a reference on each of its instances: a reader that found an
- * instance in a published set may use it until its RCU read section ends,
- * whatever the control path did to the instance meanwhile.
- */
-static void dc_inst_set_destroy(struct dc_inst_set *set)
-{
-	unsigned int i;
-
-	for (i = 0; i < set->n; i++)
-		dc_instance_put(set->inst[i]);
-	kvfree(set);
-}
-
-static void dc_inst_set_free_rcu(struct rcu_head *rcu)
-{
-	dc_inst_set_destroy(container_of(rcu, struct dc_inst_set, rcu));
-}
-
-/* A set that was published: readers may still hold it. */
-static void dc_inst_set_release(struct dc_inst_set *set)
-{
-	if (set)
-		call_rcu(&set->rcu, dc_inst_set_free_rcu);
 }
 
 struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
@@ -264,231 +240,6 @@ int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
 	return ret;
 }
 
-static void dc_instance_free_rcu(struct rcu_head *rcu)
-{
-	struct dc_instance *inst = container_of(rcu, struct dc_instance, rcu);
-
-	dc_service_put(inst->svc);
-	free_percpu(inst->stats);
-	kfree(inst);
-}
-
-void dc_instance_put(struct dc_instance *inst)
-{
-	if (refcount_dec_and_test(&inst->refcnt))
-		call_rcu(&inst->rcu, dc_instance_free_rcu);
-}
-
-struct dc_instance *dc_instance_find(struct dc_service *svc,
-				     const union nf_inet_addr *addr)
-{
-	struct dc_instance *inst;
-
-	lockdep_assert_held(&svc->dn->lock);
-	list_for_each_entry(inst, &svc->instances, list)
-		if (nf_inet_addr_cmp(&inst->addr, addr))
-			return inst;
-	return NULL;
-}
-
-struct dc_instance *dc_instance_create(struct dc_service *svc,
-				       const union nf_inet_addr *addr)
-{
-	struct dc_instance *inst;
-
-	lockdep_assert_held(&svc->dn->lock);
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
-	if (!inst)
-		return NULL;
-	inst->stats = dc_stats_alloc();
-	if (!inst->stats) {
-		kfree(inst);
-		return NULL;
-	}
-	refcount_set(&inst->refcnt, 1);
-	refcount_inc(&svc->refcnt);
-	inst->svc = svc;
-	inst->addr = *addr;
-	inst->weight = 1;
-	inst->state = DYNCAST_STATE_UP;
-	inst->next.weight = inst->weight;
-	inst->next.state = inst->state;
-	inst->metrics_updated = jiffies;
-	inst->id = dc_sel_mix64(((u64)addr->all[0] << 32 ^ addr->all[1]) ^
-				dc_sel_mix64((u64)addr->all[2] << 32 ^
-					     addr->all[3]));
-	list_add_tail(&inst->list, &svc->instances);
-	svc->nr_instances++;
-	return inst;
-}
-
-/*
- * An instance stops taking traffic, for @reason (enum dc_fwd_reason): its
- * bindings go, in rewrite mode the connections translated to it too, so
- * that no packet keeps flowing to an instance declared down, and the
- * forwarders that may hold bindings to it are told.
- */
-void dc_instance_gone(struct dc_instance *inst, u8 reason)
-{
-	struct dc_service *svc = inst->svc;
-
-	dc_bindings_flush(svc->dn, NULL, inst);
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dc_rewrite_forget(svc, inst);
-	dc_miss_notify(inst, reason);
-}
-
-/* Unlink an instance; the caller rebuilds the service's set afterwards. */
-void dc_instance_delete(struct dc_instance *inst)
-{
-	struct dc_service *svc = inst->svc;
-
-	lockdep_assert_held(&svc->dn->lock);
-	WRITE_ONCE(inst->dead, true);
-	list_del(&inst->list);
-	svc->nr_instances--;
-}
-
-/*
- * Changes of instances are made in two steps, so that a failure leaves
- * everything as it was: the caller stages the new weight and state of
- * each instance it changes (inst->next) and marks those it removes, then
- * calls dc_service_rebuild(): dc_inst_set_prepare() builds the set of the
- * staged configuration, which may fail, and then everything staged is
- * forgotten; dc_inst_set_commit() publishes it and makes the staged values
- * current, which cannot fail.  All under dn->lock.
- */
-static bool dc_inst_staged_up(const struct dc_instance *inst)
-{
-	return !inst->next.leaving && inst->next.state == DYNCAST_STATE_UP &&
-	       inst->next.weight;
-}
-
-/* Its own function, so that tests can make it fail (fail_function). */
-static noinline struct dc_inst_set *dc_inst_set_alloc(size_t size)
-{
-	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
-}
-
-ALLOW_ERROR_INJECTION(dc_inst_set_alloc, NULL);
-
-static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
-{
-	unsigned int n = 0, wrr_max, mg_size, i;
-	struct dc_inst_set *set;
-	struct dc_instance *inst;
-	size_t sz, off_inst, off_wrr, off_mg;
-	u32 *weights = NULL;
-	u64 *ids = NULL;
-	void *scratch = NULL;
-	int ret = -ENOMEM;
-
-	lockdep_assert_held(&svc->dn->lock);
-	list_for_each_entry(inst, &svc->instances, list)
-		if (dc_inst_staged_up(inst))
-			n++;
-
-	wrr_max = DC_SEL_WRR_MAX;
-	mg_size = n ? dc_sel_maglev_size(n) : 0;
-	off_inst = ALIGN(sizeof(*set), sizeof(void *));
-	off_wrr = off_inst + n * sizeof(struct dc_instance *);
-	off_mg = off_wrr + (n ? wrr_max : 0) * sizeof(u16);
-	sz = off_mg + mg_size * sizeof(u16);
-
-	set = dc_inst_set_alloc(sz);
-	if (!set)
-		return ERR_PTR(-ENOMEM);
-	set->inst = (void *)set + off_inst;
-	set->wrr = (void *)set + off_wrr;
-	set->maglev = (void *)set + off_mg;
-	if (!n)
-		return set;
-
-	weights = kvcalloc(n, sizeof(*weights), GFP_KERNEL);
-	ids = kvcalloc(n, sizeof(*ids), GFP_KERNEL);
-	scratch = kvzalloc(dc_sel_maglev_scratch_size(n), GFP_KERNEL);
-	if (!weights || !ids || !scratch)
-		goto err;
-	i = 0;
-	list_for_each_entry(inst, &svc->instances, list) {
-		if (!dc_inst_staged_up(inst))
-			continue;
-		weights[i] = inst->next.weight;
-		ids[i] = inst->id;
-		i++;
-	}
-	set->wrr_len = dc_sel_wrr_build(weights, n, set->wrr, wrr_max);
-	if (!set->wrr_len ||
-	    dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size, scratch))
-		goto err;
-	set->maglev_size = mg_size;
-	/* Last, once nothing can fail: the set owns these references. */
-	list_for_each_entry(inst, &svc->instances, list) {
-		if (!dc_inst_staged_up(inst))
-			continue;
-		refcount_inc(&inst->refcnt);
-		set->inst[set->n++] = inst;
-	}
-	ret = 0;
-err:
-	kvfree(scratch);
-	kvfree(ids);
-	kvfree(weights);
-	if (ret) {
-		kvfree(set);
-		return ERR_PTR(ret);
-	}
-	return set;
-}
-
-static void dc_inst_unstage(struct dc_service *svc)
-{
-	struct dc_instance *inst;
-
-	list_for_each_entry(inst, &svc->instances, list) {
-		inst->next.weight = inst->weight;
-		inst->next.state = inst->state;
-		inst->next.leaving = false;
-	}
-}
-
-static void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
-{
-	struct dc_instance *inst;
-
-	lockdep_assert_held(&svc->dn->lock);
-	list_for_each_entry(inst, &svc->instances, list) {
-		WRITE_ONCE(inst->weight, inst->next.weight);
-		WRITE_ONCE(inst->state, inst->next.state);
-	}
-	dc_inst_set_release(rcu_replace_pointer(svc->set, set,
-						lockdep_is_held(&svc->dn->lock)));
-}
-
-/* Build and publish the set of the staged configuration, or leave all. */
-int dc_service_rebuild(struct dc_service *svc)
-{
-	struct dc_inst_set *set = dc_inst_set_prepare(svc);
-
-	if (IS_ERR(set)) {
-		dc_inst_unstage(svc);
-		return PTR_ERR(set);
-	}
-	dc_inst_set_commit(svc, set);
-	return 0;
-}
-
-/*
- * Set the state of an instance outside a staged change (a forwarder's
- * learnt instances, which are never in a set).
- */
-void dc_instance_set_state(struct dc_instance *inst, u8 state)
-{
-	lockdep_assert_held(&inst->svc->dn->lock);
-	inst->next.state = state;
-	WRITE_ONCE(inst->state, state);
-}
-
 /* Remove a service with its instances and bindings. */
 void dc_service_delete(struct dc_service *svc)
 {
@@ -546,80 +297,4 @@ void dc_net_services_exit(struct dc_net *dn)
 		hlist_for_each_entry_safe(svc, tmp, &dn->services[i], hnode)
 			dc_service_delete(svc);
 	mutex_unlock(&dn->lock);
-}
-
-/*
- * Every router of the service hashes a flow with the service's seed: over
- * the same instances they pick the same one, like Maglev load balancers,
- * and clients that do not know the seed cannot aim at one.
- */
-static u32 dc_flow_hash(const struct dc_service *svc,
-			const struct dc_flow_key *key)
-{
-	/* a seed changing meanwhile makes one odd choice, no harm */
-	siphash_key_t seed = { .key = {
-		READ_ONCE(svc->hash_seed.key[0]),
-		READ_ONCE(svc->hash_seed.key[1]),
-	} };
-
-	BUILD_BUG_ON(offsetof(struct dc_flow_key, dport) + sizeof(key->dport) !=
-		     offsetof(struct dc_flow_key, svc_id));
-	return siphash(&key->saddr, offsetof(struct dc_flow_key, svc_id),
-		       &seed);
-}
-
-static void dc_sel_fill(struct dc_sel_metrics *m, const struct dc_instance *inst)
-{
-	m->weight = READ_ONCE(inst->weight);
-	m->cpu = READ_ONCE(inst->cpu);
-	m->gpu = READ_ONCE(inst->gpu);
-	m->sessions = READ_ONCE(inst->sessions);
-	m->queue = READ_ONCE(inst->queue);
-	m->capacity = READ_ONCE(inst->capacity);
-	m->cost = READ_ONCE(inst->cost);
-	m->pending = atomic_read(&inst->pending);
-}
-
-/*
- * Choose an instance for a new demand, under RCU.  With hash_only, the
- * stateless Maglev choice whatever the policy: used when no binding can be
- * kept, so that the flow's later packets make the same choice.
- */
-struct dc_instance *dc_select(struct dc_service *svc,
-			      const struct dc_flow_key *key, bool hash_only)
-{
-	const struct dc_inst_set *set = rcu_dereference(svc->set);
-	struct dc_sel_metrics ma, mb;
-	unsigned int a, b;
-
-	if (!set || !set->n)
-		return NULL;
-	if (hash_only)
-		goto hash;
-
-	switch (READ_ONCE(svc->policy)) {
-	case DYNCAST_POLICY_WEIGHTED:
-		a = (u32)atomic_inc_return(&svc->wrr_seq) % set->wrr_len;
-		return set->inst[set->wrr[a]];
-	case DYNCAST_POLICY_LEAST_COST:
-		if (set->n == 1)
-			return set->inst[0];
-		/*
-		 * Two candidates drawn in proportion to the weights, the one
-		 * with the lower expected delay wins.  Never the single best
-		 * for everyone: that herds every router onto one instance
-		 * between two metric updates.
-		 */
-		a = dc_sel_candidates(set->wrr, set->wrr_len, set->n,
-				      get_random_u64(), &b);
-		dc_sel_fill(&ma, set->inst[a]);
-		dc_sel_fill(&mb, set->inst[b]);
-		a = dc_sel_better(&ma, a, &mb, b, READ_ONCE(svc->service_time));
-		atomic_inc(&set->inst[a]->pending);
-		return set->inst[a];
-	default:
-		break;
-	}
-hash:
-	return set->inst[set->maglev[dc_flow_hash(svc, key) % set->maglev_size]];
 }

@@ -22,104 +22,10 @@
 
 #include "dyncast.h"
 #include "fwd.h"
-
-void dc_fwd_svc_encode(struct dc_fwd_svc *w, const struct dc_service *svc)
-{
-	memset(w, 0, sizeof(*w));
-	w->family = svc->family == AF_INET ? 4 : 6;
-	w->proto = svc->proto;
-	w->port = svc->port;
-	memcpy(w->sid, &svc->addr, svc->family == AF_INET ? 4 : 16);
-}
-
-void dc_bucket_init(struct dc_bucket *b)
-{
-	spin_lock_init(&b->lock);
-	b->last = jiffies;
-	b->tokens = U32_MAX;
-}
-
-/*
- * Whether a message may be checked, @rate a second at most (0: no limit).
- * The tag of a message is checked only then: a flood of junk costs the
- * receiver a lookup and this, not an HMAC.  In softirq.
- */
-bool dc_bucket_take(struct dc_bucket *b, u32 rate)
-{
-	unsigned long now = jiffies, elapsed;
-	bool ok;
-
-	if (!rate)
-		return true;
-	spin_lock(&b->lock);
-	elapsed = now - b->last;
-	if (elapsed >= HZ) {
-		b->tokens = rate;
-		b->last = now;
-	} else {
-		u32 add = div_u64((u64)elapsed * rate, HZ);
-
-		/* below one token: the time counts towards the next */
-		if (add) {
-			b->tokens = min_t(u64, (u64)b->tokens + add, rate);
-			b->last = now;
-		}
-	}
-	b->tokens = min(b->tokens, rate);
-	ok = b->tokens > 0;
-	if (ok)
-		b->tokens--;
-	spin_unlock(&b->lock);
-	return ok;
-}
-
-/* The service a message names, under RCU; NULL if none or malformed. */
-struct dc_service *dc_fwd_svc_lookup(struct dc_net *dn,
-				     const struct dc_fwd_svc *w)
-{
-	union nf_inet_addr addr = {};
-	u8 family;
-
-	if (w->family == 4) {
-		family = AF_INET;
-		if (memchr_inv(w->sid + 4, 0, 12))
-			return NULL;
-		memcpy(&addr.ip, w->sid, 4);
-	} else if (w->family == 6) {
-		family = AF_INET6;
-		memcpy(&addr.in6, w->sid, 16);
-	} else {
-		return NULL;
-	}
-	return dc_service_lookup(dn, family, &addr, w->proto, w->port);
-}
-
-/* The outer addresses of a message received, as its tag covers them. */
-void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (skb->protocol == htons(ETH_P_IP)) {
-		a->family = AF_INET;
-		a->src.ip = ip_hdr(skb)->saddr;
-		a->dst.ip = ip_hdr(skb)->daddr;
-	} else {
-		a->family = AF_INET6;
-		a->src.in6 = ipv6_hdr(skb)->saddr;
-		a->dst.in6 = ipv6_hdr(skb)->daddr;
-	}
-}
-
-/* A header numbered from @seq, the sender's counter for this receiver. */
-void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
-		     u8 key_id, atomic64_t *seq)
-{
-	memset(hdr, 0, sizeof(*hdr));
-	hdr->version = DC_FWD_VERSION;
-	hdr->type = type;
-	hdr->len = htons(len);
-	hdr->key_id = key_id;
-	hdr->seq = cpu_to_be64(atomic64_inc_return(seq));
-}
+#include "fwd_forwarder.h"
+#include "fwd_router.h"
+#include "socket.h"
+#include "stats.h"
 
 /*
  * The route of a message to @daddr, from @saddr when given (a D-Router
@@ -309,38 +215,4 @@ int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
 		}
 	}
 	return 0;
-}
-
-/*
- * Build and send a message, @len bytes of @body, to @to from @from,
- * numbered from @seq, tagged with @h, the key of id @key_id.  From any
- * context.
- */
-int dc_fwd_send(struct dc_net *dn, const struct dc_hmac *h, u8 key_id,
-		u8 type, const void *body, unsigned int len, u8 family,
-		const union nf_inet_addr *to, const union nf_inet_addr *from,
-		atomic64_t *seq)
-{
-	unsigned int head = LL_MAX_HEADER + sizeof(struct ipv6hdr) +
-			    sizeof(struct udphdr);
-	struct dc_fwd_addrs a;
-	struct dc_fwd_hdr *hdr;
-	struct dst_entry *dst;
-	struct sk_buff *skb;
-	int ret;
-
-	ret = dc_fwd_route(dn->net, family, to, from, 0, &a, &dst);
-	if (ret)
-		return ret;
-	skb = alloc_skb(head + sizeof(*hdr) + len, GFP_ATOMIC);
-	if (!skb) {
-		dst_release(dst);
-		return -ENOMEM;
-	}
-	skb_reserve(skb, head);
-	hdr = skb_put(skb, sizeof(*hdr));
-	skb_put_data(skb, body, len);
-	dc_fwd_hdr_init(hdr, type, len, key_id, seq);
-	dc_key_tag(h, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
-	return dc_fwd_xmit(dn, skb, dst, &a, htons(IP_DF), htons(dc_fwd_port));
 }

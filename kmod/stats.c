@@ -6,6 +6,7 @@
 #include <linux/percpu.h>
 
 #include "dyncast.h"
+#include "stats.h"
 
 struct dc_pcpu_stats __percpu *dc_stats_alloc(void)
 {
@@ -77,4 +78,20 @@ void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum)
 		for (i = 0; i < DC_STAT_NR; i++)
 			sum->count[i] += v.count[i];
 	}
+}
+
+void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
+		     struct dc_instance *inst, unsigned int len)
+{
+	dc_stats_packet(dn->stats, len);
+	dc_stats_packet(svc->stats, len);
+	dc_stats_packet(inst->stats, len);
+}
+
+/* An event of a service, in softirq. */
+void dc_count_event(struct dc_net *dn, struct dc_service *svc,
+		    enum dc_stat what)
+{
+	dc_stats_count(dn->stats, what);
+	dc_stats_count(svc->stats, what);
 }

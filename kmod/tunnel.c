@@ -28,6 +28,8 @@
 #include <net/route.h>
 
 #include "dyncast.h"
+#include "stats.h"
+#include "tunnel.h"
 
 /*
  * Whether a packet fits a path of MTU @mtu.  A packet that conntrack

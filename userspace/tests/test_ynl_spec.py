@@ -8,7 +8,9 @@ derive from the spec must be in the header with the same value, in the same
 order, and the header must hold nothing the spec lacks.  The types noted in
 the header's comments (u8, be16, binary[16], ...) must match the spec's, and
 the spec must hang together: references resolve, notifications reuse their
-command's value, mutating operations need CAP_NET_ADMIN.
+command's value, mutating operations need CAP_NET_ADMIN.  The module's
+attribute policies (kmod/netlink.c) must enforce what the spec says: every
+attribute has one, read-only ones are rejected, lengths and ranges match.
 
 Linux 6.1 ships no netlink spec schema (Documentation/netlink/genetlink.yaml
 came with 6.2).  Given a schema with YNL_SCHEMA=path, and python3-jsonschema,
@@ -34,6 +36,7 @@ SPEC = os.environ.get('DYNCAST_SPEC', os.path.join(
     TOP, 'Documentation', 'netlink', 'specs', 'dyncast.yaml'))
 HEADER = os.environ.get('DYNCAST_HEADER', os.path.join(
     TOP, 'uapi', 'linux', 'dyncast.h'))
+KMOD = os.environ.get('DYNCAST_KMOD', os.path.join(TOP, 'kmod'))
 
 LICENSE = '((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)'
 
@@ -61,7 +64,7 @@ def strip_comments(text):
 def eval_c(expr, known):
     """Value of an enum initialiser: a number, a name, (NAME - 1) and the like."""
     expr = expr.strip()
-    tokens = re.findall(r'[A-Za-z_][A-Za-z0-9_]*|0[xX][0-9a-fA-F]+|\d+|[-+()]',
+    tokens = re.findall(r'[A-Za-z_][A-Za-z0-9_]*|0[xX][0-9a-fA-F]+|\d+|[-+()*]',
                         expr)
     py = []
     for tok in tokens:
@@ -295,6 +298,111 @@ def check_limits(spec, h_defines):
                   f'max {hi}')
 
 
+def parse_policies(h_defines):
+    """The policy tables of kmod/netlink.c: {set: {ATTR: policy text}}."""
+    with open(os.path.join(KMOD, 'netlink.c')) as f:
+        text = strip_comments(f.read())
+    known = dict(h_defines, USEC_PER_SEC=1000000)
+    for name in sorted(os.listdir(KMOD)):
+        if name.endswith('.h') or name == 'netlink.c':
+            with open(os.path.join(KMOD, name)) as f:
+                for m in re.finditer(r'#define[ \t]+(DC_\w+)[ \t]+([^\n]+)',
+                                     strip_comments(f.read())):
+                    try:
+                        known[m.group(1)] = eval_c(m.group(2), known)
+                    except (ValueError, SyntaxError, TypeError):
+                        pass
+    known['sizeof(struct in6_addr)'] = 16
+    ranges = {}
+    for m in re.finditer(r'netlink_range_validation\s+(\w+)\s*=\s*\{(.*?)\};',
+                         text, re.S):
+        r = {}
+        for k, v in re.findall(r'\.(min|max)\s*=\s*(\w+)', m.group(2)):
+            r[k] = int(v) if v.isdigit() else known[v]
+        ranges[m.group(1)] = r
+    tables = {}
+    for m in re.finditer(r'nla_policy\s+dc_(\w+)_policy\[[^]]*\]\s*=\s*\{(.*?)\n\};',
+                         text, re.S):
+        entries = {}
+        for e in re.finditer(r'\[(DYNCAST_A_\w+)\]\s*=\s*(.*?)(?=,\s*\n\s*\[|,?\s*$)',
+                             m.group(2), re.S):
+            entries[e.group(1)] = ' '.join(e.group(2).split())
+        tables[m.group(1)] = entries
+    return tables, ranges, known
+
+
+def policy_limits(pol, ranges, known):
+    """(min, max, exact_len) that a policy enforces."""
+    def val(x):
+        x = x.strip()
+        if x in known:
+            return known[x]
+        return int(x)
+    m = re.match(r'NLA_POLICY_EXACT_LEN\((.*)\)$', pol)
+    if m:
+        return None, None, val(m.group(1))
+    m = re.match(r'NLA_POLICY_MAX\(\w+, (.*)\)$', pol)
+    if m:
+        return None, val(m.group(1)), None
+    m = re.match(r'NLA_POLICY_RANGE\(\w+, (\w+), (\w+)\)$', pol)
+    if m:
+        return val(m.group(1)), val(m.group(2)), None
+    m = re.match(r'NLA_POLICY_FULL_RANGE\(\w+, &(\w+)\)$', pol)
+    if m:
+        r = ranges[m.group(1)]
+        return r.get('min'), r.get('max'), None
+    return None, None, None
+
+
+def check_policies(spec, h_defines):
+    tables, ranges, known = parse_policies(h_defines)
+    known.update({'IPPROTO_TCP': 6, 'IPPROTO_UDP': 17})
+    fam = spec['name']
+    for aset in spec['attribute-sets']:
+        sname = aset['name']
+        if sname not in ('service', 'instance', 'binding'):
+            continue
+        table = tables.get(sname)
+        if table is None:
+            error(f'kmod: no policy table dc_{sname}_policy')
+            continue
+        for attr in aset['attributes']:
+            name = attr['name']
+            if name in ('unspec', 'pad'):
+                continue
+            cname = f'DYNCAST_A_{c_upper(sname)}_{c_upper(name)}'
+            pol = table.get(cname)
+            where = f'{fam}/{sname}/{name}'
+            if pol is None:
+                error(f'{where}: no policy in kmod/netlink.c')
+                continue
+            doc = attr.get('doc', '').lower()
+            ro = 'read-only' in doc and 'write-only' not in doc
+            if ro and 'NLA_REJECT' not in pol and \
+                    not (attr['type'] == 'nest' and 'NLA_NESTED' in pol):
+                error(f'{where}: read-only, but the policy is {pol}')
+            if not ro and 'NLA_REJECT' in pol:
+                error(f'{where}: the policy rejects it, the spec does not say read-only')
+            if ro:
+                continue
+            if 'enum' in attr:
+                if not pol.startswith('NLA_POLICY_MAX('):
+                    error(f'{where}: enum {attr["enum"]}, but the policy is {pol}')
+                continue
+            checks = attr.get('checks', {})
+            try:
+                lo, hi, exact = policy_limits(pol, ranges, known)
+            except (KeyError, ValueError) as e:
+                error(f'{where}: cannot read the policy {pol}: {e}')
+                continue
+            if checks.get('exact-len') != exact:
+                error(f'{where}: spec exact-len {checks.get("exact-len")}, policy {exact}')
+            if (checks.get('min'), checks.get('max')) != (lo, hi) and \
+                    not (checks.get('min') is None and lo == 0):
+                error(f'{where}: spec min/max {checks.get("min")}/{checks.get("max")}, '
+                      f'policy {lo}/{hi}')
+
+
 def check_consistency(spec):
     sets = {s['name']: s for s in spec['attribute-sets']}
     consts = {d['name']: d for d in spec.get('definitions', [])}
@@ -395,6 +503,7 @@ def main():
     compare(s_enums, s_defines, h_enums, h_defines)
     check_types(spec, comments)
     check_limits(spec, h_defines)
+    check_policies(spec, h_defines)
     check_consistency(spec)
     check_schema(spec)
 

@@ -28,7 +28,14 @@
 #include <net/udp.h>
 
 #include "dyncast.h"
+#include "binding.h"
 #include "fwd.h"
+#include "fwd_forwarder.h"
+#include "instance.h"
+#include "netlink.h"
+#include "socket.h"
+#include "stats.h"
+#include "tunnel.h"
 
 /* Binding Info and notices waiting to be applied, per namespace. */
 #define DC_LEARN_BACKLOG	1024

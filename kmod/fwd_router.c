@@ -37,7 +37,14 @@
 #include <net/ipv6.h>
 
 #include "dyncast.h"
+#include "binding.h"
+#include "demand.h"
 #include "fwd.h"
+#include "fwd_router.h"
+#include "hooks.h"
+#include "service.h"
+#include "stats.h"
+#include "tunnel.h"
 
 /* Peer records are looked at for expiry this often. */
 #define DC_PEERS_GC_INTERVAL	(10 * HZ)

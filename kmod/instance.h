@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncast: instances and the published instance set (instance.c).
+ */
+#ifndef _DYNCAST_INSTANCE_H
+#define _DYNCAST_INSTANCE_H
+
+#include "dyncast.h"
+
+void dc_inst_set_destroy(struct dc_inst_set *set);
+void dc_inst_set_release(struct dc_inst_set *set);
+struct dc_instance *dc_instance_find(struct dc_service *svc,
+				     const union nf_inet_addr *addr);
+struct dc_instance *dc_instance_create(struct dc_service *svc,
+				       const union nf_inet_addr *addr);
+void dc_instance_delete(struct dc_instance *inst);
+void dc_instance_put(struct dc_instance *inst);
+void dc_instance_gone(struct dc_instance *inst, u8 reason);
+int dc_service_rebuild(struct dc_service *svc);
+void dc_instance_set_state(struct dc_instance *inst, u8 state);
+
+#endif /* _DYNCAST_INSTANCE_H */

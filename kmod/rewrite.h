@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dyncast: rewrite mode, with conntrack NAT (rewrite.c).
+ */
+#ifndef _DYNCAST_REWRITE_H
+#define _DYNCAST_REWRITE_H
+
+#include "dyncast.h"
+
+extern const struct nf_hook_ops dc_nat_ops[2];
+void dc_rewrite_forget(const struct dc_service *svc,
+		       const struct dc_instance *inst);
+void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family);
+
+#endif /* _DYNCAST_REWRITE_H */
