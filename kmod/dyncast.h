@@ -88,6 +88,17 @@ struct dc_bucket {
 	u32 tokens;
 };
 
+/*
+ * What a namespace's services need, per family: the PREROUTING hooks (any
+ * service), the NAT hooks (a rewrite one), a forwarder socket (a keyed
+ * one).  Derived from the services by dc_net_sync() (service.c).
+ */
+struct dc_needs {
+	bool hooks[2];
+	bool nat[2];
+	bool sock[2];
+};
+
 /* Per network namespace state. */
 struct dc_net {
 	struct net *net;
@@ -95,9 +106,7 @@ struct dc_net {
 	struct mutex lock;
 	struct hlist_head services[1 << DC_SVC_HASH_BITS];
 	unsigned int nr_services;
-	/* services per family: [0] IPv4, [1] IPv6; all and rewrite ones */
-	unsigned int nr_family[2];
-	unsigned int nr_rewrite[2];
+	/* what is registered, per family: [0] IPv4, [1] IPv6 */
 	bool hooks_on[2];
 	bool nat_on[2];
 	u32 next_id;
@@ -117,7 +126,6 @@ struct dc_net {
 	 * what a forwarder has yet to learn (fwd_forwarder.c).
 	 */
 	struct socket __rcu *sock[2];
-	unsigned int nr_keyed[2];
 	struct rhashtable peers;
 	atomic_t nr_peers;
 	/* messages from senders a D-Router does not know yet */

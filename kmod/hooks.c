@@ -266,19 +266,20 @@ static void dc_nat_unregister(struct net *net, int idx)
 }
 
 /*
- * Bring the hooks of a namespace in line with its services: the
- * PREROUTING hook while a family has a service, conntrack and the NAT
- * lookup hook while it has a rewrite-mode service.
+ * Register or unregister the hooks of a namespace as its services need
+ * (dc_net_sync()): the PREROUTING hook while a family has a service,
+ * conntrack and the NAT lookup hook while it has a rewrite-mode service.
+ * Unregistering cannot fail.
  */
-int dc_hooks_update(struct dc_net *dn)
+int dc_hooks_update(struct dc_net *dn, const struct dc_needs *n)
 {
 	struct net *net = dn->net;
 	int idx, ret;
 
 	lockdep_assert_held(&dn->lock);
 	for (idx = 0; idx < 2; idx++) {
-		bool want_hooks = dn->nr_family[idx] > 0;
-		bool want_nat = dn->nr_rewrite[idx] > 0;
+		bool want_hooks = n->hooks[idx];
+		bool want_nat = n->nat[idx];
 
 		if (want_hooks && !dn->hooks_on[idx]) {
 			ret = dc_defrag_enable(net, idx);

@@ -7,7 +7,7 @@
 
 #include "dyncast.h"
 
-int dc_hooks_update(struct dc_net *dn);
+int dc_hooks_update(struct dc_net *dn, const struct dc_needs *n);
 int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		 unsigned int *l4off);
 

@@ -140,39 +140,59 @@ void dc_service_free_unpublished(struct dc_service *svc)
 	kfree(svc);
 }
 
+/* What one service needs of the namespace. */
+static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc)
+{
+	int idx = dc_fam_idx(svc->family);
+
+	n->hooks[idx] = true;
+	if (svc->mode == DYNCAST_MODE_REWRITE)
+		n->nat[idx] = true;
+	if (rcu_access_pointer(svc->key))
+		n->sock[idx] = true;
+}
+
+/*
+ * Give the namespace the hooks, NAT hooks and forwarder sockets that its
+ * services need, as they are configured now, plus @extra (a service about
+ * to be published), and drop those that none needs any more.  Taking
+ * away cannot fail; on failure to add, the caller undoes its change and
+ * calls this again.  Under dn->lock.
+ */
+static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
+		       struct netlink_ext_ack *extack)
+{
+	struct dc_service *svc;
+	struct dc_needs n = {};
+	int i, ret;
+
+	lockdep_assert_held(&dn->lock);
+	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
+		hlist_for_each_entry(svc, &dn->services[i], hnode)
+			dc_needs_add(&n, svc);
+	if (extra)
+		dc_needs_add(&n, extra);
+	ret = dc_sockets_update(dn, n.sock, extack);
+	if (ret)
+		return ret;
+	ret = dc_hooks_update(dn, &n);
+	if (ret)
+		NL_SET_ERR_MSG_MOD(extack, "cannot register the netfilter hooks");
+	return ret;
+}
+
 int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 {
 	struct dc_net *dn = svc->dn;
-	int idx = dc_fam_idx(svc->family);
 	int ret;
 
 	lockdep_assert_held(&dn->lock);
-	svc->id = ++dn->next_id;
-	if (rcu_access_pointer(svc->key)) {
-		dn->nr_keyed[idx]++;
-		ret = dc_sockets_update(dn, extack);
-		if (ret) {
-			dn->nr_keyed[idx]--;
-			dc_sockets_update(dn, NULL);
-			return ret;
-		}
-	}
-	dn->nr_family[idx]++;
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dn->nr_rewrite[idx]++;
-	ret = dc_hooks_update(dn);
+	ret = dc_net_sync(dn, svc, extack);
 	if (ret) {
-		dn->nr_family[idx]--;
-		if (svc->mode == DYNCAST_MODE_REWRITE)
-			dn->nr_rewrite[idx]--;
-		dc_hooks_update(dn);
-		if (rcu_access_pointer(svc->key)) {
-			dn->nr_keyed[idx]--;
-			dc_sockets_update(dn, NULL);
-		}
-		NL_SET_ERR_MSG_MOD(extack, "cannot register the netfilter hooks");
+		dc_net_sync(dn, NULL, NULL);
 		return ret;
 	}
+	svc->id = ++dn->next_id;
 	hlist_add_head_rcu(&svc->hnode,
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);
@@ -188,54 +208,40 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
 		       unsigned long overlap, struct netlink_ext_ack *extack)
 {
-	struct dc_net *dn = svc->dn;
-	int idx = dc_fam_idx(svc->family);
 	bool first = !rcu_access_pointer(svc->key);
+	struct dc_net *dn = svc->dn;
 	int ret;
 
 	lockdep_assert_held(&dn->lock);
-	if (first) {
-		dn->nr_keyed[idx]++;
-		ret = dc_sockets_update(dn, extack);
-		if (ret)
-			goto undo;
-	}
 	ret = dc_key_set(svc, raw, id, overlap);
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "no memory for the key");
-		goto undo;
+		return ret;
 	}
-	return 0;
-undo:
-	if (first) {
-		dn->nr_keyed[idx]--;
-		dc_sockets_update(dn, NULL);
+	if (!first)
+		return 0;
+	ret = dc_net_sync(dn, NULL, extack);
+	if (ret) {
+		dc_key_release(svc);
+		dc_net_sync(dn, NULL, NULL);
 	}
 	return ret;
 }
 
+/* The service's mode changed: the NAT hooks may be needed, or no more. */
 int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
 			    struct netlink_ext_ack *extack)
 {
 	struct dc_net *dn = svc->dn;
-	int idx = dc_fam_idx(svc->family);
 	int ret;
 
 	lockdep_assert_held(&dn->lock);
 	if (old_mode == svc->mode)
 		return 0;
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dn->nr_rewrite[idx]++;
-	else
-		dn->nr_rewrite[idx]--;
-	ret = dc_hooks_update(dn);
+	ret = dc_net_sync(dn, NULL, extack);
 	if (ret) {
-		/* the caller restores the mode: the count goes back too */
-		if (svc->mode == DYNCAST_MODE_REWRITE)
-			dn->nr_rewrite[idx]--;
-		else
-			dn->nr_rewrite[idx]++;
-		NL_SET_ERR_MSG_MOD(extack, "cannot register the NAT hooks");
+		WRITE_ONCE(svc->mode, old_mode);
+		dc_net_sync(dn, NULL, NULL);
 	}
 	return ret;
 }
@@ -245,23 +251,16 @@ void dc_service_delete(struct dc_service *svc)
 {
 	struct dc_net *dn = svc->dn;
 	struct dc_instance *inst, *tmp;
-	int idx = dc_fam_idx(svc->family);
 
 	lockdep_assert_held(&dn->lock);
 	hlist_del_rcu(&svc->hnode);
 	WRITE_ONCE(svc->dead, true);
 	WRITE_ONCE(dn->nr_services, dn->nr_services - 1);
-	dn->nr_family[idx]--;
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dn->nr_rewrite[idx]--;
 	dn->genid++;
 
 	if (rcu_access_pointer(svc->key)) {
 		dc_miss_service_gone(svc);
 		dc_key_release(svc);
-		dn->nr_keyed[idx]--;
-		/* waits for the packets in flight on the socket */
-		dc_sockets_update(dn, NULL);
 	}
 
 	list_for_each_entry_safe(inst, tmp, &svc->instances, list) {
@@ -273,8 +272,8 @@ void dc_service_delete(struct dc_service *svc)
 	dc_inst_set_release(rcu_replace_pointer(svc->set, NULL,
 						lockdep_is_held(&dn->lock)));
 	dc_bindings_flush(dn, svc, NULL);
-	/* Dropping the last hooks waits for the packets in flight. */
-	dc_hooks_update(dn);
+	/* Dropping the last hooks or socket waits for the packets in flight. */
+	dc_net_sync(dn, NULL, NULL);
 	dc_service_put(svc);
 }
 

@@ -188,10 +188,12 @@ static int dc_sock_open(struct dc_net *dn, int idx, struct socket **sockp)
 }
 
 /*
- * Open a family's socket while the namespace has a keyed service of that
- * family, close it when the last one goes.  Under dn->lock.
+ * Open a family's socket when @want says so (the namespace has a keyed
+ * service of that family, dc_net_sync()), close it otherwise; closing
+ * cannot fail.  Under dn->lock.
  */
-int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
+int dc_sockets_update(struct dc_net *dn, const bool want[2],
+		      struct netlink_ext_ack *extack)
 {
 	struct socket *sock;
 	int idx, ret;
@@ -200,7 +202,7 @@ int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
 	for (idx = 0; idx < 2; idx++) {
 		sock = rcu_dereference_protected(dn->sock[idx],
 						 lockdep_is_held(&dn->lock));
-		if (dn->nr_keyed[idx] && !sock) {
+		if (want[idx] && !sock) {
 			ret = dc_sock_open(dn, idx, &sock);
 			if (ret) {
 				NL_SET_ERR_MSG_MOD(extack,
@@ -208,7 +210,7 @@ int dc_sockets_update(struct dc_net *dn, struct netlink_ext_ack *extack)
 				return ret;
 			}
 			rcu_assign_pointer(dn->sock[idx], sock);
-		} else if (!dn->nr_keyed[idx] && sock) {
+		} else if (!want[idx] && sock) {
 			RCU_INIT_POINTER(dn->sock[idx], NULL);
 			/* waits for the readers of the socket, then closes it */
 			udp_tunnel_sock_release(sock);
