@@ -167,11 +167,28 @@ static void dc_binding_uncount(struct dc_net *dn, struct dc_instance *inst)
 	dc_binding_unreserve(dn, inst->svc);
 }
 
+/*
+ * A least-cost demand counts in its instance's pending demands until the
+ * instance's next metric update.  One that never confirmed (a forged
+ * source, most likely) stops counting when its binding goes, so that a
+ * flood of them does not turn new demands away from the instance.
+ */
+static void dc_binding_unpend(struct dc_binding *b)
+{
+	struct dc_instance *inst = b->inst;
+
+	if ((READ_ONCE(b->flags) & (DC_BINDING_PENDING | DC_BINDING_CONFIRMED)) ==
+	    DC_BINDING_PENDING &&
+	    time_after(b->created, READ_ONCE(inst->metrics_updated)))
+		atomic_dec_if_positive(&inst->pending);
+}
+
 /* Remove a binding unless someone else already did. */
 void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b)
 {
 	if (rhashtable_remove_fast(&dn->bindings, &b->node, dc_binding_params))
 		return;
+	dc_binding_unpend(b);
 	dc_binding_uncount(dn, b->inst);
 	call_rcu(&b->rcu, dc_binding_free_rcu);
 }
@@ -240,6 +257,10 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		b->last_used = b->created;
 		atomic64_set(&b->packets, 1);
 		atomic64_set(&b->bytes, pkt->len);
+		if (READ_ONCE(svc->policy) == DYNCAST_POLICY_LEAST_COST) {
+			b->flags |= DC_BINDING_PENDING;
+			atomic_inc(&inst->pending);
+		}
 
 		old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
 						       &b->node,
@@ -250,6 +271,8 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
+		if (b->flags & DC_BINDING_PENDING)
+			atomic_dec_if_positive(&inst->pending);
 		dc_instance_put(inst);
 		kmem_cache_free(dc_binding_cache, b);
 		dc_binding_unreserve(dn, svc);

@@ -87,7 +87,7 @@ struct dc_instance *dc_select(struct dc_service *svc,
 		dc_sel_fill(&ma, set->inst[a]);
 		dc_sel_fill(&mb, set->inst[b]);
 		a = dc_sel_better(&ma, a, &mb, b, READ_ONCE(svc->service_time));
-		atomic_inc(&set->inst[a]->pending);
+		/* the binding counts it in the instance's pending demands */
 		return set->inst[a];
 	default:
 		break;

@@ -255,6 +255,9 @@ struct dc_flow_key {
 /* dc_binding.flags */
 #define DC_BINDING_HOLD		0x1	/* for a forwarder's miss: short-lived */
 #define DC_BINDING_CONFIRMED	0x2	/* more than the flow's first packet */
+#define DC_BINDING_PENDING	0x4	/* counted in its instance's pending
+					 * demands (least-cost)
+					 */
 
 /* How long a D-Router keeps the binding of a forwarder's miss, at most. */
 #define DC_HOLD_TIME		(2 * HZ)

@@ -11,6 +11,9 @@
 #    timeout, although the affinity timeout is 300 s;
 #  - a real UDP flow and a real TCP connection are confirmed, keep their
 #    bindings and their instances through the same time;
+#  - least-cost: forged demands stop counting as the instance's pending
+#    demands once their bindings expire, so they do not turn real ones
+#    away from it;
 #  - unconfirmed-timeout 0 gives unconfirmed bindings the affinity timeout;
 #  - the setting is shown, and bad values are refused naming the argument.
 #
@@ -24,12 +27,12 @@ require_vm
 require_cmd ip socat jq python3
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"
 tunnel_instances || ktap_skip_all "no ipip module"
-serve_all udp 53 "$SID4" && serve_all tcp 7 ||
+serve_all udp 53 "$SID4" && serve_all udp 55 "$SID4" && serve_all tcp 7 ||
 	ktap_skip_all "cannot start the servers"
 flood=$DYNCAST_BIN/udpflood
 [ -x "$flood" ] || ktap_skip_all "$flood not built (make selftests)"
@@ -121,6 +124,26 @@ ktap_test_result "the real UDP flow kept its binding and instance ($bid0 -> $bid
 ktap_test_result "the real TCP connection kept its instance ($t1)" \
 	test "$(talk)" = "$t1"
 close_flow
+
+# least-cost, two instances and no metric updates on i1: 300 forged
+# datagrams while i2 is a second away all go to i1 and count as its
+# pending demands; once their bindings expired they count no more, and
+# with i2 as near as i1 again, 20 real flows split between the two (they
+# all went to i2 before: i1 looked 300 demands busier)
+LC=("$SID4" proto udp port 55)
+dc service add "${LC[@]}" mode tunnel policy least-cost unconfirmed-timeout $UNCONF
+dc instance add "${LC[@]}" bid "$(bid4 1)" bid "$(bid4 2)"
+dc instance set "${LC[@]}" bid "$(bid4 2)" cost 1000000
+ip netns exec "$C" "$flood" -q -n 300 -s 10.76.0.0/16 "$SID4" 55
+slowwait $(( UNCONF + 10 )) bindings_are 0 "${LC[@]}"
+dc instance set "${LC[@]}" bid "$(bid4 2)" cost 0
+names=()
+for i in $(seq 20); do
+	names+=("$(ask_udp 10.0.0.2 $((5500 + i)) "$SID4" 55)")
+done
+echo "# least-cost after 300 forged demands to i1 expired: i1 $(count i1 "${names[@]}"), i2 $(count i2 "${names[@]}")"
+ktap_test_result "least-cost: expired forged demands do not turn real ones away" \
+	test "$(count i1 "${names[@]}")" -ge 5 -a "$(count i2 "${names[@]}")" -ge 5
 
 # unconfirmed-timeout 0: unconfirmed bindings keep the affinity timeout
 dc service set "${UDP[@]}" unconfirmed-timeout 0
