@@ -96,7 +96,7 @@ check-debug:
 	@scripts/debug-kernel.sh > build/debug-kernel.env
 	@$(MAKE) --no-print-directory check-run $$(cat build/debug-kernel.env) \
 		CHECK_RESUME=$${CHECK_RESUME:-$(TOP)/build/debug-results} \
-		VM_MEM=2048 TIMEOUT_FACTOR=4 VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
+		VM_MEM=2048 TIMEOUT_FACTOR=$${TIMEOUT_FACTOR:-4} VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
 		BOOT_TIMEOUT=$${BOOT_TIMEOUT:-1200} \
 		VM_APPEND="panic_on_warn=1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 acpi=noirq $${VM_APPEND:-}"
 
