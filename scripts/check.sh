@@ -96,14 +96,14 @@ if [ -n "${CHECK_RESUME:-}" ]; then
 	echo "# results kept in $state"
 	todo=()
 	for name in "${selftests[@]}"; do
-		read -r r secs _ < "$state/$name" 2>/dev/null
-		if [ "${r:-}" = pass ]; then
+		r=
+		[ -f "$state/$name" ] && read -r r secs _ < "$state/$name"
+		if [ "$r" = pass ]; then
 			echo "ok selftest:$name # passed before on this tree and kernel, in $secs s"
 			count pass "selftest:$name"
 		else
 			todo+=("$name")
 		fi
-		r=
 	done
 	selftests=("${todo[@]}")
 fi

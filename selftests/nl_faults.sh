@@ -166,16 +166,15 @@ round()
 # consistent: the counters and the dumps agree
 consistent()
 {
-	local n s ni bad=0 svc
+	local n s ni bad=0 sid proto port
 
 	n=$(dc -j stats | jq .services)
 	s=$(dc -j service show | jq length)
 	[ "$n" = "$s" ] || { echo "# stats say $n services, the dump shows $s"; return 1; }
-	while read -r svc ni; do
-		# shellcheck disable=SC2086 # svc is "SID proto P port N"
-		n=$(dc -j instance show $svc | jq length)
-		[ "$n" = "$ni" ] || { echo "# $svc: says $ni instances, shows $n"; bad=1; }
-	done < <(dc -j service show | jq -r '.[] | "\(.sid) proto \(.proto) port \(.port) \(.instances)"')
+	while IFS=' ' read -r sid proto port ni; do
+		n=$(dc -j instance show "$sid" proto "$proto" port "$port" | jq length)
+		[ "$n" = "$ni" ] || { echo "# $sid $proto $port: says $ni instances, shows $n"; bad=1; }
+	done < <(dc -j service show | jq -r '.[] | "\(.sid) \(.proto) \(.port) \(.instances)"')
 	return $bad
 }
 
