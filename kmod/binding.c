@@ -235,6 +235,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 {
 	struct dc_instance *inst;
 	struct dc_binding *b, *old;
+	bool counted;
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
@@ -257,9 +258,15 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		b->last_used = b->created;
 		atomic64_set(&b->packets, 1);
 		atomic64_set(&b->bytes, pkt->len);
-		if (READ_ONCE(svc->policy) == DYNCAST_POLICY_LEAST_COST) {
-			b->flags |= DC_BINDING_PENDING;
+		/*
+		 * A forwarded demand (hold) counts until the metric update
+		 * too: its confirmation reaches the forwarder, never us.
+		 */
+		counted = READ_ONCE(svc->policy) == DYNCAST_POLICY_LEAST_COST;
+		if (counted) {
 			atomic_inc(&inst->pending);
+			if (!(flags & DC_BINDING_HOLD))
+				b->flags |= DC_BINDING_PENDING;
 		}
 
 		old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
@@ -271,7 +278,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
-		if (b->flags & DC_BINDING_PENDING)
+		if (counted)
 			atomic_dec_if_positive(&inst->pending);
 		dc_instance_put(inst);
 		kmem_cache_free(dc_binding_cache, b);

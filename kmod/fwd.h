@@ -101,10 +101,13 @@ struct dc_fwd_addrs {
 	union nf_inet_addr dst;
 };
 
-/* HMAC-SHA256 with one key: the states after its inner and outer pads. */
+/*
+ * HMAC-SHA256 with one key: the chaining values after its inner and outer
+ * pads (one block each), from which every HMAC with the key resumes.
+ */
 struct dc_hmac {
-	struct sha256_state inner;
-	struct sha256_state outer;
+	u32 inner[SHA256_DIGEST_SIZE / 4];
+	u32 outer[SHA256_DIGEST_SIZE / 4];
 };
 
 /* What a forwarder and its D-Router tag their messages with (fwd_wire.c). */
@@ -125,8 +128,19 @@ struct dc_key {
 };
 
 /* fwd_wire.c */
-int dc_key_set(struct dc_service *svc, const u8 *raw, u8 id,
-	       unsigned long overlap);
+/* The keys a change replaced, kept until it is known to stand. */
+struct dc_key_undo {
+	struct dc_key *cur;
+	struct dc_key *old;
+	unsigned long old_until;
+};
+
+struct dc_key *dc_key_alloc(const u8 *raw, u8 id);
+void dc_key_free(struct dc_key *key);
+void dc_key_install(struct dc_service *svc, struct dc_key *key,
+		    unsigned long overlap, struct dc_key_undo *undo);
+void dc_key_install_done(struct dc_service *svc, struct dc_key_undo *undo);
+void dc_key_install_undo(struct dc_service *svc, struct dc_key_undo *undo);
 void dc_key_release(struct dc_service *svc);
 struct dc_key *dc_key_find(const struct dc_service *svc, u8 id);
 void dc_key_forwarder(const struct dc_key *key, u8 family,

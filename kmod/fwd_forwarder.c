@@ -360,7 +360,7 @@ static bool dc_learn_evict(struct dc_service *svc)
 	dc_notify_instance(old, DYNCAST_CMD_INSTANCE_DEL);
 	dc_instance_delete(old);
 	dc_instance_put(old);
-	svc->dn->genid++;
+	WRITE_ONCE(svc->dn->genid, svc->dn->genid + 1);
 	return true;
 }
 
@@ -388,7 +388,7 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 		inst->learned = true;
 		inst->weight = 0;
 		inst->next.weight = 0;
-		dn->genid++;
+		WRITE_ONCE(dn->genid, dn->genid + 1);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
 	} else if (inst->state != DYNCAST_STATE_UP) {
 		dc_instance_set_state(inst, DYNCAST_STATE_UP);

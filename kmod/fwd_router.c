@@ -273,31 +273,41 @@ static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
 			*what = DC_STAT_PEERS_FULL;
 			return NULL;
 		}
+		/* the service went meanwhile: no record outlives it */
+		if (READ_ONCE(svc->dead)) {
+			dc_peer_remove(dn, p);
+			*what = DC_STAT_MALFORMED;
+			return NULL;
+		}
 	}
-	if (*keys == buf)
-		dc_peer_keys_store(p, key, buf);
 	if (!dc_replay_check(&p->replay, be64_to_cpu(hdr->seq))) {
 		*what = DC_STAT_REPLAYED;
 		return NULL;
 	}
+	/* a replay with the previous key must not bring that key back */
+	if (*keys == buf)
+		dc_peer_keys_store(p, key, buf);
 	WRITE_ONCE(p->last_seen, jiffies);
 	return p;
 }
 
-/* Under RCU. */
+/*
+ * Tell forwarder @p that @inst cannot be used, with @keys of id @key_id,
+ * or with the keys its record gives when @keys is NULL.  Under RCU.
+ */
 static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 			   const struct dc_instance *inst, u8 reason,
-			   struct dc_peer *p)
+			   struct dc_peer *p, const struct dc_fwd_keys *keys,
+			   u8 key_id)
 {
 	struct dc_fwd_notice n = {
 		.reason = reason,
 	};
-	const struct dc_fwd_keys *keys;
 	struct dc_fwd_keys buf;
-	u8 key_id;
 	int i;
 
-	keys = dc_peer_keys(svc, p, &buf, &key_id);
+	if (!keys)
+		keys = dc_peer_keys(svc, p, &buf, &key_id);
 	if (!keys)
 		return;
 	dc_fwd_svc_encode(&n.svc, svc);
@@ -338,7 +348,7 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 		if (p->key.svc_id != svc->id ||
 		    !time_after(READ_ONCE(p->until), jiffies))
 			continue;
-		dc_miss_notice(dn, svc, inst, reason, p);
+		dc_miss_notice(dn, svc, inst, reason, p, NULL, 0);
 		/*
 		 * Up to max_forwarders records, three messages each: let
 		 * others run now and then (the walk may then see a record
@@ -522,7 +532,8 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	if (ret) {
 		kfree_skb(skb);
 		if (ret == -EHOSTUNREACH)
-			dc_miss_notice(dn, svc, inst, DC_FWD_UNREACHABLE, p);
+			dc_miss_notice(dn, svc, inst, DC_FWD_UNREACHABLE, p,
+				       keys, key_id);
 		goto out;
 	}
 	dc_miss_bindinfo(dn, svc, keys, key_id, &fk, inst, remaining, p);

@@ -70,23 +70,41 @@ static const char dc_info_down[] = "dyncast down";
 /* Keys are told apart by this, never by their address. */
 static atomic64_t dc_key_gen = ATOMIC64_INIT(0);
 
+/* The SHA-256 state after one block whose chaining value is @cv. */
+static void dc_sha256_resume(struct sha256_state *s,
+			     const u32 cv[SHA256_DIGEST_SIZE / 4])
+{
+	memcpy(s->state, cv, sizeof(s->state));
+	s->count = SHA256_BLOCK_SIZE;
+}
+
 /* HMAC-SHA256 keyed with @key, @len <= SHA256_BLOCK_SIZE bytes. */
 static void dc_hmac_init(struct dc_hmac *h, const u8 *key, unsigned int len)
 {
 	u8 pad[SHA256_BLOCK_SIZE];
+	struct sha256_state s;
 	unsigned int i;
 
 	memset(pad, 0, sizeof(pad));
 	memcpy(pad, key, len);
 	for (i = 0; i < sizeof(pad); i++)
 		pad[i] ^= DC_HMAC_IPAD;
-	sha256_init(&h->inner);
-	sha256_update(&h->inner, pad, sizeof(pad));
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	memcpy(h->inner, s.state, sizeof(h->inner));
 	for (i = 0; i < sizeof(pad); i++)
 		pad[i] ^= DC_HMAC_IPAD ^ DC_HMAC_OPAD;
-	sha256_init(&h->outer);
-	sha256_update(&h->outer, pad, sizeof(pad));
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	memcpy(h->outer, s.state, sizeof(h->outer));
 	memzero_explicit(pad, sizeof(pad));
+	memzero_explicit(&s, sizeof(s));
+}
+
+/* Start an HMAC with @h: the message goes into @s next. */
+static void dc_hmac_start(const struct dc_hmac *h, struct sha256_state *s)
+{
+	dc_sha256_resume(s, h->inner);
 }
 
 /* The end of an HMAC whose message went into @s, started from h->inner. */
@@ -96,7 +114,7 @@ static void dc_hmac_final(const struct dc_hmac *h, struct sha256_state *s,
 	u8 inner[SHA256_DIGEST_SIZE];
 
 	sha256_final(s, inner);
-	*s = h->outer;
+	dc_sha256_resume(s, h->outer);
 	sha256_update(s, inner, sizeof(inner));
 	sha256_final(s, mac);
 	memzero_explicit(inner, sizeof(inner));
@@ -111,9 +129,10 @@ static void dc_hkdf_expand(const struct dc_hmac *prk, const char *info,
 			   const u8 *extra, unsigned int extra_len,
 			   u8 out[SHA256_DIGEST_SIZE])
 {
-	struct sha256_state s = prk->inner;
 	static const u8 one = 1;
+	struct sha256_state s;
 
+	dc_hmac_start(prk, &s);
 	sha256_update(&s, info, strlen(info));
 	sha256_update(&s, extra, extra_len);
 	sha256_update(&s, &one, 1);
@@ -161,47 +180,79 @@ static void dc_key_free_rcu(struct rcu_head *rcu)
 	kfree_sensitive(container_of(rcu, struct dc_key, rcu));
 }
 
-static void dc_key_free(struct dc_key *key)
+/* A key no one may use any more; freed once no packet can be using it. */
+void dc_key_free(struct dc_key *key)
 {
 	if (key)
 		call_rcu(&key->rcu, dc_key_free_rcu);
 }
 
-/*
- * Set or replace the key of a service, under dn->lock.  A key of another
- * id than the current one leaves the current one accepted for @overlap
- * jiffies more.
- */
-int dc_key_set(struct dc_service *svc, const u8 *raw, u8 id,
-	       unsigned long overlap)
+/* A new key of id @id, not yet any service's. */
+struct dc_key *dc_key_alloc(const u8 *raw, u8 id)
 {
-	struct mutex *lock = &svc->dn->lock;
-	struct dc_key *key, *cur, *old;
+	struct dc_key *key;
 
 	key = kzalloc(sizeof(*key), GFP_KERNEL_ACCOUNT);
 	if (!key)
-		return -ENOMEM;
+		return NULL;
 	key->id = id;
 	key->gen = atomic64_inc_return(&dc_key_gen);
 	dc_hmac_init(&key->master, raw, DYNCAST_KEY_LEN);
 	dc_fwd_keys_make(&key->own, raw);
+	return key;
+}
+
+/*
+ * Make @key the service's key, under dn->lock.  The current key stays
+ * accepted for @overlap jiffies more if its id differs (the previous one
+ * then goes); with no overlap, or the same id, no other key is accepted.
+ * What was replaced is kept in @undo until dc_key_install_done() frees it
+ * or dc_key_install_undo() puts it back.
+ */
+void dc_key_install(struct dc_service *svc, struct dc_key *key,
+		    unsigned long overlap, struct dc_key_undo *undo)
+{
+	struct mutex *lock = &svc->dn->lock;
+	struct dc_key *cur, *old;
 
 	cur = rcu_dereference_protected(svc->key, lockdep_is_held(lock));
 	old = rcu_dereference_protected(svc->old_key, lockdep_is_held(lock));
-	if (cur && cur->id != id && overlap) {
+	undo->cur = cur;
+	undo->old = old;
+	undo->old_until = svc->old_key_until;
+	if (cur && cur->id != key->id && overlap) {
 		WRITE_ONCE(svc->old_key_until, jiffies + overlap);
 		rcu_assign_pointer(svc->old_key, cur);
-		dc_key_free(old);
-	} else {
-		dc_key_free(cur);
-		/* a previous key of the same id is gone: it cannot be told apart */
-		if (old && (old->id == id || !cur)) {
-			RCU_INIT_POINTER(svc->old_key, NULL);
-			dc_key_free(old);
-		}
+	} else if (old && (!overlap || old->id == key->id)) {
+		/* a previous key of the same id could not be told apart */
+		RCU_INIT_POINTER(svc->old_key, NULL);
 	}
 	rcu_assign_pointer(svc->key, key);
-	return 0;
+}
+
+/* The change stands: free the keys no longer referenced. */
+void dc_key_install_done(struct dc_service *svc, struct dc_key_undo *undo)
+{
+	struct mutex *lock = &svc->dn->lock;
+	struct dc_key *old;
+
+	old = rcu_dereference_protected(svc->old_key, lockdep_is_held(lock));
+	if (undo->cur && undo->cur != old)
+		dc_key_free(undo->cur);
+	if (undo->old && undo->old != old)
+		dc_key_free(undo->old);
+}
+
+/* The change failed: the replaced keys come back, the new one goes. */
+void dc_key_install_undo(struct dc_service *svc, struct dc_key_undo *undo)
+{
+	struct mutex *lock = &svc->dn->lock;
+	struct dc_key *key;
+
+	key = rcu_replace_pointer(svc->key, undo->cur, lockdep_is_held(lock));
+	rcu_assign_pointer(svc->old_key, undo->old);
+	WRITE_ONCE(svc->old_key_until, undo->old_until);
+	dc_key_free(key);
 }
 
 /* The service goes away: its keys go once no packet can be using them. */
@@ -237,10 +288,11 @@ static void dc_key_mac(const struct dc_hmac *h, const struct dc_fwd_addrs *a,
 		       u8 mac[SHA256_DIGEST_SIZE])
 {
 	unsigned int alen = a->family == AF_INET ? 4 : 16;
-	struct sha256_state s = h->inner;
 	struct dc_fwd_hdr hz = *hdr;
+	struct sha256_state s;
 	u8 buf[128];
 
+	dc_hmac_start(h, &s);
 	memset(hz.tag, 0, sizeof(hz.tag));
 	sha256_update(&s, (const u8 *)&a->src, alen);
 	sha256_update(&s, (const u8 *)&a->dst, alen);
@@ -364,10 +416,13 @@ bool dc_bucket_take(struct dc_bucket *b, u32 rate)
 	} else {
 		u32 add = div_u64((u64)elapsed * rate, HZ);
 
-		/* below one token: the time counts towards the next */
+		/*
+		 * Time goes forward by what the tokens added are worth, so
+		 * that a fraction of a token counts towards the next.
+		 */
 		if (add) {
 			b->tokens = min_t(u64, (u64)b->tokens + add, rate);
-			b->last = now;
+			b->last += DIV_ROUND_UP_ULL((u64)add * HZ, rate);
 		}
 	}
 	b->tokens = min(b->tokens, rate);

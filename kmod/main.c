@@ -143,7 +143,7 @@ static void __exit dc_mod_exit(void)
 	rcu_barrier();
 	rcu_barrier();
 	rcu_barrier();
-	/* keys are freed by work queued from RCU callbacks: run it */
+	/* the namespaces, and their work items, are gone */
 	destroy_workqueue(dc_wq);
 	dc_binding_exit();
 }

@@ -784,11 +784,17 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	dc_req_seed(svc, &req);
 	svc->router = req.router;
 	if (req.key) {
-		ret = dc_key_set(svc, req.key, req.key_id, 0);
-		if (ret) {
+		struct dc_key_undo undo;
+		struct dc_key *key;
+
+		key = dc_key_alloc(req.key, req.key_id);
+		if (!key) {
 			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
+			ret = -ENOMEM;
 			goto err_free;
 		}
+		/* a new service has no key to replace */
+		dc_key_install(svc, key, 0, &undo);
 	}
 	ret = dc_service_rebuild(svc);
 	if (ret)
@@ -812,6 +818,8 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
 	struct dc_svc_conf conf, old;
+	struct dc_key *key = NULL;
+	struct dc_key_undo undo;
 	struct dc_service *svc;
 	struct dc_svc_req req;
 	int ret;
@@ -845,17 +853,29 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	if (req.key) {
-		ret = dc_service_set_key(svc, req.key, req.key_id,
-					 conf.key_overlap, info->extack);
-		if (ret)
+		key = dc_key_alloc(req.key, req.key_id);
+		if (!key) {
+			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
+			ret = -ENOMEM;
 			goto out;
+		}
+		dc_key_install(svc, key, conf.key_overlap, &undo);
 	}
+	/*
+	 * A new mode or a first key may need hooks or a socket: if they
+	 * cannot be had, the service is left as it was, keys included.
+	 */
 	dc_conf_set(svc, &conf);
-	ret = dc_service_mode_changed(svc, old.mode, info->extack);
+	ret = dc_service_sync(svc, info->extack);
 	if (ret) {
+		if (key)
+			dc_key_install_undo(svc, &undo);
 		dc_conf_set(svc, &old);
+		dc_service_sync(svc, NULL);
 		goto out;
 	}
+	if (key)
+		dc_key_install_done(svc, &undo);
 	dc_req_seed(svc, &req);
 	/* Bindings made under another flow identifier or mode mean nothing. */
 	if (conf.mode != old.mode || conf.affinity != old.affinity ||
@@ -864,7 +884,7 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 		if (old.mode == DYNCAST_MODE_REWRITE)
 			dc_rewrite_forget(svc, NULL);
 	}
-	dn->genid++;
+	WRITE_ONCE(dn->genid, dn->genid + 1);
 	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
 out:
 	mutex_unlock(&dn->lock);
@@ -1177,7 +1197,7 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 	ret = dc_nl_instances_commit(svc, info->extack);
 	if (ret)
 		goto undo;
-	dn->genid++;
+	WRITE_ONCE(dn->genid, dn->genid + 1);
 	for (i = 0; i < n; i++)
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
 	goto out;
@@ -1231,7 +1251,7 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 		ret = dc_nl_instances_commit(svc, info->extack);
 		if (ret)
 			goto out;
-		dn->genid++;
+		WRITE_ONCE(dn->genid, dn->genid + 1);
 	}
 	ret = 0;
 	for (i = 0; i < n; i++) {
@@ -1276,7 +1296,7 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 		dc_instance_gone(r[i].inst, DC_FWD_GONE);
 		dc_instance_put(r[i].inst);
 	}
-	dn->genid++;
+	WRITE_ONCE(dn->genid, dn->genid + 1);
 	ret = 0;
 out:
 	mutex_unlock(&dn->lock);

@@ -197,53 +197,19 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);
 	WRITE_ONCE(dn->nr_services, dn->nr_services + 1);
-	dn->genid++;
+	WRITE_ONCE(dn->genid, dn->genid + 1);
 	return 0;
 }
 
 /*
- * Set or replace the key of a published service; the first key opens the
- * namespace's socket of the family.  Under dn->lock.
+ * The service's settings changed (mode, keys): give the namespace what it
+ * now needs, drop what it no longer does.  On failure the caller puts the
+ * settings back and calls this again, which cannot fail then.  Under
+ * dn->lock.
  */
-int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
-		       unsigned long overlap, struct netlink_ext_ack *extack)
+int dc_service_sync(struct dc_service *svc, struct netlink_ext_ack *extack)
 {
-	bool first = !rcu_access_pointer(svc->key);
-	struct dc_net *dn = svc->dn;
-	int ret;
-
-	lockdep_assert_held(&dn->lock);
-	ret = dc_key_set(svc, raw, id, overlap);
-	if (ret) {
-		NL_SET_ERR_MSG_MOD(extack, "no memory for the key");
-		return ret;
-	}
-	if (!first)
-		return 0;
-	ret = dc_net_sync(dn, NULL, extack);
-	if (ret) {
-		dc_key_release(svc);
-		dc_net_sync(dn, NULL, NULL);
-	}
-	return ret;
-}
-
-/* The service's mode changed: the NAT hooks may be needed, or no more. */
-int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
-			    struct netlink_ext_ack *extack)
-{
-	struct dc_net *dn = svc->dn;
-	int ret;
-
-	lockdep_assert_held(&dn->lock);
-	if (old_mode == svc->mode)
-		return 0;
-	ret = dc_net_sync(dn, NULL, extack);
-	if (ret) {
-		WRITE_ONCE(svc->mode, old_mode);
-		dc_net_sync(dn, NULL, NULL);
-	}
-	return ret;
+	return dc_net_sync(svc->dn, NULL, extack);
 }
 
 /* Remove a service with its instances and bindings. */
@@ -256,7 +222,7 @@ void dc_service_delete(struct dc_service *svc)
 	hlist_del_rcu(&svc->hnode);
 	WRITE_ONCE(svc->dead, true);
 	WRITE_ONCE(dn->nr_services, dn->nr_services - 1);
-	dn->genid++;
+	WRITE_ONCE(dn->genid, dn->genid + 1);
 
 	if (rcu_access_pointer(svc->key)) {
 		dc_miss_service_gone(svc);

@@ -23,10 +23,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack);
 void dc_service_delete(struct dc_service *svc);
 void dc_service_free_unpublished(struct dc_service *svc);
-int dc_service_mode_changed(struct dc_service *svc, u8 old_mode,
-			    struct netlink_ext_ack *extack);
-int dc_service_set_key(struct dc_service *svc, const u8 *raw, u8 id,
-		       unsigned long overlap, struct netlink_ext_ack *extack);
+int dc_service_sync(struct dc_service *svc, struct netlink_ext_ack *extack);
 void dc_service_put(struct dc_service *svc);
 
 #endif /* _DYNCAST_SERVICE_H */

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 70
+ktap_set_plan 71
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -698,5 +698,24 @@ busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/de
 echo "# after the overlap: bad-auth +$(( $(counter R bad-auth) - rb0 )), misses +$(( $(counter R misses) - rm0 ))"
 ktap_test_result "after the overlap, the old key is refused and the new one taken" \
 	test "$(counter R bad-auth)" = $((rb0 + 1)) -a "$(counter R misses)" = $((rm0 + 1))
+
+# A key given with key-overlap 0 leaves no other key accepted, not even
+# one still in the overlap of an earlier change.
+KEY3=$(dc genkey)
+KEY4=$(dc genkey)
+dc service set "$SID4" proto udp port 60 key "$KEY3" key-id 2 key-overlap 600
+dc service set "$SID4" proto udp port 60 key "$KEY4" key-id 3 key-overlap 0
+rb0=$(counter R bad-auth)
+for k in "$KEY2 1" "$KEY3 2"; do
+	# shellcheck disable=SC2086 # "key id" on purpose
+	set -- $k
+	ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$1" --key-id "$2" --sid "$SID4" \
+		--port 60 --src 10.0.0.2 --sport $((6040 + $2)) >/dev/null
+done
+sleep 0.5
+keys=$(dc -j service show "$SID4" proto udp port 60 | jq -c '.[0] | [."key-id", ."old-key-id"]')
+echo "# keys 1, 2 (overlap 600), then 3 (overlap 0): [id, old id] $keys, misses with keys 1 and 2: bad-auth +$(( $(counter R bad-auth) - rb0 ))"
+ktap_test_result "key-overlap 0 leaves only the new key accepted" \
+	test "$keys" = "[3,null]" -a "$(counter R bad-auth)" = $((rb0 + 2))
 
 ktap_finished
