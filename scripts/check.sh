@@ -78,8 +78,8 @@ tree_key()
 {
 	local idx
 
-	idx=$(mktemp)
-	cp "$TOP/.git/index" "$idx" 2>/dev/null
+	# a new index of its own (a worktree's .git is a file, not a directory)
+	idx=$(mktemp -u)
 	{
 		GIT_INDEX_FILE=$idx git -C "$TOP" add -A >/dev/null 2>&1 &&
 			GIT_INDEX_FILE=$idx git -C "$TOP" write-tree
