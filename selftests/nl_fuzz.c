@@ -698,6 +698,7 @@ int main(int argc, char **argv)
 {
 	unsigned long count = 5000, i, kinds[3] = { 0 };
 	unsigned long taint0, seed = 0;
+	time_t start;
 	int one = 1, c;
 
 	while ((c = getopt(argc, argv, "n:s:")) != -1) {
@@ -734,6 +735,7 @@ int main(int argc, char **argv)
 	ktap_msg("seed %lu (nl_fuzz -s %lu repeats this run), %lu requests",
 		 seed, seed, count);
 	taint0 = tainted();
+	start = time(NULL);
 	for (i = 0; i < count; i++) {
 		struct nlmsghdr *nlh;
 		unsigned int kind = below(100);
@@ -754,6 +756,10 @@ int main(int argc, char **argv)
 		}
 		if (!send_req(nlh) && t.unanswered > 10)
 			break;
+		/* long runs (FUZZ_COUNT) show their pace */
+		if ((i + 1) % 10000 == 0)
+			ktap_msg("%lu requests sent, %ld s", i + 1,
+				 (long)(time(NULL) - start));
 	}
 	ktap_msg("sent %lu: %lu valid, %lu generated, %lu mutated", t.sent,
 		 kinds[0], kinds[1], kinds[2]);
