@@ -35,7 +35,7 @@ require_cmd ip socat jq ss env
 ktap_print_header
 [ -d $FS ] && [ -d $FP ] ||
 	ktap_skip_all "no $FS or $FP: the kernel lacks CONFIG_FAILSLAB or CONFIG_FAIL_PAGE_ALLOC (make check-debug)"
-ktap_set_plan 16
+ktap_set_plan 14
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
