@@ -146,29 +146,9 @@ bindings_of()
 	$cli -j binding show "$2" proto "$3" port "$4"
 }
 
-# A TCP connection held open by a coprocess; talk prints the answering
-# instance of each line.
-open_flow()
-{
-	coproc FLOW { ip netns exec "$C" socat -T 60 - "TCP:$(hostport "$1" 7)" 2>/dev/null; }
-}
-
-talk()
-{
-	local name
-
-	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
-	read -r -t 5 name _ <&"${FLOW[0]}" || return 1
-	echo "$name"
-}
-
-close_flow()
-{
-	local fd=${FLOW[1]}
-
-	exec {fd}>&-
-	wait "$FLOW_PID" 2>/dev/null
-}
+# open_flow, talk and close_flow (topo.sh): answers through F take longer
+# shellcheck disable=SC2034 # read by talk (topo.sh)
+TALK_WAIT=5
 
 # Capture on R1's link to F; say so when tcpdump does not start.
 capture_start()
@@ -235,7 +215,7 @@ for fam in 4 6; do
 	# 1. A connection: its first packet through R1 as a miss, the rest
 	#    straight from F to the instance.
 	capture_start
-	open_flow "$sid"
+	open_flow 60 "$sid"
 	names=()
 	for i in $(seq 10); do
 		names+=("$(talk)")
@@ -304,7 +284,7 @@ for fam in 4 6; do
 	ip netns exec "$F" nft add chain inet dcblock in '{ type filter hook input priority 0; }'
 	ip netns exec "$F" nft add rule inet dcblock in udp dport 17475 drop
 	m0=$(counter R misses)
-	open_flow "$sid"
+	open_flow 60 "$sid"
 	names=()
 	for i in $(seq 5); do
 		names+=("$(talk)")

@@ -1033,21 +1033,14 @@ static void forwarder(void)
 	mnl_attr_nest_end(nlh, nest);
 	expect("service set with KEYED", nlh, EINVAL, "read-only attribute", 0);
 
-	nlh = req(DYNCAST_CMD_SERVICE_SET);
-	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
-	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_KEY_ID, 1);
-	bad = tail_attr(nlh, 1);
-	mnl_attr_nest_end(nlh, nest);
-	expect("service set, a key id without a key", nlh, EINVAL,
-	       "only with the key it names", 0);
-
-	nlh = req(DYNCAST_CMD_SERVICE_SET);
-	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
-	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_OLD_KEY_ID, 1);
-	bad = tail_attr(nlh, 1);
-	mnl_attr_nest_end(nlh, nest);
-	expect("service set with OLD_KEY_ID", nlh, EINVAL,
-	       "read-only attribute", 0);
+	expect("service set, a key id without a key",
+	       svc_with_sid(DYNCAST_CMD_SERVICE_SET, "10.99.0.5",
+			    DYNCAST_A_SERVICE_KEY_ID, 1),
+	       EINVAL, "only with the key it names", 0);
+	expect("service set with OLD_KEY_ID",
+	       svc_with_sid(DYNCAST_CMD_SERVICE_SET, "10.99.0.5",
+			    DYNCAST_A_SERVICE_OLD_KEY_ID, 1),
+	       EINVAL, "read-only attribute", 0);
 
 	nlh = req(DYNCAST_CMD_SERVICE_SET);
 	nest = svc_open(nlh, "10.99.0.5", TCP, 7);

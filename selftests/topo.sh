@@ -199,13 +199,14 @@ udp_flow()
 	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$b" = "$c" ]
 }
 
-# open_flow [SECONDS]: a TCP connection from the client to port 7 of
-# SID4, kept open by a coprocess (FLOW) until SECONDS (60) pass in silence;
-# talk sends a line on it and prints the answering instance; close_flow
-# ends it.
+# open_flow [SECONDS [DST]]: a TCP connection from the client to port 7 of
+# DST (SID4), kept open by a coprocess (FLOW) until SECONDS (60) pass in
+# silence; talk sends a line on it and prints the answering instance,
+# waiting TALK_WAIT seconds (3) for it; close_flow ends it.
 open_flow()
 {
-	coproc FLOW { ip netns exec "$C" socat -T "${1:-60}" - TCP:$SID4:7 2>/dev/null; }
+	coproc FLOW { ip netns exec "$C" socat -T "${1:-60}" - \
+		"TCP:$(hostport "${2:-$SID4}" 7)" 2>/dev/null; }
 }
 
 talk()
@@ -213,7 +214,7 @@ talk()
 	local name
 
 	echo "line" 1>&"${FLOW[1]}" 2>/dev/null || return 1
-	read -r -t 3 name _ <&"${FLOW[0]}" || return 1
+	read -r -t "${TALK_WAIT:-3}" name _ <&"${FLOW[0]}" || return 1
 	echo "$name"
 }
 
