@@ -36,6 +36,15 @@
  *                minimise sum p_i * (d_i + sojourn_i(p_i * lambda)),
  *                exact for M/M/c (Erlang C) and, for other service times,
  *                with the Allen-Cunneen approximation (exact for c = 1)
+ *   wrr-opt      dyncast "weighted" with the optimum's shares as weights
+ *   wlc          fewest demands open per slot (open / c_i), the first one on
+ *                a tie: IPVS "wlc" with weights c_i * speed_i
+ *   marginal     the least d_i + D_i(n_i), dc_sel_delta() over all sites:
+ *                n_i the demands open at the router less those in transit
+ *                (rate x d_i), D_i's load that of the optimum split: what
+ *                an agent that knows the sites' parameters would push
+ *   oracle       the same with the true count at each site and on the way
+ *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
  * dc_sel_maglev_build(), dc_sel_candidates(), dc_sel_better().
  *
@@ -67,6 +76,10 @@ enum policy {
 	P_LEAST_COST,
 	P_LEAST_COST_W,
 	P_OPTIMUM,
+	P_WRR_OPT,
+	P_WLC,
+	P_MARGINAL,
+	P_ORACLE,
 	NR_POLICIES
 };
 
@@ -80,6 +93,10 @@ static const char * const policy_names[NR_POLICIES] = {
 	[P_LEAST_COST] = "least-cost",
 	[P_LEAST_COST_W] = "least-cost-w",
 	[P_OPTIMUM] = "optimum",
+	[P_WRR_OPT] = "wrr-opt",
+	[P_WLC] = "wlc",
+	[P_MARGINAL] = "marginal",
+	[P_ORACLE] = "oracle",
 };
 
 /* Policies that read the metrics: the others ignore the update interval. */
@@ -105,7 +122,10 @@ struct site {
 	/* what the router knows */
 	struct dc_sel_metrics m;
 	unsigned int open;	/* for lc */
+	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
+	struct dc_sel_delta delta;	/* for marginal and oracle */
+	s64 adjust;		/* in 1/16ths: demands in transit, less */
 };
 
 struct config {
@@ -499,6 +519,29 @@ static unsigned int pick_least_load(struct run *r)
 	return best;
 }
 
+/* The least d_i + D_i(n_i), ties to the lowest index */
+static unsigned int pick_marginal(struct run *r, bool oracle)
+{
+	unsigned int i, best = 0;
+	u64 best_v = UINT64_MAX, v;
+	s64 n;
+
+	for (i = 0; i < r->cf->n; i++) {
+		const struct site *s = &r->s[i];
+
+		if (oracle)
+			n = (s64)(s->busy + s->qlen + s->enroute) << DC_SEL_N_SHIFT;
+		else
+			n = ((s64)s->open << DC_SEL_N_SHIFT) - s->adjust;
+		v = lround(s->rtt * 1e6) + dc_sel_delta(&s->delta, n > 0 ? n : 0);
+		if (v < best_v) {
+			best_v = v;
+			best = i;
+		}
+	}
+	return best;
+}
+
 static unsigned int pick(struct run *r)
 {
 	unsigned int i, a, b, n = r->cf->n;
@@ -520,7 +563,18 @@ static unsigned int pick(struct run *r)
 	case P_LEAST_LOAD:
 		return pick_least_load(r);
 	case P_WEIGHTED:
+	case P_WRR_OPT:
 		return r->wrr[r->rr++ % r->wrr_len];
+	case P_WLC:
+		/* open_i / w_i < open_a / w_a, as IPVS compares them */
+		for (a = 0, i = 1; i < n; i++)
+			if ((u64)r->s[i].open * r->s[a].m.weight <
+			    (u64)r->s[a].open * r->s[i].m.weight)
+				a = i;
+		return a;
+	case P_MARGINAL:
+	case P_ORACLE:
+		return pick_marginal(r, r->policy == P_ORACLE);
 	case P_HASH:
 		return r->maglev[(u32)rng_next(&r->rng) % r->maglev_size];
 	case P_LEAST_COST:
@@ -571,6 +625,7 @@ static void handle(struct run *r, const struct event *e)
 
 		i = pick(r);
 		r->s[i].open++;
+		r->s[i].enroute++;
 		r->s[i].sent += r->arrived >= r->warmup;
 		n.t = now + r->s[i].rtt / 2;
 		n.type = EV_ENTER;
@@ -579,6 +634,7 @@ static void handle(struct run *r, const struct event *e)
 		heap_push(&r->heap, n);
 		break;
 	case EV_ENTER:
+		s->enroute--;
 		if (s->busy < s->slots)
 			start_service(r, s, e->site, now, e->arrival);
 		else
@@ -695,8 +751,16 @@ static void run_one(const struct config *cf, enum policy p, double load,
 	for (i = 0; i < cf->n; i++) {
 		const struct site *s = &cf->sites[i];
 
+		double x = share[i] * r.lam, st = cf->svc / s->speed;
+
 		w[i] = p == P_LEAST_COST ? 1 : lround(s->slots * s->speed * 100);
+		if (p == P_WRR_OPT)
+			w[i] = lround(share[i] * 10000);
 		ids[i] = i + 1;
+		dc_sel_delta_build(&r.s[i].delta, s->slots,
+				   lround(1000 * x * st / s->slots),
+				   lround(st * 1e6));
+		r.s[i].adjust = lround(x * s->rtt * (1 << DC_SEL_N_SHIFT));
 		r.s[i].m.weight = w[i];
 		r.s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
 		r.s[i].m.cost = lround(s->rtt * 1e6);
@@ -948,6 +1012,7 @@ static void usage(FILE *f)
 		"                 cpu-nocap (cpu; capacity 0, unknown)\n"
 		"  -p POLICIES    comma-separated (default all): nearest round-robin lc\n"
 		"                 least-load weighted hash least-cost least-cost-w optimum\n"
+		"                 wrr-opt wlc marginal oracle\n"
 		"  -n DEMANDS     measured demands per run, after 20%% more of warm-up\n"
 		"                 (200000)\n"
 		"  -r SEEDS       runs per figure, each with its own seed (5)\n"

@@ -11,8 +11,11 @@
 #define _DYNCAST_SELECT_H
 
 #ifdef __KERNEL__
-#include <linux/types.h>
+#include <linux/limits.h>
+#include <linux/math.h>
 #include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/types.h>
 #else
 /* the kernel's types for the unit tests, from userspace/tests/ */
 #include "select_shim.h"
@@ -54,6 +57,30 @@ unsigned int dc_sel_candidates(const u16 *wrr, unsigned int wrr_len,
 unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
 			   const struct dc_sel_metrics *mb, unsigned int b,
 			   u32 service_time);
+
+/*
+ * The marginal delay curve of an instance: D(n), the increase of the total
+ * expected delay of all demands when one more joins an instance holding n.
+ * Kept at up to DC_SEL_DELTA_POINTS points from 0 to c - 1, denser towards
+ * c - 1 where it bends, linear between them and beyond; see
+ * dc_sel_delta_build().  Demand counts are in 1/16ths (DC_SEL_N_SHIFT).
+ */
+#define DC_SEL_DELTA_POINTS	32
+#define DC_SEL_DELTA_CMAX	1024	/* slots modelled */
+#define DC_SEL_N_SHIFT		4
+#define DC_SEL_LOAD_MIN		1	/* per mille */
+
+struct dc_sel_delta {
+	u32 value[DC_SEL_DELTA_POINTS];	/* D(at[j]), microseconds */
+	u16 at[DC_SEL_DELTA_POINTS];	/* modelled demands, increasing */
+	u64 slope;	/* beyond the last point, 2^-16 us per demand */
+	u32 nscale;	/* modelled demands per demand, 2^-16 units */
+	u8 points;
+};
+
+void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
+			u32 service_time);
+u64 dc_sel_delta(const struct dc_sel_delta *d, u64 n);
 
 u64 dc_sel_mix64(u64 x);
 

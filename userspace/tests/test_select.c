@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -853,6 +854,231 @@ static void test_mix64(void **state)
 	assert_true(flips > 64 * 100 * 30 && flips < 64 * 100 * 34);
 }
 
+/* the marginal delay curve */
+
+/* Erlang C for c slots offered A erlangs, in doubles */
+static double erlang_c(unsigned int c, double a)
+{
+	double b = 1;
+	unsigned int k;
+
+	for (k = 1; k <= c; k++)
+		b = a * b / (k + a * b);
+	return b / (1 - a / c * (1 - b));
+}
+
+/* Mean number in system of M/M/c, and D(n) / S from its definition */
+static double mmc_l(unsigned int c, double a)
+{
+	return a + erlang_c(c, a) * a / (c - a);
+}
+
+static u64 delta_at(const struct dc_sel_delta *d, u64 n)
+{
+	return dc_sel_delta(d, n << DC_SEL_N_SHIFT);
+}
+
+static void assert_near(double got, double want, double rel)
+{
+	if (fabs(got - want) > rel * want + 1) {
+		print_error("got %.1f, want %.1f (within %g)\n", got, want, rel);
+		fail();
+	}
+}
+
+/* M/M/1: D(n) = (n + 1) S / (1 - rho), every n, every load */
+static void test_delta_mm1(void **state)
+{
+	static const u32 loads[] = { 1, 100, 500, 800, 950, 990 };
+	struct dc_sel_delta d;
+	unsigned int i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(loads) / sizeof(loads[0]); i++) {
+		double rho = loads[i] / 1000.0;
+
+		dc_sel_delta_build(&d, 1, loads[i], 1000000);
+		assert_int_equal(d.points, 1);
+		for (n = 0; n < 200; n++)
+			assert_near(delta_at(&d, n), (n + 1) * 1e6 / (1 - rho),
+				    1e-6);
+	}
+	/* beyond 990 per mille the load is clamped, below 1 raised */
+	dc_sel_delta_build(&d, 1, 1000, 1000000);
+	assert_near(delta_at(&d, 0), 1e8, 1e-6);
+	dc_sel_delta_build(&d, 1, 0, 1000000);
+	assert_near(delta_at(&d, 0), 1e6 / 0.999, 1e-6);
+}
+
+/* D(n) / S in doubles, each recursion where it is stable */
+static double ref_delta(unsigned int c, double a, unsigned int n)
+{
+	double l = mmc_l(c, a), top, v;
+	unsigned int m = a, k;
+
+	top = (c - 1 + c / (c - a) - l) / (c - a);
+	if (n >= c - 1)
+		return top + (n - (c - 1.0)) / (c - a);
+	if (m + 2 > c)
+		m = c - 2;
+	if (n <= m) {
+		for (v = l / a, k = 1; k <= n; k++)
+			v = (l - k + k * v) / a;
+		return v;
+	}
+	for (v = top, k = c - 1; k > n; k--)
+		v = (a * v - l + k) / k;
+	return v;
+}
+
+/*
+ * M/M/c: D(0) is the mean time in system (Erlang C), the tail grows by
+ * S / (c - A) a demand; at the points (every count up to 32 slots) the
+ * values solve Poisson's equation lambda D(n) = L - n + min(n, c) mu
+ * D(n-1), and between points they are within 1 % of the curve.
+ */
+static void test_delta_mmc(void **state)
+{
+	static const unsigned int caps[] = { 2, 3, 5, 16, 31, 32, 33, 100,
+					     1000, 1024 };
+	static const u32 loads[] = { 10, 300, 500, 800, 950, 990 };
+	const double s = 1e6;
+	struct dc_sel_delta d;
+	unsigned int i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		for (k = 0; k < sizeof(loads) / sizeof(loads[0]); k++) {
+			unsigned int c = caps[i];
+			double a = loads[k] * c / 1000.0, l = mmc_l(c, a);
+			double x, y, exact = c <= 32 ? 1e-6 : 0.01;
+
+			dc_sel_delta_build(&d, c, loads[k], s);
+			assert_true(d.points <= DC_SEL_DELTA_POINTS);
+			assert_int_equal(d.at[0], 0);
+			assert_int_equal(d.at[d.points - 1], c - 1);
+			assert_near(delta_at(&d, 0), l * s / a, 1e-6);
+			assert_near(delta_at(&d, 0), s * (1 + erlang_c(c, a) /
+							 (c - a)), 1e-6);
+			for (n = 0; n < 3 * c; n++)
+				assert_near(delta_at(&d, n),
+					    s * ref_delta(c, a, n), exact);
+			for (n = 1; c <= 32 && n < 3 * c; n++) {
+				x = delta_at(&d, n) / s;
+				y = delta_at(&d, n - 1) / s;
+				assert_true(fabs(a * x - (l - n + (n < c ? n : c)
+							  * y)) < 1e-4 * c);
+			}
+			assert_near(delta_at(&d, 5 * c) - delta_at(&d, 4 * c),
+				    c * s / (c - a), 1e-6);
+		}
+	}
+}
+
+/*
+ * Every curve rises with n, between points too, on a fine grid of
+ * sixteenths; and no input overflows it.
+ */
+static void test_delta_monotone_and_bounds(void **state)
+{
+	struct dc_sel_delta d;
+	unsigned int i;
+	u64 n, prev, v;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		u32 c = i < 100 ? rnd_range(1, 40) : rnd_range(1, 5000);
+		u32 load = rnd_range(0, 1100), st = rnd_range(0, 10000000);
+
+		dc_sel_delta_build(&d, c, load, st);
+		prev = 0;
+		for (n = 0; n < 32ULL * (c + 10); n += 1 + n / 64) {
+			v = dc_sel_delta(&d, n);
+			assert_true(v >= prev);
+			prev = v;
+		}
+	}
+	/* a service time of zero: no delay at all */
+	dc_sel_delta_build(&d, 4, 500, 0);
+	assert_int_equal(dc_sel_delta(&d, 1000 << DC_SEL_N_SHIFT), 0);
+	/* the largest inputs: saturated, below 2^63, still rising */
+	dc_sel_delta_build(&d, 1, 990, UINT32_MAX);
+	assert_int_equal(delta_at(&d, 0), UINT32_MAX);
+	v = dc_sel_delta(&d, UINT64_MAX);
+	assert_true(v < 1ULL << 63 && v > UINT32_MAX);
+	assert_true(dc_sel_delta(&d, 1ULL << 30) < v);
+	dc_sel_delta_build(&d, UINT32_MAX, 990, UINT32_MAX);
+	assert_true(dc_sel_delta(&d, UINT64_MAX) < 1ULL << 63);
+	/* capacity 0 is the default capacity */
+	{
+		struct dc_sel_delta e;
+
+		memset(&e, 0, sizeof(e));
+		memset(&d, 0, sizeof(d));
+		dc_sel_delta_build(&e, DC_SEL_DEFAULT_CAPACITY, 500, 1000);
+		dc_sel_delta_build(&d, 0, 500, 1000);
+		assert_memory_equal(&d, &e, sizeof(d));
+	}
+}
+
+/*
+ * An instance beyond DC_SEL_DELTA_CMAX slots counts as DC_SEL_DELTA_CMAX
+ * slots of proportionally more demands: four times the slots, four times
+ * the demands for the same value.
+ */
+static void test_delta_large(void **state)
+{
+	struct dc_sel_delta d, e;
+	unsigned int n;
+
+	(void)state;
+	dc_sel_delta_build(&d, DC_SEL_DELTA_CMAX, 800, 50000);
+	dc_sel_delta_build(&e, 4 * DC_SEL_DELTA_CMAX, 800, 50000);
+	for (n = 0; n < 3 * DC_SEL_DELTA_CMAX; n += 7)
+		assert_int_equal(delta_at(&d, n), delta_at(&e, 4 * n));
+}
+
+/*
+ * Least network cost plus D(n), the demand counted at once: two identical
+ * instances split evenly at every step; a nearer one takes more, the
+ * farther one gets demands once the near one holds enough.
+ */
+static void test_delta_split(void **state)
+{
+	struct dc_sel_delta d[2];
+	u64 cost[2] = { 1000, 1000 }, v[2];
+	unsigned int held[2] = { 0, 0 }, i, c;
+
+	(void)state;
+	dc_sel_delta_build(&d[0], 4, 800, 50000);
+	dc_sel_delta_build(&d[1], 4, 800, 50000);
+	for (i = 0; i < 1000; i++) {
+		v[0] = cost[0] + delta_at(&d[0], held[0]);
+		v[1] = cost[1] + delta_at(&d[1], held[1]);
+		c = v[1] < v[0] || (v[1] == v[0] && i % 2);
+		held[c]++;
+		assert_true(abs((int)held[0] - (int)held[1]) <= 1);
+	}
+	/*
+	 * 40 ms nearer, 4 slots of 50 ms at 80 %: D(n) is 87.3, 98.9, 117.9,
+	 * 150.9 ms for n = 0..3, then 62.5 ms more a demand.  The near one
+	 * takes three before the far one gets its first; then they alternate,
+	 * the difference in cost worth less than one demand there.
+	 */
+	held[0] = 0;
+	held[1] = 0;
+	cost[1] = 41000;
+	for (i = 0; i < 40; i++) {
+		v[0] = cost[0] + delta_at(&d[0], held[0]);
+		v[1] = cost[1] + delta_at(&d[1], held[1]);
+		c = v[1] < v[0];
+		if (c && !held[1])
+			assert_int_equal(held[0], 3);
+		held[c]++;
+		assert_true(held[0] >= held[1] && held[0] - held[1] <= 3);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +1100,11 @@ int main(void)
 		cmocka_unit_test(test_least_cost_simulation),
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_mix64),
+		cmocka_unit_test(test_delta_mm1),
+		cmocka_unit_test(test_delta_mmc),
+		cmocka_unit_test(test_delta_monotone_and_bounds),
+		cmocka_unit_test(test_delta_large),
+		cmocka_unit_test(test_delta_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
