@@ -22,6 +22,7 @@ static bool dc_attr_valid(const struct nlattr *a, const struct dc_attr_desc *d)
 		return len == sizeof(uint16_t);
 	case DC_ATTR_U32:
 	case DC_ATTR_PERMILLE:
+	case DC_ATTR_MILLI:
 	case DC_ATTR_IN4:
 		return len == sizeof(uint32_t);
 	case DC_ATTR_U64:
@@ -116,6 +117,9 @@ static void dc_attr_print(struct dc_out *o, const struct dc_attr_desc *d,
 		break;
 	case DC_ATTR_MSEC:
 		dc_out_msecs(o, d->name, dc_attr_get_uint(a));
+		break;
+	case DC_ATTR_MILLI:
+		dc_out_milli(o, d->name, (int32_t)mnl_attr_get_u32(a));
 		break;
 	case DC_ATTR_FLAG:
 		dc_out_flag(o, d->name);

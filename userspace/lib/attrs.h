@@ -24,6 +24,7 @@ enum dc_attr_kind {
 	DC_ATTR_ENUM,		/* u8 printed as names[value] */
 	DC_ATTR_PERMILLE,	/* u32 printed as a percentage */
 	DC_ATTR_MSEC,		/* u64 milliseconds */
+	DC_ATTR_MILLI,		/* s32 thousandths printed as a decimal */
 	DC_ATTR_NEST,
 	DC_ATTR_FLAG,		/* no payload: printed as its keyword */
 };

@@ -29,6 +29,8 @@ static int dc_opt_parse(FILE *err, const struct dc_opt *o, const char *s,
 		return 0;
 	case DC_OPT_PERCENT:
 		return dc_arg_percent(err, o->name, s, o->min, o->max, val);
+	case DC_OPT_MILLI:
+		return dc_arg_milli(err, o->name, s, o->max, (int32_t *)val);
 	}
 	return -1;
 }
@@ -82,6 +84,7 @@ int dc_opts_put(struct nlmsghdr *nlh, size_t size, const struct dc_opt *opts,
 			break;
 		case DC_OPT_U32:
 		case DC_OPT_PERCENT:
+		case DC_OPT_MILLI:
 			ok = mnl_attr_put_u32_check(nlh, size, o->attr, val);
 			break;
 		case DC_OPT_PORT:

@@ -22,6 +22,9 @@ enum dc_opt_kind {
 	DC_OPT_PERCENT,		/* percent, one decimal; min/max and the
 				 * value sent (u32) in per mille
 				 */
+	DC_OPT_MILLI,		/* signed, three decimals; +-max and the
+				 * value sent (s32) in thousandths
+				 */
 };
 
 struct dc_opt {

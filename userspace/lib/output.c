@@ -144,6 +144,25 @@ void dc_out_tenths(struct dc_out *o, const char *key, uint64_t tenths)
 	fprintf(o->fp, "%" PRIu64 ".%" PRIu64, tenths / 10, tenths % 10);
 }
 
+/* Text "-2.5", JSON -2.5: thousandths as a decimal, trailing zeros cut */
+void dc_out_milli(struct dc_out *o, const char *key, int64_t milli)
+{
+	uint64_t a = milli < 0 ? -(uint64_t)milli : (uint64_t)milli;
+	char frac[8];
+	int n;
+
+	if (o->json) {
+		dc_out_set(o, key, json_real(milli / 1000.0));
+		return;
+	}
+	dc_out_text_key(o, key, false);
+	n = snprintf(frac, sizeof(frac), "%03u", (unsigned int)(a % 1000));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = 0;
+	fprintf(o->fp, "%s%" PRIu64 "%s%s", milli < 0 ? "-" : "", a / 1000,
+		n ? "." : "", frac);
+}
+
 /* Text "12.345s", JSON 12345 (milliseconds). */
 void dc_out_msecs(struct dc_out *o, const char *key, uint64_t ms)
 {

@@ -36,6 +36,7 @@ void dc_out_close(struct dc_out *o);
 void dc_out_str(struct dc_out *o, const char *key, const char *val, bool bare);
 void dc_out_uint(struct dc_out *o, const char *key, uint64_t val);
 void dc_out_tenths(struct dc_out *o, const char *key, uint64_t tenths);
+void dc_out_milli(struct dc_out *o, const char *key, int64_t milli);
 void dc_out_msecs(struct dc_out *o, const char *key, uint64_t ms);
 void dc_out_flag(struct dc_out *o, const char *key);
 int dc_out_flush(struct dc_out *o);

@@ -62,6 +62,42 @@ int dc_parse_tenths(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+/*
+ * A signed decimal of at most three decimals, in thousandths: "-2.5" ->
+ * -2500.  Fails beyond +-max.
+ */
+int dc_parse_milli(const char *s, int32_t max, int32_t *out)
+{
+	bool neg = *s == '-';
+	int64_t v = 0, scale = 1000;
+
+	if (neg)
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (*s++ - '0');
+		if (v > max)
+			return -1;
+	}
+	v *= 1000;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		while (*s >= '0' && *s <= '9') {
+			scale /= 10;
+			if (!scale)
+				return -1;
+			v += (*s++ - '0') * scale;
+		}
+	}
+	if (*s || v > max)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
 int dc_parse_addr(const char *s, struct dc_addr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -166,6 +202,17 @@ int dc_arg_percent(FILE *err, const char *name, const char *val,
 		return -1;
 	}
 	*permille = v;
+	return 0;
+}
+
+int dc_arg_milli(FILE *err, const char *name, const char *val, int32_t max,
+		 int32_t *milli)
+{
+	if (dc_parse_milli(val, max, milli)) {
+		dc_err(err, "argument \"%s\" must be a number between -%d and %d with at most 3 decimals, got \"%s\"",
+		       name, max / 1000, max / 1000, val);
+		return -1;
+	}
 	return 0;
 }
 

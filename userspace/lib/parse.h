@@ -22,6 +22,7 @@ struct dc_addr {
 
 int dc_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int dc_parse_tenths(const char *s, uint32_t max, uint32_t *out);
+int dc_parse_milli(const char *s, int32_t max, int32_t *out);
 int dc_parse_addr(const char *s, struct dc_addr *a);
 int dc_parse_keyword(const char *s, const char *const *names, unsigned int n);
 const char *dc_addr_fmt(int family, const void *addr, char *buf, size_t len);
@@ -41,6 +42,8 @@ int dc_arg_u32(FILE *err, const char *name, const char *val,
 int dc_arg_port(FILE *err, const char *name, const char *val, uint16_t *out);
 int dc_arg_percent(FILE *err, const char *name, const char *val,
 		   uint32_t min, uint32_t max, uint32_t *permille);
+int dc_arg_milli(FILE *err, const char *name, const char *val, int32_t max,
+		 int32_t *milli);
 int dc_arg_addr(FILE *err, const char *name, const char *val, int family,
 		struct dc_addr *a);
 int dc_arg_keyword(FILE *err, const char *name, const char *val,

@@ -61,6 +61,33 @@ static void test_parse_tenths(void **state)
 	}
 }
 
+static void test_parse_milli(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		int32_t v;
+	} cases[] = {
+		{ "0", 0, 0 }, { "-0", 0, 0 }, { "1", 0, 1000 },
+		{ "-2.5", 0, -2500 }, { "0.001", 0, 1 }, { "-0.125", 0, -125 },
+		{ "1000", 0, 1000000 }, { "-1000", 0, -1000000 },
+		{ "1000.001", -1, 0 }, { "0.0001", -1, 0 }, { ".5", -1, 0 },
+		{ "5.", -1, 0 }, { "-", -1, 0 }, { "", -1, 0 }, { "--1", -1, 0 },
+		{ "+1", -1, 0 }, { "1e2", -1, 0 }, { "1,5", -1, 0 },
+		{ "99999999999999999999999", -1, 0 },
+	};
+	unsigned int i;
+	int32_t v;
+
+	(void)state;
+	for (i = 0; i < DC_ARRAY_SIZE(cases); i++) {
+		v = 0;
+		assert_int_equal(dc_parse_milli(cases[i].s, 1000000, &v),
+				 cases[i].ret);
+		assert_int_equal(v, cases[i].v);
+	}
+}
+
 static void test_parse_addr(void **state)
 {
 	struct dc_addr a;
@@ -474,6 +501,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_parse_tenths),
+		cmocka_unit_test(test_parse_milli),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_parse_keyword),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, mock_setup,
