@@ -487,9 +487,13 @@ POLICY_LABELS = {
     "least-load": "least load (reported)",
     "weighted": "dyncast weighted (weights = capacity)",
     "hash": "dyncast hash (weights = capacity)",
+    "least-cost-old": "dyncast least-cost before the marginal delay",
+    "least-cost-old-w": "dyncast least-cost before the marginal delay, weights = capacity",
+    "wlc": "IPVS wlc (weights = capacity)",
+    "wrr-opt": "smooth WRR at the optimum's shares",
     "least-cost": "dyncast least-cost",
-    "least-cost-w": "dyncast least-cost, weights = capacity",
     "least-cost-agent": "dyncast least-cost, fed by dyncastd",
+    "oracle": "marginal cost, full information",
     "optimum": "optimum static split",
 }
 
@@ -571,7 +575,8 @@ def steer_section(lines, headline):
         lines.append(t)
         lines.append("")
         if name == "steer-mmc.tsv":
-            for pol in ("least-cost", "least-cost-w", "least-load", "lc", "weighted"):
+            for pol in ("least-cost", "least-cost-old", "least-load", "lc", "wlc",
+                        "weighted", "wrr-opt"):
                 cells = []
                 for ld in ("0.50", "0.80", "0.95"):
                     r = next((x for x in rows if x["policy"] == pol and
@@ -586,7 +591,8 @@ def steer_section(lines, headline):
                 if cells:
                     headline.append(
                         f"simulation (M/M/c sites), {POLICY_LABELS[pol]}" +
-                        (", updates every 100 ms" if pol.startswith("least") else "") +
+                        (", updates every 100 ms" if pol in ("least-cost-old", "least-load")
+                         else "") +
                         ", gap to the optimum static split at load " +
                         "; ".join(cells))
             plot_policies(rows)
@@ -596,7 +602,7 @@ def steer_section(lines, headline):
         loads = sorted({r["load"] for r in rows})
         ivs = sorted({float(r["interval_ms"]) for r in rows if r["interval_ms"] != "0"})
         out = []
-        for pol in ("least-load", "least-cost", "least-cost-w"):
+        for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
             for ld in loads:
                 row = [POLICY_LABELS[pol], f"{float(ld) * 100:.0f} %"]
                 for iv in ivs:
@@ -606,7 +612,7 @@ def steer_section(lines, headline):
                                "unstable" if r["stability"] == "unstable" else
                                gap(num(r["gap_mean"])))
                 out.append(row)
-        for pol in ("least-cost", "least-cost-w", "least-load"):
+        for pol in ("least-cost-old", "least-cost-old-w", "least-load"):
             parts = []
             for ld in loads:
                 stable = [float(x["interval_ms"]) for x in rows
@@ -674,7 +680,7 @@ def plot_interval(rows, loads, ivs):
     data = []
     for iv in ivs:
         r0 = [iv]
-        for pol in ("least-load", "least-cost", "least-cost-w"):
+        for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
             for ld in loads:
                 r = next((x for x in rows if x["policy"] == pol and x["load"] == ld
                           and float(x["interval_ms"]) == iv), None)
@@ -683,7 +689,7 @@ def plot_interval(rows, loads, ivs):
         data.append(r0)
     plots = []
     col = 2
-    for pol in ("least-load", "least-cost", "least-cost-w"):
+    for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
         for ld in loads:
             plots.append(f"'$DATA0' using 1:{col} with linespoints title "
                          f"'{POLICY_LABELS[pol]}, load {float(ld) * 100:.0f} %'")

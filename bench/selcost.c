@@ -7,19 +7,22 @@
  * For each number of instances and each policy, the mean time of one
  * choice over many, done as dc_select() does it:
  *   weighted    the next slot of the WRR schedule (a counter)
- *   least-cost  two candidates (dc_sel_candidates()), their metrics copied
- *               (as dc_sel_fill() reads them), dc_sel_better(), a pending
- *               demand counted
+ *   least-cost  every instance up to 8, else 3 drawn from the WRR schedule,
+ *               each one's cost plus dc_sel_delta() at its demands in
+ *               flight, the least kept (dc_select_least_cost()); the
+ *               chosen one's count goes up, another's down
  *   hash        a slot of the Maglev table by the flow's hash; the module
  *               hashes the flow key with jhash2(), here dc_sel_mix64()
  *               stands in for it
  * and the time to build each table (dc_sel_wrr_build(), with weights 1 to
  * 4, and dc_sel_maglev_build()), which dc_service_rebuild() does on every
- * change of weight or state, under the namespace's lock.  Metric updates
- * rebuild nothing.  Times are CPU time of this process.
+ * change of weight or state, under the namespace's lock, and an instance's
+ * marginal delay curve (dc_sel_delta_build(), "rebuild-curve", instances
+ * standing for their capacity), which a change of its capacity, load or
+ * service time redoes.  Times are CPU time of this process.
  *
  * What the kernel adds is not here: the RCU dereference of the set, the
- * atomics on shared cache lines, get_random_u64().  Output: one line per
+ * atomic reads of the counts and the sequence count, get_random_u64().  Output: one line per
  * figure, tab-separated: policy, instances, nanoseconds.
  */
 #include <stdio.h>
@@ -51,9 +54,10 @@ static volatile unsigned int sink;
 
 int main(void)
 {
-	static const unsigned int sizes[] = { 2, 16, 128, 1024 };
+	static const unsigned int sizes[] = { 2, 8, 16, 128, 1024 };
 	static u16 wrr[DC_SEL_WRR_MAX], maglev[DC_SEL_MAGLEV_MAX];
-	static struct dc_sel_metrics m[DC_SEL_MAX];
+	static struct dc_sel_delta d[DC_SEL_MAX];
+	static u32 cost[DC_SEL_MAX], held[DC_SEL_MAX];
 	static u32 w[DC_SEL_MAX];
 	static u64 ids[DC_SEL_MAX];
 	unsigned int s, i, len, size, a, b, acc = 0;
@@ -72,12 +76,9 @@ int main(void)
 		for (i = 0; i < n; i++) {
 			w[i] = 1 + i % 4;
 			ids[i] = dc_sel_mix64(i + 1);
-			memset(&m[i], 0, sizeof(m[i]));
-			m[i].weight = w[i];
-			m[i].cpu = next_rnd() % 900;
-			m[i].sessions = next_rnd() % 100;
-			m[i].capacity = 100;
-			m[i].cost = next_rnd() % 50000;
+			dc_sel_delta_build(&d[i], 100, next_rnd() % 900, 1000);
+			held[i] = next_rnd() % 100;
+			cost[i] = next_rnd() % 50000;
 		}
 
 		/* rebuilds: each repeated for at least 0.2 s */
@@ -101,6 +102,16 @@ int main(void)
 			t = now();
 		} while (t - t0 < 0.2);
 		printf("rebuild-maglev\t%u\t%.0f\n", n, (t - t0) / builds * 1e9);
+		/* the curve of an instance of n slots */
+		t0 = now();
+		builds = 0;
+		do {
+			dc_sel_delta_build(&d[DC_SEL_MAX - 1], n, 300 + builds % 600,
+					   1000);
+			builds++;
+			t = now();
+		} while (t - t0 < 0.2);
+		printf("rebuild-curve\t%u\t%.0f\n", n, (t - t0) / builds * 1e9);
 
 		t0 = now();
 		for (k = 0; k < iters; k++)
@@ -110,13 +121,25 @@ int main(void)
 
 		t0 = now();
 		for (k = 0; k < iters; k++) {
-			struct dc_sel_metrics ma, mb;
+			u64 rnd = next_rnd(), best = UINT64_MAX, bh = UINT64_MAX;
+			unsigned int c, nc = n <= 8 ? n : 3;
 
-			a = n == 1 ? 0 : dc_sel_candidates(wrr, len, n, next_rnd(), &b);
-			ma = m[a];
-			mb = m[b];
-			a = dc_sel_better(&ma, a, &mb, b, 1000);
-			m[a].pending++;
+			for (c = 0, a = 0; c < nc; c++) {
+				u64 v, h;
+
+				i = n <= 8 ? ((u32)(rnd >> 32) % n + c) % n :
+					     wrr[((rnd >> (16 * c)) & 0xffff) % len];
+				h = (u64)held[i] << DC_SEL_N_SHIFT;
+				v = cost[i] + dc_sel_delta(&d[i], h);
+				if (v < best || (v == best && h < bh)) {
+					best = v;
+					bh = h;
+					a = i;
+				}
+			}
+			held[a]++;
+			b = (u32)rnd % n;
+			held[b] -= held[b] > 0;
 			acc += a;
 		}
 		t = now();

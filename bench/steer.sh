@@ -18,7 +18,7 @@
 #   steer-mm1.tsv        single-server sites of different speeds (M/M/1)
 #   steer-interval.tsv   the policies that read metrics, updates every
 #                        10 ms to 5 s
-#   steer-report-*.tsv   least-cost when agents report less: cpu and
+#   steer-report-*.tsv   the old least-cost when agents report less: cpu and
 #                        capacity only, or cpu only
 #   selcost.tsv          the cost of the choices and of rebuilding
 #
@@ -57,11 +57,11 @@ run steer-mdc.tsv -S "$STEER_SVC_MS" -d det -i 100,1000 "${STEER_SITES[@]}"
 run steer-lognorm.tsv -S "$STEER_SVC_MS" -d lognorm:4 -i 100,1000 "${STEER_SITES[@]}"
 run steer-mmc-large.tsv -S "$STEER_SVC_MS" -i 100,1000 "${STEER_LARGE_SITES[@]}"
 run steer-mm1.tsv -S "$STEER_MM1_SVC_MS" -i 100,1000 "${STEER_MM1_SITES[@]}"
-run steer-interval.tsv -S "$STEER_SVC_MS" -p least-load,least-cost,least-cost-w,optimum \
+run steer-interval.tsv -S "$STEER_SVC_MS" -p least-load,least-cost-old,least-cost-old-w,optimum \
 	-i 10,20,50,100,200,500,1000,2000,5000 "${STEER_SITES[@]}"
 for r in cpu cpu-nocap; do
 	run "steer-report-$r.tsv" -S "$STEER_SVC_MS" -R "$r" \
-		-p least-cost,least-cost-w,optimum -i 10,100,1000 "${STEER_SITES[@]}"
+		-p least-cost-old,least-cost-old-w,optimum -i 10,100,1000 "${STEER_SITES[@]}"
 done
 "$TOP/build/bench/selcost" > "$DATA/selcost.tsv"
 echo "steer: selcost.tsv"

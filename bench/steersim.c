@@ -26,12 +26,15 @@
  *   round-robin  each site in turn
  *   lc           fewest demands open at the router (sent, response not yet
  *                back), the first one on a tie: IPVS "lc"
- *   least-load   least load as last reported (dc_sel_delay() without cost
+ *   least-load   least load as last reported (old_sel_delay() without cost
  *                or pending demands), over all sites; ties at random
  *   weighted     dyncast "weighted", weights c_i * speed_i
  *   hash         dyncast "hash", weights c_i * speed_i, a new flow each
- *   least-cost   dyncast "least-cost", all weights 1
- *   least-cost-w dyncast "least-cost", weights c_i * speed_i
+ *   least-cost-old    dyncast's "least-cost" before the marginal delay
+ *                curve: the expected delay of one more demand from the last
+ *                report and the demands sent since, the better of two
+ *                candidates drawn by weight, all weights 1
+ *   least-cost-old-w  the same, weights c_i * speed_i
  *   optimum      the best static probabilistic split: the shares p_i that
  *                minimise sum p_i * (d_i + sojourn_i(p_i * lambda)),
  *                exact for M/M/c (Erlang C) and, for other service times,
@@ -39,14 +42,15 @@
  *   wrr-opt      dyncast "weighted" with the optimum's shares as weights
  *   wlc          fewest demands open per slot (open / c_i), the first one on
  *                a tie: IPVS "wlc" with weights c_i * speed_i
- *   marginal     the least d_i + D_i(n_i), dc_sel_delta() over all sites:
- *                n_i the demands open at the router less those in transit
- *                (rate x d_i), D_i's load that of the optimum split: what
- *                an agent that knows the sites' parameters would push
+ *   least-cost   dyncast "least-cost": the least d_i + D_i(n_i),
+ *                dc_sel_delta() over all sites, n_i the demands open at the
+ *                router less those in transit (rate x d_i), D_i built for
+ *                the load of the optimum split: what an agent that knows the
+ *                sites' parameters would push
  *   oracle       the same with the true count at each site and on the way
  *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
- * dc_sel_maglev_build(), dc_sel_candidates(), dc_sel_better().
+ * dc_sel_maglev_build(), dc_sel_delta_build(), dc_sel_delta().
  *
  * Output: one line per (policy, load, interval), tab-separated, with the
  * median over the seeds of the mean and 99th percentile response times,
@@ -63,6 +67,147 @@
 
 #include "select.h"
 
+/*
+ * --- dyncast's least-cost policy before the marginal delay curve --------
+ *
+ * The expected delay of one more demand from the last metric report and the
+ * demands sent since, between two candidates: kept here, out of the
+ * module, for comparison ("least-cost-old").
+ */
+#define OLD_SEL_EXCESS_MAX	0x80000000U	/* 2^31: bound of a queue or excess */
+#define OLD_SEL_DEFAULT_CAPACITY	1000
+
+struct old_sel_metrics {
+	u32 weight;	/* 0..65535 */
+	u32 cpu;	/* per mille, 0..1000 */
+	u32 gpu;	/* per mille */
+	u32 sessions;
+	u32 queue;
+	u32 capacity;	/* sessions servable at once; 0 = unknown */
+	u32 cost;	/* network cost to the instance, microseconds */
+	u32 pending;	/* demands sent to it since its last metric update */
+};
+
+/*
+ * old_sel_delay() - expected delay of one more demand at an instance
+ * @m: the instance's metrics
+ * @service_time: time one demand takes on an idle instance, microseconds
+ *
+ * The aim (Mancuso et al., 2024) is the least network delay plus sojourn
+ * time: cost + S + the wait before service.  Two estimates of the wait are
+ * taken, and the larger one counts.
+ *
+ * From the counts, against the capacity c (OLD_SEL_DEFAULT_CAPACITY when
+ * unknown), the sessions it serves at once: the demands in service are the
+ * sessions and the pending ones (sent since the last metric update, which
+ * the instance has not reported yet); those beyond c wait, with the queue.
+ * When any wait, or all c slots are busy, one more waits for those ahead
+ * and one more to leave, one every S / c: (ahead + 1) * S / c.  This is
+ * the wait of an M/M/c server in that state; it grows with every demand
+ * sent, without bound, so that a longer queue is always worse and demands
+ * do not all go to one instance until its next report.
+ *
+ * From the utilisation rho of the busiest resource (CPU, GPU), shared by
+ * all the demands in service: the wait of a processor-sharing M/M/1 server,
+ * S * rho / (1 - rho).  When the capacity is unknown the pending demands
+ * raise rho by 1 / OLD_SEL_DEFAULT_CAPACITY each: the only figure that
+ * moves between reports then.  From rho = 0.99 on, the instance is
+ * saturated: the estimate stays at its value there (99 S), plus the excess
+ * (rho - 0.99) * S, plus the wait from the counts, so that saturated
+ * instances still compare by their queues rather than tie.
+ *
+ * Every intermediate fits in 64 bits for any u32 input: the queued count
+ * and the excess are bounded by OLD_SEL_EXCESS_MAX (2^31) before they are
+ * multiplied by S, which keeps each term below 2^63 and their sum, with
+ * the cost, the service time and the plateau, below 2^64.
+ *
+ * Return: cost + S + wait, in microseconds.
+ */
+static u64 old_sel_delay(const struct old_sel_metrics *m, u32 service_time)
+{
+	u32 cap = m->capacity ? m->capacity : OLD_SEL_DEFAULT_CAPACITY;
+	u64 busy = (u64)m->sessions + m->pending;
+	u64 ahead = m->queue, wait = 0, rho, w, x;
+
+	if (busy > cap)
+		ahead += busy - cap;
+	if (ahead || busy == cap) {
+		x = ahead + 1;
+		if (x > OLD_SEL_EXCESS_MAX)
+			x = OLD_SEL_EXCESS_MAX;
+		wait = div_u64(x * service_time, cap);
+	}
+
+	rho = m->cpu > m->gpu ? m->cpu : m->gpu;
+	if (!m->capacity)
+		rho += div_u64((u64)m->pending * 1000, OLD_SEL_DEFAULT_CAPACITY);
+	if (rho < DC_SEL_LOAD_CLAMP) {
+		w = div_u64((u64)service_time * rho, 1000 - (u32)rho);
+	} else {
+		w = div_u64((u64)service_time * DC_SEL_LOAD_CLAMP,
+			    1000 - DC_SEL_LOAD_CLAMP);
+		x = rho - DC_SEL_LOAD_CLAMP;
+		if (x > OLD_SEL_EXCESS_MAX)
+			x = OLD_SEL_EXCESS_MAX;
+		w += div_u64(x * service_time, 1000) + wait;
+	}
+	if (wait < w)
+		wait = w;
+
+	return (u64)m->cost + service_time + wait;
+}
+
+/*
+ * old_sel_better() - the better of two candidate instances
+ * @ma: metrics of the first candidate
+ * @a: its index
+ * @mb: metrics of the second candidate
+ * @b: its index
+ * @service_time: as for old_sel_delay()
+ *
+ * Two candidates drawn at random, rather than the best of all, spread
+ * demands nearly as well and keep routers from herding onto the single
+ * best instance between metric updates (the power of two choices).
+ *
+ * Return: @b if its delay is lower, else @a.
+ */
+static unsigned int old_sel_better(const struct old_sel_metrics *ma, unsigned int a,
+			   const struct old_sel_metrics *mb, unsigned int b,
+			   u32 service_time)
+{
+	if (old_sel_delay(mb, service_time) < old_sel_delay(ma, service_time))
+		return b;
+	return a;
+}
+
+/*
+ * old_sel_candidates() - draw the two candidates of the least-cost policy
+ * @wrr: the smooth weighted round robin schedule, from dc_sel_wrr_build()
+ * @wrr_len: its length
+ * @n: number of instances, at least 2
+ * @rnd: 64 random bits
+ * @b: the second candidate
+ *
+ * Each candidate is a random slot of the schedule, so that instances are
+ * drawn in proportion to their weights (as the schedule rounds them).
+ * When both draws name one instance, the second becomes another one drawn
+ * uniformly, so that two different instances always compete.  The bits of
+ * @rnd are used apart: 16 for each slot, 32 for that redraw.
+ *
+ * Return: the first candidate.
+ */
+static unsigned int old_sel_candidates(const u16 *wrr, unsigned int wrr_len,
+			       unsigned int n, u64 rnd, unsigned int *b)
+{
+	unsigned int a = wrr[(rnd & 0xffff) % wrr_len];
+
+	*b = wrr[((rnd >> 16) & 0xffff) % wrr_len];
+	if (a == *b)
+		*b = (a + 1 + (u32)(rnd >> 32) % (n - 1)) % n;
+	return a;
+}
+
+
 #define MAX_SITES	16
 #define MAX_LIST	32
 
@@ -73,12 +218,12 @@ enum policy {
 	P_LEAST_LOAD,
 	P_WEIGHTED,
 	P_HASH,
-	P_LEAST_COST,
-	P_LEAST_COST_W,
+	P_LEAST_COST_OLD,
+	P_LEAST_COST_OLD_W,
 	P_OPTIMUM,
 	P_WRR_OPT,
 	P_WLC,
-	P_MARGINAL,
+	P_LEAST_COST,
 	P_ORACLE,
 	NR_POLICIES
 };
@@ -90,19 +235,20 @@ static const char * const policy_names[NR_POLICIES] = {
 	[P_LEAST_LOAD] = "least-load",
 	[P_WEIGHTED] = "weighted",
 	[P_HASH] = "hash",
-	[P_LEAST_COST] = "least-cost",
-	[P_LEAST_COST_W] = "least-cost-w",
+	[P_LEAST_COST_OLD] = "least-cost-old",
+	[P_LEAST_COST_OLD_W] = "least-cost-old-w",
 	[P_OPTIMUM] = "optimum",
 	[P_WRR_OPT] = "wrr-opt",
 	[P_WLC] = "wlc",
-	[P_MARGINAL] = "marginal",
+	[P_LEAST_COST] = "least-cost",
 	[P_ORACLE] = "oracle",
 };
 
 /* Policies that read the metrics: the others ignore the update interval. */
 static bool policy_uses_metrics(enum policy p)
 {
-	return p == P_LEAST_LOAD || p == P_LEAST_COST || p == P_LEAST_COST_W;
+	return p == P_LEAST_LOAD || p == P_LEAST_COST_OLD ||
+	       p == P_LEAST_COST_OLD_W;
 }
 
 enum dist { D_EXP, D_DET, D_LOGNORM };
@@ -120,7 +266,7 @@ struct site {
 	double area_at_report, last_change, last_report;
 
 	/* what the router knows */
-	struct dc_sel_metrics m;
+	struct old_sel_metrics m;
 	unsigned int open;	/* for lc */
 	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
@@ -502,12 +648,12 @@ static unsigned int pick_least_load(struct run *r)
 	u64 best_d = UINT64_MAX;
 
 	for (i = 0; i < r->cf->n; i++) {
-		struct dc_sel_metrics m = r->s[i].m;
+		struct old_sel_metrics m = r->s[i].m;
 		u64 d;
 
 		m.cost = 0;
 		m.pending = 0;
-		d = dc_sel_delay(&m, r->cf->svc_us);
+		d = old_sel_delay(&m, r->cf->svc_us);
 		if (d < best_d) {
 			best_d = d;
 			best = i;
@@ -519,23 +665,30 @@ static unsigned int pick_least_load(struct run *r)
 	return best;
 }
 
-/* The least d_i + D_i(n_i), ties to the lowest index */
+/*
+ * The least d_i + D_i(n_i) over every site, the fewest demands on a tie,
+ * from a random one on, as the module does for up to 8 instances
+ * (dc_select_least_cost())
+ */
 static unsigned int pick_marginal(struct run *r, bool oracle)
 {
-	unsigned int i, best = 0;
-	u64 best_v = UINT64_MAX, v;
+	unsigned int i, k, best = 0, first = rng_next(&r->rng) % r->cf->n;
+	u64 best_v = UINT64_MAX, best_n = UINT64_MAX, v;
 	s64 n;
 
-	for (i = 0; i < r->cf->n; i++) {
-		const struct site *s = &r->s[i];
+	for (k = 0; k < r->cf->n; k++) {
+		const struct site *s = &r->s[(first + k) % r->cf->n];
 
+		i = (first + k) % r->cf->n;
 		if (oracle)
 			n = (s64)(s->busy + s->qlen + s->enroute) << DC_SEL_N_SHIFT;
 		else
 			n = ((s64)s->open << DC_SEL_N_SHIFT) - s->adjust;
-		v = lround(s->rtt * 1e6) + dc_sel_delta(&s->delta, n > 0 ? n : 0);
-		if (v < best_v) {
+		n = n > 0 ? n : 0;
+		v = lround(s->rtt * 1e6) + dc_sel_delta(&s->delta, n);
+		if (v < best_v || (v == best_v && (u64)n < best_n)) {
 			best_v = v;
+			best_n = n;
 			best = i;
 		}
 	}
@@ -572,18 +725,18 @@ static unsigned int pick(struct run *r)
 			    (u64)r->s[a].open * r->s[i].m.weight)
 				a = i;
 		return a;
-	case P_MARGINAL:
+	case P_LEAST_COST:
 	case P_ORACLE:
 		return pick_marginal(r, r->policy == P_ORACLE);
 	case P_HASH:
 		return r->maglev[(u32)rng_next(&r->rng) % r->maglev_size];
-	case P_LEAST_COST:
-	case P_LEAST_COST_W:
+	case P_LEAST_COST_OLD:
+	case P_LEAST_COST_OLD_W:
 		if (n == 1)
 			return 0;
-		a = dc_sel_candidates(r->wrr, r->wrr_len, n, rng_next(&r->rng),
+		a = old_sel_candidates(r->wrr, r->wrr_len, n, rng_next(&r->rng),
 				      &b);
-		a = dc_sel_better(&r->s[a].m, a, &r->s[b].m, b, r->cf->svc_us);
+		a = old_sel_better(&r->s[a].m, a, &r->s[b].m, b, r->cf->svc_us);
 		r->s[a].m.pending++;
 		return a;
 	case P_OPTIMUM:
@@ -753,7 +906,8 @@ static void run_one(const struct config *cf, enum policy p, double load,
 
 		double x = share[i] * r.lam, st = cf->svc / s->speed;
 
-		w[i] = p == P_LEAST_COST ? 1 : lround(s->slots * s->speed * 100);
+		w[i] = p == P_LEAST_COST_OLD ? 1 :
+		       lround(s->slots * s->speed * 100);
 		if (p == P_WRR_OPT)
 			w[i] = lround(share[i] * 10000);
 		ids[i] = i + 1;
@@ -1011,8 +1165,8 @@ static void usage(FILE *f)
 		"                 capacity; the default), cpu (cpu, capacity) or\n"
 		"                 cpu-nocap (cpu; capacity 0, unknown)\n"
 		"  -p POLICIES    comma-separated (default all): nearest round-robin lc\n"
-		"                 least-load weighted hash least-cost least-cost-w optimum\n"
-		"                 wrr-opt wlc marginal oracle\n"
+		"                 least-load weighted hash least-cost-old least-cost-old-w\n"
+		"                 optimum wrr-opt wlc least-cost oracle\n"
 		"  -n DEMANDS     measured demands per run, after 20%% more of warm-up\n"
 		"                 (200000)\n"
 		"  -r SEEDS       runs per figure, each with its own seed (5)\n"

@@ -99,7 +99,7 @@ unsigned long dc_binding_timeout(const struct dc_binding *b)
 {
 	const struct dc_service *svc = b->inst->svc;
 	unsigned long timeout = READ_ONCE(svc->timeout);
-	unsigned int flags = READ_ONCE(b->flags);
+	unsigned long flags = READ_ONCE(b->flags);
 	unsigned long unconfirmed;
 
 	if (flags & DC_BINDING_HOLD)
@@ -121,18 +121,53 @@ bool dc_binding_expired(const struct dc_binding *b)
 }
 
 /*
+ * The demand of a binding has ended: it leaves its instance's inflight
+ * count, once, whoever sees the end first.
+ */
+static void dc_binding_end(struct dc_binding *b)
+{
+	if (test_and_clear_bit(DC_BINDING_INFLIGHT_BIT, &b->flags))
+		atomic_dec(&b->inst->inflight);
+}
+
+/*
+ * A packet that may start or end the demand of a binding this router
+ * steered.  The client's FIN or RST ends it; after that only a SYN starts
+ * it again (not the ACK that closes the connection).  Any other packet
+ * starts a demand that ended by idleness (dc_binding_idle()).  The bit
+ * and the count change together, so that racing CPUs keep the count
+ * exact: it moves on each change of the bit, and only then.  With 3tuple
+ * or 2tuple affinity a binding holds several connections: one demand,
+ * from a SYN to the next FIN or RST of any of them.
+ */
+static void dc_binding_track(struct dc_binding *b, const struct dc_pkt *pkt)
+{
+	if (!test_bit(DC_BINDING_OWN_BIT, &b->flags) || pkt->icmp_err)
+		return;
+	if (pkt->fin_rst) {
+		set_bit(DC_BINDING_ENDED_BIT, &b->flags);
+		dc_binding_end(b);
+		return;
+	}
+	if (pkt->syn)
+		clear_bit(DC_BINDING_ENDED_BIT, &b->flags);
+	else if (test_bit(DC_BINDING_ENDED_BIT, &b->flags))
+		return;
+	if (!test_and_set_bit(DC_BINDING_INFLIGHT_BIT, &b->flags))
+		atomic_inc(&b->inst->inflight);
+}
+
+/*
  * A packet of a bound flow: the instance to use, or NULL when the binding
  * must not be used any more.  The last-use time is written once a jiffy at
- * most, and the flags once in the binding's life, so that a busy flow does
- * not bounce the line between CPUs.  Only the confirmation is ever written
- * to the flags after the binding is published, so racing writers write the
- * same value.
+ * most, and the flags only when the flow is confirmed or its demand starts
+ * or ends, so that a busy flow does not bounce the line between CPUs.
  */
 struct dc_instance *dc_binding_hit(struct dc_binding *b,
 				   const struct dc_pkt *pkt)
 {
 	unsigned long now = jiffies;
-	unsigned int flags;
+	unsigned long flags;
 
 	if (dc_binding_expired(b))
 		return NULL;
@@ -140,16 +175,26 @@ struct dc_instance *dc_binding_hit(struct dc_binding *b,
 		WRITE_ONCE(b->last_used, now);
 	flags = READ_ONCE(b->flags);
 	if (pkt->confirms && !(flags & DC_BINDING_CONFIRMED))
-		WRITE_ONCE(b->flags, flags | DC_BINDING_CONFIRMED);
+		set_bit(DC_BINDING_CONFIRMED_BIT, &b->flags);
+	/* a forwarder's learnt bindings are not its own demands */
+	if (unlikely((flags & (DC_BINDING_OWN | DC_BINDING_INFLIGHT)) ==
+		     DC_BINDING_OWN || (pkt->fin_rst && (flags & DC_BINDING_OWN))))
+		dc_binding_track(b, pkt);
 	atomic64_inc(&b->packets);
 	atomic64_add(pkt->len, &b->bytes);
 	return b->inst;
 }
 
+/*
+ * A packet that found the binding just before it was unlinked may have
+ * started its demand again after dc_binding_unlink() ended it: after the
+ * grace period no one can, and the demand ends for good.
+ */
 static void dc_binding_free_rcu(struct rcu_head *rcu)
 {
 	struct dc_binding *b = container_of(rcu, struct dc_binding, rcu);
 
+	dc_binding_end(b);
 	dc_instance_put(b->inst);
 	kmem_cache_free(dc_binding_cache, b);
 }
@@ -167,28 +212,12 @@ static void dc_binding_uncount(struct dc_net *dn, struct dc_instance *inst)
 	dc_binding_unreserve(dn, inst->svc);
 }
 
-/*
- * A least-cost demand counts in its instance's pending demands until the
- * instance's next metric update.  One that never confirmed (a forged
- * source, most likely) stops counting when its binding goes, so that a
- * flood of them does not turn new demands away from the instance.
- */
-static void dc_binding_unpend(struct dc_binding *b)
-{
-	struct dc_instance *inst = b->inst;
-
-	if ((READ_ONCE(b->flags) & (DC_BINDING_PENDING | DC_BINDING_CONFIRMED)) ==
-	    DC_BINDING_PENDING &&
-	    time_after(b->created, READ_ONCE(inst->metrics_updated)))
-		atomic_dec_if_positive(&inst->pending);
-}
-
 /* Remove a binding unless someone else already did. */
 void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b)
 {
 	if (rhashtable_remove_fast(&dn->bindings, &b->node, dc_binding_params))
 		return;
-	dc_binding_unpend(b);
+	dc_binding_end(b);
 	dc_binding_uncount(dn, b->inst);
 	call_rcu(&b->rcu, dc_binding_free_rcu);
 }
@@ -235,7 +264,6 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 {
 	struct dc_instance *inst;
 	struct dc_binding *b, *old;
-	bool counted;
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
@@ -253,21 +281,19 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		}
 		b->key = *key;
 		b->inst = inst;
-		b->flags = flags;
+		/*
+		 * The demand counts in its instance's inflight from now on,
+		 * before any other CPU can see it end.  A forwarded demand
+		 * (hold) counts until its binding goes or its miss is
+		 * demand-idle old: its later packets pass the forwarder,
+		 * never this router.
+		 */
+		b->flags = flags | DC_BINDING_OWN | DC_BINDING_INFLIGHT;
+		atomic_inc(&inst->inflight);
 		b->created = jiffies;
 		b->last_used = b->created;
 		atomic64_set(&b->packets, 1);
 		atomic64_set(&b->bytes, pkt->len);
-		/*
-		 * A forwarded demand (hold) counts until the metric update
-		 * too: its confirmation reaches the forwarder, never us.
-		 */
-		counted = READ_ONCE(svc->policy) == DYNCAST_POLICY_LEAST_COST;
-		if (counted) {
-			atomic_inc(&inst->pending);
-			if (!(flags & DC_BINDING_HOLD))
-				b->flags |= DC_BINDING_PENDING;
-		}
 
 		old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
 						       &b->node,
@@ -278,8 +304,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
-		if (counted)
-			atomic_dec_if_positive(&inst->pending);
+		atomic_dec(&inst->inflight);
 		dc_instance_put(inst);
 		kmem_cache_free(dc_binding_cache, b);
 		dc_binding_unreserve(dn, svc);
@@ -441,6 +466,23 @@ bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc)
 	       (svc_max && atomic_read(&svc->nr_bindings) >= svc_max);
 }
 
+/*
+ * A demand whose flow has been idle for the service's demand-idle time has
+ * ended, whatever its binding's timeout: UDP, and TCP not confirmed (a
+ * forged SYN, or a client gone).  A confirmed TCP connection ends with its
+ * FIN or RST, or its binding: a client may wait longer than demand-idle,
+ * silent, for a slow answer.
+ */
+static bool dc_binding_idle(const struct dc_binding *b)
+{
+	unsigned long idle = READ_ONCE(b->inst->svc->demand_idle);
+
+	if (b->inst->svc->proto == IPPROTO_TCP &&
+	    test_bit(DC_BINDING_CONFIRMED_BIT, &b->flags))
+		return false;
+	return idle && time_after_eq(jiffies, READ_ONCE(b->last_used) + idle);
+}
+
 static void dc_gc_work(struct work_struct *work)
 {
 	struct dc_net *dn = container_of(to_delayed_work(work), struct dc_net,
@@ -465,6 +507,9 @@ static void dc_gc_work(struct work_struct *work)
 		if (dc_binding_expired(b)) {
 			dc_binding_unlink(dn, b);
 			atomic64_inc(&dn->expired);
+		} else if (test_bit(DC_BINDING_INFLIGHT_BIT, &b->flags) &&
+			   dc_binding_idle(b)) {
+			dc_binding_end(b);
 		}
 	}
 	rhashtable_walk_stop(&dn->gc_iter);
@@ -491,6 +536,7 @@ static void dc_binding_destroy(void *ptr, void *arg)
 {
 	struct dc_binding *b = ptr;
 
+	dc_binding_end(b);
 	dc_instance_put(b->inst);
 	kmem_cache_free(dc_binding_cache, b);
 }

@@ -40,16 +40,68 @@ static u32 dc_flow_hash(const struct dc_service *svc,
 		       &seed);
 }
 
-static void dc_sel_fill(struct dc_sel_metrics *m, const struct dc_instance *inst)
+/* Instances every one of which least-cost weighs; above, a draw of three */
+#define DC_SEL_ALL		8
+#define DC_SEL_DRAW		3
+
+/*
+ * What one more demand costs at an instance: its network cost plus the
+ * marginal delay D(n) of its curve at n, this router's demands in flight
+ * there plus the adjustment the agent set (others' demands there, less
+ * those still on their way).  The curve is read under its sequence count:
+ * a retry when its writer, in process context with softirqs off, was
+ * changing it; dc_sel_delta() stays in bounds on a torn read.
+ */
+static u64 dc_sel_cost(const struct dc_instance *inst, u64 *held)
 {
-	m->weight = READ_ONCE(inst->weight);
-	m->cpu = READ_ONCE(inst->cpu);
-	m->gpu = READ_ONCE(inst->gpu);
-	m->sessions = READ_ONCE(inst->sessions);
-	m->queue = READ_ONCE(inst->queue);
-	m->capacity = READ_ONCE(inst->capacity);
-	m->cost = READ_ONCE(inst->cost);
-	m->pending = atomic_read(&inst->pending);
+	s64 n = (s64)atomic_read(&inst->inflight) * (1 << DC_SEL_N_SHIFT) +
+		div_s64((s64)READ_ONCE(inst->adjust) * (1 << DC_SEL_N_SHIFT),
+			1000);
+	unsigned int seq;
+	u64 d;
+
+	if (n < 0)
+		n = 0;
+	*held = n;
+	do {
+		seq = read_seqcount_begin(&inst->delta_seq);
+		d = dc_sel_delta(&inst->delta, n);
+	} while (read_seqcount_retry(&inst->delta_seq, seq));
+	return READ_ONCE(inst->cost) + d;
+}
+
+/*
+ * Least cost: the candidate of the least dc_sel_cost(), of the fewest
+ * demands on a tie (where the curve is flat, far below the capacity, the
+ * demands still spread), the first on a tie of both.  Every instance when
+ * there are at most DC_SEL_ALL, from a random one on so that the first is
+ * any; else DC_SEL_DRAW drawn from the weighted schedule, 16 bits of @rnd
+ * each.
+ */
+static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
+						u64 rnd)
+{
+	u64 best_cost = U64_MAX, best_held = U64_MAX, cost, held;
+	struct dc_instance *best = NULL, *inst;
+	unsigned int k, i, n;
+
+	n = set->n <= DC_SEL_ALL ? set->n : DC_SEL_DRAW;
+	for (k = 0; k < n; k++) {
+		if (set->n <= DC_SEL_ALL)
+			i = ((u32)(rnd >> 32) % set->n + k) % set->n;
+		else
+			i = set->wrr[((rnd >> (16 * k)) & 0xffff) %
+				     set->wrr_len];
+		inst = set->inst[i];
+		cost = dc_sel_cost(inst, &held);
+		if (cost < best_cost ||
+		    (cost == best_cost && held < best_held)) {
+			best_cost = cost;
+			best_held = held;
+			best = inst;
+		}
+	}
+	return best;
 }
 
 /*
@@ -61,8 +113,7 @@ struct dc_instance *dc_select(struct dc_service *svc,
 			      const struct dc_flow_key *key, bool hash_only)
 {
 	const struct dc_inst_set *set = rcu_dereference(svc->set);
-	struct dc_sel_metrics ma, mb;
-	unsigned int a, b;
+	unsigned int a;
 
 	if (!set || !set->n)
 		return NULL;
@@ -76,19 +127,7 @@ struct dc_instance *dc_select(struct dc_service *svc,
 	case DYNCAST_POLICY_LEAST_COST:
 		if (set->n == 1)
 			return set->inst[0];
-		/*
-		 * Two candidates drawn in proportion to the weights, the one
-		 * with the lower expected delay wins.  Never the single best
-		 * for everyone: that herds every router onto one instance
-		 * between two metric updates.
-		 */
-		a = dc_sel_candidates(set->wrr, set->wrr_len, set->n,
-				      get_random_u64(), &b);
-		dc_sel_fill(&ma, set->inst[a]);
-		dc_sel_fill(&mb, set->inst[b]);
-		a = dc_sel_better(&ma, a, &mb, b, READ_ONCE(svc->service_time));
-		/* the binding counts it in the instance's pending demands */
-		return set->inst[a];
+		return dc_select_least_cost(set, get_random_u64());
 	default:
 		break;
 	}

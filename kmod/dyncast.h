@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/seqlock.h>
 #include <linux/siphash.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
@@ -16,6 +17,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/dyncast.h>
+
+#include "select.h"
 
 #define DC_SVC_HASH_BITS	8
 
@@ -181,6 +184,7 @@ struct dc_service {
 	u32 unconfirmed;	/* jiffies, 0: as timeout */
 	u32 max_bindings;
 	u32 service_time;	/* usec */
+	u32 demand_idle;	/* jiffies: a demand idle this long has ended */
 
 	/* both ends of a forwarder: the key, and a forwarder's D-Router */
 	struct dc_key __rcu *key;
@@ -237,8 +241,20 @@ struct dc_instance {
 	u32 cost;
 	u32 site;
 	unsigned long metrics_updated;
-	/* demands sent here since the last metric update */
-	atomic_t pending;
+
+	/* least-cost: the parameters of its marginal delay, and the curve */
+	u32 service_time;	/* usec, 0: the service's */
+	u32 load;		/* per mille, 0: cpu or gpu, the larger */
+	s32 adjust;		/* 1/1000 demands, added to inflight */
+	seqcount_t delta_seq;	/* written under dn->lock, softirqs off */
+	struct dc_sel_delta delta;
+	struct {		/* what the curve was built from */
+		u32 capacity;
+		u32 service_time;
+		u32 load;
+	} delta_in;
+	/* this router's demands here that started and have not ended */
+	atomic_t inflight;
 
 	atomic_t nr_bindings;
 	struct dc_pcpu_stats __percpu *stats;
@@ -252,12 +268,20 @@ struct dc_flow_key {
 	u32 svc_id;
 };
 
-/* dc_binding.flags */
-#define DC_BINDING_HOLD		0x1	/* for a forwarder's miss: short-lived */
-#define DC_BINDING_CONFIRMED	0x2	/* more than the flow's first packet */
-#define DC_BINDING_PENDING	0x4	/* counted in its instance's pending
-					 * demands (least-cost)
-					 */
+/* dc_binding.flags, bits changed atomically once it is published */
+enum {
+	DC_BINDING_HOLD_BIT,		/* for a forwarder's miss: short-lived */
+	DC_BINDING_CONFIRMED_BIT,	/* more than the flow's first packet */
+	DC_BINDING_OWN_BIT,		/* a demand this router steered */
+	DC_BINDING_INFLIGHT_BIT,	/* ... counted in its inflight now */
+	DC_BINDING_ENDED_BIT,		/* ... a FIN or RST ended it */
+};
+
+#define DC_BINDING_HOLD		BIT(DC_BINDING_HOLD_BIT)
+#define DC_BINDING_CONFIRMED	BIT(DC_BINDING_CONFIRMED_BIT)
+#define DC_BINDING_OWN		BIT(DC_BINDING_OWN_BIT)
+#define DC_BINDING_INFLIGHT	BIT(DC_BINDING_INFLIGHT_BIT)
+#define DC_BINDING_ENDED	BIT(DC_BINDING_ENDED_BIT)
 
 /* How long a D-Router keeps the binding of a forwarder's miss, at most. */
 #define DC_HOLD_TIME		(2 * HZ)
@@ -266,7 +290,7 @@ struct dc_binding {
 	struct rhash_head node;
 	struct dc_flow_key key;
 	struct dc_instance *inst;
-	unsigned int flags;
+	unsigned long flags;
 	unsigned long created;
 	unsigned long last_used;
 	atomic64_t packets;
@@ -279,6 +303,8 @@ struct dc_pkt {
 	u8 family;
 	u8 proto;
 	bool syn;
+	/* TCP FIN or RST: the client ends its connection */
+	bool fin_rst;
 	/* a packet that a spoofed source does not send: not a first one */
 	bool confirms;
 	bool icmp_err;

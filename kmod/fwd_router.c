@@ -513,7 +513,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	b = dc_binding_lookup(dn, &fk);
 	if (b) {
 		inst = dc_binding_hit(b, &pkt);
-		if (inst && !(b->flags & DC_BINDING_HOLD))
+		if (inst && !test_bit(DC_BINDING_HOLD_BIT, &b->flags))
 			remaining = READ_ONCE(b->last_used) +
 				    dc_binding_timeout(b) - jiffies;
 	}

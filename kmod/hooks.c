@@ -143,6 +143,7 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		pkt->sport = th->source;
 		pkt->dport = th->dest;
 		pkt->syn = th->syn && !th->ack && !th->rst;
+		pkt->fin_rst = th->fin || th->rst;
 		/* the handshake's ACK, or anything after it */
 		pkt->confirms = th->ack && !th->syn && !th->rst;
 	} else if (pkt->proto == IPPROTO_UDP) {

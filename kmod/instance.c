@@ -105,9 +105,54 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	inst->id = dc_sel_mix64(((u64)addr->all[0] << 32 ^ addr->all[1]) ^
 				dc_sel_mix64((u64)addr->all[2] << 32 ^
 					     addr->all[3]));
+	seqcount_init(&inst->delta_seq);
+	dc_instance_delta_update(inst, true);
 	list_add_tail(&inst->list, &svc->instances);
 	svc->nr_instances++;
 	return inst;
+}
+
+/*
+ * Prepare the instance's marginal delay curve (dc_sel_delta_build()) from
+ * its capacity, its service time (or its service's) and its load: the one
+ * its agent set, or else the larger of its cpu and gpu.  Redone only when
+ * one of them changes; a load taken from the metrics, only once the idle
+ * share (1000 - load) moves by more than a sixteenth, since each metric
+ * update changes it a little and a curve of 1024 slots takes some 10 us
+ * to build.  A load set by an agent and then cleared leaves its curve
+ * until the metrics' load moves that much.  Built aside and copied under
+ * the sequence count with softirqs off, so that no reader on this CPU
+ * spins on a half-written curve.  Under dn->lock.
+ */
+void dc_instance_delta_update(struct dc_instance *inst, bool force)
+{
+	u32 st = inst->service_time ? : inst->svc->service_time;
+	u32 load = inst->load ? : max(inst->cpu, inst->gpu);
+	struct dc_sel_delta d;
+
+	load = min_t(u32, max_t(u32, load, DC_SEL_LOAD_MIN), DC_SEL_LOAD_CLAMP);
+	if (!force && inst->delta_in.capacity == inst->capacity &&
+	    inst->delta_in.service_time == st) {
+		u32 was = 1000 - inst->delta_in.load, now = 1000 - load;
+
+		if (load == inst->delta_in.load ||
+		    (!inst->load && abs((int)was - (int)now) <= was / 16))
+			return;
+	}
+	inst->delta_in.capacity = inst->capacity;
+	inst->delta_in.service_time = st;
+	inst->delta_in.load = load;
+
+	memset(&d, 0, sizeof(d));
+	dc_sel_delta_build(&d, inst->capacity, load, st);
+	/* preemption off too: softirqs do not disable it on PREEMPT_RT */
+	local_bh_disable();
+	preempt_disable();
+	write_seqcount_begin(&inst->delta_seq);
+	inst->delta = d;
+	write_seqcount_end(&inst->delta_seq);
+	preempt_enable();
+	local_bh_enable();
 }
 
 /*

@@ -49,6 +49,19 @@ static struct netlink_range_validation dc_service_time_range = {
 	.max = DC_SERVICE_TIME_MAX,
 };
 
+static struct netlink_range_validation dc_inst_service_time_range = {
+	.max = DC_SERVICE_TIME_MAX,
+};
+
+static struct netlink_range_validation dc_demand_idle_range = {
+	.max = DYNCAST_DEMAND_IDLE_MAX,
+};
+
+static struct netlink_range_validation_signed dc_adjust_range = {
+	.min = -DYNCAST_ADJUST_MAX,
+	.max = DYNCAST_ADJUST_MAX,
+};
+
 static struct netlink_range_validation dc_weight_range = {
 	.max = DYNCAST_WEIGHT_MAX,
 };
@@ -94,6 +107,8 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_HASH_SEED] = NLA_POLICY_EXACT_LEN(DYNCAST_HASH_SEED_LEN),
 	[DYNCAST_A_SERVICE_HASH_SEEDED] = { .type = NLA_REJECT,
 					    .reject_message = "read-only attribute" },
+	[DYNCAST_A_SERVICE_DEMAND_IDLE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_demand_idle_range),
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -116,6 +131,13 @@ static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = 
 	[DYNCAST_A_INSTANCE_STATS] = { .type = NLA_NESTED },
 	[DYNCAST_A_INSTANCE_LEARNED] = { .type = NLA_REJECT,
 					 .reject_message = "read-only attribute" },
+	[DYNCAST_A_INSTANCE_SERVICE_TIME] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_inst_service_time_range),
+	[DYNCAST_A_INSTANCE_LOAD] = NLA_POLICY_MAX(NLA_U32, DYNCAST_LOAD_MAX),
+	[DYNCAST_A_INSTANCE_INFLIGHT_ADJUST] =
+		NLA_POLICY_FULL_RANGE_SIGNED(NLA_S32, &dc_adjust_range),
+	[DYNCAST_A_INSTANCE_INFLIGHT] = { .type = NLA_REJECT,
+					  .reject_message = "read-only attribute" },
 };
 
 static const struct nla_policy dc_binding_policy[DYNCAST_A_BINDING_MAX + 1] = {
@@ -473,6 +495,8 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u8(skb, DYNCAST_A_SERVICE_POLICY, svc->policy) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_MAX_BINDINGS, svc->max_bindings) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_SERVICE_TIME, svc->service_time) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_DEMAND_IDLE,
+			 jiffies_to_msecs(svc->demand_idle)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
 			 atomic_read(&svc->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
@@ -535,6 +559,12 @@ static int dc_nl_fill_instance(struct sk_buff *skb, struct dc_instance *inst,
 			       DYNCAST_A_INSTANCE_PAD) ||
 	     nla_put_u32(skb, DYNCAST_A_INSTANCE_BINDINGS,
 			 atomic_read(&inst->nr_bindings)) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_SERVICE_TIME,
+			 inst->service_time) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_LOAD, inst->load) ||
+	     nla_put_s32(skb, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST, inst->adjust) ||
+	     nla_put_u32(skb, DYNCAST_A_INSTANCE_INFLIGHT,
+			 max(atomic_read(&inst->inflight), 0)) ||
 	     (inst->learned &&
 	      nla_put_flag(skb, DYNCAST_A_INSTANCE_LEARNED)) ||
 	     dc_nl_put_stats(skb, DYNCAST_A_INSTANCE_STATS, inst->stats,
@@ -597,6 +627,7 @@ struct dc_svc_conf {
 	u32 unconfirmed;
 	u32 max_bindings;
 	u32 service_time;
+	u32 demand_idle;
 	unsigned long key_overlap;
 };
 
@@ -709,6 +740,9 @@ static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 		c->max_bindings = nla_get_u32(tb[DYNCAST_A_SERVICE_MAX_BINDINGS]);
 	if (tb[DYNCAST_A_SERVICE_SERVICE_TIME])
 		c->service_time = nla_get_u32(tb[DYNCAST_A_SERVICE_SERVICE_TIME]);
+	if (tb[DYNCAST_A_SERVICE_DEMAND_IDLE])
+		c->demand_idle =
+			msecs_to_jiffies(nla_get_u32(tb[DYNCAST_A_SERVICE_DEMAND_IDLE]));
 	if (tb[DYNCAST_A_SERVICE_KEY_OVERLAP])
 		c->key_overlap =
 			nla_get_u32(tb[DYNCAST_A_SERVICE_KEY_OVERLAP]) * HZ;
@@ -725,6 +759,7 @@ static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
 	c->unconfirmed = svc->unconfirmed;
 	c->max_bindings = svc->max_bindings;
 	c->service_time = svc->service_time;
+	c->demand_idle = svc->demand_idle;
 	c->key_overlap = svc->key_overlap;
 }
 
@@ -738,7 +773,20 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 	WRITE_ONCE(svc->unconfirmed, c->unconfirmed);
 	WRITE_ONCE(svc->max_bindings, c->max_bindings);
 	WRITE_ONCE(svc->service_time, c->service_time);
+	WRITE_ONCE(svc->demand_idle, c->demand_idle);
 	svc->key_overlap = c->key_overlap;
+}
+
+/* The curves of the instances that take the service's service time */
+static void dc_service_deltas_update(struct dc_service *svc)
+{
+	struct dc_instance *inst;
+
+	lockdep_assert_held(&svc->dn->lock);
+	list_for_each_entry(inst, &svc->instances, list) {
+		dc_instance_delta_update(inst, false);
+		cond_resched();
+	}
 }
 
 static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
@@ -877,6 +925,8 @@ static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 	if (key)
 		dc_key_install_done(svc, &undo);
 	dc_req_seed(svc, &req);
+	if (conf.service_time != old.service_time)
+		dc_service_deltas_update(svc);
 	/* Bindings made under another flow identifier or mode mean nothing. */
 	if (conf.mode != old.mode || conf.affinity != old.affinity ||
 	    conf.src_prefix != old.src_prefix) {
@@ -1137,7 +1187,10 @@ static bool dc_nl_instance_stage(struct dc_instance *inst, struct nlattr **tb)
 	return changed;
 }
 
-/* Apply the rest of an instance nest: its port and metrics. */
+/*
+ * Apply the rest of an instance nest: its port, metrics and model, then
+ * its curve (which is rebuilt only if what it depends on changed).
+ */
 static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 {
 	bool metrics = false;
@@ -1145,6 +1198,14 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 
 	if (tb[DYNCAST_A_INSTANCE_PORT])
 		WRITE_ONCE(inst->port, nla_get_be16(tb[DYNCAST_A_INSTANCE_PORT]));
+	if (tb[DYNCAST_A_INSTANCE_SERVICE_TIME])
+		inst->service_time =
+			nla_get_u32(tb[DYNCAST_A_INSTANCE_SERVICE_TIME]);
+	if (tb[DYNCAST_A_INSTANCE_LOAD])
+		inst->load = nla_get_u32(tb[DYNCAST_A_INSTANCE_LOAD]);
+	if (tb[DYNCAST_A_INSTANCE_INFLIGHT_ADJUST])
+		WRITE_ONCE(inst->adjust,
+			   nla_get_s32(tb[DYNCAST_A_INSTANCE_INFLIGHT_ADJUST]));
 	for (i = 0; i < ARRAY_SIZE(dc_metric_attrs); i++) {
 		const struct nlattr *a = tb[dc_metric_attrs[i].attr];
 
@@ -1154,11 +1215,9 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 			   nla_get_u32(a));
 		metrics = true;
 	}
-	if (metrics) {
+	if (metrics)
 		WRITE_ONCE(inst->metrics_updated, jiffies);
-		/* The new figures include what was sent since. */
-		atomic_set(&inst->pending, 0);
-	}
+	dc_instance_delta_update(inst, false);
 }
 
 static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
@@ -1510,9 +1569,9 @@ static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 			      DYNCAST_A_BINDING_PAD) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
 			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD) ||
-	    ((b->flags & DC_BINDING_HOLD) &&
+	    (test_bit(DC_BINDING_HOLD_BIT, &b->flags) &&
 	     nla_put_flag(skb, DYNCAST_A_BINDING_HOLD)) ||
-	    ((READ_ONCE(b->flags) & DC_BINDING_CONFIRMED) &&
+	    (test_bit(DC_BINDING_CONFIRMED_BIT, &b->flags) &&
 	     nla_put_flag(skb, DYNCAST_A_BINDING_CONFIRMED)))
 		goto cancel;
 	nla_nest_end(skb, nest);

@@ -383,128 +383,9 @@ int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
 	return 0;
 }
 
-/**
- * dc_sel_delay() - expected delay of one more demand at an instance
- * @m: the instance's metrics
- * @service_time: time one demand takes on an idle instance, microseconds
- *
- * The aim (Mancuso et al., 2024) is the least network delay plus sojourn
- * time: cost + S + the wait before service.  Two estimates of the wait are
- * taken, and the larger one counts.
- *
- * From the counts, against the capacity c (DC_SEL_DEFAULT_CAPACITY when
- * unknown), the sessions it serves at once: the demands in service are the
- * sessions and the pending ones (sent since the last metric update, which
- * the instance has not reported yet); those beyond c wait, with the queue.
- * When any wait, or all c slots are busy, one more waits for those ahead
- * and one more to leave, one every S / c: (ahead + 1) * S / c.  This is
- * the wait of an M/M/c server in that state; it grows with every demand
- * sent, without bound, so that a longer queue is always worse and demands
- * do not all go to one instance until its next report.
- *
- * From the utilisation rho of the busiest resource (CPU, GPU), shared by
- * all the demands in service: the wait of a processor-sharing M/M/1 server,
- * S * rho / (1 - rho).  When the capacity is unknown the pending demands
- * raise rho by 1 / DC_SEL_DEFAULT_CAPACITY each: the only figure that
- * moves between reports then.  From rho = 0.99 on, the instance is
- * saturated: the estimate stays at its value there (99 S), plus the excess
- * (rho - 0.99) * S, plus the wait from the counts, so that saturated
- * instances still compare by their queues rather than tie.
- *
- * Every intermediate fits in 64 bits for any u32 input: the queued count
- * and the excess are bounded by DC_SEL_EXCESS_MAX (2^31) before they are
- * multiplied by S, which keeps each term below 2^63 and their sum, with
- * the cost, the service time and the plateau, below 2^64.
- *
- * Return: cost + S + wait, in microseconds.
- */
-u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time)
-{
-	u32 cap = m->capacity ? m->capacity : DC_SEL_DEFAULT_CAPACITY;
-	u64 busy = (u64)m->sessions + m->pending;
-	u64 ahead = m->queue, wait = 0, rho, w, x;
-
-	if (busy > cap)
-		ahead += busy - cap;
-	if (ahead || busy == cap) {
-		x = ahead + 1;
-		if (x > DC_SEL_EXCESS_MAX)
-			x = DC_SEL_EXCESS_MAX;
-		wait = div_u64(x * service_time, cap);
-	}
-
-	rho = m->cpu > m->gpu ? m->cpu : m->gpu;
-	if (!m->capacity)
-		rho += div_u64((u64)m->pending * 1000, DC_SEL_DEFAULT_CAPACITY);
-	if (rho < DC_SEL_LOAD_CLAMP) {
-		w = div_u64((u64)service_time * rho, 1000 - (u32)rho);
-	} else {
-		w = div_u64((u64)service_time * DC_SEL_LOAD_CLAMP,
-			    1000 - DC_SEL_LOAD_CLAMP);
-		x = rho - DC_SEL_LOAD_CLAMP;
-		if (x > DC_SEL_EXCESS_MAX)
-			x = DC_SEL_EXCESS_MAX;
-		w += div_u64(x * service_time, 1000) + wait;
-	}
-	if (wait < w)
-		wait = w;
-
-	return (u64)m->cost + service_time + wait;
-}
-
-/**
- * dc_sel_better() - the better of two candidate instances
- * @ma: metrics of the first candidate
- * @a: its index
- * @mb: metrics of the second candidate
- * @b: its index
- * @service_time: as for dc_sel_delay()
- *
- * Two candidates drawn at random, rather than the best of all, spread
- * demands nearly as well and keep routers from herding onto the single
- * best instance between metric updates (the power of two choices).
- *
- * Return: @b if its delay is lower, else @a.
- */
-unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
-			   const struct dc_sel_metrics *mb, unsigned int b,
-			   u32 service_time)
-{
-	if (dc_sel_delay(mb, service_time) < dc_sel_delay(ma, service_time))
-		return b;
-	return a;
-}
-
-/**
- * dc_sel_candidates() - draw the two candidates of the least-cost policy
- * @wrr: the smooth weighted round robin schedule, from dc_sel_wrr_build()
- * @wrr_len: its length
- * @n: number of instances, at least 2
- * @rnd: 64 random bits
- * @b: the second candidate
- *
- * Each candidate is a random slot of the schedule, so that instances are
- * drawn in proportion to their weights (as the schedule rounds them).
- * When both draws name one instance, the second becomes another one drawn
- * uniformly, so that two different instances always compete.  The bits of
- * @rnd are used apart: 16 for each slot, 32 for that redraw.
- *
- * Return: the first candidate.
- */
-unsigned int dc_sel_candidates(const u16 *wrr, unsigned int wrr_len,
-			       unsigned int n, u64 rnd, unsigned int *b)
-{
-	unsigned int a = wrr[(rnd & 0xffff) % wrr_len];
-
-	*b = wrr[((rnd >> 16) & 0xffff) % wrr_len];
-	if (a == *b)
-		*b = (a + 1 + (u32)(rnd >> 32) % (n - 1)) % n;
-	return a;
-}
-
 /* Fixed point for dc_sel_delta_build(): 32 bits of fraction */
 #define DC_SEL_Q		32
-#define DC_SEL_ONE		(1ULL << DC_SEL_Q)
+#define DC_SEL_ONE		BIT_ULL(DC_SEL_Q)
 
 static u64 dc_sel_qmul(u64 a, u64 b)
 {
@@ -520,19 +401,26 @@ static u64 dc_sel_qdiv(u64 a, u64 b)
  * Bounds of the linear part: 2^27 us (134 s) more per demand, 2^35 demands
  * beyond the last point; their product, 2^62, keeps D(n) below 2^63.
  */
-#define DC_SEL_SLOPE_MAX	(1ULL << 43)
-#define DC_SEL_EXCESS_N_MAX	(1ULL << 39)
+#define DC_SEL_SLOPE_MAX	BIT_ULL(43)
+#define DC_SEL_EXCESS_N_MAX	BIT_ULL(39)
 
 static u32 dc_sel_sat32(u64 x)
 {
 	return x > U32_MAX ? U32_MAX : (u32)x;
 }
 
+/* A 32.32 multiple of the service time, in microseconds, saturated */
+static u32 dc_sel_usec(u64 v, u32 service_time)
+{
+	return dc_sel_sat32(mul_u64_u64_shr(v, service_time, DC_SEL_Q));
+}
+
 /**
  * dc_sel_delta_build() - prepare the marginal delay curve of an instance
  * @d: the curve
- * @capacity: demands the instance serves at once, c; 0 for unknown
- *	(DC_SEL_DEFAULT_CAPACITY)
+ * @capacity: demands the instance serves at once, c; 0 for unknown: one
+ *	processor its demands share (c = 1: processor sharing has the mean
+ *	delays of M/M/1, so its curve)
  * @load: its expected utilisation, rho, per mille: clamped to
  *	[DC_SEL_LOAD_MIN, DC_SEL_LOAD_CLAMP]
  * @service_time: time one demand holds a slot, S, microseconds
@@ -576,12 +464,12 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
 {
 	const unsigned int p1 = DC_SEL_DELTA_POINTS - 1;
 	u64 b = DC_SEL_ONE, a, cq, ca, erl_c, l, rho, top, v = 0;
-	u32 c = capacity ? capacity : DC_SEL_DEFAULT_CAPACITY;
+	u32 c = capacity ? capacity : 1;
 	unsigned int k, n, m, j;
 
-	d->nscale = 1U << 16;
+	d->nscale = 1ULL << 32;
 	if (c > DC_SEL_DELTA_CMAX) {
-		d->nscale = div_u64((u64)DC_SEL_DELTA_CMAX << 16, c);
+		d->nscale = div_u64((u64)DC_SEL_DELTA_CMAX << 32, c);
 		c = DC_SEL_DELTA_CMAX;
 	}
 	if (load < DC_SEL_LOAD_MIN)
@@ -619,8 +507,7 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
 	/* D(c-1): its numerator is D(c-1) (c - A) >= 0 but for rounding */
 	top = ((u64)(c - 1) << DC_SEL_Q) + dc_sel_qdiv(cq, ca);
 	top = top > l ? dc_sel_qdiv(top - l, ca) : 0;
-	d->value[d->points - 1] =
-		dc_sel_sat32(mul_u64_u64_shr(top, service_time, DC_SEL_Q));
+	d->value[d->points - 1] = dc_sel_usec(top, service_time);
 	d->slope = min_t(u64, mul_u64_u64_shr(dc_sel_qdiv(DC_SEL_ONE, ca),
 					      service_time, DC_SEL_Q - 16),
 			 DC_SEL_SLOPE_MAX);
@@ -635,8 +522,7 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
 		else
 			v = dc_sel_qdiv(l - ((u64)n << DC_SEL_Q) + n * v, a);
 		if (d->at[j] == n)
-			d->value[j++] = dc_sel_sat32(mul_u64_u64_shr(v,
-						service_time, DC_SEL_Q));
+			d->value[j++] = dc_sel_usec(v, service_time);
 	}
 	/* backward from D(c-1) down to n = m + 1 */
 	v = top;
@@ -646,8 +532,7 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
 
 		v = x > l ? div_u64(x - l, n) : 0;
 		if (j && d->at[j - 1] == n - 1)
-			d->value[--j] = dc_sel_sat32(mul_u64_u64_shr(v,
-						service_time, DC_SEL_Q));
+			d->value[--j] = dc_sel_usec(v, service_time);
 	}
 	/* rounding never makes the curve fall */
 	for (j = 1; j < d->points; j++)
@@ -667,10 +552,15 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
  */
 u64 dc_sel_delta(const struct dc_sel_delta *d, u64 n)
 {
-	unsigned int lo = 0, hi = d->points - 1, mid;
+	unsigned int lo = 0, hi, mid;
 	u64 x, span;
 
-	n = mul_u64_u64_shr(n, d->nscale, 16);
+	/* bounded, for a reader that raced with a rebuild and retries */
+	hi = min_t(unsigned int, d->points, DC_SEL_DELTA_POINTS);
+	if (!hi)
+		return 0;
+	hi--;
+	n = mul_u64_u64_shr(n, d->nscale, 32);
 	if (n >= (u64)d->at[hi] << DC_SEL_N_SHIFT) {
 		x = min_t(u64, n - ((u64)d->at[hi] << DC_SEL_N_SHIFT),
 			  DC_SEL_EXCESS_N_MAX);
@@ -687,6 +577,8 @@ u64 dc_sel_delta(const struct dc_sel_delta *d, u64 n)
 	}
 	x = n - ((u64)d->at[lo] << DC_SEL_N_SHIFT);
 	span = (u64)(d->at[hi] - d->at[lo]) << DC_SEL_N_SHIFT;
+	if (!span)
+		return d->value[lo];
 	return d->value[lo] +
 	       div64_u64((u64)(d->value[hi] - d->value[lo]) * x, span);
 }

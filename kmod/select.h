@@ -11,6 +11,7 @@
 #define _DYNCAST_SELECT_H
 
 #ifdef __KERNEL__
+#include <linux/bits.h>
 #include <linux/limits.h>
 #include <linux/math.h>
 #include <linux/math64.h>
@@ -24,21 +25,8 @@
 /* Instances per service, as DYNCAST_MAX_INSTANCES in uapi/linux/dyncast.h */
 #define DC_SEL_MAX		1024
 
-struct dc_sel_metrics {
-	u32 weight;	/* 0..65535 */
-	u32 cpu;	/* per mille, 0..1000 */
-	u32 gpu;	/* per mille */
-	u32 sessions;
-	u32 queue;
-	u32 capacity;	/* sessions servable at once; 0 = unknown */
-	u32 cost;	/* network cost to the instance, microseconds */
-	u32 pending;	/* demands sent to it since its last metric update */
-};
-
 #define DC_SEL_WRR_MAX		4096	/* schedule length cap */
-#define DC_SEL_DEFAULT_CAPACITY	1000
 #define DC_SEL_LOAD_CLAMP	990	/* per mille */
-#define DC_SEL_EXCESS_MAX	0x80000000U	/* 2^31: bound of a queue or excess */
 
 /* Largest Maglev table, the last of the primes of dc_sel_maglev_size() */
 #define DC_SEL_MAGLEV_MAX	65521
@@ -50,13 +38,6 @@ unsigned int dc_sel_maglev_size(unsigned int n);
 size_t dc_sel_maglev_scratch_size(unsigned int n);
 int dc_sel_maglev_build(const u64 *ids, const u32 *weights, unsigned int n,
 			u16 *table, unsigned int size, void *scratch);
-
-u64 dc_sel_delay(const struct dc_sel_metrics *m, u32 service_time);
-unsigned int dc_sel_candidates(const u16 *wrr, unsigned int wrr_len,
-			       unsigned int n, u64 rnd, unsigned int *b);
-unsigned int dc_sel_better(const struct dc_sel_metrics *ma, unsigned int a,
-			   const struct dc_sel_metrics *mb, unsigned int b,
-			   u32 service_time);
 
 /*
  * The marginal delay curve of an instance: D(n), the increase of the total
@@ -74,7 +55,7 @@ struct dc_sel_delta {
 	u32 value[DC_SEL_DELTA_POINTS];	/* D(at[j]), microseconds */
 	u16 at[DC_SEL_DELTA_POINTS];	/* modelled demands, increasing */
 	u64 slope;	/* beyond the last point, 2^-16 us per demand */
-	u32 nscale;	/* modelled demands per demand, 2^-16 units */
+	u64 nscale;	/* modelled demands per demand, 2^-32 units */
 	u8 points;
 };
 

@@ -105,6 +105,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->timeout = 300 * HZ;
 	svc->unconfirmed = DYNCAST_UNCONFIRMED_TIMEOUT * HZ;
 	svc->service_time = 1000;
+	svc->demand_idle = msecs_to_jiffies(DYNCAST_DEMAND_IDLE);
 	svc->key_overlap = DYNCAST_KEY_OVERLAP * HZ;
 	dc_replay_init(&svc->replay);
 	dc_bucket_init(&svc->rx_bucket);

@@ -26,8 +26,10 @@
 # instances to D-Router 1.  Each instance is an nginx of its own that
 # answers with its name, so a client sees where each demand went.  Both
 # services use least-cost with a service time of 10 ms; every instance has
-# a capacity of 100: a queue of 50 makes its expected sojourn 20 ms, one
-# of 99 or more 1 s.
+# a capacity of 100: the sessions and queue it reports count as demands
+# there (dyncastd sets them as its inflight-adjust), each beyond the 100
+# slots adding S / (c - A), about 0.1 ms, to its marginal delay: a queue
+# of 1000, some 90 ms.
 
 SID1=203.0.113.1
 SID2=203.0.113.2

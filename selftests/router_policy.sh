@@ -64,8 +64,10 @@ ktap_test_result "weighted 1:2:0: 20 demands split 7/13/0 (within one)" \
 	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}") c=$(count i3 "${NAMES[@]}");
 	       [ \$c = 0 ] && [ \$a -ge 6 ] && [ \$a -le 7 ] && [ \$((a + b)) = 20 ]"
 
-# least-cost between i1 and i2, equal metrics
-dc service set "${SVC[@]}" policy least-cost
+# least-cost between i1 and i2, equal metrics; every demand counts in its
+# instance's inflight for the rest of the test (demand-idle 0)
+dc binding flush
+dc service set "${SVC[@]}" policy least-cost demand-idle 0
 dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 1 cpu 20
 dc instance set "${SVC[@]}" bid "$(bid4 2)" weight 1 cpu 20
 demands 20 12000

@@ -11,9 +11,9 @@
 #    timeout, although the affinity timeout is 300 s;
 #  - a real UDP flow and a real TCP connection are confirmed, keep their
 #    bindings and their instances through the same time;
-#  - least-cost: forged demands stop counting as the instance's pending
-#    demands once their bindings expire, so they do not turn real ones
-#    away from it;
+#  - least-cost: forged demands stop counting in the instance's inflight
+#    after demand-idle, before their bindings expire, so they do not turn
+#    real ones away from it;
 #  - unconfirmed-timeout 0 gives unconfirmed bindings the affinity timeout;
 #  - the setting is shown, and bad values are refused naming the argument.
 #
@@ -27,7 +27,7 @@ require_vm
 require_cmd ip socat jq python3
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"
@@ -125,24 +125,34 @@ ktap_test_result "the real TCP connection kept its instance ($t1)" \
 	test "$(talk)" = "$t1"
 close_flow
 
-# least-cost, two instances and no metric updates on i1: 300 forged
-# datagrams while i2 is a second away all go to i1 and count as its
-# pending demands; once their bindings expired they count no more, and
-# with i2 as near as i1 again, 20 real flows split between the two (they
-# all went to i2 before: i1 looked 300 demands busier)
+# least-cost, two instances: 300 forged datagrams while i2 is a second
+# away all go to i1 and count in its inflight; they stop counting after
+# the service's demand-idle (1 s), well before their bindings expire
+# (4 x the unconfirmed timeout), and with i2 as near as i1 again, 20 real
+# flows split between the two (they would all go to i2 while i1 counted
+# 300 demands)
 LC=("$SID4" proto udp port 55)
-dc service add "${LC[@]}" mode tunnel policy least-cost unconfirmed-timeout $UNCONF
+inflight_of() { dc -j instance show "${LC[@]}" bid "$1" | jq '.[0].inflight'; }
+inflight_is() { [ "$(inflight_of "$2")" = "$1" ]; }
+dc service add "${LC[@]}" mode tunnel policy least-cost \
+	unconfirmed-timeout $(( 4 * UNCONF )) demand-idle 1000
 dc instance add "${LC[@]}" bid "$(bid4 1)" bid "$(bid4 2)"
 dc instance set "${LC[@]}" bid "$(bid4 2)" cost 1000000
 ip netns exec "$C" "$flood" -q -n 300 -s 10.76.0.0/16 "$SID4" 55
-slowwait $(( UNCONF + 10 )) bindings_are 0 "${LC[@]}"
+n=$(inflight_of "$(bid4 1)")
+slowwait $(( UNCONF + 5 )) inflight_is 0 "$(bid4 1)"
+rc=$?
+b=$(bindings_of "${LC[@]}")
+echo "# 300 forged demands to i1: inflight $n, then 0 (rc $rc) while $b bindings remain"
+ktap_test_result "least-cost: forged demands count in inflight only until demand-idle" \
+	test "$n" -ge 250 -a "$rc" = 0 -a "$b" -ge 250
 dc instance set "${LC[@]}" bid "$(bid4 2)" cost 0
 names=()
 for i in $(seq 20); do
 	names+=("$(ask_udp 10.0.0.2 $((5500 + i)) "$SID4" 55)")
 done
-echo "# least-cost after 300 forged demands to i1 expired: i1 $(count i1 "${names[@]}"), i2 $(count i2 "${names[@]}")"
-ktap_test_result "least-cost: expired forged demands do not turn real ones away" \
+echo "# least-cost after 300 forged demands to i1 ended: i1 $(count i1 "${names[@]}"), i2 $(count i2 "${names[@]}")"
+ktap_test_result "least-cost: ended forged demands do not turn real ones away" \
 	test "$(count i1 "${names[@]}")" -ge 5 -a "$(count i2 "${names[@]}")" -ge 5
 
 # unconfirmed-timeout 0: unconfirmed bindings keep the affinity timeout

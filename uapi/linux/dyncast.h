@@ -101,6 +101,9 @@ enum dyncast_state {
 #define DYNCAST_KEY_LEN			32	/* bytes of a service's key */
 #define DYNCAST_KEY_OVERLAP		120	/* seconds, the default */
 #define DYNCAST_HASH_SEED_LEN		16	/* bytes of a flow hash seed */
+#define DYNCAST_DEMAND_IDLE		2000	/* ms, the default */
+#define DYNCAST_DEMAND_IDLE_MAX		3600000	/* ms */
+#define DYNCAST_ADJUST_MAX		1000000000	/* 1/1000 demands */
 
 /* Top-level attributes of every message. */
 enum dyncast_attrs {
@@ -182,6 +185,13 @@ enum dyncast_service_attrs {
 					 * (DYNCAST_HASH_SEED_LEN)
 					 */
 	DYNCAST_A_SERVICE_HASH_SEEDED,	/* flag, read-only: a seed is set */
+	/*
+	 * A demand whose flow has been idle this long has ended, for the
+	 * instances' inflight counts (UDP, and TCP not yet confirmed; a
+	 * confirmed connection ends with its FIN or RST or its binding);
+	 * 0 = only those; default DYNCAST_DEMAND_IDLE.
+	 */
+	DYNCAST_A_SERVICE_DEMAND_IDLE,	/* u32: ms, 0..DYNCAST_DEMAND_IDLE_MAX */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -214,6 +224,25 @@ enum dyncast_instance_attrs {
 	DYNCAST_A_INSTANCE_STATS,	/* nest, read-only: dyncast_stats_attrs */
 	DYNCAST_A_INSTANCE_LEARNED,	/* flag, read-only: learnt from the
 					 * D-Router's Binding Info (forwarder)
+					 */
+	/*
+	 * The least-cost policy's model of the instance (see
+	 * Documentation/dyncast.rst): its service time, its expected load
+	 * (an agent's plan), and demands added to the router's own in flight
+	 * there (other routers' demands there, less those on their way).
+	 */
+	DYNCAST_A_INSTANCE_SERVICE_TIME,	/* u32: usec, 0 (default) = the
+						 * service's
+						 */
+	DYNCAST_A_INSTANCE_LOAD,	/* u32: per mille, 0 (default) = the
+					 * larger of cpu and gpu
+					 */
+	DYNCAST_A_INSTANCE_INFLIGHT_ADJUST,	/* s32: 1/1000 demands,
+						 * +-DYNCAST_ADJUST_MAX
+						 */
+	DYNCAST_A_INSTANCE_INFLIGHT,	/* u32, read-only: this router's
+					 * demands there that started and have
+					 * not ended
 					 */
 
 	/* private: */

@@ -30,6 +30,11 @@ static const struct dc_opt instance_opts[] = {
 	DC_OPT("capacity", DYNCAST_A_INSTANCE_CAPACITY, DC_OPT_U32, 0, UINT32_MAX),
 	DC_OPT("cost", DYNCAST_A_INSTANCE_COST, DC_OPT_U32, 0, UINT32_MAX),
 	DC_OPT("site", DYNCAST_A_INSTANCE_SITE, DC_OPT_U32, 0, UINT32_MAX),
+	DC_OPT("service-time", DYNCAST_A_INSTANCE_SERVICE_TIME, DC_OPT_U32, 0,
+	       UINT32_MAX),
+	DC_OPT("load", DYNCAST_A_INSTANCE_LOAD, DC_OPT_PERCENT, 0, DYNCAST_LOAD_MAX),
+	DC_OPT("inflight-adjust", DYNCAST_A_INSTANCE_INFLIGHT_ADJUST, DC_OPT_MILLI,
+	       0, DYNCAST_ADJUST_MAX),
 	{}
 };
 
@@ -51,6 +56,11 @@ static const struct dc_attr_desc instance_attrs[DYNCAST_A_INSTANCE_MAX + 1] = {
 	[DYNCAST_A_INSTANCE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_INSTANCE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
 	[DYNCAST_A_INSTANCE_LEARNED] = DC_ATTR("learned", DC_ATTR_FLAG, 0),
+	[DYNCAST_A_INSTANCE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
+	[DYNCAST_A_INSTANCE_LOAD] = DC_ATTR("load", DC_ATTR_PERMILLE, 0),
+	[DYNCAST_A_INSTANCE_INFLIGHT_ADJUST] =
+		DC_ATTR("inflight-adjust", DC_ATTR_MILLI, 0),
+	[DYNCAST_A_INSTANCE_INFLIGHT] = DC_ATTR("inflight", DC_ATTR_U32, 0),
 };
 
 const struct dc_attr_set dc_instance_set = {
@@ -203,8 +213,10 @@ void dc_instance_usage(FILE *fp)
 	      "                            [ bid BID ... ]\n"
 	      "       dyncast instance show [ SID proto { tcp | udp } [ port PORT ] [ bid BID ] ]\n"
 	      "SETTINGS := [ weight WEIGHT ] [ state { up | drain | down } ] [ METRICS ]\n"
+	      "            [ MODEL ]\n"
 	      "METRICS := [ cpu PERCENT ] [ gpu PERCENT ] [ sessions N ] [ queue N ]\n"
 	      "           [ capacity N ] [ cost USEC ] [ site ID ]\n"
+	      "MODEL := [ service-time USEC ] [ load PERCENT ] [ inflight-adjust DEMANDS ]\n"
 	      "SID, BID := { IPv4 address | IPv6 address }, both of one family\n", fp);
 }
 

@@ -53,6 +53,8 @@ static const struct dc_opt service_opts[] = {
 	DC_OPT("key-id", DYNCAST_A_SERVICE_KEY_ID, DC_OPT_U8, 0, UINT8_MAX),
 	DC_OPT("key-overlap", DYNCAST_A_SERVICE_KEY_OVERLAP, DC_OPT_U32, 0,
 	       DYNCAST_TIMEOUT_MAX),
+	DC_OPT("demand-idle", DYNCAST_A_SERVICE_DEMAND_IDLE, DC_OPT_U32, 0,
+	       DYNCAST_DEMAND_IDLE_MAX),
 	{}
 };
 
@@ -73,6 +75,7 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_POLICY] = DC_ATTR_KEYWORD("policy", policy_names, 0),
 	[DYNCAST_A_SERVICE_MAX_BINDINGS] = DC_ATTR("max-bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_DEMAND_IDLE] = DC_ATTR("demand-idle", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_INSTANCES] = DC_ATTR("instances", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
@@ -358,7 +361,7 @@ void dc_service_usage(FILE *fp)
 	      "            [ affinity { 5tuple | 3tuple | 2tuple } [ src-prefix LEN ] ]\n"
 	      "            [ timeout SECONDS ] [ unconfirmed-timeout SECONDS ]\n"
 	      "            [ policy { weighted | least-cost | hash } ]\n"
-	      "            [ max-bindings N ] [ service-time USEC ]\n"
+	      "            [ max-bindings N ] [ service-time USEC ] [ demand-idle MS ]\n"
 	      "            [ { key HEX | key-file FILE } [ key-id ID ] ]\n"
 	      "            [ key-overlap SECONDS ] [ hash-seed SEED ]\n"
 	      "SID, ADDR := { IPv4 address | IPv6 address }\n"

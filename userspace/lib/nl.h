@@ -9,8 +9,11 @@
 
 #include "attrs.h"
 
-/* Requests are small; a page is the smallest MNL_SOCKET_BUFFER_SIZE. */
-#define DC_NL_REQ_SIZE		4096
+/*
+ * Requests are small: the largest, DC_INSTANCES_MAX IPv6 instances with
+ * every setting, takes some 4.2 KB.
+ */
+#define DC_NL_REQ_SIZE		8192
 /* MNL_SOCKET_DUMP_SIZE of newer libmnl: never truncates a dump skb */
 #define DC_NL_RX_SIZE		32768
 

@@ -17,6 +17,7 @@ typedef uint64_t u64;
 typedef int64_t s64;
 
 #define U32_MAX			UINT32_MAX
+#define BIT_ULL(n)		(1ULL << (n))
 #define DIV_ROUND_UP_ULL(n, d)	(((u64)(n) + (d) - 1) / (d))
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 

@@ -568,274 +568,6 @@ static void test_maglev_errors(void **state)
 		assert_int_equal(mtab[i], 1);
 }
 
-/* least cost */
-
-static void test_delay_values(void **state)
-{
-	struct dc_sel_metrics m = { 0 };
-
-	(void)state;
-	/* idle, no cost: the service time */
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000);
-	/* cpu 500: 100 + 1000 + 1000 * 0.5 / 0.5 */
-	m.cost = 100;
-	m.cpu = 500;
-	assert_int_equal(dc_sel_delay(&m, 1000), 2100);
-	/* gpu dominates: 100 + 1000 + 1000 * 700 / 300 = 3433 (floor) */
-	m.gpu = 700;
-	assert_int_equal(dc_sel_delay(&m, 1000), 3433);
-	/* a shared processor: the capacity does not change that wait */
-	m.capacity = 2;
-	assert_int_equal(dc_sel_delay(&m, 1000), 3433);
-	/* cpu 800: 1000 * 800 / 200 = 4000 */
-	m.gpu = 0;
-	m.cpu = 800;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 4000);
-	/* the counts weigh more: 2 + 1 in service on 2 slots, 1 + 10 ahead */
-	m.sessions = 2;
-	m.queue = 10;
-	m.pending = 1;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 12 * 1000 / 2);
-
-	/* a queue waits, even below the capacity: 501 * 1000 / 2000 */
-	m.cpu = 0;
-	m.sessions = 1000;
-	m.queue = 500;
-	m.pending = 300;
-	m.capacity = 2000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 250);
-	/* beyond the capacity, the excess joins the queue: 801 ahead */
-	m.sessions = 2000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 400);
-	/* every slot busy, none waiting: one has to leave first */
-	m.capacity = 4;
-	m.sessions = 3;
-	m.queue = 0;
-	m.pending = 1;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 250);
-	/* a free slot: no wait */
-	m.sessions = 2;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000);
-	/* a known capacity: pending demands count in service, not in rho */
-	m.sessions = 0;
-	m.pending = 3;
-	m.cpu = 500;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1000);
-
-	/* capacity unknown: each pending demand adds 1 per mille to rho */
-	m.capacity = 0;
-	m.cpu = 200;
-	m.pending = 300;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 1000);
-	/* ... and the counts go against DC_SEL_DEFAULT_CAPACITY (1000) */
-	m.cpu = 0;
-	m.pending = 0;
-	m.sessions = 1500;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 501);
-	/* floor: 1000 * 300 / 700 = 428.57 */
-	m.sessions = 0;
-	m.cpu = 300;
-	assert_int_equal(dc_sel_delay(&m, 1000), 100 + 1000 + 428);
-	/* service time 0: the network cost alone */
-	assert_int_equal(dc_sel_delay(&m, 0), 100);
-}
-
-static void test_delay_saturation_and_overflow(void **state)
-{
-	struct dc_sel_metrics m = { 0 }, q = { 0 };
-	unsigned int i;
-
-	(void)state;
-	/* at 990: 99 times the service time; beyond, the excess on top */
-	m.cpu = 990;
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000);
-	m.cpu = 1000;
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000 + 10);
-	/* saturated, the queue comes on top: 7 + 1 ahead on 4 slots */
-	m.capacity = 4;
-	m.sessions = 4;
-	m.queue = 7;
-	assert_int_equal(dc_sel_delay(&m, 1000), 1000 + 99000 + 10 + 2000);
-
-	/*
-	 * Saturated instances never tie: each more demand sent costs more,
-	 * so a nearer one stops winning once its queue makes up for the
-	 * difference in cost.
-	 */
-	q = m;
-	for (i = 0; i < 100; i++) {
-		uint64_t before = dc_sel_delay(&q, 1000);
-
-		q.pending++;
-		assert_true(dc_sel_delay(&q, 1000) > before);
-	}
-
-	/* gpu at UINT32_MAX: the excess is bounded */
-	memset(&m, 0, sizeof(m));
-	m.gpu = UINT32_MAX;
-	assert_true(dc_sel_delay(&m, 1000) ==
-		    1000 + 99000 + (uint64_t)DC_SEL_EXCESS_MAX * 1000 / 1000);
-
-	/* every input at UINT32_MAX: no overflow, exact result */
-	m.weight = UINT32_MAX;
-	m.cpu = UINT32_MAX;
-	m.gpu = UINT32_MAX;
-	m.sessions = UINT32_MAX;
-	m.queue = UINT32_MAX;
-	m.pending = UINT32_MAX;
-	m.capacity = UINT32_MAX;
-	m.cost = UINT32_MAX;
-	/* 2^33 - 2 ahead, bounded to 2^31, one leaving every S / cap = 1 */
-	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
-		    (uint64_t)UINT32_MAX * 2 + (uint64_t)UINT32_MAX * 99 +
-		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
-		    DC_SEL_EXCESS_MAX);
-	/* a capacity of 1 and every count at the maximum: the largest sum */
-	m.capacity = 1;
-	assert_true(dc_sel_delay(&m, UINT32_MAX) ==
-		    (uint64_t)UINT32_MAX * 2 + (uint64_t)UINT32_MAX * 99 +
-		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX / 1000 +
-		    (uint64_t)DC_SEL_EXCESS_MAX * UINT32_MAX);
-	/* huge counts against a huge capacity: the queue, 429496730 ahead */
-	m.cpu = 0;
-	m.gpu = 0;
-	m.cost = 0;
-	m.capacity = UINT32_MAX;
-	m.sessions = UINT32_MAX / 10;
-	m.queue = UINT32_MAX / 10;
-	m.pending = UINT32_MAX / 10;
-	assert_int_equal(dc_sel_delay(&m, 997000), 997000 + 99700);
-}
-
-static void test_better(void **state)
-{
-	struct dc_sel_metrics a = { .cost = 100 }, b = { .cost = 100 };
-
-	(void)state;
-	/* tie: the first one, whichever index it has */
-	assert_int_equal(dc_sel_better(&a, 3, &b, 7, 1000), 3);
-	assert_int_equal(dc_sel_better(&b, 7, &a, 3, 1000), 7);
-	b.cost = 99;
-	assert_int_equal(dc_sel_better(&a, 3, &b, 7, 1000), 7);
-	assert_int_equal(dc_sel_better(&b, 7, &a, 3, 1000), 7);
-	/* lower cost, but loaded */
-	b.cpu = 500;
-	assert_int_equal(dc_sel_better(&a, 3, &b, 7, 1000), 3);
-	/* with no service time the load does not matter */
-	assert_int_equal(dc_sel_better(&a, 3, &b, 7, 0), 7);
-}
-
-/*
- * What the module does between two metric updates: pick the better of two
- * candidates and count a pending demand on it.
- */
-static void simulate(struct dc_sel_metrics *m, unsigned int demands,
-		     u32 service_time, unsigned int *count)
-{
-	unsigned int i, c;
-
-	count[0] = 0;
-	count[1] = 0;
-	for (i = 0; i < demands; i++) {
-		c = i % 2 ? dc_sel_better(&m[0], 0, &m[1], 1, service_time) :
-			    dc_sel_better(&m[1], 1, &m[0], 0, service_time);
-		m[c].pending++;
-		count[c]++;
-	}
-}
-
-static void test_least_cost_simulation(void **state)
-{
-	struct dc_sel_metrics m[2];
-	unsigned int count[2], i;
-
-	(void)state;
-	/* two equal instances split evenly, at every step */
-	memset(m, 0, sizeof(m));
-	for (i = 1; i <= 1000; i++) {
-		simulate(m, 1, 1000, count);
-		/* count[] holds one step; pending holds the totals */
-		assert_true(abs((int)m[0].pending - (int)m[1].pending) <= 1);
-	}
-	assert_int_equal(m[0].pending + m[1].pending, 1000);
-
-	/* equal but for the network cost, with a small capacity */
-	memset(m, 0, sizeof(m));
-	m[0].capacity = 100;
-	m[1].capacity = 100;
-	m[0].cost = 10;
-	m[1].cost = 10;
-	simulate(m, 151, 1000, count);
-	assert_true(abs((int)count[0] - (int)count[1]) <= 1);
-
-	/*
-	 * equal, the CPU dominating, candidates always in the same order:
-	 * the pending demands alone must alternate them
-	 */
-	memset(m, 0, sizeof(m));
-	m[0].cpu = 200;
-	m[1].cpu = 200;
-	count[0] = 0;
-	count[1] = 0;
-	for (i = 0; i < 100; i++) {
-		unsigned int c = dc_sel_better(&m[0], 0, &m[1], 1, 1000);
-
-		m[c].pending++;
-		count[c]++;
-	}
-	assert_int_equal(count[0], 50);
-	assert_int_equal(count[1], 50);
-
-	/* one at cpu 900: the other takes (almost) all */
-	memset(m, 0, sizeof(m));
-	m[1].cpu = 900;
-	simulate(m, 500, 1000, count);
-	assert_int_equal(count[0], 500);
-	/* until it is as loaded itself: with capacity 100 that is at 90 */
-	memset(m, 0, sizeof(m));
-	m[0].capacity = 100;
-	m[1].capacity = 100;
-	m[1].cpu = 900;
-	simulate(m, 95, 1000, count);
-	assert_true(count[0] >= 90);
-	assert_true(count[1] <= 5);
-}
-
-static void test_candidates(void **state)
-{
-	static const u32 w[4] = { 1, 2, 3, 4 };
-	unsigned int count_a[4] = { 0 }, count_b[4] = { 0 }, i, a, b;
-	u16 wrr[DC_SEL_WRR_MAX];
-	unsigned int len;
-
-	(void)state;
-	len = dc_sel_wrr_build(w, 4, wrr, DC_SEL_WRR_MAX);
-	assert_int_equal(len, 10);
-	for (i = 0; i < 100000; i++) {
-		u64 r = (u64)rnd() << 32 | rnd();
-
-		a = dc_sel_candidates(wrr, len, 4, r, &b);
-		assert_true(a < 4 && b < 4);
-		assert_true(a != b);
-		count_a[a]++;
-		count_b[b]++;
-	}
-	/* the first in proportion to the weights, within 5% */
-	for (i = 0; i < 4; i++)
-		assert_true(abs((int)count_a[i] - (int)(10000 * w[i])) <
-			    (int)(500 * w[i]));
-	/* every instance is drawn second too */
-	for (i = 0; i < 4; i++)
-		assert_true(count_b[i] > 0);
-
-	/* two instances: always both, in either order */
-	len = dc_sel_wrr_build((const u32[]){ 5, 5 }, 2, wrr, DC_SEL_WRR_MAX);
-	for (i = 0; i < 1000; i++) {
-		a = dc_sel_candidates(wrr, len, 2, (u64)rnd() << 32 | rnd(), &b);
-		assert_int_equal(a + b, 1);
-	}
-}
-
 static void test_mix64(void **state)
 {
 	uint64_t x, y;
@@ -1009,13 +741,13 @@ static void test_delta_monotone_and_bounds(void **state)
 	assert_true(dc_sel_delta(&d, 1ULL << 30) < v);
 	dc_sel_delta_build(&d, UINT32_MAX, 990, UINT32_MAX);
 	assert_true(dc_sel_delta(&d, UINT64_MAX) < 1ULL << 63);
-	/* capacity 0 is the default capacity */
+	/* capacity 0, unknown, is one shared processor */
 	{
 		struct dc_sel_delta e;
 
 		memset(&e, 0, sizeof(e));
 		memset(&d, 0, sizeof(d));
-		dc_sel_delta_build(&e, DC_SEL_DEFAULT_CAPACITY, 500, 1000);
+		dc_sel_delta_build(&e, 1, 500, 1000);
 		dc_sel_delta_build(&d, 0, 500, 1000);
 		assert_memory_equal(&d, &e, sizeof(d));
 	}
@@ -1036,6 +768,12 @@ static void test_delta_large(void **state)
 	dc_sel_delta_build(&e, 4 * DC_SEL_DELTA_CMAX, 800, 50000);
 	for (n = 0; n < 3 * DC_SEL_DELTA_CMAX; n += 7)
 		assert_int_equal(delta_at(&d, n), delta_at(&e, 4 * n));
+	/* the largest capacities keep their counts: the tail still rises */
+	dc_sel_delta_build(&e, 100000000, 800, 50000);
+	assert_true(delta_at(&e, 200000000) > delta_at(&e, 100000000));
+	assert_true(delta_at(&e, 100000000) > delta_at(&e, 0));
+	dc_sel_delta_build(&e, UINT32_MAX, 800, 50000);
+	assert_true(delta_at(&e, 2ULL * UINT32_MAX) > delta_at(&e, UINT32_MAX));
 }
 
 /*
@@ -1094,11 +832,6 @@ int main(void)
 		cmocka_unit_test(test_maglev_order_independent),
 		cmocka_unit_test(test_maglev_removal),
 		cmocka_unit_test(test_maglev_errors),
-		cmocka_unit_test(test_delay_values),
-		cmocka_unit_test(test_delay_saturation_and_overflow),
-		cmocka_unit_test(test_better),
-		cmocka_unit_test(test_least_cost_simulation),
-		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_mix64),
 		cmocka_unit_test(test_delta_mm1),
 		cmocka_unit_test(test_delta_mmc),

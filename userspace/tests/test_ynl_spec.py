@@ -231,7 +231,7 @@ def compare(spec_enums, spec_defines, h_enums, h_defines):
             error(f'#define {name}: in the header, not in the spec')
 
 
-TYPE_NOTE = re.compile(r"^(be16|be32|u8|u16|u32|u64|binary\[(\d+)\]|nest|flag)(?!\w)")
+TYPE_NOTE = re.compile(r"^(be16|be32|u8|u16|u32|u64|s8|s16|s32|s64|binary\[(\d+)\]|nest|flag)(?!\w)")
 
 
 def check_types(spec, comments):
@@ -314,11 +314,14 @@ def parse_policies(h_defines):
                         pass
     known['sizeof(struct in6_addr)'] = 16
     ranges = {}
-    for m in re.finditer(r'netlink_range_validation\s+(\w+)\s*=\s*\{(.*?)\};',
+    for m in re.finditer(r'netlink_range_validation(?:_signed)?\s+(\w+)\s*=\s*\{(.*?)\};',
                          text, re.S):
         r = {}
-        for k, v in re.findall(r'\.(min|max)\s*=\s*(\w+)', m.group(2)):
+        for k, sign, v in re.findall(r'\.(min|max)\s*=\s*(-?)\s*(\w+)',
+                                     m.group(2)):
             r[k] = int(v) if v.isdigit() else known[v]
+            if sign:
+                r[k] = -r[k]
         ranges[m.group(1)] = r
     tables = {}
     for m in re.finditer(r'nla_policy\s+dc_(\w+)_policy\[[^]]*\]\s*=\s*\{(.*?)\n\};',
@@ -347,7 +350,7 @@ def policy_limits(pol, ranges, known):
     m = re.match(r'NLA_POLICY_RANGE\(\w+, (\w+), (\w+)\)$', pol)
     if m:
         return val(m.group(1)), val(m.group(2)), None
-    m = re.match(r'NLA_POLICY_FULL_RANGE\(\w+, &(\w+)\)$', pol)
+    m = re.match(r'NLA_POLICY_FULL_RANGE(?:_SIGNED)?\(\w+, &(\w+)\)$', pol)
     if m:
         r = ranges[m.group(1)]
         return r.get('min'), r.get('max'), None

@@ -211,6 +211,25 @@ static void test_instance_add(void **state)
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_INSTANCE, 0)), 11);
 }
 
+/* the least-cost model of an instance, and the service's demand-idle */
+static void test_instance_model(void **state)
+{
+	struct mock *m = *state;
+	const struct nlmsghdr *nlh = mock_req(m);
+
+	assert_int_equal(mock_run(m, "instance set 192.0.2.1 proto tcp bid 10.0.0.1 service-time 50000 load 80.5 inflight-adjust -2.25"), 0);
+	check_header(nlh, DYNCAST_CMD_INSTANCE_SET, ACK);
+	assert_int_equal(u32_at(INST(0, DYNCAST_A_INSTANCE_SERVICE_TIME)), 50000);
+	assert_int_equal(u32_at(INST(0, DYNCAST_A_INSTANCE_LOAD)), 805);
+	assert_int_equal((int32_t)u32_at(INST(0, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST)),
+			 -2250);
+	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_INSTANCE, 0)), 4);
+
+	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp demand-idle 500"), 0);
+	check_header(nlh, DYNCAST_CMD_SERVICE_SET, ACK);
+	assert_int_equal(u32_at(SVC(DYNCAST_A_SERVICE_DEMAND_IDLE)), 500);
+}
+
 static void test_instance_several(void **state)
 {
 	struct mock *m = *state;
@@ -344,7 +363,7 @@ static void test_builders(void **state)
 	nlh = dc_instance_build(buf, DYNCAST_CMD_INSTANCE_NEW, &ireq);
 	assert_non_null(nlh);
 	assert_int_equal(mock_count(nlh, DYNCAST_A_INSTANCE), DC_INSTANCES_MAX);
-	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_INSTANCE, 31)), 11);
+	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_INSTANCE, 31)), 14);
 	assert_null(dc_instance_build(buf, DYNCAST_CMD_SERVICE_NEW, &ireq));
 
 	nlh = dc_stats_build(buf);
@@ -387,6 +406,7 @@ int main(void)
 		T(test_service_forwarder),
 		T(test_service_show),
 		T(test_instance_add),
+		T(test_instance_model),
 		T(test_instance_several),
 		T(test_instance_show),
 		T(test_binding),

@@ -227,6 +227,10 @@ static void put_instance(struct mock *m, uint8_t cmd, uint16_t flags,
 	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_SITE, 7);
 	mnl_attr_put_u64(nlh, DYNCAST_A_INSTANCE_METRICS_AGE, 1234);
 	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_BINDINGS, 3);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_SERVICE_TIME, 50000);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_LOAD, 805);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST, (uint32_t)-2250);
+	mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT, 12);
 	st = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE_STATS);
 	mnl_attr_put_u64(nlh, DYNCAST_A_STATS_PACKETS, 7);
 	mnl_attr_nest_end(nlh, st);
@@ -241,7 +245,7 @@ static void test_instance(void **state)
 	mock_done(m, 0);
 	assert_int_equal(mock_run(m, "instance show"), 0);
 	assert_string_equal(m->out,
-		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 metrics-age 1.234s bindings 3\n"
+		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 metrics-age 1.234s bindings 3 service-time 50000 load 80.5 inflight-adjust -2.25 inflight 12\n"
 		"    stats packets 7\n");
 
 	mock_clear(m);
@@ -253,7 +257,9 @@ static void test_instance(void **state)
 		"\"bid\":\"10.0.0.1\",\"bid-port\":8080,\"weight\":5,"
 		"\"state\":\"drain\",\"cpu\":37.5,\"gpu\":0.0,\"sessions\":4,"
 		"\"queue\":2,\"capacity\":100,\"cost\":250,\"site\":7,"
-		"\"metrics-age\":1234,\"bindings\":3,\"stats\":{\"packets\":7}}]\n");
+		"\"metrics-age\":1234,\"bindings\":3,\"service-time\":50000,"
+		"\"load\":80.5,\"inflight-adjust\":-2.25,\"inflight\":12,"
+		"\"stats\":{\"packets\":7}}]\n");
 }
 
 /* A dump in many datagrams, one message each, as a large dump comes. */
