@@ -47,14 +47,16 @@ static u32 dc_flow_hash(const struct dc_service *svc,
 /*
  * What one more demand costs at an instance: its network cost plus the
  * marginal delay D(n) of its curve at n, this router's demands in flight
- * there plus the adjustment the agent set (others' demands there, less
- * those still on their way).  The curve is read under its sequence count:
+ * there, the backlog the instance last reported beyond them, and the
+ * adjustment the agent set (others' demands there, less those still on
+ * their way).  The curve is read under its sequence count:
  * a retry when its writer, in process context with softirqs off, was
  * changing it; dc_sel_delta() stays in bounds on a torn read.
  */
 static u64 dc_sel_cost(const struct dc_instance *inst, u64 *held)
 {
-	s64 n = (s64)atomic_read(&inst->inflight) * (1 << DC_SEL_N_SHIFT) +
+	s64 n = ((s64)atomic_read(&inst->inflight) + READ_ONCE(inst->backlog)) *
+		(1 << DC_SEL_N_SHIFT) +
 		div_s64((s64)READ_ONCE(inst->adjust) * (1 << DC_SEL_N_SHIFT),
 			1000);
 	unsigned int seq;

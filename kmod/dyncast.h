@@ -246,6 +246,8 @@ struct dc_instance {
 	u32 service_time;	/* usec, 0: the service's */
 	u32 load;		/* per mille, 0: cpu or gpu, the larger */
 	s32 adjust;		/* 1/1000 demands, added to inflight */
+	/* reported sessions and queue beyond inflight, at the last report */
+	u32 backlog;
 	seqcount_t delta_seq;	/* written under dn->lock, softirqs off */
 	struct dc_sel_delta delta;
 	struct {		/* what the curve was built from */

@@ -138,24 +138,6 @@ static const uint16_t dd_metric_attr[DD_M_COUNT] = {
 	[DD_M_SITE] = DYNCAST_A_INSTANCE_SITE,
 };
 
-/*
- * The demands the instance reported holding (sessions and queue), as the
- * least-cost policy's adjustment of the router's own demands in flight
- * there, in thousandths: the instance's backlog counts in its marginal
- * delay.  The router's own demands among them count twice.
- */
-static int32_t dd_entry_adjust(const struct dd_entry *e)
-{
-	uint64_t n = 0;
-
-	if (e->rec.present & (1u << DD_M_SESSIONS))
-		n += e->rec.m[DD_M_SESSIONS];
-	if (e->rec.present & (1u << DD_M_QUEUE))
-		n += e->rec.m[DD_M_QUEUE];
-	n *= 1000;
-	return n > DYNCAST_ADJUST_MAX ? DYNCAST_ADJUST_MAX : (int32_t)n;
-}
-
 static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 			    const struct dd_entry *e, uint8_t cmd)
 {
@@ -179,8 +161,6 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 				v = m == DD_M_WEIGHT ? 1 : 0;
 			mnl_attr_put_u32(nlh, dd_metric_attr[m], v);
 		}
-		mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST,
-				 (uint32_t)dd_entry_adjust(e));
 	}
 	mnl_attr_nest_end(nlh, nest);
 }
