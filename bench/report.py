@@ -491,7 +491,8 @@ POLICY_LABELS = {
     "least-cost-old-w": "dyncast least-cost before the marginal delay, weights = capacity",
     "wlc": "IPVS wlc (weights = capacity)",
     "wrr-opt": "smooth WRR at the optimum's shares",
-    "least-cost": "dyncast least-cost",
+    "least-cost": "dyncast least-cost, planned by an agent that knows the sites",
+    "least-cost-metrics": "dyncast least-cost, fed by reports",
     "least-cost-agent": "dyncast least-cost, fed by dyncastd",
     "oracle": "marginal cost, full information",
     "optimum": "optimum static split",
@@ -575,8 +576,8 @@ def steer_section(lines, headline):
         lines.append(t)
         lines.append("")
         if name == "steer-mmc.tsv":
-            for pol in ("least-cost", "least-cost-old", "least-load", "lc", "wlc",
-                        "weighted", "wrr-opt"):
+            for pol in ("least-cost-metrics", "least-cost", "least-cost-old",
+                        "least-load", "lc", "wlc", "weighted", "wrr-opt"):
                 cells = []
                 for ld in ("0.50", "0.80", "0.95"):
                     r = next((x for x in rows if x["policy"] == pol and
@@ -591,7 +592,8 @@ def steer_section(lines, headline):
                 if cells:
                     headline.append(
                         f"simulation (M/M/c sites), {POLICY_LABELS[pol]}" +
-                        (", updates every 100 ms" if pol in ("least-cost-old", "least-load")
+                        (", updates every 100 ms" if pol in ("least-cost-old", "least-load",
+                                                             "least-cost-metrics")
                          else "") +
                         ", gap to the optimum static split at load " +
                         "; ".join(cells))
@@ -602,7 +604,7 @@ def steer_section(lines, headline):
         loads = sorted({r["load"] for r in rows})
         ivs = sorted({float(r["interval_ms"]) for r in rows if r["interval_ms"] != "0"})
         out = []
-        for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
+        for pol in ("least-load", "least-cost-old", "least-cost-metrics"):
             for ld in loads:
                 row = [POLICY_LABELS[pol], f"{float(ld) * 100:.0f} %"]
                 for iv in ivs:
@@ -612,7 +614,7 @@ def steer_section(lines, headline):
                                "unstable" if r["stability"] == "unstable" else
                                gap(num(r["gap_mean"])))
                 out.append(row)
-        for pol in ("least-cost-old", "least-cost-old-w", "least-load"):
+        for pol in ("least-cost-metrics", "least-cost-old", "least-load"):
             parts = []
             for ld in loads:
                 stable = [float(x["interval_ms"]) for x in rows
@@ -630,6 +632,7 @@ def steer_section(lines, headline):
         p = plot_interval(rows, loads, ivs)
         if p:
             lines.append(f"![gap against update interval]({p})\n")
+    scenario_section(lines, headline)
     lines.append(ESTIMATOR)
     for r_mode, label in (("cpu", "cpu and capacity, no sessions or queue"),
                           ("cpu-nocap", "cpu alone, capacity unknown")):
@@ -637,6 +640,70 @@ def steer_section(lines, headline):
         if t:
             lines.append(f"#### dyncast least-cost when the agents report {label}\n")
             lines.append(t)
+            lines.append("")
+
+
+SCENARIOS = [
+    ("routers", "Several routers, each seeing only its own demands"),
+    ("halved", "One site's capacity halved"),
+    ("flash", "A flash crowd: the demand doubles"),
+    ("rtt", "A path 30 ms longer"),
+    ("fail", "An instance fails and recovers"),
+    ("foreign", "Foreign load on a site, on and off"),
+]
+
+
+def scenario_section(lines, headline):
+    """The scenario files (bench/scenarios/): per load, routers and report
+    interval, each policy's mean response per window, and its gap to the
+    full-information oracle."""
+    done = False
+    for name, title in SCENARIOS:
+        rows = read_tsv(f"steer-sc-{name}.tsv")
+        if not rows:
+            continue
+        if not done:
+            lines.append("### Scenarios (`bench/scenarios/`)\n")
+            lines.append("Mean response time per window after each event, "
+                         "ms (gap to the full-information oracle of the same "
+                         "seed); lost demands in brackets when any.  The "
+                         "windows count demands by their arrival.\n")
+            done = True
+        lines.append(f"#### {title}\n")
+        lines.append("```\n" + "\n".join(comments(f"steer-sc-{name}.tsv")) + "\n```\n")
+        wins = []
+        for r in rows:
+            if r["window"] not in wins:
+                wins.append(r["window"])
+        groups = []
+        for r in rows:
+            k = (r["load"], r["routers"], r["report_ms"])
+            if k not in groups:
+                groups.append(k)
+        for ld, k, rep in groups:
+            out = []
+            pols = []
+            for r in rows:
+                if (r["load"], r["routers"], r["report_ms"]) == (ld, k, rep) \
+                        and r["policy"] not in pols:
+                    pols.append(r["policy"])
+            for pol in pols:
+                row = [POLICY_LABELS.get(pol, pol)]
+                for w in wins:
+                    r = next((x for x in rows if x["policy"] == pol and
+                              x["window"] == w and x["load"] == ld and
+                              x["routers"] == k and x["report_ms"] == rep), None)
+                    if r is None or num(r["mean_ms"]) is None:
+                        row.append("–")
+                        continue
+                    c = f"{float(r['mean_ms']):.0f} ({gap(num(r['gap_oracle']))})"
+                    if num(r["lost"]):
+                        c += f" [{float(r['lost']):.0f}]"
+                    row.append(c)
+                out.append(row)
+            lines.append(f"load {float(ld) * 100:.0f} %, {k} router(s), reports "
+                         f"every {rep} ms:\n")
+            lines.append(table(["policy"] + wins, out))
             lines.append("")
 
 
@@ -680,7 +747,7 @@ def plot_interval(rows, loads, ivs):
     data = []
     for iv in ivs:
         r0 = [iv]
-        for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
+        for pol in ("least-load", "least-cost-old", "least-cost-metrics"):
             for ld in loads:
                 r = next((x for x in rows if x["policy"] == pol and x["load"] == ld
                           and float(x["interval_ms"]) == iv), None)
@@ -689,7 +756,7 @@ def plot_interval(rows, loads, ivs):
         data.append(r0)
     plots = []
     col = 2
-    for pol in ("least-load", "least-cost-old", "least-cost-old-w"):
+    for pol in ("least-load", "least-cost-old", "least-cost-metrics"):
         for ld in loads:
             plots.append(f"'$DATA0' using 1:{col} with linespoints title "
                          f"'{POLICY_LABELS[pol]}, load {float(ld) * 100:.0f} %'")
@@ -930,18 +997,22 @@ def main():
 
 ESTIMATOR = """#### What least-cost estimates
 
-The module's choice (`dc_sel_delay()` in `kmod/select.c`, described in
-`Documentation/dyncast.rst`) compares two random candidates by network
-cost + service time + the expected wait: the larger of the wait of an
-M/M/c server in the state last reported (sessions + queue, plus the
-demands sent since that report, against the capacity) and the wait from
-the reported utilisation.  The counts make a longer queue always cost
-more; the demands sent since the last report keep an instance from
-taking every new demand until its next one.  Between reports the
-estimate can only grow, so the longer the interval, the more the choice
-leans on stale figures: the interval sweep above shows the price.  With
-cpu alone and no capacity, nothing but the demands sent since the last
-report moves between reports, and at high load that is not enough.
+The module's choice (`dc_select_least_cost()`, the curve in
+`kmod/select.c`, described in `Documentation/dyncast.rst`) takes the
+least network cost plus marginal delay D_i(n_i): what one more demand
+adds to the expected delay of all demands at an M/M/c station holding
+n_i, n_i the router's own demands in flight there (plus the backlog the
+last report showed beyond them).  It reads no reported figure per
+packet: the counts move with every demand sent and every demand that
+ends, so the choice does not lean on stale figures, and the interval
+sweep shows no price for reports far apart.  `least-cost-old` is the
+choice before (`dc_sel_delay()`, kept in `steersim`): the expected delay
+of one more demand from the last report and the demands sent since,
+between two random candidates; with cpu alone and no capacity it had
+nothing but the demands sent since the last report to go on.  Several
+routers are the weak point today: each sees only its own demands, and
+the backlog taken from reports 1 s apart herds them (the scenario
+`routers` above).
 """
 
 LIMITS = """## What these figures cannot show

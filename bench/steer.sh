@@ -20,6 +20,8 @@
 #                        10 ms to 5 s
 #   steer-report-*.tsv   the old least-cost when agents report less: cpu and
 #                        capacity only, or cpu only
+#   steer-sc-NAME.tsv    the scenario bench/scenarios/NAME.sc: events,
+#                        several routers, per window after each event
 #   selcost.tsv          the cost of the choices and of rebuilding
 #
 # STEER_DEMANDS and STEER_SEEDS set the length and the number of runs
@@ -57,11 +59,18 @@ run steer-mdc.tsv -S "$STEER_SVC_MS" -d det -i 100,1000 "${STEER_SITES[@]}"
 run steer-lognorm.tsv -S "$STEER_SVC_MS" -d lognorm:4 -i 100,1000 "${STEER_SITES[@]}"
 run steer-mmc-large.tsv -S "$STEER_SVC_MS" -i 100,1000 "${STEER_LARGE_SITES[@]}"
 run steer-mm1.tsv -S "$STEER_MM1_SVC_MS" -i 100,1000 "${STEER_MM1_SITES[@]}"
-run steer-interval.tsv -S "$STEER_SVC_MS" -p least-load,least-cost-old,least-cost-old-w,optimum \
+run steer-interval.tsv -S "$STEER_SVC_MS" -p least-load,least-cost-old,least-cost-metrics,optimum \
 	-i 10,20,50,100,200,500,1000,2000,5000 "${STEER_SITES[@]}"
 for r in cpu cpu-nocap; do
 	run "steer-report-$r.tsv" -S "$STEER_SVC_MS" -R "$r" \
 		-p least-cost-old,least-cost-old-w,optimum -i 10,100,1000 "${STEER_SITES[@]}"
+done
+for sc in "$TOP"/bench/scenarios/*.sc; do
+	name=$(basename "$sc" .sc)
+	t=$SECONDS
+	"$SIM" -f "$sc" > "$DATA/steer-sc-$name.tsv.tmp"
+	mv "$DATA/steer-sc-$name.tsv.tmp" "$DATA/steer-sc-$name.tsv"
+	echo "steer: steer-sc-$name.tsv ($(( SECONDS - t )) s)"
 done
 "$TOP/build/bench/selcost" > "$DATA/selcost.tsv"
 echo "steer: selcost.tsv"

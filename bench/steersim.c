@@ -47,6 +47,12 @@
  *                router less those in transit (rate x d_i), D_i built for
  *                the load of the optimum split: what an agent that knows the
  *                sites' parameters would push
+ *   least-cost-metrics  the same, fed by the agents' reports alone, as
+ *                the module is without an agent that plans: the load of
+ *                each curve the reported cpu smoothed by 1/16 a report
+ *                (as a D-MA smooths it), the reported capacity and the
+ *                service's service time, no adjustment for transit, and
+ *                the backlog a report shows beyond the open demands
  *   oracle       the same with the true count at each site and on the way
  *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
@@ -55,6 +61,12 @@
  * Output: one line per (policy, load, interval), tab-separated, with the
  * median over the seeds of the mean and 99th percentile response times,
  * their spread, and their gaps to the optimum split of the same seed.
+ *
+ * With -f FILE, a scenario file (format: bench/README.md): runs of fixed
+ * time, K routers each with its own counts (a demand goes to one of them
+ * at random), timed events (load, a site's speed or round-trip time, a
+ * failure and recovery, foreign load), and figures per window after each
+ * event, against the full-information oracle.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -210,6 +222,9 @@ static unsigned int old_sel_candidates(const u16 *wrr, unsigned int wrr_len,
 
 #define MAX_SITES	16
 #define MAX_LIST	32
+#define MAX_ROUTERS	64
+#define MAX_EVENTS	32
+#define MAX_WINDOWS	(1 + 4 * MAX_EVENTS)
 
 enum policy {
 	P_NEAREST,
@@ -224,6 +239,7 @@ enum policy {
 	P_WRR_OPT,
 	P_WLC,
 	P_LEAST_COST,
+	P_LEAST_COST_M,
 	P_ORACLE,
 	NR_POLICIES
 };
@@ -241,6 +257,7 @@ static const char * const policy_names[NR_POLICIES] = {
 	[P_WRR_OPT] = "wrr-opt",
 	[P_WLC] = "wlc",
 	[P_LEAST_COST] = "least-cost",
+	[P_LEAST_COST_M] = "least-cost-metrics",
 	[P_ORACLE] = "oracle",
 };
 
@@ -248,30 +265,57 @@ static const char * const policy_names[NR_POLICIES] = {
 static bool policy_uses_metrics(enum policy p)
 {
 	return p == P_LEAST_LOAD || p == P_LEAST_COST_OLD ||
-	       p == P_LEAST_COST_OLD_W;
+	       p == P_LEAST_COST_OLD_W || p == P_LEAST_COST_M;
 }
 
 enum dist { D_EXP, D_DET, D_LOGNORM };
 
+/* A demand waiting at an instance */
+struct qent {
+	double arrival;
+	unsigned int router;
+};
+
 struct site {
+	char name[16];
 	double rtt;		/* seconds */
 	unsigned int slots;
 	double speed;
 
 	/* the instance */
 	unsigned int busy;
-	double *queue;		/* arrival times of waiting demands, a ring */
+	struct qent *queue;	/* waiting demands, a ring */
 	unsigned int qhead, qlen, qcap;
+	/* scenario: failed now, and since when the routers know it */
+	bool failed, down;
+	unsigned int epoch;	/* a failure loses what is in service */
+	double factor, foreign;	/* speed = base * factor * (1 - foreign) */
+	double base_speed;
 	double area;		/* integral of busy slots over time */
 	double area_at_report, last_change, last_report;
 
 	/* what the router knows */
 	struct old_sel_metrics m;
-	unsigned int open;	/* for lc */
+	unsigned int open;	/* all routers' */
+	unsigned int kopen[MAX_ROUTERS];	/* each router's own */
+	unsigned int kbacklog[MAX_ROUTERS];
+	double others;		/* least-cost: other routers' modelled count */
 	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
 	struct dc_sel_delta delta;	/* for marginal and oracle */
 	s64 adjust;		/* in 1/16ths: demands in transit, less */
+	double load;		/* least-cost-metrics: smoothed cpu, per mille */
+};
+
+/* A timed event of a scenario (seconds after the warm-up) */
+enum sc_kind { SC_LOAD, SC_SPEED, SC_RTT, SC_FAIL, SC_RECOVER, SC_FOREIGN };
+
+struct sc_event {
+	double t;
+	enum sc_kind kind;
+	unsigned int site;
+	double v, period;
+	char label[40];
 };
 
 struct config {
@@ -290,6 +334,13 @@ struct config {
 	double intervals[MAX_LIST];	/* seconds */
 	unsigned int nintervals;
 	bool policies[NR_POLICIES];
+	/* a scenario file: runs of fixed time, routers, events */
+	bool scenario;
+	unsigned int routers[MAX_LIST];
+	unsigned int nrouters;
+	double warmup, duration;	/* seconds */
+	struct sc_event ev[MAX_EVENTS];
+	unsigned int nev;
 };
 
 /* --- random numbers: xoshiro256**, seeded by splitmix64 --------------- */
@@ -367,6 +418,10 @@ enum ev_type {
 	EV_RESPONSE,	/* its response passes the router */
 	EV_REPORT,	/* a site's agent takes its figures */
 	EV_METRICS,	/* they reach the router */
+	EV_SCENARIO,	/* a scenario's event, cf->ev[idx] */
+	EV_DOWN,	/* the routers notice a failed site (hold time) */
+	EV_PLAN,	/* least-cost's agent plans the split anew */
+	EV_FOREIGN,	/* foreign load at a site starts or stops */
 };
 
 struct event {
@@ -374,6 +429,7 @@ struct event {
 	double arrival;
 	uint64_t seq;
 	u32 type, site, cpu, sessions, queue;
+	u32 router, epoch, idx;
 };
 
 struct heap {
@@ -584,6 +640,16 @@ struct run {
 	unsigned long warmup;
 	float *resp;
 	unsigned long nresp;
+	/* K routers, each with its own counts and schedule position */
+	unsigned int K, cur;
+	unsigned long krr[MAX_ROUTERS];
+	/* a scenario: when arrivals stop, what is still out, the records */
+	double t0, t_end, nominal_cap;
+	unsigned long outstanding;
+	float *arr;		/* arrival time of resp[k], after t0 */
+	unsigned long cap;
+	float *failed;		/* arrival times of lost demands */
+	unsigned long nfailed, fcap;
 };
 
 struct result {
@@ -600,24 +666,26 @@ static void site_set_busy(struct site *s, double now, int delta)
 }
 
 static void start_service(struct run *r, struct site *s, unsigned int i,
-			  double now, double arrival)
+			  double now, double arrival, unsigned int router)
 {
 	struct event e = {
 		.t = now + service_time(r->cf, &r->rng, s),
 		.arrival = arrival,
 		.type = EV_DONE,
 		.site = i,
+		.router = router,
+		.epoch = s->epoch,
 	};
 
 	site_set_busy(s, now, 1);
 	heap_push(&r->heap, e);
 }
 
-static void enqueue(struct site *s, double arrival)
+static void enqueue(struct site *s, double arrival, unsigned int router)
 {
 	if (s->qlen == s->qcap) {
 		unsigned int cap = s->qcap ? 2 * s->qcap : 64, k;
-		double *q = malloc(cap * sizeof(*q));
+		struct qent *q = malloc(cap * sizeof(*q));
 
 		if (!q) {
 			perror("steersim");
@@ -630,12 +698,13 @@ static void enqueue(struct site *s, double arrival)
 		s->qhead = 0;
 		s->qcap = cap;
 	}
-	s->queue[(s->qhead + s->qlen++) % s->qcap] = arrival;
+	s->queue[(s->qhead + s->qlen++) % s->qcap] =
+		(struct qent){ .arrival = arrival, .router = router };
 }
 
-static double dequeue(struct site *s)
+static struct qent dequeue(struct site *s)
 {
-	double a = s->queue[s->qhead];
+	struct qent a = s->queue[s->qhead];
 
 	s->qhead = (s->qhead + 1) % s->qcap;
 	s->qlen--;
@@ -651,6 +720,8 @@ static unsigned int pick_least_load(struct run *r)
 		struct old_sel_metrics m = r->s[i].m;
 		u64 d;
 
+		if (r->s[i].down)
+			continue;
 		m.cost = 0;
 		m.pending = 0;
 		d = old_sel_delay(&m, r->cf->svc_us);
@@ -680,10 +751,14 @@ static unsigned int pick_marginal(struct run *r, bool oracle)
 		const struct site *s = &r->s[(first + k) % r->cf->n];
 
 		i = (first + k) % r->cf->n;
+		if (oracle ? s->failed : s->down)
+			continue;
 		if (oracle)
 			n = (s64)(s->busy + s->qlen + s->enroute) << DC_SEL_N_SHIFT;
 		else
-			n = ((s64)s->open << DC_SEL_N_SHIFT) - s->adjust;
+			n = ((s64)(s->kopen[r->cur] + s->kbacklog[r->cur]) <<
+			     DC_SEL_N_SHIFT) - s->adjust +
+			    lround(s->others * (1 << DC_SEL_N_SHIFT));
 		n = n > 0 ? n : 0;
 		v = lround(s->rtt * 1e6) + dc_sel_delta(&s->delta, n);
 		if (v < best_v || (v == best_v && (u64)n < best_n)) {
@@ -695,48 +770,86 @@ static unsigned int pick_marginal(struct run *r, bool oracle)
 	return best;
 }
 
+/* The first site from @i on that the routers do not know down */
+static unsigned int next_up(const struct run *r, unsigned int i)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->cf->n; k++)
+		if (!r->s[(i + k) % r->cf->n].down)
+			return (i + k) % r->cf->n;
+	return i;
+}
+
+/* Fewer open at a per slot weight: open_a / w_a < open_b / w_b */
+static bool fewer(const struct run *r, unsigned int a, unsigned int b,
+		  bool weighted)
+{
+	u64 oa = r->s[a].kopen[r->cur], ob = r->s[b].kopen[r->cur];
+
+	if (weighted)
+		return oa * r->s[b].m.weight < ob * r->s[a].m.weight;
+	return oa < ob;
+}
+
+/*
+ * The choice of router r->cur for a new demand.  Every policy skips the
+ * sites the routers know to be down (health checks, or the agents' hold
+ * time): the schedules and the hash go on to the next slot.
+ */
 static unsigned int pick(struct run *r)
 {
-	unsigned int i, a, b, n = r->cf->n;
+	unsigned int i, a = 0, b, n = r->cf->n;
+	unsigned long *rr = &r->krr[r->cur];
 	double u, acc;
 
 	switch (r->policy) {
 	case P_NEAREST:
-		for (a = 0, i = 1; i < n; i++)
-			if (r->s[i].rtt < r->s[a].rtt)
+		for (a = next_up(r, 0), i = 0; i < n; i++)
+			if (!r->s[i].down && r->s[i].rtt < r->s[a].rtt)
 				a = i;
 		return a;
 	case P_RR:
-		return r->rr++ % n;
+		return next_up(r, (*rr)++ % n);
 	case P_LC:
-		for (a = 0, i = 1; i < n; i++)
-			if (r->s[i].open < r->s[a].open)
+	case P_WLC:
+		/* IPVS's lc and wlc: the first of the fewest */
+		for (a = next_up(r, 0), i = 0; i < n; i++)
+			if (!r->s[i].down && fewer(r, i, a, r->policy == P_WLC))
 				a = i;
 		return a;
 	case P_LEAST_LOAD:
 		return pick_least_load(r);
 	case P_WEIGHTED:
 	case P_WRR_OPT:
-		return r->wrr[r->rr++ % r->wrr_len];
-	case P_WLC:
-		/* open_i / w_i < open_a / w_a, as IPVS compares them */
-		for (a = 0, i = 1; i < n; i++)
-			if ((u64)r->s[i].open * r->s[a].m.weight <
-			    (u64)r->s[a].open * r->s[i].m.weight)
-				a = i;
+		for (i = 0; i < r->wrr_len; i++) {
+			a = r->wrr[(*rr)++ % r->wrr_len];
+			if (!r->s[a].down)
+				return a;
+		}
 		return a;
 	case P_LEAST_COST:
+	case P_LEAST_COST_M:
 	case P_ORACLE:
 		return pick_marginal(r, r->policy == P_ORACLE);
 	case P_HASH:
-		return r->maglev[(u32)rng_next(&r->rng) % r->maglev_size];
+		a = (u32)rng_next(&r->rng) % r->maglev_size;
+		for (i = 0; i < r->maglev_size; i++)
+			if (!r->s[r->maglev[(a + i) % r->maglev_size]].down)
+				break;
+		return r->maglev[(a + i) % r->maglev_size];
 	case P_LEAST_COST_OLD:
 	case P_LEAST_COST_OLD_W:
 		if (n == 1)
 			return 0;
 		a = old_sel_candidates(r->wrr, r->wrr_len, n, rng_next(&r->rng),
-				      &b);
-		a = old_sel_better(&r->s[a].m, a, &r->s[b].m, b, r->cf->svc_us);
+				       &b);
+		if (r->s[a].down || r->s[b].down) {
+			a = next_up(r, r->s[a].down ? b : a);
+		} else {
+			a = old_sel_better(&r->s[a].m, a, &r->s[b].m, b,
+					   r->cf->svc_us);
+		}
 		r->s[a].m.pending++;
 		return a;
 	case P_OPTIMUM:
@@ -747,7 +860,7 @@ static unsigned int pick(struct run *r)
 			if (u < acc)
 				break;
 		}
-		return i;
+		return next_up(r, i);
 	}
 }
 
@@ -763,54 +876,126 @@ static void schedule_report(struct run *r, unsigned int i, double now)
 	heap_push(&r->heap, e);
 }
 
+/* A scenario's record of a demand: its response, or its loss */
+static void record(struct run *r, double arrival, double resp, bool lost)
+{
+	float **v = lost ? &r->failed : &r->resp;
+	float **t = lost ? NULL : &r->arr;
+	unsigned long *n = lost ? &r->nfailed : &r->nresp;
+	unsigned long *cap = lost ? &r->fcap : &r->cap;
+
+	r->outstanding--;
+	if (*n == *cap) {
+		float *nv, *nt = NULL;
+
+		*cap = *cap ? 2 * *cap : 65536;
+		nv = realloc(*v, *cap * sizeof(*nv));
+		if (nv)
+			*v = nv;
+		if (nv && t) {
+			nt = realloc(*t, *cap * sizeof(*nt));
+			if (nt)
+				*t = nt;
+		}
+		if (!nv || (t && !nt)) {
+			perror("steersim");
+			exit(1);
+		}
+	}
+	(*v)[*n] = lost ? arrival - r->t0 : resp;
+	if (t)
+		(*t)[*n] = arrival - r->t0;
+	(*n)++;
+}
+
+/* A demand ends, answered or lost: the routers' counts */
+static void demand_end(struct run *r, struct site *s, const struct event *e,
+		       double now, bool lost)
+{
+	s->open--;
+	s->kopen[e->router]--;
+	if (e->arrival < 0)	/* of the warm-up */
+		return;
+	if (r->cf->scenario)
+		record(r, e->arrival, now - e->arrival, lost);
+	else if (!lost && r->nresp < r->cf->demands)
+		r->resp[r->nresp++] = now - e->arrival;
+}
+
+static void plan(struct run *r, bool oracle);
+static void scenario_event(struct run *r, const struct sc_event *se,
+			   double now);
+
 static void handle(struct run *r, const struct event *e)
 {
 	struct site *s = &r->s[e->site];
 	double now = e->t;
 	struct event n = { 0 };
+	struct qent q;
 	unsigned int i;
 
 	switch (e->type) {
 	case EV_ARRIVAL:
+		if (r->cf->scenario && now >= r->t_end)
+			break;
 		n.t = now + rng_exp(&r->rng, 1 / r->lam);
 		n.type = EV_ARRIVAL;
 		heap_push(&r->heap, n);
 
+		r->cur = r->K > 1 ? rng_next(&r->rng) % r->K : 0;
 		i = pick(r);
 		r->s[i].open++;
+		r->s[i].kopen[r->cur]++;
 		r->s[i].enroute++;
-		r->s[i].sent += r->arrived >= r->warmup;
 		n.t = now + r->s[i].rtt / 2;
 		n.type = EV_ENTER;
 		n.site = i;
-		n.arrival = r->arrived++ >= r->warmup ? now : -now - 1;
+		n.router = r->cur;
+		if (r->cf->scenario) {
+			n.arrival = now >= r->t0 ? now : -now - 1;
+			r->outstanding += now >= r->t0;
+			r->s[i].sent += now >= r->t0;
+		} else {
+			n.arrival = r->arrived >= r->warmup ? now : -now - 1;
+			r->s[i].sent += r->arrived >= r->warmup;
+		}
+		r->arrived++;
 		heap_push(&r->heap, n);
 		break;
 	case EV_ENTER:
 		s->enroute--;
-		if (s->busy < s->slots)
-			start_service(r, s, e->site, now, e->arrival);
+		if (s->failed)
+			demand_end(r, s, e, now, true);
+		else if (s->busy < s->slots)
+			start_service(r, s, e->site, now, e->arrival, e->router);
 		else
-			enqueue(s, e->arrival);
+			enqueue(s, e->arrival, e->router);
 		break;
 	case EV_DONE:
+		if (e->epoch != s->epoch) {
+			/* its site failed meanwhile */
+			demand_end(r, s, e, now, true);
+			break;
+		}
 		site_set_busy(s, now, -1);
-		if (s->qlen)
-			start_service(r, s, e->site, now, dequeue(s));
+		if (s->qlen) {
+			q = dequeue(s);
+			start_service(r, s, e->site, now, q.arrival, q.router);
+		}
+		n = *e;
 		n.t = now + s->rtt / 2;
 		n.type = EV_RESPONSE;
-		n.site = e->site;
-		n.arrival = e->arrival;
 		heap_push(&r->heap, n);
 		break;
 	case EV_RESPONSE:
-		s->open--;
 		/* demands of the warm-up carry a negative arrival time */
-		if (e->arrival >= 0 && r->nresp < r->cf->demands)
-			r->resp[r->nresp++] = now - e->arrival;
+		demand_end(r, s, e, now, false);
 		break;
 	case EV_REPORT:
+		schedule_report(r, e->site, now);
 		site_set_busy(s, now, 0);
+		if (s->failed)	/* its agent is silent */
+			break;
 		n.t = now + s->rtt / 2;
 		n.type = EV_METRICS;
 		n.site = e->site;
@@ -821,13 +1006,51 @@ static void handle(struct run *r, const struct event *e)
 		heap_push(&r->heap, n);
 		s->area_at_report = s->area;
 		s->last_report = now;
-		schedule_report(r, e->site, now);
 		break;
 	case EV_METRICS:
 		s->m.cpu = e->cpu;
 		s->m.sessions = e->sessions;
 		s->m.queue = e->queue;
 		s->m.pending = 0;
+		/* a site back: its first report tells the routers */
+		s->down = false;
+		if (r->policy == P_LEAST_COST_M) {
+			/* the module's, fed by reports: see the policy */
+			s->load += (e->cpu - s->load) / 16;
+			dc_sel_delta_build(&s->delta, s->m.capacity,
+					   lround(s->load), r->cf->svc_us);
+			for (i = 0; i < r->K; i++)
+				s->kbacklog[i] = e->sessions + e->queue >
+						 s->kopen[i] ?
+						 e->sessions + e->queue -
+						 s->kopen[i] : 0;
+		}
+		break;
+	case EV_SCENARIO:
+		scenario_event(r, &r->cf->ev[e->idx], now);
+		break;
+	case EV_DOWN:
+		if (s->failed && e->epoch == s->epoch) {
+			s->down = true;
+			if (r->policy == P_LEAST_COST)
+				plan(r, false);
+		}
+		break;
+	case EV_PLAN:
+		plan(r, false);
+		break;
+	case EV_FOREIGN:
+		/* a square wave: on for half of each period */
+		s->foreign = s->foreign > 0 ? 0 : r->cf->ev[e->idx].v;
+		s->speed = s->base_speed * s->factor * (1 - s->foreign);
+		n = *e;
+		n.t = now + r->cf->ev[e->idx].period / 2;
+		heap_push(&r->heap, n);
+		if (r->policy == P_ORACLE)
+			plan(r, true);
+		else if (r->policy == P_LEAST_COST)
+			heap_push(&r->heap, (struct event){
+				.t = now + r->interval, .type = EV_PLAN });
 		break;
 	}
 }
@@ -866,11 +1089,107 @@ static float kth(float *v, unsigned long n, unsigned long k)
 	return v[k];
 }
 
-static void run_one(const struct config *cf, enum policy p, double load,
-		    double interval, unsigned int seed, const double *share,
-		    struct result *res)
+/*
+ * The split least-cost's agent plans, from the sites as it knows them now
+ * (the oracle: as they are): the optimum split's load for each curve, the
+ * router's demands in transit taken out (its rate there times d_i), and
+ * the other routers' demands there modelled as their share of the mean
+ * number in system (Little's law).
+ */
+static void plan(struct run *r, bool oracle)
 {
-	static struct run r;
+	static struct config c;
+	double share[MAX_SITES], x, st;
+	unsigned int i;
+
+	c = *r->cf;
+	for (i = 0; i < c.n; i++) {
+		c.sites[i].rtt = r->s[i].rtt;
+		c.sites[i].speed = (oracle ? r->s[i].failed : r->s[i].down) ?
+				   1e-9 : r->s[i].speed;
+	}
+	optimum_split(&c, r->lam, share);
+	for (i = 0; i < c.n; i++) {
+		struct site *s = &r->s[i];
+
+		r->share[i] = share[i];
+		x = share[i] * r->lam;
+		st = c.svc / c.sites[i].speed;
+		dc_sel_delta_build(&s->delta, s->slots,
+				   lround(1000 * x * st / s->slots),
+				   st * 1e6 < UINT32_MAX ? lround(st * 1e6) :
+							   UINT32_MAX);
+		s->adjust = lround(x / r->K * s->rtt * (1 << DC_SEL_N_SHIFT));
+		s->others = x > 0 ? x * sojourn(&c, &c.sites[i], x) *
+				    (r->K - 1) / r->K : 0;
+	}
+}
+
+static void scenario_event(struct run *r, const struct sc_event *se,
+			   double now)
+{
+	struct site *s = &r->s[se->site];
+	struct event e = { 0 };
+	struct qent q;
+
+	switch (se->kind) {
+	case SC_LOAD:
+		r->lam = se->v * r->nominal_cap;
+		break;
+	case SC_SPEED:
+		s->factor = se->v;
+		s->speed = s->base_speed * s->factor * (1 - s->foreign);
+		break;
+	case SC_RTT:
+		s->rtt = se->v;
+		s->m.cost = lround(se->v * 1e6);
+		break;
+	case SC_FAIL:
+		if (s->failed)
+			break;
+		/* what it was serving and holding is lost */
+		s->failed = true;
+		s->epoch++;
+		site_set_busy(s, now, -(int)s->busy);
+		while (s->qlen) {
+			q = dequeue(s);
+			e.site = se->site;
+			e.router = q.router;
+			e.arrival = q.arrival;
+			demand_end(r, s, &e, now, true);
+		}
+		/* the routers know after three silent report intervals */
+		e = (struct event){ .t = now + 3 * r->interval, .type = EV_DOWN,
+				    .site = se->site, .epoch = s->epoch };
+		heap_push(&r->heap, e);
+		break;
+	case SC_RECOVER:
+		s->failed = false;
+		s->epoch++;
+		break;
+	case SC_FOREIGN:
+		e = (struct event){ .t = now, .type = EV_FOREIGN,
+				    .site = se->site, .idx = se - r->cf->ev };
+		heap_push(&r->heap, e);
+		break;
+	}
+	if (r->policy == P_ORACLE) {
+		plan(r, true);
+	} else if (r->policy == P_LEAST_COST) {
+		/* its agent learns of it with the next reports */
+		e = (struct event){ .t = now + r->interval, .type = EV_PLAN };
+		heap_push(&r->heap, e);
+	}
+}
+
+static struct run the_run;
+
+static struct run *run_one(const struct config *cf, enum policy p,
+			   double load, double interval, unsigned int K,
+			   unsigned int seed, const double *share,
+			   struct result *res)
+{
+	struct run *r = &the_run;
 	double total_cap = 0, sum = 0, end = 0;
 	u32 w[MAX_SITES];
 	u64 ids[MAX_SITES];
@@ -878,87 +1197,122 @@ static void run_one(const struct config *cf, enum policy p, double load,
 	void *scratch;
 	unsigned long k;
 
-	free(r.heap.ev);
-	free(r.maglev);
+	free(r->heap.ev);
+	free(r->maglev);
 	for (i = 0; i < MAX_SITES; i++)
-		free(r.s[i].queue);
-	free(r.resp);
-	memset(&r, 0, sizeof(r));
-	r.cf = cf;
-	r.policy = p;
-	r.interval = interval;
-	memcpy(r.share, share, sizeof(r.share));
-	memcpy(r.s, cf->sites, sizeof(r.s));
-	rng_seed(&r.rng, 0x5eed0000ULL + seed);
-	for (i = 0; i < cf->n; i++)
+		free(r->s[i].queue);
+	free(r->resp);
+	free(r->arr);
+	free(r->failed);
+	memset(r, 0, sizeof(*r));
+	r->cf = cf;
+	r->policy = p;
+	r->interval = interval;
+	r->K = K;
+	memcpy(r->share, share, sizeof(r->share));
+	memcpy(r->s, cf->sites, sizeof(r->s));
+	rng_seed(&r->rng, 0x5eed0000ULL + seed);
+	for (i = 0; i < cf->n; i++) {
 		total_cap += site_capacity(cf, &cf->sites[i]);
-	r.lam = load * total_cap;
-	r.warmup = cf->demands / 5;
-	r.resp = malloc(cf->demands * sizeof(*r.resp));
-	if (!r.resp) {
-		perror("steersim");
-		exit(1);
+		r->s[i].base_speed = r->s[i].speed;
+		r->s[i].factor = 1;
+	}
+	r->nominal_cap = total_cap;
+	r->lam = load * total_cap;
+	if (cf->scenario) {
+		r->t0 = cf->warmup;
+		r->t_end = cf->warmup + cf->duration;
+	} else {
+		r->warmup = cf->demands / 5;
+		r->resp = malloc(cf->demands * sizeof(*r->resp));
+		if (!r->resp) {
+			perror("steersim");
+			exit(1);
+		}
 	}
 
 	/* weights: 1 for least-cost, the service rate for the others */
 	for (i = 0; i < cf->n; i++) {
 		const struct site *s = &cf->sites[i];
 
-		double x = share[i] * r.lam, st = cf->svc / s->speed;
+		double x = share[i] * r->lam, st = cf->svc / s->speed;
 
 		w[i] = p == P_LEAST_COST_OLD ? 1 :
 		       lround(s->slots * s->speed * 100);
 		if (p == P_WRR_OPT)
 			w[i] = lround(share[i] * 10000);
 		ids[i] = i + 1;
-		dc_sel_delta_build(&r.s[i].delta, s->slots,
+		dc_sel_delta_build(&r->s[i].delta, s->slots,
 				   lround(1000 * x * st / s->slots),
 				   lround(st * 1e6));
-		r.s[i].adjust = lround(x * s->rtt * (1 << DC_SEL_N_SHIFT));
-		r.s[i].m.weight = w[i];
-		r.s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
-		r.s[i].m.cost = lround(s->rtt * 1e6);
+		r->s[i].adjust = lround(x * s->rtt * (1 << DC_SEL_N_SHIFT));
+		r->s[i].m.weight = w[i];
+		r->s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
+		if (p == P_LEAST_COST_M) {
+			/* nothing reported yet */
+			dc_sel_delta_build(&r->s[i].delta, r->s[i].m.capacity, 0,
+					   cf->svc_us);
+			r->s[i].adjust = 0;
+		}
+		r->s[i].m.cost = lround(s->rtt * 1e6);
 	}
-	r.wrr_len = dc_sel_wrr_build(w, cf->n, r.wrr, DC_SEL_WRR_MAX);
-	r.maglev_size = dc_sel_maglev_size(cf->n);
-	r.maglev = malloc(r.maglev_size * sizeof(*r.maglev));
+	if (p == P_LEAST_COST || p == P_ORACLE)
+		plan(r, p == P_ORACLE);
+	r->wrr_len = dc_sel_wrr_build(w, cf->n, r->wrr, DC_SEL_WRR_MAX);
+	r->maglev_size = dc_sel_maglev_size(cf->n);
+	r->maglev = malloc(r->maglev_size * sizeof(*r->maglev));
 	scratch = malloc(dc_sel_maglev_scratch_size(cf->n));
-	if (!r.wrr_len || !r.maglev || !scratch ||
-	    dc_sel_maglev_build(ids, w, cf->n, r.maglev, r.maglev_size,
+	if (!r->wrr_len || !r->maglev || !scratch ||
+	    dc_sel_maglev_build(ids, w, cf->n, r->maglev, r->maglev_size,
 				scratch)) {
 		fprintf(stderr, "steersim: cannot build the schedules\n");
 		exit(1);
 	}
 	free(scratch);
 
-	heap_push(&r.heap, (struct event){ .t = 0, .type = EV_ARRIVAL });
+	heap_push(&r->heap, (struct event){ .t = 0, .type = EV_ARRIVAL });
 	for (i = 0; i < cf->n; i++) {
-		double t0 = interval * rng_unit(&r.rng);
+		double t0 = interval * rng_unit(&r->rng);
 
-		r.s[i].last_report = 0;
-		heap_push(&r.heap, (struct event){ .t = t0, .type = EV_REPORT,
+		r->s[i].last_report = 0;
+		heap_push(&r->heap, (struct event){ .t = t0, .type = EV_REPORT,
 						   .site = i });
 	}
-	while (r.nresp < cf->demands) {
-		struct event e = heap_pop(&r.heap);
+	for (i = 0; cf->scenario && i < cf->nev; i++)
+		heap_push(&r->heap, (struct event){ .t = r->t0 + cf->ev[i].t,
+						   .type = EV_SCENARIO,
+						   .idx = i });
+	for (;;) {
+		struct event e;
 
-		handle(&r, &e);
+		if (!cf->scenario && r->nresp >= cf->demands)
+			break;
+		e = heap_pop(&r->heap);
+		/* a scenario ends once its demands are answered or lost, or
+		 * two minutes after its last one (an unstable queue) */
+		if (cf->scenario && e.t > r->t_end &&
+		    (!r->outstanding || e.t > r->t_end + 120))
+			break;
+		handle(r, &e);
 		end = e.t;
 	}
+	if (cf->scenario)
+		return r;
 
-	for (k = 0; k < r.nresp; k++)
-		sum += r.resp[k];
-	res->mean = sum / r.nresp;
-	res->p99 = kth(r.resp, r.nresp, (unsigned long)(0.99 * r.nresp));
+	for (k = 0; k < r->nresp; k++)
+		sum += r->resp[k];
+	res->mean = sum / r->nresp;
+	res->p99 = kth(r->resp, r->nresp, (unsigned long)(0.99 * r->nresp));
 	for (sum = 0, i = 0; i < cf->n; i++)
-		sum += r.s[i].sent;
+		sum += r->s[i].sent;
 	for (i = 0; i < cf->n; i++) {
-		struct site *s = &r.s[i];
+		struct site *s = &r->s[i];
 
 		site_set_busy(s, end, 0);
 		res->share[i] = s->sent / sum;
 		res->util[i] = s->area / (s->slots * end);
 	}
+	return r;
 }
 
 /* --- statistics over the seeds ------------------------------------------- */
@@ -1010,7 +1364,7 @@ static void run_policy(const struct config *cf, enum policy p, double load,
 	for (i = 0; i < cf->n; i++)
 		total_cap += site_capacity(cf, &cf->sites[i]);
 	for (k = 0; k < cf->seeds; k++) {
-		run_one(cf, p, load, interval, k, share, &res);
+		run_one(cf, p, load, interval, 1, k, share, &res);
 		mean[k] = res.mean;
 		p99[k] = res.p99;
 		gm[k] = res.mean / opt[k].mean - 1;
@@ -1071,8 +1425,8 @@ static void run_all(const struct config *cf)
 		       cf->dist == D_EXP ? "Erlang C, exact" :
 		       "Allen-Cunneen approximation");
 		for (k = 0; k < cf->seeds; k++)
-			run_one(cf, P_OPTIMUM, load, cf->intervals[0], k, share,
-				&opt[k]);
+			run_one(cf, P_OPTIMUM, load, cf->intervals[0], 1, k,
+				share, &opt[k]);
 
 		for (p = 0; p < NR_POLICIES; p++) {
 			if (!cf->policies[p])
@@ -1128,7 +1482,7 @@ static int self_test(void)
 			bad |= fabs(a[i] - b[i]) > 1e-4;
 		bad |= fabs(ma - mb) / mb > 1e-5;
 
-		run_one(&cf, P_OPTIMUM, loads[l], 0.1, 1, a, &res);
+		run_one(&cf, P_OPTIMUM, loads[l], 0.1, 1, 1, a, &res);
 		printf("  simulated: %.4f ms (%+.2f%%)\n", res.mean * 1e3,
 		       100 * (res.mean / ma - 1));
 		/* near saturation a run of this length varies more */
@@ -1139,7 +1493,7 @@ static int self_test(void)
 	cf.sites[0] = (struct site){ .rtt = 0, .slots = 4, .speed = 1 };
 	ma = sojourn(&cf, &cf.sites[0], 0.8 * 400);
 	a[0] = 1;
-	run_one(&cf, P_OPTIMUM, 0.8, 0.1, 2, a, &res);
+	run_one(&cf, P_OPTIMUM, 0.8, 0.1, 1, 2, a, &res);
 	printf("M/M/4 at 80%%: Erlang C %.4f ms, simulated %.4f ms (%+.2f%%)\n",
 	       ma * 1e3, res.mean * 1e3, 100 * (res.mean / ma - 1));
 	bad |= fabs(res.mean / ma - 1) > 0.03;
@@ -1153,6 +1507,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: steersim [ OPTIONS ] SITE...\n"
+		"       steersim -f SCENARIO    run a scenario file\n"
+		"       steersim -C SCENARIO    check one and exit\n"
 		"       steersim -T\n"
 		"SITE := RTT_MS:SLOTS[:SPEED]   an edge site with one instance\n"
 		"  -S MS          mean service time at speed 1 (default 40)\n"
@@ -1166,7 +1522,7 @@ static void usage(FILE *f)
 		"                 cpu-nocap (cpu; capacity 0, unknown)\n"
 		"  -p POLICIES    comma-separated (default all): nearest round-robin lc\n"
 		"                 least-load weighted hash least-cost-old least-cost-old-w\n"
-		"                 optimum wrr-opt wlc least-cost oracle\n"
+		"                 optimum wrr-opt wlc least-cost least-cost-metrics oracle\n"
 		"  -n DEMANDS     measured demands per run, after 20%% more of warm-up\n"
 		"                 (200000)\n"
 		"  -r SEEDS       runs per figure, each with its own seed (5)\n"
@@ -1233,6 +1589,427 @@ bad:
 	exit(2);
 }
 
+/* --- scenario files ------------------------------------------------------ */
+
+static const char *sc_path;
+static unsigned int sc_line;
+
+static void sc_fail(const char *fmt, const char *arg)
+{
+	if (sc_line)
+		fprintf(stderr, "steersim: %s:%u: ", sc_path, sc_line);
+	else
+		fprintf(stderr, "steersim: %s: ", sc_path);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* A number in [lo, hi] */
+static double sc_num(const char *tok, const char *what, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	if (!tok)
+		sc_fail("%s: a value is missing", what);
+	v = strtod(tok, &end);
+	if (*end || end == tok || !(v >= lo && v <= hi))
+		sc_fail("%s: bad value", what);
+	return v;
+}
+
+static unsigned int sc_site(const struct config *cf, const char *name)
+{
+	unsigned int i;
+
+	if (!name)
+		sc_fail("%s: a site name is missing", "at");
+	for (i = 0; i < cf->n; i++)
+		if (!strcmp(cf->sites[i].name, name))
+			return i;
+	sc_fail("no site \"%s\" (sites come before the events)", name);
+	return 0;
+}
+
+/* A comma-separated list of numbers in [lo, hi], times @scale */
+static unsigned int sc_list(char *tok, const char *what, double lo, double hi,
+			    double scale, double *v)
+{
+	char *save = NULL, *t;
+	unsigned int n = 0;
+
+	if (!tok)
+		sc_fail("%s: a value is missing", what);
+	for (t = strtok_r(tok, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_LIST)
+			sc_fail("%s: too many values", what);
+		v[n++] = sc_num(t, what, lo, hi) * scale;
+	}
+	return n;
+}
+
+static void sc_event(struct config *cf, char **tok, unsigned int ntok)
+{
+	struct sc_event *e;
+	char label[sizeof(e->label)];
+
+	if (cf->nev == MAX_EVENTS)
+		sc_fail("%s: too many events", "at");
+	if (ntok < 3)
+		sc_fail("%s: at SECONDS WHAT ...", "at");
+	e = &cf->ev[cf->nev];
+	memset(e, 0, sizeof(*e));
+	e->t = sc_num(tok[1], "at", 0, 1e6);
+	if (cf->nev && e->t < cf->ev[cf->nev - 1].t)
+		sc_fail("%s: events must come in order of time", "at");
+	if (!strcmp(tok[2], "load")) {
+		e->kind = SC_LOAD;
+		e->v = sc_num(ntok > 3 ? tok[3] : NULL, "load", 0.001, 10);
+		snprintf(label, sizeof(label), "load x%g", e->v);
+		ntok -= 4;
+	} else if (!strcmp(tok[2], "speed")) {
+		e->kind = SC_SPEED;
+		e->site = sc_site(cf, ntok > 3 ? tok[3] : NULL);
+		e->v = sc_num(ntok > 4 ? tok[4] : NULL, "speed", 0.01, 100);
+		snprintf(label, sizeof(label), "%s speed x%g",
+			 cf->sites[e->site].name, e->v);
+		ntok -= 5;
+	} else if (!strcmp(tok[2], "rtt")) {
+		e->kind = SC_RTT;
+		e->site = sc_site(cf, ntok > 3 ? tok[3] : NULL);
+		e->v = sc_num(ntok > 4 ? tok[4] : NULL, "rtt", 0, 10000) / 1e3;
+		snprintf(label, sizeof(label), "%s rtt %gms",
+			 cf->sites[e->site].name, e->v * 1e3);
+		ntok -= 5;
+	} else if (!strcmp(tok[2], "fail") || !strcmp(tok[2], "recover")) {
+		e->kind = tok[2][0] == 'f' ? SC_FAIL : SC_RECOVER;
+		e->site = sc_site(cf, ntok > 3 ? tok[3] : NULL);
+		snprintf(label, sizeof(label), "%s %s",
+			 cf->sites[e->site].name, tok[2]);
+		ntok -= 4;
+	} else if (!strcmp(tok[2], "foreign")) {
+		e->kind = SC_FOREIGN;
+		e->site = sc_site(cf, ntok > 3 ? tok[3] : NULL);
+		e->v = sc_num(ntok > 4 ? tok[4] : NULL, "foreign", 0.01, 0.99);
+		e->period = sc_num(ntok > 5 ? tok[5] : NULL, "foreign period",
+				   0.01, 1e4);
+		snprintf(label, sizeof(label), "%s foreign %g/%gs",
+			 cf->sites[e->site].name, e->v, e->period);
+		ntok -= 6;
+	} else {
+		sc_fail("unknown event \"%s\" (load, speed, rtt, fail, recover, foreign)",
+			tok[2]);
+	}
+	if ((int)ntok > 0)
+		sc_fail("%s: too many words", tok[2]);
+	memcpy(e->label, label, sizeof(label));
+	cf->nev++;
+}
+
+/*
+ * Read a scenario (see the header of this file for the format); every
+ * problem is an error naming the line.
+ */
+static void parse_scenario(const char *path, struct config *cf)
+{
+	char line[512], *tok[8], *save, *t, *hash;
+	unsigned int ntok;
+	double v[MAX_LIST];
+	FILE *f = fopen(path, "r");
+	int p;
+
+	sc_path = path;
+	sc_line = 0;
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	cf->scenario = true;
+	memset(cf->policies, 0, sizeof(cf->policies));
+	for (p = 0; p < NR_POLICIES; p++)
+		cf->policies[p] = p != P_OPTIMUM;
+	while (fgets(line, sizeof(line), f)) {
+		sc_line++;
+		if (!strchr(line, '\n') && !feof(f))
+			sc_fail("%s", "line too long");
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		ntok = 0;
+		save = NULL;
+		for (t = strtok_r(line, " \t\r\n", &save); t;
+		     t = strtok_r(NULL, " \t\r\n", &save)) {
+			if (ntok == 8)
+				sc_fail("%s", "too many words");
+			tok[ntok++] = t;
+		}
+		if (!ntok)
+			continue;
+		if (!strcmp(tok[0], "at")) {
+			sc_event(cf, tok, ntok);
+			continue;
+		}
+		if (ntok > (strcmp(tok[0], "site") ? (strcmp(tok[0], "distribution") ? 2u : 3u) : 5u))
+			sc_fail("%s: too many words", tok[0]);
+		if (!strcmp(tok[0], "site")) {
+			struct site *s;
+
+			if (cf->nev)
+				sc_fail("%s: sites come before the events", "site");
+			if (cf->n == MAX_SITES)
+				sc_fail("%s: too many sites", "site");
+			if (ntok < 4 || strlen(tok[1]) >= sizeof(s->name))
+				sc_fail("%s: site NAME RTT_MS SLOTS [SPEED]", "site");
+			if (!strcmp(tok[1], "load") || !strcmp(tok[1], "speed"))
+				sc_fail("%s: a reserved name", "site");
+			s = &cf->sites[cf->n];
+			memset(s, 0, sizeof(*s));
+			strcpy(s->name, tok[1]);
+			s->rtt = sc_num(tok[2], "site rtt", 0, 10000) / 1e3;
+			s->slots = sc_num(tok[3], "site slots", 1, 100000);
+			if (s->slots != strtod(tok[3], NULL))
+				sc_fail("%s: slots are a whole number", "site");
+			s->speed = ntok > 4 ? sc_num(tok[4], "site speed", 0.001, 1000) : 1;
+			cf->n++;
+		} else if (!strcmp(tok[0], "service-time")) {
+			cf->svc = sc_num(ntok > 1 ? tok[1] : NULL, "service-time",
+					 0.001, 1e6) / 1e3;
+		} else if (!strcmp(tok[0], "distribution")) {
+			if (ntok < 2)
+				sc_fail("%s: exp, det or lognorm SCV", "distribution");
+			if (!strcmp(tok[1], "exp")) {
+				cf->dist = D_EXP;
+				cf->scv = 1;
+			} else if (!strcmp(tok[1], "det")) {
+				cf->dist = D_DET;
+				cf->scv = 0;
+			} else if (!strcmp(tok[1], "lognorm")) {
+				cf->dist = D_LOGNORM;
+				cf->scv = sc_num(ntok > 2 ? tok[2] : NULL,
+						 "lognorm SCV", 0.01, 100);
+			} else {
+				sc_fail("distribution: \"%s\": exp, det or lognorm SCV",
+					tok[1]);
+			}
+		} else if (!strcmp(tok[0], "load")) {
+			cf->nloads = sc_list(ntok > 1 ? tok[1] : NULL, "load",
+					     0.01, 2, 1, cf->loads);
+		} else if (!strcmp(tok[0], "report")) {
+			cf->nintervals = sc_list(ntok > 1 ? tok[1] : NULL,
+						 "report", 1, 1e5, 1e-3,
+						 cf->intervals);
+		} else if (!strcmp(tok[0], "routers")) {
+			unsigned int i, n = sc_list(ntok > 1 ? tok[1] : NULL,
+						    "routers", 1, MAX_ROUTERS,
+						    1, v);
+
+			for (i = 0; i < n; i++)
+				cf->routers[i] = v[i];
+			cf->nrouters = n;
+		} else if (!strcmp(tok[0], "jitter")) {
+			cf->jitter = sc_num(ntok > 1 ? tok[1] : NULL, "jitter",
+					    0, 0.9);
+		} else if (!strcmp(tok[0], "warmup")) {
+			cf->warmup = sc_num(ntok > 1 ? tok[1] : NULL, "warmup",
+					    0, 1e6);
+		} else if (!strcmp(tok[0], "duration")) {
+			cf->duration = sc_num(ntok > 1 ? tok[1] : NULL,
+					      "duration", 1, 1e6);
+		} else if (!strcmp(tok[0], "seeds")) {
+			cf->seeds = sc_num(ntok > 1 ? tok[1] : NULL, "seeds", 1,
+					   MAX_SEEDS);
+		} else if (!strcmp(tok[0], "policies")) {
+			char *save2 = NULL, *q;
+
+			if (ntok < 2)
+				sc_fail("%s: a value is missing", "policies");
+			memset(cf->policies, 0, sizeof(cf->policies));
+			for (q = strtok_r(tok[1], ",", &save2); q;
+			     q = strtok_r(NULL, ",", &save2)) {
+				for (p = 0; p < NR_POLICIES; p++)
+					if (!strcmp(q, policy_names[p]))
+						break;
+				if (p == NR_POLICIES)
+					sc_fail("policies: unknown policy \"%s\"", q);
+				cf->policies[p] = true;
+			}
+		} else {
+			sc_fail("unknown setting \"%s\"", tok[0]);
+		}
+	}
+	fclose(f);
+	sc_line = 0;
+	if (!cf->n)
+		sc_fail("%s", "no site");
+	if (!cf->duration)
+		sc_fail("%s", "no duration");
+	for (p = 0; p < (int)cf->nev; p++)
+		if (cf->ev[p].t >= cf->duration)
+			sc_fail("event \"%s\": at or after the end of the duration",
+				cf->ev[p].label);
+	if (!cf->nrouters) {
+		cf->routers[0] = 1;
+		cf->nrouters = 1;
+	}
+	cf->policies[P_ORACLE] = true;	/* the reference of the gaps */
+}
+
+/* The windows of a scenario: steady before the first event, then after each */
+struct window {
+	char name[64];
+	double from, to;
+};
+
+static unsigned int windows(const struct config *cf, struct window *w)
+{
+	static const double edges[][2] = { { 0, 2 }, { 2, 5 }, { 5, 10 },
+					   { 30, -1 } };
+	unsigned int n = 0, i, k;
+	double next;
+
+	snprintf(w[n].name, sizeof(w[n].name), "steady");
+	w[n].from = 0;
+	w[n].to = cf->nev ? cf->ev[0].t : cf->duration;
+	n += w[n].to > 0;
+	for (i = 0; i < cf->nev; i++) {
+		next = i + 1 < cf->nev ? cf->ev[i + 1].t : cf->duration;
+		for (k = 0; k < 4; k++) {
+			double from = cf->ev[i].t + edges[k][0];
+			double to = edges[k][1] < 0 ? next :
+				    cf->ev[i].t + edges[k][1];
+
+			if (to > next)
+				to = next;
+			if (from >= to)
+				continue;
+			snprintf(w[n].name, sizeof(w[n].name), "%s %g-%s", cf->ev[i].label,
+				 edges[k][0], edges[k][1] < 0 ? "end" : "");
+			if (edges[k][1] >= 0)
+				snprintf(w[n].name + strlen(w[n].name),
+					 sizeof(w[n].name) - strlen(w[n].name),
+					 "%gs", edges[k][1]);
+			w[n].from = from;
+			w[n].to = to;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Mean and 99th percentile of the responses to demands of window @w */
+static unsigned long window_stats(const struct run *r, const struct window *w,
+				  double *mean, double *p99,
+				  unsigned long *lost)
+{
+	static float *v;
+	static unsigned long cap;
+	unsigned long k, n = 0;
+	double sum = 0;
+
+	if (cap < r->nresp) {
+		free(v);
+		cap = r->nresp;
+		v = malloc(cap * sizeof(*v));
+		if (!v) {
+			perror("steersim");
+			exit(1);
+		}
+	}
+	for (k = 0; k < r->nresp; k++) {
+		if (r->arr[k] < w->from || r->arr[k] >= w->to)
+			continue;
+		v[n++] = r->resp[k];
+		sum += r->resp[k];
+	}
+	for (*lost = 0, k = 0; k < r->nfailed; k++)
+		*lost += r->failed[k] >= w->from && r->failed[k] < w->to;
+	*mean = n ? sum / n : NAN;
+	*p99 = n ? kth(v, n, (unsigned long)(0.99 * n)) : NAN;
+	return n;
+}
+
+/*
+ * Every policy of the scenario, for each load, number of routers and
+ * report interval: per window, the median over the seeds of the mean and
+ * 99th percentile response times, the demands and those lost, and the
+ * gap of the mean to the oracle's (same seed, load and routers).
+ */
+static void run_scenario(const struct config *cf)
+{
+	static struct window w[MAX_WINDOWS];
+	static double omean[MAX_SEEDS][MAX_WINDOWS];
+	static double mean[MAX_WINDOWS][MAX_SEEDS], p99[MAX_WINDOWS][MAX_SEEDS];
+	static double gap[MAX_WINDOWS][MAX_SEEDS], dem[MAX_WINDOWS][MAX_SEEDS];
+	static double lst[MAX_WINDOWS][MAX_SEEDS];
+	double share[MAX_SITES], total_cap = 0;
+	unsigned int nw = windows(cf, w), l, kk, v, k, j, i;
+	struct result res;
+	unsigned long lost;
+	int p;
+
+	for (i = 0; i < cf->n; i++)
+		total_cap += site_capacity(cf, &cf->sites[i]);
+	printf("# steersim scenario %s: %u sites, service time %.1f ms (%s), warm-up %g s, %g s measured, %u seeds\n",
+	       sc_path, cf->n, cf->svc * 1e3,
+	       cf->dist == D_EXP ? "exponential" : cf->dist == D_DET ?
+	       "deterministic" : "lognormal", cf->warmup, cf->duration,
+	       cf->seeds);
+	for (i = 0; i < cf->n; i++)
+		printf("# site %s: rtt %.1f ms, %u slots, speed %g: capacity %.1f demands/s\n",
+		       cf->sites[i].name, cf->sites[i].rtt * 1e3,
+		       cf->sites[i].slots, cf->sites[i].speed,
+		       site_capacity(cf, &cf->sites[i]));
+	for (i = 0; i < cf->nev; i++)
+		printf("# event at %g s: %s\n", cf->ev[i].t, cf->ev[i].label);
+	printf("# policy\tload\trouters\treport_ms\twindow\tfrom_s\tto_s\tdemands\tlost\tmean_ms\tp99_ms\tgap_oracle\n");
+	for (l = 0; l < cf->nloads; l++) {
+		optimum_split(cf, cf->loads[l] * total_cap, share);
+		for (kk = 0; kk < cf->nrouters; kk++) {
+			unsigned int K = cf->routers[kk];
+
+			for (k = 0; k < cf->seeds; k++) {
+				const struct run *r = run_one(cf, P_ORACLE,
+					cf->loads[l], cf->intervals[0], K, k,
+					share, &res);
+
+				for (j = 0; j < nw; j++)
+					window_stats(r, &w[j], &omean[k][j],
+						     &res.p99, &lost);
+			}
+			for (p = 0; p < NR_POLICIES; p++) {
+				if (!cf->policies[p])
+					continue;
+				for (v = 0; v < cf->nintervals; v++) {
+					for (k = 0; k < cf->seeds; k++) {
+						const struct run *r = run_one(cf, p,
+							cf->loads[l], cf->intervals[v],
+							K, k, share, &res);
+
+						for (j = 0; j < nw; j++) {
+							dem[j][k] = window_stats(r, &w[j],
+								&mean[j][k], &p99[j][k], &lost);
+							lst[j][k] = lost;
+							gap[j][k] = mean[j][k] / omean[k][j] - 1;
+						}
+					}
+					for (j = 0; j < nw; j++)
+						printf("%s\t%.2f\t%u\t%g\t%s\t%g\t%g\t%.0f\t%.0f\t%.3f\t%.3f\t%.4f\n",
+						       policy_names[p], cf->loads[l], K,
+						       cf->intervals[v] * 1e3, w[j].name,
+						       w[j].from, w[j].to,
+						       median(dem[j], cf->seeds),
+						       median(lst[j], cf->seeds),
+						       median(mean[j], cf->seeds) * 1e3,
+						       median(p99[j], cf->seeds) * 1e3,
+						       median(gap[j], cf->seeds));
+					fflush(stdout);
+				}
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cf = {
@@ -1253,7 +2030,7 @@ int main(int argc, char **argv)
 
 	for (p = 0; p < NR_POLICIES; p++)
 		cf.policies[p] = true;
-	while ((opt = getopt(argc, argv, "S:t:d:l:i:J:R:p:n:r:Th")) != -1) {
+	while ((opt = getopt(argc, argv, "f:C:S:t:d:l:i:J:R:p:n:r:Th")) != -1) {
 		switch (opt) {
 		case 'S':
 			cf.svc = strtod(optarg, NULL) / 1e3;
@@ -1307,6 +2084,18 @@ int main(int argc, char **argv)
 		case 'r':
 			cf.seeds = strtoul(optarg, NULL, 10);
 			break;
+		case 'f':
+		case 'C':
+			cf.warmup = 10;
+			parse_scenario(optarg, &cf);
+			cf.svc_us = lround(cf.svc * 1e6);
+			if (opt == 'C') {
+				printf("%s: %u sites, %u events, %g s\n", optarg,
+				       cf.n, cf.nev, cf.duration);
+				return 0;
+			}
+			run_scenario(&cf);
+			return 0;
 		case 'T':
 			return self_test();
 		case 'h':
