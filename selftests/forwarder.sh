@@ -530,10 +530,12 @@ ktap_test_result "a long flow through F keeps its instance" \
 ktap_test_result "F's keepalives reach R1 while the flow lasts" \
 	test "$(counter R keepalives-recv)" -gt "$k0" -a "$(counter F keepalives-sent)" -gt 0
 n0=$(counter F notices-recv)
+s0="R1 notices-sent $(counter R notices-sent), F bad-auth $(counter F bad-auth) replayed $(counter F replayed) ratelimited $(counter F ratelimited)"
 dc instance set "$SID4" proto udp port 58 bid "$(bid4 "${first#i}")" state down
-busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
 next=$(long_ask)
 echo "# its instance set down on R1 after 10 s: notices-recv $n0 -> $(counter F notices-recv), next answer from '$next'"
+echo "# before: $s0; after: R1 notices-sent $(counter R notices-sent), F bad-auth $(counter F bad-auth) replayed $(counter F replayed) ratelimited $(counter F ratelimited)"
 ktap_test_result "set down after more than a timeout, the long flow is told and moves" \
 	test "$(counter F notices-recv)" -gt "$n0" -a -n "$next" -a "$next" != "$first"
 fd=${LONG[1]}
