@@ -444,15 +444,18 @@ agents_story()
 	show dr1 "$DYNCAST" agent show socket @dyncastd
 	say "And what it put into the kernel: each instance's metrics as" \
 	    "its D-MA measured them (CPU, sessions, capacity 10), and the" \
-	    "cost of reaching it, measured (microseconds):"
+	    "cost of reaching it, measured (microseconds); inflight is the" \
+	    "kernel's own count of the demands it sent there that have not" \
+	    "ended:"
 	dc dr1 instance show $SID1 proto tcp port 80
 
 	step "An instance's load rises"
 	say "The web service behind D-BID 21 reports a growing queue to its" \
 	    "D-MA (a line on the agent's report socket).  The D-MA announces" \
 	    "each step at once (the change is beyond its threshold); new" \
-	    "demands from client 1 follow the expected delay: network cost" \
-	    "plus the sojourn at the instance."
+	    "demands from client 1 follow least cost: network cost plus what" \
+	    "one more demand adds to the delay of all at the instance, its" \
+	    "demands in flight and the queue it reports beyond them counted."
 	for q in 0 50 100 200; do
 		report dr2 "bid21 queue $q"
 		slowwait 20 queue_at dr1 $q
@@ -461,11 +464,10 @@ agents_story()
 			echo "        $(ask cl1 $SID1)"
 		done
 	done
-	say "With 200 requests queued, a new demand at D-BID 21 would wait" \
-	    "for 201 of them to leave, ten at a time (its capacity), 10 ms" \
-	    "each (the service time): some 200 ms, more than the wait the CPU" \
-	    "load of either site implies.  Edge site 3, 20 ms away, is now the" \
-	    "better place."
+	say "With 200 requests queued, one more demand at D-BID 21 adds some" \
+	    "190 ms to the delay of all: each of the 190 beyond its 10 slots" \
+	    "waits 1 ms more (a 10 ms service time over 10 slots).  Edge site" \
+	    "3, 20 ms away, is now the better place."
 	dc dr1 instance show $SID1 proto tcp port 80
 	report dr2 "bid21 queue 0"
 
@@ -557,9 +559,8 @@ main()
 	    "affinity holds until the binding expires:"
 	echo "      $(ask cl2 $SID2:8080)"
 	say "A new demand, client 1 through D-Router 1, now goes to edge site" \
-	    "3: its 10 ms more of network cost weigh less than the queue at" \
-	    "site 2 (expected delay = cost + service time + the wait at 95 %" \
-	    "load, 19 times the service time):"
+	    "3: its 10 ms more of network cost weigh less than what one more" \
+	    "demand adds at site 2, at 95 % load with 40 queued:"
 	echo "      $(ask cl1 $SID2:8080)"
 
 	step "Maintenance: D-BID 21 drains"
