@@ -122,12 +122,13 @@ int main(void)
 		t0 = now();
 		for (k = 0; k < iters; k++) {
 			u64 rnd = next_rnd(), best = UINT64_MAX, bh = UINT64_MAX;
-			unsigned int c, nc = n <= 8 ? n : 3;
+			unsigned int c, nc = n <= 8 ? n : 3, first;
 
+			first = n <= 8 ? (u32)(rnd >> 32) % n : 0;
 			for (c = 0, a = 0; c < nc; c++) {
 				u64 v, h;
 
-				i = n <= 8 ? ((u32)(rnd >> 32) % n + c) % n :
+				i = n <= 8 ? (first + c < n ? first + c : first + c - n) :
 					     wrr[((rnd >> (16 * c)) & 0xffff) % len];
 				h = (u64)held[i] << DC_SEL_N_SHIFT;
 				v = cost[i] + dc_sel_delta(&d[i], h);

@@ -85,12 +85,14 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 {
 	u64 best_cost = U64_MAX, best_held = U64_MAX, cost, held;
 	struct dc_instance *best = NULL, *inst;
-	unsigned int k, i, n;
+	unsigned int k, i, n, first = 0;
 
 	n = set->n <= DC_SEL_ALL ? set->n : DC_SEL_DRAW;
+	if (set->n <= DC_SEL_ALL)
+		first = (u32)(rnd >> 32) % set->n;
 	for (k = 0; k < n; k++) {
 		if (set->n <= DC_SEL_ALL)
-			i = ((u32)(rnd >> 32) % set->n + k) % set->n;
+			i = first + k < set->n ? first + k : first + k - set->n;
 		else
 			i = set->wrr[((rnd >> (16 * k)) & 0xffff) %
 				     set->wrr_len];
