@@ -412,13 +412,16 @@ def select_section(lines):
         ns_list = sorted({int(k[1]) for k in by})
         out = []
         for p, unit in (("weighted", "ns"), ("least-cost", "ns"), ("hash", "ns"),
-                        ("rebuild-wrr", "µs"), ("rebuild-maglev", "µs")):
-            row = [p + (" (per change of weight or state)" if p.startswith("rebuild") else
+                        ("rebuild-wrr", "µs"), ("rebuild-maglev", "µs"),
+                        ("rebuild-curve", "µs")):
+            row = [p + (" (an instance of as many slots, per change of its capacity, "
+                        "load or service time)" if p == "rebuild-curve" else
+                        " (per change of weight or state)" if p.startswith("rebuild") else
                         " (per choice)")]
             for n in ns_list:
                 v = by.get((p, str(n)))
                 row.append("–" if v is None else
-                           (f"{v:.1f} ns" if unit == "ns" else f"{v / 1000:.0f} µs"))
+                           (f"{v:.1f} ns" if unit == "ns" else f"{v / 1000:.1f} µs"))
             out.append(row)
         lines.append("On the host (no emulation), the code of kmod/select.c "
                      "alone (bench/selcost.c), CPU time:\n")
