@@ -78,6 +78,7 @@
 #include <string.h>
 
 #include "select.h"
+#include "split.h"
 
 /*
  * --- dyncast's least-cost policy before the marginal delay curve --------
@@ -487,26 +488,19 @@ static struct event heap_pop(struct heap *h)
 
 /* --- the optimum static split -------------------------------------------- */
 
+/* Site s as a station of userspace/dyncastd/split.c */
+static struct dd_station station(const struct config *cf, const struct site *s)
+{
+	return (struct dd_station){ .rtt = s->rtt, .slots = s->slots,
+				    .svc = cf->svc / s->speed, .scv = cf->scv };
+}
+
 /* Mean time in system at site s for an arrival rate x; INFINITY if unstable. */
 static double sojourn(const struct config *cf, const struct site *s, double x)
 {
-	double mean = cf->svc / s->speed, a = x * mean, b = 1, c;
-	unsigned int k;
+	struct dd_station st = station(cf, s);
 
-	if (a >= s->slots)
-		return INFINITY;
-	if (x <= 0)
-		return mean;
-	/* Erlang B by its recursion, then Erlang C */
-	for (k = 1; k <= s->slots; k++)
-		b = a * b / (k + a * b);
-	c = b / (1 - a / s->slots * (1 - b));
-	return mean + c * mean / (s->slots - a) * (1 + cf->scv) / 2;
-}
-
-static double site_cost(const struct config *cf, const struct site *s, double x)
-{
-	return x * (s->rtt + sojourn(cf, s, x));
+	return dd_sojourn(&st, x);
 }
 
 static double site_capacity(const struct config *cf, const struct site *s)
@@ -514,74 +508,18 @@ static double site_capacity(const struct config *cf, const struct site *s)
 	return s->slots * s->speed / cf->svc;
 }
 
-/* d/dx of site_cost(), numerically; increasing since the cost is convex. */
-static double site_marginal(const struct config *cf, const struct site *s,
-			    double x)
-{
-	double h = site_capacity(cf, s) * 1e-7;
-
-	return (site_cost(cf, s, x + h) - site_cost(cf, s, x)) / h;
-}
-
-/* The rate at which site s's marginal cost reaches nu. */
-static double site_rate_at(const struct config *cf, const struct site *s,
-			   double nu)
-{
-	double lo = 0, hi = site_capacity(cf, s) * (1 - 1e-12);
-	int i;
-
-	if (site_marginal(cf, s, 0) >= nu)
-		return 0;
-	for (i = 0; i < 200; i++) {
-		double mid = (lo + hi) / 2;
-
-		if (site_marginal(cf, s, mid) < nu)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /*
- * The shares that minimise the mean response time for a total rate lam:
- * every site used has the same marginal cost nu, found by bisection.
- * Returns the mean response time of that split.
+ * The shares that minimise the mean response time for a total rate lam
+ * (dd_split(), the agent's own code); returns that mean.
  */
 static double optimum_split(const struct config *cf, double lam, double *share)
 {
-	double lo = 0, hi = 1, sum, mean = 0;
+	struct dd_station st[MAX_SITES];
 	unsigned int i;
-	int k;
 
-	/* grow hi until the sites take more than lam */
-	for (k = 0; k < 200; k++) {
-		for (sum = 0, i = 0; i < cf->n; i++)
-			sum += site_rate_at(cf, &cf->sites[i], hi);
-		if (sum >= lam)
-			break;
-		hi *= 2;
-	}
-	for (k = 0; k < 200; k++) {
-		double mid = (lo + hi) / 2;
-
-		for (sum = 0, i = 0; i < cf->n; i++)
-			sum += site_rate_at(cf, &cf->sites[i], mid);
-		if (sum < lam)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	for (sum = 0, i = 0; i < cf->n; i++) {
-		share[i] = site_rate_at(cf, &cf->sites[i], hi);
-		sum += share[i];
-	}
-	for (i = 0; i < cf->n; i++) {
-		share[i] /= sum;
-		mean += share[i] * (cf->sites[i].rtt +
-				    sojourn(cf, &cf->sites[i], share[i] * lam));
-	}
-	return mean;
+	for (i = 0; i < cf->n; i++)
+		st[i] = station(cf, &cf->sites[i]);
+	return dd_split(st, cf->n, lam, share);
 }
 
 /*
