@@ -175,14 +175,14 @@ churn_once()
 }
 
 # The bindings counted per service add up to the namespace's count (the
-# collector may remove some between the two reads: try again then), and
-# with none left, none is counted anywhere.
+# collector may remove some between the two reads: try again then, for
+# longer on a slow kernel), and with none left, none is counted anywhere.
 counts_agree()
 {
 	local ns total sum _
 
 	for ns in "$R" "$F"; do
-		for _ in 1 2 3; do
+		for _ in $(seq $(( 3 * TIME_FACTOR ))); do
 			total=$(ip netns exec "$ns" "$DYNCAST" -j stats | jq .bindings)
 			sum=$(ip netns exec "$ns" "$DYNCAST" -j service show |
 				jq '[.[].bindings] | add // 0')
