@@ -1219,12 +1219,15 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 		WRITE_ONCE(inst->metrics_updated, jiffies);
 	/*
 	 * The demands it reports beyond this router's own in flight are
-	 * other routers' (or its own slowness): they count, as of now.
+	 * other routers' (or its own slowness): they count, as of now.  A
+	 * queue means that every slot is busy, whatever the sessions say.
 	 */
 	if (tb[DYNCAST_A_INSTANCE_SESSIONS] || tb[DYNCAST_A_INSTANCE_QUEUE]) {
-		s64 b = (s64)inst->sessions + inst->queue -
-			atomic_read(&inst->inflight);
+		s64 held = inst->sessions, b;
 
+		if (inst->queue)
+			held = max_t(s64, held, inst->capacity ? : 1);
+		b = held + inst->queue - atomic_read(&inst->inflight);
 		WRITE_ONCE(inst->backlog, clamp_t(s64, b, 0, U32_MAX));
 	}
 	dc_instance_delta_update(inst, false);
