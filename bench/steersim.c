@@ -574,7 +574,7 @@ struct run {
 	unsigned int wrr_len;
 	u16 *maglev;
 	unsigned int maglev_size;
-	unsigned long rr, arrived;
+	unsigned long arrived;
 	unsigned long warmup;
 	float *resp;
 	unsigned long nresp;
