@@ -46,7 +46,10 @@
  *                dc_sel_delta() over all sites, n_i the demands open at the
  *                router less those in transit (rate x d_i), D_i built for
  *                the load of the optimum split: what an agent that knows the
- *                sites' parameters would push
+ *                sites' parameters would push; with 5 routers or more, as
+ *                the agent sets it when it sees less than a fifth of the
+ *                demands, a slack of 4 (DC_PLAN_SLACK) with the optimum's
+ *                shares as weights
  *   least-cost-metrics  the same, fed by the agents' reports alone, as
  *                the module is without an agent that plans: the load of
  *                each curve the reported cpu smoothed by 1/16 a report
@@ -560,6 +563,13 @@ static double mm1_split(const struct config *cf, double lam, double *share)
 	return mean;
 }
 
+/*
+ * The agent's slack: with fewer than a fifth of the demands (five routers
+ * or more), a router's own counts tell it too little to choose freely.
+ */
+#define DC_PLAN_SLACK_ROUTERS	5
+#define DC_PLAN_SLACK		4
+
 /* --- one run ------------------------------------------------------------- */
 
 struct run {
@@ -581,6 +591,11 @@ struct run {
 	/* K routers, each with its own counts and schedule position */
 	unsigned int K, cur;
 	unsigned long krr[MAX_ROUTERS];
+	/* least-cost's slack: the planned shares, each router's credits */
+	u32 slack;
+	u32 qshare[MAX_SITES];
+	u32 cdemands[MAX_ROUTERS];
+	u32 cgot[MAX_ROUTERS][MAX_SITES];
 	/* a scenario: when arrivals stop, what is still out, the records */
 	double t0, t_end, nominal_cap;
 	unsigned long outstanding;
@@ -677,20 +692,37 @@ static unsigned int pick_least_load(struct run *r)
 /*
  * The least d_i + D_i(n_i) over every site, the fewest demands on a tie,
  * from a random one on, as the module does for up to 8 instances
- * (dc_select_least_cost())
+ * (dc_select_least_cost()); with a slack, a site that would be more than
+ * that many demands ahead of its planned share of the router's demands is
+ * passed over (the module keeps those counts per CPU; here one per router)
  */
 static unsigned int pick_marginal(struct run *r, bool oracle)
 {
-	unsigned int i, k, best = 0, first = rng_next(&r->rng) % r->cf->n;
+	unsigned int i, k, best = 0, fallback = 0,
+		     first = rng_next(&r->rng) % r->cf->n;
 	u64 best_v = UINT64_MAX, best_n = UINT64_MAX, v;
-	s64 n;
+	s64 n, ahead, least = INT64_MAX;
+	u32 *got = r->cgot[r->cur];
+	bool found = false;
 
+	if (r->slack)
+		r->cdemands[r->cur]++;
 	for (k = 0; k < r->cf->n; k++) {
 		const struct site *s = &r->s[(first + k) % r->cf->n];
 
 		i = (first + k) % r->cf->n;
 		if (oracle ? s->failed : s->down)
 			continue;
+		if (r->slack) {
+			ahead = ((s64)got[i] + 1) * (1 << 16) -
+				(s64)r->qshare[i] * r->cdemands[r->cur];
+			if (ahead < least) {
+				least = ahead;
+				fallback = i;
+			}
+			if (ahead > (s64)r->slack << 16)
+				continue;
+		}
 		if (oracle)
 			n = (s64)(s->busy + s->qlen + s->enroute) << DC_SEL_N_SHIFT;
 		else
@@ -703,7 +735,13 @@ static unsigned int pick_marginal(struct run *r, bool oracle)
 			best_v = v;
 			best_n = n;
 			best = i;
+			found = true;
 		}
+	}
+	if (r->slack) {
+		if (!found)
+			best = fallback;
+		got[best]++;
 	}
 	return best;
 }
@@ -1047,6 +1085,22 @@ static void plan(struct run *r, bool oracle)
 				   1e-9 : r->s[i].speed;
 	}
 	optimum_split(&c, r->lam, share);
+	if (!oracle && r->K >= DC_PLAN_SLACK_ROUTERS) {
+		u32 w[MAX_SITES], q[MAX_SITES];
+
+		/* the shares as weights, each up instance at least 1 */
+		for (i = 0; i < c.n; i++)
+			w[i] = c.sites[i].speed > 1e-9 ?
+			       fmax(1, lround(share[i] * 10000)) : 0;
+		dc_sel_shares(w, c.n, q);
+		/* new weights: the module's new set counts anew */
+		if (memcmp(q, r->qshare, sizeof(q[0]) * c.n)) {
+			memcpy(r->qshare, q, sizeof(q[0]) * c.n);
+			memset(r->cdemands, 0, sizeof(r->cdemands));
+			memset(r->cgot, 0, sizeof(r->cgot));
+		}
+		r->slack = DC_PLAN_SLACK;
+	}
 	for (i = 0; i < c.n; i++) {
 		struct site *s = &r->s[i];
 

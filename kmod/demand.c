@@ -73,20 +73,63 @@ static u64 dc_sel_cost(const struct dc_instance *inst, u64 *held)
 }
 
 /*
+ * With a slack, least-cost keeps to the split of the weights: on this CPU,
+ * how far instance i would be ahead of its weighted share of the demands
+ * steered here since the set was published (this one included) if it took
+ * this one, in 2^-16 demands.
+ */
+static s64 dc_sel_ahead(const struct dc_inst_set *set,
+			const struct dc_sel_credit *cr, unsigned int i)
+{
+	return ((s64)cr->got[i] + 1) * (1 << 16) -
+	       (s64)set->share[i] * cr->demands;
+}
+
+/* Start the count again before it can overflow, keeping what is ahead. */
+static void dc_sel_credit_rebase(const struct dc_inst_set *set,
+				 struct dc_sel_credit *cr)
+{
+	unsigned int i;
+	u32 due;
+
+	for (i = 0; i < set->n; i++) {
+		due = ((u64)set->share[i] * cr->demands) >> 16;
+		cr->got[i] = cr->got[i] > due ? cr->got[i] - due : 0;
+	}
+	cr->demands = 0;
+}
+
+/*
  * Least cost: the candidate of the least dc_sel_cost(), of the fewest
  * demands on a tie (where the curve is flat, far below the capacity, the
  * demands still spread), the first on a tie of both.  Every instance when
  * there are at most DC_SEL_ALL, from a random one on so that the first is
  * any; else DC_SEL_DRAW drawn from the weighted schedule, 16 bits of @rnd
  * each.
+ *
+ * With a @slack, a candidate that would be more than that many demands
+ * ahead of its weighted share on this CPU is passed over; if every one
+ * would, the one least ahead is taken.  Routers that each see a small part of the demands know
+ * little from their own counts: without the bound they would all send to
+ * the instance that looks best when they hold none there, while with it
+ * they split as planned and choose only within the slack.
  */
 static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
-						u64 rnd)
+						u64 rnd, u32 slack)
 {
 	u64 best_cost = U64_MAX, best_held = U64_MAX, cost, held;
-	struct dc_instance *best = NULL, *inst;
-	unsigned int k, i, n, first = 0;
+	s64 limit = (s64)slack << 16, ahead, least = S64_MAX;
+	unsigned int k, i, n, first = 0, best = 0, fallback = 0;
+	struct dc_sel_credit *cr = NULL;
+	bool found = false;
 
+	if (slack) {
+		/* in softirq: nothing else runs on this CPU's credits */
+		cr = this_cpu_ptr(set->credit);
+		if (unlikely(cr->demands >= BIT(31)))
+			dc_sel_credit_rebase(set, cr);
+		cr->demands++;
+	}
 	n = set->n <= DC_SEL_ALL ? set->n : DC_SEL_DRAW;
 	if (set->n <= DC_SEL_ALL)
 		first = (u32)(rnd >> 32) % set->n;
@@ -96,16 +139,29 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 		else
 			i = set->wrr[((rnd >> (16 * k)) & 0xffff) %
 				     set->wrr_len];
-		inst = set->inst[i];
-		cost = dc_sel_cost(inst, &held);
+		if (cr) {
+			ahead = dc_sel_ahead(set, cr, i);
+			if (ahead < least) {
+				least = ahead;
+				fallback = i;
+			}
+			if (ahead > limit)
+				continue;
+		}
+		cost = dc_sel_cost(set->inst[i], &held);
 		if (cost < best_cost ||
 		    (cost == best_cost && held < best_held)) {
 			best_cost = cost;
 			best_held = held;
-			best = inst;
+			best = i;
+			found = true;
 		}
 	}
-	return best;
+	if (!found)
+		best = fallback;
+	if (cr)
+		cr->got[best]++;
+	return set->inst[best];
 }
 
 /*
@@ -131,7 +187,8 @@ struct dc_instance *dc_select(struct dc_service *svc,
 	case DYNCAST_POLICY_LEAST_COST:
 		if (set->n == 1)
 			return set->inst[0];
-		return dc_select_least_cost(set, get_random_u64());
+		return dc_select_least_cost(set, get_random_u64(),
+					    READ_ONCE(svc->slack));
 	default:
 		break;
 	}

@@ -151,8 +151,18 @@ struct dc_instance;
 struct dc_key;
 
 /*
+ * least-cost's slack, one per CPU and set: the demands the CPU steered
+ * by least-cost since the set was published, and each instance's part
+ */
+struct dc_sel_credit {
+	u32 demands;
+	u32 got[];
+};
+
+/*
  * The instances that take new demands, with the schedules built from their
- * weights.  Immutable once published; replaced as a whole on any change.
+ * weights.  Immutable once published but for the per-CPU credits, which
+ * only their CPU touches; replaced as a whole on any change.
  */
 struct dc_inst_set {
 	struct rcu_head rcu;
@@ -162,6 +172,8 @@ struct dc_inst_set {
 	struct dc_instance **inst;
 	u16 *wrr;
 	u16 *maglev;
+	u32 *share;		/* weight / total weight, 2^-16 units */
+	struct dc_sel_credit __percpu *credit;	/* with two or more */
 };
 
 struct dc_service {
@@ -185,6 +197,7 @@ struct dc_service {
 	u32 max_bindings;
 	u32 service_time;	/* usec */
 	u32 demand_idle;	/* jiffies: a demand idle this long has ended */
+	u32 slack;		/* least-cost: demands ahead of the weights */
 
 	/* both ends of a forwarder: the key, and a forwarder's D-Router */
 	struct dc_key __rcu *key;

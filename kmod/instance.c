@@ -13,6 +13,7 @@
  */
 
 #include <linux/error-injection.h>
+#include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -37,6 +38,7 @@ void dc_inst_set_destroy(struct dc_inst_set *set)
 
 	for (i = 0; i < set->n; i++)
 		dc_instance_put(set->inst[i]);
+	free_percpu(set->credit);
 	kvfree(set);
 }
 
@@ -210,7 +212,7 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	unsigned int n = 0, wrr_max, mg_size, i;
 	struct dc_inst_set *set;
 	struct dc_instance *inst;
-	size_t sz, off_inst, off_wrr, off_mg;
+	size_t sz, off_inst, off_share, off_wrr, off_mg;
 	u32 *weights = NULL;
 	u64 *ids = NULL;
 	void *scratch = NULL;
@@ -224,7 +226,8 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	wrr_max = DC_SEL_WRR_MAX;
 	mg_size = n ? dc_sel_maglev_size(n) : 0;
 	off_inst = ALIGN(sizeof(*set), sizeof(void *));
-	off_wrr = off_inst + n * sizeof(struct dc_instance *);
+	off_share = off_inst + n * sizeof(struct dc_instance *);
+	off_wrr = off_share + n * sizeof(u32);
 	off_mg = off_wrr + (n ? wrr_max : 0) * sizeof(u16);
 	sz = off_mg + mg_size * sizeof(u16);
 
@@ -232,10 +235,20 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	if (!set)
 		return ERR_PTR(-ENOMEM);
 	set->inst = (void *)set + off_inst;
+	set->share = (void *)set + off_share;
 	set->wrr = (void *)set + off_wrr;
 	set->maglev = (void *)set + off_mg;
 	if (!n)
 		return set;
+	if (n > 1) {
+		/* n <= DYNCAST_MAX_INSTANCES: a few KiB per CPU at most */
+		set->credit = __alloc_percpu_gfp(sizeof(*set->credit) +
+						 n * sizeof(u32),
+						 __alignof__(u32),
+						 GFP_KERNEL_ACCOUNT);
+		if (!set->credit)
+			goto err;
+	}
 
 	weights = kvcalloc(n, sizeof(*weights), GFP_KERNEL);
 	ids = kvcalloc(n, sizeof(*ids), GFP_KERNEL);
@@ -250,6 +263,7 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 		ids[i] = inst->id;
 		i++;
 	}
+	dc_sel_shares(weights, n, set->share);
 	set->wrr_len = dc_sel_wrr_build(weights, n, set->wrr, wrr_max);
 	if (!set->wrr_len ||
 	    dc_sel_maglev_build(ids, weights, n, set->maglev, mg_size, scratch))
@@ -268,6 +282,7 @@ err:
 	kvfree(ids);
 	kvfree(weights);
 	if (ret) {
+		free_percpu(set->credit);
 		kvfree(set);
 		return ERR_PTR(ret);
 	}

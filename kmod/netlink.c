@@ -57,6 +57,10 @@ static struct netlink_range_validation dc_demand_idle_range = {
 	.max = DYNCAST_DEMAND_IDLE_MAX,
 };
 
+static struct netlink_range_validation dc_slack_range = {
+	.max = DYNCAST_SLACK_MAX,
+};
+
 static struct netlink_range_validation_signed dc_adjust_range = {
 	.min = -DYNCAST_ADJUST_MAX,
 	.max = DYNCAST_ADJUST_MAX,
@@ -109,6 +113,7 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 					    .reject_message = "read-only attribute" },
 	[DYNCAST_A_SERVICE_DEMAND_IDLE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_demand_idle_range),
+	[DYNCAST_A_SERVICE_SLACK] = NLA_POLICY_FULL_RANGE(NLA_U32, &dc_slack_range),
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -497,6 +502,7 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_SERVICE_TIME, svc->service_time) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_DEMAND_IDLE,
 			 jiffies_to_msecs(svc->demand_idle)) ||
+	     nla_put_u32(skb, DYNCAST_A_SERVICE_SLACK, svc->slack) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
 			 atomic_read(&svc->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
@@ -628,6 +634,7 @@ struct dc_svc_conf {
 	u32 max_bindings;
 	u32 service_time;
 	u32 demand_idle;
+	u32 slack;
 	unsigned long key_overlap;
 };
 
@@ -743,6 +750,8 @@ static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 	if (tb[DYNCAST_A_SERVICE_DEMAND_IDLE])
 		c->demand_idle =
 			msecs_to_jiffies(nla_get_u32(tb[DYNCAST_A_SERVICE_DEMAND_IDLE]));
+	if (tb[DYNCAST_A_SERVICE_SLACK])
+		c->slack = nla_get_u32(tb[DYNCAST_A_SERVICE_SLACK]);
 	if (tb[DYNCAST_A_SERVICE_KEY_OVERLAP])
 		c->key_overlap =
 			nla_get_u32(tb[DYNCAST_A_SERVICE_KEY_OVERLAP]) * HZ;
@@ -760,6 +769,7 @@ static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
 	c->max_bindings = svc->max_bindings;
 	c->service_time = svc->service_time;
 	c->demand_idle = svc->demand_idle;
+	c->slack = svc->slack;
 	c->key_overlap = svc->key_overlap;
 }
 
@@ -774,6 +784,7 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 	WRITE_ONCE(svc->max_bindings, c->max_bindings);
 	WRITE_ONCE(svc->service_time, c->service_time);
 	WRITE_ONCE(svc->demand_idle, c->demand_idle);
+	WRITE_ONCE(svc->slack, c->slack);
 	svc->key_overlap = c->key_overlap;
 }
 

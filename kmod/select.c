@@ -584,6 +584,36 @@ u64 dc_sel_delta(const struct dc_sel_delta *d, u64 n)
 }
 
 /**
+ * dc_sel_shares() - each weight's share of their sum
+ * @weights: the weights, not all 0
+ * @n: how many
+ * @share: the shares, 2^-16 units
+ *
+ * The differences of the rounded running sums: each within one unit of the
+ * exact share, and all adding up to exactly 2^16.  least-cost with a slack
+ * counts the demands due to each instance by them; shares adding up to
+ * less would leave every instance ahead in the end.
+ */
+void dc_sel_shares(const u32 *weights, unsigned int n, u32 *share)
+{
+	u64 total = 0, sum = 0, at, prev = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		total += weights[i];
+	for (i = 0; i < n; i++) {
+		if (!total) {
+			share[i] = 0;
+			continue;
+		}
+		sum += weights[i];
+		at = div64_u64((sum << 16) + total / 2, total);
+		share[i] = at - prev;
+		prev = at;
+	}
+}
+
+/**
  * dc_sel_mix64() - mix the bits of a 64-bit value
  * @x: value
  *

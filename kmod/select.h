@@ -63,6 +63,8 @@ void dc_sel_delta_build(struct dc_sel_delta *d, u32 capacity, u32 load,
 			u32 service_time);
 u64 dc_sel_delta(const struct dc_sel_delta *d, u64 n);
 
+void dc_sel_shares(const u32 *weights, unsigned int n, u32 *share);
+
 u64 dc_sel_mix64(u64 x);
 
 #endif /* _DYNCAST_SELECT_H */

@@ -6,7 +6,8 @@
 #  - weighted: demands follow the weights exactly over whole cycles;
 #  - least-cost: two equal instances share evenly; a metric push moves new
 #    demands away from a loaded or distant instance while an existing flow
-#    stays where it is;
+#    stays where it is; with a slack, it keeps to the weights' split
+#    within that many demands a CPU;
 #  - hash: a flow maps to the same instance with or without its binding,
 #    and so does a flow steered statelessly once the table is full.
 #
@@ -20,7 +21,7 @@ require_vm
 require_cmd ip socat jq
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 13
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -107,6 +108,28 @@ dc instance set "${SVC[@]}" bid "$(bid4 1)" cpu 20
 dc instance set "${SVC[@]}" bid "$(bid4 2)" cost 20000
 demands 10 14000
 ktap_test_result "least-cost: i2 20 ms away, new demands go to i1" split_is 10 0 0
+
+# slack 2: per CPU, i1 takes a demand only while it stays within 2 of its
+# weighted share; of 40 demands, on one CPU or two, i2 gets its share less
+# 2 a CPU at most (16 to 18 of 20); without the slack, none
+dc binding flush
+dc instance set "${SVC[@]}" bid "$(bid4 2)" cost 100000
+dc service set "${SVC[@]}" slack 2
+demands 40 14100
+ktap_test_result "least-cost, slack 2: i2 100 ms away still gets its half, within 2 a CPU" \
+	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}");
+	       [ \$((a + b)) = 40 ] && [ \$b -ge 16 ] && [ \$b -le 18 ]"
+# reweighted 3:1 (the set, and its counts, anew): 6 to 8 of i2's 10
+dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 3
+demands 40 14200
+ktap_test_result "least-cost, slack 2, weights 3:1: i2 gets its quarter, within 2 a CPU" \
+	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}");
+	       [ \$((a + b)) = 40 ] && [ \$b -ge 6 ] && [ \$b -le 8 ]"
+dc binding flush
+dc service set "${SVC[@]}" slack 0
+demands 10 14300
+ktap_test_result "least-cost, slack 0: no bound, new demands go to i1 again" \
+	split_is 10 0 0
 
 # hash: the same flow, the same instance, binding or not
 dc service set "${SVC[@]}" policy hash

@@ -104,6 +104,7 @@ enum dyncast_state {
 #define DYNCAST_DEMAND_IDLE		2000	/* ms, the default */
 #define DYNCAST_DEMAND_IDLE_MAX		3600000	/* ms */
 #define DYNCAST_ADJUST_MAX		1000000000	/* 1/1000 demands */
+#define DYNCAST_SLACK_MAX		65536	/* demands */
 
 /* Top-level attributes of every message. */
 enum dyncast_attrs {
@@ -192,6 +193,15 @@ enum dyncast_service_attrs {
 	 * 0 = only those; default DYNCAST_DEMAND_IDLE.
 	 */
 	DYNCAST_A_SERVICE_DEMAND_IDLE,	/* u32: ms, 0..DYNCAST_DEMAND_IDLE_MAX */
+	/*
+	 * least-cost keeps to the split of the instances' weights within
+	 * this many demands: on each CPU, an instance that would be more
+	 * than this ahead of its weighted share of the demands steered there
+	 * since the instances last changed is passed over.  For several
+	 * routers that each see a small part of the demands (an agent sets
+	 * the weights to its planned split).  0 = no bound, the default.
+	 */
+	DYNCAST_A_SERVICE_SLACK,	/* u32: demands, 0..DYNCAST_SLACK_MAX */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,

@@ -55,6 +55,7 @@ static const struct dc_opt service_opts[] = {
 	       DYNCAST_TIMEOUT_MAX),
 	DC_OPT("demand-idle", DYNCAST_A_SERVICE_DEMAND_IDLE, DC_OPT_U32, 0,
 	       DYNCAST_DEMAND_IDLE_MAX),
+	DC_OPT("slack", DYNCAST_A_SERVICE_SLACK, DC_OPT_U32, 0, DYNCAST_SLACK_MAX),
 	{}
 };
 
@@ -76,6 +77,7 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_MAX_BINDINGS] = DC_ATTR("max-bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_DEMAND_IDLE] = DC_ATTR("demand-idle", DC_ATTR_U32, 0),
+	[DYNCAST_A_SERVICE_SLACK] = DC_ATTR("slack", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_INSTANCES] = DC_ATTR("instances", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
@@ -362,6 +364,7 @@ void dc_service_usage(FILE *fp)
 	      "            [ timeout SECONDS ] [ unconfirmed-timeout SECONDS ]\n"
 	      "            [ policy { weighted | least-cost | hash } ]\n"
 	      "            [ max-bindings N ] [ service-time USEC ] [ demand-idle MS ]\n"
+	      "            [ slack DEMANDS ]\n"
 	      "            [ { key HEX | key-file FILE } [ key-id ID ] ]\n"
 	      "            [ key-overlap SECONDS ] [ hash-seed SEED ]\n"
 	      "SID, ADDR := { IPv4 address | IPv6 address }\n"

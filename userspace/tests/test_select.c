@@ -817,6 +817,48 @@ static void test_delta_split(void **state)
 	}
 }
 
+/* shares: within one unit of the exact ones, and adding up to 2^16 */
+static void test_shares(void **state)
+{
+	static const u32 three[] = { 1, 1, 1 };
+	static u32 w[1024], share[1024];
+	unsigned int i, j, n;
+	u64 total, sum;
+	double exact;
+
+	(void)state;
+	dc_sel_shares(three, 3, share);
+	assert_int_equal(share[0], 21845);
+	assert_int_equal(share[1], 21846);
+	assert_int_equal(share[2], 21845);
+
+	w[0] = 0;
+	w[1] = 7;
+	dc_sel_shares(w, 2, share);
+	assert_int_equal(share[0], 0);
+	assert_int_equal(share[1], 65536);
+
+	for (i = 0; i < 200; i++) {
+		n = rnd_range(1, 1024);
+		total = 0;
+		for (j = 0; j < n; j++) {
+			w[j] = rnd() % 3 ? rnd_range(0, 65535) : rnd_range(1, 9);
+			total += w[j];
+		}
+		if (!total) {
+			w[0] = 1;
+			total = 1;
+		}
+		dc_sel_shares(w, n, share);
+		for (sum = 0, j = 0; j < n; j++) {
+			exact = 65536.0 * w[j] / total;
+			assert_true(fabs(share[j] - exact) < 1);
+			sum += share[j];
+		}
+		assert_int_equal(sum, 65536);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -838,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_delta_monotone_and_bounds),
 		cmocka_unit_test(test_delta_large),
 		cmocka_unit_test(test_delta_split),
+		cmocka_unit_test(test_shares),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

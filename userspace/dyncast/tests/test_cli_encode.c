@@ -211,7 +211,7 @@ static void test_instance_add(void **state)
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_INSTANCE, 0)), 11);
 }
 
-/* the least-cost model of an instance, and the service's demand-idle */
+/* the least-cost model of an instance, the service's demand-idle, slack */
 static void test_instance_model(void **state)
 {
 	struct mock *m = *state;
@@ -228,6 +228,10 @@ static void test_instance_model(void **state)
 	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp demand-idle 500"), 0);
 	check_header(nlh, DYNCAST_CMD_SERVICE_SET, ACK);
 	assert_int_equal(u32_at(SVC(DYNCAST_A_SERVICE_DEMAND_IDLE)), 500);
+
+	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp slack 4"), 0);
+	check_header(nlh, DYNCAST_CMD_SERVICE_SET, ACK);
+	assert_int_equal(u32_at(SVC(DYNCAST_A_SERVICE_SLACK)), 4);
 }
 
 static void test_instance_several(void **state)
