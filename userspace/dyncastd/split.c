@@ -77,9 +77,12 @@ static double rate_at(const struct dd_station *s, double nu)
 double dd_split(const struct dd_station *s, unsigned int n, double lam,
 		double *share)
 {
-	double lo = 0, hi = 1, sum = 0, mean = 0;
+	double lo = 0, hi = 1, sum = 0, mean = 0, span = 0, rlo[DD_SPLIT_MAX];
 	unsigned int i;
 	int k;
+
+	if (n > DD_SPLIT_MAX)
+		n = DD_SPLIT_MAX;
 
 	for (i = 0; i < n; i++)
 		sum += dd_capacity(&s[i]);
@@ -106,10 +109,29 @@ double dd_split(const struct dd_station *s, unsigned int n, double lam,
 		else
 			hi = mid;
 	}
+	/*
+	 * Between nu = lo and hi the rates add up to lam.  A station whose
+	 * marginal cost is flat there (many slots, no wait yet: only its
+	 * network cost and service time) takes any rate from 0 to near its
+	 * capacity at that one nu, and which one the bisection lands on is
+	 * down to rounding: the rest of lam goes to the stations in
+	 * proportion to how much they take between lo and hi.
+	 */
 	for (sum = 0, i = 0; i < n; i++) {
+		rlo[i] = rate_at(&s[i], lo);
 		share[i] = rate_at(&s[i], hi);
-		sum += share[i];
+		if (share[i] < rlo[i])
+			share[i] = rlo[i];
+		sum += rlo[i];
+		span += share[i] - rlo[i];
 	}
+	for (i = 0; i < n; i++) {
+		if (span > 0)
+			share[i] = rlo[i] + (share[i] - rlo[i]) *
+					    (lam - sum) / span;
+	}
+	for (sum = 0, i = 0; i < n; i++)
+		sum += share[i];
 	for (i = 0; i < n; i++) {
 		share[i] /= sum;
 		mean += share[i] * (s[i].rtt + dd_sojourn(&s[i], share[i] * lam));

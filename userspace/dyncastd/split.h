@@ -8,6 +8,9 @@
 #ifndef DD_SPLIT_H
 #define DD_SPLIT_H
 
+/* Stations one split takes at most (an instance set's most) */
+#define DD_SPLIT_MAX	1024
+
 struct dd_station {
 	double rtt;		/* network delay to it, seconds */
 	unsigned int slots;	/* demands it serves at once, c */

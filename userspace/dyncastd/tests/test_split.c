@@ -128,6 +128,31 @@ static void overload(void **state)
 	assert_true(isfinite(dd_split(st, 2, 399, share)));
 }
 
+/*
+ * Many slots: a station's marginal cost stays at its network cost plus
+ * its service time until its queue starts, flat over most of its range.
+ * Near 70 ms further, the second station takes only what the first
+ * cannot serve at that marginal cost, 80.7 ms: the first up to where its
+ * own marginal cost reaches it (some 9635 of its 10 000 a second).
+ */
+static void flat_marginal(void **state)
+{
+	static const struct dd_station st[2] = {
+		{ .rtt = 0.001, .slots = 100, .svc = 0.010, .scv = 1 },
+		{ .rtt = 0.0707, .slots = 100, .svc = 0.010, .scv = 1 },
+	};
+	double share[2], x1;
+
+	(void)state;
+	dd_split(st, 2, 12000, share);
+	x1 = share[0] * 12000;
+	near(share[0] + share[1], 1, 1e-12);
+	assert_true(x1 > 9600 && x1 < 9660);
+	/* alone, flat where it is asked: all of it */
+	dd_split(st, 1, 5000, share);
+	near(share[0], 1, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +160,7 @@ int main(void)
 		cmocka_unit_test(erlang_c),
 		cmocka_unit_test(shares),
 		cmocka_unit_test(overload),
+		cmocka_unit_test(flat_marginal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
