@@ -81,22 +81,26 @@ static u64 dc_sel_cost(const struct dc_instance *inst, u64 *held)
 static s64 dc_sel_ahead(const struct dc_inst_set *set,
 			const struct dc_sel_credit *cr, unsigned int i)
 {
-	return ((s64)cr->got[i] + 1) * (1 << 16) -
-	       (s64)set->share[i] * cr->demands;
+	return dc_sel_lead(cr, set->share[i], i) + (1 << 16);
 }
 
-/* Start the count again before it can overflow, keeping what is ahead. */
+/*
+ * Start the count again before it can overflow, keeping what is ahead
+ * (within the slack and one, the most that can matter).  The CPU's own
+ * counts: marked, since a rebuild may read them from another CPU.
+ */
 static void dc_sel_credit_rebase(const struct dc_inst_set *set,
-				 struct dc_sel_credit *cr)
+				 struct dc_sel_credit *cr, u32 slack)
 {
 	unsigned int i;
-	u32 due;
 
 	for (i = 0; i < set->n; i++) {
-		due = ((u64)set->share[i] * cr->demands) >> 16;
-		cr->got[i] = cr->got[i] > due ? cr->got[i] - due : 0;
+		WRITE_ONCE(cr->in[i].base,
+			   dc_sel_lead_clamp(dc_sel_lead(cr, set->share[i], i),
+					     slack));
+		WRITE_ONCE(cr->in[i].got, 0);
 	}
-	cr->demands = 0;
+	WRITE_ONCE(cr->demands, 0);
 }
 
 /*
@@ -127,8 +131,8 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 		/* in softirq: nothing else runs on this CPU's credits */
 		cr = this_cpu_ptr(set->credit);
 		if (unlikely(cr->demands >= BIT(31)))
-			dc_sel_credit_rebase(set, cr);
-		cr->demands++;
+			dc_sel_credit_rebase(set, cr, slack);
+		WRITE_ONCE(cr->demands, cr->demands + 1);
 	}
 	n = set->n <= DC_SEL_ALL ? set->n : DC_SEL_DRAW;
 	if (set->n <= DC_SEL_ALL)
@@ -160,7 +164,7 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 	if (!found)
 		best = fallback;
 	if (cr)
-		cr->got[best]++;
+		WRITE_ONCE(cr->in[best].got, cr->in[best].got + 1);
 	return set->inst[best];
 }
 

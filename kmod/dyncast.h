@@ -152,12 +152,34 @@ struct dc_key;
 
 /*
  * least-cost's slack, one per CPU and set: the demands the CPU steered
- * by least-cost since the set was published, and each instance's part
+ * by least-cost since the set was published, and for each instance its
+ * part of them and how far it was ahead of its share then (2^-16 demands,
+ * carried over from the set before)
  */
 struct dc_sel_credit {
 	u32 demands;
-	u32 got[];
+	struct {
+		s32 base;
+		u32 got;
+	} in[];
 };
+
+/* How far instance @i is ahead of its @share of the CPU's demands */
+static inline s64 dc_sel_lead(const struct dc_sel_credit *cr, u32 share,
+			      unsigned int i)
+{
+	return READ_ONCE(cr->in[i].base) +
+	       (s64)READ_ONCE(cr->in[i].got) * (1 << 16) -
+	       (s64)share * READ_ONCE(cr->demands);
+}
+
+/* ... kept to within the slack and one demand, either way, for a base */
+static inline s32 dc_sel_lead_clamp(s64 lead, u32 slack)
+{
+	s64 lim = ((s64)min_t(u32, slack, 32766) + 1) << 16;
+
+	return clamp(lead, -lim, lim);
+}
 
 /*
  * The instances that take new demands, with the schedules built from their
@@ -243,6 +265,7 @@ struct dc_instance {
 		u32 weight;
 		u8 state;
 		bool leaving;
+		unsigned int old_idx;	/* 1 + its index in the set, 0 none */
 	} next;
 
 	/* metrics, written by the control path, read locklessly */

@@ -242,8 +242,8 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 		return set;
 	if (n > 1) {
 		/* n <= DYNCAST_MAX_INSTANCES: a few KiB per CPU at most */
-		set->credit = __alloc_percpu_gfp(sizeof(*set->credit) +
-						 n * sizeof(u32),
+		set->credit = __alloc_percpu_gfp(struct_size(set->credit, in,
+							     n),
 						 __alignof__(u32),
 						 GFP_KERNEL_ACCOUNT);
 		if (!set->credit)
@@ -300,8 +300,50 @@ static void dc_inst_unstage(struct dc_service *svc)
 	}
 }
 
+/*
+ * least-cost's slack counts of a new set: on each CPU, every instance
+ * that stays starts as far ahead of its share as it was in the old set
+ * (within the slack and one), so that reweighting, as an agent that plans
+ * does every few seconds, does not forget the split so far.  The old
+ * set's counts are read from other CPUs as they change: a demand steered
+ * meanwhile may be missed, no more.
+ */
+static void dc_inst_set_carry(struct dc_service *svc,
+			      const struct dc_inst_set *old,
+			      struct dc_inst_set *set)
+{
+	u32 slack = READ_ONCE(svc->slack);
+	struct dc_sel_credit *from, *to;
+	struct dc_instance *inst;
+	unsigned int i, j;
+	int cpu;
+
+	if (!slack || !old || !old->credit || !set->credit)
+		return;
+	list_for_each_entry(inst, &svc->instances, list)
+		inst->next.old_idx = 0;
+	for (j = 0; j < old->n; j++)
+		old->inst[j]->next.old_idx = j + 1;
+	for_each_possible_cpu(cpu) {
+		from = per_cpu_ptr(old->credit, cpu);
+		to = per_cpu_ptr(set->credit, cpu);
+		for (i = 0; i < set->n; i++) {
+			j = set->inst[i]->next.old_idx;
+			if (j--)
+				to->in[i].base =
+					dc_sel_lead_clamp(dc_sel_lead(from,
+								      old->share[j],
+								      j),
+							  slack);
+		}
+		cond_resched();
+	}
+}
+
 static void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
 {
+	struct dc_inst_set *old = rcu_dereference_protected(svc->set,
+				lockdep_is_held(&svc->dn->lock));
 	struct dc_instance *inst;
 
 	lockdep_assert_held(&svc->dn->lock);
@@ -309,6 +351,7 @@ static void dc_inst_set_commit(struct dc_service *svc, struct dc_inst_set *set)
 		WRITE_ONCE(inst->weight, inst->next.weight);
 		WRITE_ONCE(inst->state, inst->next.state);
 	}
+	dc_inst_set_carry(svc, old, set);
 	dc_inst_set_release(rcu_replace_pointer(svc->set, set,
 						lockdep_is_held(&svc->dn->lock)));
 }

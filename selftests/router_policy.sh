@@ -7,7 +7,8 @@
 #  - least-cost: two equal instances share evenly; a metric push moves new
 #    demands away from a loaded or distant instance while an existing flow
 #    stays where it is; with a slack, it keeps to the weights' split
-#    within that many demands a CPU;
+#    within that many demands a CPU, across a rebuild of the set too; a
+#    reported queue counts, unless an agent sets inflight-adjust;
 #  - hash: a flow maps to the same instance with or without its binding,
 #    and so does a flow steered statelessly once the table is full.
 #
@@ -18,10 +19,10 @@
 
 require_root
 require_vm
-require_cmd ip socat jq
+require_cmd ip socat jq taskset
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 16
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -119,8 +120,12 @@ demands 40 14100
 ktap_test_result "least-cost, slack 2: i2 100 ms away still gets its half, within 2 a CPU" \
 	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}");
 	       [ \$((a + b)) = 40 ] && [ \$b -ge 16 ] && [ \$b -le 18 ]"
-# reweighted 3:1 (the set, and its counts, anew): 6 to 8 of i2's 10
+# reweighted 3:1, in a set built without a slack, so that its counts
+# start from nothing (a set built with one carries each instance's lead
+# over): 6 to 8 of i2's 10
+dc service set "${SVC[@]}" slack 0
 dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 3
+dc service set "${SVC[@]}" slack 2
 demands 40 14200
 ktap_test_result "least-cost, slack 2, weights 3:1: i2 gets its quarter, within 2 a CPU" \
 	sh -c "a=$(count i1 "${NAMES[@]}") b=$(count i2 "${NAMES[@]}");
@@ -130,6 +135,45 @@ dc service set "${SVC[@]}" slack 0
 demands 10 14300
 ktap_test_result "least-cost, slack 0: no bound, new demands go to i1 again" \
 	split_is 10 0 0
+
+# pinned N FIRST_PORT: N new flows from CPU 0 (the veth hands each to the
+# PREROUTING hook on the sender's CPU), their instances in NAMES
+pinned()
+{
+	local i
+
+	NAMES=()
+	for i in $(seq "$1"); do
+		NAMES+=("$(taskset -pc 0 $BASHPID >/dev/null &&
+			   ask_udp 10.0.0.2 $(($2 + i)) "$SID4" 53)")
+	done
+	echo "# ${NAMES[*]}"
+}
+# counts that start from nothing (a set built without a slack), then on
+# CPU 0 four demands to i1 put it 2 ahead of its half; a new set of the
+# same split (weights 2:2) carries that lead: the next demand goes to
+# i2, then i1 (fresh counts would give i1 both)
+dc binding flush
+dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 1
+dc service set "${SVC[@]}" slack 2
+pinned 4 14400
+first4="${NAMES[*]}"
+dc instance set "${SVC[@]}" bid "$(bid4 1)" weight 2 bid "$(bid4 2)" weight 2
+pinned 2 14410
+ktap_test_result "slack 2, one CPU: i1 leads by 2 after 4, and keeps its lead in a new set" \
+	test "$first4 / ${NAMES[*]}" = "i1 i1 i1 i1 / i2 i1"
+
+# the queue an instance reports counts as others' demands, unless an
+# agent models them (inflight-adjust): then the reports add nothing
+dc service set "${SVC[@]}" slack 0
+dc instance set "${SVC[@]}" bid "$(bid4 1)" sessions 0 queue 5000
+demands 4 14500
+ktap_test_result "least-cost: a queue of 5000 reported by i1 sends new demands to i2" \
+	split_is 0 4 0
+dc instance set "${SVC[@]}" bid "$(bid4 1)" inflight-adjust 0.001 queue 5000
+demands 4 14600
+ktap_test_result "least-cost: with an inflight-adjust set, the reported queue adds nothing" \
+	split_is 4 0 0
 
 # hash: the same flow, the same instance, binding or not
 dc service set "${SVC[@]}" policy hash
