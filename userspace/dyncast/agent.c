@@ -23,7 +23,7 @@
 #define DC_AGENT_TIMEOUT	5	/* seconds */
 
 static const char *const agent_kinds[] = {
-	"agent", "peer", "site", "instance", "learned",
+	"agent", "peer", "site", "instance", "learned", "plan",
 };
 
 /* keys of milliseconds, printed as seconds */
@@ -33,7 +33,12 @@ static const char *const agent_msecs[] = {
 };
 
 /* keys in per mille, printed as per cent */
-static const char *const agent_permille[] = { "cpu", "gpu" };
+static const char *const agent_permille[] = { "cpu", "gpu", "load" };
+
+/* keys in thousandths, either sign, printed with three decimals */
+static const char *const agent_milli[] = {
+	"inflight-adjust", "own-rate", "total-rate", "own-share",
+};
 
 static bool agent_in(const char *key, const char *const *list, unsigned int n)
 {
@@ -55,6 +60,9 @@ static void agent_print_obj(struct dc_out *o, json_t *obj, bool top)
 			dc_out_close(o);
 		} else if (json_is_string(v)) {
 			dc_out_str(o, key, json_string_value(v), false);
+		} else if (json_is_integer(v) &&
+			   agent_in(key, agent_milli, DC_ARRAY_SIZE(agent_milli))) {
+			dc_out_milli(o, key, json_integer_value(v));
 		} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
 			uint64_t n = json_integer_value(v);
 
@@ -178,7 +186,7 @@ err:
 void dc_agent_usage(FILE *fp)
 {
 	fputs("Usage: dyncast agent show [ KIND ] [ socket PATH ]\n"
-	      "KIND := { agent | peer | site | instance | learned }\n"
+	      "KIND := { agent | peer | site | instance | learned | plan }\n"
 	      "PATH := dyncastd's control socket (default " DC_AGENT_SOCKET ";\n"
 	      "        @NAME for an abstract one)\n", fp);
 }

@@ -542,6 +542,7 @@ static const struct dd_key dd_keys[] = {
 	K(SERVICE, "proto", dd_k_proto, struct dd_service_cfg, key.proto, 0, 0),
 	K(SERVICE, "port", dd_k_port, struct dd_service_cfg, key.port, 0, 0),
 	K(SERVICE, "keep", dd_k_bool, struct dd_service_cfg, keep, 0, 0),
+	K(SERVICE, "plan", dd_k_bool, struct dd_service_cfg, plan, 0, 0),
 	KSE("mode", DYNCAST_A_SERVICE_MODE, dd_mode_names),
 	KSE("affinity", DYNCAST_A_SERVICE_AFFINITY, dd_affinity_names),
 	KS("src-prefix", DYNCAST_A_SERVICE_SRC_PREFIX, 0, 128),

@@ -66,6 +66,7 @@ struct dd_service_cfg {
 	uint32_t present;
 	uint32_t val[32];
 	bool keep;
+	bool plan;		/* push the plan's weights, loads, slack */
 };
 
 struct dd_config {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -114,6 +115,24 @@ static void dd_j_metrics(json_t *o, const struct dd_record *r, bool with_cost)
 			dd_j_set(o, names[m], json_integer(r->m[m]));
 }
 
+/* a figure in thousandths, an integer */
+static json_t *dd_j_milli(double v)
+{
+	return json_integer(isfinite(v) && fabs(v) < 1e15 ? llround(v * 1e3) : 0);
+}
+
+/* what the plan of its service pushes for a learnt instance */
+static json_t *dd_j_plan(const struct dd_entry *e)
+{
+	json_t *o = json_object();
+
+	dd_j_set(o, "weight", json_integer(e->plan.weight));
+	dd_j_set(o, "load", json_integer(e->plan.load));
+	dd_j_set(o, "inflight-adjust", json_integer(e->plan.adjust));
+	dd_j_set(o, "own-rate", dd_j_milli(e->own_rate));
+	return o;
+}
+
 static json_t *dd_status(struct dd_ctx *ctx)
 {
 	const struct dd_config *cfg = ctx->cfg;
@@ -205,6 +224,24 @@ static json_t *dd_status(struct dd_ctx *ctx)
 		dd_j_set(o, "cost", json_integer(dd_entry_cost(ctx, e)));
 		dd_j_set(o, "age", dd_j_ago(now, e->refreshed));
 		dd_j_set(o, "kernel", json_string(e->in_kernel ? "yes" : "no"));
+		if (e->planned)
+			dd_j_set(o, "plan", dd_j_plan(e));
+		json_array_append_new(all, o);
+	}
+	for (i = 0; i < ctx->n_svc; i++) {
+		const struct dd_svc_state *s = &ctx->svc[i];
+
+		if (!s->planned)
+			continue;
+		o = json_object();
+		dd_j_set(o, "object", json_string("plan"));
+		dd_j_set(o, "name", json_string(s->cfg.name));
+		dd_j_service(o, &s->cfg.key);
+		dd_j_set(o, "total-rate", dd_j_milli(s->plan.total));
+		dd_j_set(o, "own-share", dd_j_milli(s->plan.own_share));
+		if (isfinite(s->plan.mean))
+			dd_j_set(o, "mean", json_integer(llround(s->plan.mean * 1e6)));
+		dd_j_set(o, "slack", json_integer(s->plan.slack));
 		json_array_append_new(all, o);
 	}
 	return all;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nl.h"
+#include "plan.h"
 #include "policy.h"
 #include "proto.h"
 #include "rtt.h"
@@ -97,6 +98,16 @@ struct dd_entry {
 	struct dd_record pushed;
 	uint8_t pushed_state;
 	uint32_t pushed_cost;
+	/* the plan of its service (kernel.c), when the service plans */
+	uint64_t demands;		/* the kernel's count of ours, last read */
+	uint64_t demands_at;		/* ms, 0: not read since it came */
+	double own_rate;		/* our new demands a second there */
+	double busy;			/* its reported load, smoothed alike;
+					 * < 0 none yet
+					 */
+	bool planned;			/* plan holds what to push */
+	bool plan_in_kernel;		/* plan_pushed is what the kernel has */
+	struct dd_plan_out plan, plan_pushed;
 };
 
 /* a local instance of the D-MA role */
@@ -152,6 +163,11 @@ struct dd_svc_state {
 	bool created;			/* by us */
 	bool stale;			/* gone from the configuration */
 	uint64_t retry_at;
+	/* its plan, and the slack the kernel has (slack_known) */
+	struct dd_plan_sum plan;
+	bool planned;
+	bool slack_known;
+	uint32_t slack;
 };
 
 struct dd_ctl_client {
@@ -200,7 +216,7 @@ struct dd_ctx {
 	unsigned int n_sites;
 	unsigned int n_svc;
 	struct dd_svc_state *svc;
-	struct dd_timer hold_timer, kernel_timer;
+	struct dd_timer hold_timer, kernel_timer, plan_timer;
 	struct dc_nl nl;
 	bool nl_ready;
 	FILE *nl_err, *nl_dbg;
@@ -263,6 +279,8 @@ struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket);
 struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
 			       unsigned int *bucket);
 uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e);
+struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
+				 const struct dd_inst_key *k);
 uint8_t dd_entry_state(const struct dd_entry *e);
 
 /* kernel.c: pushing to the dyncast family */
@@ -270,6 +288,7 @@ int dd_kernel_open(struct dd_ctx *ctx);
 void dd_kernel_close(struct dd_ctx *ctx);
 void dd_kernel_sync(struct dd_ctx *ctx);
 void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
+void dd_kernel_plan(struct dd_ctx *ctx);
 void dd_kernel_exit(struct dd_ctx *ctx);
 
 /* control.c */

@@ -8,12 +8,19 @@
  * demands sent since the last update, so an unchanged instance is left
  * alone, and a cost moves only beyond its slack.  At exit, what the agent
  * created goes, unless the configuration says keep.
+ *
+ * A service that plans (plan yes) gets, every DD_PLAN_MS, the plan of
+ * plan.c: its instances' weights, curve loads and inflight-adjust, and
+ * its slack; what it needs from the kernel, this router's new demands at
+ * each instance, it reads back with a dump.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/dyncast.h>
+#include <linux/genetlink.h>
 
 #include "dyncastd.h"
 
@@ -157,9 +164,18 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 
 			if (m == DD_M_COST)
 				v = dd_entry_cost(ctx, e);
+			else if (m == DD_M_WEIGHT && e->planned)
+				v = e->plan.weight;
 			else if (!(e->rec.present & (1u << m)))
 				v = m == DD_M_WEIGHT ? 1 : 0;
 			mnl_attr_put_u32(nlh, dd_metric_attr[m], v);
+		}
+		/* a plan, or none any more: back to the kernel's defaults */
+		if (e->planned || e->plan_in_kernel) {
+			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_LOAD,
+					 e->planned ? e->plan.load : 0);
+			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST,
+					 (uint32_t)(e->planned ? e->plan.adjust : 0));
 		}
 	}
 	mnl_attr_nest_end(nlh, nest);
@@ -170,7 +186,33 @@ static void dd_pushed(struct dd_ctx *ctx, struct dd_entry *e)
 	e->pushed = e->rec;
 	e->pushed_state = dd_entry_state(e);
 	e->pushed_cost = dd_entry_cost(ctx, e);
+	e->plan_pushed = e->plan;
+	e->plan_in_kernel = e->planned;
 	e->dirty = false;
+}
+
+static bool dd_moved(int64_t now, int64_t was, int64_t floor)
+{
+	int64_t d = now > was ? now - was : was - now;
+
+	return d >= floor && d * 20 >= (was < 0 ? -was : was);
+}
+
+/*
+ * A plan worth pushing: a weight, a load or an adjustment moved by 5 %,
+ * and by at least 1, 10 per mille, a quarter of a demand (a new weight
+ * starts the kernel's slack counts anew)
+ */
+static bool dd_plan_moved(const struct dd_entry *e)
+{
+	const struct dd_plan_out *a = &e->plan, *b = &e->plan_pushed;
+
+	if (e->planned != e->plan_in_kernel)
+		return true;
+	return e->planned &&
+	       (dd_moved(a->weight, b->weight, 1) ||
+		dd_moved(a->load, b->load, 10) ||
+		dd_moved(a->adjust, b->adjust, 250));
 }
 
 static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
@@ -180,10 +222,11 @@ static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 	unsigned int m;
 
 	if (dd_entry_state(e) != e->pushed_state ||
-	    e->rec.present != e->pushed.present)
+	    e->rec.present != e->pushed.present || dd_plan_moved(e))
 		return true;
 	for (m = 0; m < DD_M_COUNT; m++)
-		if (m != DD_M_COST && e->rec.m[m] != e->pushed.m[m])
+		if (m != DD_M_COST && (m != DD_M_WEIGHT || !e->planned) &&
+		    e->rec.m[m] != e->pushed.m[m])
 			return true;
 	return d > DD_COST_SLACK_US && (uint64_t)d * 10 > old;
 }
@@ -424,4 +467,228 @@ void dd_kernel_exit(struct dd_ctx *ctx)
 	for (i = 0; i < ctx->n_svc; i++)
 		dd_kernel_remove_service(ctx, &ctx->svc[i]);
 	dd_kernel_close(ctx);
+}
+
+/* --- the plan ------------------------------------------------------------ */
+
+struct dd_plan_read {
+	struct dd_ctx *ctx;
+	struct dd_svc_state *s;
+	uint64_t now;
+};
+
+/* One instance of the dump: this router's demands there so far */
+static int dd_plan_read_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dd_plan_read *r = data;
+	const struct nlattr *a, *b, *c;
+	struct dd_inst_key k = { .svc = r->s->cfg.key };
+	uint64_t demands = 0, now = r->now;
+	bool have_bid = false, have_demands = false;
+	struct dd_entry *e;
+	double dt, rate;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != DYNCAST_A_INSTANCE)
+			continue;
+		mnl_attr_for_each_nested(b, a) {
+			switch (mnl_attr_get_type(b)) {
+			case DYNCAST_A_INSTANCE_ADDR4:
+				if (mnl_attr_get_payload_len(b) != 4)
+					break;
+				k.bid.family = AF_INET;
+				memcpy(&k.bid.u.in, mnl_attr_get_payload(b), 4);
+				have_bid = true;
+				break;
+			case DYNCAST_A_INSTANCE_ADDR6:
+				if (mnl_attr_get_payload_len(b) != 16)
+					break;
+				k.bid.family = AF_INET6;
+				memcpy(&k.bid.u.in6, mnl_attr_get_payload(b), 16);
+				have_bid = true;
+				break;
+			case DYNCAST_A_INSTANCE_STATS:
+				mnl_attr_for_each_nested(c, b) {
+					if (mnl_attr_get_type(c) !=
+					    DYNCAST_A_STATS_DEMANDS ||
+					    mnl_attr_validate(c, MNL_TYPE_U64) < 0)
+						continue;
+					demands = mnl_attr_get_u64(c);
+					have_demands = true;
+				}
+				break;
+			}
+		}
+	}
+	if (!have_bid || !have_demands)
+		return MNL_CB_OK;
+	e = dd_entry_lookup(r->ctx, &k);
+	if (!e || e->gone)
+		return MNL_CB_OK;
+	/* a rate from the second reading on; a count that fell starts again */
+	if (e->demands_at && now > e->demands_at && demands >= e->demands) {
+		dt = (now - e->demands_at) / 1e3;
+		rate = (demands - e->demands) / dt;
+		e->own_rate += (1 - exp(-dt * 1e3 / DD_PLAN_TAU_MS)) *
+			       (rate - e->own_rate);
+	} else if (e->demands_at && demands < e->demands) {
+		e->own_rate = 0;
+	}
+	e->demands = demands;
+	e->demands_at = now;
+	return MNL_CB_OK;
+}
+
+static int dd_plan_read(struct dd_ctx *ctx, struct dd_svc_state *s)
+{
+	struct dd_plan_read r = { .ctx = ctx, .s = s, .now = dd_now_ms() };
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	FILE *err = ctx->nl.err;
+	int ret;
+
+	nlh = dc_genl_start(buf, sizeof(buf), DYNCAST_CMD_INSTANCE_GET,
+			    DYNCAST_FAMILY_VERSION,
+			    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
+	dd_put_service(nlh, &s->cfg.key, NULL);
+	nlh->nlmsg_type = ctx->nl.family;
+	if (!ctx->nl_dbg)
+		ctx->nl_dbg = dd_log_stream(LOG_DEBUG);
+	if (ctx->nl_dbg)
+		ctx->nl.err = ctx->nl_dbg;
+	ret = dc_nl_talk(&ctx->nl, nlh, NULL, dd_plan_read_cb, &r);
+	ctx->nl.err = err;
+	if (ret == -EBADF || ret == -ENOTCONN || ret == -ECONNREFUSED) {
+		dc_nl_close(&ctx->nl);
+		ctx->nl_ready = false;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/* The slack of the plan, to the kernel when it changed */
+static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
+			  uint32_t slack)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	int ret;
+
+	if (s->slack_known && s->slack == slack)
+		return;
+	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
+	nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
+	dd_put_addr(nlh, &s->cfg.key.sid, DYNCAST_A_SERVICE_ADDR4,
+		    DYNCAST_A_SERVICE_ADDR6);
+	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, s->cfg.key.proto);
+	if (s->cfg.key.port)
+		mnl_attr_put_u16(nlh, DYNCAST_A_SERVICE_PORT,
+				 htons(s->cfg.key.port));
+	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_SLACK, slack);
+	mnl_attr_nest_end(nlh, nest);
+	ret = dd_nl_talk(ctx, nlh, true);
+	if (ret) {
+		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
+		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
+			dd_warn("service %s: the kernel refused its slack: %s",
+				s->cfg.name, strerror(-ret));
+		return;
+	}
+	s->slack = slack;
+	s->slack_known = true;
+}
+
+static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
+{
+	static struct dd_plan_in in[DYNCAST_MAX_INSTANCES];
+	static struct dd_plan_out out[DYNCAST_MAX_INSTANCES];
+	static struct dd_entry *ents[DYNCAST_MAX_INSTANCES];
+	uint32_t svc_us = s->cfg.present & (1u << DYNCAST_A_SERVICE_SERVICE_TIME) ?
+			  s->cfg.val[DYNCAST_A_SERVICE_SERVICE_TIME] :
+			  DD_PLAN_SERVICE_TIME_US;
+	double a = 1 - exp(-(double)DD_PLAN_MS / DD_PLAN_TAU_MS), busy;
+	struct dd_entry *e;
+	unsigned int b, i, n = 0;
+	bool dirty = false;
+
+	if (dd_plan_read(ctx, s))
+		return;
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc) || e->gone ||
+		    !e->in_kernel || dd_entry_state(e) != DD_STATE_UP ||
+		    n == DYNCAST_MAX_INSTANCES)
+			continue;
+		/* the larger of cpu and gpu, smoothed as the own rates */
+		busy = -1;
+		if (e->rec.present & (1u << DD_M_CPU))
+			busy = e->rec.m[DD_M_CPU] / 1000.0;
+		if (e->rec.present & (1u << DD_M_GPU))
+			busy = fmax(busy, e->rec.m[DD_M_GPU] / 1000.0);
+		if (busy < 0)
+			e->busy = -1;
+		else if (e->busy < 0)
+			e->busy = busy;
+		else
+			e->busy += a * (busy - e->busy);
+		in[n] = (struct dd_plan_in){
+			.cost = dd_entry_cost(ctx, e) / 1e6,
+			.slots = e->rec.present & (1u << DD_M_CAPACITY) ?
+				 e->rec.m[DD_M_CAPACITY] : 0,
+			.svc = svc_us / 1e6,
+			.busy = e->busy,
+			.own = e->own_rate,
+		};
+		ents[n++] = e;
+	}
+	if (!n)
+		return;
+	dd_plan(in, n, out, &s->plan);
+	s->planned = true;
+	for (i = 0; i < n; i++) {
+		ents[i]->plan = out[i];
+		ents[i]->planned = true;
+		if (dd_plan_moved(ents[i])) {
+			ents[i]->dirty = true;
+			dirty = true;
+		}
+	}
+	dd_plan_slack(ctx, s, s->plan.slack);
+	if (dirty)
+		ctx->kernel_dirty = true;
+}
+
+/*
+ * Plan every service that plans; a service that stopped planning goes
+ * back to the announced weights, the kernel's loads and no slack.
+ */
+void dd_kernel_plan(struct dd_ctx *ctx)
+{
+	struct dd_entry *e;
+	unsigned int i, b;
+
+	if (!ctx->nl_ready)
+		return;
+	for (i = 0; i < ctx->n_svc; i++) {
+		struct dd_svc_state *s = &ctx->svc[i];
+
+		if (!s->ready)
+			continue;
+		if (s->cfg.plan) {
+			dd_plan_service(ctx, s);
+			continue;
+		}
+		if (s->slack_known && s->slack)
+			dd_plan_slack(ctx, s, 0);
+		s->planned = false;
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+			if (!e->planned ||
+			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+				continue;
+			e->planned = false;
+			e->dirty = true;
+			ctx->kernel_dirty = true;
+		}
+	}
+	if (ctx->kernel_dirty)
+		dd_kernel_sync(ctx);
 }

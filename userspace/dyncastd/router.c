@@ -57,6 +57,12 @@ static struct dd_entry *dd_entry_find(struct dd_ctx *ctx,
 	return NULL;
 }
 
+struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
+				 const struct dd_inst_key *k)
+{
+	return dd_entry_find(ctx, k);
+}
+
 static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 				     const struct dd_inst_key *k)
 {
@@ -66,6 +72,7 @@ static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
+	e->busy = -1;
 	e->rec.key = *k;
 	e->next = ctx->table[h];
 	ctx->table[h] = e;
@@ -422,6 +429,14 @@ static void dd_kernel_timer(struct dd_timer *t)
 	dd_kernel_sync(ctx);
 }
 
+static void dd_plan_timer(struct dd_timer *t)
+{
+	struct dd_ctx *ctx = t->data;
+
+	dd_kernel_plan(ctx);
+	dd_timer_arm(&ctx->loop, t, dd_now_ms() + DD_PLAN_MS);
+}
+
 /*
  * The services of the configuration.  Those that stay keep their kernel
  * state; the kernel side of removed ones is undone as at exit.
@@ -450,6 +465,9 @@ int dd_router_apply(struct dd_ctx *ctx)
 			if (dd_svc_key_eq(&ctx->svc[j].cfg.key,
 					  &cfg->services[i].key)) {
 				svc[i].created = ctx->svc[j].created;
+				/* the kernel keeps it: undone if no plan now */
+				svc[i].slack_known = ctx->svc[j].slack_known;
+				svc[i].slack = ctx->svc[j].slack;
 				break;
 			}
 		}
@@ -465,8 +483,10 @@ int dd_router_apply(struct dd_ctx *ctx)
 	if (!ctx->hold_timer.cb) {
 		dd_timer_init(&ctx->hold_timer, dd_hold_timer, ctx);
 		dd_timer_init(&ctx->kernel_timer, dd_kernel_timer, ctx);
+		dd_timer_init(&ctx->plan_timer, dd_plan_timer, ctx);
 	}
 	dd_timer_arm(&ctx->loop, &ctx->hold_timer, dd_now_ms() + 250);
+	dd_timer_arm(&ctx->loop, &ctx->plan_timer, dd_now_ms() + DD_PLAN_MS);
 	dd_kernel_soon(ctx);
 	return 0;
 }
@@ -479,6 +499,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 	dd_kernel_exit(ctx);
 	dd_timer_cancel(&ctx->hold_timer);
 	dd_timer_cancel(&ctx->kernel_timer);
+	dd_timer_cancel(&ctx->plan_timer);
 	for (b = 0; b < (1u << DD_HASH_BITS); b++) {
 		for (e = ctx->table[b]; e; e = next) {
 			next = e->next;

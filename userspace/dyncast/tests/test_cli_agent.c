@@ -20,7 +20,12 @@ static const char status[] =
 	"{\"object\":\"peer\",\"name\":\"dr1\",\"endpoint\":\"198.18.11.1:4960\","
 	"\"last-rx\":250,\"rtt\":350},"
 	"{\"object\":\"learned\",\"sid\":\"203.0.113.1\",\"proto\":\"tcp\","
-	"\"bid\":\"198.19.3.31\",\"state\":\"up\",\"cpu\":375,\"cost\":10350}]";
+	"\"bid\":\"198.19.3.31\",\"state\":\"up\",\"cpu\":375,\"cost\":10350,"
+	"\"plan\":{\"weight\":6000,\"load\":612,\"inflight-adjust\":-250,"
+	"\"own-rate\":12500}},"
+	"{\"object\":\"plan\",\"name\":\"web\",\"sid\":\"203.0.113.1\","
+	"\"proto\":\"tcp\",\"total-rate\":80000,\"own-share\":150,"
+	"\"mean\":62000,\"slack\":4}]";
 
 static char sock_name[64];
 static pid_t server;
@@ -81,7 +86,9 @@ static void test_agent_text(void **state)
 		"agent id 10.0.0.2 roles dma router uptime 12.345s\n"
 		"    counters rx 10 unauthenticated 2\n"
 		"peer name dr1 endpoint 198.18.11.1:4960 last-rx 0.250s rtt 350\n"
-		"learned sid 203.0.113.1 proto tcp bid 198.19.3.31 state up cpu 37.5 cost 10350\n");
+		"learned sid 203.0.113.1 proto tcp bid 198.19.3.31 state up cpu 37.5 cost 10350\n"
+		"    plan weight 6000 load 61.2 inflight-adjust -0.25 own-rate 12.5\n"
+		"plan name web sid 203.0.113.1 proto tcp total-rate 80 own-share 0.15 mean 62000 slack 4\n");
 	mock_clear(m);
 	assert_int_equal(run(m, "agent show peer"), 0);
 	assert_string_equal(m->out,
@@ -98,7 +105,7 @@ static void test_agent_json(void **state)
 	assert_int_equal(run(m, "-j agent show"), 0);
 	j = mock_json(m);
 	assert_true(json_is_array(j));
-	assert_int_equal(json_array_size(j), 3);
+	assert_int_equal(json_array_size(j), 4);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "object")),
 			    "agent");
 	assert_int_equal(json_integer_value(json_object_get(
@@ -106,6 +113,11 @@ static void test_agent_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 1), "last-rx")),
 			 250);
 	assert_true(json_real_value(json_object_get(json_array_get(j, 2), "cpu")) == 37.5);
+	/* thousandths as numbers, either sign */
+	assert_true(json_real_value(json_object_get(json_object_get(
+		json_array_get(j, 2), "plan"), "inflight-adjust")) == -0.25);
+	assert_true(json_real_value(json_object_get(json_array_get(j, 3),
+						    "own-share")) == 0.15);
 	json_decref(j);
 	unserve();
 }

@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A service that plans (topology: agent_topo.sh; D-Router 1 plans D-SID 1
+# with "plan = yes"; every instance has capacity 100, the service 10 ms):
+#  - bid21 and bid31 reported 60 % busy, 6000 demands a second each, of
+#    which D-Router 1's are a few: it pushes the split as weights (adding
+#    up to 10 000), the split's loads (120 % between them: with 100 slots
+#    there is no wait below some 85 %, and the nearer instance, by however
+#    little, takes more), the other routers' demands as inflight-adjust,
+#    and a slack of 4, since it sees less than a fifth of the demands;
+#    "dyncast agent show plan" says so;
+#  - 100 ms of delay to edge 3: the plan moves the split to bid21, up to
+#    where its wait costs as much (over 78 %), within 2 s of the cost
+#    reaching the kernel;
+#  - "plan = no" and a reload: the announced weights, the kernel's own
+#    loads, no adjustment, no slack.
+#
+# timeout=600
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/agent_topo.sh"
+
+require_root
+require_vm
+require_cmd ip jq curl nginx socat tc
+require_module sch_netem
+
+ktap_print_header
+ktap_set_plan 6
+
+[ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
+dc_load || ktap_skip_all "cannot load the module"
+atopo_setup || ktap_skip_all "cannot build the topology"
+atopo_serve_all || ktap_skip_all "cannot start the servers"
+atopo_configs
+sed -i '/^\[service sid1\]$/a plan = yes' "$AT/dr1.conf"
+{ agent_start dr1 && agent_start dr2 && agent_start e3; } ||
+	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+atopo_quiet
+for b in 198.19.2.21 198.19.3.31; do
+	slowwait 60 kinst_is "$DR1" $SID1 80 $b state up
+done
+
+agent_report dr2 "bid21 cpu 60"
+agent_report e3 "bid31 cpu 60"
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.2.21 cpu 60
+slowwait 30 kinst_is "$DR1" $SID1 80 198.19.3.31 cpu 60
+
+# svc_field FIELD: a field of D-SID 1 in the kernel of D-Router 1
+svc_field()
+{
+	"$DYNCAST" -n "$DR1" -j service show $SID1 proto tcp port 80 |
+		jq -r ".[0][\"$1\"]"
+}
+
+# planned: the kernel of D-Router 1 has a plan for both instances
+planned()
+{
+	local w1 w3 l1 l3 a1 a3
+
+	w1=$(kinst "$DR1" $SID1 80 198.19.2.21 weight)
+	w3=$(kinst "$DR1" $SID1 80 198.19.3.31 weight)
+	l1=$(kinst "$DR1" $SID1 80 198.19.2.21 load)
+	l3=$(kinst "$DR1" $SID1 80 198.19.3.31 load)
+	a1=$(kinst "$DR1" $SID1 80 198.19.2.21 inflight-adjust)
+	a3=$(kinst "$DR1" $SID1 80 198.19.3.31 inflight-adjust)
+	echo "# weights $w1 $w3, loads $l1 $l3, inflight-adjust $a1 $a3, slack $(svc_field slack)"
+	[ -n "$w1" ] && [ -n "$w3" ] && [ -n "$l1" ] && [ -n "$l3" ] &&
+		[ $((w1 + w3)) -ge 9998 ] && [ $((w1 + w3)) -le 10002 ] &&
+		[ "$w1" -ge 1 ] && [ "$w3" -ge 1 ] &&
+		jq -en "$l1 + $l3 > 114 and $l1 + $l3 < 126 and
+			$a1 > 10 and $a3 > 10" >/dev/null
+}
+# the reported loads are smoothed over some 5 s: 60 % within 15 s
+slowwait $(( 30 * TIME_FACTOR )) planned >/dev/null
+ktap_test_result "the plan: weights of the split, its loads, the others' demands" planned
+ktap_test_result "a router with less than a fifth of the demands: slack 4" \
+	test "$(svc_field slack)" = 4
+plan=$(agent_show dr1 plan)
+echo "# $plan"
+ktap_test_result "agent show plan: 12000 demands a second, a small part ours" \
+	jq -e '.[0]["total-rate"] > 11000 and .[0]["total-rate"] < 13000 and
+	       .[0]["own-share"] < 0.2 and .[0].slack == 4' <<< "$plan"
+
+# 100 ms of delay to edge 3 (more on a slower kernel), its cost at
+# D-Router 1, then the plan within 2 s
+ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * TIME_FACTOR ))ms
+cost_above()
+{
+	local c
+
+	c=$(kinst "$DR1" $SID1 80 198.19.3.31 cost)
+	[ "${c:-0}" -gt 60000 ]
+}
+w0=$(kinst "$DR1" $SID1 80 198.19.2.21 weight)
+slowwait 60 cost_above
+bid21_most()
+{
+	local w
+
+	w=$(kinst "$DR1" $SID1 80 198.19.2.21 weight)
+	[ "$w" -gt 7800 ] && [ "$w" -gt "$w0" ]
+}
+slowwait $(( 2 * TIME_FACTOR )) bid21_most
+echo "# bid31 cost $(kinst "$DR1" $SID1 80 198.19.3.31 cost) us: bid21's weight $w0, then $(kinst "$DR1" $SID1 80 198.19.2.21 weight) (bid31 $(kinst "$DR1" $SID1 80 198.19.3.31 weight))"
+ktap_test_result "bid31 100 ms further: the plan moves the split to bid21 within 2 s" \
+	bid21_most
+
+slack_is()
+{
+	[ "$(svc_field slack)" = "$1" ]
+}
+
+# no plan any more: the announced weights, no load, no adjustment, no
+# slack
+sed -i '/^plan = yes$/d' "$AT/dr1.conf"
+kill -HUP "${AGENT_PID[dr1]}"
+unplanned()
+{
+	local b
+
+	for b in 198.19.2.21 198.19.3.31; do
+		kinst_is "$DR1" $SID1 80 $b weight 1 &&
+			jq -en "$(kinst "$DR1" $SID1 80 $b load) == 0 and
+				$(kinst "$DR1" $SID1 80 $b inflight-adjust) == 0" \
+				>/dev/null || return 1
+	done
+}
+slowwait $(( 10 * TIME_FACTOR )) unplanned
+"$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80 | sed 's/^/# /'
+ktap_test_result "plan = no: the announced weights, the kernel's loads, no adjustment" \
+	unplanned
+ktap_test_result "plan = no: no slack" slack_is 0
+
+ktap_finished

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The router's plan of a least-cost service: its weights follow the
+ * optimum split of all routers' demands, its slack the router's part of
+ * them, its inflight-adjust the other routers' demands less its own on
+ * their way; and what it does with no demand, unknown loads, overload.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "plan.h"
+#include "split.h"
+
+static void near(double got, double want, double rel)
+{
+	if (!(fabs(got - want) <= rel * fabs(want) + 1e-9)) {
+		print_error("got %.9g, want %.9g\n", got, want);
+		fail();
+	}
+}
+
+/*
+ * Three sites 5, 20 and 50 ms away with 2, 3 and 5 slots of 50 ms, busy
+ * as given; this router's part of what each serves is own_part
+ */
+static void three(struct dd_plan_in *in, double busy0, double busy1,
+		  double busy2, double own_part)
+{
+	static const double cost[3] = { 0.005, 0.020, 0.050 };
+	static const unsigned int slots[3] = { 2, 3, 5 };
+	double busy[3] = { busy0, busy1, busy2 };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		in[i] = (struct dd_plan_in){
+			.cost = cost[i],
+			.slots = slots[i],
+			.svc = 0.050,
+			.busy = busy[i],
+			.own = own_part * busy[i] * slots[i] / 0.050,
+		};
+}
+
+/* the rates the reports show, split as dd_split() does */
+static void follows_the_split(void **state)
+{
+	struct dd_station st[3];
+	struct dd_plan_out out[3];
+	struct dd_plan_sum sum;
+	struct dd_plan_in in[3];
+	double share[3], lam, mean;
+	unsigned int i;
+
+	(void)state;
+	three(in, 0.6, 0.5, 0.4, 1);
+	dd_plan(in, 3, out, &sum);
+	lam = 0.6 * 2 / 0.05 + 0.5 * 3 / 0.05 + 0.4 * 5 / 0.05;
+	near(sum.total, lam, 1e-12);
+	near(sum.own_share, 1, 1e-12);
+	for (i = 0; i < 3; i++)
+		st[i] = (struct dd_station){ in[i].cost, in[i].slots, 0.05, 1 };
+	mean = dd_split(st, 3, lam, share);
+	near(sum.mean, mean, 1e-12);
+	for (i = 0; i < 3; i++) {
+		double x = share[i] * lam;
+
+		near(out[i].weight, fmax(1, round(share[i] * 10000)), 0);
+		near(out[i].load, round(1000 * x * 0.05 / in[i].slots), 0);
+		/* the router's demands are all there are: only the transit */
+		near(out[i].adjust, round(-1000 * x * in[i].cost), 0);
+	}
+	/* it sees all the demands: no slack */
+	assert_int_equal(sum.slack, 0);
+}
+
+/* a router of ten: the others' demands by Little's law, and a slack */
+static void one_of_ten(void **state)
+{
+	struct dd_station st[3];
+	struct dd_plan_out out[3];
+	struct dd_plan_sum sum;
+	struct dd_plan_in in[3];
+	double share[3];
+	unsigned int i;
+
+	(void)state;
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	dd_plan(in, 3, out, &sum);
+	near(sum.own_share, 0.1, 1e-9);
+	assert_int_equal(sum.slack, DD_PLAN_SLACK);
+	for (i = 0; i < 3; i++)
+		st[i] = (struct dd_station){ in[i].cost, in[i].slots, 0.05, 1 };
+	dd_split(st, 3, sum.total, share);
+	for (i = 0; i < 3; i++) {
+		double x = share[i] * sum.total;
+
+		near(out[i].adjust, round(1000 * (0.9 * x * dd_sojourn(&st[i], x) -
+						  0.1 * x * in[i].cost)), 1e-9);
+		assert_true(out[i].adjust > 0);
+	}
+	/* a fifth exactly chooses freely */
+	three(in, 0.8, 0.8, 0.8, 0.2);
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(sum.slack, 0);
+}
+
+/* two identical instances: the same weight, load and adjustment */
+static void identical(void **state)
+{
+	struct dd_plan_in in[2] = {
+		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.7, .own = 10 },
+		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.5, .own = 10 },
+	};
+	struct dd_plan_out out[2];
+	struct dd_plan_sum sum;
+
+	(void)state;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(out[0].weight, 5000);
+	assert_int_equal(out[1].weight, 5000);
+	assert_int_equal(out[0].load, out[1].load);
+	assert_int_equal(out[0].load, 600);
+	assert_int_equal(out[0].adjust, out[1].adjust);
+}
+
+/*
+ * No demand: the shares of the capacities, the least load; unknown
+ * loads: only the router's own demands; a far site that gets nothing in
+ * the split still has weight 1; overload: planned as 98 % of capacity
+ */
+static void edges(void **state)
+{
+	struct dd_plan_out out[3];
+	struct dd_plan_sum sum;
+	struct dd_plan_in in[3];
+	unsigned int i;
+
+	(void)state;
+	three(in, 0, 0, 0, 1);
+	dd_plan(in, 3, out, &sum);
+	assert_true(isnan(sum.mean));
+	near(sum.own_share, 1, 0);
+	assert_int_equal(out[0].weight, 2000);
+	assert_int_equal(out[1].weight, 3000);
+	assert_int_equal(out[2].weight, 5000);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(out[i].load, 1);
+		assert_int_equal(out[i].adjust, 0);
+	}
+
+	three(in, -1, -1, -1, 0);
+	for (i = 0; i < 3; i++)
+		in[i].own = 4;
+	dd_plan(in, 3, out, &sum);
+	near(sum.total, 12, 1e-12);
+	near(sum.own_share, 1, 0);
+	assert_int_equal(sum.slack, 0);
+
+	/* 10 demands a second: the far site is not worth its 50 ms */
+	three(in, 0.1, 0, 0, 1);
+	in[0].own = 4;
+	in[1].own = 6;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].weight, 1);
+	assert_int_equal(out[2].load, 1);
+
+	/* all busy: planned as 98 % of the capacity, finite */
+	three(in, 1, 1, 1, 1);
+	dd_plan(in, 3, out, &sum);
+	near(sum.total, 200, 1e-12);
+	assert_true(isfinite(sum.mean));
+	assert_int_equal(out[0].weight + out[1].weight + out[2].weight, 10000);
+	for (i = 0; i < 3; i++) {
+		assert_true(out[i].load >= 950 && out[i].load <= 990);
+		assert_true(out[i].adjust < 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(follows_the_split),
+		cmocka_unit_test(one_of_ten),
+		cmocka_unit_test(identical),
+		cmocka_unit_test(edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
