@@ -496,6 +496,7 @@ POLICY_LABELS = {
     "wrr-opt": "smooth WRR at the optimum's shares",
     "least-cost": "dyncast least-cost, planned by an agent that knows the sites",
     "least-cost-metrics": "dyncast least-cost, fed by reports",
+    "least-cost-plan": "dyncast least-cost, planned by dyncastd from reports (plan yes)",
     "least-cost-agent": "dyncast least-cost, fed by dyncastd",
     "oracle": "marginal cost, full information",
     "optimum": "optimum static split",
@@ -1012,10 +1013,19 @@ sweep shows no price for reports far apart.  `least-cost-old` is the
 choice before (`dc_sel_delay()`, kept in `steersim`): the expected delay
 of one more demand from the last report and the demands sent since,
 between two random candidates; with cpu alone and no capacity it had
-nothing but the demands sent since the last report to go on.  Several
-routers are the weak point today: each sees only its own demands, and
-the backlog taken from reports 1 s apart herds them (the scenario
-`routers` above).
+nothing but the demands sent since the last report to go on.
+
+Several routers (the scenario `routers` above) each see only their own
+demands.  Fed by reports alone (`least-cost-metrics`), the backlog taken
+from reports 1 s apart herds them.  Planned by dyncastd (`plan yes`,
+`least-cost-plan`: `dd_plan()` of `userspace/dyncastd/plan.c` every
+0.5 s, from the reported loads and its own rates, smoothed over 5 s), a
+router models the other routers' demands (inflight-adjust, which turns
+the reported backlog off), and when it sees less than a fifth of the
+demands keeps to the planned split within a slack of 4 demands (counts
+carried over when the weights change).  `least-cost` is the same
+module fed by a plan from the true parameters: what a perfect estimate
+would give.
 """
 
 LIMITS = """## What these figures cannot show

@@ -56,6 +56,15 @@
  *                (as a D-MA smooths it), the reported capacity and the
  *                service's service time, no adjustment for transit, and
  *                the backlog a report shows beyond the open demands
+ *   least-cost-plan  the same, planned by dyncastd's own code (dd_plan(),
+ *                plan yes) every 0.5 s from the reports and router 0's
+ *                own rates (the routers are alike): the busy fraction of
+ *                each report, the capacity, the service's service time
+ *                (not the site's speed, which an agent does not know),
+ *                the cost; weights, curve loads, inflight-adjust and
+ *                slack as it pushes them (a new weight only when one
+ *                moved by 5 %), and the backlog the module takes from
+ *                reports
  *   oracle       the same with the true count at each site and on the way
  *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
@@ -80,6 +89,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan.h"
 #include "select.h"
 #include "split.h"
 
@@ -244,6 +254,7 @@ enum policy {
 	P_WLC,
 	P_LEAST_COST,
 	P_LEAST_COST_M,
+	P_LEAST_COST_PLAN,
 	P_ORACLE,
 	NR_POLICIES
 };
@@ -262,6 +273,7 @@ static const char * const policy_names[NR_POLICIES] = {
 	[P_WLC] = "wlc",
 	[P_LEAST_COST] = "least-cost",
 	[P_LEAST_COST_M] = "least-cost-metrics",
+	[P_LEAST_COST_PLAN] = "least-cost-plan",
 	[P_ORACLE] = "oracle",
 };
 
@@ -269,7 +281,8 @@ static const char * const policy_names[NR_POLICIES] = {
 static bool policy_uses_metrics(enum policy p)
 {
 	return p == P_LEAST_LOAD || p == P_LEAST_COST_OLD ||
-	       p == P_LEAST_COST_OLD_W || p == P_LEAST_COST_M;
+	       p == P_LEAST_COST_OLD_W || p == P_LEAST_COST_M ||
+	       p == P_LEAST_COST_PLAN;
 }
 
 enum dist { D_EXP, D_DET, D_LOGNORM };
@@ -304,6 +317,10 @@ struct site {
 	unsigned int kopen[MAX_ROUTERS];	/* each router's own */
 	unsigned int kbacklog[MAX_ROUTERS];
 	double others;		/* least-cost: other routers' modelled count */
+	unsigned long own_sent;	/* least-cost-plan: router 0's demands */
+	double own_rate;	/* ... and their rate, as dyncastd smooths it */
+	u32 plan_weight;	/* ... the weight it pushed */
+	double busy_avg;	/* ... the reported load, smoothed alike */
 	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
 	struct dc_sel_delta delta;	/* for marginal and oracle */
@@ -426,6 +443,7 @@ enum ev_type {
 	EV_DOWN,	/* the routers notice a failed site (hold time) */
 	EV_PLAN,	/* least-cost's agent plans the split anew */
 	EV_FOREIGN,	/* foreign load at a site starts or stops */
+	EV_AGENT,	/* least-cost-plan's agent plans (DD_PLAN_MS) */
 };
 
 struct event {
@@ -596,6 +614,7 @@ struct run {
 	u32 qshare[MAX_SITES];
 	u32 cdemands[MAX_ROUTERS];
 	u32 cgot[MAX_ROUTERS][MAX_SITES];
+	s64 cbase[MAX_ROUTERS][MAX_SITES];	/* ahead when the shares changed */
 	/* a scenario: when arrivals stop, what is still out, the records */
 	double t0, t_end, nominal_cap;
 	unsigned long outstanding;
@@ -714,7 +733,8 @@ static unsigned int pick_marginal(struct run *r, bool oracle)
 		if (oracle ? s->failed : s->down)
 			continue;
 		if (r->slack) {
-			ahead = ((s64)got[i] + 1) * (1 << 16) -
+			ahead = r->cbase[r->cur][i] +
+				((s64)got[i] + 1) * (1 << 16) -
 				(s64)r->qshare[i] * r->cdemands[r->cur];
 			if (ahead < least) {
 				least = ahead;
@@ -806,6 +826,7 @@ static unsigned int pick(struct run *r)
 		return a;
 	case P_LEAST_COST:
 	case P_LEAST_COST_M:
+	case P_LEAST_COST_PLAN:
 	case P_ORACLE:
 		return pick_marginal(r, r->policy == P_ORACLE);
 	case P_HASH:
@@ -899,6 +920,7 @@ static void demand_end(struct run *r, struct site *s, const struct event *e,
 }
 
 static void plan(struct run *r, bool oracle);
+static void agent_plan(struct run *r);
 static void scenario_event(struct run *r, const struct sc_event *se,
 			   double now);
 
@@ -920,6 +942,8 @@ static void handle(struct run *r, const struct event *e)
 
 		r->cur = r->K > 1 ? rng_next(&r->rng) % r->K : 0;
 		i = pick(r);
+		if (!r->cur)
+			r->s[i].own_sent++;
 		r->s[i].open++;
 		r->s[i].kopen[r->cur]++;
 		r->s[i].enroute++;
@@ -990,6 +1014,15 @@ static void handle(struct run *r, const struct event *e)
 		s->m.pending = 0;
 		/* a site back: its first report tells the routers */
 		s->down = false;
+		/* the module's backlog, unless the agent set an adjustment */
+		if (r->policy == P_LEAST_COST_PLAN) {
+			for (i = 0; i < r->K; i++)
+				s->kbacklog[i] = !s->adjust &&
+						 e->sessions + e->queue >
+						 s->kopen[i] ?
+						 e->sessions + e->queue -
+						 s->kopen[i] : 0;
+		}
 		if (r->policy == P_LEAST_COST_M) {
 			/* the module's, fed by reports: see the policy */
 			s->load += (e->cpu - s->load) / 16;
@@ -1014,6 +1047,12 @@ static void handle(struct run *r, const struct event *e)
 		break;
 	case EV_PLAN:
 		plan(r, false);
+		break;
+	case EV_AGENT:
+		agent_plan(r);
+		n = *e;
+		n.t = now + DD_PLAN_MS / 1e3;
+		heap_push(&r->heap, n);
 		break;
 	case EV_FOREIGN:
 		/* a square wave: on for half of each period */
@@ -1066,6 +1105,28 @@ static float kth(float *v, unsigned long n, unsigned long k)
 }
 
 /*
+ * New weights, shares @q: the module's new set, where each router's (each
+ * CPU's) counts start with each instance as far ahead of its share as it
+ * was, within the slack and one (dc_inst_set_carry())
+ */
+static void new_set(struct run *r, const u32 *q)
+{
+	s64 b, lim = ((s64)r->slack + 1) << 16;
+	unsigned int i, k;
+
+	for (k = 0; k < r->K; k++)
+		for (i = 0; i < r->cf->n; i++) {
+			b = r->cbase[k][i] + (s64)r->cgot[k][i] * (1 << 16) -
+			    (s64)r->qshare[i] * r->cdemands[k];
+			r->cbase[k][i] = !r->slack ? 0 : b > lim ? lim :
+					 b < -lim ? -lim : b;
+		}
+	memcpy(r->qshare, q, sizeof(r->qshare[0]) * r->cf->n);
+	memset(r->cdemands, 0, sizeof(r->cdemands));
+	memset(r->cgot, 0, sizeof(r->cgot));
+}
+
+/*
  * The split least-cost's agent plans, from the sites as it knows them now
  * (the oracle: as they are): the optimum split's load for each curve, the
  * router's demands in transit taken out (its rate there times d_i), and
@@ -1093,13 +1154,9 @@ static void plan(struct run *r, bool oracle)
 			w[i] = c.sites[i].speed > 1e-9 ?
 			       fmax(1, lround(share[i] * 10000)) : 0;
 		dc_sel_shares(w, c.n, q);
-		/* new weights: the module's new set counts anew */
-		if (memcmp(q, r->qshare, sizeof(q[0]) * c.n)) {
-			memcpy(r->qshare, q, sizeof(q[0]) * c.n);
-			memset(r->cdemands, 0, sizeof(r->cdemands));
-			memset(r->cgot, 0, sizeof(r->cgot));
-		}
 		r->slack = DC_PLAN_SLACK;
+		if (memcmp(q, r->qshare, sizeof(q[0]) * c.n))
+			new_set(r, q);
 	}
 	for (i = 0; i < c.n; i++) {
 		struct site *s = &r->s[i];
@@ -1115,6 +1172,66 @@ static void plan(struct run *r, bool oracle)
 		s->others = x > 0 ? x * sojourn(&c, &c.sites[i], x) *
 				    (r->K - 1) / r->K : 0;
 	}
+}
+
+/*
+ * dyncastd's plan (plan.c), as its kernel.c pushes it, for every router
+ * alike from router 0's own rates: each instance's weight only when one
+ * moved by 5 % (the module's new set starts its slack counts anew), the
+ * loads, adjustments and slack each time
+ */
+static void agent_plan(struct run *r)
+{
+	struct dd_plan_in in[MAX_SITES];
+	struct dd_plan_out out[MAX_SITES];
+	struct dd_plan_sum sum;
+	unsigned int i, n = 0, idx[MAX_SITES];
+	u32 w[MAX_SITES] = { 0 };
+	double dt = DD_PLAN_MS / 1e3, a = 1 - exp(-dt * 1e3 / DD_PLAN_TAU_MS);
+	bool moved = false;
+
+	for (i = 0; i < r->cf->n; i++) {
+		struct site *s = &r->s[i];
+
+		s->own_rate += a * (s->own_sent / dt - s->own_rate);
+		s->own_sent = 0;
+		if (s->down)
+			continue;
+		s->busy_avg += a * (s->m.cpu / 1000.0 - s->busy_avg);
+		in[n] = (struct dd_plan_in){
+			.cost = s->rtt,
+			.slots = s->slots,
+			.svc = r->cf->svc,
+			.busy = s->busy_avg,
+			.own = s->own_rate,
+		};
+		idx[n++] = i;
+	}
+	if (!n)
+		return;
+	dd_plan(in, n, out, &sum);
+	for (i = 0; i < n; i++) {
+		struct site *s = &r->s[idx[i]];
+		u32 was = s->plan_weight, now = out[i].weight;
+
+		if (!was || (now != was &&
+			     (now > was ? now - was : was - now) * 20 >= was))
+			moved = true;
+		w[idx[i]] = now;
+		dc_sel_delta_build(&s->delta, s->slots, out[i].load,
+				   r->cf->svc_us);
+		s->adjust = -(s64)out[i].adjust * (1 << DC_SEL_N_SHIFT) / 1000;
+		s->others = 0;
+	}
+	if (moved) {
+		u32 q[MAX_SITES];
+
+		for (i = 0; i < r->cf->n; i++)
+			r->s[i].plan_weight = w[i];
+		dc_sel_shares(w, r->cf->n, q);
+		new_set(r, q);
+	}
+	r->slack = sum.slack;
 }
 
 static void scenario_event(struct run *r, const struct sc_event *se,
@@ -1240,7 +1357,7 @@ static struct run *run_one(const struct config *cf, enum policy p,
 		r->s[i].adjust = lround(x * s->rtt * (1 << DC_SEL_N_SHIFT));
 		r->s[i].m.weight = w[i];
 		r->s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
-		if (p == P_LEAST_COST_M) {
+		if (p == P_LEAST_COST_M || p == P_LEAST_COST_PLAN) {
 			/* nothing reported yet */
 			dc_sel_delta_build(&r->s[i].delta, r->s[i].m.capacity, 0,
 					   cf->svc_us);
@@ -1263,6 +1380,9 @@ static struct run *run_one(const struct config *cf, enum policy p,
 	free(scratch);
 
 	heap_push(&r->heap, (struct event){ .t = 0, .type = EV_ARRIVAL });
+	if (p == P_LEAST_COST_PLAN)
+		heap_push(&r->heap, (struct event){ .t = DD_PLAN_MS / 1e3,
+						   .type = EV_AGENT });
 	for (i = 0; i < cf->n; i++) {
 		double t0 = interval * rng_unit(&r->rng);
 

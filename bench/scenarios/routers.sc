@@ -11,4 +11,4 @@ routers 1,4,16
 warmup 60
 duration 600
 seeds 3
-policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics
+policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan
