@@ -75,8 +75,8 @@ static u64 dc_sel_cost(const struct dc_instance *inst, u64 *held)
 /*
  * With a slack, least-cost keeps to the split of the weights: on this CPU,
  * how far instance i would be ahead of its weighted share of the demands
- * steered here since the set was published (this one included) if it took
- * this one, in 2^-16 demands.
+ * steered here (this one included, and its lead carried into the set) if
+ * it took this one, in 2^-16 demands.
  */
 static s64 dc_sel_ahead(const struct dc_inst_set *set,
 			const struct dc_sel_credit *cr, unsigned int i)
@@ -113,10 +113,11 @@ static void dc_sel_credit_rebase(const struct dc_inst_set *set,
  *
  * With a @slack, a candidate that would be more than that many demands
  * ahead of its weighted share on this CPU is passed over; if every one
- * would, the one least ahead is taken.  Routers that each see a small part of the demands know
- * little from their own counts: without the bound they would all send to
- * the instance that looks best when they hold none there, while with it
- * they split as planned and choose only within the slack.
+ * would, the one least ahead is taken.  Routers that each see a small
+ * part of the demands know little from their own counts: without the
+ * bound they would all send to the instance that looks best when they
+ * hold none there, while with it they split as planned and choose only
+ * within the slack.
  */
 static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 						u64 rnd, u32 slack)
@@ -128,7 +129,11 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 	bool found = false;
 
 	if (slack) {
-		/* in softirq: nothing else runs on this CPU's credits */
+		/*
+		 * This CPU's counts, with softirqs off: the hook also runs in
+		 * process context (a packet reinjected from a queue).
+		 */
+		local_bh_disable();
 		cr = this_cpu_ptr(set->credit);
 		if (unlikely(cr->demands >= BIT(31)))
 			dc_sel_credit_rebase(set, cr, slack);
@@ -163,8 +168,10 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 	}
 	if (!found)
 		best = fallback;
-	if (cr)
+	if (cr) {
 		WRITE_ONCE(cr->in[best].got, cr->in[best].got + 1);
+		local_bh_enable();
+	}
 	return set->inst[best];
 }
 

@@ -1232,11 +1232,12 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 	 * The demands it reports beyond this router's own in flight are
 	 * other routers' (or its own slowness): they count, as of now.  A
 	 * queue means that every slot is busy, whatever the sessions say.
-	 * An agent that sets inflight-adjust models the other routers'
-	 * demands itself: the reports then add nothing (counted twice, and
-	 * stale between reports, they would send every router the same way).
+	 * An agent that plans (sets a load or an inflight-adjust) models
+	 * the other routers' demands itself: the reports then add nothing
+	 * (counted twice, and stale between reports, they would send every
+	 * router the same way).
 	 */
-	if (inst->adjust) {
+	if (inst->load || inst->adjust) {
 		WRITE_ONCE(inst->backlog, 0);
 	} else if (tb[DYNCAST_A_INSTANCE_SESSIONS] ||
 		   tb[DYNCAST_A_INSTANCE_QUEUE]) {

@@ -197,9 +197,10 @@ enum dyncast_service_attrs {
 	 * least-cost keeps to the split of the instances' weights within
 	 * this many demands: on each CPU, an instance that would be more
 	 * than this ahead of its weighted share of the demands steered there
-	 * since the instances last changed is passed over.  For several
-	 * routers that each see a small part of the demands (an agent sets
-	 * the weights to its planned split).  0 = no bound, the default.
+	 * is passed over (its lead is carried over when the instances
+	 * change).  For several routers that each see a small part of the
+	 * demands (an agent sets the weights to its planned split).  0 = no
+	 * bound, the default.
 	 */
 	DYNCAST_A_SERVICE_SLACK,	/* u32: demands, 0..DYNCAST_SLACK_MAX */
 
