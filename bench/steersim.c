@@ -614,6 +614,7 @@ struct run {
 	u32 qshare[MAX_SITES];
 	u32 cdemands[MAX_ROUTERS];
 	u32 cgot[MAX_ROUTERS][MAX_SITES];
+	struct dd_plan_sum psum;	/* least-cost-plan's plan */
 	s64 cbase[MAX_ROUTERS][MAX_SITES];	/* ahead when the shares changed */
 	/* a scenario: when arrivals stop, what is still out, the records */
 	double t0, t_end, nominal_cap;
@@ -1177,14 +1178,14 @@ static void plan(struct run *r, bool oracle)
 /*
  * dyncastd's plan (plan.c), as its kernel.c pushes it, for every router
  * alike from router 0's own rates: each instance's weight only when one
- * moved by 5 % (the module's new set starts its slack counts anew), the
- * loads, adjustments and slack each time
+ * moved by 5 % (the module's new set, with each instance's lead carried
+ * over), the loads, adjustments and slack each time
  */
 static void agent_plan(struct run *r)
 {
 	struct dd_plan_in in[MAX_SITES];
 	struct dd_plan_out out[MAX_SITES];
-	struct dd_plan_sum sum;
+	struct dd_plan_sum *sum = &r->psum;
 	unsigned int i, n = 0, idx[MAX_SITES];
 	u32 w[MAX_SITES] = { 0 };
 	double dt = DD_PLAN_MS / 1e3, a = 1 - exp(-dt * 1e3 / DD_PLAN_TAU_MS);
@@ -1209,7 +1210,7 @@ static void agent_plan(struct run *r)
 	}
 	if (!n)
 		return;
-	dd_plan(in, n, out, &sum);
+	dd_plan(in, n, out, sum);
 	for (i = 0; i < n; i++) {
 		struct site *s = &r->s[idx[i]];
 		u32 was = s->plan_weight, now = out[i].weight;
@@ -1231,7 +1232,7 @@ static void agent_plan(struct run *r)
 		dc_sel_shares(w, r->cf->n, q);
 		new_set(r, q);
 	}
-	r->slack = sum.slack;
+	r->slack = sum->slack;
 }
 
 static void scenario_event(struct run *r, const struct sc_event *se,

@@ -14,7 +14,9 @@
 #    where its wait costs as much (over 78 %), within 2 s of the cost
 #    reaching the kernel;
 #  - "plan = no" and a reload: the announced weights, the kernel's own
-#    loads, no adjustment, no slack.
+#    loads, no adjustment, no slack;
+#  - planned again, the service deleted behind the agent's back: made
+#    again with the plan's slack.
 #
 # timeout=600
 
@@ -28,7 +30,7 @@ require_cmd ip jq curl nginx socat tc
 require_module sch_netem
 
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 7
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
@@ -133,5 +135,20 @@ slowwait $(( 10 * TIME_FACTOR )) unplanned
 ktap_test_result "plan = no: the announced weights, the kernel's loads, no adjustment" \
 	unplanned
 ktap_test_result "plan = no: no slack" slack_is 0
+
+# planned again; the service deleted behind the agent's back: made again
+# at the next update, with the plan's slack
+sed -i '/^\[service sid1\]$/a plan = yes' "$AT/dr1.conf"
+kill -HUP "${AGENT_PID[dr1]}"
+slowwait $(( 10 * TIME_FACTOR )) slack_is 4
+"$DYNCAST" -n "$DR1" service del $SID1 proto tcp port 80
+agent_report dr2 "bid21 cpu 61"
+agent_report e3 "bid31 cpu 61"
+remade()
+{
+	slack_is 4 && [ -n "$(kinst "$DR1" $SID1 80 198.19.2.21 weight)" ]
+}
+slowwait $(( 20 * TIME_FACTOR )) remade
+ktap_test_result "the service deleted and made again: the plan's slack again" remade
 
 ktap_finished

@@ -163,10 +163,12 @@ struct dd_svc_state {
 	bool created;			/* by us */
 	bool stale;			/* gone from the configuration */
 	uint64_t retry_at;
-	/* its plan, and the slack the kernel has (slack_known) */
+	/* its plan; the slack the kernel has (if slack_known), and whether
+	 * a slack there is ours to undo
+	 */
 	struct dd_plan_sum plan;
 	bool planned;
-	bool slack_known;
+	bool slack_known, slack_ours;
 	uint32_t slack;
 };
 

@@ -4,10 +4,9 @@
  * netlink family: the configured services, and the learnt instances with
  * their metrics and network cost, several instances per message.
  *
- * Only what changed is sent: a metric update resets the kernel's count of
- * demands sent since the last update, so an unchanged instance is left
- * alone, and a cost moves only beyond its slack.  At exit, what the agent
- * created goes, unless the configuration says keep.
+ * Only what changed is sent: an unchanged instance is left alone, and a
+ * cost moves only beyond its slack.  At exit, what the agent created goes,
+ * unless the configuration says keep; a plan is undone in what stays.
  *
  * A service that plans (plan yes) gets, every DD_PLAN_MS, the plan of
  * plan.c: its instances' weights, curve loads and inflight-adjust, and
@@ -316,7 +315,42 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		return ret;
 	}
 	s->ready = true;
+	/* new, or someone else's: its slack is not known */
+	s->slack_known = false;
 	return 0;
+}
+
+static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
+			  uint32_t slack);
+
+/*
+ * What a plan put into the kernel, for a service that stays there when
+ * the agent no longer plans it (plan = no, the section gone or the agent
+ * stopping with keep, an adopted service): the announced weights, the
+ * kernel's own loads, no adjustment, no slack of ours.
+ */
+static void dd_plan_undo(struct dd_ctx *ctx, struct dd_svc_state *s)
+{
+	struct dd_entry *set[DD_BATCH], *e;
+	unsigned int b, n = 0;
+
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc) ||
+		    (!e->planned && !e->plan_in_kernel))
+			continue;
+		e->planned = false;
+		if (!e->in_kernel || e->gone)
+			continue;
+		set[n++] = e;
+		if (n == DD_BATCH) {
+			dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, n);
+			n = 0;
+		}
+	}
+	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, n);
+	if (s->slack_ours && ctx->nl_ready)
+		dd_plan_slack(ctx, s, 0);
+	s->planned = false;
 }
 
 static struct dd_svc_state *dd_svc_of(struct dd_ctx *ctx,
@@ -429,6 +463,8 @@ void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 
 	if (!ctx->nl_ready && dd_kernel_open(ctx))
 		goto forget;
+	if (keep || !s->created)
+		dd_plan_undo(ctx, s);
 	if (keep) {
 		dd_info("service %s: left in the kernel (keep)", s->cfg.name);
 	} else if (s->created) {
@@ -576,6 +612,8 @@ static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 
 	if (s->slack_known && s->slack == slack)
 		return;
+	if (!s->ready)
+		return;
 	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
 	nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
 	dd_put_addr(nlh, &s->cfg.key.sid, DYNCAST_A_SERVICE_ADDR4,
@@ -596,6 +634,7 @@ static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 	}
 	s->slack = slack;
 	s->slack_known = true;
+	s->slack_ours = slack != 0;
 }
 
 static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
@@ -671,13 +710,16 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 	for (i = 0; i < ctx->n_svc; i++) {
 		struct dd_svc_state *s = &ctx->svc[i];
 
+		/* a fatal error closed the socket: the next sync reopens it */
+		if (!ctx->nl_ready)
+			return;
 		if (!s->ready)
 			continue;
 		if (s->cfg.plan) {
 			dd_plan_service(ctx, s);
 			continue;
 		}
-		if (s->slack_known && s->slack)
+		if (s->slack_ours)
 			dd_plan_slack(ctx, s, 0);
 		s->planned = false;
 		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {

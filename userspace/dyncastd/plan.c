@@ -17,7 +17,8 @@
  *     end, the instance only from arrival);
  *   - the slack: a router with less than DD_PLAN_SLACK_SHARE of the
  *     demands keeps to the split within DD_PLAN_SLACK demands, since its
- *     own counts, mostly zero, cannot tell its instances apart.
+ *     own counts, mostly zero, cannot tell its instances apart; until it
+ *     has more than DD_PLAN_SLACK_SHARE_OFF.
  */
 #include <math.h>
 
@@ -49,6 +50,13 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 			.svc = in[i].svc > 0 ? in[i].svc : 1e-3,
 			.scv = 1,
 		};
+		/* beyond DD_PLAN_SLOTS_MAX, as many faster slots (the kernel's
+		 * curve models 1024 too): the Erlang recursion is O(slots)
+		 */
+		if (st[i].slots > DD_PLAN_SLOTS_MAX) {
+			st[i].svc *= (double)DD_PLAN_SLOTS_MAX / st[i].slots;
+			st[i].slots = DD_PLAN_SLOTS_MAX;
+		}
 		rate = in[i].busy >= 0 ?
 		       dd_clamp(in[i].busy, 0, 1) * st[i].slots / st[i].svc : 0;
 		own += in[i].own > 0 ? in[i].own : 0;
@@ -63,7 +71,10 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	if (total > DD_PLAN_LOAD_MAX * cap)
 		total = DD_PLAN_LOAD_MAX * cap;
 	sum->mean = n ? dd_split(st, n, total, share) : NAN;
-	sum->slack = f < DD_PLAN_SLACK_SHARE ? DD_PLAN_SLACK : 0;
+	/* on below a fifth, off above a quarter: no flapping in between */
+	sum->slack = f < DD_PLAN_SLACK_SHARE ||
+		     (sum->slack && f < DD_PLAN_SLACK_SHARE_OFF) ?
+		     DD_PLAN_SLACK : 0;
 
 	for (i = 0; i < n; i++) {
 		x = share[i] * total;

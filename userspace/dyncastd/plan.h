@@ -23,6 +23,9 @@
  */
 #define DD_PLAN_LOAD_MAX	0.98
 
+/* Slots modelled at most, as the kernel's curve */
+#define DD_PLAN_SLOTS_MAX	1024
+
 /* Weights of a plan: a share of 1 is this much */
 #define DD_PLAN_WEIGHT_SCALE	10000
 /*
@@ -31,6 +34,7 @@
  * slack); one that sees more chooses freely by cost.
  */
 #define DD_PLAN_SLACK_SHARE	0.2
+#define DD_PLAN_SLACK_SHARE_OFF	0.25
 #define DD_PLAN_SLACK		4
 
 /* What the router knows of one instance that takes new demands */
@@ -56,7 +60,9 @@ struct dd_plan_sum {
 				 * INFINITY when the load exceeds capacity,
 				 * NAN with no demand
 				 */
-	uint32_t slack;		/* for the service */
+	uint32_t slack;		/* for the service; on entry, its slack now
+				 * (0 at first), for the hysteresis
+				 */
 };
 
 void dd_plan(const struct dd_plan_in *in, unsigned int n,

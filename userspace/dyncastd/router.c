@@ -429,12 +429,20 @@ static void dd_kernel_timer(struct dd_timer *t)
 	dd_kernel_sync(ctx);
 }
 
+/*
+ * Plans take time with many instances of many slots: the next one waits
+ * ten times as long as this one took, so that planning never takes more
+ * than a tenth of the agent's time from its peers and checks.
+ */
 static void dd_plan_timer(struct dd_timer *t)
 {
 	struct dd_ctx *ctx = t->data;
+	uint64_t start = dd_now_ms(), took;
 
 	dd_kernel_plan(ctx);
-	dd_timer_arm(&ctx->loop, t, dd_now_ms() + DD_PLAN_MS);
+	took = dd_now_ms() - start;
+	dd_timer_arm(&ctx->loop, t, dd_now_ms() +
+		     (took * 10 > DD_PLAN_MS ? took * 10 : DD_PLAN_MS));
 }
 
 /*
@@ -465,9 +473,8 @@ int dd_router_apply(struct dd_ctx *ctx)
 			if (dd_svc_key_eq(&ctx->svc[j].cfg.key,
 					  &cfg->services[i].key)) {
 				svc[i].created = ctx->svc[j].created;
-				/* the kernel keeps it: undone if no plan now */
-				svc[i].slack_known = ctx->svc[j].slack_known;
-				svc[i].slack = ctx->svc[j].slack;
+				/* ours to undo if it plans no more */
+				svc[i].slack_ours = ctx->svc[j].slack_ours;
 				break;
 			}
 		}

@@ -57,7 +57,8 @@ static double rate_at(const struct dd_station *s, double nu)
 
 	if (s->slots == 0 || !(hi > 0) || marginal(s, 0) >= nu)
 		return 0;
-	for (i = 0; i < 200; i++) {
+	/* to a millionth of a per cent of its capacity */
+	for (i = 0; i < 200 && hi - lo > dd_capacity(s) * 1e-8; i++) {
 		double mid = (lo + hi) / 2;
 
 		if (marginal(s, mid) < nu)
@@ -99,7 +100,7 @@ double dd_split(const struct dd_station *s, unsigned int n, double lam,
 			break;
 		hi *= 2;
 	}
-	for (k = 0; k < 200; k++) {
+	for (k = 0; k < 200 && hi - lo > hi * 1e-10; k++) {
 		double mid = (lo + hi) / 2;
 
 		for (sum = 0, i = 0; i < n; i++)

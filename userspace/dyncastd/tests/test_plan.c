@@ -50,7 +50,7 @@ static void follows_the_split(void **state)
 {
 	struct dd_station st[3];
 	struct dd_plan_out out[3];
-	struct dd_plan_sum sum;
+	struct dd_plan_sum sum = { 0 };
 	struct dd_plan_in in[3];
 	double share[3], lam, mean;
 	unsigned int i;
@@ -82,7 +82,7 @@ static void one_of_ten(void **state)
 {
 	struct dd_station st[3];
 	struct dd_plan_out out[3];
-	struct dd_plan_sum sum;
+	struct dd_plan_sum sum = { 0 };
 	struct dd_plan_in in[3];
 	double share[3];
 	unsigned int i;
@@ -102,7 +102,14 @@ static void one_of_ten(void **state)
 						  0.1 * x * in[i].cost)), 1e-9);
 		assert_true(out[i].adjust > 0);
 	}
-	/* a fifth exactly chooses freely */
+	/* from a slack of 4, a fifth keeps it, more than a quarter not */
+	three(in, 0.8, 0.8, 0.8, 0.2);
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(sum.slack, DD_PLAN_SLACK);
+	three(in, 0.8, 0.8, 0.8, 0.26);
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(sum.slack, 0);
+	/* and from none, a fifth exactly chooses freely */
 	three(in, 0.8, 0.8, 0.8, 0.2);
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(sum.slack, 0);
@@ -116,7 +123,7 @@ static void identical(void **state)
 		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.5, .own = 10 },
 	};
 	struct dd_plan_out out[2];
-	struct dd_plan_sum sum;
+	struct dd_plan_sum sum = { 0 };
 
 	(void)state;
 	dd_plan(in, 2, out, &sum);
@@ -135,7 +142,7 @@ static void identical(void **state)
 static void edges(void **state)
 {
 	struct dd_plan_out out[3];
-	struct dd_plan_sum sum;
+	struct dd_plan_sum sum = { 0 };
 	struct dd_plan_in in[3];
 	unsigned int i;
 
