@@ -68,8 +68,12 @@ void dd_kernel_close(struct dd_ctx *ctx)
 	ctx->nl_err = ctx->nl_dbg = NULL;
 }
 
-/* Kernel errors we expect (EEXIST, ENOENT) are not worth a log line. */
-static int dd_nl_talk(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet)
+/*
+ * Kernel errors we expect (EEXIST, ENOENT) are not worth a log line.  A
+ * dump's messages go to @cb.
+ */
+static int dd_nl_talk_cb(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet,
+			 mnl_cb_t cb, void *data)
 {
 	FILE *err = ctx->nl.err;
 	int ret;
@@ -81,13 +85,18 @@ static int dd_nl_talk(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet)
 			ctx->nl.err = ctx->nl_dbg;
 	}
 	nlh->nlmsg_type = ctx->nl.family;
-	ret = dc_nl_talk(&ctx->nl, nlh, NULL, NULL, NULL);
+	ret = dc_nl_talk(&ctx->nl, nlh, NULL, cb, data);
 	ctx->nl.err = err;
 	if (ret == -EBADF || ret == -ENOTCONN || ret == -ECONNREFUSED) {
 		dc_nl_close(&ctx->nl);
 		ctx->nl_ready = false;
 	}
 	return ret;
+}
+
+static int dd_nl_talk(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet)
+{
+	return dd_nl_talk_cb(ctx, nlh, quiet, NULL, NULL);
 }
 
 static struct nlmsghdr *dd_nl_start(void *buf, uint8_t cmd)
@@ -123,6 +132,7 @@ static void dd_put_service(struct nlmsghdr *nlh, const struct dd_svc_key *k,
 		case DYNCAST_A_SERVICE_TIMEOUT:
 		case DYNCAST_A_SERVICE_MAX_BINDINGS:
 		case DYNCAST_A_SERVICE_SERVICE_TIME:
+		case DYNCAST_A_SERVICE_SLACK:
 			mnl_attr_put_u32(nlh, a, settings->val[a]);
 			break;
 		default:
@@ -200,7 +210,7 @@ static bool dd_moved(int64_t now, int64_t was, int64_t floor)
 /*
  * A plan worth pushing: a weight, a load or an adjustment moved by 5 %,
  * and by at least 1, 10 per mille, a quarter of a demand (a new weight
- * starts the kernel's slack counts anew)
+ * rebuilds the kernel's instance set)
  */
 static bool dd_plan_moved(const struct dd_entry *e)
 {
@@ -284,6 +294,17 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	}
 }
 
+/* @e into the batch @ents of @n, pushed once full */
+static void dd_batch(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
+		     struct dd_entry **ents, unsigned int *n, struct dd_entry *e)
+{
+	ents[(*n)++] = e;
+	if (*n == DD_BATCH) {
+		dd_push(ctx, s, cmd, ents, *n);
+		*n = 0;
+	}
+}
+
 static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 {
 	char buf[DC_NL_REQ_SIZE];
@@ -341,11 +362,7 @@ static void dd_plan_undo(struct dd_ctx *ctx, struct dd_svc_state *s)
 		e->planned = false;
 		if (!e->in_kernel || e->gone)
 			continue;
-		set[n++] = e;
-		if (n == DD_BATCH) {
-			dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, n);
-			n = 0;
-		}
+		dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, &n, e);
 	}
 	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, n);
 	if (s->slack_ours && ctx->nl_ready)
@@ -397,30 +414,20 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 					continue;
 				if (e->adopted) {
 					if (e->pushed_state != DD_STATE_DOWN)
-						set[ns++] = e;
+						dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET,
+							 set, &ns, e);
 					else
 						e->in_kernel = false;
 				} else {
-					del[nd++] = e;
+					dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL,
+						 del, &nd, e);
 				}
 			} else if (!e->in_kernel) {
-				add[na++] = e;
+				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, &na, e);
 			} else if (e->dirty && dd_entry_changed(ctx, e)) {
-				set[ns++] = e;
+				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, &ns, e);
 			} else {
 				e->dirty = false;
-			}
-			if (na == DD_BATCH) {
-				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
-				na = 0;
-			}
-			if (ns == DD_BATCH) {
-				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
-				ns = 0;
-			}
-			if (nd == DD_BATCH) {
-				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
-				nd = 0;
 			}
 			if (!ctx->nl_ready)
 				break;
@@ -477,11 +484,7 @@ void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			if (!e->in_kernel || e->adopted ||
 			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
 				continue;
-			del[n++] = e;
-			if (n == DD_BATCH) {
-				dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, n);
-				n = 0;
-			}
+			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, &n, e);
 		}
 		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, n);
 	}
@@ -580,24 +583,13 @@ static int dd_plan_read(struct dd_ctx *ctx, struct dd_svc_state *s)
 	struct dd_plan_read r = { .ctx = ctx, .s = s, .now = dd_now_ms() };
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	FILE *err = ctx->nl.err;
 	int ret;
 
 	nlh = dc_genl_start(buf, sizeof(buf), DYNCAST_CMD_INSTANCE_GET,
 			    DYNCAST_FAMILY_VERSION,
 			    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
 	dd_put_service(nlh, &s->cfg.key, NULL);
-	nlh->nlmsg_type = ctx->nl.family;
-	if (!ctx->nl_dbg)
-		ctx->nl_dbg = dd_log_stream(LOG_DEBUG);
-	if (ctx->nl_dbg)
-		ctx->nl.err = ctx->nl_dbg;
-	ret = dc_nl_talk(&ctx->nl, nlh, NULL, dd_plan_read_cb, &r);
-	ctx->nl.err = err;
-	if (ret == -EBADF || ret == -ENOTCONN || ret == -ECONNREFUSED) {
-		dc_nl_close(&ctx->nl);
-		ctx->nl_ready = false;
-	}
+	ret = dd_nl_talk_cb(ctx, nlh, true, dd_plan_read_cb, &r);
 	return ret < 0 ? ret : 0;
 }
 
@@ -605,25 +597,22 @@ static int dd_plan_read(struct dd_ctx *ctx, struct dd_svc_state *s)
 static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 			  uint32_t slack)
 {
+	struct dd_service_cfg set = {
+		.present = 1u << DYNCAST_A_SERVICE_SLACK,
+		.val[DYNCAST_A_SERVICE_SLACK] = slack,
+	};
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 	int ret;
 
+	_Static_assert(DYNCAST_A_SERVICE_SLACK < 32,
+		       "the settings of a service fit dd_service_cfg.present");
 	if (s->slack_known && s->slack == slack)
 		return;
 	if (!s->ready)
 		return;
 	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
-	nest = mnl_attr_nest_start(nlh, DYNCAST_A_SERVICE);
-	dd_put_addr(nlh, &s->cfg.key.sid, DYNCAST_A_SERVICE_ADDR4,
-		    DYNCAST_A_SERVICE_ADDR6);
-	mnl_attr_put_u8(nlh, DYNCAST_A_SERVICE_PROTO, s->cfg.key.proto);
-	if (s->cfg.key.port)
-		mnl_attr_put_u16(nlh, DYNCAST_A_SERVICE_PORT,
-				 htons(s->cfg.key.port));
-	mnl_attr_put_u32(nlh, DYNCAST_A_SERVICE_SLACK, slack);
-	mnl_attr_nest_end(nlh, nest);
+	dd_put_service(nlh, &s->cfg.key, &set);
 	ret = dd_nl_talk(ctx, nlh, true);
 	if (ret) {
 		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
