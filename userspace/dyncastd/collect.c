@@ -145,6 +145,7 @@ static const struct {
 	{ "gpu", DD_M_GPU, true },
 	{ "sessions", DD_M_SESSIONS, false },
 	{ "queue", DD_M_QUEUE, false },
+	{ "capacity", DD_M_CAPACITY, false },
 	{ "state", -1, false },
 };
 
@@ -152,8 +153,8 @@ static const char *const dd_state_names[] = { "up", "drain", "down" };
 
 /*
  * "KEY VALUE [KEY VALUE]...", words separated by blanks or newlines:
- * cpu and gpu in per cent with at most one decimal, sessions and queue
- * as integers, state up, drain or down.  On error, says why in @err.
+ * cpu and gpu in per cent with at most one decimal, sessions, queue and
+ * capacity as integers, state up, drain or down.  On error, says why in @err.
  */
 int dd_figures_parse(char *s, struct dd_figures *f, char *err, size_t size)
 {

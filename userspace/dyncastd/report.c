@@ -6,8 +6,8 @@
  *	NAME KEY VALUE [KEY VALUE]...
  *
  * NAME an [instance NAME] of the configuration, KEY one of cpu, gpu
- * (per cent, one decimal), sessions, queue (integers), state (up, drain,
- * down).  A reported figure replaces the collector's for report-ttl.
+ * (per cent, one decimal), sessions, queue, capacity (integers), state
+ * (up, drain, down).  A reported figure replaces the collector's for report-ttl.
  */
 #include <errno.h>
 #include <string.h>

@@ -88,6 +88,15 @@ static void figures(void **state)
 	assert_int_equal(f.present, 1u << DD_M_QUEUE | 1u << DD_M_GPU |
 			 1u << DD_M_CPU);
 
+	/* a capacity reported replaces the configured one (dma.c) */
+	strcpy(buf, "capacity 3 queue 0");
+	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.m[DD_M_CAPACITY], 3);
+	assert_int_equal(f.present, 1u << DD_M_CAPACITY | 1u << DD_M_QUEUE);
+	strcpy(buf, "capacity 1.5");
+	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"capacity\" must be an integer between 0 and 4294967295, got \"1.5\"");
+
 	strcpy(buf, "gpu 100.1");
 	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), -1);
 	assert_string_equal(err, "\"gpu\" must be a percentage between 0 and 100, got \"100.1\"");
