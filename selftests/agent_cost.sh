@@ -6,7 +6,9 @@
 # instances.  With bid22 busy (queue 100, capacity 100: 20 ms of expected sojourn
 # against 10 ms), D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
 # 100 ms of netem delay on the path to edge 3 (times TIME_FACTOR)
-# raises bid32's cost on both D-Routers and new demands go to bid22.
+# raises bid32's cost on both D-Routers and new demands go to bid22: the
+# cost within 2 s of the delay at D-Router 1 (probes every 500 ms, a
+# level shift taken after three), and new demands within 2 s of that.
 #
 # timeout=600
 
@@ -20,7 +22,7 @@ require_cmd ip jq curl nginx socat tc
 require_module sch_netem
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 6
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
@@ -43,7 +45,6 @@ ktap_test_result "edge 3 near: new demands go to bid32" only bid32 $near
 # round-trip measurements stray by tens of milliseconds, while bid32 must
 # stay far enough behind bid22 (queue 100 is about 10 ms of wait, and the
 # 42.5 % GPU load of bid32 about 7 ms) for every choice below.
-ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * TIME_FACTOR ))ms
 cost_above()
 {
 	local c
@@ -51,6 +52,41 @@ cost_above()
 	c=$(kinst "$1" $SID2 8080 198.19.3.32 cost)
 	[ "${c:-0}" -gt "$2" ]
 }
+# ms_since T: milliseconds since T (microseconds, from EPOCHREALTIME)
+ms_since()
+{
+	echo $(( (${EPOCHREALTIME/./} - $1) / 1000 ))
+}
+# bid32's cost in D-Router 1's kernel, with one command (no jq): read
+# as often as it can be, it times the change to a few hundred ms
+cost_now()
+{
+	local o
+
+	o=$("$DYNCAST" -n "$DR1" instance show $SID2 proto tcp port 8080 \
+		bid 198.19.3.32 2>/dev/null)
+	[[ $o =~ \ cost\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+# from when the delay is in place (tc starting up takes a while here)
+ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * TIME_FACTOR ))ms
+t0=${EPOCHREALTIME/./}
+until [ "$(cost_now)" -gt 60000 ] 2>/dev/null; do
+	[ "$(ms_since "$t0")" -lt $(( 10000 * TIME_FACTOR )) ] || break
+done
+cost_ms=$(ms_since "$t0")
+# new demands, one after the other, until one reaches bid22
+moved_ms=none
+while [ "$(ms_since "$t0")" -lt $(( 10000 * TIME_FACTOR )) ]; do
+	if [ "$(ask $SID2 8080)" = bid22 ]; then
+		moved_ms=$(ms_since "$t0")
+		break
+	fi
+done
+echo "# after the delay: bid32's cost rose at D-Router 1 in $cost_ms ms, new demands reached bid22 in $moved_ms ms"
+ktap_test_result "the cost at D-Router 1 follows the delay within 2 s" \
+	test "$cost_ms" -le $(( 2000 * TIME_FACTOR ))
+ktap_test_result "new demands move to bid22 within 2 s of the cost" \
+	test "${moved_ms/none/99999}" -le $(( cost_ms + 2000 * TIME_FACTOR ))
 slowwait 60 cost_above "$DR1" 60000
 slowwait 30 cost_above "$DR2" 60000
 after1=$(kinst "$DR1" $SID2 8080 198.19.3.32 cost)

@@ -875,7 +875,7 @@ static void dd_cfg_defaults(struct dd_config *cfg)
 	};
 	cfg->collect_ms = 1000;
 	cfg->smoothing = 50;
-	cfg->probe_ms = 2000;
+	cfg->probe_ms = 500;
 	cfg->relay = true;
 	cfg->probe_cost = true;
 	cfg->max_instances = 4096;

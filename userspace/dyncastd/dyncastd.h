@@ -241,6 +241,8 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 		   const struct dd_record *recs, unsigned int n,
 		   const struct dc_addr *addr, uint16_t port);
+void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
+	      uint16_t port);
 struct dd_peer *dd_peer_by_addr(struct dd_ctx *ctx, const struct dc_addr *a,
 				uint16_t port);
 void dd_sockaddr_from(struct sockaddr_storage *ss, socklen_t *len,

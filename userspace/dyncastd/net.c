@@ -133,23 +133,20 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 	return ret;
 }
 
-static void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r,
-		     const struct dc_addr *a, uint16_t port)
+void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
+	      uint16_t port)
 {
 	struct dd_msg *msg;
 
 	msg = calloc(1, sizeof(*msg));
 	if (!msg)
 		return;
-	if (r->probe_id)
-		r->lost++;
 	do
-		r->probe_id = randombytes_random();
-	while (!r->probe_id);
-	r->sent_us = dd_now_us();
+		msg->probe_id = randombytes_random();
+	while (!msg->probe_id);
+	msg->probe_time = dd_now_us();
 	msg->type = DD_MSG_PROBE;
-	msg->probe_id = r->probe_id;
-	msg->probe_time = r->sent_us;
+	dd_rtt_sent(r, msg->probe_id, msg->probe_time);
 	dd_send_addr(ctx, msg, a, port);
 	free(msg);
 }
@@ -194,15 +191,10 @@ static void dd_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg)
 	uint64_t now = dd_now_us();
 	unsigned int i;
 
-	for (i = 0; i < ctx->n_peers; i++) {
-		struct dd_rtt *r = &ctx->peers[i].rtt;
-
-		if (r->probe_id && r->probe_id == msg->probe_id &&
-		    r->sent_us == msg->probe_time && now >= r->sent_us) {
-			dd_rtt_sample(r, now - r->sent_us);
+	for (i = 0; i < ctx->n_peers; i++)
+		if (dd_rtt_answer(&ctx->peers[i].rtt, msg->probe_id,
+				  msg->probe_time, now))
 			ctx->cnt.c[DD_C_PROBE_REPLIES]++;
-		}
-	}
 	if (ctx->cfg->router)
 		dd_router_probe_reply(ctx, msg, now);
 }

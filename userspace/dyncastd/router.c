@@ -370,14 +370,16 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 	unsigned int i;
 
 	for (i = 0; i < ctx->n_sites; i++) {
-		struct dd_rtt *r = &ctx->sites[i]->rtt;
+		struct dd_site *s = ctx->sites[i];
 
-		if (r->probe_id && r->probe_id == msg->probe_id &&
-		    r->sent_us == msg->probe_time && now_us >= r->sent_us) {
-			dd_rtt_sample(r, now_us - r->sent_us);
-			ctx->cnt.c[DD_C_PROBE_REPLIES]++;
-			dd_kernel_soon(ctx);
-		}
+		if (!dd_rtt_answer(&s->rtt, msg->probe_id, msg->probe_time,
+				   now_us))
+			continue;
+		ctx->cnt.c[DD_C_PROBE_REPLIES]++;
+		dd_kernel_soon(ctx);
+		/* a longer path, or a busy moment? ask again at once */
+		if (dd_rtt_suspect(&s->rtt) && s->addr.family)
+			dd_probe(ctx, &s->rtt, &s->addr, s->port);
 	}
 }
 

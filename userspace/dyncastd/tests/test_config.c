@@ -86,6 +86,7 @@ static void defaults(void **state)
 	assert_int_equal(cfg->hold_ms, 6000);	/* 3 intervals */
 	assert_int_equal(cfg->report_ttl_ms, 6000);
 	assert_string_equal(cfg->control, "/run/dyncastd.sock");
+	assert_int_equal(cfg->probe_ms, 500);
 	dd_config_free(cfg);
 
 	cfg = parse("[agent]\n" KEY "listen = 192.0.2.1\n"
