@@ -140,13 +140,15 @@ static const struct {
 	const char *name;
 	int metric;		/* -1: state */
 	bool percent;
+	uint32_t max;		/* of an integer */
 } dd_figure_keys[] = {
-	{ "cpu", DD_M_CPU, true },
-	{ "gpu", DD_M_GPU, true },
-	{ "sessions", DD_M_SESSIONS, false },
-	{ "queue", DD_M_QUEUE, false },
-	{ "capacity", DD_M_CAPACITY, false },
-	{ "state", -1, false },
+	{ "cpu", DD_M_CPU, true, 0 },
+	{ "gpu", DD_M_GPU, true, 0 },
+	{ "sessions", DD_M_SESSIONS, false, UINT32_MAX },
+	{ "queue", DD_M_QUEUE, false, UINT32_MAX },
+	{ "capacity", DD_M_CAPACITY, false, UINT32_MAX },
+	{ "service-time", DD_M_SERVICE_TIME, false, DD_SERVICE_TIME_MAX },
+	{ "state", -1, false, 0 },
 };
 
 static const char *const dd_state_names[] = { "up", "drain", "down" };
@@ -154,7 +156,8 @@ static const char *const dd_state_names[] = { "up", "drain", "down" };
 /*
  * "KEY VALUE [KEY VALUE]...", words separated by blanks or newlines:
  * cpu and gpu in per cent with at most one decimal, sessions, queue and
- * capacity as integers, state up, drain or down.  On error, says why in @err.
+ * capacity as integers, service-time in microseconds, state up, drain or
+ * down.  On error, says why in @err.
  */
 int dd_figures_parse(char *s, struct dd_figures *f, char *err, size_t size)
 {
@@ -198,9 +201,9 @@ int dd_figures_parse(char *s, struct dd_figures *f, char *err, size_t size)
 				return -1;
 			}
 			v = t;
-		} else if (dc_parse_uint(val, UINT32_MAX, &v)) {
+		} else if (dc_parse_uint(val, dd_figure_keys[i].max, &v)) {
 			snprintf(err, size, "\"%s\" must be an integer between 0 and %u, got \"%.32s\"",
-				 key, UINT32_MAX, val);
+				 key, dd_figure_keys[i].max, val);
 			return -1;
 		}
 		f->m[dd_figure_keys[i].metric] = v;

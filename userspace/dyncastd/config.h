@@ -46,7 +46,7 @@ struct dd_instance_cfg {
 	struct dd_inst_key key;
 	uint16_t bid_port;
 	uint8_t state;			/* up or drain, as the operator wants */
-	uint32_t weight, capacity, cost, site;
+	uint32_t weight, capacity, cost, site, service_time;
 	char cgroup[DD_CMD_MAX];
 	uint8_t sessions;		/* enum dd_sessions_src */
 	uint8_t health;			/* enum dd_health_kind */

@@ -107,6 +107,7 @@ static void dd_j_metrics(json_t *o, const struct dd_record *r, bool with_cost)
 		[DD_M_GPU] = "gpu", [DD_M_SESSIONS] = "sessions",
 		[DD_M_QUEUE] = "queue", [DD_M_CAPACITY] = "capacity",
 		[DD_M_COST] = "cost", [DD_M_SITE] = "site",
+		[DD_M_SERVICE_TIME] = "service-time",
 	};
 	unsigned int m;
 

@@ -64,6 +64,8 @@ static void dd_inst_record(struct dd_ctx *ctx, struct dd_inst *in,
 	dd_rec_set(r, DD_M_CAPACITY, in->cfg.capacity);
 	dd_rec_set(r, DD_M_COST, in->cfg.cost);
 	dd_rec_set(r, DD_M_SITE, in->cfg.site);
+	if (in->cfg.service_time)
+		dd_rec_set(r, DD_M_SERVICE_TIME, in->cfg.service_time);
 	if (in->cpu_ok && in->cpu.has_value)
 		dd_rec_set(r, DD_M_CPU, in->cpu.value);
 	if (in->sessions_ok)

@@ -152,6 +152,7 @@ static const uint16_t dd_metric_attr[DD_M_COUNT] = {
 	[DD_M_CAPACITY] = DYNCAST_A_INSTANCE_CAPACITY,
 	[DD_M_COST] = DYNCAST_A_INSTANCE_COST,
 	[DD_M_SITE] = DYNCAST_A_INSTANCE_SITE,
+	[DD_M_SERVICE_TIME] = DYNCAST_A_INSTANCE_SERVICE_TIME,
 };
 
 static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
@@ -662,7 +663,10 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			.cost = dd_entry_cost(ctx, e) / 1e6,
 			.slots = e->rec.present & (1u << DD_M_CAPACITY) ?
 				 e->rec.m[DD_M_CAPACITY] : 0,
-			.svc = svc_us / 1e6,
+			/* the instance's own, else the service's */
+			.svc = (e->rec.present & (1u << DD_M_SERVICE_TIME) &&
+				e->rec.m[DD_M_SERVICE_TIME] ?
+				e->rec.m[DD_M_SERVICE_TIME] : svc_us) / 1e6,
 			.busy = e->busy,
 			.own = e->own_rate,
 		};

@@ -34,7 +34,8 @@ static bool dd_count_moved(const struct dd_policy_cfg *cfg, uint32_t old,
 /*
  * Whether @now differs enough from what was last @announced to be sent at
  * once: a change of state, of presence, of a configured figure (weight,
- * capacity, cost, site), or a load or count beyond its threshold.
+ * capacity, cost, site), or a load or count beyond its threshold (a
+ * service time by threshold-ratio alone).
  */
 bool dd_policy_moved(const struct dd_policy_cfg *cfg,
 		     const struct dd_record *announced,
@@ -60,6 +61,12 @@ bool dd_policy_moved(const struct dd_policy_cfg *cfg,
 		case DD_M_SESSIONS:
 		case DD_M_QUEUE:
 			if (dd_count_moved(cfg, a, b))
+				return true;
+			break;
+		case DD_M_SERVICE_TIME:
+			/* measured by the service: its share alone */
+			if ((uint64_t)dd_absdiff(a, b) * 100 >=
+			    (uint64_t)a * cfg->threshold_ratio)
 				return true;
 			break;
 		default:

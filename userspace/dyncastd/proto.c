@@ -182,6 +182,7 @@ static const uint16_t dd_metric_tlv[DD_M_COUNT] = {
 	[DD_M_CAPACITY] = DD_I_CAPACITY,
 	[DD_M_COST] = DD_I_COST,
 	[DD_M_SITE] = DD_I_SITE,
+	[DD_M_SERVICE_TIME] = DD_I_SERVICE_TIME,
 };
 
 static bool dd_metric_is16(unsigned int m)
@@ -449,7 +450,9 @@ static int dd_decode_record(const uint8_t *p, size_t len, struct dd_record *r)
 					return -1;
 				r->m[m] = dd_get16(it.val);
 			} else {
-				if (it.len != 4)
+				if (it.len != 4 ||
+				    (m == DD_M_SERVICE_TIME &&
+				     dd_get32(it.val) > DD_SERVICE_TIME_MAX))
 					return -1;
 				r->m[m] = dd_get32(it.val);
 			}

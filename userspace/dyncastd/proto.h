@@ -73,6 +73,7 @@ enum {
 	DD_I_CAPACITY = 15,	/* u32 */
 	DD_I_COST = 16,		/* u32 microseconds */
 	DD_I_SITE = 17,		/* u32 */
+	DD_I_SERVICE_TIME = 18,	/* u32 microseconds, 0..DD_SERVICE_TIME_MAX */
 	__DD_I_MAX,
 };
 
@@ -86,6 +87,7 @@ enum dd_metric {
 	DD_M_CAPACITY,
 	DD_M_COST,
 	DD_M_SITE,
+	DD_M_SERVICE_TIME,
 	DD_M_COUNT,
 };
 
@@ -93,6 +95,8 @@ enum dd_metric {
 #define DD_STATE_DRAIN	1
 #define DD_STATE_DOWN	2
 #define DD_LOAD_MAX	1000
+/* the kernel's bound on a service time, microseconds */
+#define DD_SERVICE_TIME_MAX	10000000
 
 /* (D-SID, protocol, port): a service */
 struct dd_svc_key {

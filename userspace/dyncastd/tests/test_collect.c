@@ -93,6 +93,12 @@ static void figures(void **state)
 	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), 0);
 	assert_int_equal(f.m[DD_M_CAPACITY], 3);
 	assert_int_equal(f.present, 1u << DD_M_CAPACITY | 1u << DD_M_QUEUE);
+	strcpy(buf, "service-time 48500");
+	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.m[DD_M_SERVICE_TIME], 48500);
+	strcpy(buf, "service-time 10000001");
+	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), -1);
+	assert_string_equal(err, "\"service-time\" must be an integer between 0 and 10000000, got \"10000001\"");
 	strcpy(buf, "capacity 1.5");
 	assert_int_equal(dd_figures_parse(buf, &f, err, sizeof(err)), -1);
 	assert_string_equal(err, "\"capacity\" must be an integer between 0 and 4294967295, got \"1.5\"");

@@ -91,13 +91,15 @@ static void defaults(void **state)
 
 	cfg = parse("[agent]\n" KEY "listen = 192.0.2.1\n"
 		    "[peer a]\nendpoint = [2001:db8::1]:5000\n"
-		    "[instance x]\nsid = 192.0.2.9\nproto = udp\nbid = 192.0.2.10\n");
+		    "[instance x]\nsid = 192.0.2.9\nproto = udp\nbid = 192.0.2.10\n"
+		    "service-time = 40000\n");
 	assert_non_null(cfg);
 	assert_int_equal(cfg->listen.family, AF_INET);
 	assert_int_equal(cfg->peers[0].port, 5000);
 	assert_int_equal(cfg->peers[0].addr.family, AF_INET6);
 	assert_false(cfg->router);
 	assert_int_equal(cfg->instances[0].weight, 1);
+	assert_int_equal(cfg->instances[0].service_time, 40000);
 	assert_int_equal(cfg->instances[0].health, DD_HEALTH_OFF);
 	assert_int_equal(cfg->instances[0].health_rise, 2);
 	assert_int_equal(cfg->instances[0].health_fall, 3);
@@ -131,6 +133,8 @@ static void errors(void **state)
 	      "t.conf:4: [peer a] endpoint: must be ADDRESS");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\n",
 	      "t.conf:3: [instance i] bid is required");
+	fails("[agent]\n" KEY "[instance i]\nservice-time = 10000001\n",
+	      "t.conf:4: [instance i] service-time: must be an integer between 0 and 10000000, got \"10000001\"");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 2001:db8::1\n",
 	      "[instance i] bid must be of the family of sid");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nhealth = tcp\n",

@@ -77,6 +77,15 @@ static void threshold(void **state)
 	rec(&b, 300, 1000);
 	b.withdrawn = true;
 	assert_true(dd_policy_moved(&cfg, &a, &b));
+
+	/* a service time moves by the ratio alone: 10 % of 50 ms */
+	a.present |= 1u << DD_M_SERVICE_TIME;
+	a.m[DD_M_SERVICE_TIME] = 50000;
+	b = a;
+	b.m[DD_M_SERVICE_TIME] = 54999;
+	assert_false(dd_policy_moved(&cfg, &a, &b));
+	b.m[DD_M_SERVICE_TIME] = 45000;
+	assert_true(dd_policy_moved(&cfg, &a, &b));
 }
 
 /* A trigger waits for the minimum interval since the last update. */

@@ -33,11 +33,12 @@ static void record(struct dd_record *r, const char *sid, const char *bid)
 	r->bid_port = 8080;
 	r->state = DD_STATE_UP;
 	r->present = 1u << DD_M_CPU | 1u << DD_M_QUEUE | 1u << DD_M_CAPACITY |
-		     1u << DD_M_SITE;
+		     1u << DD_M_SITE | 1u << DD_M_SERVICE_TIME;
 	r->m[DD_M_CPU] = 375;
 	r->m[DD_M_QUEUE] = 12;
 	r->m[DD_M_CAPACITY] = 100;
 	r->m[DD_M_SITE] = 3;
+	r->m[DD_M_SERVICE_TIME] = 50000;
 }
 
 static struct dd_msg *announce(void)
@@ -336,6 +337,14 @@ static void malformed(void **state)
 		REC4,
 		0, 11, 0, 2, 0x03, 0xe9,
 	};
+	/* a service time above 10 s */
+	static const uint8_t svc_time[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN + 4 + REC4_LEN + 8,
+		ORIGIN_HEAD,
+		0, 8, 0, REC4_LEN + 8,
+		REC4,
+		0, 18, 0, 4, 0x00, 0x98, 0x96, 0x81,
+	};
 	/* a path of 9 hops */
 	uint8_t path[4 + ORIGIN_HEAD_LEN + 4 + 36] = {
 		0, 1, 0, ORIGIN_HEAD_LEN + 4 + 36, ORIGIN_HEAD, 0, 7, 0, 36,
@@ -353,6 +362,8 @@ static void malformed(void **state)
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, twice, sizeof(twice)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, nosid, sizeof(nosid)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, cpu, sizeof(cpu)), DD_DROP_MALFORMED);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, svc_time, sizeof(svc_time)),
+			 DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, path, sizeof(path)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_PROBE, probe, sizeof(probe)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(9, probe, sizeof(probe)), DD_DROP_TYPE);
