@@ -417,6 +417,71 @@ queue_at()
 	     bid 198.19.2.21 2>/dev/null | jq -r '.[0].queue')" = "$2" ]
 }
 
+# field_at ROUTER BID FIELD: a field of an instance of D-SID 1 at a D-Router
+field_at()
+{
+	ip netns exec "$1" "$DYNCAST" -j instance show $SID1 proto tcp port 80 \
+		bid "$2" 2>/dev/null | jq -r ".[0][\"$3\"]"
+}
+
+# inflight_is ROUTER N: N demands of D-SID 1 in flight at the D-Router
+inflight_is()
+{
+	[ $(( $(field_at "$1" 198.19.2.21 inflight) +
+	      $(field_at "$1" 198.19.3.31 inflight) )) = "$2" ]
+}
+
+HELD=()
+
+# hold N: client 1 opens N connections to D-SID 1 and keeps them open
+hold()
+{
+	local i
+
+	for (( i = 0; i < $1; i++ )); do
+		ip netns exec cl1 socat -u TCP:$SID1:80 /dev/null 2>/dev/null &
+		HELD+=($!)
+		defer "kill $! 2>/dev/null"
+	done
+}
+
+release()
+{
+	kill "${HELD[@]}" 2>/dev/null
+	wait "${HELD[@]}" 2>/dev/null
+	HELD=()
+}
+
+capacity_scene()
+{
+	step "A site loses capacity"
+	say "Client 1 opens six connections to D-SID 1 and keeps them open:" \
+	    "six demands in flight, which D-Router 1 counts itself (inflight)." \
+	    "With 10 slots at each site, the nearer D-BID 21 takes them all:"
+	hold 6
+	slowwait 20 inflight_is dr1 6 || say "(not all six are counted yet)"
+	dc dr1 instance show $SID1 proto tcp port 80
+	say "Now the web service behind D-BID 21 loses servers: it tells its" \
+	    "D-MA that it serves 2 demands at once (\"capacity 2\" on the" \
+	    "report socket).  The D-MA announces it at once, and D-Router 1" \
+	    "puts it into the kernel:"
+	report dr2 "bid21 capacity 2"
+	slowwait 20 eval '[ "$(field_at dr1 198.19.2.21 capacity)" = 2 ]' ||
+		say "(D-Router 1 has not heard yet)"
+	say "Four more connections: at D-BID 21 each would now wait behind" \
+	    "the six there on two slots, more than the 20 ms further away of" \
+	    "edge site 3, so they go there:"
+	hold 4
+	slowwait 20 inflight_is dr1 10 || say "(not all ten are counted yet)"
+	dc dr1 instance show $SID1 proto tcp port 80
+	say "The connections close; the counts fall back to zero, and D-BID 21" \
+	    "gets its servers back:"
+	release
+	slowwait 20 inflight_is dr1 0 || say "(some are still counted)"
+	report dr2 "bid21 capacity 10"
+	echo "      inflight at D-Router 1: D-BID 21 $(field_at dr1 198.19.2.21 inflight), D-BID 31 $(field_at dr1 198.19.3.31 inflight)"
+}
+
 agents_story()
 {
 	local q i
@@ -470,6 +535,9 @@ agents_story()
 	    "3, 20 ms away, is now the better place."
 	dc dr1 instance show $SID1 proto tcp port 80
 	report dr2 "bid21 queue 0"
+	slowwait 20 queue_at dr1 0
+
+	capacity_scene
 
 	step "A site goes silent"
 	say "The D-MA of edge site 3 stops (killed, as in a crash).  After its" \
