@@ -777,6 +777,108 @@ set key outside right top font ',8'
 plot """ + ", \\\n     ".join(plots) + "\n", [data])
 
 
+# the VM's variants where they differ from the simulation's
+VM_LABELS = {
+    "ipvs-wlc": "IPVS wlc (NAT, weights = capacity)",
+    "least-cost": "dyncast least-cost, metrics relayed every 100 ms",
+    "least-cost-agent": "dyncast least-cost, fed by dyncastd (defaults)",
+    "least-cost-plan": "dyncast least-cost, planned by dyncastd (defaults, plan = yes)",
+}
+
+
+def vm_label(p):
+    return VM_LABELS.get(p, POLICY_LABELS.get(p, p))
+
+
+EVENT_TITLES = {
+    "halve": "The nearest site (2 slots) keeps one, 20 s into the run",
+    "kill": "The middle site's server killed 20 s into the run, started again 10 s later",
+}
+WINDOWS = ["before", "0-2", "2-5", "5-10", "10-end"]
+
+
+def steer_vm_headline(headline):
+    """Least-cost fed by dyncastd against the baselines, at 80 % load:
+    steady, and after each event (10 s to the end)."""
+    pols = ["least-cost-plan", "least-cost-agent", "weighted", "ipvs-lc", "ipvs-wlc"]
+    rows = read_tsv("steer.tsv") or []
+    mean = {r["policy"]: num(r["resp_mean_ms"]) for r in rows
+            if r.get("status") == "ok" and r["load"] == "0.8"
+            and num(r["failed"]) == 0}
+    if all(mean.get(p) for p in pols):
+        headline.append(
+            "VM, 80 % load, mean response: dyncast least-cost planned by "
+            f"dyncastd {f_num(mean[pols[0]])} ms, fed by dyncastd without "
+            f"a plan (its default) {f_num(mean[pols[1]])} ms; weighted "
+            f"{f_num(mean[pols[2]])} ms, IPVS lc {f_num(mean[pols[3]])} ms, "
+            f"wlc {f_num(mean[pols[4]])} ms")
+    ev = read_tsv("steer-events.tsv") or []
+    for e in ("halve", "kill"):
+        m, failed, load = {}, {}, None
+        for r in ev:
+            if r["event"] == e and r.get("status") == "ok":
+                load = r["load"]
+                failed[r["policy"]] = failed.get(r["policy"], 0) + (num(r["failed"]) or 0)
+                if r["window"] == "10-end":
+                    m[r["policy"]] = num(r["resp_mean_ms"])
+        if not all(p in m for p in pols):
+            continue
+        what = {"halve": "after the nearest site lost half its slots",
+                "kill": "after a site's server was killed (and restarted 10 s later)"}[e]
+        headline.append(
+            f"VM, {float(load) * 100:.0f} % load, {what}, mean response from 10 s on: "
+            + ", ".join(f"{vm_label(p).replace('dyncast ', '')} {f_num(m[p])} ms"
+                        + (f" ({f_num(failed[p])} failed)" if failed.get(p) else "")
+                        for p in pols))
+
+
+def steer_vm_events(lines):
+    rows = read_tsv("steer-events.tsv")
+    if not rows:
+        return
+    events = []
+    for r in rows:
+        if r["event"] not in events:
+            events.append(r["event"])
+    for ev in events:
+        load = next(r["load"] for r in rows if r["event"] == ev)
+        try:
+            load = f", at {float(load) * 100:.0f} % load"
+        except ValueError:
+            load = ""
+        lines.append(f"#### {EVENT_TITLES.get(ev, ev)}{load}\n")
+        out, pols = [], []
+        for r in rows:
+            if r["event"] == ev and r["policy"] not in pols:
+                pols.append(r["policy"])
+        for p in pols:
+            rs = {r["window"]: r for r in rows
+                  if r["event"] == ev and r["policy"] == p}
+            if not rs or any(r.get("status") != "ok" for r in rs.values()):
+                note = next(iter(rs.values())).get("note", "") if rs else ""
+                out.append([vm_label(p), "missing: " + note] + [""] * 5)
+                continue
+            cells, started, failed = [], 0, 0
+            for w in WINDOWS:
+                r = rs.get(w)
+                if r is None:
+                    cells.append("–")
+                    continue
+                started += num(r["started"]) or 0
+                failed += num(r["failed"]) or 0
+                if not num(r["ok"]):
+                    cells.append("none answered")
+                else:
+                    cells.append(f"{f_num(num(r['resp_mean_ms']))} / "
+                                 f"{f_num(num(r['resp_p99_ms']))}")
+            out.append([vm_label(p), *cells,
+                        f"{f_num(failed)} of {f_num(started)}"])
+        lines.append(table(["policy", "before: mean / p99, ms",
+                            "0-2 s after", "2-5 s", "5-10 s", "10 s to the end",
+                            "failed (whole run)"], out))
+        lines.append("")
+
+
 def steer_vm_section(lines, headline):
     rows = read_tsv("steer.tsv")
     if rows is None:
@@ -784,7 +886,7 @@ def steer_vm_section(lines, headline):
     out = []
     for r in rows:
         if r.get("status") != "ok":
-            out.append([POLICY_LABELS.get(r["policy"], r["policy"]), r["load"],
+            out.append([vm_label(r["policy"]), r["load"],
                         "missing: " + r.get("note", ""), "", "", "", "", ""])
             continue
         started = num(r["started"]) or 0
@@ -793,7 +895,7 @@ def steer_vm_section(lines, headline):
         if started and failed >= started:
             # the queue outgrew the clients' timeout: no time to give
             times = ["none answered in time"] + ["—"] * 2
-        out.append([POLICY_LABELS.get(r["policy"], r["policy"]),
+        out.append([vm_label(r["policy"]),
                     f"{float(r['load']) * 100:.0f} % ({r['rate']}/s)",
                     *times,
                     f"{f_num(failed)} of {f_num(started)}",
@@ -803,6 +905,8 @@ def steer_vm_section(lines, headline):
                         "request mean, ms", "failed (10 s)",
                         "answered by", "metric reports relayed"], out))
     lines.append("")
+    steer_vm_events(lines)
+    steer_vm_headline(headline)
 
 
 # --- the report ---------------------------------------------------------------------
@@ -979,12 +1083,16 @@ def main():
             "request time: from the request to the end of the answer (one "
             "round trip, the wait, the service; the simulation's response "
             "time).  dyncast least-cost gets each site's metrics every "
-            "interval through nlmetrics relay (the router side of an agent, "
+            "100 ms through nlmetrics relay (the router side of an agent, "
             "without damping); fed by dyncastd, a D-MA on each site announces "
-            "them to the D-Router role of dyncastd on the router, at once when "
-            "a count moves but with its damping (hold-down from the interval "
-            "above, doubling up to 1 s while changes keep coming), and the "
-            "cost is the round trip dyncastd measures.\n")
+            "them to the D-Router role of dyncastd on the router with every "
+            "setting of its update policy at the default (every 5 s, at once "
+            "on a move beyond the thresholds, damped from 1 s), checks its "
+            "server over TCP, and the cost is the round trip dyncastd "
+            "measures; with plan = yes, dyncastd also pushes its split of the "
+            "demands.  IPVS runs without health checks, as ipvsadm alone "
+            "does.  The event runs give the response time per window of "
+            "request start.\n")
         steer_vm_section(body, headline)
 
     lines.append("## Headline figures\n")

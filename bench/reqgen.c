@@ -15,7 +15,10 @@
  * answered within TIMEOUT seconds counts as failed.
  *
  * Prints one line of figures, then one line per instance name with how
- * many requests it answered.
+ * many requests it answered.  With -e, the same figures per window of
+ * request start, around an event EVENT seconds after the start (after the
+ * warm-up): before it, then 0-2, 2-5, 5-10 and 10 s to the end after it,
+ * one line each.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +38,13 @@
 
 #define MAX_EVENTS	256
 #define MAX_NAMES	16
+#define NWIN		5
+
+/* the windows of -e, seconds from the event; the first ends at it */
+static const double win_edge[NWIN + 1] = { -1e9, 0, 2, 5, 10, 1e9 };
+static const char *const win_name[NWIN] = {
+	"before", "0-2", "2-5", "5-10", "10-end"
+};
 
 struct req {
 	int fd;
@@ -94,20 +104,31 @@ static double mean(const double *v, unsigned long n)
 	return n ? s / n : NAN;
 }
 
+static int window(double at)
+{
+	int w;
+
+	for (w = 0; w < NWIN - 1 && at >= win_edge[w + 1]; w++)
+		;
+	return w;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: reqgen [ -r RATE ] [ -d SECONDS ] [ -w WARMUP ] [ -T TIMEOUT ]\n"
-		"              [ -s SEED ] ADDR PORT\n"
+		"              [ -s SEED ] [ -e EVENT ] ADDR PORT\n"
 		"Opens RATE connections per second (Poisson; default 100) to ADDR:PORT\n"
 		"for SECONDS (default 30), one request each; counts those started after\n"
 		"WARMUP seconds (default 5); a request unanswered after TIMEOUT seconds\n"
-		"(default 10) fails.\n");
+		"(default 10) fails.  -e: figures per window around an event EVENT\n"
+		"seconds after the start.\n");
 }
 
 int main(int argc, char **argv)
 {
-	double rate = 100, dur = 30, warm = 5, tmo = 10, t0, t, next;
+	double rate = 100, dur = 30, warm = 5, tmo = 10, t0, t, next, ev_at = -1;
+	unsigned long wstarted[NWIN] = { 0 }, wfailed[NWIN] = { 0 };
 	double last_scan = 0;
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	struct epoll_event ev, events[MAX_EVENTS];
@@ -116,12 +137,12 @@ int main(int argc, char **argv)
 	unsigned long i;
 	unsigned int nnames = 0, j;
 	struct rlimit rl = { 65536, 65536 };
-	double *resp, *reqt;
+	double *resp, *reqt, *at, *sel;
 	struct req *pool, *free_list = NULL;
 	unsigned long inflight = 0, npool;
 	int opt, efd;
 
-	while ((opt = getopt(argc, argv, "r:d:w:T:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:w:T:s:e:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			rate = strtod(optarg, NULL);
@@ -138,6 +159,9 @@ int main(int argc, char **argv)
 		case 's':
 			rng ^= strtoull(optarg, NULL, 0) * 0xbf58476d1ce4e5b9ULL;
 			break;
+		case 'e':
+			ev_at = strtod(optarg, NULL);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -147,6 +171,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || rate <= 0 || dur <= warm || tmo <= 0 ||
+	    (ev_at >= 0 && (ev_at < warm || ev_at >= dur)) ||
 	    inet_pton(AF_INET, argv[optind], &dst.sin_addr) != 1) {
 		usage(stderr);
 		return 2;
@@ -160,9 +185,11 @@ int main(int argc, char **argv)
 		npool = 60000;
 	resp = malloc(cap * sizeof(*resp));
 	reqt = malloc(cap * sizeof(*reqt));
+	at = malloc(cap * sizeof(*at));
+	sel = malloc(cap * sizeof(*sel));
 	pool = calloc(npool, sizeof(*pool));
 	efd = epoll_create1(0);
-	if (!resp || !reqt || !pool || efd < 0) {
+	if (!resp || !reqt || !at || !sel || !pool || efd < 0) {
 		perror("reqgen");
 		return 1;
 	}
@@ -183,7 +210,12 @@ int main(int argc, char **argv)
 
 			next += -log(unit()) / rate;
 			if (!r) {
-				failed += next - t0 >= warm;
+				if (t - t0 >= warm) {
+					started++;
+					failed++;
+					wstarted[window(t - t0 - ev_at)]++;
+					wfailed[window(t - t0 - ev_at)]++;
+				}
 				continue;
 			}
 			free_list = r->next_free;
@@ -192,11 +224,13 @@ int main(int argc, char **argv)
 			r->start = t;
 			r->counted = t - t0 >= warm;
 			started += r->counted;
+			wstarted[window(t - t0 - ev_at)] += r->counted;
 			r->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			if (r->fd < 0 ||
 			    (connect(r->fd, (struct sockaddr *)&dst, sizeof(dst)) &&
 			     errno != EINPROGRESS)) {
 				failed += r->counted;
+				wfailed[window(r->start - t0 - ev_at)] += r->counted;
 				if (r->fd >= 0)
 					close(r->fd);
 				r->busy = false;
@@ -254,6 +288,7 @@ int main(int argc, char **argv)
 				if (nl)
 					*nl = '\0';
 				r->ans[r->alen] = '\0';
+				at[nresp] = r->start - t0 - ev_at;
 				resp[nresp] = t - r->start;
 				reqt[nresp++] = t - r->sent_at;
 				ok++;
@@ -270,6 +305,7 @@ int main(int argc, char **argv)
 					names[j].n++;
 			} else if (bad) {
 				failed += r->counted;
+				wfailed[window(r->start - t0 - ev_at)] += r->counted;
 			}
 			close(r->fd);
 			inflight--;
@@ -287,6 +323,7 @@ int main(int argc, char **argv)
 			if (!r->busy || t - r->start <= tmo)
 				continue;
 			failed += r->counted;
+			wfailed[window(r->start - t0 - ev_at)] += r->counted;
 			close(r->fd);
 			inflight--;
 			r->busy = false;
@@ -295,6 +332,17 @@ int main(int argc, char **argv)
 		}
 	}
 
+	for (j = 0; ev_at >= 0 && j < NWIN; j++) {
+		unsigned long m = 0;
+
+		for (i = 0; i < nresp; i++)
+			if (window(at[i]) == (int)j)
+				sel[m++] = resp[i];
+		qsort(sel, m, sizeof(*sel), cmp_double);
+		printf("window %s started %lu ok %lu failed %lu resp_mean_ms %.2f resp_p99_ms %.2f\n",
+		       win_name[j], wstarted[j], m, wfailed[j],
+		       mean(sel, m) * 1e3, pct(sel, m, 0.99) * 1e3);
+	}
 	qsort(resp, nresp, sizeof(*resp), cmp_double);
 	qsort(reqt, nresp, sizeof(*reqt), cmp_double);
 	printf("started %lu ok %lu failed %lu rate %.1f resp_mean_ms %.2f resp_p50_ms %.2f resp_p99_ms %.2f req_mean_ms %.2f req_p99_ms %.2f\n",

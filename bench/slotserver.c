@@ -18,6 +18,10 @@
  * report socket PATH (a unix datagram socket; "@name" is abstract), as
  * "NAME cpu PERCENT sessions N queue N" (dyncastd(8), REPORTS).
  *
+ * SIGUSR1 halves the slots (at least one is left), as a site that loses
+ * half its servers; SIGUSR2 gives them back.  Requests in service go on;
+ * the reports give the slots left as the capacity.
+ *
  * On SIGTERM it prints how many requests it served and the longest queue.
  */
 #define _GNU_SOURCE
@@ -53,12 +57,17 @@ struct ring {
 	unsigned int head, len, cap;
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, halved;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_usr(int sig)
+{
+	halved = sig == SIGUSR1;
 }
 
 static double now(void)
@@ -113,7 +122,8 @@ static void usage(FILE *f)
 		"(default 1), each for SERVICE_MS (default 50), answering NAME; with\n"
 		"-m, reports its metrics for instance BID to ADDR:PORT over UDP every\n"
 		"INTERVAL_MS (default 100); with -u, to dyncastd's report socket PATH\n"
-		"for its instance NAME.\n");
+		"for its instance NAME.  SIGUSR1 halves the slots, SIGUSR2 gives them\n"
+		"back.\n");
 }
 
 int main(int argc, char **argv)
@@ -123,7 +133,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un uto = { .sun_family = AF_UNIX };
 	socklen_t ulen = 0;
 	struct epoll_event ev, events[MAX_EVENTS];
-	unsigned int slots = 1, max_queue = 0;
+	unsigned int slots = 1, max_queue = 0, all_slots;
 	double svc = 0.050, interval = 0.1, next_report = 0, busy_area = 0;
 	double last_change, last_report;
 	unsigned long served = 0;
@@ -181,11 +191,14 @@ int main(int argc, char **argv)
 	    (to.sin_family && !bid))
 		goto bad;
 	sin.sin_port = htons(strtoul(argv[optind], NULL, 10));
+	all_slots = slots;
 
 	setrlimit(RLIMIT_NOFILE, &rl);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr);
+	signal(SIGUSR2, on_usr);
 
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (lfd < 0 ||
@@ -233,6 +246,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t = now();
+		if (slots != (halved && all_slots > 1 ? all_slots / 2 : all_slots)) {
+			busy_area += serving.len * (t - last_change);
+			last_change = t;
+			slots = halved && all_slots > 1 ? all_slots / 2 : all_slots;
+			/* more slots: the waiting start at once */
+			while (serving.len < slots && waiting.len) {
+				struct conn c = ring_pop(&waiting);
+
+				ring_push(&serving, (struct conn){ c.fd, t + svc });
+			}
+		}
 
 		for (i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
@@ -282,7 +306,7 @@ int main(int argc, char **argv)
 			served++;
 			busy_area += (serving.len + 1) * (t - last_change);
 			last_change = t;
-			if (waiting.len) {
+			if (waiting.len && serving.len < slots) {
 				c = ring_pop(&waiting);
 				ring_push(&serving,
 					  (struct conn){ c.fd, t + svc });
@@ -299,6 +323,9 @@ int main(int argc, char **argv)
 			cpu = t > last_report ?
 			      (long)(1000 * busy_area /
 				     (slots * (t - last_report)) + 0.5) : 0;
+			/* just after a halving, the old slots' work */
+			if (cpu > 1000)
+				cpu = 1000;
 			if (mfd >= 0) {
 				len = snprintf(msg, sizeof(msg),
 					       "%s %ld %u %u %u\n", bid, cpu,
@@ -308,9 +335,9 @@ int main(int argc, char **argv)
 			}
 			if (ufd >= 0) {
 				len = snprintf(msg, sizeof(msg),
-					       "%s cpu %ld.%ld sessions %u queue %u\n",
+					       "%s cpu %ld.%ld sessions %u queue %u capacity %u\n",
 					       name, cpu / 10, cpu % 10,
-					       serving.len, waiting.len);
+					       serving.len, waiting.len, slots);
 				/* dyncastd not up yet, or restarting: next time */
 				sendto(ufd, msg, len, 0,
 				       (struct sockaddr *)&uto, ulen);

@@ -20,10 +20,14 @@
 #              dyncast policy
 #   updates    metric updates per second over netlink, and their effect on
 #              forwarding
-#   steer      service latency of nearest-only, IPVS lc, dyncast weighted
-#              and dyncast least-cost (metrics relayed every interval, or
-#              announced by dyncastd), with netem delays and instances of
-#              limited concurrency (bench/scenario.sh)
+#   steer      service latency of nearest-only, IPVS lc and wlc, dyncast
+#              weighted and dyncast least-cost (metrics relayed every
+#              interval, or announced by dyncastd with its defaults, which
+#              plans or not), with netem delays and instances of limited
+#              concurrency (bench/scenario.sh)
+#   steerev    the same per window around an event: the nearest site
+#              loses half its slots, a site's server is killed and
+#              restarted
 #
 # Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
 # tables-lookup.tsv), one row per measurement, with a header; a variant
@@ -37,8 +41,9 @@
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
 # BENCH_STEER_LOADS ("0.5 0.8"), BENCH_STEER_POLICIES ("nearest ipvs-lc
-# weighted least-cost least-cost-agent"), BENCH_AGENT_INTERVAL (dyncastd's
-# interval, 1s).
+# ipvs-wlc weighted least-cost least-cost-agent least-cost-plan"),
+# BENCH_STEER_EVENTS ("halve kill"), BENCH_STEER_EVENT_POLICIES
+# ("ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-plan").
 
 . "$(dirname "$0")/../../selftests/lib.sh"
 . "$(dirname "$0")/../../selftests/topo.sh"
@@ -48,7 +53,7 @@
 OUT=${1:?usage: bench.sh OUTDIR [PART...]}
 shift
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow tables select updates steer)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow tables select updates steer steerev)
 
 REPS=${BENCH_REPS:-3}
 # the data plane's differences are the smallest, selection and updates
@@ -79,7 +84,7 @@ prepare()
 
 	cpus=$(getconf _NPROCESSORS_ONLN)
 	[ "$cpus" -ge 2 ] || { echo "bench: needs 2 CPUs, has $cpus"; return 1; }
-	for m in pktgen ip_vs ip_vs_rr ip_vs_lc nf_conntrack nf_nat nft_numgen \
+	for m in pktgen ip_vs ip_vs_rr ip_vs_lc ip_vs_wlc nf_conntrack nf_nat nft_numgen \
 		 sch_netem cls_matchall act_gact sch_ingress ipip; do
 		modprobe "$m" 2>>"$ERR" || log "module $m is missing"
 	done
@@ -574,24 +579,34 @@ steer_topo()
 	done
 }
 
-# steer_servers_start POLICY: the slotservers, reporting their metrics to
-# nlmetrics relay on the router, or to the agent of their site
+# steer_site_start I POLICY: the slotserver of site I, reporting its
+# metrics to nlmetrics relay on the router, or to the agent of its site;
+# what it prints at the end goes to $OUT/.siteI (appended)
+steer_site_start()
+{
+	local i=$1 rtt slots report
+
+	IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
+	report=(-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2")
+	case $2 in
+	least-cost-agent|least-cost-plan) report=(-u @dyncastd-report) ;;
+	esac
+	ip netns exec "${SITE_NS[i]}" "$BIN/slotserver" -s "$slots" \
+		-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" "${report[@]}" \
+		-i "$STEER_INTERVAL_MS" $SPORT_TCP >> "$OUT/.site$i" 2>>"$ERR" &
+	SITE_PIDS[i]=$!
+	wait_listen "${SITE_NS[i]}" tcp $SPORT_TCP
+}
+
+# steer_servers_start POLICY: every site's slotserver
 steer_servers_start()
 {
-	local i rtt slots report
+	local i
 
 	SITE_PIDS=()
 	for i in "${!STEER_SITES[@]}"; do
-		IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
-		report=(-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2")
-		[ "$1" = least-cost-agent ] && report=(-u @dyncastd-report)
-		ip netns exec "${SITE_NS[i]}" "$BIN/slotserver" -s "$slots" \
-			-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" "${report[@]}" \
-			-i "$STEER_INTERVAL_MS" $SPORT_TCP > "$OUT/.site$i" 2>>"$ERR" &
-		SITE_PIDS[i]=$!
-	done
-	for i in "${!STEER_SITES[@]}"; do
-		wait_listen "${SITE_NS[i]}" tcp $SPORT_TCP || return 1
+		: > "$OUT/.site$i"
+		steer_site_start "$i" "$1" || return 1
 	done
 }
 
@@ -604,6 +619,7 @@ steer_servers_stop()
 		kill "${SITE_PIDS[i]}" 2>/dev/null
 		wait "${SITE_PIDS[i]}" 2>/dev/null
 		awk '{ printf "%s ", $0 }' "$OUT/.site$i"
+		rm -f "$OUT/.site$i"
 	done
 	SITE_PIDS=()
 }
@@ -637,15 +653,18 @@ steer_policy_setup()
 			RELAY_PID=$!
 		fi
 		;;
-	least-cost-agent)
-		steer_agents_start || return 1
+	least-cost-agent|least-cost-plan)
+		steer_agents_start "$1" || return 1
 		;;
-	ipvs-lc)
+	ipvs-lc|ipvs-wlc)
 		in_r ip addr add 10.99.0.1/32 dev lo &&
-			in_r ipvsadm -A -t 10.99.0.1:$SPORT_TCP -s lc || return 1
+			in_r ipvsadm -A -t 10.99.0.1:$SPORT_TCP -s "${1#ipvs-}" ||
+			return 1
 		for i in "${!STEER_SITES[@]}"; do
+			IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
 			in_r ipvsadm -a -t 10.99.0.1:$SPORT_TCP \
-				-r "10.1$(( i + 1 )).0.2:$SPORT_TCP" -m || return 1
+				-r "10.1$(( i + 1 )).0.2:$SPORT_TCP" -m -w "$slots" ||
+				return 1
 		done
 		;;
 	*)
@@ -657,10 +676,10 @@ steer_policy_setup()
 # dyncastd: a D-MA on each site, for its slotserver, announcing to a
 # D-Router role on the router, which creates the service, learns the
 # instances with their metrics, measures the round trip to each site and
-# pushes it as the cost.  The D-MAs announce at once when a count moves by
-# one, at most every STEER_INTERVAL_MS doubling up to AGENT_INTERVAL while
-# changes keep coming, and every AGENT_INTERVAL anyway.
-AGENT_INTERVAL=${BENCH_AGENT_INTERVAL:-1s}
+# pushes it as the cost.  Every setting of the update policy is
+# dyncastd's default (announcements every 5 s, at once on a move beyond
+# the thresholds, damped from 1 s; the cost probed every 2 s); the D-MA
+# checks its instance over TCP, as a deployment would.
 AGENT_PIDS=()
 
 steer_agent_conf()
@@ -671,15 +690,6 @@ steer_agent_conf()
 		key = $AGENT_KEY
 		control = @dyncastd
 		report = @dyncastd-report
-		interval = $AGENT_INTERVAL
-		min-interval = ${STEER_INTERVAL_MS}ms
-		threshold-load = 5
-		threshold-count = 1
-		threshold-ratio = 0
-		collect-interval = ${STEER_INTERVAL_MS}ms
-		report-ttl = 10s
-		hold-time = 5s
-		probe-interval = 500ms
 	EOF
 }
 
@@ -692,10 +702,12 @@ steer_agent_up()
 		= ${#STEER_SITES[@]} ]
 }
 
+# steer_agents_start POLICY: least-cost-plan plans the service
 steer_agents_start()
 {
-	local i rtt slots dir=$OUT/.agents
+	local i rtt slots dir=$OUT/.agents plan=no
 
+	[ "$1" = least-cost-plan ] && plan=yes
 	mkdir -p "$dir"
 	AGENT_KEY=$("$DYNCASTD" --genkey) || return 1
 	{
@@ -713,6 +725,7 @@ steer_agents_start()
 			policy = least-cost
 			timeout = 60
 			service-time = $(( STEER_SVC_MS * 1000 ))
+			plan = $plan
 		EOF
 	} > "$dir/router.conf"
 	ip netns exec "$R" "$DYNCASTD" -f -c "$dir/router.conf" \
@@ -735,14 +748,14 @@ steer_agents_start()
 				bid = 10.1$(( i + 1 )).0.2
 				capacity = $slots
 				sessions = off
-				health = off
+				health = tcp
 			EOF
 		} > "$dir/site$i.conf"
 		ip netns exec "${SITE_NS[i]}" "$DYNCASTD" -f -c "$dir/site$i.conf" \
 			>> "$dir/site$i.log" 2>&1 &
 		AGENT_PIDS+=($!)
 	done
-	busywait 20000 steer_agent_up || {
+	busywait 30000 steer_agent_up || {
 		echo "steer: the agents did not set up the service" >&2
 		dcr instance show >&2
 		return 1
@@ -779,7 +792,7 @@ part_steer()
 	local f=$OUT/steer.tsv load p rate cap=0 s rtt slots out served relayed
 	local policies i n
 
-	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc weighted least-cost least-cost-agent}"
+	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc ipvs-wlc weighted least-cost least-cost-agent least-cost-plan}"
 
 	tsv_header "$f" policy load rate started ok failed resp_mean_ms \
 		resp_p50_ms resp_p99_ms req_mean_ms req_p99_ms answered served \
@@ -832,6 +845,91 @@ part_steer()
 			log "steer $p at load $load ($rate/s): $(head -n 1 <<< "$out")"
 		done
 	done
+	cleanup_all_ns
+}
+
+# The event runs (part steerev): STEER_EVENT_SECS (50), the event
+# STEER_EVENT_AT (20) seconds in, figures per window of request start
+# (reqgen -e): "halve", at 80 % load, the nearest site (2 slots) keeps one
+# (90 % of what is left); "kill", at 50 % load, the middle site's server
+# is killed (71 % of what is left; at 80 % no two sites could carry the
+# load) and started again 10 s later.
+STEER_EVENT_SECS=${BENCH_STEER_EVENT_SECS:-50}
+STEER_EVENT_AT=20
+
+# steer_event EVENT: at the event's time (the caller started reqgen)
+steer_event()
+{
+	sleep "$STEER_EVENT_AT"
+	case $1 in
+	halve)
+		kill -USR1 "${SITE_PIDS[0]}"
+		;;
+	kill)
+		kill -KILL "${SITE_PIDS[1]}"
+		wait "${SITE_PIDS[1]}" 2>/dev/null
+		sleep 10
+		steer_site_start 1 "$2" || echo "steer: site 2 did not restart" >&2
+		;;
+	esac
+}
+
+part_steerev()
+{
+	local f=$OUT/steer-events.tsv ev p i=0 rate cap=0 s rtt slots out w gen
+	local events policies load
+
+	read -r -a events <<< "${BENCH_STEER_EVENTS:-halve kill}"
+	read -r -a policies <<< "${BENCH_STEER_EVENT_POLICIES:-ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-plan}"
+	tsv_header "$f" policy event load rate window started ok failed \
+		resp_mean_ms resp_p99_ms status note
+	for s in "${STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "$s"
+		cap=$(( cap + slots * 1000 / STEER_SVC_MS ))
+	done
+	if ! steer_topo 2>>"$ERR"; then
+		cleanup_all_ns
+		tsv_row "$f" all NA NA NA NA NA NA NA NA NA missing \
+			"cannot build the topology"
+		return
+	fi
+	for ev in "${events[@]}"; do
+		load=0.8
+		[ "$ev" = kill ] && load=0.5
+		rate=$(awk -v l=$load -v c=$cap 'BEGIN { printf "%g", l * c }')
+		for p in "${policies[@]}"; do
+			i=$(( i + 1 ))
+			if ! steer_servers_start "$p" ||
+			   ! steer_policy_setup "$p" 2>>"$ERR"; then
+				steer_policy_teardown
+				steer_servers_stop >/dev/null
+				tsv_row "$f" "$p" "$ev" "$load" "$rate" NA NA NA NA NA NA \
+					missing "set-up failed, see errors.log"
+				continue
+			fi
+			ip netns exec "$C" "$BIN/reqgen" -r "$rate" \
+				-d "$STEER_EVENT_SECS" -w 10 -T 10 -s $(( 100 + i )) \
+				-e "$STEER_EVENT_AT" 10.99.0.1 $SPORT_TCP \
+				> "$OUT/.reqgen" 2>>"$ERR" &
+			gen=$!
+			steer_event "$ev" "$p" 2>>"$ERR"
+			wait $gen
+			out=$(cat "$OUT/.reqgen")
+			if [ ${#AGENT_PIDS[@]} -gt 0 ] || [ -n "$RELAY_PID" ]; then
+				echo "# $p, $ev" >> "$OUT/steer-instances.txt"
+				dcr instance show >> "$OUT/steer-instances.txt"
+			fi
+			steer_policy_teardown
+			steer_servers_stop >/dev/null
+			while read -r w; do
+				# shellcheck disable=SC2046 # one word per value
+				tsv_row "$f" "$p" "$ev" "$load" "$rate" \
+					$(awk '{ print $2, $4, $6, $8, $10, $12 }' <<< "$w") ok ""
+			done < <(grep '^window ' <<< "$out")
+			log "steer event $ev, $p: $(grep '^window ' <<< "$out" | tr '\n' ';')"
+		done
+	done
+	rm -f "$OUT/.reqgen"
 	cleanup_all_ns
 }
 
