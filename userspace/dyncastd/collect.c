@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -134,6 +135,43 @@ int dd_cpu_sample(struct dd_cpu *c, uint64_t now_us, unsigned int ncpu,
 	c->total = total;
 	c->init = true;
 	return 0;
+}
+
+/*
+ * The time constant of a smoothing by @smoothing per cent per
+ * @interval_ms, as the collector's; 0 for none.
+ */
+double dd_smooth_tau(uint32_t interval_ms, unsigned int smoothing)
+{
+	if (smoothing >= 100 || !smoothing || !interval_ms)
+		return 0;
+	return -(double)interval_ms / log(1 - smoothing / 100.0);
+}
+
+static double dd_smooth_at(const struct dd_smooth *s, uint64_t now,
+			   double tau_ms)
+{
+	if (!s->at || tau_ms <= 0)
+		return s->target;
+	if (now <= s->at)
+		return s->from;
+	return s->target + (s->from - s->target) *
+			   exp(-(double)(now - s->at) / tau_ms);
+}
+
+/* A new reported value @v at @now (the first is taken as it is). */
+void dd_smooth_report(struct dd_smooth *s, uint32_t v, uint64_t now,
+		      double tau_ms)
+{
+	s->from = s->at ? dd_smooth_at(s, now, tau_ms) : v;
+	s->target = v;
+	s->at = now ? now : 1;
+}
+
+uint32_t dd_smooth_value(const struct dd_smooth *s, uint64_t now,
+			 double tau_ms)
+{
+	return (uint32_t)lround(dd_smooth_at(s, now, tau_ms));
 }
 
 static const struct {

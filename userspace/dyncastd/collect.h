@@ -29,6 +29,26 @@ int dd_cpu_init(struct dd_cpu *c, const char *proc_root, const char *cgroup);
 int dd_cpu_sample(struct dd_cpu *c, uint64_t now_us, unsigned int ncpu,
 		  unsigned int smoothing);
 
+/*
+ * A load (cpu, gpu) a service reports, smoothed as the collector's CPU:
+ * the reported value is held until the next report, and the smoothed one
+ * moves towards it continuously, by @smoothing per cent per
+ * collect-interval.  A service that reports the busy share of its last
+ * 100 ms says 0, 50 or 100 % on two slots; announced as it came, the
+ * D-Routers would see a random one of those every few seconds.
+ */
+struct dd_smooth {
+	uint64_t at;		/* ms of the last report, 0: none */
+	double from;		/* the smoothed value then */
+	uint32_t target;	/* the reported value, held since */
+};
+
+double dd_smooth_tau(uint32_t interval_ms, unsigned int smoothing);
+void dd_smooth_report(struct dd_smooth *s, uint32_t v, uint64_t now,
+		      double tau_ms);
+uint32_t dd_smooth_value(const struct dd_smooth *s, uint64_t now,
+			 double tau_ms);
+
 /* Figures a service reports about itself: "queue 12 gpu 37.5". */
 struct dd_figures {
 	uint32_t present;	/* bit per enum dd_metric */

@@ -46,6 +46,7 @@ static void dd_inst_record(struct dd_ctx *ctx, struct dd_inst *in,
 				       &in->report : NULL;
 	const struct dd_figures *cmd = dd_fresh(ctx, in->command_at, now) ?
 				       &in->command : NULL;
+	double tau = dd_smooth_tau(ctx->cfg->collect_ms, ctx->cfg->smoothing);
 	struct dd_record *r = &in->now;
 	unsigned int m;
 
@@ -73,7 +74,12 @@ static void dd_inst_record(struct dd_ctx *ctx, struct dd_inst *in,
 	for (m = 0; m < DD_M_COUNT; m++) {
 		if (cmd && (cmd->present & (1u << m)))
 			dd_rec_set(r, m, cmd->m[m]);
-		if (rep && (rep->present & (1u << m)))
+		if (!rep || !(rep->present & (1u << m)))
+			continue;
+		if (m == DD_M_CPU || m == DD_M_GPU)
+			dd_rec_set(r, m, dd_smooth_value(&in->report_load[m == DD_M_GPU],
+							 now, tau));
+		else
 			dd_rec_set(r, m, rep->m[m]);
 	}
 }
@@ -100,6 +106,8 @@ void dd_dma_report(struct dd_ctx *ctx, const char *name,
 		   const struct dd_figures *f)
 {
 	struct dd_inst *in = dd_dma_find(ctx, name);
+	double tau = dd_smooth_tau(ctx->cfg->collect_ms, ctx->cfg->smoothing);
+	uint64_t now = dd_now_ms();
 	unsigned int m;
 
 	if (!in) {
@@ -108,19 +116,24 @@ void dd_dma_report(struct dd_ctx *ctx, const char *name,
 		return;
 	}
 	/* a report adds to the figures still fresh from the last one */
-	if (!dd_fresh(ctx, in->report_at, dd_now_ms()))
+	if (!dd_fresh(ctx, in->report_at, now)) {
 		memset(&in->report, 0, sizeof(in->report));
+		memset(in->report_load, 0, sizeof(in->report_load));
+	}
 	for (m = 0; m < DD_M_COUNT; m++) {
-		if (f->present & (1u << m)) {
-			in->report.m[m] = f->m[m];
-			in->report.present |= 1u << m;
-		}
+		if (!(f->present & (1u << m)))
+			continue;
+		in->report.m[m] = f->m[m];
+		in->report.present |= 1u << m;
+		if (m == DD_M_CPU || m == DD_M_GPU)
+			dd_smooth_report(&in->report_load[m == DD_M_GPU], f->m[m],
+					 now, tau);
 	}
 	if (f->has_state) {
 		in->report.has_state = true;
 		in->report.state = f->state;
 	}
-	in->report_at = dd_now_ms();
+	in->report_at = now;
 	ctx->cnt.c[DD_C_REPORTS]++;
 	dd_dma_update(ctx, in);
 }

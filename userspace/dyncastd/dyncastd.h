@@ -121,6 +121,7 @@ struct dd_inst {
 	uint8_t sess_src;		/* resolved enum dd_sessions_src */
 	struct dd_figures report, command;
 	uint64_t report_at, command_at;	/* ms, 0 never */
+	struct dd_smooth report_load[2];	/* reported cpu, gpu */
 	/* health */
 	bool healthy;
 	unsigned int succ, fail;

@@ -6,8 +6,10 @@
  *	NAME KEY VALUE [KEY VALUE]...
  *
  * NAME an [instance NAME] of the configuration, KEY one of cpu, gpu
- * (per cent, one decimal), sessions, queue, capacity (integers), state
- * (up, drain, down).  A reported figure replaces the collector's for report-ttl.
+ * (per cent, one decimal), sessions, queue, capacity (integers),
+ * service-time (microseconds), state (up, drain, down).  A reported
+ * figure replaces the collector's for report-ttl; a load is smoothed
+ * (dd_smooth_report()).
  */
 #include <errno.h>
 #include <string.h>

@@ -123,6 +123,37 @@ static void figures(void **state)
 	assert_string_equal(err, "no figure given");
 }
 
+/* Reported loads: held, and followed at the collector's pace. */
+static void smooth(void **state)
+{
+	double tau = dd_smooth_tau(1000, 50);
+	struct dd_smooth s = { 0 };
+	uint32_t v;
+	int i;
+
+	(void)state;
+	/* half per second: tau = 1 s / ln 2 */
+	assert_true(tau > 1442 && tau < 1443);
+	assert_true(dd_smooth_tau(1000, 100) == 0);
+	/* the first report is taken as it is */
+	dd_smooth_report(&s, 600, 10000, tau);
+	assert_int_equal(dd_smooth_value(&s, 10000, tau), 600);
+	/* a step to 0, held: half-way after a second, near 0 after ten */
+	dd_smooth_report(&s, 0, 20000, tau);
+	assert_int_equal(dd_smooth_value(&s, 20000, tau), 600);
+	assert_int_equal(dd_smooth_value(&s, 21000, tau), 300);
+	assert_int_equal(dd_smooth_value(&s, 30000, tau), 1);
+	assert_int_equal(dd_smooth_value(&s, 31000, tau), 0);
+	/* 0 and 1000 every 100 ms, alternately: close to 500 */
+	for (i = 0; i < 100; i++)
+		dd_smooth_report(&s, i % 2 ? 0 : 1000, 40000 + 100 * i, tau);
+	v = dd_smooth_value(&s, 40000 + 100 * i, tau);
+	assert_true(v > 450 && v < 550);
+	/* no smoothing: the last report */
+	dd_smooth_report(&s, 700, 60000, 0);
+	assert_int_equal(dd_smooth_value(&s, 60000, 0), 700);
+}
+
 static void report_line(void **state)
 {
 	char buf[128], name[32], err[128];
@@ -163,6 +194,7 @@ int main(void)
 		cmocka_unit_test(host_cpu_smoothed),
 		cmocka_unit_test(cgroup_cpu),
 		cmocka_unit_test(figures),
+		cmocka_unit_test(smooth),
 		cmocka_unit_test(report_line),
 		cmocka_unit_test(http_status),
 	};
