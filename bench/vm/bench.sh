@@ -787,9 +787,21 @@ steer_policy_teardown()
 	in_r conntrack -F >/dev/null 2>&1
 }
 
+# steer_capacity: demands a second all sites serve at most
+steer_capacity()
+{
+	local s rtt slots cap=0
+
+	for s in "${STEER_SITES[@]}"; do
+		IFS=: read -r rtt slots <<< "$s"
+		cap=$(( cap + slots * 1000 / STEER_SVC_MS ))
+	done
+	echo $cap
+}
+
 part_steer()
 {
-	local f=$OUT/steer.tsv load p rate cap=0 s rtt slots out served relayed
+	local f=$OUT/steer.tsv load p rate cap out served relayed
 	local policies i n
 
 	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc ipvs-wlc weighted least-cost least-cost-agent least-cost-plan}"
@@ -797,10 +809,7 @@ part_steer()
 	tsv_header "$f" policy load rate started ok failed resp_mean_ms \
 		resp_p50_ms resp_p99_ms req_mean_ms req_p99_ms answered served \
 		relayed status note
-	for s in "${STEER_SITES[@]}"; do
-		IFS=: read -r rtt slots <<< "$s"
-		cap=$(( cap + slots * 1000 / STEER_SVC_MS ))
-	done
+	cap=$(steer_capacity)
 	if ! steer_topo 2>>"$ERR"; then
 		cleanup_all_ns
 		tsv_row "$f" all NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
@@ -876,17 +885,14 @@ steer_event()
 
 part_steerev()
 {
-	local f=$OUT/steer-events.tsv ev p i=0 rate cap=0 s rtt slots out w gen
+	local f=$OUT/steer-events.tsv ev p i=0 rate cap out w gen
 	local events policies load
 
 	read -r -a events <<< "${BENCH_STEER_EVENTS:-halve kill}"
 	read -r -a policies <<< "${BENCH_STEER_EVENT_POLICIES:-ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-plan}"
 	tsv_header "$f" policy event load rate window started ok failed \
 		resp_mean_ms resp_p99_ms status note
-	for s in "${STEER_SITES[@]}"; do
-		IFS=: read -r rtt slots <<< "$s"
-		cap=$(( cap + slots * 1000 / STEER_SVC_MS ))
-	done
+	cap=$(steer_capacity)
 	if ! steer_topo 2>>"$ERR"; then
 		cleanup_all_ns
 		tsv_row "$f" all NA NA NA NA NA NA NA NA NA missing \
