@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un uto = { .sun_family = AF_UNIX };
 	socklen_t ulen = 0;
 	struct epoll_event ev, events[MAX_EVENTS];
-	unsigned int slots = 1, max_queue = 0, all_slots;
+	unsigned int slots = 1, max_queue = 0, all_slots, want;
 	double svc = 0.050, interval = 0.1, next_report = 0, busy_area = 0;
 	double last_change, last_report;
 	unsigned long served = 0;
@@ -246,10 +246,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t = now();
-		if (slots != (halved && all_slots > 1 ? all_slots / 2 : all_slots)) {
+		want = halved && all_slots > 1 ? all_slots / 2 : all_slots;
+		if (slots != want) {
 			busy_area += serving.len * (t - last_change);
 			last_change = t;
-			slots = halved && all_slots > 1 ? all_slots / 2 : all_slots;
+			slots = want;
 			/* more slots: the waiting start at once */
 			while (serving.len < slots && waiting.len) {
 				struct conn c = ring_pop(&waiting);

@@ -678,7 +678,7 @@ steer_policy_setup()
 # instances with their metrics, measures the round trip to each site and
 # pushes it as the cost.  Every setting of the update policy is
 # dyncastd's default (announcements every 5 s, at once on a move beyond
-# the thresholds, damped from 1 s; the cost probed every 2 s); the D-MA
+# the thresholds, damped from 1 s; the cost probed every 500 ms); the D-MA
 # checks its instance over TCP, as a deployment would.
 AGENT_PIDS=()
 

@@ -43,8 +43,7 @@ void dd_rtt_sample(struct dd_rtt *r, uint32_t us)
 	/* until the window is full, the first samples are all we know */
 	if (r->filled < DD_RTT_WINDOW) {
 		r->srtt_us = min;
-	} else if (r->filled >= DD_RTT_SHIFT &&
-		   recent > r->srtt_us + dd_rtt_shift(r->srtt_us)) {
+	} else if (recent > r->srtt_us + dd_rtt_shift(r->srtt_us)) {
 		/* a longer path: the older samples are of the old one */
 		for (i = 0; i < DD_RTT_SHIFT; i++)
 			last[i] = r->window[(r->next + DD_RTT_WINDOW -
