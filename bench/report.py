@@ -781,8 +781,8 @@ plot """ + ", \\\n     ".join(plots) + "\n", [data])
 VM_LABELS = {
     "ipvs-wlc": "IPVS wlc (NAT, weights = capacity)",
     "least-cost": "dyncast least-cost, metrics relayed every 100 ms",
-    "least-cost-agent": "dyncast least-cost, fed by dyncastd (defaults)",
-    "least-cost-plan": "dyncast least-cost, planned by dyncastd (defaults, plan = yes)",
+    "least-cost-agent": "dyncast least-cost, planned by dyncastd (defaults)",
+    "least-cost-noplan": "dyncast least-cost, fed by dyncastd with plan = no",
 }
 
 
@@ -800,16 +800,16 @@ WINDOWS = ["before", "0-2", "2-5", "5-10", "10-end"]
 def steer_vm_headline(headline):
     """Least-cost fed by dyncastd against the baselines, at 80 % load:
     steady, and after each event (10 s to the end)."""
-    pols = ["least-cost-plan", "least-cost-agent", "weighted", "ipvs-lc", "ipvs-wlc"]
+    pols = ["least-cost-agent", "least-cost-noplan", "weighted", "ipvs-lc", "ipvs-wlc"]
     rows = read_tsv("steer.tsv") or []
     mean = {r["policy"]: num(r["resp_mean_ms"]) for r in rows
             if r.get("status") == "ok" and r["load"] == "0.8"
             and num(r["failed"]) == 0}
     if all(mean.get(p) for p in pols):
         headline.append(
-            "VM, 80 % load, mean response: dyncast least-cost planned by "
-            f"dyncastd {f_num(mean[pols[0]])} ms, fed by dyncastd without "
-            f"a plan (its default) {f_num(mean[pols[1]])} ms; weighted "
+            "VM, 80 % load, mean response: dyncast least-cost fed by "
+            f"dyncastd with its defaults (planned) {f_num(mean[pols[0]])} ms, "
+            f"with plan = no {f_num(mean[pols[1]])} ms; weighted "
             f"{f_num(mean[pols[2]])} ms, IPVS lc {f_num(mean[pols[3]])} ms, "
             f"wlc {f_num(mean[pols[4]])} ms")
     ev = read_tsv("steer-events.tsv") or []

@@ -3,10 +3,11 @@
 #
 # Metrics steer new demands (topology: agent_topo.sh, least-cost, every
 # instance of capacity 100):
-#  - an instance whose service reports a growing queue takes no new
-#    demand once D-Router 1 learns it, while a connection already bound
-#    to it stays there;
-#  - a reported CPU load does the same for the other service.
+#  - without a plan (D-SID 1, "plan = no"), an instance whose service
+#    reports a growing queue takes no new demand once D-Router 1 learns
+#    it, while a connection already bound to it stays there;
+#  - planned (D-SID 2, least-cost's default), a reported CPU load does the
+#    same: the kernel's curve takes it when it is above the plan's.
 #
 # timeout=600
 
@@ -24,7 +25,11 @@ ktap_set_plan 5
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
 atopo_setup || ktap_skip_all "cannot build the topology"
-atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_serve_all || ktap_skip_all "cannot start the servers"
+atopo_configs
+sed -i '/^\[service sid1\]$/a plan = no' "$AT/dr1.conf"
+{ agent_start dr1 && agent_start dr2 && agent_start e3; } ||
+	{ agent_logs; ktap_skip_all "cannot start the agents"; }
 atopo_quiet
 for b in 198.19.2.21 198.19.3.31; do
 	slowwait 60 kinst_is "$DR1" $SID1 80 $b state up
@@ -86,6 +91,7 @@ ktap_test_result "the connection already on bid31 stays there" \
 # a CPU load reported by the service moves demands of D-SID 2
 agent_report e3 "bid32 cpu 99.5"
 slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.3.32 cpu 99.5
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.3.32 load 99.5
 two=$(asks 4 $SID2 8080)
 echo "# bid32 at 99.5% cpu: $two"
 # shellcheck disable=SC2086
@@ -93,6 +99,7 @@ ktap_test_result "a reported CPU load of bid32 sends new demands to bid22" only 
 agent_report e3 "bid32 cpu 0"
 agent_report dr2 "bid22 cpu 99.5"
 slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 cpu 99.5
+slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.2.22 load 99.5
 slowwait 30 kinst_is "$DR1" $SID2 8080 198.19.3.32 cpu 0.0
 two=$(asks 4 $SID2 8080)
 echo "# bid22 at 99.5% cpu: $two"

@@ -41,9 +41,9 @@
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
 # BENCH_STEER_LOADS ("0.5 0.8"), BENCH_STEER_POLICIES ("nearest ipvs-lc
-# ipvs-wlc weighted least-cost least-cost-agent least-cost-plan"),
+# ipvs-wlc weighted least-cost least-cost-agent least-cost-noplan"),
 # BENCH_STEER_EVENTS ("halve kill"), BENCH_STEER_EVENT_POLICIES
-# ("ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-plan").
+# ("ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-noplan").
 
 . "$(dirname "$0")/../../selftests/lib.sh"
 . "$(dirname "$0")/../../selftests/topo.sh"
@@ -589,7 +589,7 @@ steer_site_start()
 	IFS=: read -r rtt slots <<< "${STEER_SITES[i]}"
 	report=(-m "10.1$(( i + 1 )).0.1:$RELAY_PORT" -b "10.1$(( i + 1 )).0.2")
 	case $2 in
-	least-cost-agent|least-cost-plan) report=(-u @dyncastd-report) ;;
+	least-cost-agent|least-cost-noplan) report=(-u @dyncastd-report) ;;
 	esac
 	ip netns exec "${SITE_NS[i]}" "$BIN/slotserver" -s "$slots" \
 		-t "$STEER_SVC_MS" -n "site$(( i + 1 ))" "${report[@]}" \
@@ -653,7 +653,7 @@ steer_policy_setup()
 			RELAY_PID=$!
 		fi
 		;;
-	least-cost-agent|least-cost-plan)
+	least-cost-agent|least-cost-noplan)
 		steer_agents_start "$1" || return 1
 		;;
 	ipvs-lc|ipvs-wlc)
@@ -702,12 +702,13 @@ steer_agent_up()
 		= ${#STEER_SITES[@]} ]
 }
 
-# steer_agents_start POLICY: least-cost-plan plans the service
+# steer_agents_start POLICY: least-cost-agent plans the service (the
+# default), least-cost-noplan not
 steer_agents_start()
 {
-	local i rtt slots dir=$OUT/.agents plan=no
+	local i rtt slots dir=$OUT/.agents plan=
 
-	[ "$1" = least-cost-plan ] && plan=yes
+	[ "$1" = least-cost-noplan ] && plan="plan = no"
 	mkdir -p "$dir"
 	AGENT_KEY=$("$DYNCASTD" --genkey) || return 1
 	{
@@ -725,7 +726,7 @@ steer_agents_start()
 			policy = least-cost
 			timeout = 60
 			service-time = $(( STEER_SVC_MS * 1000 ))
-			plan = $plan
+			$plan
 		EOF
 	} > "$dir/router.conf"
 	ip netns exec "$R" "$DYNCASTD" -f -c "$dir/router.conf" \
@@ -804,7 +805,7 @@ part_steer()
 	local f=$OUT/steer.tsv load p rate cap out served relayed
 	local policies i n
 
-	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc ipvs-wlc weighted least-cost least-cost-agent least-cost-plan}"
+	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc ipvs-wlc weighted least-cost least-cost-agent least-cost-noplan}"
 
 	tsv_header "$f" policy load rate started ok failed resp_mean_ms \
 		resp_p50_ms resp_p99_ms req_mean_ms req_p99_ms answered served \
@@ -889,7 +890,7 @@ part_steerev()
 	local events policies load
 
 	read -r -a events <<< "${BENCH_STEER_EVENTS:-halve kill}"
-	read -r -a policies <<< "${BENCH_STEER_EVENT_POLICIES:-ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-plan}"
+	read -r -a policies <<< "${BENCH_STEER_EVENT_POLICIES:-ipvs-lc ipvs-wlc weighted least-cost-agent least-cost-noplan}"
 	tsv_header "$f" policy event load rate window started ok failed \
 		resp_mean_ms resp_p99_ms status note
 	cap=$(steer_capacity)

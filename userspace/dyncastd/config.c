@@ -243,6 +243,16 @@ static int dd_k_bool(struct dd_cfg_parse *p, const struct dd_key *k,
 	return 0;
 }
 
+/* plan: as a bool, and remembered as given (its default is the policy's) */
+static int dd_k_plan(struct dd_cfg_parse *p, const struct dd_key *k,
+		     void *obj, const char *key, const char *val)
+{
+	if (dd_k_bool(p, k, obj, key, val))
+		return -1;
+	((struct dd_service_cfg *)obj)->plan_set = true;
+	return 0;
+}
+
 static int dd_k_enum8(struct dd_cfg_parse *p, const struct dd_key *k,
 		      void *obj, const char *key, const char *val)
 {
@@ -543,7 +553,7 @@ static const struct dd_key dd_keys[] = {
 	K(SERVICE, "proto", dd_k_proto, struct dd_service_cfg, key.proto, 0, 0),
 	K(SERVICE, "port", dd_k_port, struct dd_service_cfg, key.port, 0, 0),
 	K(SERVICE, "keep", dd_k_bool, struct dd_service_cfg, keep, 0, 0),
-	K(SERVICE, "plan", dd_k_bool, struct dd_service_cfg, plan, 0, 0),
+	K(SERVICE, "plan", dd_k_plan, struct dd_service_cfg, plan, 0, 0),
 	KSE("mode", DYNCAST_A_SERVICE_MODE, dd_mode_names),
 	KSE("affinity", DYNCAST_A_SERVICE_AFFINITY, dd_affinity_names),
 	KS("src-prefix", DYNCAST_A_SERVICE_SRC_PREFIX, 0, 128),
@@ -845,6 +855,11 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 				 p->file, s->line, s->name);
 			return -1;
 		}
+		/* a least-cost service plans unless told not to */
+		if (!s->plan_set)
+			s->plan = (s->present & (1u << DYNCAST_A_SERVICE_POLICY)) &&
+				  s->val[DYNCAST_A_SERVICE_POLICY] ==
+				  DYNCAST_POLICY_LEAST_COST;
 		for (j = 0; j < i; j++) {
 			if (dd_svc_key_eq(&cfg->services[j].key, &s->key)) {
 				snprintf(p->err, sizeof(p->err), "%s:%u: [service %s] is the same service as [service %s]",

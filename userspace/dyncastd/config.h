@@ -67,6 +67,7 @@ struct dd_service_cfg {
 	uint32_t val[32];
 	bool keep;
 	bool plan;		/* push the plan's weights, loads, slack */
+	bool plan_set;		/* plan given; else yes for least-cost */
 };
 
 struct dd_config {

@@ -155,6 +155,22 @@ static const uint16_t dd_metric_attr[DD_M_COUNT] = {
 	[DD_M_SERVICE_TIME] = DYNCAST_A_INSTANCE_SERVICE_TIME,
 };
 
+/*
+ * The load of a planned instance's curve: the plan's, or the reported one
+ * when it is higher (a load the plan does not steer, such as foreign work
+ * on the instance, or demands slower than planned), per mille
+ */
+static uint32_t dd_entry_load(const struct dd_entry *e)
+{
+	uint32_t load = e->plan.load;
+	unsigned int m;
+
+	for (m = DD_M_CPU; m <= DD_M_GPU; m++)
+		if (e->rec.present & (1u << m) && e->rec.m[m] > load)
+			load = e->rec.m[m];
+	return load < 999 ? load : 999;
+}
+
 static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 			    const struct dd_entry *e, uint8_t cmd)
 {
@@ -183,7 +199,7 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 		/* a plan, or none any more: back to the kernel's defaults */
 		if (e->planned || e->plan_in_kernel) {
 			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_LOAD,
-					 e->planned ? e->plan.load : 0);
+					 e->planned ? dd_entry_load(e) : 0);
 			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST,
 					 (uint32_t)(e->planned ? e->plan.adjust : 0));
 		}

@@ -104,6 +104,21 @@ static void defaults(void **state)
 	assert_int_equal(cfg->instances[0].health_rise, 2);
 	assert_int_equal(cfg->instances[0].health_fall, 3);
 	dd_config_free(cfg);
+
+	/* a least-cost service plans unless told not to; others do not */
+	cfg = parse("[agent]\n" KEY "[router]\n"
+		    "[service a]\nsid = 192.0.2.1\nproto = tcp\npolicy = least-cost\n"
+		    "[service b]\nsid = 192.0.2.2\nproto = tcp\npolicy = least-cost\nplan = no\n"
+		    "[service c]\nsid = 192.0.2.3\nproto = tcp\n"
+		    "[service d]\nsid = 192.0.2.4\nproto = tcp\npolicy = weighted\nplan = yes\n"
+		    "[service e]\nsid = 192.0.2.5\nproto = tcp\npolicy = weighted\n");
+	assert_non_null(cfg);
+	assert_true(cfg->services[0].plan);
+	assert_false(cfg->services[1].plan);
+	assert_false(cfg->services[2].plan);
+	assert_true(cfg->services[3].plan);
+	assert_false(cfg->services[4].plan);
+	dd_config_free(cfg);
 }
 
 static void errors(void **state)
