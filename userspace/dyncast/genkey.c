@@ -47,6 +47,7 @@ int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv)
 		dc_err(ctx->err, "cannot get random bytes: %s", strerror(errno));
 		return -1;
 	}
+	dc_key_out_warn(ctx->err, ctx->out);
 	ret = dc_print_key(ctx, key, sizeof(key));
 	explicit_bzero(key, sizeof(key));
 	return ret;
@@ -101,12 +102,14 @@ int dc_do_derivekey(struct dc_ctx *ctx, int argc, char **argv)
 	}
 	if (argc > 0)
 		return dc_arg_unknown(ctx->err, *argv);
-	if (dc_arg_hex_file(ctx->err, "key-file", file, master, sizeof(master)))
+	if (dc_arg_key_file(ctx->err, "key-file", file, master, sizeof(master)))
 		return -1;
 	ret = dc_derive_forwarder_key(master, &a, key);
 	if (ret)
 		dc_err(ctx->err, "cannot compute HMAC-SHA256");
 	else
+		dc_key_out_warn(ctx->err, ctx->out);
+	if (!ret)
 		ret = dc_print_key(ctx, key, sizeof(key));
 	explicit_bzero(master, sizeof(master));
 	explicit_bzero(key, sizeof(key));

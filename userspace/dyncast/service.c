@@ -202,9 +202,9 @@ static int service_forwarder_arg(struct dc_ctx *ctx, struct dc_service *svc,
 		if (svc->has_key)
 			return dc_arg_twice(ctx->err, "key");
 		ret = !strcmp(name, "key") ?
-		      dc_arg_hex(ctx->err, name, (*argv)[1], svc->key,
+		      dc_arg_key(ctx->err, name, (*argv)[1], svc->key,
 				 sizeof(svc->key)) :
-		      dc_arg_hex_file(ctx->err, name, (*argv)[1], svc->key,
+		      dc_arg_key_file(ctx->err, name, (*argv)[1], svc->key,
 				      sizeof(svc->key));
 		svc->has_key = !ret;
 	}

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sodium.h>
 
 #include "parse.h"
 
@@ -294,22 +296,63 @@ int dc_arg_hex(FILE *err, const char *name, const char *val, uint8_t *out,
 }
 
 /*
- * The same, read from the file @path: its first line, surrounding blanks
- * ignored, so that a key need not show on a command line.
+ * A key of @len bytes, as dyncast genkey prints it (2 * @len hexadecimal
+ * digits) or as dyncastd --genkey does (base64)
  */
-int dc_arg_hex_file(FILE *err, const char *name, const char *path,
+int dc_parse_key(const char *s, uint8_t *out, size_t len)
+{
+	size_t n = 0;
+
+	if (!dc_parse_hex(s, out, len))
+		return 0;
+	if (sodium_base642bin(out, len, s, strlen(s), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) || n != len) {
+		sodium_memzero(out, len);
+		return -1;
+	}
+	return 0;
+}
+
+int dc_arg_key(FILE *err, const char *name, const char *val, uint8_t *out,
+	       size_t len)
+{
+	if (dc_parse_key(val, out, len)) {
+		dc_err(err, "argument \"%s\" must be a key: %zu hexadecimal digits, or %zu bytes in base64",
+		       name, 2 * len, len);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether @fd is a file that others than its owner and group may read */
+bool dc_key_file_open(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO);
+}
+
+/*
+ * The same, read from the file @path: its first line, surrounding blanks
+ * ignored, so that a key need not show on a command line.  A file others
+ * may read is taken, with a warning.
+ */
+int dc_arg_key_file(FILE *err, const char *name, const char *path,
 		    uint8_t *out, size_t len)
 {
 	char line[256], *s, *e;
 	FILE *fp;
 	int ret;
 
-	fp = fopen(path, "r");
+	fp = fopen(path, "re");
 	if (!fp) {
 		dc_err(err, "argument \"%s\": cannot read \"%s\": %s", name,
 		       path, strerror(errno));
 		return -1;
 	}
+	if (dc_key_file_open(fileno(fp)))
+		fprintf(err, "Warning: key file \"%s\" is readable by others; chmod 600 it\n",
+			path);
 	s = fgets(line, sizeof(line), fp);
 	fclose(fp);
 	if (s) {
@@ -319,12 +362,26 @@ int dc_arg_hex_file(FILE *err, const char *name, const char *path,
 		while (e > s && isspace((unsigned char)e[-1]))
 			*--e = '\0';
 	}
-	ret = s ? dc_parse_hex(s, out, len) : -1;
+	ret = s ? dc_parse_key(s, out, len) : -1;
 	explicit_bzero(line, sizeof(line));
 	if (ret) {
-		dc_err(err, "argument \"%s\": \"%s\" must hold %zu hexadecimal digits",
-		       name, path, 2 * len);
+		dc_err(err, "argument \"%s\": \"%s\" must hold a key: %zu hexadecimal digits, or %zu bytes in base64",
+		       name, path, 2 * len, len);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * wg's warning: a key printed to a file that others may read (set the
+ * umask to 077 first)
+ */
+void dc_key_out_warn(FILE *err, FILE *out)
+{
+	struct stat st;
+
+	if (!fstat(fileno(out), &st) && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_IRWXO))
+		fputs("Warning: writing a key to a file others may read; set the umask to 077 and try again\n",
+		      err);
 }

@@ -51,7 +51,12 @@ int dc_arg_keyword(FILE *err, const char *name, const char *val,
 int dc_parse_hex(const char *s, uint8_t *out, size_t len);
 int dc_arg_hex(FILE *err, const char *name, const char *val, uint8_t *out,
 	       size_t len);
-int dc_arg_hex_file(FILE *err, const char *name, const char *path,
+int dc_parse_key(const char *s, uint8_t *out, size_t len);
+int dc_arg_key(FILE *err, const char *name, const char *val, uint8_t *out,
+	       size_t len);
+int dc_arg_key_file(FILE *err, const char *name, const char *path,
 		    uint8_t *out, size_t len);
+bool dc_key_file_open(int fd);
+void dc_key_out_warn(FILE *err, FILE *out);
 
 #endif /* DC_PARSE_H */

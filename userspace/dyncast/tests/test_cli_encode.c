@@ -166,6 +166,12 @@ static void test_service_forwarder(void **state)
 	assert_null(SVC(DYNCAST_A_SERVICE_ROUTER6));
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 3);
 
+	/* the same key in base64, as dyncastd --genkey prints keys */
+	assert_int_equal(mock_run(m, "service set 2001:db8::1 proto udp key ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8="), 0);
+	assert_memory_equal(mnl_attr_get_payload(check_len(SVC(DYNCAST_A_SERVICE_KEY),
+							   DYNCAST_KEY_LEN)),
+			    key, DYNCAST_KEY_LEN);
+
 	assert_int_equal(mock_run(m, "service add 2001:db8::1 proto udp mode forward router 2001:db8::9 key-file " DC_TEST_DIR "/key.hex"), 0);
 	check_in6(SVC(DYNCAST_A_SERVICE_ROUTER6), "2001:db8::9");
 }

@@ -3,8 +3,11 @@
  * Argument parsing: the value parsers, and every rejection of a command
  * line, which must name its argument and never reach the kernel.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include "mock.h"
 
@@ -129,8 +132,46 @@ static void test_parse_keyword(void **state)
 #define S6	"service add 2001:db8::1 proto udp "
 #define I4	"instance add 192.0.2.1 proto tcp bid 10.0.0.1 "
 #define ISET	"instance set 192.0.2.1 proto tcp bid 10.0.0.1 "
-/* a key in a file, with blanks around it */
-#define KEYFILE	DC_TEST_DIR "/key.hex"
+/*
+ * A key in a file, with blanks around it: key.hex copied to a file only
+ * its owner reads (a checkout's may be anyone's, and draw a warning), and
+ * to one anyone reads
+ */
+#define KEYFILE		"/tmp/dyncast-test-cli-parse.key"
+#define KEYFILE_OPEN	"/tmp/dyncast-test-cli-parse-open.key"
+
+static int key_copy(const char *to, mode_t mode)
+{
+	char buf[256];
+	FILE *in = fopen(DC_TEST_DIR "/key.hex", "r");
+	size_t n = in ? fread(buf, 1, sizeof(buf), in) : 0;
+	int fd, ret = -1;
+
+	if (in)
+		fclose(in);
+	unlink(to);
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (n && fd >= 0 && write(fd, buf, n) == (ssize_t)n &&
+	    !fchmod(fd, mode))
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int keys_setup(void **state)
+{
+	(void)state;
+	return key_copy(KEYFILE, 0600) || key_copy(KEYFILE_OPEN, 0644);
+}
+
+static int keys_teardown(void **state)
+{
+	(void)state;
+	unlink(KEYFILE);
+	unlink(KEYFILE_OPEN);
+	return 0;
+}
 
 static const struct {
 	const char *cmdline;
@@ -170,7 +211,9 @@ static const struct {
 	{ S4 "mode forward router", "argument \"router\" requires a value" },
 	{ S4 "mode forward router 192.0.2.9 router 192.0.2.8",
 	  "argument \"router\" is given more than once" },
-	{ S4 "key 00ff", "argument \"key\" must be 64 hexadecimal digits" },
+	{ S4 "key 00ff", "argument \"key\" must be a key: 64 hexadecimal digits, or 32 bytes in base64" },
+	{ S4 "key ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8",
+	  "argument \"key\" must be a key: 64 hexadecimal digits, or 32 bytes in base64" },
 	{ S4 "key-id 1", "argument \"key-id\" requires \"key\" or \"key-file\"" },
 	{ S4 "key-file " KEYFILE " key-id 256",
 	  "argument \"key-id\" must be an integer between 0 and 255, got \"256\"" },
@@ -184,11 +227,11 @@ static const struct {
 	{ "derivekey 192.0.2.300", "argument \"ADDR\" must be an IPv4 or IPv6 address, got \"192.0.2.300\"" },
 	{ "derivekey 192.0.2.9 key-file " KEYFILE " 7", "unknown argument \"7\"" },
 	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1g",
-	  "argument \"key\" must be 64 hexadecimal digits" },
+	  "argument \"key\" must be a key: 64 hexadecimal digits, or 32 bytes in base64" },
 	{ S4 "key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f key-file /dev/null",
 	  "argument \"key\" is given more than once" },
 	{ S4 "key-file /dev/null",
-	  "argument \"key-file\": \"/dev/null\" must hold 64 hexadecimal digits" },
+	  "argument \"key-file\": \"/dev/null\" must hold a key: 64 hexadecimal digits, or 32 bytes in base64" },
 	{ S4 "key-file /nonexistent/key",
 	  "argument \"key-file\": cannot read \"/nonexistent/key\": No such file or directory" },
 	{ "genkey 32", "unknown argument \"32\"" },
@@ -475,6 +518,12 @@ static void test_derivekey(void **state)
 	assert_memory_equal(m->out + 65, k6, 65);
 	assert_int_equal(m->talks, 0);
 	assert_int_equal(m->err_len, 0);
+
+	/* a key file anyone may read: taken, with a warning */
+	assert_int_equal(mock_run(m, "derivekey 192.0.2.9 key-file " KEYFILE_OPEN), 0);
+	assert_memory_equal(m->out + 130, k4, 65);
+	assert_string_equal(m->err, "Warning: key file \"" KEYFILE_OPEN
+			    "\" is readable by others; chmod 600 it\n");
 }
 
 static void test_help(void **state)
@@ -536,5 +585,5 @@ int main(void)
 	};
 
 	return cmocka_run_group_tests_name("dyncast CLI: parsing", tests,
-					   NULL, NULL);
+					   keys_setup, keys_teardown);
 }
