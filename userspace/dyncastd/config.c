@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static const char *const dd_sec_names[] = {
 struct dd_cfg_parse {
 	struct dd_config *cfg;
 	const char *file;
-	FILE *fp;
+	FILE *fp, *errfp;		/* errfp: warnings */
 	unsigned int line;
 	bool failed;
 	char err[384];
@@ -142,15 +143,10 @@ int dd_parse_endpoint(const char *s, struct dc_addr *a, uint16_t *port)
 	return 0;
 }
 
-int dd_key_decode(const char *b64, uint8_t *key)
+/* base64, as --genkey prints it, or hexadecimal, as dyncast genkey does */
+int dd_key_decode(const char *s, uint8_t *key)
 {
-	size_t len = 0;
-
-	if (sodium_base642bin(key, DD_KEY_LEN, b64, strlen(b64), NULL, &len,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
-	    len != DD_KEY_LEN)
-		return -1;
-	return 0;
+	return dc_parse_key(s, key, DD_KEY_LEN);
 }
 
 static int dd_parse_bool(const char *s, bool *b)
@@ -375,7 +371,7 @@ static int dd_k_key(struct dd_cfg_parse *p, const struct dd_key *k,
 		return -1;
 	}
 	if (dd_key_decode(val, cfg->key)) {
-		dd_cfg_fail(p, key, "must be 32 bytes in base64 (dyncastd --genkey makes one)");
+		dd_cfg_fail(p, key, "must be 32 bytes in base64 (dyncastd --genkey makes one) or 64 hexadecimal digits");
 		return -1;
 	}
 	cfg->has_key = true;
@@ -400,18 +396,23 @@ static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 		dd_cfg_fail(p, key, "cannot open \"%s\": %s", val, strerror(errno));
 		return -1;
 	}
+	if (dc_key_file_open(fileno(fp)))
+		fprintf(p->errfp, "dyncastd: warning: %s:%u: [agent] %s: \"%s\" is readable by others; chmod 600 it\n",
+			p->file, p->line, key, val);
 	if (!fgets(line, sizeof(line), fp))
 		line[0] = '\0';
 	fclose(fp);
 	n = strcspn(line, " \t\r\n");
 	line[n] = '\0';
 	if (dd_key_decode(line, cfg->key)) {
-		dd_cfg_fail(p, key, "\"%s\" must hold 32 bytes in base64", val);
+		dd_cfg_fail(p, key, "\"%s\" must hold 32 bytes in base64 or 64 hexadecimal digits",
+			    val);
 		sodium_memzero(line, sizeof(line));
 		return -1;
 	}
 	sodium_memzero(line, sizeof(line));
 	cfg->has_key = true;
+	snprintf(cfg->key_file, sizeof(cfg->key_file), "%s", val);
 	return 0;
 }
 
@@ -440,6 +441,47 @@ static int dd_k_sun(struct dd_cfg_parse *p, const struct dd_key *k,
 		return -1;
 	}
 	memcpy(DD_FIELD(obj, k, char), val, n + 1);
+	return 0;
+}
+
+/* a group, by name or number */
+static int dd_k_group(struct dd_cfg_parse *p, const struct dd_key *k,
+		      void *obj, const char *key, const char *val)
+{
+	struct dd_config *cfg = obj;
+	struct group *gr;
+	uint64_t gid;
+
+	(void)k;
+	if (!dc_parse_uint(val, UINT32_MAX - 1, &gid)) {
+		cfg->report_gid = (uint32_t)gid;
+	} else {
+		gr = getgrnam(val);
+		if (!gr) {
+			dd_cfg_fail(p, key, "no group \"%s\"", val);
+			return -1;
+		}
+		cfg->report_gid = gr->gr_gid;
+	}
+	cfg->has_report_gid = true;
+	return 0;
+}
+
+/* a file mode, octal */
+static int dd_k_mode(struct dd_cfg_parse *p, const struct dd_key *k,
+		     void *obj, const char *key, const char *val)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(val, &end, 8);
+	if (errno || end == val || *end || val[0] == '-' || v > k->max) {
+		dd_cfg_fail(p, key, "must be an octal mode of at most %o, got \"%s\"",
+			    k->max, val);
+		return -1;
+	}
+	*DD_FIELD(obj, k, uint32_t) = v;
 	return 0;
 }
 
@@ -506,6 +548,8 @@ static const struct dd_key dd_keys[] = {
 	K(AGENT, "key-file", dd_k_key_file, struct dd_config, key, 0, 0),
 	K(AGENT, "control", dd_k_sun, struct dd_config, control, 0, 0),
 	K(AGENT, "report", dd_k_sun, struct dd_config, report, 0, 0),
+	K(AGENT, "report-group", dd_k_group, struct dd_config, report_gid, 0, 0),
+	K(AGENT, "report-mode", dd_k_mode, struct dd_config, report_mode, 0, 0777),
 	K(AGENT, "site", dd_k_u32, struct dd_config, site, 0, UINT32_MAX),
 	K(AGENT, "interval", dd_k_dur, struct dd_config, policy.interval_ms, 100, HOUR),
 	K(AGENT, "min-interval", dd_k_dur, struct dd_config, policy.min_interval_ms, 10, HOUR),
@@ -702,8 +746,9 @@ static void dd_cfg_section(struct dd_cfg_parse *p, const char *text)
 
 /*
  * The lines go through here before libinih sees them: this counts them,
- * so that errors found in the handler name their line, and opens each
- * section as its header goes by, empty ones included.
+ * so that errors found in the handler name their line, cuts a comment
+ * that follows a value, and opens each section as its header goes by,
+ * empty ones included.
  */
 static char *dd_cfg_reader(char *str, int num, void *stream)
 {
@@ -718,6 +763,14 @@ static char *dd_cfg_reader(char *str, int num, void *stream)
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp)) {
 		dd_cfg_fail(p, NULL, "line longer than %d characters", num - 2);
 		return NULL;
+	}
+	/* a # or ; after a blank starts a comment to the end of the line */
+	for (s = str + 1; *s; s++) {
+		if ((*s == '#' || *s == ';') && (s[-1] == ' ' || s[-1] == '\t')) {
+			s[0] = '\n';
+			s[1] = '\0';
+			break;
+		}
 	}
 	s = str + strspn(str, " \t");
 	if (*s == '[') {
@@ -877,11 +930,142 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 	return 0;
 }
 
+/* --- the effective configuration (-T) ------------------------------------ */
+
+static const char *dd_fmt_endpoint(const struct dc_addr *a, uint16_t port,
+				   char *buf, size_t len)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	dc_addr_fmt(a->family, &a->u, s, sizeof(s));
+	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", s, port);
+	return buf;
+}
+
+/*
+ * One key of a section as the parser would read it back; nothing (or a
+ * comment) for what is not set and has no value a key could give
+ */
+static void dd_print_key(FILE *fp, const struct dd_config *cfg,
+			 const struct dd_key *k, const void *obj)
+{
+	const void *f = (const char *)obj + k->off;
+	char buf[INET6_ADDRSTRLEN + 16];
+	const struct dd_service_cfg *svc = obj;
+	uint32_t v;
+
+	if (k->fn == dd_k_id) {
+		if (cfg->has_id)
+			fprintf(fp, "id = %u.%u.%u.%u\n", cfg->id >> 24,
+				(cfg->id >> 16) & 255, (cfg->id >> 8) & 255,
+				cfg->id & 255);
+		else
+			fputs("# id: random at each start\n", fp);
+	} else if (k->fn == dd_k_listen) {
+		fprintf(fp, "listen = %s\n",
+			dd_fmt_endpoint(&cfg->listen, cfg->port, buf, sizeof(buf)));
+	} else if (k->fn == dd_k_endpoint) {
+		const struct dd_peer_cfg *peer = obj;
+
+		fprintf(fp, "endpoint = %s\n",
+			dd_fmt_endpoint(&peer->addr, peer->port, buf, sizeof(buf)));
+	} else if (k->fn == dd_k_key) {
+		if (!cfg->key_file[0])
+			fputs("# key: given, not shown\n", fp);
+	} else if (k->fn == dd_k_key_file) {
+		if (cfg->key_file[0])
+			fprintf(fp, "key-file = %s\n", cfg->key_file);
+	} else if (k->fn == dd_k_sun || k->fn == dd_k_str) {
+		if (*(const char *)f)
+			fprintf(fp, "%s = %s\n", k->name, (const char *)f);
+	} else if (k->fn == dd_k_group) {
+		if (cfg->has_report_gid)
+			fprintf(fp, "%s = %u\n", k->name, cfg->report_gid);
+	} else if (k->fn == dd_k_mode) {
+		fprintf(fp, "%s = %04o\n", k->name, *(const uint32_t *)f);
+	} else if (k->fn == dd_k_u32) {
+		fprintf(fp, "%s = %u\n", k->name, *(const uint32_t *)f);
+	} else if (k->fn == dd_k_dur) {
+		fprintf(fp, "%s = %ums\n", k->name, *(const uint32_t *)f);
+	} else if (k->fn == dd_k_pct) {
+		v = *(const uint32_t *)f;
+		fprintf(fp, "%s = %u.%u\n", k->name, v / 10, v % 10);
+	} else if (k->fn == dd_k_bool || k->fn == dd_k_plan) {
+		fprintf(fp, "%s = %s\n", k->name, *(const bool *)f ? "yes" : "no");
+	} else if (k->fn == dd_k_addr || k->fn == dd_k_sid) {
+		const struct dc_addr *a = f;
+
+		if (a->family)
+			fprintf(fp, "%s = %s\n", k->name,
+				dc_addr_fmt(a->family, &a->u, buf, sizeof(buf)));
+	} else if (k->fn == dd_k_proto) {
+		fprintf(fp, "%s = %s\n", k->name,
+			*(const uint8_t *)f == IPPROTO_UDP ? "udp" : "tcp");
+	} else if (k->fn == dd_k_port) {
+		/* 0 of a key that takes no 0: what it stands for */
+		if (*(const uint16_t *)f || !k->min)
+			fprintf(fp, "%s = %u\n", k->name, *(const uint16_t *)f);
+	} else if (k->fn == dd_k_enum8) {
+		v = *(const uint8_t *)f;
+		if (v < k->n_names && k->names[v])
+			fprintf(fp, "%s = %s\n", k->name, k->names[v]);
+	} else if (k->fn == dd_k_svc) {
+		if (!(svc->present & (1u << k->off)))
+			return;
+		v = svc->val[k->off];
+		if (k->names && v < k->n_names && k->names[v])
+			fprintf(fp, "%s = %s\n", k->name, k->names[v]);
+		else
+			fprintf(fp, "%s = %u\n", k->name, v);
+	}
+}
+
+static void dd_print_section(FILE *fp, const struct dd_config *cfg,
+			     enum dd_sec sec, const char *name,
+			     const void *obj)
+{
+	unsigned int i;
+
+	if (name)
+		fprintf(fp, "\n[%s %s]\n", dd_sec_names[sec], name);
+	else
+		fprintf(fp, "\n[%s]\n", dd_sec_names[sec]);
+	for (i = 0; i < sizeof(dd_keys) / sizeof(dd_keys[0]); i++)
+		if (dd_keys[i].sec == sec)
+			dd_print_key(fp, cfg, &dd_keys[i], obj);
+}
+
+/*
+ * The configuration in effect, defaults and derived values included, in
+ * the file's own syntax: what dyncastd -T prints.  An inline key is not
+ * shown.
+ */
+void dd_config_print(const struct dd_config *cfg, FILE *fp)
+{
+	unsigned int i;
+
+	fprintf(fp, "# dyncastd: the configuration in effect, from %s\n",
+		cfg->path);
+	dd_print_section(fp, cfg, DD_SEC_AGENT, NULL, cfg);
+	if (cfg->router)
+		dd_print_section(fp, cfg, DD_SEC_ROUTER, NULL, cfg);
+	for (i = 0; i < cfg->n_peers; i++)
+		dd_print_section(fp, cfg, DD_SEC_PEER, cfg->peers[i].name,
+				 &cfg->peers[i]);
+	for (i = 0; i < cfg->n_instances; i++)
+		dd_print_section(fp, cfg, DD_SEC_INSTANCE,
+				 cfg->instances[i].name, &cfg->instances[i]);
+	for (i = 0; i < cfg->n_services; i++)
+		dd_print_section(fp, cfg, DD_SEC_SERVICE, cfg->services[i].name,
+				 &cfg->services[i]);
+}
+
 static void dd_cfg_defaults(struct dd_config *cfg)
 {
 	cfg->port = DD_PROTO_PORT;
 	dc_parse_addr("::", &cfg->listen);
 	snprintf(cfg->control, sizeof(cfg->control), "/run/dyncastd.sock");
+	cfg->report_mode = 0660;
 	cfg->policy = (struct dd_policy_cfg){
 		.interval_ms = 5000,
 		.min_interval_ms = 1000,
@@ -914,6 +1098,7 @@ static struct dd_config *dd_cfg_run(FILE *fp, const char *name, FILE *err)
 	p->cfg = cfg;
 	p->file = name;
 	p->fp = fp;
+	p->errfp = err;
 	ret = ini_parse_stream(dd_cfg_reader, p, dd_cfg_handler, p);
 	if (!p->failed && ret > 0) {
 		p->line = ret;

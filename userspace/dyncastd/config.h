@@ -78,8 +78,12 @@ struct dd_config {
 	uint16_t port;
 	uint8_t key[DD_KEY_LEN];
 	bool has_key;
+	char key_file[256];		/* where it came from, if a file */
 	char control[DD_SUN_PATH_MAX];
 	char report[DD_SUN_PATH_MAX];
+	uint32_t report_mode;		/* of the report socket's file */
+	uint32_t report_gid;		/* its group; may send to it */
+	bool has_report_gid;
 	uint32_t site;
 	struct dd_policy_cfg policy;
 	uint32_t hold_ms, collect_ms, smoothing, report_ttl_ms;
@@ -101,6 +105,7 @@ struct dd_config *dd_config_load(const char *path, FILE *err);
 struct dd_config *dd_config_parse_string(const char *text, const char *name,
 					 FILE *err);
 void dd_config_free(struct dd_config *cfg);
+void dd_config_print(const struct dd_config *cfg, FILE *fp);
 int dd_parse_duration(const char *s, uint32_t min, uint32_t max,
 		      uint32_t *ms);
 int dd_parse_endpoint(const char *s, struct dc_addr *a, uint16_t *port);

@@ -39,6 +39,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_KERNEL_ERRORS] = "kernel-errors",
 	[DD_C_REPORTS] = "reports",
 	[DD_C_BAD_REPORTS] = "bad-reports",
+	[DD_C_REFUSED_REPORTS] = "refused-reports",
 };
 
 static const char *const dd_state_str[] = { "up", "drain", "down" };
@@ -348,10 +349,10 @@ int dd_control_init(struct dd_ctx *ctx)
 	for (i = 0; i < DD_CTL_CLIENTS; i++)
 		ctx->ctl[i].fd = -1;
 	ctx->ctl_sock = -1;
-	fd = dd_unix_bind(ctx->cfg->control, SOCK_STREAM);
+	fd = dd_unix_bind(ctx->cfg->control, SOCK_STREAM, 0660, (gid_t)-1);
 	if (fd < 0) {
 		dd_err("cannot open the control socket %s: %s", ctx->cfg->control,
-		       strerror(-fd));
+		       dd_unix_strerror(fd));
 		return fd;
 	}
 	if (listen(fd, DD_CTL_CLIENTS)) {

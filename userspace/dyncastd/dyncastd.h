@@ -47,6 +47,7 @@ enum dd_counter {
 	DD_C_KERNEL_ERRORS,
 	DD_C_REPORTS,		/* report socket datagrams applied */
 	DD_C_BAD_REPORTS,
+	DD_C_REFUSED_REPORTS,	/* from a user not allowed */
 	DD_C_COUNT,
 };
 
@@ -266,7 +267,8 @@ void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_reap(struct dd_ctx *ctx);
 int dd_sessions_count(struct dd_ctx *ctx);
-int dd_unix_bind(const char *path, int type);
+int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid);
+const char *dd_unix_strerror(int err);
 int dd_report_init(struct dd_ctx *ctx);
 void dd_report_exit(struct dd_ctx *ctx);
 

@@ -6,15 +6,26 @@
 
 #include "log.h"
 
-static bool dd_log_stderr = true;
+static bool dd_log_stderr = true, dd_log_both;
 static int dd_log_level = LOG_INFO;
 
-void dd_log_init(bool to_stderr, int max_level)
+/*
+ * To stderr, or to syslog; with @both, to stderr as well until
+ * dd_log_also_stderr(false) (a daemon's start, whose errors its starter
+ * should see)
+ */
+void dd_log_init(bool to_stderr, int max_level, bool both)
 {
 	dd_log_stderr = to_stderr;
+	dd_log_both = both && !to_stderr;
 	dd_log_level = max_level;
 	if (!to_stderr)
 		openlog("dyncastd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void dd_log_also_stderr(bool on)
+{
+	dd_log_both = on && !dd_log_stderr;
 }
 
 static void dd_vlog(int level, const char *fmt, va_list ap)
@@ -24,11 +35,17 @@ static void dd_vlog(int level, const char *fmt, va_list ap)
 		"info", "debug",
 	};
 
+	va_list ap2;
+
 	if (level > dd_log_level)
 		return;
 	if (!dd_log_stderr) {
-		vsyslog(level, fmt, ap);
-		return;
+		va_copy(ap2, ap);
+		vsyslog(level, fmt, ap2);
+		va_end(ap2);
+		/* only what went wrong: the starter waits for the outcome */
+		if (!dd_log_both || level > LOG_WARNING)
+			return;
 	}
 	fprintf(stderr, "dyncastd: %s: ", names[level & 7]);
 	vfprintf(stderr, fmt, ap);

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <syslog.h>
 
-void dd_log_init(bool to_stderr, int max_level);
+void dd_log_init(bool to_stderr, int max_level, bool both);
+void dd_log_also_stderr(bool on);
 void dd_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 FILE *dd_log_stream(int level);

@@ -4,7 +4,9 @@
  * plane.  Command line, start, SIGHUP reload, SIGTERM exit, the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,7 +140,10 @@ static void dd_reload(struct dd_main *m)
 		return;
 	}
 	if (!dd_addr_cfg_same(old, cfg) || strcmp(old->control, cfg->control) ||
-	    strcmp(old->report, cfg->report)) {
+	    strcmp(old->report, cfg->report) ||
+	    old->report_mode != cfg->report_mode ||
+	    old->has_report_gid != cfg->has_report_gid ||
+	    old->report_gid != cfg->report_gid) {
 		/* sockets: closed under the old names, opened under the new */
 		dd_control_exit(ctx);
 		dd_report_exit(ctx);
@@ -253,15 +258,75 @@ static void dd_stop(struct dd_main *m)
 	dd_loop_exit(&ctx->loop);
 }
 
+/*
+ * Into the background, but with the start's outcome: the parent waits on
+ * a pipe for the child to say it started (its sockets open, its roles
+ * set up), and exits 0 then, or 1 if the child fails or dies first.  The
+ * child keeps stderr, where start-up errors go, until it has started.
+ * Returns the pipe's write end in the child.
+ */
+static int dd_daemon_begin(void)
+{
+	int fds[2], devnull;
+	char c = 1;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC)) {
+		perror("dyncastd: pipe");
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("dyncastd: fork");
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(c == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	close(fds[0]);
+	setsid();
+	if (chdir("/"))
+		perror("dyncastd: chdir /");
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		close(devnull);
+	}
+	return fds[1];
+}
+
+/* The daemon started: its parent exits 0, stderr goes */
+static void dd_daemon_end(int fd)
+{
+	char c = 0;
+	int devnull;
+
+	if (fd < 0)
+		return;
+	if (write(fd, &c, 1) != 1)
+		dd_warn("cannot tell the starting process: %s", strerror(errno));
+	close(fd);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
+}
+
 static void dd_usage(FILE *fp)
 {
 	fputs("Usage: dyncastd [ -f ] [ -d ] [ -c FILE ]\n"
-	      "       dyncastd -t [ -c FILE ]\n"
+	      "       dyncastd { -t | -T } [ -c FILE ]\n"
 	      "       dyncastd --genkey\n"
 	      "  -c, --config FILE   configuration (default " DD_CONFIG_DEFAULT ")\n"
 	      "  -f, --foreground    stay in the foreground, log to stderr\n"
 	      "  -d, --debug         log debug messages too\n"
 	      "  -t, --test          check the configuration and exit\n"
+	      "  -T, --test-print    check it, print it as in effect, and exit\n"
 	      "      --genkey        print a new random key, base64\n"
 	      "  -V, --version       print the version\n", fp);
 }
@@ -276,6 +341,7 @@ static int dd_genkey(void)
 	sodium_bin2base64(b64, sizeof(b64), key, sizeof(key),
 			  sodium_base64_VARIANT_ORIGINAL);
 	sodium_memzero(key, sizeof(key));
+	dc_key_out_warn(stderr, stdout);
 	puts(b64);
 	return EXIT_SUCCESS;
 }
@@ -287,18 +353,20 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "test", no_argument, NULL, 't' },
+		{ "test-print", no_argument, NULL, 'T' },
 		{ "genkey", no_argument, NULL, 'g' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *path = DD_CONFIG_DEFAULT;
-	bool fg = false, debug = false, test = false;
+	bool fg = false, debug = false, test = false, print = false;
+	char *abs = NULL;
 	struct dd_config *cfg;
 	struct dd_main *m;
-	int c, ret;
+	int c, ret, ready = -1;
 
-	while ((c = getopt_long(argc, argv, "c:fdtVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fdtTVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
@@ -309,6 +377,9 @@ int main(int argc, char **argv)
 		case 'd':
 			debug = true;
 			break;
+		case 'T':
+			print = true;
+			/* fall through */
 		case 't':
 			test = true;
 			break;
@@ -336,20 +407,31 @@ int main(int argc, char **argv)
 		fputs("dyncastd: cannot initialise libsodium\n", stderr);
 		return EXIT_FAILURE;
 	}
-	cfg = dd_config_load(path, stderr);
+	/* a reload reads it again, from / once in the background */
+	abs = realpath(path, NULL);
+	cfg = dd_config_load(abs ? abs : path, stderr);
+	free(abs);
 	if (!cfg)
 		return EXIT_FAILURE;
+	if (print) {
+		dd_config_print(cfg, stdout);
+		dd_config_free(cfg);
+		return EXIT_SUCCESS;
+	}
 	if (test) {
 		printf("dyncastd: %s: configuration OK\n", path);
 		dd_config_free(cfg);
 		return EXIT_SUCCESS;
 	}
-	if (!fg && daemon(0, 0)) {
-		perror("dyncastd: daemon");
-		dd_config_free(cfg);
-		return EXIT_FAILURE;
+	if (!fg) {
+		ready = dd_daemon_begin();
+		if (ready < 0) {
+			dd_config_free(cfg);
+			return EXIT_FAILURE;
+		}
 	}
-	dd_log_init(fg, debug ? LOG_DEBUG : LOG_INFO);
+	/* until it started, errors go to stderr too */
+	dd_log_init(fg, debug ? LOG_DEBUG : LOG_INFO, !fg);
 
 	m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -365,6 +447,8 @@ int main(int argc, char **argv)
 			cfg->n_instances && cfg->router ? " and " : "",
 			cfg->router ? "D-Router" : "");
 		dd_notify("READY=1");
+		dd_log_also_stderr(false);
+		dd_daemon_end(ready);
 		ret = dd_run(m);
 	}
 	dd_stop(m);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/dyncast.h>
 #include <cmocka.h>
 
@@ -121,6 +122,41 @@ static void defaults(void **state)
 	dd_config_free(cfg);
 }
 
+/* a comment after a value; the report socket's mode and group */
+static void comments_and_report(void **state)
+{
+	struct dd_config *cfg;
+
+	(void)state;
+	cfg = parse("[agent] # the agent\n" KEY
+		    "interval = 2s # two seconds\n"
+		    "site = 4\t; the fourth\n"
+		    "report = /run/r.sock\n"
+		    "  # a comment line, indented\n"
+		    "report-mode = 0620\nreport-group = 4242\n");
+	assert_non_null(cfg);
+	assert_int_equal(cfg->policy.interval_ms, 2000);
+	assert_int_equal(cfg->site, 4);
+	assert_int_equal(cfg->report_mode, 0620);
+	assert_true(cfg->has_report_gid);
+	assert_int_equal(cfg->report_gid, 4242);
+	dd_config_free(cfg);
+
+	/* no blank before it: part of the value */
+	fails("[agent]\n" KEY "site = 4#5\n", "t.conf:3: [agent] site:");
+	cfg = parse("[agent]\n" KEY "report-group = root\n");
+	assert_non_null(cfg);
+	assert_int_equal(cfg->report_mode, 0660);
+	assert_int_equal(cfg->report_gid, 0);
+	dd_config_free(cfg);
+	fails("[agent]\n" KEY "report-group = no-such-group-here\n",
+	      "t.conf:3: [agent] report-group: no group \"no-such-group-here\"");
+	fails("[agent]\n" KEY "report-mode = 0800\n",
+	      "t.conf:3: [agent] report-mode: must be an octal mode of at most 777");
+	fails("[agent]\n" KEY "report-mode = 1777\n",
+	      "t.conf:3: [agent] report-mode: must be an octal mode");
+}
+
 static void errors(void **state)
 {
 	(void)state;
@@ -193,7 +229,120 @@ static void key_file(void **state)
 	dd_config_free(cfg);
 	fails("[agent]\nkey-file = /nonexistent/key\n",
 	      "t.conf:2: [agent] key-file: cannot open \"/nonexistent/key\"");
+
+	/* readable by others: taken, with a warning; 0600: no warning */
+	assert_int_equal(chmod("/tmp/dyncastd-test.key", 0644), 0);
+	cfg = parse(text);
+	assert_non_null(cfg);
+	dd_config_free(cfg);
+	assert_non_null(strstr(errbuf, "dyncastd: warning: t.conf:2: [agent] key-file: \"/tmp/dyncastd-test.key\" is readable by others; chmod 600 it"));
+	assert_int_equal(chmod("/tmp/dyncastd-test.key", 0600), 0);
+	cfg = parse(text);
+	assert_non_null(cfg);
+	dd_config_free(cfg);
+	assert_null(strstr(errbuf, "warning"));
+
+	/* the CLI's format, hexadecimal, in the file and inline */
+	fp = fopen("/tmp/dyncastd-test.key", "w");
+	assert_non_null(fp);
+	fputs("96a2afda9d1f3aa3bb0453126213c78591780a0f27ee67e7fbca3da08e8e08d1\n", fp);
+	fclose(fp);
+	cfg = parse(text);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->key[0], 0x96);
+	assert_int_equal(cfg->key[31], 0xd1);
+	dd_config_free(cfg);
+	cfg = parse("[agent]\nkey = 96a2afda9d1f3aa3bb0453126213c78591780a0f27ee67e7fbca3da08e8e08d1\n");
+	assert_non_null(cfg);
+	assert_int_equal(cfg->key[1], 0xa2);
+	dd_config_free(cfg);
+	fails("[agent]\nkey = 96a2\n",
+	      "t.conf:2: [agent] key: must be 32 bytes in base64 (dyncastd --genkey makes one) or 64 hexadecimal digits");
 	remove("/tmp/dyncastd-test.key");
+}
+
+/* printed with -T, whose output reads back to the same configuration */
+static char *printed(const struct dd_config *cfg)
+{
+	char *text = NULL, *body;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	dd_config_print(cfg, fp);
+	fclose(fp);
+	/* without its first line, which names the file */
+	body = strdup(strchr(text, '\n') + 1);
+	free(text);
+	return body;
+}
+
+/* @one, with the key put back, reads back to a configuration that prints
+ * the same
+ */
+static void reads_back(const char *one)
+{
+	const char *agent = strstr(one, "[agent]\n");
+	struct dd_config *again;
+	char *text, *two;
+
+	assert_non_null(agent);
+	text = malloc(strlen(one) + sizeof(KEY));
+	assert_non_null(text);
+	sprintf(text, "%.*s[agent]\n" KEY "%s", (int)(agent - one), one,
+		agent + strlen("[agent]\n"));
+	again = parse(text);
+	if (!again)
+		fail_msg("the printed configuration does not parse: %s", errbuf);
+	two = printed(again);
+	assert_string_equal(one, two);
+	free(two);
+	free(text);
+	dd_config_free(again);
+}
+
+static void print_effective(void **state)
+{
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct dd_config *cfg;
+	char *one;
+
+	(void)state;
+	cfg = dd_config_load(DD_TEST_DIR "/../dyncastd.conf.example", err);
+	fclose(err);
+	assert_non_null(cfg);
+	one = printed(cfg);
+	/* defaults and derived values are in it, the key is not */
+	assert_non_null(strstr(one, "\n[agent]\nid = 10.0.0.2\nlisten = [::]:4960\n# key: given, not shown\n"));
+	assert_non_null(strstr(one, "hold-time = 15000ms\n"));
+	assert_non_null(strstr(one, "probe-interval = 500ms\n"));
+	assert_non_null(strstr(one, "\n[service api]\nsid = 203.0.113.2\nproto = tcp\nport = 8080\nkeep = no\nplan = yes\naffinity = 2tuple\npolicy = least-cost\n"));
+	assert_null(strstr(one, "lmKv2p0f"));
+
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
+
+	/* IPv6, a peer, a command, a group, a port that stands for another */
+	cfg = parse("[agent]\n" KEY "id = 7\nlisten = [2001:db8::2]:5000\n"
+		    "report = @r\nreport-group = 0\n"
+		    "[peer a]\nendpoint = [2001:db8::1]:4960\n"
+		    "[instance x]\nsid = 2001:db8::9\nproto = udp\nport = 53\n"
+		    "bid = 2001:db8::10\nhealth = tcp\ncommand = echo gpu 1\n"
+		    "cgroup = /sys/fs/cgroup/x\n"
+		    "[router]\n[service s]\nsid = 2001:db8::9\nproto = udp\n"
+		    "port = 53\nmode = tunnel\nsrc-prefix = 64\nplan = yes\n");
+	assert_non_null(cfg);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "id = 0.0.0.7\nlisten = [2001:db8::2]:5000\n"));
+	assert_non_null(strstr(one, "report = @r\nreport-group = 0\nreport-mode = 0660\n"));
+	assert_non_null(strstr(one, "[peer a]\nendpoint = [2001:db8::1]:4960\n"));
+	assert_non_null(strstr(one, "command = echo gpu 1\n"));
+	assert_null(strstr(one, "health-port"));	/* 0: the service's */
+	assert_non_null(strstr(one, "mode = tunnel\nsrc-prefix = 64\n"));
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
 }
 
 int main(void)
@@ -201,9 +350,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(example),
 		cmocka_unit_test(defaults),
+		cmocka_unit_test(comments_and_report),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(long_line),
 		cmocka_unit_test(key_file),
+		cmocka_unit_test(print_effective),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

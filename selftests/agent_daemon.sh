@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dyncastd as a daemon (a D-MA alone, in a netns of its own; no module):
+#  - in the background it exits 0 once started, and 1 with the reason on
+#    stderr when it cannot start (its agent port taken);
+#  - a second dyncastd does not take over the first one's control or
+#    report socket: it exits 1 saying so, and the first keeps both;
+#    a socket file left by a killed one is taken, a file that is not a
+#    socket is not;
+#  - started with a relative -c, it reads the same file again on SIGHUP
+#    from the background (where it works in /);
+#  - "#" and ";" after a value start a comment;
+#  - the report socket has report-mode and report-group; on an abstract
+#    one, which has no file mode, a report from another user is refused
+#    and counted, unless that user's group is report-group.
+#
+# timeout=300
+
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_vm
+require_cmd ip jq socat setpriv stat
+
+DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
+
+ktap_print_header
+ktap_set_plan 11
+
+[ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
+getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
+setup_ns NS || ktap_skip_all "cannot create a netns"
+D=$(mktemp -d /tmp/dyncast-daemon.XXXXXX) || ktap_skip_all "no temporary directory"
+defer "rm -rf $D"
+KEY=$("$DYNCASTD" --genkey)
+
+# conf FILE PORT CONTROL REPORT [LINE...]: a D-MA's configuration
+conf()
+{
+	local f=$1 port=$2 ctl=$3 rep=$4
+
+	shift 4
+	{
+		echo "[agent]"
+		echo "key = $KEY   # the shared key"
+		echo "listen = 127.0.0.1:$port ; a comment"
+		echo "control = $ctl"
+		echo "report = $rep"
+		printf '%s\n' "$@"
+		echo "[instance web]"
+		echo "sid = 192.0.2.1"
+		echo "proto = tcp"
+		echo "port = 80"
+		echo "bid = 192.0.2.10"
+		echo "weight = 3 # as many as its servers"
+	} > "$f"
+}
+
+# daemon ARGS...: dyncastd in the background in NS; its stderr in $D/err
+daemon()
+{
+	ip netns exec "$NS" "$DYNCASTD" "$@" 2> "$D/err"
+}
+
+show()
+{
+	ip netns exec "$NS" "$DYNCAST" -j agent show "$1" socket "$2"
+}
+
+# pid_of CONFIG: the dyncastd started with that configuration
+pid_of()
+{
+	pgrep -f "$DYNCASTD -c $1\$"
+}
+
+stop()
+{
+	local p
+
+	p=$(pid_of "$1") || return 0
+	kill "$p"
+	busywait 5000 eval "! kill -0 $p 2>/dev/null"
+}
+
+# --- in the background ------------------------------------------------------
+conf "$D/a.conf" 4961 "$D/ctl" "$D/rep"
+daemon -c "$D/a.conf"
+rc=$?
+defer "stop $D/a.conf"
+ktap_test_result "in the background: exit 0 once started, and it answers" \
+	eval "[ $rc = 0 ] && show agent $D/ctl | jq -e '.[0].counters' >/dev/null"
+
+# its agent port taken by another socket: exit 1, and why, on stderr
+conf "$D/busy.conf" 4961 "$D/ctl2" "$D/rep2"
+daemon -c "$D/busy.conf"
+rc=$?
+sed 's/^/# /' "$D/err"
+ktap_test_result "cannot start (its port taken): exit 1, the reason on stderr" \
+	eval "[ $rc = 1 ] && grep -q 'error' $D/err && ! pid_of $D/busy.conf"
+
+# --- sockets in use -----------------------------------------------------------
+conf "$D/b.conf" 4962 "$D/ctl" "$D/rep2"
+daemon -c "$D/b.conf"
+rc=$?
+sed 's/^/# /' "$D/err"
+ktap_test_result "a second dyncastd on the same control socket: exit 1, in use" \
+	eval "[ $rc = 1 ] && grep -q 'control socket $D/ctl: in use' $D/err"
+conf "$D/c.conf" 4963 "$D/ctl3" "$D/rep"
+daemon -c "$D/c.conf"
+rc=$?
+sed 's/^/# /' "$D/err"
+ktap_test_result "a second dyncastd on the same report socket: exit 1, in use" \
+	eval "[ $rc = 1 ] && grep -q 'report socket $D/rep: in use' $D/err"
+echo "web cpu 12.5" | ip netns exec "$NS" socat - "UNIX-SENDTO:$D/rep"
+ktap_test_result "the first keeps both: it answers, and takes reports" \
+	busywait 3000 eval "show agent $D/ctl | jq -e '.[0].counters.reports == 1' >/dev/null"
+
+# a socket left by a killed dyncastd is taken; a file is not
+kill -9 "$(pid_of "$D/a.conf")"
+busywait 5000 eval "! pid_of $D/a.conf >/dev/null"
+daemon -c "$D/a.conf"
+rc=$?
+ktap_test_result "the sockets of a killed dyncastd are taken over" \
+	eval "[ $rc = 0 ] && show agent $D/ctl >/dev/null"
+stop "$D/a.conf"
+echo "not a socket" > "$D/rep"
+daemon -c "$D/a.conf"
+rc=$?
+sed 's/^/# /' "$D/err"
+ktap_test_result "a file that is not a socket is left alone: exit 1" \
+	eval "[ $rc = 1 ] && [ \"\$(cat $D/rep)\" = 'not a socket' ]"
+rm -f "$D/rep"
+
+# --- relative -c, and a reload from / ----------------------------------------------
+( cd "$D" && ip netns exec "$NS" "$DYNCASTD" -c a.conf ) 2> "$D/err"
+rc=$?
+weight()
+{
+	[ "$(show instance "$D/ctl" | jq -r '.[0].weight')" = "$1" ]
+}
+# shellcheck disable=SC2016 # for eval
+ok=$(busywait 3000 weight 3 && echo yes)
+sed -i 's/^weight = 3 .*/weight = 7/' "$D/a.conf"
+p=$(pgrep -f "$DYNCASTD -c a.conf\$")
+kill -HUP "$p"
+ktap_test_result "comments after values; a relative -c is read again on SIGHUP" \
+	eval "[ $rc = 0 ] && [ '$ok' = yes ] && busywait 5000 weight 7"
+kill "$p"
+busywait 5000 eval "! kill -0 $p 2>/dev/null"
+
+# --- who may report ---------------------------------------------------------------
+# a file of report-mode and report-group
+conf "$D/m.conf" 4964 "$D/ctl" "$D/rep" "report-mode = 0620" "report-group = nogroup"
+daemon -c "$D/m.conf"
+defer "stop $D/m.conf"
+perm=$(stat -c '%a %G' "$D/rep")
+echo "# report socket: $perm"
+ktap_test_result "the report socket's file: report-mode and report-group" \
+	test "$perm" = "620 nogroup"
+stop "$D/m.conf"
+
+# abstract: root's report taken, nobody's refused, then taken with its group
+conf "$D/s.conf" 4965 "$D/ctl" "@dyncast-daemon-test"
+daemon -c "$D/s.conf"
+defer "stop $D/s.conf"
+send()
+{
+	echo "web cpu $1" | ip netns exec "$NS" setpriv ${2:+--reuid=nobody \
+		--regid=nogroup --clear-groups} socat - \
+		ABSTRACT-SENDTO:dyncast-daemon-test
+}
+counts()
+{
+	show agent "$D/ctl" | jq -r '.[0].counters | "\(.reports) \(.["refused-reports"])"'
+}
+send 10
+send 20 nobody
+busywait 3000 eval '[ "$(counts)" = "1 1" ]'
+c1=$(counts)
+stop "$D/s.conf"
+conf "$D/s.conf" 4965 "$D/ctl" "@dyncast-daemon-test" "report-group = nogroup"
+daemon -c "$D/s.conf"
+send 20 nobody
+busywait 3000 eval '[ "$(counts)" = "1 0" ]'
+c2=$(counts)
+echo "# reports, refused: $c1, then with report-group nogroup $c2"
+ktap_test_result "abstract report socket: another user's report refused and counted" \
+	test "$c1" = "1 1"
+ktap_test_result "abstract report socket: taken from report-group" \
+	test "$c2" = "1 0"
+
+ktap_finished
