@@ -136,6 +136,8 @@ static char *agent_ask(struct dc_ctx *ctx, const char *path)
 	memcpy(sun.sun_path, path, n);
 	if (path[0] == '@')
 		sun.sun_path[0] = '\0';
+	/* what fails from here is not the command line's fault */
+	ctx->syserr = true;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		dc_err(ctx->err, "cannot open a unix socket: %s", strerror(errno));
@@ -176,6 +178,7 @@ static char *agent_ask(struct dc_ctx *ctx, const char *path)
 	}
 	close(fd);
 	buf[len] = '\0';
+	ctx->syserr = false;
 	return buf;
 err:
 	free(buf);
@@ -236,10 +239,12 @@ int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 	free(text);
 	if (ret) {
 		dc_out_discard(&o);
+		ctx->syserr = true;
 		return -1;
 	}
 	if (dc_out_flush(&o)) {
 		dc_err(ctx->err, "cannot write the output");
+		ctx->syserr = true;
 		return -1;
 	}
 	return 0;

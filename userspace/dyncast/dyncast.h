@@ -36,7 +36,17 @@ struct dc_ctx {
 	FILE *err;
 	const struct dc_ops *ops;
 	void *priv;
+	/* what made the command fail, for its exit status */
+	int kerr;		/* the kernel's error, -errno; 0 none */
+	bool syserr;		/* the kernel not reached, a file not read */
+	int batch_status;	/* -batch: its first failed line's, 0 none */
 };
+
+/* Exit status (dyncast(8), EXIT STATUS) */
+#define DC_EXIT_OK		0
+#define DC_EXIT_USAGE		1	/* the command line is wrong */
+#define DC_EXIT_KERNEL		2	/* the kernel refused, or is not reached */
+#define DC_EXIT_NOT_FOUND	3	/* no such service, instance, ... */
 
 /*
  * A service, or the key naming one: sid.family == 0 if none was given.
@@ -82,6 +92,7 @@ struct dc_verb {
 
 /* main.c */
 int dc_main(struct dc_ctx *ctx, int argc, char **argv);
+int dc_exit_status(const struct dc_ctx *ctx, int ret);
 int dc_verb(struct dc_ctx *ctx, const char *object,
 	    const struct dc_verb *verbs, int *argc, char ***argv, int dflt);
 struct nlmsghdr *dc_req_start(void *buf, uint8_t cmd, uint16_t flags);

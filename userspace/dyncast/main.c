@@ -116,8 +116,11 @@ int dc_show(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	}
 	if (dc_out_flush(&o)) {
 		dc_err(ctx->err, "cannot write the output");
+		ctx->syserr = true;
 		return -1;
 	}
+	if (ret)		/* an interrupted dump */
+		ctx->syserr = true;
 	return ret ? -1 : 0;
 }
 
@@ -170,6 +173,24 @@ static int dc_split(char *line, char **argv, int max)
 	}
 }
 
+/*
+ * The exit status of a command that returned @ret: what the kernel said
+ * (not found, or another refusal), a failure to reach it or read a file,
+ * else the command line's fault.  Of a batch, its first failed line's.
+ */
+int dc_exit_status(const struct dc_ctx *ctx, int ret)
+{
+	if (!ret)
+		return DC_EXIT_OK;
+	if (ctx->batch_status)
+		return ctx->batch_status;
+	if (ctx->kerr == -ENOENT)
+		return DC_EXIT_NOT_FOUND;
+	if (ctx->kerr || ctx->syserr)
+		return DC_EXIT_KERNEL;
+	return DC_EXIT_USAGE;
+}
+
 static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 {
 	char *argv[DC_BATCH_ARGS];
@@ -183,6 +204,7 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 	if (!fp) {
 		dc_err(ctx->err, "cannot open \"%s\": %s", name,
 		       strerror(errno));
+		ctx->syserr = true;
 		return -1;
 	}
 	while (getline(&line, &cap, fp) >= 0) {
@@ -194,9 +216,13 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 		if (argc < 0)
 			dc_err(ctx->err, "too many arguments, at most %d",
 			       DC_BATCH_ARGS);
+		ctx->kerr = 0;
+		ctx->syserr = false;
 		if (argc < 0 || dc_run(ctx, argc, argv)) {
 			fflush(ctx->out);
 			fprintf(ctx->err, "Command failed %s:%u\n", name, lineno);
+			if (!ctx->batch_status)
+				ctx->batch_status = dc_exit_status(ctx, -1);
 			ret = -1;
 			if (!force)
 				break;
@@ -204,6 +230,9 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 	}
 	if (ferror(fp)) {
 		dc_err(ctx->err, "cannot read \"%s\"", name);
+		ctx->syserr = true;
+		if (!ctx->batch_status)
+			ctx->batch_status = DC_EXIT_KERNEL;
 		ret = -1;
 	}
 	free(line);
@@ -258,6 +287,9 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 	const char *batch = NULL, *netns = NULL;
 	bool force = false;
 
+	ctx->kerr = 0;
+	ctx->syserr = false;
+	ctx->batch_status = 0;
 	for (; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		const char *opt = argv[0];
 
@@ -295,8 +327,10 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 		}
 	}
 
-	if (netns && dc_netns_enter(ctx, netns))
+	if (netns && dc_netns_enter(ctx, netns)) {
+		ctx->syserr = true;
 		return -1;
+	}
 	if (batch) {
 		if (argc > 0)
 			return dc_arg_unknown(ctx->err, *argv);
@@ -323,6 +357,7 @@ static struct dc_nl *dc_kernel_nl(struct dc_ctx *ctx)
 
 	if (k->ready)
 		return &k->nl;
+	ctx->syserr = true;	/* until it is reached */
 	if (dc_nl_open(&k->nl, ctx->err))
 		return NULL;
 	ret = dc_nl_resolve(&k->nl, DYNCAST_FAMILY_NAME, DYNCAST_MCGRP_EVENTS);
@@ -334,6 +369,7 @@ static struct dc_nl *dc_kernel_nl(struct dc_ctx *ctx)
 		return NULL;
 	}
 	k->ready = true;
+	ctx->syserr = false;
 	return &k->nl;
 }
 
@@ -342,10 +378,18 @@ static int dc_kernel_talk(struct dc_ctx *ctx, struct nlmsghdr *req,
 {
 	struct dc_nl *nl = dc_kernel_nl(ctx);
 
+	int ret;
+
 	if (!nl)
 		return -1;
 	req->nlmsg_type = nl->family;
-	return dc_nl_talk(nl, req, &dc_top_set, cb, data);
+	nl->kerr = 0;
+	ret = dc_nl_talk(nl, req, &dc_top_set, cb, data);
+	if (ret < 0) {
+		ctx->kerr = nl->kerr;
+		ctx->syserr = !nl->kerr;
+	}
+	return ret;
 }
 
 static int dc_kernel_listen(struct dc_ctx *ctx, mnl_cb_t cb, void *data)
@@ -381,6 +425,6 @@ int main(int argc, char **argv)
 	ret = dc_main(&ctx, argc - 1, argv + 1);
 	if (k.ready)
 		dc_nl_close(&k.nl);
-	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dc_exit_status(&ctx, ret);
 }
 #endif /* DC_UNIT_TEST */

@@ -361,6 +361,8 @@ static int dc_nl_talk_err(struct dc_nl *nl, struct nlmsghdr *req, FILE *err,
 			return dc_nl_fail(nl, "receive the netlink reply");
 		dc_nl_xfer_feed(&x, nl->rx, n);
 	}
+	if (x.error)
+		nl->kerr = x.error;
 	return dc_nl_xfer_end(&x);
 }
 

@@ -28,6 +28,7 @@ struct dc_nl {
 	uint32_t mcgrp;		/* resolved multicast group, 0 if none */
 	FILE *err;
 	char *rx;
+	int kerr;		/* the last error the kernel replied, -errno */
 };
 
 /* State of one request while its replies are coming in. */

@@ -116,6 +116,8 @@ static int mock_talk(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	assert_true(x.done);
 	mock_reset(m);
 	m->seq++;
+	if (x.error)
+		ctx->kerr = x.error;
 	return dc_nl_xfer_end(&x);
 }
 

@@ -410,6 +410,37 @@ static void test_hostile_replies(void **state)
 	assert_string_equal(m->err, "Error: Bad message.\n");
 }
 
+/* the exit status: the command line's fault, the kernel's refusal, not found */
+static void test_exit_status(void **state)
+{
+	struct mock *m = *state;
+	int ret;
+
+	ret = mock_run(m, "service add 192.0.2.1 proto tcp port 99999");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_USAGE);
+	ret = mock_run(m, "frobnicate");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_USAGE);
+	ret = mock_run(m, "service add 192.0.2.1 proto tcp");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_OK);
+
+	mock_error(m, -EPERM, NULL);
+	ret = mock_run(m, "service add 192.0.2.1 proto tcp");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	mock_error(m, -EEXIST, "the service exists");
+	ret = mock_run(m, "service add 192.0.2.1 proto tcp");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	mock_error(m, -ENOENT, "no such service");
+	ret = mock_run(m, "service del 192.0.2.1 proto tcp");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_NOT_FOUND);
+	/* a command after one that failed starts afresh */
+	ret = mock_run(m, "service del 192.0.2.1 proto tcp port x");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_USAGE);
+	ret = mock_run(m, "-batch /nonexistent/batch");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	ret = mock_run(m, "-n ../x service show");
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+}
+
 static void talk_bad_timeout(struct mock *m, const struct nlmsghdr *req)
 {
 	const struct nlattr *a = mock_attr(req, 2, DYNCAST_A_SERVICE, 0,
@@ -753,6 +784,7 @@ int main(void)
 		T(test_batch),
 		T(test_monitor),
 		T(test_hostile_replies),
+		T(test_exit_status),
 		T(test_output_layer),
 	};
 
