@@ -93,6 +93,7 @@ struct dc_verb {
 /* main.c */
 int dc_main(struct dc_ctx *ctx, int argc, char **argv);
 int dc_exit_status(const struct dc_ctx *ctx, int ret);
+int dc_split(char *line, char **argv, int max);
 int dc_verb(struct dc_ctx *ctx, const char *object,
 	    const struct dc_verb *verbs, int *argc, char ***argv, int dflt);
 struct nlmsghdr *dc_req_start(void *buf, uint8_t cmd, uint16_t flags);

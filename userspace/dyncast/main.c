@@ -152,11 +152,16 @@ static int dc_run(struct dc_ctx *ctx, int argc, char **argv)
 	return obj->run(ctx, argc - 1, argv + 1);
 }
 
-/* Splits @line into words; '#' starts a comment.  -1 if too many. */
-static int dc_split(char *line, char **argv, int max)
+/*
+ * Splits @line into words, in place, as iproute2's batch mode does: blanks
+ * separate them; '...' and "..." quote (a backslash escapes the next
+ * character outside single quotes); '#' at the start of a word starts a
+ * comment.  -1 if there are more than @max words, -2 on a quote left open.
+ */
+int dc_split(char *line, char **argv, int max)
 {
+	char *p = line, *w, quote;
 	int argc = 0;
-	char *p = line;
 
 	for (;;) {
 		while (isspace((unsigned char)*p))
@@ -165,11 +170,26 @@ static int dc_split(char *line, char **argv, int max)
 			return argc;
 		if (argc == max)
 			return -1;
-		argv[argc++] = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
+		argv[argc++] = w = p;
+		quote = 0;
+		while (*p && (quote || !isspace((unsigned char)*p))) {
+			if (quote && *p == quote) {
+				quote = 0;
+				p++;
+			} else if (!quote && (*p == '\'' || *p == '"')) {
+				quote = *p++;
+			} else if (*p == '\\' && quote != '\'' && p[1]) {
+				*w++ = p[1];
+				p += 2;
+			} else {
+				*w++ = *p++;
+			}
+		}
+		if (quote)
+			return -2;
 		if (*p)
-			*p++ = '\0';
+			p++;
+		*w = '\0';
 	}
 }
 
@@ -191,10 +211,50 @@ int dc_exit_status(const struct dc_ctx *ctx, int ret)
 	return DC_EXIT_USAGE;
 }
 
+/*
+ * The next command of a batch into *@line: a line, joined with the next
+ * while it ends with a backslash.  Its length, or -1 at the end.
+ */
+static ssize_t dc_batch_line(FILE *fp, char **line, size_t *cap,
+			     unsigned int *lineno)
+{
+	char *more = NULL, *tmp;
+	size_t mcap = 0, len;
+	ssize_t n, m;
+
+	n = getline(line, cap, fp);
+	if (n < 0)
+		return -1;
+	++*lineno;
+	len = n;
+	for (;;) {
+		if (len && (*line)[len - 1] == '\n')
+			(*line)[--len] = '\0';
+		if (!len || (*line)[len - 1] != '\\')
+			break;
+		(*line)[--len] = '\0';
+		m = getline(&more, &mcap, fp);
+		if (m < 0)
+			break;
+		++*lineno;
+		if (len + m + 1 > *cap) {
+			tmp = realloc(*line, len + m + 1);
+			if (!tmp)
+				break;
+			*line = tmp;
+			*cap = len + m + 1;
+		}
+		memcpy(*line + len, more, m + 1);
+		len += m;
+	}
+	free(more);
+	return len;
+}
+
 static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 {
 	char *argv[DC_BATCH_ARGS];
-	unsigned int lineno = 0;
+	unsigned int lineno = 0, first;
 	char *line = NULL;
 	size_t cap = 0;
 	int ret = 0;
@@ -207,20 +267,22 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 		ctx->syserr = true;
 		return -1;
 	}
-	while (getline(&line, &cap, fp) >= 0) {
+	for (first = 1; dc_batch_line(fp, &line, &cap, &lineno) >= 0;
+	     first = lineno + 1) {
 		int argc = dc_split(line, argv, DC_ARRAY_SIZE(argv));
 
-		lineno++;
 		if (!argc)
 			continue;
-		if (argc < 0)
+		if (argc == -1)
 			dc_err(ctx->err, "too many arguments, at most %d",
 			       DC_BATCH_ARGS);
+		else if (argc < 0)
+			dc_err(ctx->err, "a quote is not closed");
 		ctx->kerr = 0;
 		ctx->syserr = false;
 		if (argc < 0 || dc_run(ctx, argc, argv)) {
 			fflush(ctx->out);
-			fprintf(ctx->err, "Command failed %s:%u\n", name, lineno);
+			fprintf(ctx->err, "Command failed %s:%u\n", name, first);
 			if (!ctx->batch_status)
 				ctx->batch_status = dc_exit_status(ctx, -1);
 			ret = -1;

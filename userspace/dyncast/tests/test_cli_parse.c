@@ -526,6 +526,65 @@ static void test_derivekey(void **state)
 			    "\" is readable by others; chmod 600 it\n");
 }
 
+/* -batch lines: words as iproute2 splits them */
+static void test_split(void **state)
+{
+	static const struct {
+		const char *line;
+		int argc;
+		const char *words[6];
+	} cases[] = {
+		{ "  service add  192.0.2.1\n", 3, { "service", "add", "192.0.2.1" } },
+		{ "a 'b c' \"d e\"", 3, { "a", "b c", "d e" } },
+		{ "a\\ b c", 2, { "a b", "c" } },
+		{ "'it''s' \"x\"y", 2, { "its", "xy" } },
+		{ "\"a \\\" b\" 'c\\'", 2, { "a \" b", "c\\" } },
+		{ "a # a comment", 1, { "a" } },
+		{ "a#b '#c'", 2, { "a#b", "#c" } },
+		{ "# all of it", 0, { NULL } },
+		{ "''", 1, { "" } },
+		{ "a 'b", -2, { NULL } },
+		{ "a \"b", -2, { NULL } },
+		{ "a b c d e f g", -1, { NULL } },
+	};
+	char buf[64], *argv[6];
+	unsigned int i;
+	int j, n;
+
+	(void)state;
+	for (i = 0; i < DC_ARRAY_SIZE(cases); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i].line);
+		n = dc_split(buf, argv, 6);
+		if (n != cases[i].argc)
+			fail_msg("\"%s\": %d words, want %d", cases[i].line, n,
+				 cases[i].argc);
+		for (j = 0; j < n; j++)
+			assert_string_equal(argv[j], cases[i].words[j]);
+	}
+}
+
+/* a batch: quotes, a line continued with a backslash, the failed line */
+static void test_batch_lines(void **state)
+{
+	struct mock *m = *state;
+	FILE *fp = fopen("/tmp/dyncast-test-batch", "w");
+
+	assert_non_null(fp);
+	fputs("# services\n"
+	      "service add 192.0.2.1 \\\n"
+	      "    proto tcp port '80'\n"
+	      "\n"
+	      "service add 192.0.2.2 proto \"udp\" \\\n"
+	      "   port 'x y'\n", fp);
+	fclose(fp);
+	assert_int_equal(mock_run(m, "-batch /tmp/dyncast-test-batch"), -1);
+	assert_int_equal(m->talks, 1);
+	assert_string_equal(m->err,
+			    "Error: argument \"port\" must be an integer between 0 and 65535, got \"x y\".\n"
+			    "Command failed /tmp/dyncast-test-batch:5\n");
+	remove("/tmp/dyncast-test-batch");
+}
+
 static void test_help(void **state)
 {
 	static const struct {
@@ -581,6 +640,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_derivekey, mock_setup,
 						mock_teardown),
 		cmocka_unit_test_setup_teardown(test_help, mock_setup,
+						mock_teardown),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test_setup_teardown(test_batch_lines, mock_setup,
 						mock_teardown),
 	};
 
