@@ -104,7 +104,7 @@ ktap_print_msg "slab of bindings: $(readlink -f "$SLAB" 2>/dev/null || echo /pro
 
 svc_stat()	# svc_stat JQ-PATH: of the UDP service
 {
-	dc -j service show "${UDP[@]}" | jq -r ".[0]$1"
+	dc -s -j service show "${UDP[@]}" | jq -r ".[0]$1"
 }
 net_stat()	# net_stat KEY: a namespace-wide counter
 {
@@ -299,11 +299,11 @@ dc service add "${UDP6[@]}" mode tunnel max-bindings $(( SVC_MAX / 2 )) timeout 
 for i in 1 2 3; do
 	dc instance add "${UDP6[@]}" bid "$(bid6 "$i")"
 done
-full0=$(dc -j service show "${UDP6[@]}" | jq '.[0].stats["table-full"]')
+full0=$(dc -s -j service show "${UDP6[@]}" | jq '.[0].stats["table-full"]')
 ip netns exec "$C" "$flood" -q -n $(( FLOOD / 10 )) -s fd77::/64 "$SID6" 9
 rc=$?
 b1=$(dc -j service show "${UDP6[@]}" | jq '.[0].bindings')
-full1=$(dc -j service show "${UDP6[@]}" | jq '.[0].stats["table-full"]')
+full1=$(dc -s -j service show "${UDP6[@]}" | jq '.[0].stats["table-full"]')
 ktap_print_msg "IPv6 flood of $(( FLOOD / 10 )) flows: bindings $b1, table-full +$(( full1 - full0 ))"
 v6_limited()
 {

@@ -39,7 +39,7 @@ dc service add "$SID4" proto udp port 9 mode tunnel &&
 	dc instance add "$SID6" proto udp port 9 bid "$(bid6 1)" ||
 	ktap_skip_all "cannot add the services"
 
-packets() { dc -j service show "$1" proto udp port 9 | jq '.[0].stats.packets'; }
+packets() { dc -s -j service show "$1" proto udp port 9 | jq '.[0].stats.packets'; }
 
 # loop SID SRC: one datagram (TTL 64) into the loop; prints the rounds
 loop()
@@ -74,8 +74,8 @@ ktap_test_result "IPv4: the client was told: time exceeded" \
 	grep -q 'time exceeded' "$tmp/v4"
 sleep 2
 ktap_test_result "IPv4: the loop has stopped" \
-	sh -c "p=\$($DYNCAST -n $R -j service show $SID4 proto udp port 9 | jq '.[0].stats.packets'); sleep 1;
-	       [ \$($DYNCAST -n $R -j service show $SID4 proto udp port 9 | jq '.[0].stats.packets') = \$p ]"
+	sh -c "p=\$($DYNCAST -n $R -s -j service show $SID4 proto udp port 9 | jq '.[0].stats.packets'); sleep 1;
+	       [ \$($DYNCAST -n $R -s -j service show $SID4 proto udp port 9 | jq '.[0].stats.packets') = \$p ]"
 ktap_test_result "IPv4: the router still forwards" \
 	ip netns exec "$C" ping -c 1 -W 2 10.0.1.2
 

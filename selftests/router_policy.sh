@@ -204,7 +204,7 @@ done
 echo "# table full: ${h1[*]}, again: ${h2[*]}; $(dc -j service show "${SVC[@]}" | jq -c '.[0].stats')"
 ktap_test_result "table full: stateless flows keep their instance and the hash choice" \
 	sh -c "[ '${h1[*]}' = '${h2[*]}' ] && [ '${h1[*]}' = '$hashmap' ] &&
-	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].stats[\"table-full\"]')\" -ge 12 ] &&
+	       [ \"\$($DYNCAST -n $R -s -j service show ${SVC[*]} | jq '.[0].stats[\"table-full\"]')\" -ge 12 ] &&
 	       [ \"\$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].bindings')\" = 1 ]"
 
 # hash seeds: with another seed the flows map otherwise, with the same

@@ -71,7 +71,7 @@ for fam in 4 6; do
 		test "$(dc -j binding show "$sid" proto tcp port 7 |
 			jq '[.[] | select(.bid | test("^(10\\.0\\.[123]\\.2|fd0[123]::2)$"))] | length')" = 6
 	ktap_test_result "IPv$fam: counters show six demands" \
-		test "$(dc -j service show "$sid" proto tcp port 7 |
+		test "$(dc -s -j service show "$sid" proto tcp port 7 |
 			jq '.[0].stats.demands')" = 6
 	ktap_test_result "IPv$fam: conntrack translates to the instance" \
 		sh -c "ip netns exec $R conntrack -L -p tcp -f ipv$fam --orig-dst $sid 2>/dev/null | grep -q 'src=10.0.[123].2\|src=fd0[123]::2'"

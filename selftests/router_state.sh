@@ -44,7 +44,7 @@ others()
 
 stat_of()
 {
-	dc -j service show "${SVC[@]}" | jq ".[0].stats[\"$1\"]"
+	dc -s -j service show "${SVC[@]}" | jq ".[0].stats[\"$1\"]"
 }
 
 dc service add "${SVC[@]}" mode rewrite
@@ -79,7 +79,7 @@ out=$(echo hi | ip netns exec "$C" socat -T 5 - TCP:$SID4:7 2>&1)
 echo "# with every instance down: $out"
 ktap_test_result "no instance: the client is refused, the demand counted" \
 	sh -c "echo '$out' | grep -q 'Connection refused' &&
-	       [ \$($DYNCAST -n $R -j service show ${SVC[*]} | jq '.[0].stats[\"no-instance\"]') -gt $before ]"
+	       [ \$($DYNCAST -n $R -s -j service show ${SVC[*]} | jq '.[0].stats[\"no-instance\"]') -gt $before ]"
 for i in 1 2 3; do
 	dc instance set "${SVC[@]}" bid "$(bid4 $i)" state up
 done

@@ -64,7 +64,7 @@ path_mtu()
 
 too_big()
 {
-	dc -j service show "$1" proto "$2" port "$3" | jq '.[0].stats["too-big"]'
+	dc -s -j service show "$1" proto "$2" port "$3" | jq '.[0].stats["too-big"]'
 }
 
 # upload SID SRC: 200000 bytes over TCP; the sink's count comes back.

@@ -32,6 +32,7 @@ struct dc_ops {
 struct dc_ctx {
 	bool json;
 	bool pretty;
+	bool stats;		/* -s: the objects' counters too */
 	FILE *out;
 	FILE *err;
 	const struct dc_ops *ops;

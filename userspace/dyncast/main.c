@@ -47,7 +47,7 @@ static void usage(FILE *fp)
 	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       dyncast [ -force ] -batch FILENAME\n"
 	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent }\n"
-	      "OPTIONS := { -V | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
+	      "OPTIONS := { -V | -s | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }
 
@@ -107,6 +107,7 @@ int dc_show(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 		return -1;
 	}
 	dc_out_init(&o, ctx->out, ctx->json, ctx->pretty);
+	o.stats = ctx->stats;
 	if (array)
 		dc_out_array(&o);
 	ret = ctx->ops->talk(ctx, req, cb, &o);
@@ -360,9 +361,12 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 		} else if (dc_opt_is(opt, "-p", "-pretty")) {
 			ctx->json = true;
 			ctx->pretty = true;
+		} else if (dc_opt_is(opt, "-s", "-stats")) {
+			ctx->stats = true;
 		} else if (dc_opt_is(opt, "-force", NULL)) {
 			force = true;
-		} else if (dc_opt_is(opt, "-V", "-Version")) {
+		} else if (dc_opt_is(opt, "-V", "-Version") ||
+			   dc_opt_is(opt, "-version", NULL)) {
 			fprintf(ctx->out, "dyncast utility, version %s\n",
 				DC_VERSION);
 			return 0;

@@ -22,6 +22,7 @@ int dc_monitor_print(struct dc_ctx *ctx, const struct nlmsghdr *nlh)
 
 	/* one object per line, pretty or not */
 	dc_out_init(&o, ctx->out, ctx->json, false);
+	o.stats = ctx->stats;
 	switch (genl->cmd) {
 	case DYNCAST_CMD_SERVICE_NEW:
 		dc_service_print(&o, nlh, "add");

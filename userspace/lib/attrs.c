@@ -140,7 +140,7 @@ static void dc_attr_print(struct dc_out *o, const struct dc_attr_desc *d,
  */
 /*
  * Values first, then nests: in text, a nest starts a line of its own and
- * what followed it would land on that line.
+ * what followed it would land on that line.  Counters only if @o asks.
  */
 void dc_attrs_print(struct dc_out *o, const struct dc_attr_set *set,
 		    dc_attr_tb tb, unsigned int need)
@@ -152,6 +152,7 @@ void dc_attrs_print(struct dc_out *o, const struct dc_attr_set *set,
 			const struct dc_attr_desc *d = &set->desc[type];
 
 			if (tb[type] && d->name && (d->flags & need) == need &&
+			    (!(d->flags & DC_ATTR_STATS) || o->stats) &&
 			    (d->kind == DC_ATTR_NEST) == pass)
 				dc_attr_print(o, d, tb[type]);
 		}

@@ -33,6 +33,7 @@ enum dc_attr_kind {
 #define DC_ATTR_KEY	0x2	/* part of what names the object, in the
 				 * replies about it and in errors
 				 */
+#define DC_ATTR_STATS	0x4	/* counters: printed only when asked (-s) */
 
 #define DC_ATTR_SET_MAX	31
 
@@ -57,6 +58,9 @@ struct dc_attr_set {
 	{ .name = (n), .kind = DC_ATTR_ENUM, .flags = (f), .names = (tbl), \
 	  .n_names = sizeof(tbl) / sizeof((tbl)[0]) }
 #define DC_ATTR_NESTED(n, set)	{ .name = (n), .kind = DC_ATTR_NEST, .nest = (set) }
+#define DC_ATTR_STATS_NEST(n, set)					\
+	{ .name = (n), .kind = DC_ATTR_NEST, .flags = DC_ATTR_STATS,	\
+	  .nest = (set) }
 
 typedef const struct nlattr *dc_attr_tb[DC_ATTR_SET_MAX + 1];
 

@@ -26,6 +26,7 @@ struct dc_out {
 	json_t *stack[DC_OUT_DEPTH];
 	unsigned int depth;
 	bool fresh;		/* text: nothing printed on this line yet */
+	bool stats;		/* print counters (DC_ATTR_STATS) too */
 	int err;		/* sticky: allocation failure or misuse */
 };
 

@@ -140,9 +140,18 @@ static void test_service_text(void **state)
 	put_service_odd(m, NLM_F_MULTI);
 	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "service show"), 0);
+	assert_int_equal(mock_run(m, "-s service show"), 0);
 	assert_string_equal(m->out, service_text);
 	assert_int_equal(m->err_len, 0);
+
+	/* without -s, no counters */
+	put_service_full(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "service show"), 0);
+	assert_string_equal(m->out + sizeof(service_text) - 1,
+		"192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250 bindings 5 instances 2\n"
+		"192.0.2.2 proto udp mode forward router 198.51.100.1 keyed\n");
 }
 
 static void test_service_json(void **state)
@@ -154,7 +163,7 @@ static void test_service_json(void **state)
 	put_service_odd(m, NLM_F_MULTI);
 	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "-j service show"), 0);
+	assert_int_equal(mock_run(m, "-s -j service show"), 0);
 	assert_string_equal(m->out, service_json);
 
 	/* the same, pretty */
@@ -162,7 +171,7 @@ static void test_service_json(void **state)
 	put_service_odd(m, NLM_F_MULTI);
 	mock_done(m, 0);
 	mock_clear(m);
-	assert_int_equal(mock_run(m, "-p service show"), 0);
+	assert_int_equal(mock_run(m, "-p -s service show"), 0);
 	assert_non_null(strstr(m->out, "[\n    {\n        \"sid\": \"192.0.2.1\",\n"));
 	j = mock_json(m);
 	assert_int_equal(json_array_size(j), 2);
@@ -243,7 +252,7 @@ static void test_instance(void **state)
 
 	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "instance show"), 0);
+	assert_int_equal(mock_run(m, "-stats instance show"), 0);
 	assert_string_equal(m->out,
 		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 metrics-age 1.234s bindings 3 service-time 50000 load 80.5 inflight-adjust -2.25 inflight 12\n"
 		"    stats packets 7\n");
@@ -251,7 +260,7 @@ static void test_instance(void **state)
 	mock_clear(m);
 	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "-j instance show"), 0);
+	assert_int_equal(mock_run(m, "-s -j instance show"), 0);
 	assert_string_equal(m->out,
 		"[{\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,"
 		"\"bid\":\"10.0.0.1\",\"bid-port\":8080,\"weight\":5,"
