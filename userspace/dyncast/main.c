@@ -47,7 +47,7 @@ static void usage(FILE *fp)
 	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       dyncast [ -force ] -batch FILENAME\n"
 	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent }\n"
-	      "OPTIONS := { -V | -s | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
+	      "OPTIONS := { -V | -s | -t | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }
 
@@ -363,6 +363,8 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 			ctx->pretty = true;
 		} else if (dc_opt_is(opt, "-s", "-stats")) {
 			ctx->stats = true;
+		} else if (dc_opt_is(opt, "-t", "-timestamp")) {
+			ctx->timestamp = true;
 		} else if (dc_opt_is(opt, "-force", NULL)) {
 			force = true;
 		} else if (dc_opt_is(opt, "-V", "-Version") ||

@@ -712,6 +712,36 @@ static void put_events(struct mock *m)
 	put_key4(nlh);
 }
 
+/*
+ * Each of the three lines of @out is @pre, a time such as
+ * 2026-12-05T06:33:04.123456+0000, then the rest; the first's rest
+ * begins with @first
+ */
+static bool has_times(const char *out, const char *pre, const char *first)
+{
+	const char *p = out;
+	int i, y, mo, d, h, mi, s, us, n;
+	char zone[8];
+
+	for (i = 0; i < 3; i++) {
+		if (strncmp(p, pre, strlen(pre)))
+			return false;
+		p += strlen(pre);
+		n = 0;
+		if (sscanf(p, "%4d-%2d-%2dT%2d:%2d:%2d.%6d%5[-+0-9]%n", &y, &mo,
+			   &d, &h, &mi, &s, &us, zone, &n) != 8 || n != 31)
+			return false;
+		p += n;
+		if (!i && strncmp(p, first, strlen(first)))
+			return false;
+		p = strchr(p, '\n');
+		if (!p)
+			return false;
+		p++;
+	}
+	return !*p;
+}
+
 static void test_monitor(void **state)
 {
 	struct mock *m = *state;
@@ -732,6 +762,16 @@ static void test_monitor(void **state)
 		"{\"object\":\"instance\",\"event\":\"set\",\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80,\"bid\":\"10.0.0.1\",\"weight\":0,\"state\":\"down\"}\n"
 		"{\"object\":\"service\",\"event\":\"del\",\"sid\":\"192.0.2.1\",\"proto\":\"tcp\",\"port\":80}\n");
 	assert_int_equal(m->err_len, 0);
+
+	/* -t: each after its time, in text and JSON */
+	mock_clear(m);
+	put_events(m);
+	assert_int_equal(mock_run(m, "-t monitor"), 0);
+	assert_true(has_times(m->out, "", " service add 192.0.2.1 proto tcp port 80 mode rewrite\n"));
+	mock_clear(m);
+	put_events(m);
+	assert_int_equal(mock_run(m, "-t -j monitor"), 0);
+	assert_true(has_times(m->out, "{\"time\":\"", "\",\"object\":\"service\",\"event\":\"add\""));
 }
 
 /* The output layer on its own: text nesting and huge counters. */
