@@ -155,22 +155,6 @@ static const uint16_t dd_metric_attr[DD_M_COUNT] = {
 	[DD_M_SERVICE_TIME] = DYNCAST_A_INSTANCE_SERVICE_TIME,
 };
 
-/*
- * The load of a planned instance's curve: the plan's, or the reported one
- * when it is higher (a load the plan does not steer, such as foreign work
- * on the instance, or demands slower than planned), per mille
- */
-static uint32_t dd_entry_load(const struct dd_entry *e)
-{
-	uint32_t load = e->plan.load;
-	unsigned int m;
-
-	for (m = DD_M_CPU; m <= DD_M_GPU; m++)
-		if (e->rec.present & (1u << m) && e->rec.m[m] > load)
-			load = e->rec.m[m];
-	return load < 999 ? load : 999;
-}
-
 static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 			    const struct dd_entry *e, uint8_t cmd)
 {
@@ -199,7 +183,7 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 		/* a plan, or none any more: back to the kernel's defaults */
 		if (e->planned || e->plan_in_kernel) {
 			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_LOAD,
-					 e->planned ? dd_entry_load(e) : 0);
+					 e->planned ? e->plan.load : 0);
 			mnl_attr_put_u32(nlh, DYNCAST_A_INSTANCE_INFLIGHT_ADJUST,
 					 (uint32_t)(e->planned ? e->plan.adjust : 0));
 		}
@@ -693,6 +677,15 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 	dd_plan(in, n, out, &s->plan);
 	s->planned = true;
 	for (i = 0; i < n; i++) {
+		/*
+		 * The reported load where it is higher than the plan's: a load
+		 * the plan does not steer (work that is not the service's, or
+		 * demands slower than planned).  Smoothed as the plan's inputs:
+		 * a curve that followed each report would swing the demands
+		 * away and back with it.
+		 */
+		if (in[i].busy * 1000 > out[i].load)
+			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000, 999));
 		ents[i]->plan = out[i];
 		ents[i]->planned = true;
 		if (dd_plan_moved(ents[i])) {
