@@ -289,7 +289,8 @@ err:
 	return set;
 }
 
-static void dc_inst_unstage(struct dc_service *svc)
+/* Forget what is staged: the instances' next values are their own. */
+void dc_inst_unstage(struct dc_service *svc)
 {
 	struct dc_instance *inst;
 

@@ -17,6 +17,7 @@ void dc_instance_delete(struct dc_instance *inst);
 void dc_instance_put(struct dc_instance *inst);
 void dc_instance_gone(struct dc_instance *inst, u8 reason);
 int dc_service_rebuild(struct dc_service *svc);
+void dc_inst_unstage(struct dc_service *svc);
 void dc_instance_set_state(struct dc_instance *inst, u8 state);
 void dc_instance_delta_update(struct dc_instance *inst, bool force);
 

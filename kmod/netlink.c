@@ -177,6 +177,7 @@ static const struct nla_policy dc_policy[DYNCAST_A_MAX + 1] = {
 	[DYNCAST_A_INSTANCE] = NLA_POLICY_NESTED(dc_instance_policy),
 	[DYNCAST_A_BINDING] = NLA_POLICY_NESTED(dc_binding_policy),
 	[DYNCAST_A_STATS] = { .type = NLA_NESTED },
+	[DYNCAST_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 enum dc_addr_of {
@@ -800,6 +801,79 @@ static void dc_service_deltas_update(struct dc_service *svc)
 	}
 }
 
+/*
+ * Change service @svc as the SERVICE nest @nest (parsed in @tb) asks: a
+ * SERVICE_SET, or a SERVICE_NEW with DYNCAST_A_REPLACE of a service that
+ * exists.  Under dn->lock; a failure leaves the service as it was.
+ */
+static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
+				struct nlattr **tb, struct genl_info *info)
+{
+	struct dc_net *dn = svc->dn;
+	struct dc_svc_conf conf, old;
+	struct dc_key *key = NULL;
+	struct dc_key_undo undo;
+	struct dc_svc_req req;
+	int ret;
+
+	dc_conf_get(svc, &old);
+	conf = old;
+	ret = dc_nl_service_conf(tb, svc->family, &conf, info->extack) ?:
+	      dc_nl_service_req(nest, tb, svc->family, &req, info->extack);
+	if (ret)
+		return ret;
+	if (conf.mode != old.mode &&
+	    (conf.mode == DYNCAST_MODE_FORWARD ||
+	     old.mode == DYNCAST_MODE_FORWARD)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_MODE],
+				    "a service cannot become a forwarder or stop being one: delete it and add it again");
+		return -EOPNOTSUPP;
+	}
+	if (req.has_router && (conf.mode != DYNCAST_MODE_FORWARD ||
+			       !nf_inet_addr_cmp(&req.router, &svc->router))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
+						  tb[DYNCAST_A_SERVICE_ROUTER6],
+				    "router: set when the forwarder is added, never changed");
+		return -EOPNOTSUPP;
+	}
+	if (req.key) {
+		key = dc_key_alloc(req.key, req.key_id);
+		if (!key) {
+			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
+			return -ENOMEM;
+		}
+		dc_key_install(svc, key, conf.key_overlap, &undo);
+	}
+	/*
+	 * A new mode or a first key may need hooks or a socket: if they
+	 * cannot be had, the service is left as it was, keys included.
+	 */
+	dc_conf_set(svc, &conf);
+	ret = dc_service_sync(svc, info->extack);
+	if (ret) {
+		if (key)
+			dc_key_install_undo(svc, &undo);
+		dc_conf_set(svc, &old);
+		dc_service_sync(svc, NULL);
+		return ret;
+	}
+	if (key)
+		dc_key_install_done(svc, &undo);
+	dc_req_seed(svc, &req);
+	if (conf.service_time != old.service_time)
+		dc_service_deltas_update(svc);
+	/* Bindings made under another flow identifier or mode mean nothing. */
+	if (conf.mode != old.mode || conf.affinity != old.affinity ||
+	    conf.src_prefix != old.src_prefix) {
+		dc_bindings_flush(dn, svc, NULL);
+		if (old.mode == DYNCAST_MODE_REWRITE)
+			dc_rewrite_forget(svc, NULL);
+	}
+	WRITE_ONCE(dn->genid, dn->genid + 1);
+	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
+	return 0;
+}
+
 static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
@@ -817,7 +891,13 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 
 	mutex_lock(&dn->lock);
-	if (dc_service_find(dn, k.family, &k.addr, k.proto, k.port)) {
+	svc = dc_service_find(dn, k.family, &k.addr, k.proto, k.port);
+	if (svc && nla_get_flag(info->attrs[DYNCAST_A_REPLACE])) {
+		/* create or change: an existing one is changed as by SET */
+		ret = dc_nl_service_change(svc, nest, tb, info);
+		goto out;
+	}
+	if (svc) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_SERVICE],
 				    "service exists");
 		ret = -EEXIST;
@@ -874,80 +954,15 @@ out:
 static int dc_nl_service_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
-	struct nlattr *nest = info->attrs[DYNCAST_A_SERVICE];
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
-	struct dc_svc_conf conf, old;
-	struct dc_key *key = NULL;
-	struct dc_key_undo undo;
 	struct dc_service *svc;
-	struct dc_svc_req req;
 	int ret;
 
 	mutex_lock(&dn->lock);
 	svc = dc_nl_service(dn, info, tb);
-	if (IS_ERR(svc)) {
-		ret = PTR_ERR(svc);
-		goto out;
-	}
-	dc_conf_get(svc, &old);
-	conf = old;
-	ret = dc_nl_service_conf(tb, svc->family, &conf, info->extack) ?:
-	      dc_nl_service_req(nest, tb, svc->family, &req, info->extack);
-	if (ret)
-		goto out;
-	if (conf.mode != old.mode &&
-	    (conf.mode == DYNCAST_MODE_FORWARD ||
-	     old.mode == DYNCAST_MODE_FORWARD)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_MODE],
-				    "a service cannot become a forwarder or stop being one: delete it and add it again");
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
-	if (req.has_router && (conf.mode != DYNCAST_MODE_FORWARD ||
-			       !nf_inet_addr_cmp(&req.router, &svc->router))) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
-						  tb[DYNCAST_A_SERVICE_ROUTER6],
-				    "router: set when the forwarder is added, never changed");
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
-	if (req.key) {
-		key = dc_key_alloc(req.key, req.key_id);
-		if (!key) {
-			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
-			ret = -ENOMEM;
-			goto out;
-		}
-		dc_key_install(svc, key, conf.key_overlap, &undo);
-	}
-	/*
-	 * A new mode or a first key may need hooks or a socket: if they
-	 * cannot be had, the service is left as it was, keys included.
-	 */
-	dc_conf_set(svc, &conf);
-	ret = dc_service_sync(svc, info->extack);
-	if (ret) {
-		if (key)
-			dc_key_install_undo(svc, &undo);
-		dc_conf_set(svc, &old);
-		dc_service_sync(svc, NULL);
-		goto out;
-	}
-	if (key)
-		dc_key_install_done(svc, &undo);
-	dc_req_seed(svc, &req);
-	if (conf.service_time != old.service_time)
-		dc_service_deltas_update(svc);
-	/* Bindings made under another flow identifier or mode mean nothing. */
-	if (conf.mode != old.mode || conf.affinity != old.affinity ||
-	    conf.src_prefix != old.src_prefix) {
-		dc_bindings_flush(dn, svc, NULL);
-		if (old.mode == DYNCAST_MODE_REWRITE)
-			dc_rewrite_forget(svc, NULL);
-	}
-	WRITE_ONCE(dn->genid, dn->genid + 1);
-	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
-out:
+	ret = IS_ERR(svc) ? PTR_ERR(svc) :
+	      dc_nl_service_change(svc, info->attrs[DYNCAST_A_SERVICE], tb,
+				   info);
 	mutex_unlock(&dn->lock);
 	return ret;
 }
@@ -1107,13 +1122,20 @@ err:
 	return ret;
 }
 
+/* What a request's instances must be: new, existing, or either */
+enum dc_inst_want {
+	DC_INST_NEW,
+	DC_INST_EXISTING,
+	DC_INST_EITHER,
+};
+
 /*
  * The service a request names and its instance nests, parsed, each one
- * checked to exist (exist) or not to exist yet; under dn->lock.  Returns
- * how many instances, or an error, *reqs then being NULL.
+ * checked to exist or not to exist yet, as @want says; under dn->lock.
+ * Returns how many instances, or an error, *reqs then being NULL.
  */
 static int dc_nl_instances(struct dc_net *dn, struct genl_info *info,
-			   bool exist, struct dc_service **svcp,
+			   enum dc_inst_want want, struct dc_service **svcp,
 			   struct dc_inst_req **reqs)
 {
 	struct nlattr *tb[DYNCAST_A_SERVICE_MAX + 1];
@@ -1129,13 +1151,13 @@ static int dc_nl_instances(struct dc_net *dn, struct genl_info *info,
 		return n;
 	r = *reqs;
 	for (i = 0; i < n; i++) {
-		if (exist && !r[i].inst) {
+		if (want == DC_INST_EXISTING && !r[i].inst) {
 			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
 					    "instance not found");
 			ret = -ENOENT;
 			goto err;
 		}
-		if (!exist && r[i].inst) {
+		if (want == DC_INST_NEW && r[i].inst) {
 			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
 					    "instance exists");
 			ret = -EEXIST;
@@ -1251,15 +1273,24 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 	dc_instance_delta_update(inst, false);
 }
 
+/*
+ * New instances; with DYNCAST_A_REPLACE, those of them that exist are changed
+ * as by INSTANCE_SET, in the same new set: all or nothing.
+ */
 static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
+	bool replace = nla_get_flag(info->attrs[DYNCAST_A_REPLACE]);
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	unsigned long *created = NULL, *changed = NULL;
 	struct dc_inst_req *r = NULL;
+	unsigned int n_new = 0;
 	struct dc_service *svc;
+	u8 *was = NULL;
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	n = dc_nl_instances(dn, info, false, &svc, &r);
+	n = dc_nl_instances(dn, info, replace ? DC_INST_EITHER : DC_INST_NEW,
+			    &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -1270,36 +1301,76 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	if (svc->nr_instances + n > DYNCAST_MAX_INSTANCES) {
+	for (i = 0; i < n; i++)
+		n_new += !r[i].inst;
+	if (svc->nr_instances + n_new > DYNCAST_MAX_INSTANCES) {
 		NL_SET_ERR_MSG_MOD(info->extack, "too many instances for this service");
 		ret = -ENOSPC;
 		goto out;
 	}
+	created = bitmap_zalloc(n, GFP_KERNEL);
+	changed = bitmap_zalloc(n, GFP_KERNEL);
+	was = kvmalloc(n, GFP_KERNEL);
+	if (!created || !changed || !was) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
+		if (r[i].inst) {
+			/* replaced: staged now, the rest once the set is in */
+			was[i] = r[i].inst->state;
+			if (dc_nl_instance_stage(r[i].inst, r[i].tb))
+				__set_bit(i, changed);
+			continue;
+		}
 		r[i].inst = dc_instance_create(svc, &r[i].addr);
 		if (!r[i].inst) {
 			ret = -ENOMEM;
 			goto undo;
 		}
+		__set_bit(i, created);
 		dc_nl_instance_stage(r[i].inst, r[i].tb);
 		dc_nl_instance_apply(r[i].inst, r[i].tb);
 	}
-	ret = dc_nl_instances_commit(svc, info->extack);
-	if (ret)
-		goto undo;
-	WRITE_ONCE(dn->genid, dn->genid + 1);
-	for (i = 0; i < n; i++)
-		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
+	if (n_new || !bitmap_empty(changed, n)) {
+		ret = dc_nl_instances_commit(svc, info->extack);
+		if (ret)
+			goto undo;
+		WRITE_ONCE(dn->genid, dn->genid + 1);
+	}
+	ret = 0;
+	for (i = 0; i < n; i++) {
+		if (test_bit(i, created)) {
+			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
+			continue;
+		}
+		dc_nl_instance_apply(r[i].inst, r[i].tb);
+		if (!test_bit(i, changed))
+			continue;
+		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
+		    was[i] != DYNCAST_STATE_DOWN)
+			dc_instance_gone(r[i].inst, DC_FWD_DOWN);
+		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
+	}
 	goto out;
 
 undo:
-	/* Never in a published set: no binding can point to them. */
-	for (i = 0; i < n && r[i].inst; i++) {
+	/*
+	 * The staged changes are forgotten (dc_service_rebuild()); the new
+	 * ones were never in a published set: no binding can point to them.
+	 */
+	dc_inst_unstage(svc);
+	for (i = 0; i < n; i++) {
+		if (!test_bit(i, created))
+			continue;
 		dc_instance_delete(r[i].inst);
 		dc_instance_put(r[i].inst);
 	}
 out:
 	mutex_unlock(&dn->lock);
+	kvfree(was);
+	bitmap_free(changed);
+	bitmap_free(created);
 	kvfree(r);
 	return ret;
 }
@@ -1319,7 +1390,7 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	n = dc_nl_instances(dn, info, true, &svc, &r);
+	n = dc_nl_instances(dn, info, DC_INST_EXISTING, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -1370,7 +1441,7 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 	int n, i, ret;
 
 	mutex_lock(&dn->lock);
-	n = dc_nl_instances(dn, info, true, &svc, &r);
+	n = dc_nl_instances(dn, info, DC_INST_EXISTING, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -1406,7 +1477,7 @@ static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&dn->lock);
-	n = dc_nl_instances(dn, info, true, &svc, &r);
+	n = dc_nl_instances(dn, info, DC_INST_EXISTING, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto err;

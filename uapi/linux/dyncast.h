@@ -115,6 +115,10 @@ enum dyncast_attrs {
 					 */
 	DYNCAST_A_BINDING,		/* nest, enum dyncast_binding_attrs */
 	DYNCAST_A_STATS,		/* nest, enum dyncast_stats_attrs */
+	DYNCAST_A_REPLACE,		/* flag: SERVICE_NEW or INSTANCE_NEW
+					 * changes what exists, as SET does,
+					 * instead of refusing it (EEXIST)
+					 */
 
 	/* private: */
 	__DYNCAST_A_MAX,

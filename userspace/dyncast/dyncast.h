@@ -92,6 +92,9 @@ struct dc_verb {
 	uint8_t cmd;
 };
 
+/* A verb's cmd with this bit: the NEW command, with DYNCAST_A_REPLACE */
+#define DC_VERB_REPLACE		0x80
+
 /* main.c */
 int dc_main(struct dc_ctx *ctx, int argc, char **argv);
 int dc_exit_status(const struct dc_ctx *ctx, int ret);
@@ -111,6 +114,7 @@ int dc_service_args(struct dc_ctx *ctx, struct dc_service *svc, int argc,
 int dc_service_key(struct dc_ctx *ctx, struct dc_service *svc, int argc,
 		   char **argv);
 int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc);
+void dc_service_key_of(dc_attr_tb tb, struct dc_service *s);
 int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
 		     struct dc_service *svc);
 struct nlmsghdr *dc_service_build(void *buf, uint8_t cmd,

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dyncast instance { add | set | del | show }
+ * dyncast instance { add | replace | set | del | flush | show }
  *
  * "bid" may be repeated to add, change or delete several instances of a
  * service in one request: each bid after the first starts a new instance,
  * and the settings that follow a bid apply to it.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
@@ -203,14 +205,103 @@ static int instance_show_cb(const struct nlmsghdr *nlh, void *data)
 	return dc_instance_print(data, nlh, NULL);
 }
 
+/* The instances of one service's dump, for "instance flush" */
+struct instance_bids {
+	struct dc_addr *bid;
+	unsigned int n, cap;
+};
+
+static int instance_bid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct instance_bids *b = data;
+	const struct nlattr *a;
+	struct dc_addr *tmp;
+	dc_attr_tb tb;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != DYNCAST_A_INSTANCE ||
+		    dc_attrs_parse_nest(a, &dc_instance_set, tb))
+			continue;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			tmp = reallocarray(b->bid, b->cap, sizeof(*b->bid));
+			if (!tmp) {
+				errno = ENOMEM;
+				return MNL_CB_ERROR;
+			}
+			b->bid = tmp;
+		}
+		memset(&b->bid[b->n], 0, sizeof(b->bid[b->n]));
+		if (tb[DYNCAST_A_INSTANCE_ADDR4]) {
+			b->bid[b->n].family = AF_INET;
+			memcpy(&b->bid[b->n].u.in,
+			       mnl_attr_get_payload(tb[DYNCAST_A_INSTANCE_ADDR4]),
+			       sizeof(b->bid[b->n].u.in));
+		} else if (tb[DYNCAST_A_INSTANCE_ADDR6]) {
+			b->bid[b->n].family = AF_INET6;
+			memcpy(&b->bid[b->n].u.in6,
+			       mnl_attr_get_payload(tb[DYNCAST_A_INSTANCE_ADDR6]),
+			       sizeof(b->bid[b->n].u.in6));
+		} else {
+			continue;
+		}
+		b->n++;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * Every instance of one service deleted, DC_INSTANCES_MAX a request: each
+ * request all or nothing, as "instance del" of them
+ */
+static int instance_flush(struct dc_ctx *ctx, int argc, char **argv)
+{
+	struct instance_bids b = {};
+	struct dc_instance_req req;
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned int i, j, chunk;
+	int ret = 0;
+
+	if (dc_instance_parse(ctx, DYNCAST_CMD_INSTANCE_GET, argc, argv, &req))
+		return -1;
+	if (!req.svc.sid.family)
+		return dc_arg_missing(ctx->err, "SID");
+	if (req.n)
+		return dc_arg_unknown(ctx->err, "bid");
+	nlh = dc_instance_build(buf, DYNCAST_CMD_INSTANCE_GET, &req);
+	if (!nlh) {
+		dc_err(ctx->err, "request too large");
+		return -1;
+	}
+	if (ctx->ops->talk(ctx, nlh, instance_bid_cb, &b)) {
+		free(b.bid);
+		return -1;
+	}
+	for (i = 0; i < b.n; i += chunk) {
+		chunk = b.n - i < DC_INSTANCES_MAX ? b.n - i : DC_INSTANCES_MAX;
+		req.n = chunk;
+		for (j = 0; j < chunk; j++) {
+			memset(&req.inst[j], 0, sizeof(req.inst[j]));
+			req.inst[j].bid = b.bid[i + j];
+		}
+		nlh = dc_instance_build(buf, DYNCAST_CMD_INSTANCE_DEL, &req);
+		if (dc_exec(ctx, nlh))
+			ret = -1;
+	}
+	free(b.bid);
+	return ret;
+}
+
 void dc_instance_usage(FILE *fp)
 {
-	fputs("Usage: dyncast instance add SID proto { tcp | udp } [ port PORT ] bid BID\n"
-	      "                            [ bid-port PORT ] [ SETTINGS ] [ bid BID ... ]\n"
+	fputs("Usage: dyncast instance { add | replace } SID proto { tcp | udp } [ port PORT ]\n"
+	      "                            bid BID [ bid-port PORT ] [ SETTINGS ] [ bid BID ... ]\n"
 	      "       dyncast instance set SID proto { tcp | udp } [ port PORT ] bid BID\n"
 	      "                            SETTINGS [ bid BID SETTINGS ... ]\n"
 	      "       dyncast instance del SID proto { tcp | udp } [ port PORT ] bid BID\n"
 	      "                            [ bid BID ... ]\n"
+	      "       dyncast instance flush SID proto { tcp | udp } [ port PORT ]\n"
 	      "       dyncast instance show [ SID proto { tcp | udp } [ port PORT ] [ bid BID ] ]\n"
 	      "SETTINGS := [ weight WEIGHT ] [ state { up | drain | down } ] [ METRICS ]\n"
 	      "            [ MODEL ]\n"
@@ -224,6 +315,7 @@ int dc_do_instance(struct dc_ctx *ctx, int argc, char **argv)
 {
 	static const struct dc_verb verbs[] = {
 		{ "add", DYNCAST_CMD_INSTANCE_NEW },
+		{ "replace", DYNCAST_CMD_INSTANCE_NEW | DC_VERB_REPLACE },
 		{ "set", DYNCAST_CMD_INSTANCE_SET },
 		{ "del", DYNCAST_CMD_INSTANCE_DEL },
 		{ "delete", DYNCAST_CMD_INSTANCE_DEL },
@@ -234,13 +326,23 @@ int dc_do_instance(struct dc_ctx *ctx, int argc, char **argv)
 	struct dc_instance_req req;
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
+	bool replace;
 	int cmd;
 
+	if (argc > 0 && !strcmp(*argv, "flush"))
+		return instance_flush(ctx, argc - 1, argv + 1);
 	cmd = dc_verb(ctx, "instance", verbs, &argc, &argv,
 		      DYNCAST_CMD_INSTANCE_GET);
-	if (cmd < 0 || dc_instance_parse(ctx, cmd, argc, argv, &req))
+	if (cmd < 0)
+		return -1;
+	replace = cmd & DC_VERB_REPLACE;
+	cmd &= ~DC_VERB_REPLACE;
+	if (dc_instance_parse(ctx, cmd, argc, argv, &req))
 		return -1;
 	nlh = dc_instance_build(buf, cmd, &req);
+	if (nlh && replace &&
+	    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_REPLACE, 0, NULL))
+		nlh = NULL;
 	if (cmd == DYNCAST_CMD_INSTANCE_GET)
 		return dc_show(ctx, nlh, instance_show_cb, true);
 	return dc_exec(ctx, nlh);

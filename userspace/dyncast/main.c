@@ -23,6 +23,7 @@ static const struct dc_attr_desc top_attrs[DYNCAST_A_MAX + 1] = {
 	[DYNCAST_A_INSTANCE] = DC_ATTR_NESTED("instance", &dc_instance_set),
 	[DYNCAST_A_BINDING] = DC_ATTR_NESTED("binding", &dc_binding_set),
 	[DYNCAST_A_STATS] = DC_ATTR_NESTED("stats", &dc_stats_set),
+	[DYNCAST_A_REPLACE] = DC_ATTR("replace", DC_ATTR_FLAG, 0),
 };
 
 const struct dc_attr_set dc_top_set = { DYNCAST_A_MAX, top_attrs };

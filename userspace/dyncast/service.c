@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dyncast service { add | set | del | show }, and the service key
- * (SID proto P [port P]) that instance and binding commands share.
+ * dyncast service { add | replace | set | del | flush | show }, and the
+ * service key (SID proto P [port P]) that instance and binding commands
+ * share.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <linux/genetlink.h>
 
 #include "dyncast.h"
@@ -353,11 +357,95 @@ static int service_show_cb(const struct nlmsghdr *nlh, void *data)
 	return dc_service_print(data, nlh, NULL);
 }
 
+/* The services of a dump, by their keys, for "service flush" */
+struct service_keys {
+	struct dc_service *svc;
+	unsigned int n, cap;
+};
+
+/* The key of the service that @nest (parsed in @tb) describes */
+void dc_service_key_of(dc_attr_tb tb, struct dc_service *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (tb[DYNCAST_A_SERVICE_ADDR4]) {
+		s->sid.family = AF_INET;
+		memcpy(&s->sid.u.in, mnl_attr_get_payload(tb[DYNCAST_A_SERVICE_ADDR4]),
+		       sizeof(s->sid.u.in));
+	} else if (tb[DYNCAST_A_SERVICE_ADDR6]) {
+		s->sid.family = AF_INET6;
+		memcpy(&s->sid.u.in6, mnl_attr_get_payload(tb[DYNCAST_A_SERVICE_ADDR6]),
+		       sizeof(s->sid.u.in6));
+	}
+	s->vals.present = (1u << DYNCAST_A_SERVICE_PROTO) |
+			  (1u << DYNCAST_A_SERVICE_PORT);
+	s->vals.val[DYNCAST_A_SERVICE_PROTO] =
+		tb[DYNCAST_A_SERVICE_PROTO] ?
+		mnl_attr_get_u8(tb[DYNCAST_A_SERVICE_PROTO]) : 0;
+	s->vals.val[DYNCAST_A_SERVICE_PORT] =
+		tb[DYNCAST_A_SERVICE_PORT] ?
+		ntohs(mnl_attr_get_u16(tb[DYNCAST_A_SERVICE_PORT])) : 0;
+}
+
+static int service_key_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct service_keys *k = data;
+	dc_attr_tb top, tb;
+	struct dc_service *tmp;
+
+	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
+	    !top[DYNCAST_A_SERVICE] ||
+	    dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set, tb))
+		return MNL_CB_OK;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 64;
+		tmp = reallocarray(k->svc, k->cap, sizeof(*k->svc));
+		if (!tmp) {
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		k->svc = tmp;
+	}
+	dc_service_key_of(tb, &k->svc[k->n]);
+	if (k->svc[k->n].sid.family)
+		k->n++;
+	return MNL_CB_OK;
+}
+
+/*
+ * Every service of the namespace deleted, one by one: those that go
+ * meanwhile are not missed (an error is said, and the rest go on)
+ */
+static int service_flush(struct dc_ctx *ctx, int argc, char **argv)
+{
+	struct service_keys k = {};
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int ret = 0;
+
+	if (argc > 0)
+		return dc_arg_unknown(ctx->err, *argv);
+	nlh = dc_req_start(buf, DYNCAST_CMD_SERVICE_GET, NLM_F_DUMP);
+	if (ctx->ops->talk(ctx, nlh, service_key_cb, &k)) {
+		free(k.svc);
+		return -1;
+	}
+	for (i = 0; i < k.n; i++) {
+		nlh = dc_service_build(buf, DYNCAST_CMD_SERVICE_DEL, &k.svc[i]);
+		if (dc_exec(ctx, nlh) && ctx->kerr != -ENOENT)
+			ret = -1;
+	}
+	free(k.svc);
+	return ret;
+}
+
 void dc_service_usage(FILE *fp)
 {
-	fputs("Usage: dyncast service add SID proto { tcp | udp } [ port PORT ] [ SETTINGS ]\n"
+	fputs("Usage: dyncast service { add | replace } SID proto { tcp | udp } [ port PORT ]\n"
+	      "                                         [ SETTINGS ]\n"
 	      "       dyncast service set SID proto { tcp | udp } [ port PORT ] SETTINGS\n"
 	      "       dyncast service del SID proto { tcp | udp } [ port PORT ]\n"
+	      "       dyncast service flush\n"
 	      "       dyncast service show [ SID proto { tcp | udp } [ port PORT ] ]\n"
 	      "SETTINGS := [ mode { rewrite | tunnel | forward router ADDR } ]\n"
 	      "            [ affinity { 5tuple | 3tuple | 2tuple } [ src-prefix LEN ] ]\n"
@@ -377,6 +465,7 @@ int dc_do_service(struct dc_ctx *ctx, int argc, char **argv)
 {
 	static const struct dc_verb verbs[] = {
 		{ "add", DYNCAST_CMD_SERVICE_NEW },
+		{ "replace", DYNCAST_CMD_SERVICE_NEW | DC_VERB_REPLACE },
 		{ "set", DYNCAST_CMD_SERVICE_SET },
 		{ "del", DYNCAST_CMD_SERVICE_DEL },
 		{ "delete", DYNCAST_CMD_SERVICE_DEL },
@@ -387,13 +476,23 @@ int dc_do_service(struct dc_ctx *ctx, int argc, char **argv)
 	char buf[DC_NL_REQ_SIZE];
 	struct dc_service svc;
 	struct nlmsghdr *nlh;
+	bool replace;
 	int cmd;
 
+	if (argc > 0 && !strcmp(*argv, "flush"))
+		return service_flush(ctx, argc - 1, argv + 1);
 	cmd = dc_verb(ctx, "service", verbs, &argc, &argv,
 		      DYNCAST_CMD_SERVICE_GET);
-	if (cmd < 0 || dc_service_parse(ctx, cmd, argc, argv, &svc))
+	if (cmd < 0)
+		return -1;
+	replace = cmd & DC_VERB_REPLACE;
+	cmd &= ~DC_VERB_REPLACE;
+	if (dc_service_parse(ctx, cmd, argc, argv, &svc))
 		return -1;
 	nlh = dc_service_build(buf, cmd, &svc);
+	if (nlh && replace &&
+	    !mnl_attr_put_check(nlh, DC_NL_REQ_SIZE, DYNCAST_A_REPLACE, 0, NULL))
+		nlh = NULL;
 	if (cmd == DYNCAST_CMD_SERVICE_GET)
 		return dc_show(ctx, nlh, service_show_cb, true);
 	return dc_exec(ctx, nlh);

@@ -103,6 +103,32 @@ static void test_service_add(void **state)
 	assert_int_equal(nest_len(mock_attr(nlh, 1, DYNCAST_A_SERVICE, 0)), 10);
 }
 
+/* replace: the NEW command with the top-level replace flag; add has none */
+static void test_replace(void **state)
+{
+	struct mock *m = *state;
+	const struct nlmsghdr *nlh = mock_req(m);
+	const struct nlattr *r;
+
+	assert_int_equal(mock_run(m, "service add 192.0.2.1 proto tcp timeout 5"), 0);
+	assert_int_equal(mock_count(nlh, DYNCAST_A_REPLACE), 0);
+	assert_int_equal(mock_run(m, "service replace 192.0.2.1 proto tcp timeout 5"), 0);
+	check_header(nlh, DYNCAST_CMD_SERVICE_NEW, ACK);
+	assert_int_equal(u32_at(SVC(DYNCAST_A_SERVICE_TIMEOUT)), 5);
+	r = mock_attr(nlh, 1, DYNCAST_A_REPLACE, 0);
+	assert_non_null(r);
+	assert_int_equal(mnl_attr_get_payload_len(r), 0);
+
+	assert_int_equal(mock_run(m, "instance replace 192.0.2.1 proto tcp bid 10.0.0.1 weight 3 bid 10.0.0.2 bid-port 8080"), 0);
+	check_header(nlh, DYNCAST_CMD_INSTANCE_NEW, ACK);
+	assert_int_equal(mock_count(nlh, DYNCAST_A_INSTANCE), 2);
+	assert_int_equal(u32_at(INST(0, DYNCAST_A_INSTANCE_WEIGHT)), 3);
+	assert_int_equal(be16_at(INST(1, DYNCAST_A_INSTANCE_PORT)), 8080);
+	assert_int_equal(mock_count(nlh, DYNCAST_A_REPLACE), 1);
+	assert_int_equal(mock_run(m, "instance add 192.0.2.1 proto tcp bid 10.0.0.1"), 0);
+	assert_int_equal(mock_count(nlh, DYNCAST_A_REPLACE), 0);
+}
+
 static void test_service_add_ipv6(void **state)
 {
 	struct mock *m = *state;
@@ -412,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_service_add),
 		T(test_service_add_ipv6),
+		T(test_replace),
 		T(test_service_set_del),
 		T(test_service_forwarder),
 		T(test_service_show),

@@ -419,6 +419,58 @@ static void test_hostile_replies(void **state)
 	assert_string_equal(m->err, "Error: Bad message.\n");
 }
 
+/* on_talk for the flushes: each request's command and instance count */
+static char flush_log[256];
+
+static void log_talk(struct mock *m, const struct nlmsghdr *req)
+{
+	size_t n = strlen(flush_log);
+
+	(void)m;
+	snprintf(flush_log + n, sizeof(flush_log) - n, "%u:%u ",
+		 ((const struct genlmsghdr *)mnl_nlmsg_get_payload(req))->cmd,
+		 mock_count(req, DYNCAST_A_INSTANCE));
+}
+
+/* flush: a dump, then a del of each service, or of all the instances */
+static void test_flush(void **state)
+{
+	struct mock *m = *state;
+	const struct nlmsghdr *nlh = mock_req(m);
+	char want[64];
+
+	put_service_full(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	flush_log[0] = '\0';
+	m->on_talk = log_talk;
+	assert_int_equal(mock_run(m, "service flush"), 0);
+	snprintf(want, sizeof(want), "%u:0 %u:0 %u:0 ", DYNCAST_CMD_SERVICE_GET,
+		 DYNCAST_CMD_SERVICE_DEL, DYNCAST_CMD_SERVICE_DEL);
+	assert_string_equal(flush_log, want);
+	/* the last, the forwarder's service, by its key alone */
+	assert_int_equal(mnl_attr_get_u8(mock_attr(nlh, 2, DYNCAST_A_SERVICE, 0,
+						   DYNCAST_A_SERVICE_PROTO, 0)),
+			 IPPROTO_UDP);
+	assert_null(mock_attr(nlh, 2, DYNCAST_A_SERVICE, 0,
+			      DYNCAST_A_SERVICE_MODE, 0));
+
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.2", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.3", false);
+	mock_done(m, 0);
+	flush_log[0] = '\0';
+	assert_int_equal(mock_run(m, "instance flush 192.0.2.1 proto tcp port 80"), 0);
+	snprintf(want, sizeof(want), "%u:0 %u:3 ", DYNCAST_CMD_INSTANCE_GET,
+		 DYNCAST_CMD_INSTANCE_DEL);
+	assert_string_equal(flush_log, want);
+	m->on_talk = NULL;
+
+	assert_int_equal(mock_run(m, "instance flush"), -1);
+	assert_int_equal(mock_run(m, "instance flush 192.0.2.1 proto tcp bid 10.0.0.1"), -1);
+	assert_int_equal(mock_run(m, "service flush now"), -1);
+}
+
 /* the exit status: the command line's fault, the kernel's refusal, not found */
 static void test_exit_status(void **state)
 {
@@ -834,6 +886,7 @@ int main(void)
 		T(test_monitor),
 		T(test_hostile_replies),
 		T(test_exit_status),
+		T(test_flush),
 		T(test_output_layer),
 	};
 

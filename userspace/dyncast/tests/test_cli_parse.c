@@ -595,13 +595,14 @@ static void test_help(void **state)
 		{ "-h", "Usage: dyncast [ OPTIONS ] OBJECT" },
 		{ "--help", "Usage: dyncast [ OPTIONS ] OBJECT" },
 		{ "-V", "dyncast utility, version " DC_VERSION "\n" },
-		{ "service help", "Usage: dyncast service add SID" },
-		{ "service add help", "Usage: dyncast service add SID" },
-		{ "service add 192.0.2.1 proto tcp help", "Usage: dyncast service add SID" },
-		{ "instance set help", "Usage: dyncast instance add SID" },
+		{ "service help", "Usage: dyncast service { add | replace } SID" },
+		{ "service add help", "Usage: dyncast service { add | replace } SID" },
+		{ "service add 192.0.2.1 proto tcp help", "Usage: dyncast service { add | replace } SID" },
+		{ "instance set help", "Usage: dyncast instance { add | replace } SID" },
+		{ "--version", "dyncast utility, version " DC_VERSION "\n" },
 		{ "binding help", "Usage: dyncast binding show" },
 		{ "stats help", "Usage: dyncast stats" },
-		{ "monitor help", "Usage: dyncast [ -j ] monitor" },
+		{ "monitor help", "Usage: dyncast [ -j ] [ -t ] monitor" },
 	};
 	struct mock *m = *state;
 	unsigned int i;
