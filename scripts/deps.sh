@@ -21,7 +21,7 @@ declare -A group=(
 		 libnetfilter-conntrack-dev ipvsadm nginx-light socat curl
 		 iperf3 ethtool jq"
 	[bench]="gnuplot-nox python3 libmnl-dev"
-	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils"
+	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils groff-base"
 	[dkms]="dkms"
 	[debug]="linux-source-6.1 xz-utils bc flex bison libelf-dev libssl-dev
 		 gcc make"

@@ -64,6 +64,15 @@ if [ -n "$(find bench -name '*.c' 2>/dev/null | head -n 1)" ]; then
 		bench/*.c || failed+=(cppcheck)
 fi
 
+step "man pages (groff -ww)"
+for m in userspace/*/*.[1-8]; do
+	out=$(LC_ALL=C groff -man -ww -z "$m" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out"
+		failed+=(man)
+	fi
+done
+
 step "shellcheck"
 mapfile -t scripts < <(ls selftests/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh \
 	bench/*.sh bench/vm/*.sh .ci/run 2>/dev/null)
