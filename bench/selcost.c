@@ -11,6 +11,12 @@
  *               each one's cost plus dc_sel_delta() at its demands in
  *               flight, the least kept (dc_select_least_cost()); the
  *               chosen one's count goes up, another's down
+ *   least-cost-slack  the same with a slack of 4 (what an agent's plan
+ *               sets for a router that sees a small part of the demands):
+ *               each candidate's lead over its share of the demands
+ *               counted, one ahead by more than the slack passed over,
+ *               as dc_select_least_cost() does with the CPU's credits
+ *               (struct dc_sel_credit, kmod/dyncast.h, mirrored here)
  *   hash        a slot of the Maglev table by the flow's hash; the module
  *               hashes the flow key with jhash2(), here dc_sel_mix64()
  *               stands in for it
@@ -25,6 +31,8 @@
  * atomic reads of the counts and the sequence count, get_random_u64().  Output: one line per
  * figure, tab-separated: policy, instances, nanoseconds.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +66,12 @@ int main(void)
 	static u16 wrr[DC_SEL_WRR_MAX], maglev[DC_SEL_MAGLEV_MAX];
 	static struct dc_sel_delta d[DC_SEL_MAX];
 	static u32 cost[DC_SEL_MAX], held[DC_SEL_MAX];
-	static u32 w[DC_SEL_MAX];
+	static u32 w[DC_SEL_MAX], share[DC_SEL_MAX];
 	static u64 ids[DC_SEL_MAX];
+	static struct {
+		int32_t base;
+		u32 got;
+	} cr[DC_SEL_MAX];
 	unsigned int s, i, len, size, a, b, acc = 0;
 	const unsigned long iters = 20000000;
 	void *scratch = malloc(dc_sel_maglev_scratch_size(DC_SEL_MAX));
@@ -145,6 +157,51 @@ int main(void)
 		}
 		t = now();
 		printf("least-cost\t%u\t%.2f\n", n, (t - t0) / iters * 1e9);
+
+		/* the same, kept within a slack of 4 of the weights' split */
+		dc_sel_shares(w, n, share);
+		memset(cr, 0, sizeof(cr));
+		t0 = now();
+		for (k = 0; k < iters; k++) {
+			u64 rnd = next_rnd(), best = UINT64_MAX, bh = UINT64_MAX;
+			unsigned int c, nc = n <= 8 ? n : 3, first, fb = 0;
+			s64 limit = 4LL << 16, least = INT64_MAX, ahead;
+			u32 demands = (u32)(k % (1u << 31)) + 1;
+			bool found = false;
+
+			first = n <= 8 ? (u32)(rnd >> 32) % n : 0;
+			for (c = 0, a = 0; c < nc; c++) {
+				u64 v, h;
+
+				i = n <= 8 ? (first + c < n ? first + c : first + c - n) :
+					     wrr[((rnd >> (16 * c)) & 0xffff) % len];
+				ahead = cr[i].base + (s64)cr[i].got * (1 << 16) -
+					(s64)share[i] * demands + (1 << 16);
+				if (ahead < least) {
+					least = ahead;
+					fb = i;
+				}
+				if (ahead > limit)
+					continue;
+				h = (u64)held[i] << DC_SEL_N_SHIFT;
+				v = cost[i] + dc_sel_delta(&d[i], h);
+				if (v < best || (v == best && h < bh)) {
+					best = v;
+					bh = h;
+					a = i;
+					found = true;
+				}
+			}
+			if (!found)
+				a = fb;
+			cr[a].got++;
+			held[a]++;
+			b = (u32)rnd % n;
+			held[b] -= held[b] > 0;
+			acc += a;
+		}
+		t = now();
+		printf("least-cost-slack\t%u\t%.2f\n", n, (t - t0) / iters * 1e9);
 
 		t0 = now();
 		for (k = 0; k < iters; k++)
