@@ -42,7 +42,6 @@ DESTDIR	?=
 
 # Directories of other parts of the tree; each is optional while it is young.
 USERSPACE_DIRS := $(patsubst %/Makefile,%,$(wildcard userspace/Makefile userspace/tests/Makefile))
-BINARIES := $(wildcard userspace/dyncast/dyncast userspace/dyncastd/dyncastd)
 
 export KVER KERNEL KMODULES T TIMEOUT TIMEOUT_FACTOR VM_MEM VM_APPEND CHECK_RESUME
 
@@ -75,6 +74,9 @@ deps:
 check:
 	@scripts/deps.sh build vm tools
 	@$(MAKE) --no-print-directory check-run
+
+# The development targets stop on a warning (userspace/Makefile)
+check-run demo-run bench-run lint-run fuzz: export DEVELOPER = 1
 
 check-run: all selftests
 	@scripts/check.sh
@@ -137,40 +139,40 @@ lint:
 lint-run:
 	@scripts/lint.sh "$(KDIR)"
 
+# What install puts where (every path under DESTDIR); decided when the
+# recipe runs, so that "make install" on a fresh tree builds, then installs
+# everything.  The module only when it was built (KDIR found).
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR	?= $(PREFIX)/share/dyncast
+SUB_INSTALL = PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) \
+	BASHCOMPDIR=$(COMPLETIONDIR) DESTDIR=$(DESTDIR)
+
 install: all
-ifneq ($(wildcard kmod/dyncast.ko),)
-	install -D -m 0644 kmod/dyncast.ko $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko
-	$(if $(DESTDIR),,depmod -a $(KVER))
-endif
-	@set -e; for b in $(BINARIES); do \
-		echo "install $$b $(DESTDIR)$(SBINDIR)/"; \
-		install -D -m 0755 $$b $(DESTDIR)$(SBINDIR)/$$(basename $$b); \
-	done
-	@set -e; for m in $(wildcard Documentation/man/*.[1-8] userspace/*/*.[1-8]); do \
-		s=$${m##*.}; \
-		echo "install $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
-		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
-	done
-	@set -e; for c in $(wildcard userspace/completion/* userspace/*/*.bash-completion); do \
-		n=$$(basename $$c .bash-completion); \
-		echo "install $$c $(DESTDIR)$(COMPLETIONDIR)/$$n"; \
-		install -D -m 0644 $$c $(DESTDIR)$(COMPLETIONDIR)/$$n; \
-	done
-ifneq ($(wildcard userspace/dyncastd/dyncastd),)
+	@set -e; if [ -f kmod/dyncast.ko ]; then \
+		echo "install kmod/dyncast.ko $(DESTDIR)/lib/modules/$(KVER)/updates/"; \
+		install -D -m 0644 kmod/dyncast.ko $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi; \
+	fi
+	$(MAKE) -C userspace install $(SUB_INSTALL)
+	install -D -m 0644 uapi/linux/dyncast.h $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h
+	install -D -m 0644 Documentation/netlink/specs/dyncast.yaml \
+		$(DESTDIR)$(DATADIR)/dyncast.yaml
 	install -D -m 0644 userspace/dyncastd/dyncastd.conf.example \
 		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/local/sbin|$(SBINDIR)|g' userspace/dyncastd/dyncastd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
-endif
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko
-	$(if $(DESTDIR),,depmod -a $(KVER))
-	rm -f $(foreach b,$(BINARIES),$(DESTDIR)$(SBINDIR)/$(notdir $(b)))
-	rm -f $(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
+	if [ -z "$(DESTDIR)" ] && [ -d /lib/modules/$(KVER) ]; then depmod -a $(KVER); fi
+	$(MAKE) -C userspace uninstall $(SUB_INSTALL)
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h \
+		$(DESTDIR)$(DATADIR)/dyncast.yaml \
+		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 DKMS_SRC := /usr/src/dyncast-$(VERSION)
 
