@@ -8,7 +8,9 @@
 #    those that are, in one request: one new instance set;
 #  - a replace the kernel refuses changes nothing;
 #  - "instance flush" deletes every instance of one service, more than fit
-#    one request, and no other service's; "service flush" every service.
+#    one request, and no other service's; "service flush" every service;
+#  - "save" prints the commands that make the configuration again: read
+#    back with -batch into the empty namespace, the same configuration.
 # (A failure after the kernel staged a replace, out of memory, needs fault
 # injection, which Debian's kernel lacks: the refusals here come first.)
 #
@@ -21,10 +23,12 @@ require_vm
 require_cmd ip jq
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 dc_load || ktap_skip_all "cannot load the module"
 setup_ns NS || ktap_skip_all "cannot create a netns"
+D=$(mktemp -d /tmp/dyncast-replace.XXXXXX) || ktap_skip_all "no temporary directory"
+defer "rm -rf $D"
 
 dc()
 {
@@ -39,7 +43,7 @@ svc_field()
 }
 inst_field()
 {
-	dc -j instance show "${S[@]}" bid "$1" | jq -r ".[0][\"$2\"]"
+	dc -j instance show "${S[@]}" bid "$1" 2>/dev/null | jq -r ".[0][\"$2\"]"
 }
 
 dc service replace "${S[@]}" mode tunnel timeout 30
@@ -64,7 +68,8 @@ ktap_test_result "instance replace: one changed, one added, in one request" \
 # refused: a forwarder's instances are learnt; a service that would have
 # more than 1024 instances (10.0.0.1, 10.0.0.2 and 1021 more, then two
 # new ones and a change): nothing changes
-dc service add "${T[@]}" mode forward router 192.0.2.9
+dc service add "${T[@]}" mode forward router 192.0.2.9 \
+	key 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 dc instance replace "${T[@]}" bid 10.0.0.5 2>/dev/null
 rc=$?
 for (( i = 0; i < 1021; i += 32 )); do
@@ -95,5 +100,22 @@ dc service flush
 rc=$?
 ktap_test_result "service flush: every service gone" \
 	eval "[ $rc = 0 ] && [ $(dc -j service show | jq length) = 0 ]"
+
+# save: the commands that make the configuration again; read back into
+# the empty namespace, the same configuration, which saves the same
+dc service add 192.0.2.5 proto tcp port 443 mode tunnel affinity 3tuple \
+	timeout 30 policy least-cost service-time 20000
+dc instance add 192.0.2.5 proto tcp port 443 bid 10.0.5.1 weight 3 capacity 8 \
+	bid 10.0.5.2 state drain cost 900 site 4
+dc service add 2001:db8::5 proto udp policy hash
+dc instance add 2001:db8::5 proto udp bid 2001:db8::6 weight 2
+dc save > "$D/save1"
+dc service flush
+dc -batch "$D/save1"
+rc=$?
+dc save > "$D/save2"
+sed 's/^/# /' "$D/save1"
+ktap_test_result "save, flush, -batch: the same configuration, saved the same" \
+	eval "[ $rc = 0 ] && grep -q '^instance add 192.0.2.5 proto tcp port 443 bid 10.0.5.2 .*state drain .*cost 900 site 4' $D/save1 && cmp -s $D/save1 $D/save2 && [ \$(dc -j instance show | jq length) = 3 ]"
 
 ktap_finished

@@ -115,6 +115,11 @@ int dc_service_key(struct dc_ctx *ctx, struct dc_service *svc, int argc,
 		   char **argv);
 int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc);
 void dc_service_key_of(dc_attr_tb tb, struct dc_service *s);
+void dc_service_key_print(FILE *fp, dc_attr_tb tb);
+int dc_service_save(struct dc_ctx *ctx);
+int dc_instance_save(struct dc_ctx *ctx);
+int dc_do_save(struct dc_ctx *ctx, int argc, char **argv);
+void dc_save_usage(FILE *fp);
 int dc_service_parse(struct dc_ctx *ctx, uint8_t cmd, int argc, char **argv,
 		     struct dc_service *svc);
 struct nlmsghdr *dc_service_build(void *buf, uint8_t cmd,

@@ -205,6 +205,59 @@ static int instance_show_cb(const struct nlmsghdr *nlh, void *data)
 	return dc_instance_print(data, nlh, NULL);
 }
 
+/*
+ * The instances of a dump as "instance add" commands: what configures
+ * them, not the metrics agents push; instances a forwarder learnt are its
+ * router's to make
+ */
+static int instance_save_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const uint32_t only = (1u << DYNCAST_A_INSTANCE_PORT) |
+			      (1u << DYNCAST_A_INSTANCE_WEIGHT) |
+			      (1u << DYNCAST_A_INSTANCE_STATE) |
+			      (1u << DYNCAST_A_INSTANCE_CAPACITY) |
+			      (1u << DYNCAST_A_INSTANCE_COST) |
+			      (1u << DYNCAST_A_INSTANCE_SITE) |
+			      (1u << DYNCAST_A_INSTANCE_SERVICE_TIME);
+	struct dc_ctx *ctx = data;
+	dc_attr_tb top, svc, tb;
+	const struct nlattr *a, *bid;
+	char buf[DC_ADDR_STRLEN];
+
+	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
+	    !top[DYNCAST_A_SERVICE] ||
+	    dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set, svc) ||
+	    !(svc[DYNCAST_A_SERVICE_ADDR4] || svc[DYNCAST_A_SERVICE_ADDR6]))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != DYNCAST_A_INSTANCE ||
+		    dc_attrs_parse_nest(a, &dc_instance_set, tb) ||
+		    tb[DYNCAST_A_INSTANCE_LEARNED])
+			continue;
+		bid = tb[DYNCAST_A_INSTANCE_ADDR4] ?: tb[DYNCAST_A_INSTANCE_ADDR6];
+		if (!bid)
+			continue;
+		fputs("instance add ", ctx->out);
+		dc_service_key_print(ctx->out, svc);
+		fprintf(ctx->out, " bid %s",
+			dc_addr_fmt(tb[DYNCAST_A_INSTANCE_ADDR4] ? AF_INET : AF_INET6,
+				    mnl_attr_get_payload(bid), buf, sizeof(buf)));
+		dc_opts_print(ctx->out, instance_opts, tb, only);
+		fputc('\n', ctx->out);
+	}
+	return MNL_CB_OK;
+}
+
+/* Every instance of the namespace, as "instance add" commands */
+int dc_instance_save(struct dc_ctx *ctx)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = dc_req_start(buf, DYNCAST_CMD_INSTANCE_GET, NLM_F_DUMP);
+	return ctx->ops->talk(ctx, nlh, instance_save_cb, ctx) ? -1 : 0;
+}
+
 /* The instances of one service's dump, for "instance flush" */
 struct instance_bids {
 	struct dc_addr *bid;

@@ -41,13 +41,15 @@ static const struct dc_object {
 	{ "genkey", dc_do_genkey, dc_genkey_usage },
 	{ "derivekey", dc_do_derivekey, dc_derivekey_usage },
 	{ "agent", dc_do_agent, dc_agent_usage },
+	{ "save", dc_do_save, dc_save_usage },
 };
 
 static void usage(FILE *fp)
 {
 	fputs("Usage: dyncast [ OPTIONS ] OBJECT { COMMAND | help }\n"
 	      "       dyncast [ -force ] -batch FILENAME\n"
-	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent }\n"
+	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent |\n"
+	      "           save }\n"
 	      "OPTIONS := { -V | -s | -t | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }
@@ -152,6 +154,30 @@ static int dc_run(struct dc_ctx *ctx, int argc, char **argv)
 		}
 	}
 	return obj->run(ctx, argc - 1, argv + 1);
+}
+
+void dc_save_usage(FILE *fp)
+{
+	fputs("Usage: dyncast save\n"
+	      "Prints the services and instances of the namespace as the commands that\n"
+	      "make them again: dyncast -batch reads them back (keys and hash seeds,\n"
+	      "which the kernel never shows, are named in comments).\n", fp);
+}
+
+/* "dyncast save": services first, then their instances */
+int dc_do_save(struct dc_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 0)
+		return dc_arg_unknown(ctx->err, *argv);
+	fputs("# dyncast save\n", ctx->out);
+	if (dc_service_save(ctx) || dc_instance_save(ctx))
+		return -1;
+	if (fflush(ctx->out)) {
+		dc_err(ctx->err, "cannot write the output");
+		ctx->syserr = true;
+		return -1;
+	}
+	return 0;
 }
 
 /*

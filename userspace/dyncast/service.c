@@ -357,6 +357,74 @@ static int service_show_cb(const struct nlmsghdr *nlh, void *data)
 	return dc_service_print(data, nlh, NULL);
 }
 
+/* "SID proto P [port N]" of a parsed service nest, for "save" */
+void dc_service_key_print(FILE *fp, dc_attr_tb tb)
+{
+	char buf[DC_ADDR_STRLEN];
+	const struct nlattr *a = tb[DYNCAST_A_SERVICE_ADDR4] ?:
+				 tb[DYNCAST_A_SERVICE_ADDR6];
+	uint8_t proto = tb[DYNCAST_A_SERVICE_PROTO] ?
+			mnl_attr_get_u8(tb[DYNCAST_A_SERVICE_PROTO]) : 0;
+	uint16_t port = tb[DYNCAST_A_SERVICE_PORT] ?
+			ntohs(mnl_attr_get_u16(tb[DYNCAST_A_SERVICE_PORT])) : 0;
+
+	fprintf(fp, "%s proto %s",
+		dc_addr_fmt(tb[DYNCAST_A_SERVICE_ADDR4] ? AF_INET : AF_INET6,
+			    mnl_attr_get_payload(a), buf, sizeof(buf)),
+		proto == IPPROTO_UDP ? "udp" : "tcp");
+	if (port)
+		fprintf(fp, " port %u", port);
+}
+
+/*
+ * One service of a dump as the command that makes it again; what the
+ * kernel never shows (its key, its hash seed) said in a comment
+ */
+static int service_save_cb(const struct nlmsghdr *nlh, void *data)
+{
+	/* key-id goes with a key, which is not saved */
+	const uint32_t only = ~(1u << DYNCAST_A_SERVICE_KEY_ID);
+	struct dc_ctx *ctx = data;
+	dc_attr_tb top, tb;
+	char buf[DC_ADDR_STRLEN];
+	const struct nlattr *r;
+
+	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
+	    !top[DYNCAST_A_SERVICE] ||
+	    dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set, tb) ||
+	    !(tb[DYNCAST_A_SERVICE_ADDR4] || tb[DYNCAST_A_SERVICE_ADDR6]))
+		return MNL_CB_OK;
+	fputs("service add ", ctx->out);
+	dc_service_key_print(ctx->out, tb);
+	dc_opts_print(ctx->out, service_opts, tb, only);
+	r = tb[DYNCAST_A_SERVICE_ROUTER4] ?: tb[DYNCAST_A_SERVICE_ROUTER6];
+	if (r)
+		fprintf(ctx->out, " router %s",
+			dc_addr_fmt(tb[DYNCAST_A_SERVICE_ROUTER4] ? AF_INET : AF_INET6,
+				    mnl_attr_get_payload(r), buf, sizeof(buf)));
+	fputc('\n', ctx->out);
+	if (tb[DYNCAST_A_SERVICE_KEYED] || tb[DYNCAST_A_SERVICE_HASH_SEEDED]) {
+		fputs("# not saved, never shown by the kernel: the ", ctx->out);
+		fputs(tb[DYNCAST_A_SERVICE_KEYED] ?
+		      (tb[DYNCAST_A_SERVICE_HASH_SEEDED] ? "key and hash seed" : "key") :
+		      "hash seed", ctx->out);
+		fputs(" of ", ctx->out);
+		dc_service_key_print(ctx->out, tb);
+		fputs(" (service set ... key-file FILE, hash-seed SEED)\n", ctx->out);
+	}
+	return MNL_CB_OK;
+}
+
+/* Every service of the namespace, as "service add" commands */
+int dc_service_save(struct dc_ctx *ctx)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = dc_req_start(buf, DYNCAST_CMD_SERVICE_GET, NLM_F_DUMP);
+	return ctx->ops->talk(ctx, nlh, service_save_cb, ctx) ? -1 : 0;
+}
+
 /* The services of a dump, by their keys, for "service flush" */
 struct service_keys {
 	struct dc_service *svc;

@@ -106,3 +106,50 @@ int dc_put_addr(struct nlmsghdr *nlh, size_t size, const struct dc_addr *a,
 				  v4 ? sizeof(a->u.in) : sizeof(a->u.in6),
 				  &a->u) ? 0 : -1;
 }
+
+/*
+ * The options of @opts whose attribute @tb holds (a parsed nest of
+ * attributes indexed by type), as " name value" words that
+ * dc_opts_arg() reads back to the same values; those whose attribute
+ * bit is not in @only are left out.
+ */
+void dc_opts_print(FILE *fp, const struct dc_opt *opts,
+		   const struct nlattr *const *tb, uint32_t only)
+{
+	const struct dc_opt *o;
+	uint32_t v;
+	int32_t m;
+
+	for (o = opts; o && o->name; o++) {
+		const struct nlattr *a = tb[o->attr];
+
+		if (!a || !(only & (1u << o->attr)))
+			continue;
+		switch (o->kind) {
+		case DC_OPT_U8:
+			fprintf(fp, " %s %u", o->name, mnl_attr_get_u8(a));
+			break;
+		case DC_OPT_U32:
+			fprintf(fp, " %s %u", o->name, mnl_attr_get_u32(a));
+			break;
+		case DC_OPT_PORT:
+			fprintf(fp, " %s %u", o->name, ntohs(mnl_attr_get_u16(a)));
+			break;
+		case DC_OPT_ENUM:
+			v = mnl_attr_get_u8(a);
+			if (v < o->n_names && o->names[v])
+				fprintf(fp, " %s %s", o->name, o->names[v]);
+			break;
+		case DC_OPT_PERCENT:
+			v = mnl_attr_get_u32(a);
+			fprintf(fp, " %s %u.%u", o->name, v / 10, v % 10);
+			break;
+		case DC_OPT_MILLI:
+			m = (int32_t)mnl_attr_get_u32(a);
+			fprintf(fp, " %s %s%u.%03u", o->name, m < 0 ? "-" : "",
+				(unsigned int)((m < 0 ? -(int64_t)m : m) / 1000),
+				(unsigned int)((m < 0 ? -(int64_t)m : m) % 1000));
+			break;
+		}
+	}
+}

@@ -60,5 +60,7 @@ int dc_opts_put(struct nlmsghdr *nlh, size_t size, const struct dc_opt *opts,
 		const struct dc_optvals *v);
 int dc_put_addr(struct nlmsghdr *nlh, size_t size, const struct dc_addr *a,
 		uint16_t type4, uint16_t type6);
+void dc_opts_print(FILE *fp, const struct dc_opt *opts,
+		   const struct nlattr *const *tb, uint32_t only);
 
 #endif /* DC_OPTS_H */

@@ -471,6 +471,54 @@ static void test_flush(void **state)
 	assert_int_equal(mock_run(m, "service flush now"), -1);
 }
 
+static char *batch_file(const char *text);
+
+/* save: the services' dump, then the instances' */
+static void save_talk(struct mock *m, const struct nlmsghdr *req)
+{
+	if (((const struct genlmsghdr *)mnl_nlmsg_get_payload(req))->cmd !=
+	    DYNCAST_CMD_INSTANCE_GET)
+		return;
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.2", false);
+	mock_done(m, 0);
+}
+
+static void test_save(void **state)
+{
+	static const char want[] =
+		"# dyncast save\n"
+		"service add 192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250\n"
+		"service add 192.0.2.2 proto udp mode forward router 198.51.100.1\n"
+		"# not saved, never shown by the kernel: the key of 192.0.2.2 proto udp (service set ... key-file FILE, hash-seed SEED)\n"
+		"instance add 192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain capacity 100 cost 250 site 7 service-time 50000\n"
+		"instance add 192.0.2.1 proto tcp port 80 bid 10.0.0.2 weight 0 state down\n";
+	struct mock *m = *state;
+	char cmd[64], *name;
+	int n;
+
+	put_service_full(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	m->on_talk = save_talk;
+	assert_int_equal(mock_run(m, "save"), 0);
+	m->on_talk = NULL;
+	assert_string_equal(m->out, want);
+	assert_int_equal(m->err_len, 0);
+
+	/* what it prints, the CLI takes back: four requests */
+	name = batch_file(want);
+	n = snprintf(cmd, sizeof(cmd), "-batch %s", name);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	m->talks = 0;
+	assert_int_equal(mock_run(m, cmd), 0);
+	assert_int_equal(m->talks, 4);
+	assert_int_equal(m->err_len, 0);
+	unlink(name);
+	free(name);
+	assert_int_equal(mock_run(m, "save all"), -1);
+}
+
 /* the exit status: the command line's fault, the kernel's refusal, not found */
 static void test_exit_status(void **state)
 {
@@ -887,6 +935,7 @@ int main(void)
 		T(test_hostile_replies),
 		T(test_exit_status),
 		T(test_flush),
+		T(test_save),
 		T(test_output_layer),
 	};
 
