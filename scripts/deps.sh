@@ -15,7 +15,7 @@ declare -A group=(
 	[build]="make gcc libc6-dev pkg-config linux-headers-amd64
 		 libmnl-dev libjansson-dev libcmocka-dev python3 python3-yaml
 		 clang libclang-rt-14-dev libsodium-dev libinih-dev
-		 libnetfilter-conntrack-dev"
+		 libnetfilter-conntrack-dev libsystemd-dev"
 	[vm]="linux-image-amd64 qemu-system-x86 busybox-static kmod cpio gzip"
 	[tools]="iproute2 procps psmisc iputils-ping tcpdump nftables conntrack
 		 libnetfilter-conntrack-dev ipvsadm nginx-light socat curl

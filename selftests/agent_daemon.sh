@@ -13,7 +13,10 @@
 #  - "#" and ";" after a value start a comment;
 #  - the report socket has report-mode and report-group; on an abstract
 #    one, which has no file mode, a report from another user is refused
-#    and counted, unless that user's group is report-group.
+#    and counted, unless that user's group is report-group;
+#  - under systemd (NOTIFY_SOCKET, WATCHDOG_USEC): READY=1 with a STATUS
+#    line, WATCHDOG=1 at half the watchdog period, RELOADING=1 with
+#    MONOTONIC_USEC on SIGHUP, STOPPING=1 at the end.
 #
 # timeout=300
 
@@ -26,7 +29,7 @@ require_cmd ip jq socat setpriv stat
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 13
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -189,5 +192,30 @@ ktap_test_result "abstract report socket: another user's report refused and coun
 	test "$c1" = "1 1"
 ktap_test_result "abstract report socket: taken from report-group" \
 	test "$c2" = "1 0"
+
+# --- systemd's notifications ---------------------------------------------------
+conf "$D/n.conf" 4966 "$D/ctl-n" "$D/rep-n"
+ip netns exec "$NS" socat -u ABSTRACT-RECV:dyncast-notify-test \
+	"OPEN:$D/notify,creat,append" &
+defer "kill $!"
+sleep 0.5
+ip netns exec "$NS" env NOTIFY_SOCKET=@dyncast-notify-test WATCHDOG_USEC=400000 \
+	"$DYNCASTD" -f -c "$D/n.conf" 2> "$D/n.err" &
+p=$!
+defer "kill $p 2>/dev/null"
+busywait 5000 grep -q 'READY=1' "$D/notify"
+# a watchdog period of 400 ms: pings every 200 ms
+sleep 1
+pings=$(grep -o 'WATCHDOG=1' "$D/notify" | wc -l)
+echo "# $(tr '\n' ' ' < "$D/notify" | cut -c1-200), $pings pings in about 1 s"
+sed 's/^/# /' "$D/n.err"
+ktap_test_result "systemd: READY=1, a STATUS line, the watchdog pinged at half its period" \
+	eval "grep -q 'READY=1' $D/notify && grep -q 'STATUS=D-MA: 1 local instances, 0 learnt, 0 peers' $D/notify && [ $pings -ge 3 ]"
+kill -HUP "$p"
+busywait 5000 grep -q 'MONOTONIC_USEC=' "$D/notify"
+kill "$p"
+busywait 5000 grep -q 'STOPPING=1' "$D/notify"
+ktap_test_result "systemd: RELOADING=1 with MONOTONIC_USEC on SIGHUP, STOPPING=1 at the end" \
+	eval "grep -q 'RELOADING=1' $D/notify && grep -q 'MONOTONIC_USEC=[0-9]' $D/notify && grep -q 'STOPPING=1' $D/notify"
 
 ktap_finished

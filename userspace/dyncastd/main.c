@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sodium.h>
+#include <systemd/sd-daemon.h>
 
 #include "dyncastd.h"
 
@@ -27,6 +28,9 @@ struct dd_main {
 	int sigfd;
 	struct dd_fd sig_watch;
 	bool reload, stop;
+	struct dd_timer watchdog_timer;	/* and the status */
+	uint64_t watchdog_ms, status_at;
+	bool watchdog;
 };
 
 uint64_t dd_now_us(void)
@@ -53,28 +57,53 @@ static uint64_t dd_seq_start(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* systemd's readiness protocol, for Type=notify */
-static void dd_notify(const char *state)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t n;
-	int fd;
+/*
+ * systemd's service notifications (sd_notify(3)), when it runs us with
+ * NOTIFY_SOCKET: readiness, reloads, a one-line status, and the watchdog
+ * when WatchdogSec= is set (WATCHDOG=1 at half its period, from the event
+ * loop, so that a loop that stops turning is restarted).
+ */
+#define DD_STATUS_MS	10000
 
-	if (!path || (path[0] != '/' && path[0] != '@'))
+static void dd_status(struct dd_main *m)
+{
+	const struct dd_ctx *ctx = &m->ctx;
+
+	sd_notifyf(0, "STATUS=%s%u local instances, %u learnt, %u peers",
+		   ctx->cfg->router ? "D-Router: " : "D-MA: ", ctx->n_inst,
+		   ctx->n_entries, ctx->n_peers);
+}
+
+static void dd_watchdog(struct dd_timer *t)
+{
+	struct dd_main *m = t->data;
+	uint64_t now = dd_now_ms();
+
+	if (m->watchdog)
+		sd_notify(0, "WATCHDOG=1");
+	if (now >= m->status_at) {
+		dd_status(m);
+		m->status_at = now + DD_STATUS_MS;
+	}
+	dd_timer_arm(&m->ctx.loop, t, now + m->watchdog_ms);
+}
+
+static void dd_notify_start(struct dd_main *m)
+{
+	uint64_t usec = 0;
+
+	sd_notify(0, "READY=1");
+	dd_status(m);
+	m->status_at = dd_now_ms() + DD_STATUS_MS;
+	/* the status follows the watchdog's pace, else every DD_STATUS_MS */
+	m->watchdog = sd_watchdog_enabled(0, &usec) > 0 && usec;
+	m->watchdog_ms = m->watchdog ? (usec / 2000 ? usec / 2000 : 1) :
+			 DD_STATUS_MS;
+	if (!getenv("NOTIFY_SOCKET"))
 		return;
-	n = strlen(path);
-	if (n >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, n);
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	       offsetof(struct sockaddr_un, sun_path) + n);
-	close(fd);
+	dd_timer_init(&m->watchdog_timer, dd_watchdog, m);
+	dd_timer_arm(&m->ctx.loop, &m->watchdog_timer,
+		     dd_now_ms() + m->watchdog_ms);
 }
 
 static void dd_signal(struct dd_fd *w, uint32_t events)
@@ -130,13 +159,14 @@ static void dd_reload(struct dd_main *m)
 	struct dd_config *cfg, *old = ctx->cfg;
 	FILE *err = dd_log_stream(LOG_ERR);
 
-	dd_notify("RELOADING=1");
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)dd_now_us());
 	cfg = dd_config_load(old->path, err ? err : stderr);
 	if (err)
 		fclose(err);
 	if (!cfg) {
 		dd_err("configuration not reloaded, the old one stays");
-		dd_notify("READY=1");
+		sd_notify(0, "READY=1\nSTATUS=configuration not reloaded (errors in the log), the old one stays");
 		return;
 	}
 	if (!dd_addr_cfg_same(old, cfg) || strcmp(old->control, cfg->control) ||
@@ -167,7 +197,8 @@ static void dd_reload(struct dd_main *m)
 		dd_err("reload: out of memory");
 	dd_config_free(old);
 	dd_info("configuration reloaded");
-	dd_notify("READY=1");
+	sd_notify(0, "READY=1");
+	dd_status(m);
 }
 
 static int dd_run(struct dd_main *m)
@@ -243,7 +274,8 @@ static void dd_stop(struct dd_main *m)
 {
 	struct dd_ctx *ctx = &m->ctx;
 
-	dd_notify("STOPPING=1");
+	sd_notify(0, "STOPPING=1");
+	dd_timer_cancel(&m->watchdog_timer);
 	dd_dma_exit(ctx);
 	if (ctx->cfg->router)
 		dd_router_exit(ctx);
@@ -446,7 +478,7 @@ int main(int argc, char **argv)
 			m->ctx.id & 255, cfg->n_instances ? "D-MA" : "",
 			cfg->n_instances && cfg->router ? " and " : "",
 			cfg->router ? "D-Router" : "");
-		dd_notify("READY=1");
+		dd_notify_start(m);
 		dd_log_also_stderr(false);
 		dd_daemon_end(ready);
 		ret = dd_run(m);
