@@ -13,7 +13,8 @@
 #  - "#" and ";" after a value start a comment;
 #  - the report socket has report-mode and report-group; on an abstract
 #    one, which has no file mode, a report from another user is refused
-#    and counted, unless that user's group is report-group;
+#    and counted, unless that user's group is report-group; descriptors
+#    passed with reports (SCM_RIGHTS) are closed, not kept;
 #  - under systemd (NOTIFY_SOCKET, WATCHDOG_USEC): READY=1 with a STATUS
 #    line, WATCHDOG=1 at half the watchdog period, RELOADING=1 with
 #    MONOTONIC_USEC on SIGHUP, STOPPING=1 at the end.
@@ -29,7 +30,7 @@ require_cmd ip jq socat setpriv stat
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -211,6 +212,21 @@ echo "# $(tr '\n' ' ' < "$D/notify" | cut -c1-200), $pings pings in about 1 s"
 sed 's/^/# /' "$D/n.err"
 ktap_test_result "systemd: READY=1, a STATUS line, the watchdog pinged at half its period" \
 	eval "grep -q 'READY=1' $D/notify && grep -q 'STATUS=D-MA: 1 local instances, 0 learnt, 0 peers' $D/notify && [ $pings -ge 3 ]"
+# reports carrying descriptors (SCM_RIGHTS): closed, not kept
+fds0=$(find "/proc/$p/fd" -mindepth 1 | wc -l)
+python3 - "$D/rep-n" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(sys.argv[1])
+fd = os.open("/dev/null", os.O_RDONLY)
+for i in range(50):
+    socket.send_fds(s, [b"web cpu 1"], [fd, fd, fd])
+PY
+got=$(busywait 3000 eval '[ "$(show agent "$D/ctl-n" | jq ".[0].counters.reports")" -ge 50 ]' && echo yes)
+fds1=$(find "/proc/$p/fd" -mindepth 1 | wc -l)
+echo "# descriptors of dyncastd: $fds0, then $fds1 after 50 reports with 3 each (all taken: ${got:-no})"
+ktap_test_result "descriptors passed with reports are closed" \
+	eval "[ '$got' = yes ] && [ $fds1 -le $(( fds0 + 2 )) ]"
 kill -HUP "$p"
 busywait 5000 grep -q 'MONOTONIC_USEC=' "$D/notify"
 kill "$p"

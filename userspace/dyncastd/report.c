@@ -49,12 +49,32 @@ static bool dd_report_allowed(const struct dd_ctx *ctx, struct msghdr *msg)
 	return false;
 }
 
+/* Descriptors a sender passed (SCM_RIGHTS) are closed: nothing wants them */
+static void dd_report_drop_fds(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+	size_t i, n;
+	int fd;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+	}
+}
+
 static void dd_report_rx(struct dd_fd *w, uint32_t events)
 {
 	struct dd_ctx *ctx = w->data;
 	char buf[DD_REPORT_MAX + 1], name[DD_NAME_MAX], err[128];
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		/* credentials, and room for descriptors, to close them */
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+			 CMSG_SPACE(16 * sizeof(int))];
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
@@ -70,6 +90,7 @@ static void dd_report_rx(struct dd_fd *w, uint32_t events)
 		n = recvmsg(ctx->report_sock, &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
 		if (n < 0)
 			break;
+		dd_report_drop_fds(&msg);
 		if (!dd_report_allowed(ctx, &msg)) {
 			ctx->cnt.c[DD_C_REFUSED_REPORTS]++;
 			if (dd_ratelimit(&dd_rl_report, dd_now_ms()))
@@ -112,8 +133,8 @@ static socklen_t dd_sun(struct sockaddr_un *sun, const char *path)
 
 /*
  * Whether the socket file at @sun is another process's, still open: a
- * connection to it is taken (or its queue is full).  A file left behind
- * refuses it.
+ * connection to it is anything but refused (taken, its queue full, another
+ * user's, another type).  A file left behind refuses it.
  */
 static bool dd_unix_live(const struct sockaddr_un *sun, socklen_t len,
 			 int type)
@@ -124,8 +145,9 @@ static bool dd_unix_live(const struct sockaddr_un *sun, socklen_t len,
 	if (fd < 0)
 		return false;
 	ret = connect(fd, (const struct sockaddr *)sun, len);
+	/* only a refusal (or a file gone meanwhile) says nobody is there */
 	if (ret)
-		ret = errno == EAGAIN ? 0 : -errno;
+		ret = errno == ECONNREFUSED || errno == ENOENT ? -errno : 0;
 	close(fd);
 	return !ret;
 }
