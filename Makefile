@@ -141,7 +141,8 @@ lint-run:
 
 # What install puts where (every path under DESTDIR); decided when the
 # recipe runs, so that "make install" on a fresh tree builds, then installs
-# everything.  The module only when it was built (KDIR found).
+# everything.  "all" builds the module, and needs a kernel build tree
+# (KDIR) for it.
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR	?= $(PREFIX)/share/dyncast
 SUB_INSTALL = PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) \

@@ -201,7 +201,7 @@ for p in 15001 15002 15003 15004 15005 15006; do
 	h1+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
 	h2+=("$(ask_udp 10.0.0.2 $p "$SID4" 53)")
 done
-echo "# table full: ${h1[*]}, again: ${h2[*]}; $(dc -j service show "${SVC[@]}" | jq -c '.[0].stats')"
+echo "# table full: ${h1[*]}, again: ${h2[*]}; $(dc -s -j service show "${SVC[@]}" | jq -c '.[0].stats')"
 ktap_test_result "table full: stateless flows keep their instance and the hash choice" \
 	sh -c "[ '${h1[*]}' = '${h2[*]}' ] && [ '${h1[*]}' = '$hashmap' ] &&
 	       [ \"\$($DYNCAST -n $R -s -j service show ${SVC[*]} | jq '.[0].stats[\"table-full\"]')\" -ge 12 ] &&

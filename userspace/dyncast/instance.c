@@ -339,9 +339,29 @@ static int instance_flush(struct dc_ctx *ctx, int argc, char **argv)
 			req.inst[j].bid = b.bid[i + j];
 		}
 		nlh = dc_instance_build(buf, DYNCAST_CMD_INSTANCE_DEL, &req);
-		if (dc_exec(ctx, nlh))
+		ctx->kerr = 0;
+		if (!dc_exec(ctx, nlh))
+			continue;
+		if (ctx->kerr != -ENOENT) {
 			ret = -1;
+			break;
+		}
+		/* one of them gone meanwhile: the rest one by one */
+		req.n = 1;
+		for (j = 0; j < chunk; j++) {
+			req.inst[0] = req.inst[j];
+			nlh = dc_instance_build(buf, DYNCAST_CMD_INSTANCE_DEL, &req);
+			ctx->kerr = 0;
+			if (dc_exec(ctx, nlh) && ctx->kerr != -ENOENT) {
+				ret = -1;
+				break;
+			}
+		}
+		if (ret)
+			break;
 	}
+	if (!ret)
+		ctx->kerr = 0;
 	free(b.bid);
 	return ret;
 }

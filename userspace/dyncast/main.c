@@ -241,7 +241,8 @@ int dc_exit_status(const struct dc_ctx *ctx, int ret)
 
 /*
  * The next command of a batch into *@line: a line, joined with the next
- * while it ends with a backslash.  Its length, or -1 at the end.
+ * while it ends with a backslash.  Its length, -1 at the end, or -2 when
+ * the joined line does not fit in memory (the command is not run cut).
  */
 static ssize_t dc_batch_line(FILE *fp, char **line, size_t *cap,
 			     unsigned int *lineno)
@@ -267,8 +268,10 @@ static ssize_t dc_batch_line(FILE *fp, char **line, size_t *cap,
 		++*lineno;
 		if (len + m + 1 > *cap) {
 			tmp = realloc(*line, len + m + 1);
-			if (!tmp)
-				break;
+			if (!tmp) {
+				free(more);
+				return -2;
+			}
 			*line = tmp;
 			*cap = len + m + 1;
 		}
@@ -285,6 +288,7 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 	unsigned int lineno = 0, first;
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	int ret = 0;
 	FILE *fp;
 
@@ -295,17 +299,19 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 		ctx->syserr = true;
 		return -1;
 	}
-	for (first = 1; dc_batch_line(fp, &line, &cap, &lineno) >= 0;
+	for (first = 1; (len = dc_batch_line(fp, &line, &cap, &lineno)) != -1;
 	     first = lineno + 1) {
-		int argc = dc_split(line, argv, DC_ARRAY_SIZE(argv));
+		int argc = len < 0 ? -3 : dc_split(line, argv, DC_ARRAY_SIZE(argv));
 
 		if (!argc)
 			continue;
 		if (argc == -1)
 			dc_err(ctx->err, "too many arguments, at most %d",
 			       DC_BATCH_ARGS);
-		else if (argc < 0)
+		else if (argc == -2)
 			dc_err(ctx->err, "a quote is not closed");
+		else if (argc < 0)
+			dc_err(ctx->err, "out of memory for a continued line");
 		ctx->kerr = 0;
 		ctx->syserr = false;
 		if (argc < 0 || dc_run(ctx, argc, argv)) {
@@ -472,7 +478,6 @@ static int dc_kernel_talk(struct dc_ctx *ctx, struct nlmsghdr *req,
 			  mnl_cb_t cb, void *data)
 {
 	struct dc_nl *nl = dc_kernel_nl(ctx);
-
 	int ret;
 
 	if (!nl)
@@ -483,6 +488,8 @@ static int dc_kernel_talk(struct dc_ctx *ctx, struct nlmsghdr *req,
 	if (ret < 0) {
 		ctx->kerr = nl->kerr;
 		ctx->syserr = !nl->kerr;
+	} else if (ret > 0) {
+		ctx->syserr = true;	/* an interrupted dump */
 	}
 	return ret;
 }

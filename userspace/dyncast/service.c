@@ -388,12 +388,18 @@ static int service_save_cb(const struct nlmsghdr *nlh, void *data)
 	dc_attr_tb top, tb;
 	char buf[DC_ADDR_STRLEN];
 	const struct nlattr *r;
+	bool forwarder;
 
 	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
 	    !top[DYNCAST_A_SERVICE] ||
 	    dc_attrs_parse_nest(top[DYNCAST_A_SERVICE], &dc_service_set, tb) ||
 	    !(tb[DYNCAST_A_SERVICE_ADDR4] || tb[DYNCAST_A_SERVICE_ADDR6]))
 		return MNL_CB_OK;
+	forwarder = tb[DYNCAST_A_SERVICE_MODE] &&
+		    mnl_attr_get_u8(tb[DYNCAST_A_SERVICE_MODE]) == DYNCAST_MODE_FORWARD;
+	/* a forwarder is made with its key, which is not shown: a comment */
+	if (forwarder)
+		fputs("# with key-file FILE added: ", ctx->out);
 	fputs("service add ", ctx->out);
 	dc_service_key_print(ctx->out, tb);
 	dc_opts_print(ctx->out, service_opts, tb, only);
@@ -403,7 +409,8 @@ static int service_save_cb(const struct nlmsghdr *nlh, void *data)
 			dc_addr_fmt(tb[DYNCAST_A_SERVICE_ROUTER4] ? AF_INET : AF_INET6,
 				    mnl_attr_get_payload(r), buf, sizeof(buf)));
 	fputc('\n', ctx->out);
-	if (tb[DYNCAST_A_SERVICE_KEYED] || tb[DYNCAST_A_SERVICE_HASH_SEEDED]) {
+	if (!forwarder &&
+	    (tb[DYNCAST_A_SERVICE_KEYED] || tb[DYNCAST_A_SERVICE_HASH_SEEDED])) {
 		fputs("# not saved, never shown by the kernel: the ", ctx->out);
 		fputs(tb[DYNCAST_A_SERVICE_KEYED] ?
 		      (tb[DYNCAST_A_SERVICE_HASH_SEEDED] ? "key and hash seed" : "key") :
@@ -488,8 +495,9 @@ static int service_flush(struct dc_ctx *ctx, int argc, char **argv)
 	struct service_keys k = {};
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
+	bool syserr = false;
 	unsigned int i;
-	int ret = 0;
+	int ret = 0, kerr = 0;
 
 	if (argc > 0)
 		return dc_arg_unknown(ctx->err, *argv);
@@ -500,9 +508,17 @@ static int service_flush(struct dc_ctx *ctx, int argc, char **argv)
 	}
 	for (i = 0; i < k.n; i++) {
 		nlh = dc_service_build(buf, DYNCAST_CMD_SERVICE_DEL, &k.svc[i]);
-		if (dc_exec(ctx, nlh) && ctx->kerr != -ENOENT)
+		ctx->kerr = 0;
+		ctx->syserr = false;
+		/* one gone meanwhile is not missed; the first other failure is */
+		if (dc_exec(ctx, nlh) && ctx->kerr != -ENOENT && !ret) {
 			ret = -1;
+			kerr = ctx->kerr;
+			syserr = ctx->syserr;
+		}
 	}
+	ctx->kerr = kerr;
+	ctx->syserr = syserr;
 	free(k.svc);
 	return ret;
 }

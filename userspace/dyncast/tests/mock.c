@@ -118,6 +118,8 @@ static int mock_talk(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	m->seq++;
 	if (x.error)
 		ctx->kerr = x.error;
+	else if (x.intr)
+		ctx->syserr = true;	/* as the kernel's talk does */
 	return dc_nl_xfer_end(&x);
 }
 

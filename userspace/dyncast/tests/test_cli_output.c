@@ -473,6 +473,65 @@ static void test_flush(void **state)
 
 static char *batch_file(const char *text);
 
+/*
+ * The dels of a flush: the first refused (EPERM), the second gone
+ * meanwhile (ENOENT); a del of several instances gone meanwhile, then each
+ */
+static unsigned int del_seen;
+
+static void flush_errors(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
+
+	if (g->cmd == DYNCAST_CMD_SERVICE_DEL && !del_seen++)
+		mock_error(m, -EPERM, NULL);
+	else if (g->cmd == DYNCAST_CMD_SERVICE_DEL)
+		mock_error(m, -ENOENT, "service not found");
+	else if (g->cmd == DYNCAST_CMD_INSTANCE_DEL &&
+		 mock_count(req, DYNCAST_A_INSTANCE) > 1)
+		mock_error(m, -ENOENT, "instance not found");
+}
+
+static void test_flush_errors(void **state)
+{
+	struct mock *m = *state;
+	int ret;
+
+	/* the status of the refusal, not of the one gone meanwhile */
+	put_service_full(m, NLM_F_MULTI);
+	put_service_fwd(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	del_seen = 0;
+	m->on_talk = flush_errors;
+	ret = mock_run(m, "service flush");
+	assert_int_equal(ret, -1);
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+
+	/* only ENOENT: done, 0 */
+	put_service_full(m, NLM_F_MULTI);
+	mock_done(m, 0);
+	del_seen = 1;
+	assert_int_equal(mock_run(m, "service flush"), 0);
+
+	/* a del of three refused for one gone: each alone, done */
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.2", false);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.3", false);
+	mock_done(m, 0);
+	m->talks = 0;
+	ret = mock_run(m, "instance flush 192.0.2.1 proto tcp port 80");
+	m->on_talk = NULL;
+	assert_int_equal(ret, 0);
+	assert_int_equal(m->talks, 5);	/* the dump, the three, each */
+
+	/* save of an interrupted dump: the kernel's side, 2 */
+	put_service_full(m, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	mock_done(m, 0);
+	ret = mock_run(m, "save");
+	assert_int_equal(ret, -1);
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+}
+
 /* save: the services' dump, then the instances' */
 static void save_talk(struct mock *m, const struct nlmsghdr *req)
 {
@@ -489,8 +548,7 @@ static void test_save(void **state)
 	static const char want[] =
 		"# dyncast save\n"
 		"service add 192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250\n"
-		"service add 192.0.2.2 proto udp mode forward router 198.51.100.1\n"
-		"# not saved, never shown by the kernel: the key of 192.0.2.2 proto udp (service set ... key-file FILE, hash-seed SEED)\n"
+		"# with key-file FILE added: service add 192.0.2.2 proto udp mode forward router 198.51.100.1\n"
 		"instance add 192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain capacity 100 cost 250 site 7 service-time 50000\n"
 		"instance add 192.0.2.1 proto tcp port 80 bid 10.0.0.2 weight 0 state down\n";
 	struct mock *m = *state;
@@ -506,13 +564,15 @@ static void test_save(void **state)
 	assert_string_equal(m->out, want);
 	assert_int_equal(m->err_len, 0);
 
-	/* what it prints, the CLI takes back: four requests */
+	/* what it prints, the CLI takes back: three requests (the
+	 * forwarder's service is a comment)
+	 */
 	name = batch_file(want);
 	n = snprintf(cmd, sizeof(cmd), "-batch %s", name);
 	assert_true(n > 0 && (size_t)n < sizeof(cmd));
 	m->talks = 0;
 	assert_int_equal(mock_run(m, cmd), 0);
-	assert_int_equal(m->talks, 4);
+	assert_int_equal(m->talks, 3);
 	assert_int_equal(m->err_len, 0);
 	unlink(name);
 	free(name);
@@ -936,6 +996,7 @@ int main(void)
 		T(test_exit_status),
 		T(test_flush),
 		T(test_save),
+		T(test_flush_errors),
 		T(test_output_layer),
 	};
 
