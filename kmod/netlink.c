@@ -1274,6 +1274,22 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 }
 
 /*
+ * An existing instance of a request once its set is in: the rest of its
+ * nest applied, and if its weight or state changed (@changed), its
+ * bindings gone when it went down from @was, and the change announced
+ */
+static void dc_nl_instance_done(struct dc_instance *inst, struct nlattr **tb,
+				bool changed, u8 was)
+{
+	dc_nl_instance_apply(inst, tb);
+	if (!changed)
+		return;
+	if (inst->state == DYNCAST_STATE_DOWN && was != DYNCAST_STATE_DOWN)
+		dc_instance_gone(inst, DC_FWD_DOWN);
+	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+}
+
+/*
  * New instances; with DYNCAST_A_REPLACE, those of them that exist are changed
  * as by INSTANCE_SET, in the same new set: all or nothing.
  */
@@ -1344,13 +1360,8 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
 			continue;
 		}
-		dc_nl_instance_apply(r[i].inst, r[i].tb);
-		if (!test_bit(i, changed))
-			continue;
-		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
-		    was[i] != DYNCAST_STATE_DOWN)
-			dc_instance_gone(r[i].inst, DC_FWD_DOWN);
-		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
+		dc_nl_instance_done(r[i].inst, r[i].tb, test_bit(i, changed),
+				    was[i]);
 	}
 	goto out;
 
@@ -1415,15 +1426,9 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(dn->genid, dn->genid + 1);
 	}
 	ret = 0;
-	for (i = 0; i < n; i++) {
-		dc_nl_instance_apply(r[i].inst, r[i].tb);
-		if (!test_bit(i, changed))
-			continue;
-		if (r[i].inst->state == DYNCAST_STATE_DOWN &&
-		    was[i] != DYNCAST_STATE_DOWN)
-			dc_instance_gone(r[i].inst, DC_FWD_DOWN);
-		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
-	}
+	for (i = 0; i < n; i++)
+		dc_nl_instance_done(r[i].inst, r[i].tb, test_bit(i, changed),
+				    was[i]);
 out:
 	mutex_unlock(&dn->lock);
 	kvfree(was);
