@@ -115,6 +115,8 @@ int dc_service_key(struct dc_ctx *ctx, struct dc_service *svc, int argc,
 		   char **argv);
 int dc_service_put(struct nlmsghdr *nlh, const struct dc_service *svc);
 void dc_service_key_of(dc_attr_tb tb, struct dc_service *s);
+int dc_attr_addr(const struct nlattr *a4, const struct nlattr *a6,
+		 struct dc_addr *a);
 void dc_service_key_print(FILE *fp, dc_attr_tb tb);
 int dc_service_save(struct dc_ctx *ctx);
 int dc_instance_save(struct dc_ctx *ctx);

@@ -221,8 +221,9 @@ static int instance_save_cb(const struct nlmsghdr *nlh, void *data)
 			      (1u << DYNCAST_A_INSTANCE_SERVICE_TIME);
 	struct dc_ctx *ctx = data;
 	dc_attr_tb top, svc, tb;
-	const struct nlattr *a, *bid;
+	const struct nlattr *a;
 	char buf[DC_ADDR_STRLEN];
+	struct dc_addr bid;
 
 	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
 	    !top[DYNCAST_A_SERVICE] ||
@@ -234,14 +235,13 @@ static int instance_save_cb(const struct nlmsghdr *nlh, void *data)
 		    dc_attrs_parse_nest(a, &dc_instance_set, tb) ||
 		    tb[DYNCAST_A_INSTANCE_LEARNED])
 			continue;
-		bid = tb[DYNCAST_A_INSTANCE_ADDR4] ?: tb[DYNCAST_A_INSTANCE_ADDR6];
-		if (!bid)
+		if (dc_attr_addr(tb[DYNCAST_A_INSTANCE_ADDR4],
+				 tb[DYNCAST_A_INSTANCE_ADDR6], &bid))
 			continue;
 		fputs("instance add ", ctx->out);
 		dc_service_key_print(ctx->out, svc);
 		fprintf(ctx->out, " bid %s",
-			dc_addr_fmt(tb[DYNCAST_A_INSTANCE_ADDR4] ? AF_INET : AF_INET6,
-				    mnl_attr_get_payload(bid), buf, sizeof(buf)));
+			dc_addr_fmt(bid.family, &bid.u, buf, sizeof(buf)));
 		dc_opts_print(ctx->out, instance_opts, tb, only);
 		fputc('\n', ctx->out);
 	}
@@ -284,20 +284,9 @@ static int instance_bid_cb(const struct nlmsghdr *nlh, void *data)
 			}
 			b->bid = tmp;
 		}
-		memset(&b->bid[b->n], 0, sizeof(b->bid[b->n]));
-		if (tb[DYNCAST_A_INSTANCE_ADDR4]) {
-			b->bid[b->n].family = AF_INET;
-			memcpy(&b->bid[b->n].u.in,
-			       mnl_attr_get_payload(tb[DYNCAST_A_INSTANCE_ADDR4]),
-			       sizeof(b->bid[b->n].u.in));
-		} else if (tb[DYNCAST_A_INSTANCE_ADDR6]) {
-			b->bid[b->n].family = AF_INET6;
-			memcpy(&b->bid[b->n].u.in6,
-			       mnl_attr_get_payload(tb[DYNCAST_A_INSTANCE_ADDR6]),
-			       sizeof(b->bid[b->n].u.in6));
-		} else {
+		if (dc_attr_addr(tb[DYNCAST_A_INSTANCE_ADDR4],
+				 tb[DYNCAST_A_INSTANCE_ADDR6], &b->bid[b->n]))
 			continue;
-		}
 		b->n++;
 	}
 	return MNL_CB_OK;

@@ -357,20 +357,38 @@ static int service_show_cb(const struct nlmsghdr *nlh, void *data)
 	return dc_service_print(data, nlh, NULL);
 }
 
+/*
+ * The address of an attribute pair of a parsed nest (IPv4, IPv6), into @a:
+ * 0, or -1 (family 0) when neither is there
+ */
+int dc_attr_addr(const struct nlattr *a4, const struct nlattr *a6,
+		 struct dc_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (a4) {
+		a->family = AF_INET;
+		memcpy(&a->u.in, mnl_attr_get_payload(a4), sizeof(a->u.in));
+	} else if (a6) {
+		a->family = AF_INET6;
+		memcpy(&a->u.in6, mnl_attr_get_payload(a6), sizeof(a->u.in6));
+	}
+	return a->family ? 0 : -1;
+}
+
 /* "SID proto P [port N]" of a parsed service nest, for "save" */
 void dc_service_key_print(FILE *fp, dc_attr_tb tb)
 {
 	char buf[DC_ADDR_STRLEN];
-	const struct nlattr *a = tb[DYNCAST_A_SERVICE_ADDR4] ?:
-				 tb[DYNCAST_A_SERVICE_ADDR6];
+	struct dc_addr sid;
 	uint8_t proto = tb[DYNCAST_A_SERVICE_PROTO] ?
 			mnl_attr_get_u8(tb[DYNCAST_A_SERVICE_PROTO]) : 0;
 	uint16_t port = tb[DYNCAST_A_SERVICE_PORT] ?
 			ntohs(mnl_attr_get_u16(tb[DYNCAST_A_SERVICE_PORT])) : 0;
 
+	dc_attr_addr(tb[DYNCAST_A_SERVICE_ADDR4], tb[DYNCAST_A_SERVICE_ADDR6],
+		     &sid);
 	fprintf(fp, "%s proto %s",
-		dc_addr_fmt(tb[DYNCAST_A_SERVICE_ADDR4] ? AF_INET : AF_INET6,
-			    mnl_attr_get_payload(a), buf, sizeof(buf)),
+		dc_addr_fmt(sid.family, &sid.u, buf, sizeof(buf)),
 		proto == IPPROTO_UDP ? "udp" : "tcp");
 	if (port)
 		fprintf(fp, " port %u", port);
@@ -387,7 +405,7 @@ static int service_save_cb(const struct nlmsghdr *nlh, void *data)
 	struct dc_ctx *ctx = data;
 	dc_attr_tb top, tb;
 	char buf[DC_ADDR_STRLEN];
-	const struct nlattr *r;
+	struct dc_addr router;
 	bool forwarder;
 
 	if (dc_attrs_parse_msg(nlh, GENL_HDRLEN, &dc_top_set, top) ||
@@ -403,11 +421,10 @@ static int service_save_cb(const struct nlmsghdr *nlh, void *data)
 	fputs("service add ", ctx->out);
 	dc_service_key_print(ctx->out, tb);
 	dc_opts_print(ctx->out, service_opts, tb, only);
-	r = tb[DYNCAST_A_SERVICE_ROUTER4] ?: tb[DYNCAST_A_SERVICE_ROUTER6];
-	if (r)
+	if (!dc_attr_addr(tb[DYNCAST_A_SERVICE_ROUTER4],
+			  tb[DYNCAST_A_SERVICE_ROUTER6], &router))
 		fprintf(ctx->out, " router %s",
-			dc_addr_fmt(tb[DYNCAST_A_SERVICE_ROUTER4] ? AF_INET : AF_INET6,
-				    mnl_attr_get_payload(r), buf, sizeof(buf)));
+			dc_addr_fmt(router.family, &router.u, buf, sizeof(buf)));
 	fputc('\n', ctx->out);
 	if (!forwarder &&
 	    (tb[DYNCAST_A_SERVICE_KEYED] || tb[DYNCAST_A_SERVICE_HASH_SEEDED])) {
@@ -442,15 +459,8 @@ struct service_keys {
 void dc_service_key_of(dc_attr_tb tb, struct dc_service *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (tb[DYNCAST_A_SERVICE_ADDR4]) {
-		s->sid.family = AF_INET;
-		memcpy(&s->sid.u.in, mnl_attr_get_payload(tb[DYNCAST_A_SERVICE_ADDR4]),
-		       sizeof(s->sid.u.in));
-	} else if (tb[DYNCAST_A_SERVICE_ADDR6]) {
-		s->sid.family = AF_INET6;
-		memcpy(&s->sid.u.in6, mnl_attr_get_payload(tb[DYNCAST_A_SERVICE_ADDR6]),
-		       sizeof(s->sid.u.in6));
-	}
+	dc_attr_addr(tb[DYNCAST_A_SERVICE_ADDR4], tb[DYNCAST_A_SERVICE_ADDR6],
+		     &s->sid);
 	s->vals.present = (1u << DYNCAST_A_SERVICE_PROTO) |
 			  (1u << DYNCAST_A_SERVICE_PORT);
 	s->vals.val[DYNCAST_A_SERVICE_PROTO] =
