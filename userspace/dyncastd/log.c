@@ -1,13 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Logging, and its rate limit (as the kernel's ___ratelimit()). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
-static bool dd_log_stderr = true, dd_log_both;
+static bool dd_log_stderr = true, dd_log_both, dd_log_journal;
 static int dd_log_level = LOG_INFO;
+
+/*
+ * Is stderr the journal's stream?  systemd says so in JOURNAL_STREAM
+ * ("DEV:INODE" of the socket it gave as stdout and stderr), and the journal
+ * then reads a "<N>" at the start of a line as its priority, as sd-daemon(3)
+ * describes; a stderr redirected since is not the journal.
+ */
+static bool dd_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(2, &st))
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
 
 /*
  * To stderr, or to syslog; with @both, to stderr as well until
@@ -19,6 +40,7 @@ void dd_log_init(bool to_stderr, int max_level, bool both)
 	dd_log_stderr = to_stderr;
 	dd_log_both = both && !to_stderr;
 	dd_log_level = max_level;
+	dd_log_journal = dd_stderr_is_journal();
 	if (!to_stderr)
 		openlog("dyncastd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -47,6 +69,8 @@ static void dd_vlog(int level, const char *fmt, va_list ap)
 		if (!dd_log_both || level > LOG_WARNING)
 			return;
 	}
+	if (dd_log_journal)
+		fprintf(stderr, "<%d>", level & 7);
 	fprintf(stderr, "dyncastd: %s: ", names[level & 7]);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
