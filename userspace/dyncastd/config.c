@@ -360,35 +360,57 @@ static int dd_k_listen(struct dd_cfg_parse *p, const struct dd_key *k,
 	return 0;
 }
 
+/* key and key-file, or next-key and next-key-file: where each goes */
+struct dd_key_slot {
+	uint8_t *key;
+	bool *has;
+	char *file;
+	size_t file_size;
+	const char *both;
+};
+
+static struct dd_key_slot dd_key_slot(struct dd_config *cfg,
+				      const struct dd_key *k)
+{
+	if (!strncmp(k->name, "next-", 5))
+		return (struct dd_key_slot){
+			cfg->next_key, &cfg->has_next_key, cfg->next_key_file,
+			sizeof(cfg->next_key_file),
+			"only one of next-key and next-key-file may be given",
+		};
+	return (struct dd_key_slot){
+		cfg->key, &cfg->has_key, cfg->key_file, sizeof(cfg->key_file),
+		"only one of key and key-file may be given",
+	};
+}
+
 static int dd_k_key(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
-	struct dd_config *cfg = obj;
+	struct dd_key_slot slot = dd_key_slot(obj, k);
 
-	(void)k;
-	if (cfg->has_key) {
-		dd_cfg_fail(p, key, "only one of key and key-file may be given");
+	if (*slot.has) {
+		dd_cfg_fail(p, key, "%s", slot.both);
 		return -1;
 	}
-	if (dd_key_decode(val, cfg->key)) {
+	if (dd_key_decode(val, slot.key)) {
 		dd_cfg_fail(p, key, "must be 32 bytes in base64 (dyncastd --genkey makes one) or 64 hexadecimal digits");
 		return -1;
 	}
-	cfg->has_key = true;
+	*slot.has = true;
 	return 0;
 }
 
 static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 			 void *obj, const char *key, const char *val)
 {
-	struct dd_config *cfg = obj;
+	struct dd_key_slot slot = dd_key_slot(obj, k);
 	char line[128];
 	FILE *fp;
 	size_t n;
 
-	(void)k;
-	if (cfg->has_key) {
-		dd_cfg_fail(p, key, "only one of key and key-file may be given");
+	if (*slot.has) {
+		dd_cfg_fail(p, key, "%s", slot.both);
 		return -1;
 	}
 	fp = fopen(val, "re");
@@ -404,15 +426,15 @@ static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 	fclose(fp);
 	n = strcspn(line, " \t\r\n");
 	line[n] = '\0';
-	if (dd_key_decode(line, cfg->key)) {
+	if (dd_key_decode(line, slot.key)) {
 		dd_cfg_fail(p, key, "\"%s\" must hold 32 bytes in base64 or 64 hexadecimal digits",
 			    val);
 		sodium_memzero(line, sizeof(line));
 		return -1;
 	}
 	sodium_memzero(line, sizeof(line));
-	cfg->has_key = true;
-	snprintf(cfg->key_file, sizeof(cfg->key_file), "%s", val);
+	*slot.has = true;
+	snprintf(slot.file, slot.file_size, "%s", val);
 	return 0;
 }
 
@@ -546,6 +568,8 @@ static const struct dd_key dd_keys[] = {
 	K(AGENT, "listen", dd_k_listen, struct dd_config, listen, 0, 0),
 	K(AGENT, "key", dd_k_key, struct dd_config, key, 0, 0),
 	K(AGENT, "key-file", dd_k_key_file, struct dd_config, key, 0, 0),
+	K(AGENT, "next-key", dd_k_key, struct dd_config, next_key, 0, 0),
+	K(AGENT, "next-key-file", dd_k_key_file, struct dd_config, next_key, 0, 0),
 	K(AGENT, "control", dd_k_sun, struct dd_config, control, 0, 0),
 	K(AGENT, "report", dd_k_sun, struct dd_config, report, 0, 0),
 	K(AGENT, "report-group", dd_k_group, struct dd_config, report_gid, 0, 0),
@@ -969,12 +993,16 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 
 		fprintf(fp, "endpoint = %s\n",
 			dd_fmt_endpoint(&peer->addr, peer->port, buf, sizeof(buf)));
-	} else if (k->fn == dd_k_key) {
-		if (!cfg->key_file[0])
-			fputs("# key: given, not shown\n", fp);
-	} else if (k->fn == dd_k_key_file) {
-		if (cfg->key_file[0])
-			fprintf(fp, "key-file = %s\n", cfg->key_file);
+	} else if (k->fn == dd_k_key || k->fn == dd_k_key_file) {
+		bool next = !strncmp(k->name, "next-", 5);
+		const char *file = next ? cfg->next_key_file : cfg->key_file;
+		bool has = next ? cfg->has_next_key : cfg->has_key;
+
+		/* one line for the pair: the file, or that a key was given */
+		if (k->fn == dd_k_key && has && !file[0])
+			fprintf(fp, "# %s: given, not shown\n", k->name);
+		else if (k->fn == dd_k_key_file && file[0])
+			fprintf(fp, "%s = %s\n", k->name, file);
 	} else if (k->fn == dd_k_sun || k->fn == dd_k_str) {
 		if (*(const char *)f)
 			fprintf(fp, "%s = %s\n", k->name, (const char *)f);
@@ -1153,5 +1181,6 @@ void dd_config_free(struct dd_config *cfg)
 	if (!cfg)
 		return;
 	sodium_memzero(cfg->key, sizeof(cfg->key));
+	sodium_memzero(cfg->next_key, sizeof(cfg->next_key));
 	free(cfg);
 }

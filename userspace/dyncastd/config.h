@@ -79,6 +79,10 @@ struct dd_config {
 	uint8_t key[DD_KEY_LEN];
 	bool has_key;
 	char key_file[256];		/* where it came from, if a file */
+	/* accepted too, during a key change (the key signs what is sent) */
+	uint8_t next_key[DD_KEY_LEN];
+	bool has_next_key;
+	char next_key_file[256];
 	char control[DD_SUN_PATH_MAX];
 	char report[DD_SUN_PATH_MAX];
 	uint32_t report_mode;		/* of the report socket's file */

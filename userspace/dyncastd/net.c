@@ -290,6 +290,7 @@ static void dd_net_rx(struct dd_fd *w, uint32_t events)
 	uint16_t port;
 	uint32_t sender;
 	uint64_t seq;
+	bool by_next;
 	ssize_t n;
 	int budget;
 
@@ -309,10 +310,17 @@ static void dd_net_rx(struct dd_fd *w, uint32_t events)
 		if (peer)
 			peer->cnt.c[DD_C_RX]++;
 
-		why = dd_msg_check(buf, n, ctx->cfg->key, &sender, &seq);
+		why = dd_msg_check_keys(buf, n, ctx->cfg->key,
+					ctx->cfg->has_next_key ? ctx->cfg->next_key : NULL,
+					&sender, &seq, &by_next);
 		if (why) {
 			dd_drop(ctx, peer, why, &a, port, n);
 			continue;
+		}
+		if (by_next) {
+			ctx->cnt.c[DD_C_RX_NEXT_KEY]++;
+			if (peer)
+				peer->cnt.c[DD_C_RX_NEXT_KEY]++;
 		}
 		snd = dd_sender_get(ctx, sender);
 		if (sender == ctx->id || !dd_replay_check(&snd->win, seq)) {

@@ -336,6 +336,24 @@ enum dd_drop dd_msg_check(const uint8_t *buf, size_t len, const uint8_t *key,
 	return DD_DROP_NONE;
 }
 
+/*
+ * The same with two keys, during a key change: a message signed with @key
+ * or, if it is not NULL, with @next is taken; *@by_next tells which.
+ */
+enum dd_drop dd_msg_check_keys(const uint8_t *buf, size_t len,
+			       const uint8_t *key, const uint8_t *next,
+			       uint32_t *sender, uint64_t *seq, bool *by_next)
+{
+	enum dd_drop why = dd_msg_check(buf, len, key, sender, seq);
+
+	*by_next = false;
+	if (why != DD_DROP_AUTH || !next)
+		return why;
+	why = dd_msg_check(buf, len, next, sender, seq);
+	*by_next = why == DD_DROP_NONE;
+	return why;
+}
+
 struct dd_tlv_it {
 	const uint8_t *p, *end;
 	uint16_t type, len;

@@ -171,6 +171,9 @@ int dd_msg_encode(const struct dd_msg *msg, const uint8_t *key,
 		  uint8_t *buf, size_t size);
 enum dd_drop dd_msg_check(const uint8_t *buf, size_t len, const uint8_t *key,
 			  uint32_t *sender, uint64_t *seq);
+enum dd_drop dd_msg_check_keys(const uint8_t *buf, size_t len,
+			       const uint8_t *key, const uint8_t *next,
+			       uint32_t *sender, uint64_t *seq, bool *by_next);
 enum dd_drop dd_msg_decode(const uint8_t *buf, size_t len, struct dd_msg *msg);
 bool dd_replay_check(const struct dd_replay *w, uint64_t seq);
 void dd_replay_update(struct dd_replay *w, uint64_t seq);

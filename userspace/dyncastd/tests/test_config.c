@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <linux/dyncast.h>
 #include <cmocka.h>
@@ -19,6 +20,8 @@
 #define KEY "key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
 
 static char errbuf[1024];
+
+static char *printed(const struct dd_config *cfg);
 
 static struct dd_config *parse(const char *text)
 {
@@ -301,6 +304,56 @@ static void reads_back(const char *one)
 	dd_config_free(again);
 }
 
+/* next-key and next-key-file: the key accepted too during a key change */
+static void next_key(void **state)
+{
+	struct dd_config *cfg;
+	char *one;
+	FILE *fp;
+
+	(void)state;
+	cfg = parse("[agent]\n" KEY);
+	assert_non_null(cfg);
+	assert_false(cfg->has_next_key);
+	dd_config_free(cfg);
+
+	cfg = parse("[agent]\n" KEY "next-key = " "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n");
+	assert_non_null(cfg);
+	assert_true(cfg->has_next_key);
+	assert_int_equal(cfg->next_key[0], 0);
+	assert_int_equal(cfg->next_key[31], 31);
+	assert_int_equal(cfg->key[0], 0x96);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "# key: given, not shown\n# next-key: given, not shown\n"));
+	assert_null(strstr(one, "AAECAwQF"));
+	free(one);
+	dd_config_free(cfg);
+
+	fp = fopen("/tmp/dyncastd-test-next.key", "w");
+	assert_non_null(fp);
+	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod("/tmp/dyncastd-test-next.key", 0600), 0);
+	cfg = parse("[agent]\n" KEY "next-key-file = /tmp/dyncastd-test-next.key\n");
+	assert_non_null(cfg);
+	assert_true(cfg->has_next_key);
+	assert_int_equal(cfg->next_key[31], 31);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "next-key-file = /tmp/dyncastd-test-next.key\n"));
+	free(one);
+	dd_config_free(cfg);
+
+	fails("[agent]\n" KEY "next-key = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+	      "next-key-file = /tmp/dyncastd-test-next.key\n",
+	      "t.conf:4: [agent] next-key-file: only one of next-key and next-key-file may be given");
+	fails("[agent]\n" KEY "next-key = short\n",
+	      "t.conf:3: [agent] next-key: must be 32 bytes in base64");
+	/* a next key alone is not a key */
+	fails("[agent]\nnext-key-file = /tmp/dyncastd-test-next.key\n",
+	      "t.conf: [agent] key or key-file is required");
+	unlink("/tmp/dyncastd-test-next.key");
+}
+
 static void print_effective(void **state)
 {
 	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
@@ -354,6 +407,7 @@ int main(void)
 		cmocka_unit_test(errors),
 		cmocka_unit_test(long_line),
 		cmocka_unit_test(key_file),
+		cmocka_unit_test(next_key),
 		cmocka_unit_test(print_effective),
 	};
 

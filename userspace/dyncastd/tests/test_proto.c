@@ -209,6 +209,44 @@ static void forged(void **state)
 	free(m);
 }
 
+/*
+ * During a key change, a message signed with the current key or with the
+ * next one is taken, and which one is said; a third key is not, nor the
+ * next key when none is set.
+ */
+static void next_key(void **state)
+{
+	struct dd_msg *m = announce();
+	uint8_t third[DD_KEY_LEN], buf[DD_MSG_MAX];
+	uint32_t sender;
+	uint64_t seq;
+	bool by_next;
+	int len;
+
+	(void)state;
+	memset(third, 0x33, sizeof(third));
+	len = dd_msg_encode(m, other_key, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(dd_msg_check_keys(buf, len, key, other_key, &sender,
+					   &seq, &by_next), DD_DROP_NONE);
+	assert_true(by_next);
+	assert_int_equal(sender, m->sender);
+	assert_int_equal(dd_msg_check_keys(buf, len, other_key, key, &sender,
+					   &seq, &by_next), DD_DROP_NONE);
+	assert_false(by_next);
+	assert_int_equal(dd_msg_check_keys(buf, len, key, NULL, &sender, &seq,
+					   &by_next), DD_DROP_AUTH);
+	assert_false(by_next);
+	assert_int_equal(dd_msg_check_keys(buf, len, key, third, &sender, &seq,
+					   &by_next), DD_DROP_AUTH);
+	assert_false(by_next);
+	/* other checks come first, whatever the keys */
+	buf[0] ^= 0x40;
+	assert_int_equal(dd_msg_check_keys(buf, len, key, other_key, &sender,
+					   &seq, &by_next), DD_DROP_VERSION);
+	free(m);
+}
+
 static void replay(void **state)
 {
 	struct dd_replay w = {};
@@ -405,6 +443,7 @@ int main(void)
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(oversized),
 		cmocka_unit_test(forged),
+		cmocka_unit_test(next_key),
 		cmocka_unit_test(replay),
 		cmocka_unit_test(unknown_ignored),
 		cmocka_unit_test(malformed),
