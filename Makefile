@@ -38,6 +38,7 @@ MANDIR	?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR	?= $(PREFIX)/share/doc/dyncast
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR	?=
 
 # Directories of other parts of the tree; each is optional while it is young.
@@ -164,6 +165,12 @@ install: all
 	sed 's|/usr/local/sbin|$(SBINDIR)|g' userspace/dyncastd/dyncastd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+	install -D -m 0644 userspace/dyncastd/dyncastd.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/dyncast.conf
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/dyncast.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/dyncast.conf; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko
@@ -172,7 +179,8 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h \
 		$(DESTDIR)$(DATADIR)/dyncast.yaml \
 		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/dyncast.conf
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 DKMS_SRC := /usr/src/dyncast-$(VERSION)

@@ -18,7 +18,7 @@
 
 #include "dyncast.h"
 
-#define DC_AGENT_SOCKET		"/run/dyncastd.sock"
+#define DC_AGENT_SOCKET		"/run/dyncast/dyncastd.sock"
 #define DC_AGENT_REPLY_MAX	(16 << 20)
 #define DC_AGENT_TIMEOUT	5	/* seconds */
 

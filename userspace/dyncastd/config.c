@@ -1092,7 +1092,7 @@ static void dd_cfg_defaults(struct dd_config *cfg)
 {
 	cfg->port = DD_PROTO_PORT;
 	dc_parse_addr("::", &cfg->listen);
-	snprintf(cfg->control, sizeof(cfg->control), "/run/dyncastd.sock");
+	snprintf(cfg->control, sizeof(cfg->control), "%s", DD_CONTROL_DEFAULT);
 	cfg->report_mode = 0660;
 	cfg->policy = (struct dd_policy_cfg){
 		.interval_ms = 5000,

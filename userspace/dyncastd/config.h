@@ -14,6 +14,11 @@
 #include "proto.h"
 
 #define DD_NAME_MAX		32
+/* dyncastd's directory in /run (systemd's RuntimeDirectory=), made when
+ * missing, and the control socket's default place in it
+ */
+#define DD_RUN_DIR		"/run/dyncast"
+#define DD_CONTROL_DEFAULT	DD_RUN_DIR "/dyncastd.sock"
 #define DD_PEERS_MAX		64
 #define DD_INSTANCES_MAX	256
 #define DD_SERVICES_MAX		256

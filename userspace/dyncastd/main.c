@@ -15,7 +15,9 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/capability.h>
 #include <sodium.h>
 #include <systemd/sd-daemon.h>
 
@@ -220,6 +222,24 @@ static int dd_run(struct dd_main *m)
 	return ret;
 }
 
+/*
+ * Does this process hold CAP_NET_ADMIN, which the module's commands take
+ * (in the user namespace that owns the network namespace)?  Asked once at
+ * the start: without it the router role could only log refusals.
+ */
+static bool dd_has_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;	/* cannot tell: the kernel will */
+	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
+	       CAP_TO_MASK(CAP_NET_ADMIN);
+}
+
 static int dd_start(struct dd_main *m, struct dd_config *cfg)
 {
 	struct dd_ctx *ctx = &m->ctx;
@@ -259,6 +279,10 @@ static int dd_start(struct dd_main *m, struct dd_config *cfg)
 			dd_signal, m);
 	if (ret)
 		return ret;
+	if (cfg->router && !dd_has_net_admin()) {
+		dd_err("the router role drives the dyncast module, which takes CAP_NET_ADMIN (Operation not permitted): run dyncastd as root or with that capability, as the unit does (AmbientCapabilities=)");
+		return -EPERM;
+	}
 
 	ret = dd_net_init(ctx);
 	if (!ret)

@@ -29,6 +29,7 @@ files=(
 	usr/share/dyncast/dyncast.yaml
 	usr/share/doc/dyncast/dyncastd.conf.example
 	usr/lib/systemd/system/dyncastd.service
+	usr/lib/sysusers.d/dyncast.conf
 )
 [ -f "$TOP/kmod/dyncast.ko" ] && files+=(lib/modules/test-kver/updates/dyncast.ko)
 

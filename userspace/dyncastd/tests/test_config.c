@@ -89,7 +89,7 @@ static void defaults(void **state)
 	assert_true(cfg->relay);
 	assert_int_equal(cfg->hold_ms, 6000);	/* 3 intervals */
 	assert_int_equal(cfg->report_ttl_ms, 6000);
-	assert_string_equal(cfg->control, "/run/dyncastd.sock");
+	assert_string_equal(cfg->control, "/run/dyncast/dyncastd.sock");
 	assert_int_equal(cfg->probe_ms, 500);
 	dd_config_free(cfg);
 
