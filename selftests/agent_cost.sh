@@ -4,7 +4,8 @@
 # The network cost (topology: agent_topo.sh): the D-Routers measure the
 # round-trip time to each announcing agent and push it as the cost of its
 # instances.  With bid22 busy (queue 100, capacity 100: 20 ms of expected sojourn
-# against 10 ms), D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
+# against 10 ms; D-SID 2 without a plan, which would not count a queue),
+# D-Router 1 sends new demands for D-SID 2 to bid32 on edge 3;
 # 100 ms of netem delay on the path to edge 3 (times TIME_FACTOR)
 # raises bid32's cost on both D-Routers and new demands go to bid22: the
 # cost within 2 s of the delay at D-Router 1 (probes every 500 ms, a
@@ -27,7 +28,15 @@ ktap_set_plan 6
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
 atopo_setup || ktap_skip_all "cannot build the topology"
-atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_serve_all || ktap_skip_all "cannot start the servers"
+atopo_configs
+# bid22's queue is what keeps new demands off it; a plan (least-cost's
+# default) takes only cpu and gpu loads, so D-SID 2 goes without one
+for a in dr1 dr2; do
+	sed -i '/^\[service sid2\]$/a plan = no' "$AT/$a.conf"
+done
+{ agent_start dr1 && agent_start dr2 && agent_start e3; } ||
+	{ agent_logs; ktap_skip_all "cannot start the agents"; }
 atopo_quiet
 for b in 198.19.2.22 198.19.3.32; do
 	slowwait 60 kinst_is "$DR1" $SID2 8080 $b state up
