@@ -3,8 +3,9 @@
 # dyncast: build, test, lint and install.
 #
 #   make                 the module (kmod/dyncast.ko) and the userspace tools
-#   make check           install what is missing, build, run the unit tests
-#                        and the selftests in a VM (T=NAME: one selftest;
+#   make check           install what is missing, build, run the unit tests,
+#                        the selftests in a VM, then the host tests (the
+#                        Debian packages, built and installed; T=NAME: one;
 #                        KERNEL=bzImage KMODULES=dir KDIR=tree: another kernel)
 #   make check-debug     the same on a debug kernel (KASAN, UBSAN, lockdep,
 #                        kmemleak), built once from linux-source-6.1
@@ -16,6 +17,8 @@
 #   make lint            sparse + W=1, checkpatch, cppcheck, shellcheck
 #   make install         module, depmod, tools, man pages, completion
 #   make dkms-install    register, build and install the module with DKMS
+#   make deb             the Debian packages dyncast and dyncast-dkms, in
+#                        build/deb (dpkg-buildpackage, then lintian)
 #
 # The module is built against KDIR: the running kernel's build tree when it
 # has one, else the newest Debian linux-headers-*-amd64.
@@ -73,7 +76,7 @@ deps:
 
 # Packages first, then a new make so that KDIR sees freshly installed headers.
 check:
-	@scripts/deps.sh build vm tools
+	@scripts/deps.sh build vm tools deb
 	@$(MAKE) --no-print-directory check-run
 
 # The development targets stop on a warning (userspace/Makefile)
@@ -155,6 +158,10 @@ install: all
 		install -D -m 0644 kmod/dyncast.ko $(DESTDIR)/lib/modules/$(KVER)/updates/dyncast.ko; \
 		if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi; \
 	fi
+	@$(MAKE) --no-print-directory install-tools
+
+# Everything but the module (debian/rules: the module goes through DKMS).
+install-tools: userspace
 	$(MAKE) -C userspace install $(SUB_INSTALL)
 	install -D -m 0644 uapi/linux/dyncast.h $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h
 	install -D -m 0644 Documentation/netlink/specs/dyncast.yaml \
@@ -197,6 +204,12 @@ dkms-uninstall:
 	-dkms remove dyncast/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# Built from a copy of the tree as git sees it, so that nothing of a build
+# here (objects, the module) gets into the packages.
+deb:
+	@scripts/deps.sh build deb
+	@scripts/deb.sh $(TOP)/build/deb
+
 clean:
 ifneq ($(wildcard $(TOP)/Kbuild),)
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
@@ -207,4 +220,4 @@ endif
 
 .PHONY: all module userspace selftests deps check check-run check-debug fuzz \
 	demo demo-run bench bench-run bench-steer bench-steer-run bench-tools \
-	lint lint-run install uninstall dkms-install dkms-uninstall clean
+	lint lint-run install install-tools uninstall deb dkms-install dkms-uninstall clean

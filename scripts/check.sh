@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make check" once everything is built: the userspace unit tests on the
-# host, then the selftests in one VM boot, then one summary line.
+# host, then the selftests in one VM boot, then the host tests
+# (selftests/host), then one summary line.
 #
-#   T=NAME      run only selftests/NAME.sh (and no unit tests); T="A B"
-#               runs several, in that order
+#   T=NAME      run only selftests/NAME.sh or selftests/host/NAME.sh (and
+#               no unit tests); T="A B" runs several, in that order
 #   CHECK_RESUME=DIR
 #               keep each selftest's result in DIR, per tree and kernel,
 #               and skip the selftests that passed there before with the
@@ -57,18 +58,49 @@ run_unit_tests()
 	done
 }
 
+# Host tests, selftests/host/NAME.sh: they change the host (install
+# packages) and boot a VM of their own, after the selftests' VM.  Exit
+# status 0 pass, 4 skip, else fail.
+run_host_tests()
+{
+	local name rc
+
+	mkdir -p "$TOP/build/host"
+	for name in "$@"; do
+		"$TOP/selftests/host/$name.sh" > "$TOP/build/host/$name.log" 2>&1
+		rc=$?
+		case $rc in
+		0) echo "ok host:$name"; count pass "host:$name" ;;
+		4) echo "ok host:$name # SKIP $(sed -n 's/.*# SKIP //p' "$TOP/build/host/$name.log")"
+		   count skip "host:$name" ;;
+		*) echo "not ok host:$name # exit=$rc"
+		   sed 's/^/#   /' "$TOP/build/host/$name.log" | tail -n 40
+		   count fail "host:$name" "exit=$rc" ;;
+		esac
+	done
+}
+
 selftests=()
+hosttests=()
 if [ -n "$T" ]; then
 	for name in $T; do
-		[ -x "$TOP/selftests/$name.sh" ] ||
-			{ echo "check: no selftest selftests/$name.sh (or not executable)" >&2; exit 2; }
-		selftests+=("$name")
+		if [ -x "$TOP/selftests/host/$name.sh" ]; then
+			hosttests+=("$name")
+		elif [ -x "$TOP/selftests/$name.sh" ]; then
+			selftests+=("$name")
+		else
+			echo "check: no selftest selftests/$name.sh or selftests/host/$name.sh (or not executable)" >&2
+			exit 2
+		fi
 	done
 else
 	run_unit_tests
 	# a selftest is an executable selftests/*.sh; sourced helpers are not
 	for f in "$TOP"/selftests/*.sh; do
 		[ -x "$f" ] && selftests+=("$(basename "$f" .sh)")
+	done
+	for f in "$TOP"/selftests/host/*.sh; do
+		[ -x "$f" ] && hosttests+=("$(basename "$f" .sh)")
 	done
 fi
 
@@ -129,6 +161,8 @@ else
 		[ -z "$state" ] || echo "$r $secs $detail" > "$state/$name"
 	done < "$VM_OUT/results.txt"
 fi
+
+[ ${#hosttests[@]} -eq 0 ] || run_host_tests "${hosttests[@]}"
 
 if [ ${#recap[@]} -gt 0 ]; then
 	echo "# failures:"

@@ -3,7 +3,7 @@
 #
 # Install the Debian 12 packages that a dyncast make target needs.
 #
-#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms debug
+#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms deb debug
 #
 # Quick when everything is there: one dpkg-query, no apt.  As root, runs
 # "apt-get update" once and installs what is missing; otherwise names the
@@ -23,6 +23,7 @@ declare -A group=(
 	[bench]="gnuplot-nox python3 libmnl-dev"
 	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils groff-base"
 	[dkms]="dkms"
+	[deb]="dpkg-dev debhelper dh-dkms dkms lintian systemd"
 	[debug]="linux-source-6.1 xz-utils bc flex bison libelf-dev libssl-dev
 		 gcc make"
 )

@@ -74,7 +74,7 @@ for m in userspace/*/*.[1-8]; do
 done
 
 step "shellcheck"
-mapfile -t scripts < <(ls selftests/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh \
+mapfile -t scripts < <(ls selftests/*.sh selftests/host/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh \
 	bench/*.sh bench/vm/*.sh .ci/run 2>/dev/null)
 shellcheck -S warning -s bash -x "${scripts[@]}" || failed+=(shellcheck)
 shellcheck -S warning -s sh selftests/vm/init selftests/vm/modprobe-chroot || failed+=(shellcheck)

@@ -13,7 +13,7 @@
 #include "output.h"
 #include "parse.h"
 
-#define DC_VERSION		"0.1"
+#define DC_VERSION		"0.1.0"
 #define DC_INSTANCES_MAX	32	/* per command; fits DC_NL_REQ_SIZE */
 
 struct dc_ctx;

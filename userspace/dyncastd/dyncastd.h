@@ -22,7 +22,7 @@
 #include "proto.h"
 #include "rtt.h"
 
-#define DD_VERSION		"0.1"
+#define DD_VERSION		"0.1.0"
 #define DD_SITES_MAX		256
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
