@@ -76,14 +76,19 @@ deps:
 
 # Packages first, then a new make so that KDIR sees freshly installed headers.
 check:
-	@scripts/deps.sh build vm tools deb
+	@scripts/deps.sh build vm tools deb ynl
 	@$(MAKE) --no-print-directory check-run
 
 # The development targets stop on a warning (userspace/Makefile)
 check-run demo-run bench-run lint-run fuzz: export DEVELOPER = 1
 
-check-run: all selftests
+check-run: all selftests ynl
 	@scripts/check.sh
+
+# The YNL CLI and the netlink schemas of Linux 6.12, for test_ynl_spec.py
+# and selftests/ynl_cli.sh (extracted once)
+ynl:
+	@scripts/ynl.sh $(TOP)/build/ynl
 
 # The debug kernel is built once (about 12 minutes on 2 idle CPUs) and
 # cached.  KASAN, lockdep and kmemleak make the emulated VM several times
@@ -97,7 +102,7 @@ check-run: all selftests
 # its first 9p mount); the PIIX routing table gives them theirs at once,
 # and the boot takes 20 s instead of 110.
 check-debug:
-	@scripts/deps.sh build vm tools debug
+	@scripts/deps.sh build vm tools debug ynl
 	@mkdir -p build
 	@scripts/debug-kernel.sh > build/debug-kernel.env
 	@$(MAKE) --no-print-directory check-run $$(cat build/debug-kernel.env) \
@@ -220,4 +225,4 @@ endif
 
 .PHONY: all module userspace selftests deps check check-run check-debug fuzz \
 	demo demo-run bench bench-run bench-steer bench-steer-run bench-tools \
-	lint lint-run install install-tools uninstall deb dkms-install dkms-uninstall clean
+	lint lint-run ynl install install-tools uninstall deb dkms-install dkms-uninstall clean

@@ -62,7 +62,7 @@ static struct netlink_range_validation dc_slack_range = {
 };
 
 static struct netlink_range_validation_signed dc_adjust_range = {
-	.min = -DYNCAST_ADJUST_MAX,
+	.min = DYNCAST_ADJUST_MIN,
 	.max = DYNCAST_ADJUST_MAX,
 };
 

@@ -3,7 +3,7 @@
 #
 # Install the Debian 12 packages that a dyncast make target needs.
 #
-#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms deb debug
+#   scripts/deps.sh GROUP...     groups: build vm tools bench lint dkms deb ynl debug
 #
 # Quick when everything is there: one dpkg-query, no apt.  As root, runs
 # "apt-get update" once and installs what is missing; otherwise names the
@@ -24,6 +24,7 @@ declare -A group=(
 	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils groff-base"
 	[dkms]="dkms"
 	[deb]="dpkg-dev debhelper dh-dkms dkms lintian systemd"
+	[ynl]="linux-source-6.12 xz-utils python3-yaml python3-jsonschema"
 	[debug]="linux-source-6.1 xz-utils bc flex bison libelf-dev libssl-dev
 		 gcc make"
 )

@@ -104,6 +104,7 @@ enum dyncast_state {
 #define DYNCAST_DEMAND_IDLE		2000	/* ms, the default */
 #define DYNCAST_DEMAND_IDLE_MAX		3600000	/* ms */
 #define DYNCAST_ADJUST_MAX		1000000000	/* 1/1000 demands */
+#define DYNCAST_ADJUST_MIN		(-DYNCAST_ADJUST_MAX)
 #define DYNCAST_SLACK_MAX		65536	/* demands */
 
 /* Top-level attributes of every message. */

@@ -13,9 +13,11 @@ attribute policies (kmod/netlink.c) must enforce what the spec says: every
 attribute has one, read-only ones are rejected, lengths and ranges match.
 
 Linux 6.1 ships no netlink spec schema (Documentation/netlink/genetlink.yaml
-came with 6.2).  Given a schema with YNL_SCHEMA=path, and python3-jsonschema,
-the spec is validated against it as well.  DYNCAST_SPEC and DYNCAST_HEADER
-override the files checked.
+came with 6.2); the spec is validated against the schema its protocol names
+(genetlink-legacy: the one that has uns-admin-perm) as Linux 6.12 has it,
+extracted by scripts/ynl.sh into build/ynl, or YNL_SCHEMA=path, with
+python3-jsonschema.  DYNCAST_SPEC and DYNCAST_HEADER override the files
+checked.
 
 Exit status: 0 when everything matches, 1 otherwise.
 """
@@ -37,6 +39,7 @@ SPEC = os.environ.get('DYNCAST_SPEC', os.path.join(
 HEADER = os.environ.get('DYNCAST_HEADER', os.path.join(
     TOP, 'uapi', 'linux', 'dyncast.h'))
 KMOD = os.environ.get('DYNCAST_KMOD', os.path.join(TOP, 'kmod'))
+YNL_DIR = os.environ.get('DYNCAST_YNL', os.path.join(TOP, 'build', 'ynl'))
 
 LICENSE = '((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)'
 
@@ -114,7 +117,7 @@ def parse_header(path):
         if body.startswith('"'):
             defines[m.group(1)] = body.strip('"')
         else:
-            defines[m.group(1)] = eval_c(body, known)
+            defines[m.group(1)] = eval_c(body, {**known, **defines})
 
     # Comment after an enum entry: from the entry's comma to the next entry.
     comments = {}
@@ -357,7 +360,18 @@ def policy_limits(pol, ranges, known):
     return None, None, None
 
 
+def spec_consts(spec):
+    """The spec's constants by name: a check may name one."""
+    return {d['name']: d['value'] for d in spec.get('definitions', [])
+            if d.get('type') == 'const'}
+
+
+def limit(v, consts):
+    return consts.get(v, v) if isinstance(v, str) else v
+
+
 def check_policies(spec, h_defines):
+    consts = spec_consts(spec)
     tables, ranges, known = parse_policies(h_defines)
     known.update({'IPPROTO_TCP': 6, 'IPPROTO_UDP': 17})
     fam = spec['name']
@@ -400,8 +414,9 @@ def check_policies(spec, h_defines):
                 continue
             if checks.get('exact-len') != exact:
                 error(f'{where}: spec exact-len {checks.get("exact-len")}, policy {exact}')
-            if (checks.get('min'), checks.get('max')) != (lo, hi) and \
-                    not (checks.get('min') is None and lo == 0):
+            smin = limit(checks.get('min'), consts)
+            smax = limit(checks.get('max'), consts)
+            if (smin, smax) != (lo, hi) and not (smin is None and lo == 0):
                 error(f'{where}: spec min/max {checks.get("min")}/{checks.get("max")}, '
                       f'policy {lo}/{hi}')
 
@@ -470,16 +485,24 @@ def check_consistency(spec):
 
 
 def check_schema(spec):
-    path = os.environ.get('YNL_SCHEMA')
-    if not path:
-        print('test_ynl_spec: no schema (Linux 6.1 has none; set '
-              'YNL_SCHEMA=.../Documentation/netlink/genetlink.yaml), '
+    """Validate against the schema the spec names in its protocol.
+
+    YNL_SCHEMA names the schema file; otherwise it is looked for in the
+    schemas scripts/ynl.sh extracts from linux-source-6.12 (build/ynl),
+    as "make check" does before the unit tests.
+    """
+    name = spec.get('protocol', 'genetlink') + '.yaml'
+    path = os.environ.get('YNL_SCHEMA') or os.path.join(
+        YNL_DIR, 'Documentation', 'netlink', name)
+    if not os.path.exists(path):
+        print(f'test_ynl_spec: no schema {path} (Linux 6.1 has none: '
+              'scripts/ynl.sh build/ynl extracts those of 6.12), '
               'schema validation skipped')
         return
     try:
         import jsonschema
     except ImportError:
-        error('YNL_SCHEMA given but python3-jsonschema is missing')
+        error('a schema but no python3-jsonschema')
         return
     with open(path) as f:
         schema = yaml.safe_load(f)
@@ -498,8 +521,10 @@ def main():
         error(f'spec: first line must be the SPDX tag {LICENSE}')
     with open(SPEC) as f:
         spec = yaml.safe_load(f)
-    if spec.get('protocol', 'genetlink') != 'genetlink':
-        error(f'protocol {spec.get("protocol")}, want genetlink')
+    # uns-admin-perm (CAP_NET_ADMIN in the netns's user namespace) is in
+    # the genetlink-legacy schema only
+    if spec.get('protocol') != 'genetlink-legacy':
+        error(f'protocol {spec.get("protocol")}, want genetlink-legacy')
 
     h_enums, h_defines, comments = parse_header(HEADER)
     s_enums, s_defines = expected_from_spec(spec)
