@@ -360,6 +360,25 @@ static int dd_k_listen(struct dd_cfg_parse *p, const struct dd_key *k,
 	return 0;
 }
 
+#define DD_METRICS_PORT		9477
+
+static int dd_k_metrics(struct dd_cfg_parse *p, const struct dd_key *k,
+			void *obj, const char *key, const char *val)
+{
+	struct dd_config *cfg = obj;
+
+	(void)k;
+	cfg->metrics_port = DD_METRICS_PORT;
+	if (dd_parse_endpoint(val, &cfg->metrics_addr, &cfg->metrics_port) ||
+	    !cfg->metrics_port) {
+		dd_cfg_fail(p, key, "must be ADDRESS, ADDRESS:PORT or [IPv6]:PORT, got \"%s\"",
+			    val);
+		return -1;
+	}
+	cfg->has_metrics = true;
+	return 0;
+}
+
 /* key and key-file, or next-key and next-key-file: where each goes */
 struct dd_key_slot {
 	uint8_t *key;
@@ -571,6 +590,7 @@ static const struct dd_key dd_keys[] = {
 	K(AGENT, "next-key", dd_k_key, struct dd_config, next_key, 0, 0),
 	K(AGENT, "next-key-file", dd_k_key_file, struct dd_config, next_key, 0, 0),
 	K(AGENT, "control", dd_k_sun, struct dd_config, control, 0, 0),
+	K(AGENT, "metrics-listen", dd_k_metrics, struct dd_config, metrics_addr, 0, 0),
 	K(AGENT, "report", dd_k_sun, struct dd_config, report, 0, 0),
 	K(AGENT, "report-group", dd_k_group, struct dd_config, report_gid, 0, 0),
 	K(AGENT, "report-mode", dd_k_mode, struct dd_config, report_mode, 0, 0777),
@@ -988,6 +1008,11 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 	} else if (k->fn == dd_k_listen) {
 		fprintf(fp, "listen = %s\n",
 			dd_fmt_endpoint(&cfg->listen, cfg->port, buf, sizeof(buf)));
+	} else if (k->fn == dd_k_metrics) {
+		if (cfg->has_metrics)
+			fprintf(fp, "metrics-listen = %s\n",
+				dd_fmt_endpoint(&cfg->metrics_addr,
+						cfg->metrics_port, buf, sizeof(buf)));
 	} else if (k->fn == dd_k_endpoint) {
 		const struct dd_peer_cfg *peer = obj;
 

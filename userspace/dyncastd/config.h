@@ -88,6 +88,10 @@ struct dd_config {
 	uint8_t next_key[DD_KEY_LEN];
 	bool has_next_key;
 	char next_key_file[256];
+	/* the metrics endpoint (HTTP), if any */
+	struct dc_addr metrics_addr;
+	uint16_t metrics_port;
+	bool has_metrics;
 	char control[DD_SUN_PATH_MAX];
 	char report[DD_SUN_PATH_MAX];
 	uint32_t report_mode;		/* of the report socket's file */

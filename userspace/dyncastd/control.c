@@ -257,13 +257,75 @@ static void dd_ctl_close(struct dd_ctl_client *c)
 	c->fd = -1;
 }
 
-static void dd_ctl_answer(struct dd_ctl_client *c)
+/* one short blocking write; the client is waiting for it */
+static void dd_ctl_send(struct dd_ctl_client *c, const char *text, size_t len)
 {
 	struct timeval tv = { .tv_sec = DD_CTL_TIMEOUT_MS / 1000 };
+	size_t off = 0;
+
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	fcntl(c->fd, F_SETFL, 0);
+	while (off < len) {
+		ssize_t n = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n > 0)
+			off += n;
+		else if (errno != EINTR)
+			break;
+	}
+}
+
+/*
+ * The metrics endpoint: GET (or HEAD) /metrics, HTTP/1.0 or 1.1, one
+ * request per connection.  Anything else gets its status and no body.
+ */
+static void dd_http_answer(struct dd_ctl_client *c)
+{
+	char method[8], path[128], head[256], *body = NULL;
+	const char *status = "200 OK";
+	size_t blen = 0;
+	int n;
+
+	c->buf[c->len] = '\0';
+	if (sscanf(c->buf, "%7s %127s HTTP/1.%*1[01]", method, path) != 2) {
+		status = "400 Bad Request";
+	} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		status = "405 Method Not Allowed";
+	} else {
+		path[strcspn(path, "?")] = '\0';
+		if (strcmp(path, "/metrics"))
+			status = "404 Not Found";
+	}
+	if (status[0] == '2') {
+		body = dd_metrics_text(c->ctx, &blen);
+		if (!body)
+			status = "503 Service Unavailable";
+	}
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 %s\r\n"
+		     "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+		     "Content-Length: %zu\r\n"
+		     "%s"
+		     "Connection: close\r\n\r\n",
+		     status, blen,
+		     status[0] == '4' && status[1] == '0' && status[2] == '5' ?
+		     "Allow: GET, HEAD\r\n" : "");
+	dd_ctl_send(c, head, n);
+	if (body && strcmp(method, "HEAD"))
+		dd_ctl_send(c, body, blen);
+	free(body);
+	dd_ctl_close(c);
+}
+
+static void dd_ctl_answer(struct dd_ctl_client *c)
+{
 	char *text = NULL;
-	size_t len, off = 0;
 	json_t *st;
 
+	if (c->http) {
+		dd_http_answer(c);
+		return;
+	}
 	c->buf[c->len] = '\0';
 	c->buf[strcspn(c->buf, "\r\n")] = '\0';
 	if (strcmp(c->buf, "show")) {
@@ -275,22 +337,19 @@ static void dd_ctl_answer(struct dd_ctl_client *c)
 		json_decref(st);
 	}
 	if (text) {
-		/* one short blocking write; the client is waiting for it */
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		fcntl(c->fd, F_SETFL, 0);
-		len = strlen(text);
-		while (off < len) {
-			ssize_t n = send(c->fd, text + off, len - off,
-					 MSG_NOSIGNAL);
-
-			if (n > 0)
-				off += n;
-			else if (errno != EINTR)
-				break;
-		}
+		dd_ctl_send(c, text, strlen(text));
 		free(text);
 	}
 	dd_ctl_close(c);
+}
+
+/* a request is whole: a line (control), or the end of the headers (HTTP) */
+static bool dd_ctl_whole(const struct dd_ctl_client *c)
+{
+	if (!c->http)
+		return memchr(c->buf, '\n', c->len);
+	return memmem(c->buf, c->len, "\r\n\r\n", 4) ||
+	       memmem(c->buf, c->len, "\n\n", 2);
 }
 
 static void dd_ctl_rx(struct dd_fd *w, uint32_t events)
@@ -304,42 +363,61 @@ static void dd_ctl_rx(struct dd_fd *w, uint32_t events)
 		return;
 	if (n > 0)
 		c->len += n;
-	if (n <= 0 || memchr(c->buf, '\n', c->len) ||
-	    c->len == sizeof(c->buf) - 1)
+	if (n <= 0 || dd_ctl_whole(c) || c->len == sizeof(c->buf) - 1)
 		dd_ctl_answer(c);
 }
 
-static void dd_ctl_accept(struct dd_fd *w, uint32_t events)
+/*
+ * The clients of each listener have places of their own: idle
+ * connections to the metrics port do not keep "dyncast agent show" out.
+ */
+static void dd_ctl_accept_on(struct dd_ctx *ctx, int sock,
+			     struct dd_ctl_client *tbl, bool http)
 {
-	struct dd_ctx *ctx = w->data;
 	unsigned int i;
 	int fd;
 
-	(void)events;
-	while ((fd = accept4(ctx->ctl_sock, NULL, NULL,
+	while ((fd = accept4(sock, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		uint64_t now = dd_now_ms();
 
 		/* clients that never asked make room */
 		for (i = 0; i < DD_CTL_CLIENTS; i++)
-			if (ctx->ctl[i].fd >= 0 && now > ctx->ctl[i].deadline)
-				dd_ctl_close(&ctx->ctl[i]);
+			if (tbl[i].fd >= 0 && now > tbl[i].deadline)
+				dd_ctl_close(&tbl[i]);
 		for (i = 0; i < DD_CTL_CLIENTS; i++)
-			if (ctx->ctl[i].fd < 0)
+			if (tbl[i].fd < 0)
 				break;
 		if (i == DD_CTL_CLIENTS) {
 			close(fd);	/* busy: the client tries again */
 			continue;
 		}
-		ctx->ctl[i] = (struct dd_ctl_client){
+		tbl[i] = (struct dd_ctl_client){
 			.fd = fd, .ctx = ctx, .deadline = now + DD_CTL_TIMEOUT_MS,
+			.http = http,
 		};
-		if (dd_fd_add(&ctx->loop, &ctx->ctl[i].watch, fd, EPOLLIN,
-			      dd_ctl_rx, &ctx->ctl[i])) {
+		if (dd_fd_add(&ctx->loop, &tbl[i].watch, fd, EPOLLIN,
+			      dd_ctl_rx, &tbl[i])) {
 			close(fd);
-			ctx->ctl[i].fd = -1;
+			tbl[i].fd = -1;
 		}
 	}
+}
+
+static void dd_ctl_accept(struct dd_fd *w, uint32_t events)
+{
+	struct dd_ctx *ctx = w->data;
+
+	(void)events;
+	dd_ctl_accept_on(ctx, ctx->ctl_sock, ctx->ctl, false);
+}
+
+static void dd_metrics_accept(struct dd_fd *w, uint32_t events)
+{
+	struct dd_ctx *ctx = w->data;
+
+	(void)events;
+	dd_ctl_accept_on(ctx, ctx->metrics_sock, ctx->http, true);
 }
 
 int dd_control_init(struct dd_ctx *ctx)
@@ -379,4 +457,50 @@ void dd_control_exit(struct dd_ctx *ctx)
 	ctx->ctl_sock = -1;
 	if (ctx->cfg->control[0] != '@')
 		unlink(ctx->cfg->control);
+}
+
+/* metrics-listen: a TCP listener for Prometheus, none by default */
+int dd_metrics_init(struct dd_ctx *ctx)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	struct sockaddr_storage ss;
+	unsigned int i;
+	socklen_t len;
+	int fd, on = 1;
+
+	ctx->metrics_sock = -1;
+	for (i = 0; i < DD_CTL_CLIENTS; i++)
+		ctx->http[i].fd = -1;
+	if (!cfg->has_metrics)
+		return 0;
+	dd_sockaddr_from(&ss, &len, &cfg->metrics_addr, cfg->metrics_port);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, DD_CTL_CLIENTS)) {
+		int ret = -errno;
+
+		dd_err("cannot open the metrics endpoint (metrics-listen): %s",
+		       strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	ctx->metrics_sock = fd;
+	return dd_fd_add(&ctx->loop, &ctx->metrics_watch, fd, EPOLLIN,
+			 dd_metrics_accept, ctx);
+}
+
+void dd_metrics_exit(struct dd_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < DD_CTL_CLIENTS; i++)
+		if (ctx->http[i].fd >= 0)
+			dd_ctl_close(&ctx->http[i]);
+	if (ctx->metrics_sock < 0)
+		return;
+	dd_fd_del(&ctx->loop, &ctx->metrics_watch);
+	close(ctx->metrics_sock);
+	ctx->metrics_sock = -1;
 }

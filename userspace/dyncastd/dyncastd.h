@@ -175,13 +175,15 @@ struct dd_svc_state {
 	uint32_t slack;
 };
 
+/* a client of the control socket, or of the metrics endpoint (HTTP) */
 struct dd_ctl_client {
 	int fd;
 	struct dd_fd watch;
-	char buf[256];
+	char buf[1024];
 	size_t len;
 	uint64_t deadline;
 	struct dd_ctx *ctx;
+	bool http;
 };
 
 struct dd_ctx {
@@ -198,6 +200,9 @@ struct dd_ctx {
 	int ctl_sock;
 	struct dd_fd ctl_watch;
 	struct dd_ctl_client ctl[DD_CTL_CLIENTS];
+	int metrics_sock;
+	struct dd_fd metrics_watch;
+	struct dd_ctl_client http[DD_CTL_CLIENTS];	/* its own places */
 	int report_sock;
 	struct dd_fd report_watch;
 
@@ -298,9 +303,16 @@ void dd_kernel_sync(struct dd_ctx *ctx);
 void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
 void dd_kernel_plan(struct dd_ctx *ctx);
 void dd_kernel_exit(struct dd_ctx *ctx);
+int dd_kernel_read(struct dd_ctx *ctx, uint8_t cmd, bool dump, mnl_cb_t cb,
+		   void *data);
 
-/* control.c */
+/* control.c: the control socket, and the metrics endpoint's HTTP */
 int dd_control_init(struct dd_ctx *ctx);
 void dd_control_exit(struct dd_ctx *ctx);
+int dd_metrics_init(struct dd_ctx *ctx);
+void dd_metrics_exit(struct dd_ctx *ctx);
+
+/* metrics.c */
+char *dd_metrics_text(struct dd_ctx *ctx, size_t *len);
 
 #endif /* DYNCASTD_H */

@@ -594,6 +594,23 @@ static int dd_plan_read(struct dd_ctx *ctx, struct dd_svc_state *s)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * A request with no attributes, a dump (@dump) or not, its replies to @cb:
+ * what the metrics endpoint reads.
+ */
+int dd_kernel_read(struct dd_ctx *ctx, uint8_t cmd, bool dump, mnl_cb_t cb,
+		   void *data)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = dc_genl_start(buf, sizeof(buf), cmd, DYNCAST_FAMILY_VERSION,
+			    NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0));
+	ret = dd_nl_talk_cb(ctx, nlh, false, cb, data);
+	return ret < 0 ? ret : 0;
+}
+
 /* The slack of the plan, to the kernel when it changed */
 static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 			  uint32_t slack)

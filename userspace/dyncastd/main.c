@@ -190,6 +190,14 @@ static void dd_reload(struct dd_main *m)
 		dd_control_init(ctx);
 		dd_report_init(ctx);
 	}
+	if (old->has_metrics != cfg->has_metrics ||
+	    (cfg->has_metrics &&
+	     (!dd_addr_eq(&old->metrics_addr, &cfg->metrics_addr) ||
+	      old->metrics_port != cfg->metrics_port))) {
+		dd_metrics_exit(ctx);
+		ctx->cfg = cfg;
+		dd_metrics_init(ctx);
+	}
 	ctx->cfg = cfg;
 	if (cfg->has_id && cfg->id != ctx->id) {
 		dd_info("agent id changes");
@@ -247,9 +255,9 @@ static int dd_start(struct dd_main *m, struct dd_config *cfg)
 	int ret;
 
 	ctx->cfg = cfg;
-	ctx->sock = ctx->ctl_sock = ctx->report_sock = -1;
+	ctx->sock = ctx->ctl_sock = ctx->report_sock = ctx->metrics_sock = -1;
 	for (unsigned int i = 0; i < DD_CTL_CLIENTS; i++)
-		ctx->ctl[i].fd = -1;
+		ctx->ctl[i].fd = ctx->http[i].fd = -1;
 	ctx->started = dd_now_ms();
 	ctx->ncpu = sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 		    sysconf(_SC_NPROCESSORS_ONLN) : 1;
@@ -264,6 +272,10 @@ static int dd_start(struct dd_main *m, struct dd_config *cfg)
 	ret = dd_loop_init(&ctx->loop);
 	if (ret)
 		return ret;
+	if (cfg->router && !dd_has_net_admin()) {
+		dd_err("the router role drives the dyncast module, which takes CAP_NET_ADMIN (Operation not permitted): run dyncastd as root or with that capability, as the unit does (AmbientCapabilities=)");
+		return -EPERM;
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -279,16 +291,14 @@ static int dd_start(struct dd_main *m, struct dd_config *cfg)
 			dd_signal, m);
 	if (ret)
 		return ret;
-	if (cfg->router && !dd_has_net_admin()) {
-		dd_err("the router role drives the dyncast module, which takes CAP_NET_ADMIN (Operation not permitted): run dyncastd as root or with that capability, as the unit does (AmbientCapabilities=)");
-		return -EPERM;
-	}
 
 	ret = dd_net_init(ctx);
 	if (!ret)
 		ret = dd_control_init(ctx);
 	if (!ret)
 		ret = dd_report_init(ctx);
+	if (!ret)
+		ret = dd_metrics_init(ctx);
 	if (!ret)
 		ret = dd_roles_apply(ctx, false);
 	return ret;
@@ -304,6 +314,7 @@ static void dd_stop(struct dd_main *m)
 	if (ctx->cfg->router)
 		dd_router_exit(ctx);
 	dd_kernel_close(ctx);
+	dd_metrics_exit(ctx);
 	dd_control_exit(ctx);
 	dd_report_exit(ctx);
 	dd_net_exit(ctx);
