@@ -41,6 +41,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_BAD_REPORTS] = "bad-reports",
 	[DD_C_REFUSED_REPORTS] = "refused-reports",
 	[DD_C_RX_NEXT_KEY] = "next-key",
+	[DD_C_CT_READ] = "conntrack-read",
 };
 
 static const char *const dd_state_str[] = { "up", "drain", "down" };

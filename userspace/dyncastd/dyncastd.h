@@ -49,6 +49,7 @@ enum dd_counter {
 	DD_C_BAD_REPORTS,
 	DD_C_REFUSED_REPORTS,	/* from a user not allowed */
 	DD_C_RX_NEXT_KEY,	/* messages signed with next-key */
+	DD_C_CT_READ,		/* conntrack entries read to count sessions */
 	DD_C_COUNT,
 };
 

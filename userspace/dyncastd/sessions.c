@@ -5,8 +5,9 @@
  * D-Router or an edge gateway sees), or established TCP sockets on the
  * instance's address (sock_diag; what a D-MA on the instance's host sees
  * where conntrack is off).  "auto" takes sockets when the D-BID is an
- * address of this host, conntrack otherwise.  One dump per collection
- * serves every instance.
+ * address of this host, conntrack otherwise.  Conntrack is dumped per
+ * instance, filtered by the kernel to the instance's entries; one
+ * sock_diag dump of established TCP sockets serves every instance.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "dyncastd.h"
@@ -79,15 +82,25 @@ static void dd_sess_addr(struct dc_addr *a, int family, const void *raw)
 	}
 }
 
+/* a conntrack dump: for the instances of the same address, port, proto */
 struct dd_sess_walk {
 	struct dd_ctx *ctx;
-	uint8_t src;
+	const struct dd_inst *in;
 };
 
-static int dd_ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
-		    void *data)
+static bool dd_same_dump(const struct dd_inst *a, const struct dd_inst *b)
 {
-	struct dd_sess_walk *w = data;
+	return a->sess_src == DD_SESS_CONNTRACK &&
+	       b->sess_src == DD_SESS_CONNTRACK &&
+	       dd_addr_eq(&a->cfg.key.bid, &b->cfg.key.bid) &&
+	       dd_inst_port(a) == dd_inst_port(b) &&
+	       a->cfg.key.svc.proto == b->cfg.key.svc.proto;
+}
+
+/* one conntrack entry: a session of the instances of the dump it matches */
+static void dd_ct_count(const struct dd_sess_walk *w,
+			const struct nf_conntrack *ct)
+{
 	struct dd_ctx *ctx = w->ctx;
 	uint8_t proto = nfct_get_attr_u8(ct, ATTR_L4PROTO);
 	struct dc_addr a, peer;
@@ -95,10 +108,10 @@ static int dd_ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	unsigned int i;
 	int family;
 
-	(void)type;
+	ctx->cnt.c[DD_C_CT_READ]++;
 	if (proto == IPPROTO_TCP &&
 	    nfct_get_attr_u8(ct, ATTR_TCP_STATE) != TCP_CONNTRACK_ESTABLISHED)
-		return NFCT_CB_CONTINUE;
+		return;
 	/* the reply comes from the instance; the original from the client */
 	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
 	dd_sess_addr(&a, family, nfct_get_attr(ct, family == AF_INET ?
@@ -112,29 +125,122 @@ static int dd_ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 
-		if (in->sess_src == DD_SESS_CONNTRACK &&
+		if (dd_same_dump(in, w->in) &&
 		    dd_sess_match(in, &a, port, proto, &peer, pport))
 			in->sessions++;
 	}
-	return NFCT_CB_CONTINUE;
+}
+
+static int dd_ct_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dd_sess_walk *w = data;
+	struct nf_conntrack *ct = nfct_new();
+
+	if (!ct)
+		return MNL_CB_ERROR;
+	if (nfct_nlmsg_parse(nlh, ct) >= 0)
+		dd_ct_count(w, ct);
+	nfct_destroy(ct);
+	return MNL_CB_OK;
+}
+
+/*
+ * Which fields of a CTA_FILTER tuple a conntrack dump matches
+ * (net/netfilter/nf_internals.h: part of the ABI since Linux 5.8, but not
+ * of the uapi headers).
+ */
+#define DD_CTA_FILTER_IP_SRC		(1u << 0)
+#define DD_CTA_FILTER_PROTO_NUM		(1u << 3)
+#define DD_CTA_FILTER_PROTO_SRC_PORT	(1u << 4)
+
+/*
+ * The conntrack entries of one instance: those whose reply comes from its
+ * address (and port), filtered by the kernel, so that a router's table of
+ * a million entries costs the agent only the instance's own.  A kernel
+ * without CTA_FILTER sends them all; dd_ct_count() still matches.
+ */
+static int dd_ct_dump(struct mnl_socket *nl, unsigned int portid,
+		      unsigned int seq, struct dd_sess_walk *w)
+{
+	const struct dd_inst *in = w->in;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct dc_addr *bid = &in->cfg.key.bid;
+	uint32_t flags = DD_CTA_FILTER_IP_SRC | DD_CTA_FILTER_PROTO_NUM;
+	uint16_t port = dd_inst_port(in);
+	struct nlattr *tuple, *nest;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	int ret;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = bid->family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	if (bid->family == AF_INET)
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, &bid->u.in);
+	else
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, &bid->u.in6);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, in->cfg.key.svc.proto);
+	if (port) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(port));
+		flags |= DD_CTA_FILTER_PROTO_SRC_PORT;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, tuple);
+	nest = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, flags);
+	mnl_attr_nest_end(nlh, nest);
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, seq, portid, dd_ct_msg_cb, w);
+		if (ret <= MNL_CB_STOP)
+			return ret < 0 ? -errno : 0;
+	}
 }
 
 static int dd_count_conntrack(struct dd_ctx *ctx)
 {
 	struct dd_sess_walk w = { .ctx = ctx };
-	struct nfct_handle *h;
-	uint32_t family;
+	struct mnl_socket *nl;
+	unsigned int portid, seq = 1, i, j;
 	int ret = 0;
 
-	h = nfct_open(CONNTRACK, 0);
-	if (!h)
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl)
 		return -errno;
-	nfct_callback_register(h, NFCT_T_ALL, dd_ct_cb, &w);
-	for (family = AF_INET; family <= AF_INET6 && !ret;
-	     family += AF_INET6 - AF_INET)
-		if (nfct_query(h, NFCT_Q_DUMP, &family) < 0)
-			ret = -errno;
-	nfct_close(h);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	for (i = 0; i < ctx->n_inst && !ret; i++) {
+		w.in = ctx->inst[i];
+		if (w.in->sess_src != DD_SESS_CONNTRACK)
+			continue;
+		/* instances of one address, port and proto share a dump */
+		for (j = 0; j < i; j++)
+			if (dd_same_dump(ctx->inst[j], w.in))
+				break;
+		if (j < i)
+			continue;
+		ret = dd_ct_dump(nl, portid, ++seq, &w);
+	}
+out:
+	mnl_socket_close(nl);
 	return ret;
 }
 

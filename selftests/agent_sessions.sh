@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sessions counted from conntrack (a D-MA alone, in a netns of its own; no
+# dyncast module): two instances on one address, ports 80 and 8080, and a
+# conntrack table that holds their entries among 100 others:
+#  - each counts its established entries only (not a SYN_SENT one, not
+#    the other port's, not the other addresses');
+#  - the agent reads only their entries: the kernel filters the dump
+#    (CTA_FILTER), so "conntrack-read" grows by far less per collection
+#    than the table holds.
+#
+# timeout=300
+
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_vm
+require_cmd ip jq conntrack
+require_module nf_conntrack_netlink
+
+DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
+OTHERS=100
+
+ktap_print_header
+ktap_set_plan 3
+
+[ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
+NS=
+setup_ns NS || ktap_skip_all "cannot create a netns"
+D=$(mktemp -d /tmp/dyncast-sessions.XXXXXX) || ktap_skip_all "no temporary directory"
+defer "rm -rf $D"
+
+# ct SRC SPORT DST DPORT STATE: one TCP entry in NS's table
+ct()
+{
+	ip netns exec "$NS" conntrack -I -p tcp -s "$1" --sport "$2" -d "$3" \
+		--dport "$4" --state "$5" -t 600 -u SEEN_REPLY >/dev/null 2>&1
+}
+
+for i in 1 2 3; do
+	ct 10.0.0.$i 4000 192.0.2.10 80 ESTABLISHED
+done
+ct 10.0.0.9 4000 192.0.2.10 80 SYN_SENT
+for i in 1 2; do
+	ct 10.0.0.$i 5000 192.0.2.10 8080 ESTABLISHED
+done
+for (( i = 0; i < OTHERS; i++ )); do
+	ct 10.1.$(( i / 250 )).$(( i % 250 + 1 )) 6000 198.51.100.$(( i % 200 + 1 )) 80 ESTABLISHED
+done
+total=$(ip netns exec "$NS" conntrack -C 2>/dev/null)
+echo "# conntrack entries in the namespace: $total"
+[ "${total:-0}" -ge $(( OTHERS + 6 )) ] || ktap_skip_all "cannot fill the conntrack table ($total entries)"
+
+cat > "$D/a.conf" <<-EOF
+	[agent]
+	key = $("$DYNCASTD" --genkey)
+	listen = 127.0.0.1:4975
+	control = $D/ctl
+	collect-interval = 500ms
+	[instance web]
+	sid = 203.0.113.1
+	proto = tcp
+	port = 80
+	bid = 192.0.2.10
+	sessions = conntrack
+	[instance api]
+	sid = 203.0.113.2
+	proto = tcp
+	port = 8080
+	bid = 192.0.2.10
+	sessions = conntrack
+	EOF
+ip netns exec "$NS" "$DYNCASTD" -f -c "$D/a.conf" > "$D/log" 2>&1 &
+defer "kill $!"
+
+show()
+{
+	ip netns exec "$NS" "$DYNCAST" -j agent show "$@" socket "$D/ctl" 2>/dev/null
+}
+sessions()
+{
+	show instance | jq -r ".[] | select(.name == \"$1\") | .sessions // empty"
+}
+counted()
+{
+	[ "$(sessions web)" = 3 ] && [ "$(sessions api)" = 2 ]
+}
+slowwait 20 counted
+echo "# sessions: web $(sessions web), api $(sessions api)"
+ktap_test_result "each instance counts its own established entries" counted
+
+read_count()
+{
+	show agent | jq -r '.[0].counters["conntrack-read"]'
+}
+r0=$(read_count)
+t0=$(now_ms)
+sleep $(( 3 * TIME_FACTOR ))
+r1=$(read_count)
+t1=$(now_ms)
+echo "# conntrack-read: $r0 -> $r1 in $(( t1 - t0 )) ms (collections every 500 ms; the table: $total)"
+ktap_test_result "the agent reads only their entries, not the table" \
+	eval "[ $(( r1 - r0 )) -gt 0 ] && [ $(( r1 - r0 )) -lt $total ]"
+
+sed 's/^/# /' "$D/log" | tail -n 5
+ktap_test_result "no error counting sessions" eval "! grep -q 'cannot count sessions' $D/log"
+
+ktap_finished
