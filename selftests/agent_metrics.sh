@@ -68,15 +68,35 @@ svc="sid=\"$SID1\",proto=\"tcp\",port=\"80\""
 k_demands=$("$DYNCAST" -n "$DR1" -s -j service show $SID1 proto tcp port 80 |
 	jq -r '.[0].stats.demands')
 m_demands=$(value dyncast_service_demands_total "$svc")
-k_cost=$("$DYNCAST" -n "$DR1" -j instance show $SID1 proto tcp port 80 bid 198.19.3.31 |
-	jq -r '.[0].cost')
+# the cost moves with each RTT probe: the scrape's is one the kernel had
+# just before or just after it (past the second for which a scrape's text
+# is kept)
+sleep 1.1
+kcost()
+{
+	"$DYNCAST" -n "$DR1" -j instance show $SID1 proto tcp port 80 bid 198.19.3.31 |
+		jq -r '.[0].cost'
+}
+k_cost0=$(kcost)
+scrape > "$AT/m1" || true
+k_cost1=$(kcost)
 m_cost=$(value dyncast_instance_cost_seconds "$svc,bid=\"198.19.3.31\"")
+m_site=$(value dyncast_instance_site "$svc,bid=\"198.19.3.31\"")
 m_up=$(value dyncast_instance_state "$svc,bid=\"198.19.3.31\",state=\"up\"")
-echo "# demands: kernel $k_demands, metrics $m_demands; cost: kernel $k_cost us, metrics $m_cost s; up $m_up"
+echo "# demands: kernel $k_demands, metrics $m_demands; cost: kernel $k_cost0 then $k_cost1 us, metrics $m_cost s; site $m_site; up $m_up"
+cost_ok()
+{
+	local k
+
+	for k in "$k_cost0" "$k_cost1"; do
+		awk -v m="$m_cost" -v k="$k" 'BEGIN { exit !(m * 1e6 > k - 1 && m * 1e6 < k + 1) }' &&
+			return 0
+	done
+	return 1
+}
 ktap_test_result "the module's figures are the kernel's" \
-	eval "[ \"$m_demands\" = \"$k_demands\" ] && [ \"$k_demands\" -ge 10 ] &&
-	      awk -v m='$m_cost' -v k='$k_cost' 'BEGIN { exit !(m * 1e6 > k - 1 && m * 1e6 < k + 1) }' &&
-	      [ \"$m_up\" = 1 ]"
+	eval "[ \"$m_demands\" = \"$k_demands\" ] && [ \"$k_demands\" -ge 10 ] && cost_ok &&
+	      [ \"$m_site\" = 3 ] && [ \"$m_up\" = 1 ]"
 
 # the agent's counters as "agent show" gave them just before: announcements
 # only grow, so the scrape's is at least that

@@ -251,44 +251,133 @@ static json_t *dd_status(struct dd_ctx *ctx)
 	return all;
 }
 
+/*
+ * The clients of both sockets: a request within DD_CTL_TIMEOUT_MS of the
+ * connection, then the answer, sent without blocking as the client reads
+ * it, within DD_CTL_SEND_MS; past its deadline a client is closed.  A
+ * client that reads slowly or not at all costs a place, never the loop.
+ */
+#define DD_CTL_SEND_MS		5000
+#define DD_CTL_DRAIN_MAX	65536
+
 static void dd_ctl_close(struct dd_ctl_client *c)
 {
+	char junk[1024];
+	size_t drained = 0;
+	ssize_t n;
+
+	if (c->fd < 0)
+		return;
 	dd_fd_del(&c->ctx->loop, &c->watch);
+	/*
+	 * What the client sent and we did not read would make close() send
+	 * an RST, which discards what is still to be delivered of the answer
+	 */
+	shutdown(c->fd, SHUT_WR);
+	while (drained < DD_CTL_DRAIN_MAX &&
+	       (n = recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
+		drained += n;
 	close(c->fd);
 	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
 }
 
-/* one short blocking write; the client is waiting for it */
-static void dd_ctl_send(struct dd_ctl_client *c, const char *text, size_t len)
+/* the earliest deadline of the open clients, and the timer armed for it */
+static void dd_ctl_timer_arm(struct dd_ctx *ctx)
 {
-	struct timeval tv = { .tv_sec = DD_CTL_TIMEOUT_MS / 1000 };
-	size_t off = 0;
+	uint64_t first = 0;
+	unsigned int i;
 
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	fcntl(c->fd, F_SETFL, 0);
-	while (off < len) {
-		ssize_t n = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
-
-		if (n > 0)
-			off += n;
-		else if (errno != EINTR)
-			break;
+	for (i = 0; i < DD_CTL_CLIENTS; i++) {
+		if (ctx->ctl[i].fd >= 0 &&
+		    (!first || ctx->ctl[i].deadline < first))
+			first = ctx->ctl[i].deadline;
+		if (ctx->http[i].fd >= 0 &&
+		    (!first || ctx->http[i].deadline < first))
+			first = ctx->http[i].deadline;
 	}
+	if (first)
+		dd_timer_arm(&ctx->loop, &ctx->ctl_timer, first);
+	else
+		dd_timer_cancel(&ctx->ctl_timer);
+}
+
+static void dd_ctl_expire(struct dd_timer *t)
+{
+	struct dd_ctx *ctx = t->data;
+	uint64_t now = dd_now_ms();
+	unsigned int i;
+
+	for (i = 0; i < DD_CTL_CLIENTS; i++) {
+		if (ctx->ctl[i].fd >= 0 && now >= ctx->ctl[i].deadline)
+			dd_ctl_close(&ctx->ctl[i]);
+		if (ctx->http[i].fd >= 0 && now >= ctx->http[i].deadline)
+			dd_ctl_close(&ctx->http[i]);
+	}
+	dd_ctl_timer_arm(ctx);
+}
+
+/* as much of the answer as the socket takes; closed once all is sent */
+static void dd_ctl_flush(struct dd_ctl_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n > 0) {
+			c->out_off += n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (n < 0 && errno == EAGAIN) {
+			return;		/* EPOLLOUT brings us back */
+		} else {
+			break;
+		}
+	}
+	dd_ctl_close(c);
+}
+
+/* the answer @text (taken), sent from now on */
+static void dd_ctl_reply(struct dd_ctl_client *c, char *text, size_t len)
+{
+	if (!text) {
+		dd_ctl_close(c);
+		return;
+	}
+	c->out = text;
+	c->out_len = len;
+	c->out_off = 0;
+	c->deadline = dd_now_ms() + DD_CTL_SEND_MS;
+	if (dd_fd_mod(&c->ctx->loop, &c->watch, EPOLLOUT)) {
+		dd_ctl_close(c);
+		return;
+	}
+	dd_ctl_flush(c);
+	if (c->fd >= 0)
+		dd_ctl_timer_arm(c->ctx);
 }
 
 /*
  * The metrics endpoint: GET (or HEAD) /metrics, HTTP/1.0 or 1.1, one
  * request per connection.  Anything else gets its status and no body.
  */
-static void dd_http_answer(struct dd_ctl_client *c)
+static void dd_http_answer(struct dd_ctl_client *c, bool whole)
 {
-	char method[8], path[128], head[256], *body = NULL;
+	char method[8], path[128], version[16], *body = NULL, *text = NULL;
 	const char *status = "200 OK";
-	size_t blen = 0;
-	int n;
+	size_t blen = 0, len = 0;
+	FILE *fp;
+	int n = 0;
 
 	c->buf[c->len] = '\0';
-	if (sscanf(c->buf, "%7s %127s HTTP/1.%*1[01]", method, path) != 2) {
+	if (!whole) {
+		status = "431 Request Header Fields Too Large";
+	} else if (sscanf(c->buf, "%7s %127s %15s%n", method, path, version,
+			  &n) != 3 || !n ||
+		   (strcmp(version, "HTTP/1.0") && strcmp(version, "HTTP/1.1")) ||
+		   (c->buf[n] != '\r' && c->buf[n] != '\n')) {
 		status = "400 Bad Request";
 	} else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		status = "405 Method Not Allowed";
@@ -302,29 +391,33 @@ static void dd_http_answer(struct dd_ctl_client *c)
 		if (!body)
 			status = "503 Service Unavailable";
 	}
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 %s\r\n"
-		     "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-		     "Content-Length: %zu\r\n"
-		     "%s"
-		     "Connection: close\r\n\r\n",
-		     status, blen,
-		     status[0] == '4' && status[1] == '0' && status[2] == '5' ?
-		     "Allow: GET, HEAD\r\n" : "");
-	dd_ctl_send(c, head, n);
-	if (body && strcmp(method, "HEAD"))
-		dd_ctl_send(c, body, blen);
+	fp = open_memstream(&text, &len);
+	if (fp) {
+		fprintf(fp, "HTTP/1.1 %s\r\n"
+			"Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+			"Content-Length: %zu\r\n"
+			"%s"
+			"Connection: close\r\n\r\n",
+			status, body ? blen : 0,
+			!strncmp(status, "405", 3) ? "Allow: GET, HEAD\r\n" : "");
+		if (body && strcmp(method, "HEAD"))
+			fwrite(body, 1, blen, fp);
+		if (fclose(fp)) {
+			free(text);
+			text = NULL;
+		}
+	}
 	free(body);
-	dd_ctl_close(c);
+	dd_ctl_reply(c, text, len);
 }
 
-static void dd_ctl_answer(struct dd_ctl_client *c)
+static void dd_ctl_answer(struct dd_ctl_client *c, bool whole)
 {
 	char *text = NULL;
 	json_t *st;
 
 	if (c->http) {
-		dd_http_answer(c);
+		dd_http_answer(c, whole);
 		return;
 	}
 	c->buf[c->len] = '\0';
@@ -337,11 +430,7 @@ static void dd_ctl_answer(struct dd_ctl_client *c)
 			text = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(st);
 	}
-	if (text) {
-		dd_ctl_send(c, text, strlen(text));
-		free(text);
-	}
-	dd_ctl_close(c);
+	dd_ctl_reply(c, text, text ? strlen(text) : 0);
 }
 
 /* a request is whole: a line (control), or the end of the headers (HTTP) */
@@ -353,56 +442,72 @@ static bool dd_ctl_whole(const struct dd_ctl_client *c)
 	       memmem(c->buf, c->len, "\n\n", 2);
 }
 
-static void dd_ctl_rx(struct dd_fd *w, uint32_t events)
+static void dd_ctl_io(struct dd_fd *w, uint32_t events)
 {
 	struct dd_ctl_client *c = w->data;
 	ssize_t n;
 
-	(void)events;
+	if (c->fd < 0)
+		return;
+	if (c->out) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			dd_ctl_flush(c);
+		return;
+	}
 	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
 		c->len += n;
-	if (n <= 0 || dd_ctl_whole(c) || c->len == sizeof(c->buf) - 1)
-		dd_ctl_answer(c);
+	if (n > 0 && dd_ctl_whole(c))
+		dd_ctl_answer(c, true);
+	else if (c->len == sizeof(c->buf) - 1)
+		dd_ctl_answer(c, false);
+	else if (n <= 0)
+		dd_ctl_answer(c, true);		/* what came before the end */
 }
 
 /*
  * The clients of each listener have places of their own: idle
  * connections to the metrics port do not keep "dyncast agent show" out.
+ * When all are taken, the one waiting longest for its request makes room.
  */
 static void dd_ctl_accept_on(struct dd_ctx *ctx, int sock,
 			     struct dd_ctl_client *tbl, bool http)
 {
-	unsigned int i;
+	unsigned int i, idle;
 	int fd;
 
 	while ((fd = accept4(sock, NULL, NULL,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		uint64_t now = dd_now_ms();
-
-		/* clients that never asked make room */
-		for (i = 0; i < DD_CTL_CLIENTS; i++)
-			if (tbl[i].fd >= 0 && now > tbl[i].deadline)
-				dd_ctl_close(&tbl[i]);
 		for (i = 0; i < DD_CTL_CLIENTS; i++)
 			if (tbl[i].fd < 0)
 				break;
 		if (i == DD_CTL_CLIENTS) {
-			close(fd);	/* busy: the client tries again */
-			continue;
+			idle = DD_CTL_CLIENTS;
+			for (i = 0; i < DD_CTL_CLIENTS; i++)
+				if (!tbl[i].out && (idle == DD_CTL_CLIENTS ||
+						    tbl[i].deadline < tbl[idle].deadline))
+					idle = i;
+			if (idle == DD_CTL_CLIENTS) {
+				close(fd);	/* all answering: try again */
+				continue;
+			}
+			dd_ctl_close(&tbl[idle]);
+			i = idle;
 		}
 		tbl[i] = (struct dd_ctl_client){
-			.fd = fd, .ctx = ctx, .deadline = now + DD_CTL_TIMEOUT_MS,
+			.fd = fd, .ctx = ctx,
+			.deadline = dd_now_ms() + DD_CTL_TIMEOUT_MS,
 			.http = http,
 		};
 		if (dd_fd_add(&ctx->loop, &tbl[i].watch, fd, EPOLLIN,
-			      dd_ctl_rx, &tbl[i])) {
+			      dd_ctl_io, &tbl[i])) {
 			close(fd);
 			tbl[i].fd = -1;
 		}
 	}
+	dd_ctl_timer_arm(ctx);
 }
 
 static void dd_ctl_accept(struct dd_fd *w, uint32_t events)
@@ -429,6 +534,8 @@ int dd_control_init(struct dd_ctx *ctx)
 	for (i = 0; i < DD_CTL_CLIENTS; i++)
 		ctx->ctl[i].fd = -1;
 	ctx->ctl_sock = -1;
+	if (!ctx->ctl_timer.cb)
+		dd_timer_init(&ctx->ctl_timer, dd_ctl_expire, ctx);
 	fd = dd_unix_bind(ctx->cfg->control, SOCK_STREAM, 0660, (gid_t)-1);
 	if (fd < 0) {
 		dd_err("cannot open the control socket %s: %s", ctx->cfg->control,
@@ -460,36 +567,95 @@ void dd_control_exit(struct dd_ctx *ctx)
 		unlink(ctx->cfg->control);
 }
 
-/* metrics-listen: a TCP listener for Prometheus, none by default */
-int dd_metrics_init(struct dd_ctx *ctx)
+/* the listener of @cfg's metrics-listen, or -errno (said) */
+static int dd_metrics_open(const struct dd_config *cfg)
 {
-	const struct dd_config *cfg = ctx->cfg;
+	char buf[DC_ADDR_STRLEN];
 	struct sockaddr_storage ss;
-	unsigned int i;
 	socklen_t len;
-	int fd, on = 1;
+	int fd, on = 1, ret;
 
-	ctx->metrics_sock = -1;
-	for (i = 0; i < DD_CTL_CLIENTS; i++)
-		ctx->http[i].fd = -1;
-	if (!cfg->has_metrics)
-		return 0;
 	dd_sockaddr_from(&ss, &len, &cfg->metrics_addr, cfg->metrics_port);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, DD_CTL_CLIENTS)) {
-		int ret = -errno;
+	if (!bind(fd, (struct sockaddr *)&ss, len) && !listen(fd, DD_CTL_CLIENTS))
+		return fd;
+	ret = -errno;
+	dd_err("cannot open the metrics endpoint %s port %u (metrics-listen): %s",
+	       dc_addr_fmt(cfg->metrics_addr.family, &cfg->metrics_addr.u, buf,
+			   sizeof(buf)),
+	       cfg->metrics_port, strerror(-ret));
+	close(fd);
+	return ret;
+}
 
-		dd_err("cannot open the metrics endpoint (metrics-listen): %s",
-		       strerror(-ret));
-		close(fd);
-		return ret;
-	}
+static int dd_metrics_start(struct dd_ctx *ctx, int fd)
+{
+	int ret;
+
 	ctx->metrics_sock = fd;
-	return dd_fd_add(&ctx->loop, &ctx->metrics_watch, fd, EPOLLIN,
-			 dd_metrics_accept, ctx);
+	ret = dd_fd_add(&ctx->loop, &ctx->metrics_watch, fd, EPOLLIN,
+			dd_metrics_accept, ctx);
+	if (ret) {
+		close(fd);
+		ctx->metrics_sock = -1;
+	}
+	return ret;
+}
+
+/* metrics-listen: a TCP listener for Prometheus, none by default */
+int dd_metrics_init(struct dd_ctx *ctx)
+{
+	unsigned int i;
+	int fd;
+
+	ctx->metrics_sock = -1;
+	for (i = 0; i < DD_CTL_CLIENTS; i++)
+		ctx->http[i].fd = -1;
+	if (!ctx->cfg->has_metrics)
+		return 0;
+	fd = dd_metrics_open(ctx->cfg);
+	return fd < 0 ? fd : dd_metrics_start(ctx, fd);
+}
+
+/*
+ * A reload, ctx->cfg the new configuration: the endpoint moves, comes or
+ * goes, or is tried again if it could not be opened before.  The old one
+ * stays until the new one is open, unless the new one needs its port.
+ */
+void dd_metrics_reload(struct dd_ctx *ctx, const struct dd_config *old)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	int fd;
+
+	if (!cfg->has_metrics) {
+		dd_metrics_exit(ctx);
+		return;
+	}
+	if (ctx->metrics_sock >= 0 && old->has_metrics &&
+	    dd_addr_eq(&old->metrics_addr, &cfg->metrics_addr) &&
+	    old->metrics_port == cfg->metrics_port)
+		return;
+	fd = dd_metrics_open(cfg);
+	if (fd == -EADDRINUSE && ctx->metrics_sock >= 0) {
+		dd_metrics_exit(ctx);
+		fd = dd_metrics_open(cfg);
+		if (fd < 0 && old->has_metrics) {
+			int ofd = dd_metrics_open(old);
+
+			if (ofd >= 0)
+				dd_metrics_start(ctx, ofd);
+		}
+	}
+	if (fd < 0) {
+		dd_err("metrics-listen: %s", ctx->metrics_sock >= 0 ?
+		       "the old endpoint stays" : "no endpoint; a reload tries again");
+		return;
+	}
+	dd_metrics_exit(ctx);
+	dd_metrics_start(ctx, fd);
 }
 
 void dd_metrics_exit(struct dd_ctx *ctx)

@@ -185,6 +185,8 @@ struct dd_ctl_client {
 	uint64_t deadline;
 	struct dd_ctx *ctx;
 	bool http;
+	char *out;			/* the answer, being sent */
+	size_t out_len, out_off;
 };
 
 struct dd_ctx {
@@ -201,8 +203,12 @@ struct dd_ctx {
 	int ctl_sock;
 	struct dd_fd ctl_watch;
 	struct dd_ctl_client ctl[DD_CTL_CLIENTS];
+	struct dd_timer ctl_timer;	/* the clients' deadlines */
 	int metrics_sock;
 	struct dd_fd metrics_watch;
+	char *mx_cache;			/* the last scrape's text */
+	size_t mx_cache_len;
+	uint64_t mx_cache_at;
 	struct dd_ctl_client http[DD_CTL_CLIENTS];	/* its own places */
 	int report_sock;
 	struct dd_fd report_watch;
@@ -311,9 +317,11 @@ int dd_kernel_read(struct dd_ctx *ctx, uint8_t cmd, bool dump, mnl_cb_t cb,
 int dd_control_init(struct dd_ctx *ctx);
 void dd_control_exit(struct dd_ctx *ctx);
 int dd_metrics_init(struct dd_ctx *ctx);
+void dd_metrics_reload(struct dd_ctx *ctx, const struct dd_config *old);
 void dd_metrics_exit(struct dd_ctx *ctx);
 
 /* metrics.c */
 char *dd_metrics_text(struct dd_ctx *ctx, size_t *len);
+void dd_metrics_free(struct dd_ctx *ctx);
 
 #endif /* DYNCASTD_H */

@@ -190,15 +190,8 @@ static void dd_reload(struct dd_main *m)
 		dd_control_init(ctx);
 		dd_report_init(ctx);
 	}
-	if (old->has_metrics != cfg->has_metrics ||
-	    (cfg->has_metrics &&
-	     (!dd_addr_eq(&old->metrics_addr, &cfg->metrics_addr) ||
-	      old->metrics_port != cfg->metrics_port))) {
-		dd_metrics_exit(ctx);
-		ctx->cfg = cfg;
-		dd_metrics_init(ctx);
-	}
 	ctx->cfg = cfg;
+	dd_metrics_reload(ctx, old);
 	if (cfg->has_id && cfg->id != ctx->id) {
 		dd_info("agent id changes");
 		ctx->id = cfg->id;
@@ -315,6 +308,7 @@ static void dd_stop(struct dd_main *m)
 		dd_router_exit(ctx);
 	dd_kernel_close(ctx);
 	dd_metrics_exit(ctx);
+	dd_metrics_free(ctx);
 	dd_control_exit(ctx);
 	dd_report_exit(ctx);
 	dd_net_exit(ctx);

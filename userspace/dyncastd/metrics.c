@@ -24,6 +24,7 @@
 /* what the module holds, read for one scrape */
 #define DD_MX_SVC_MAX	4096
 #define DD_MX_INST_MAX	65536
+#define DD_MX_CACHE_MS	1000
 
 struct dd_mx_obj {
 	char labels[192];
@@ -145,6 +146,18 @@ static const char *dd_mx_esc(char *out, size_t size, const char *in)
 	return out;
 }
 
+/* the counters a peer has of its own */
+#define DD_C_PER_PEER							\
+	((1u << DD_C_RX) | (1u << DD_C_TX) | (1u << DD_C_TX_ERRORS) |	\
+	 (1u << DD_C_ANNOUNCES) | (1u << DD_C_RECORDS) |		\
+	 (1u << DD_C_STALE) | (1u << DD_C_DUPLICATES) |		\
+	 (1u << DD_C_LOOPS) | (1u << DD_C_UNKNOWN_SERVICE) |		\
+	 (1u << DD_C_TABLE_FULL) | (1u << DD_C_NOT_ROUTER) |		\
+	 (1u << DD_C_RELAYED) | (1u << DD_C_PROBES) |			\
+	 (1u << DD_C_PROBE_REPLIES) | (1u << DD_C_RX_NEXT_KEY))
+
+_Static_assert(DD_C_COUNT <= 32, "the counters are bits of a u32");
+
 /* Prometheus wants [a-zA-Z0-9_]: "tx-errors" is tx_errors */
 static void dd_mx_name(char *out, size_t size, const char *in)
 {
@@ -184,7 +197,7 @@ static void dd_mx_agent(FILE *fp, struct dd_ctx *ctx)
 		dd_mx_head(fp, name, DD_MX_COUNTER, dd_mx_counter_help[c]);
 		fprintf(fp, "%s %llu\n", name,
 			(unsigned long long)ctx->cnt.c[c]);
-		if (!ctx->n_peers)
+		if (!ctx->n_peers || !(DD_C_PER_PEER & (1u << c)))
 			continue;
 		snprintf(name, sizeof(name), "dyncastd_peer_%s_total", key);
 		dd_mx_head(fp, name, DD_MX_COUNTER, dd_mx_counter_help[c]);
@@ -488,8 +501,12 @@ static void dd_mx_kernel(FILE *fp, struct dd_ctx *ctx)
 	unsigned int i, s;
 	int ret;
 
-	if (dd_kernel_open(ctx))
+	dd_mx_head(fp, "dyncastd_kernel_read_ok", DD_MX_GAUGE,
+		   "1 when this scrape read everything the module holds.");
+	if (dd_kernel_open(ctx)) {
+		fputs("dyncastd_kernel_read_ok 0\n", fp);
 		return;
+	}
 	ret = dd_kernel_read(ctx, DYNCAST_CMD_SERVICE_GET, true,
 			     dd_mx_service_cb, &mx);
 	if (!ret)
@@ -498,8 +515,6 @@ static void dd_mx_kernel(FILE *fp, struct dd_ctx *ctx)
 	if (!ret)
 		ret = dd_kernel_read(ctx, DYNCAST_CMD_STATS_GET, false,
 				     dd_mx_ns_cb, &mx);
-	dd_mx_head(fp, "dyncastd_kernel_read_ok", DD_MX_GAUGE,
-		   "1 when this scrape read everything the module holds.");
 	fprintf(fp, "dyncastd_kernel_read_ok %d\n", !ret && !mx.full);
 
 	if (mx.ns_ok)
@@ -532,7 +547,7 @@ static void dd_mx_kernel(FILE *fp, struct dd_ctx *ctx)
 }
 
 /* The whole text of one scrape, or NULL (out of memory). */
-char *dd_metrics_text(struct dd_ctx *ctx, size_t *len)
+static char *dd_metrics_build(struct dd_ctx *ctx, size_t *len)
 {
 	char *text = NULL;
 	FILE *fp;
@@ -548,4 +563,34 @@ char *dd_metrics_text(struct dd_ctx *ctx, size_t *len)
 		return NULL;
 	}
 	return text;
+}
+
+/*
+ * What a scraper gets, a copy for it to free: the module is read at most
+ * once every DD_MX_CACHE_MS, however often and by how many it is asked.
+ */
+char *dd_metrics_text(struct dd_ctx *ctx, size_t *len)
+{
+	uint64_t now = dd_now_ms();
+	char *copy;
+
+	if (!ctx->mx_cache || now - ctx->mx_cache_at >= DD_MX_CACHE_MS) {
+		free(ctx->mx_cache);
+		ctx->mx_cache = dd_metrics_build(ctx, &ctx->mx_cache_len);
+		ctx->mx_cache_at = now;
+		if (!ctx->mx_cache)
+			return NULL;
+	}
+	copy = malloc(ctx->mx_cache_len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, ctx->mx_cache, ctx->mx_cache_len + 1);
+	*len = ctx->mx_cache_len;
+	return copy;
+}
+
+void dd_metrics_free(struct dd_ctx *ctx)
+{
+	free(ctx->mx_cache);
+	ctx->mx_cache = NULL;
 }
