@@ -165,8 +165,9 @@ install: all
 	fi
 	@$(MAKE) --no-print-directory install-tools
 
-# Everything but the module (debian/rules: the module goes through DKMS).
-install-tools: userspace
+# Everything but the module (debian/rules: the module goes through DKMS);
+# userspace/Makefile's install builds the two programs, not the tests.
+install-tools:
 	$(MAKE) -C userspace install $(SUB_INSTALL)
 	install -D -m 0644 uapi/linux/dyncast.h $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h
 	install -D -m 0644 Documentation/netlink/specs/dyncast.yaml \

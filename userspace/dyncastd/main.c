@@ -151,6 +151,24 @@ static bool dd_addr_cfg_same(const struct dd_config *a,
 }
 
 /*
+ * Does this process hold CAP_NET_ADMIN, which the module's commands take
+ * (in the user namespace that owns the network namespace)?  Asked once at
+ * the start: without it the router role could only log refusals.
+ */
+static bool dd_has_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return true;	/* cannot tell: the kernel will */
+	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
+	       CAP_TO_MASK(CAP_NET_ADMIN);
+}
+
+/*
  * SIGHUP: read the configuration again.  A bad one is refused and the old
  * one stays.  Learnt instances, sites, RTTs, counters, replay windows and
  * the health of instances that stay are kept.
@@ -168,6 +186,12 @@ static void dd_reload(struct dd_main *m)
 		fclose(err);
 	if (!cfg) {
 		dd_err("configuration not reloaded, the old one stays");
+		sd_notify(0, "READY=1\nSTATUS=configuration not reloaded (errors in the log), the old one stays");
+		return;
+	}
+	if (cfg->router && !old->router && !dd_has_net_admin()) {
+		dd_err("configuration not reloaded: the router role takes CAP_NET_ADMIN, which dyncastd has not; the old one stays");
+		dd_config_free(cfg);
 		sd_notify(0, "READY=1\nSTATUS=configuration not reloaded (errors in the log), the old one stays");
 		return;
 	}
@@ -221,24 +245,6 @@ static int dd_run(struct dd_main *m)
 		}
 	}
 	return ret;
-}
-
-/*
- * Does this process hold CAP_NET_ADMIN, which the module's commands take
- * (in the user namespace that owns the network namespace)?  Asked once at
- * the start: without it the router role could only log refusals.
- */
-static bool dd_has_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return true;	/* cannot tell: the kernel will */
-	return data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &
-	       CAP_TO_MASK(CAP_NET_ADMIN);
 }
 
 static int dd_start(struct dd_main *m, struct dd_config *cfg)

@@ -166,9 +166,12 @@ int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid)
 	int fd, ret;
 
 	/* the unit's RuntimeDirectory=, when started otherwise */
-	if (!strncmp(path, DD_RUN_DIR "/", strlen(DD_RUN_DIR) + 1) &&
-	    mkdir(DD_RUN_DIR, 0755) && errno != EEXIST)
-		return -errno;
+	if (!strncmp(path, DD_RUN_DIR "/", strlen(DD_RUN_DIR) + 1)) {
+		if (!mkdir(DD_RUN_DIR, 0755))
+			chmod(DD_RUN_DIR, 0755);	/* whatever the umask */
+		else if (errno != EEXIST)
+			return -errno;
+	}
 	if (path[0] != '@' && !lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
