@@ -45,7 +45,7 @@ struct dd_cfg_parse {
 	char err[384];
 	enum dd_sec sec;
 	char sec_text[DD_NAME_MAX + 16];
-	uint64_t seen;			/* keys of this section given */
+	uint64_t seen[2];		/* keys of this section given */
 	bool has_hold, has_ttl, has_site;
 	bool seen_agent, seen_router;
 	bool has_sid[DD_INSTANCES_MAX + DD_SERVICES_MAX];
@@ -388,9 +388,20 @@ struct dd_key_slot {
 	const char *both;
 };
 
-static struct dd_key_slot dd_key_slot(struct dd_config *cfg,
+static struct dd_key_slot dd_key_slot(struct dd_cfg_parse *p, void *obj,
 				      const struct dd_key *k)
 {
+	struct dd_config *cfg = obj;
+
+	if (p->sec == DD_SEC_SERVICE) {
+		struct dd_service_cfg *svc = obj;
+
+		return (struct dd_key_slot){
+			svc->fwd_key, &svc->has_fwd_key, svc->fwd_key_file,
+			sizeof(svc->fwd_key_file),
+			"only one of key and key-file may be given",
+		};
+	}
 	if (!strncmp(k->name, "next-", 5))
 		return (struct dd_key_slot){
 			cfg->next_key, &cfg->has_next_key, cfg->next_key_file,
@@ -406,7 +417,7 @@ static struct dd_key_slot dd_key_slot(struct dd_config *cfg,
 static int dd_k_key(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
-	struct dd_key_slot slot = dd_key_slot(obj, k);
+	struct dd_key_slot slot = dd_key_slot(p, obj, k);
 
 	if (*slot.has) {
 		dd_cfg_fail(p, key, "%s", slot.both);
@@ -423,7 +434,7 @@ static int dd_k_key(struct dd_cfg_parse *p, const struct dd_key *k,
 static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 			 void *obj, const char *key, const char *val)
 {
-	struct dd_key_slot slot = dd_key_slot(obj, k);
+	struct dd_key_slot slot = dd_key_slot(p, obj, k);
 	char line[128];
 	FILE *fp;
 	size_t n;
@@ -566,7 +577,10 @@ static const char *const dd_health_names[] = {
 	[DD_HEALTH_HTTP] = "http",
 };
 
-static const char *const dd_mode_names[] = { "rewrite", "tunnel" };
+static const char *const dd_mode_names[] = {
+	[DYNCAST_MODE_REWRITE] = "rewrite", [DYNCAST_MODE_TUNNEL] = "tunnel",
+	[DYNCAST_MODE_FORWARD] = "forward",
+};
 static const char *const dd_affinity_names[] = { "5tuple", "3tuple", "2tuple" };
 static const char *const dd_policy_names[] = { "weighted", "least-cost", "hash" };
 
@@ -649,9 +663,14 @@ static const struct dd_key dd_keys[] = {
 	KSE("policy", DYNCAST_A_SERVICE_POLICY, dd_policy_names),
 	KS("max-bindings", DYNCAST_A_SERVICE_MAX_BINDINGS, 0, UINT32_MAX),
 	KS("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, 1, 10000000),
+	K(SERVICE, "router", dd_k_addr, struct dd_service_cfg, router, 0, 0),
+	K(SERVICE, "key", dd_k_key, struct dd_service_cfg, fwd_key, 0, 0),
+	K(SERVICE, "key-file", dd_k_key_file, struct dd_service_cfg, fwd_key, 0, 0),
+	KS("key-id", DYNCAST_A_SERVICE_KEY_ID, 0, 255),
+	KS("key-overlap", DYNCAST_A_SERVICE_KEY_OVERLAP, 0, 86400),
 };
 
-_Static_assert(DC_ARRAY_SIZE(dd_keys) <= 64,
+_Static_assert(DC_ARRAY_SIZE(dd_keys) <= 128,
 	       "the keys of a section must fit dd_cfg_parse.seen");
 
 /* --- sections ------------------------------------------------------------- */
@@ -697,7 +716,7 @@ static void dd_cfg_section(struct dd_cfg_parse *p, const char *text)
 
 	snprintf(p->sec_text, sizeof(p->sec_text), "%.*s",
 		 (int)sizeof(p->sec_text) - 1, text);
-	p->seen = 0;
+	p->seen[0] = p->seen[1] = 0;
 	p->sec = DD_SEC_NONE;
 	words = sscanf(text, "%15s %32s %1s", kind, name, extra);
 	for (i = DD_SEC_AGENT; i <= DD_SEC_SERVICE; i++)
@@ -854,11 +873,11 @@ static int dd_cfg_handler(void *user, const char *section, const char *name,
 		dd_cfg_fail(p, name, "unknown key");
 		return 0;
 	}
-	if (p->seen & (1ULL << i)) {
+	if (p->seen[i / 64] & (1ULL << (i % 64))) {
 		dd_cfg_fail(p, name, "given more than once");
 		return 0;
 	}
-	p->seen |= 1ULL << i;
+	p->seen[i / 64] |= 1ULL << (i % 64);
 	if (!strcmp(name, "site") && p->sec == DD_SEC_AGENT)
 		p->has_site = true;
 	obj = dd_cfg_obj(p);
@@ -866,6 +885,43 @@ static int dd_cfg_handler(void *user, const char *section, const char *name,
 }
 
 /* --- checks of the whole -------------------------------------------------- */
+
+/* true for a forwarder service (mode forward) */
+bool dd_service_forward(const struct dd_service_cfg *s)
+{
+	return (s->present & (1u << DYNCAST_A_SERVICE_MODE)) &&
+	       s->val[DYNCAST_A_SERVICE_MODE] == DYNCAST_MODE_FORWARD;
+}
+
+/*
+ * A forwarder service needs its D-Router, of the family of its address,
+ * and has no plan; the router is for it alone; a key id goes with a key.
+ */
+static int dd_cfg_check_forward(struct dd_cfg_parse *p,
+				const struct dd_service_cfg *s)
+{
+	const char *why = NULL;
+
+	if (dd_service_forward(s)) {
+		if (!s->router.family)
+			why = "mode forward needs router";
+		else if (s->router.family != s->key.sid.family)
+			why = "router is not of the family of sid";
+		else if (s->plan_set && s->plan)
+			why = "a forwarder service has no plan";
+	} else if (s->router.family) {
+		why = "router is for mode forward";
+	}
+	if (!why && !s->has_fwd_key &&
+	    (s->present & ((1u << DYNCAST_A_SERVICE_KEY_ID) |
+			   (1u << DYNCAST_A_SERVICE_KEY_OVERLAP))))
+		why = "key-id and key-overlap go with key or key-file";
+	if (!why)
+		return 0;
+	snprintf(p->err, sizeof(p->err), "%s:%u: [service %s] %s", p->file,
+		 s->line, s->name, why);
+	return -1;
+}
 
 static int dd_cfg_check(struct dd_cfg_parse *p)
 {
@@ -952,6 +1008,8 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 				 p->file, s->line, s->name);
 			return -1;
 		}
+		if (dd_cfg_check_forward(p, s))
+			return -1;
 		/* a least-cost service plans unless told not to */
 		if (!s->plan_set)
 			s->plan = (s->present & (1u << DYNCAST_A_SERVICE_POLICY)) &&
@@ -1022,6 +1080,11 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 		bool next = !strncmp(k->name, "next-", 5);
 		const char *file = next ? cfg->next_key_file : cfg->key_file;
 		bool has = next ? cfg->has_next_key : cfg->has_key;
+
+		if (k->sec == DD_SEC_SERVICE) {
+			file = svc->fwd_key_file;
+			has = svc->has_fwd_key;
+		}
 
 		/* one line for the pair: the file, or that a key was given */
 		if (k->fn == dd_k_key && has && !file[0])
@@ -1207,5 +1270,8 @@ void dd_config_free(struct dd_config *cfg)
 		return;
 	sodium_memzero(cfg->key, sizeof(cfg->key));
 	sodium_memzero(cfg->next_key, sizeof(cfg->next_key));
+	for (unsigned int i = 0; i < cfg->n_services; i++)
+		sodium_memzero(cfg->services[i].fwd_key,
+			       sizeof(cfg->services[i].fwd_key));
 	free(cfg);
 }

@@ -73,6 +73,12 @@ struct dd_service_cfg {
 	bool keep;
 	bool plan;		/* push the plan's weights, loads, slack */
 	bool plan_set;		/* plan given; else yes for least-cost */
+	/* a forwarder service's D-Router (mode forward) */
+	struct dc_addr router;
+	/* the forwarder protocol's key of the service (DYNCAST_A_SERVICE_KEY) */
+	uint8_t fwd_key[DD_KEY_LEN];
+	bool has_fwd_key;
+	char fwd_key_file[256];
 };
 
 struct dd_config {
@@ -123,5 +129,6 @@ int dd_parse_duration(const char *s, uint32_t min, uint32_t max,
 		      uint32_t *ms);
 int dd_parse_endpoint(const char *s, struct dc_addr *a, uint16_t *port);
 int dd_key_decode(const char *b64, uint8_t *key);
+bool dd_service_forward(const struct dd_service_cfg *s);
 
 #endif /* DD_CONFIG_H */

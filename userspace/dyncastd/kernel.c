@@ -133,6 +133,7 @@ static void dd_put_service(struct nlmsghdr *nlh, const struct dd_svc_key *k,
 		case DYNCAST_A_SERVICE_MAX_BINDINGS:
 		case DYNCAST_A_SERVICE_SERVICE_TIME:
 		case DYNCAST_A_SERVICE_SLACK:
+		case DYNCAST_A_SERVICE_KEY_OVERLAP:
 			mnl_attr_put_u32(nlh, a, settings->val[a]);
 			break;
 		default:
@@ -140,6 +141,12 @@ static void dd_put_service(struct nlmsghdr *nlh, const struct dd_svc_key *k,
 			break;
 		}
 	}
+	if (settings && settings->router.family)
+		dd_put_addr(nlh, &settings->router, DYNCAST_A_SERVICE_ROUTER4,
+			    DYNCAST_A_SERVICE_ROUTER6);
+	if (settings && settings->has_fwd_key)
+		mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEY, DD_KEY_LEN,
+			     settings->fwd_key);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -319,7 +326,8 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		s->created = true;
 		dd_info("service %s: created", s->cfg.name);
 	} else if (ret == -EEXIST) {
-		if (s->cfg.present) {
+		if (s->cfg.present || s->cfg.has_fwd_key ||
+		    s->cfg.router.family) {
 			nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
 			dd_put_service(nlh, &s->cfg.key, &s->cfg);
 			ret = dd_nl_talk(ctx, nlh, false);
@@ -404,7 +412,8 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 
 		if (!s->ready && dd_service_push(ctx, s))
 			retry = true;
-		if (!s->ready)
+		/* a forwarder learns its instances from its D-Router */
+		if (!s->ready || dd_service_forward(&s->cfg))
 			continue;
 		na = ns = nd = 0;
 		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "dyncastd.h"
 
@@ -216,7 +217,8 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 	unsigned int i;
 
 	for (i = 0; i < ctx->n_svc; i++)
-		if (!ctx->svc[i].stale && dd_svc_key_eq(&ctx->svc[i].cfg.key, k))
+		if (!ctx->svc[i].stale && !dd_service_forward(&ctx->svc[i].cfg) &&
+		    dd_svc_key_eq(&ctx->svc[i].cfg.key, k))
 			return true;
 	return false;
 }
@@ -483,6 +485,9 @@ int dd_router_apply(struct dd_ctx *ctx)
 		/* ready again once its settings are applied */
 		svc[i].ready = false;
 	}
+	for (j = 0; j < ctx->n_svc; j++)
+		sodium_memzero(ctx->svc[j].cfg.fwd_key,
+			       sizeof(ctx->svc[j].cfg.fwd_key));
 	free(ctx->svc);
 	ctx->svc = svc;
 	ctx->n_svc = cfg->n_services;
@@ -520,6 +525,9 @@ void dd_router_exit(struct dd_ctx *ctx)
 	for (i = 0; i < ctx->n_sites; i++)
 		free(ctx->sites[i]);
 	ctx->n_sites = 0;
+	for (i = 0; i < ctx->n_svc; i++)
+		sodium_memzero(ctx->svc[i].cfg.fwd_key,
+			       sizeof(ctx->svc[i].cfg.fwd_key));
 	free(ctx->svc);
 	ctx->svc = NULL;
 	ctx->n_svc = 0;

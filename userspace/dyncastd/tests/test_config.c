@@ -380,6 +380,54 @@ static void next_key(void **state)
 	unlink("/tmp/dyncastd-test-next.key");
 }
 
+/* A forwarder service: its D-Router and its key; the errors of each. */
+static void forwarder(void **state)
+{
+#define FSVC "[agent]\n" KEY "[router]\n[service f]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+#define FKEY "key = 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+	struct dd_config *cfg;
+	char *one;
+
+	(void)state;
+	cfg = parse(FSVC "mode = forward\nrouter = 10.1.0.1\n" FKEY "key-id = 3\n");
+	if (!cfg)
+		fail_msg("%s", errbuf);
+	assert_true(dd_service_forward(&cfg->services[0]));
+	assert_false(cfg->services[0].plan);
+	assert_int_equal(cfg->services[0].router.family, AF_INET);
+	assert_true(cfg->services[0].has_fwd_key);
+	assert_int_equal(cfg->services[0].fwd_key[31], 31);
+	assert_int_equal(cfg->services[0].val[DYNCAST_A_SERVICE_KEY_ID], 3);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "\nmode = forward\n"));
+	assert_non_null(strstr(one, "\nrouter = 10.1.0.1\n"));
+	assert_non_null(strstr(one, "\n# key: given, not shown\nkey-id = 3\n"));
+	assert_null(strstr(one, "000102"));
+	free(one);
+	dd_config_free(cfg);
+
+	/* a D-Router's service with the key its forwarders' keys come from */
+	cfg = parse(FSVC "policy = least-cost\n" FKEY);
+	assert_non_null(cfg);
+	assert_false(dd_service_forward(&cfg->services[0]));
+	assert_true(cfg->services[0].has_fwd_key);
+	assert_true(cfg->services[0].plan);
+	dd_config_free(cfg);
+
+	fails(FSVC "mode = forward\n" FKEY, "t.conf:4: [service f] mode forward needs router");
+	fails(FSVC "mode = forward\nrouter = 2001:db8::1\n" FKEY,
+	      "[service f] router is not of the family of sid");
+	fails(FSVC "mode = forward\nrouter = 10.1.0.1\nplan = yes\n" FKEY,
+	      "[service f] a forwarder service has no plan");
+	fails(FSVC "router = 10.1.0.1\n", "[service f] router is for mode forward");
+	fails(FSVC "key-id = 1\n", "[service f] key-id and key-overlap go with key or key-file");
+	fails(FSVC FKEY "key-file = /nonexistent\n",
+	      "t.conf:9: [service f] key-file: only one of key and key-file may be given");
+	fails(FSVC "key = short\n", "t.conf:8: [service f] key: must be 32 bytes");
+#undef FSVC
+#undef FKEY
+}
+
 static void print_effective(void **state)
 {
 	struct dd_config *cfg;
@@ -431,6 +479,7 @@ int main(void)
 		cmocka_unit_test(long_line),
 		cmocka_unit_test(key_file),
 		cmocka_unit_test(next_key),
+		cmocka_unit_test(forwarder),
 		cmocka_unit_test(print_effective),
 	};
 
