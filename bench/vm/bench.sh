@@ -758,7 +758,7 @@ steer_agents_start()
 	done
 	busywait 30000 steer_agent_up || {
 		echo "steer: the agents did not set up the service" >&2
-		dcr instance show >&2
+		dcr -d instance show >&2
 		return 1
 	}
 }
@@ -835,7 +835,7 @@ part_steer()
 			relayed=NA
 			# the metrics least-cost saw at the end of the run
 			if [ -n "$RELAY_PID" ] || [ ${#AGENT_PIDS[@]} -gt 0 ]; then
-				dcr instance show >> "$OUT/steer-instances.txt"
+				dcr -d instance show >> "$OUT/steer-instances.txt"
 			fi
 			if [ -n "$RELAY_PID" ]; then
 				kill "$RELAY_PID"
@@ -924,7 +924,7 @@ part_steerev()
 			out=$(cat "$OUT/.reqgen")
 			if [ ${#AGENT_PIDS[@]} -gt 0 ] || [ -n "$RELAY_PID" ]; then
 				echo "# $p, $ev" >> "$OUT/steer-instances.txt"
-				dcr instance show >> "$OUT/steer-instances.txt"
+				dcr -d instance show >> "$OUT/steer-instances.txt"
 			fi
 			steer_policy_teardown
 			steer_servers_stop >/dev/null

@@ -33,6 +33,7 @@ struct dc_ctx {
 	bool json;
 	bool pretty;
 	bool stats;		/* -s: the objects' counters too */
+	bool details;		/* -d: their details too, in text */
 	bool timestamp;		/* -t: monitor's events with their time */
 	FILE *out;
 	FILE *err;

@@ -50,7 +50,7 @@ static void usage(FILE *fp)
 	      "       dyncast [ -force ] -batch FILENAME\n"
 	      "OBJECT := { service | instance | binding | stats | monitor | genkey | derivekey | agent |\n"
 	      "           save }\n"
-	      "OPTIONS := { -V | -s | -t | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
+	      "OPTIONS := { -V | -s | -d | -t | -j | -p | -n NETNS | -force | -batch FILENAME | -h }\n",
 	      fp);
 }
 
@@ -111,6 +111,7 @@ int dc_show(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	}
 	dc_out_init(&o, ctx->out, ctx->json, ctx->pretty);
 	o.stats = ctx->stats;
+	o.details = ctx->details;
 	if (array)
 		dc_out_array(&o);
 	ret = ctx->ops->talk(ctx, req, cb, &o);
@@ -396,6 +397,8 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 			ctx->pretty = true;
 		} else if (dc_opt_is(opt, "-s", "-stats")) {
 			ctx->stats = true;
+		} else if (dc_opt_is(opt, "-d", "-details")) {
+			ctx->details = true;
 		} else if (dc_opt_is(opt, "-t", "-timestamp")) {
 			ctx->timestamp = true;
 		} else if (dc_opt_is(opt, "-force", NULL)) {

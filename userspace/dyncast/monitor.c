@@ -47,6 +47,7 @@ int dc_monitor_print(struct dc_ctx *ctx, const struct nlmsghdr *nlh)
 	/* one object per line, pretty or not */
 	dc_out_init(&o, ctx->out, ctx->json, false);
 	o.stats = ctx->stats;
+	o.details = ctx->details;
 	if (ctx->timestamp)
 		o.time = dc_monitor_time(ts, sizeof(ts));
 	switch (genl->cmd) {

@@ -140,7 +140,8 @@ static void dc_attr_print(struct dc_out *o, const struct dc_attr_desc *d,
  */
 /*
  * Values first, then nests: in text, a nest starts a line of its own and
- * what followed it would land on that line.  Counters only if @o asks.
+ * what followed it would land on that line.  Counters only if @o asks;
+ * details in text only if it asks.
  */
 void dc_attrs_print(struct dc_out *o, const struct dc_attr_set *set,
 		    dc_attr_tb tb, unsigned int need)
@@ -153,6 +154,8 @@ void dc_attrs_print(struct dc_out *o, const struct dc_attr_set *set,
 
 			if (tb[type] && d->name && (d->flags & need) == need &&
 			    (!(d->flags & DC_ATTR_STATS) || o->stats) &&
+			    (!(d->flags & DC_ATTR_DETAIL) || o->details ||
+			     o->json) &&
 			    (d->kind == DC_ATTR_NEST) == pass)
 				dc_attr_print(o, d, tb[type]);
 		}

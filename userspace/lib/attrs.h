@@ -34,6 +34,9 @@ enum dc_attr_kind {
 				 * replies about it and in errors
 				 */
 #define DC_ATTR_STATS	0x4	/* counters: printed only when asked (-s) */
+#define DC_ATTR_DETAIL	0x8	/* details: in text only when asked (-d);
+				 * JSON always has them
+				 */
 
 #define DC_ATTR_SET_MAX	31
 

@@ -27,6 +27,7 @@ struct dc_out {
 	unsigned int depth;
 	bool fresh;		/* text: nothing printed on this line yet */
 	bool stats;		/* print counters (DC_ATTR_STATS) too */
+	bool details;		/* text: details (DC_ATTR_DETAIL) too */
 	const char *time;	/* monitor -t: each event's time, or NULL */
 	int err;		/* sticky: allocation failure or misuse */
 };

@@ -202,6 +202,7 @@ int mock_run(struct mock *m, const char *cmdline)
 	m->ctx.json = false;
 	m->ctx.pretty = false;
 	m->ctx.stats = false;
+	m->ctx.details = false;
 	m->ctx.timestamp = false;
 	ret = dc_main(&m->ctx, argc, argv);
 	fflush(m->outf);

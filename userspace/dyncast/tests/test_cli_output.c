@@ -140,17 +140,17 @@ static void test_service_text(void **state)
 	put_service_odd(m, NLM_F_MULTI);
 	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "-s service show"), 0);
+	assert_int_equal(mock_run(m, "-s -d service show"), 0);
 	assert_string_equal(m->out, service_text);
 	assert_int_equal(m->err_len, 0);
 
-	/* without -s, no counters */
+	/* without -s, no counters; without -d, no details */
 	put_service_full(m, NLM_F_MULTI);
 	put_service_fwd(m, NLM_F_MULTI);
 	mock_done(m, 0);
 	assert_int_equal(mock_run(m, "service show"), 0);
 	assert_string_equal(m->out + sizeof(service_text) - 1,
-		"192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost max-bindings 1000 service-time 250 bindings 5 instances 2\n"
+		"192.0.2.1 proto tcp port 80 mode tunnel affinity 3tuple src-prefix 24 timeout 300 policy least-cost service-time 250 bindings 5 instances 2\n"
 		"192.0.2.2 proto udp mode forward router 198.51.100.1 keyed\n");
 }
 
@@ -194,7 +194,7 @@ static void test_service_get(void **state)
 	/* a get is answered by one message and the ack */
 	put_service_full(m, 0);
 	mock_error(m, 0, NULL);
-	assert_int_equal(mock_run(m, "service show 192.0.2.1 proto tcp port 80"), 0);
+	assert_int_equal(mock_run(m, "-details service show 192.0.2.1 proto tcp port 80"), 0);
 	assert_memory_equal(m->out, service_text, strchr(service_text, '\n') - service_text);
 }
 
@@ -252,10 +252,20 @@ static void test_instance(void **state)
 
 	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "-stats instance show"), 0);
+	assert_int_equal(mock_run(m, "-stats -d instance show"), 0);
 	assert_string_equal(m->out,
 		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 bid-port 8080 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 metrics-age 1.234s bindings 3 service-time 50000 load 80.5 inflight-adjust -2.25 inflight 12\n"
 		"    stats packets 7\n");
+
+	/* the least-cost model and the metrics' age are details */
+	mock_clear(m);
+	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
+	mock_done(m, 0);
+	assert_int_equal(mock_run(m, "instance show"), 0);
+	assert_string_equal(m->out,
+		"192.0.2.1 proto tcp port 80 bid 10.0.0.1 weight 5 state drain cpu 37.5 gpu 0.0 sessions 4 queue 2 capacity 100 cost 250 site 7 bindings 3 inflight 12\n");
+
+	/* JSON has them all, with -d or not */
 
 	mock_clear(m);
 	put_instance(m, DYNCAST_CMD_INSTANCE_GET, NLM_F_MULTI, "10.0.0.1", true);
@@ -315,7 +325,7 @@ static void test_binding(void **state)
 	mnl_attr_put_u64(nlh, DYNCAST_A_BINDING_BYTES, 1000);
 	mnl_attr_nest_end(nlh, nest);
 	mock_done(m, 0);
-	assert_int_equal(mock_run(m, "binding show"), 0);
+	assert_int_equal(mock_run(m, "-d binding show"), 0);
 	assert_string_equal(m->out,
 		"2001:db8::1 proto udp port 53 src 2001:db8::7 sport 40000 dport 53 bid 2001:db8::10 bid-port 5353 age 12.345s idle 0.100s expires 299.900s packets 10 bytes 1000\n");
 }
