@@ -170,6 +170,10 @@ int dc_do_save(struct dc_ctx *ctx, int argc, char **argv)
 {
 	if (argc > 0)
 		return dc_arg_unknown(ctx->err, *argv);
+	if (ctx->json) {
+		dc_err(ctx->err, "save prints commands, not JSON: drop -j");
+		return -1;
+	}
 	fputs("# dyncast save\n", ctx->out);
 	if (dc_service_save(ctx) || dc_instance_save(ctx))
 		return -1;

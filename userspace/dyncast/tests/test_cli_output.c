@@ -587,6 +587,13 @@ static void test_save(void **state)
 	unlink(name);
 	free(name);
 	assert_int_equal(mock_run(m, "save all"), -1);
+
+	/* it has no JSON form: -j is refused, not ignored */
+	mock_clear(m);
+	assert_int_equal(mock_run(m, "-j save"), -1);
+	assert_int_equal(dc_exit_status(&m->ctx, -1), DC_EXIT_USAGE);
+	assert_non_null(strstr(m->err, "save prints commands, not JSON"));
+	assert_int_equal(m->out_len, 0);
 }
 
 /* the exit status: the command line's fault, the kernel's refusal, not found */
