@@ -609,7 +609,8 @@ static const struct dd_key dd_keys[] = {
 	K(AGENT, "report-group", dd_k_group, struct dd_config, report_gid, 0, 0),
 	K(AGENT, "report-mode", dd_k_mode, struct dd_config, report_mode, 0, 0777),
 	K(AGENT, "site", dd_k_u32, struct dd_config, site, 0, UINT32_MAX),
-	K(AGENT, "interval", dd_k_dur, struct dd_config, policy.interval_ms, 100, HOUR),
+	/* at most half the longest hold-time, which must be longer */
+	K(AGENT, "interval", dd_k_dur, struct dd_config, policy.interval_ms, 100, DD_HOLD_MAX_MS / 2),
 	K(AGENT, "min-interval", dd_k_dur, struct dd_config, policy.min_interval_ms, 10, HOUR),
 	K(AGENT, "threshold-load", dd_k_pct, struct dd_config, policy.threshold_load, 0, 1000),
 	K(AGENT, "threshold-count", dd_k_u32, struct dd_config, policy.threshold_count, 0, UINT32_MAX),
@@ -934,8 +935,13 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 			 p->file);
 		return -1;
 	}
+	/*
+	 * Three intervals, within what a receiver takes: a longer hold-time
+	 * would have every announcement dropped as malformed
+	 */
 	if (!p->has_hold)
-		cfg->hold_ms = 3 * cfg->policy.interval_ms;
+		cfg->hold_ms = 3 * cfg->policy.interval_ms < DD_HOLD_MAX_MS ?
+			       3 * cfg->policy.interval_ms : DD_HOLD_MAX_MS;
 	if (cfg->hold_ms < DD_HOLD_MIN_MS)
 		cfg->hold_ms = DD_HOLD_MIN_MS;
 	if (cfg->hold_ms <= cfg->policy.interval_ms) {

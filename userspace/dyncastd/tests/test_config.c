@@ -22,6 +22,7 @@
 static char errbuf[1024];
 
 static char *printed(const struct dd_config *cfg);
+static void reads_back(const char *one);
 
 static struct dd_config *parse(const char *text)
 {
@@ -104,8 +105,22 @@ static void example(void **state)
 static void defaults(void **state)
 {
 	struct dd_config *cfg;
+	char *one;
 
 	(void)state;
+	/*
+	 * hold-time: three intervals, but no more than receivers take (an
+	 * announcement with a longer one is dropped as malformed)
+	 */
+	cfg = parse("[agent]\n" KEY "interval = 30m\n");
+	assert_non_null(cfg);
+	assert_int_equal(cfg->hold_ms, DD_HOLD_MAX_MS);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "\nhold-time = 3600000ms\n"));
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
+
 	cfg = parse("[agent]\n" KEY "interval = 2s\n[router]\n");
 	assert_non_null(cfg);
 	assert_false(cfg->has_id);
@@ -208,6 +223,8 @@ static void errors(void **state)
 	fails("[agent]\n", "t.conf: [agent] key or key-file is required");
 	fails("[agent]\n" KEY "interval = 10s\nhold-time = 5s\n",
 	      "hold-time (5000ms) must be longer than interval (10000ms)");
+	fails("[agent]\n" KEY "interval = 31m\n",
+	      "t.conf:3: [agent] interval: must be a duration between 100ms and 1800000ms");
 	fails("[agent]\n" KEY "[peer a]\n", "t.conf:3: [peer a] endpoint is required");
 	fails("[agent]\n" KEY "[peer a]\nendpoint = 1.2.3.4:0\n",
 	      "t.conf:4: [peer a] endpoint: must be ADDRESS");
