@@ -435,12 +435,30 @@ static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 			 void *obj, const char *key, const char *val)
 {
 	struct dd_key_slot slot = dd_key_slot(p, obj, k);
-	char line[128];
+	const char *slash = strrchr(p->file, '/');
+	char line[128], path[256];
 	FILE *fp;
 	size_t n;
 
 	if (*slot.has) {
 		dd_cfg_fail(p, key, "%s", slot.both);
+		return -1;
+	}
+	/*
+	 * A relative path is the configuration file's directory's: the same
+	 * at a reload, after the daemon went to /
+	 */
+	if (val[0] != '/' && slash) {
+		if (snprintf(path, sizeof(path), "%.*s/%s",
+			     (int)(slash - p->file), p->file, val) >=
+		    (int)sizeof(path)) {
+			dd_cfg_fail(p, key, "path too long");
+			return -1;
+		}
+		val = path;
+	}
+	if (strlen(val) >= slot.file_size) {
+		dd_cfg_fail(p, key, "path too long");
 		return -1;
 	}
 	fp = fopen(val, "re");
@@ -464,7 +482,7 @@ static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 	}
 	sodium_memzero(line, sizeof(line));
 	*slot.has = true;
-	snprintf(slot.file, slot.file_size, "%s", val);
+	memcpy(slot.file, val, strlen(val) + 1);
 	return 0;
 }
 

@@ -347,6 +347,44 @@ static void reads_back(const char *one)
 	dd_config_free(again);
 }
 
+/* A relative key-file is the configuration's directory's, whatever the cwd. */
+static void key_file_relative(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", path[64], cwd[4096];
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	struct dd_config *cfg;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agent.key", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", fp);
+	fclose(fp);
+	chmod(path, 0600);
+	snprintf(path, sizeof(path), "%s/a.conf", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("[agent]\nkey-file = agent.key\n", fp);
+	fclose(fp);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir("/"), 0);
+	cfg = dd_config_load(path, err);
+	assert_int_equal(chdir(cwd), 0);
+	fclose(err);
+	if (!cfg)
+		fail_msg("%s", errbuf);
+	assert_int_equal(cfg->key[31], 31);
+	snprintf(path, sizeof(path), "%s/agent.key", dir);
+	assert_string_equal(cfg->key_file, path);
+	dd_config_free(cfg);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* next-key and next-key-file: the key accepted too during a key change */
 static void next_key(void **state)
 {
@@ -496,6 +534,7 @@ int main(void)
 		cmocka_unit_test(long_line),
 		cmocka_unit_test(key_file),
 		cmocka_unit_test(next_key),
+		cmocka_unit_test(key_file_relative),
 		cmocka_unit_test(forwarder),
 		cmocka_unit_test(print_effective),
 	};
