@@ -1903,6 +1903,24 @@ static const struct genl_ops dc_genl_ops[] = {
 	},
 };
 
+/*
+ * The family has one policy for every command: DYNCAST_A_REPLACE, which
+ * means something to the -new commands only, is refused elsewhere rather
+ * than ignored.
+ */
+static int dc_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	if (info->attrs[DYNCAST_A_REPLACE] &&
+	    ops->cmd != DYNCAST_CMD_SERVICE_NEW &&
+	    ops->cmd != DYNCAST_CMD_INSTANCE_NEW) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DYNCAST_A_REPLACE],
+				    "replace: only with service-new and instance-new");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct genl_family dc_genl_family __ro_after_init = {
 	.name = DYNCAST_FAMILY_NAME,
 	.version = DYNCAST_FAMILY_VERSION,
@@ -1916,6 +1934,7 @@ static struct genl_family dc_genl_family __ro_after_init = {
 	 * not wait on one another.
 	 */
 	.parallel_ops = true,
+	.pre_doit = dc_nl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = dc_genl_ops,
 	.n_ops = ARRAY_SIZE(dc_genl_ops),

@@ -2,7 +2,8 @@
 /*
  * Basic checks of the dyncast generic netlink family: it resolves, has the
  * expected version and the "events" multicast group, and rejects commands
- * it does not implement instead of accepting or ignoring them.
+ * it does not implement, and the replace flag where it means nothing,
+ * instead of accepting or ignoring them.
  *
  * Run with the module loaded (nl_basic.sh does that).
  */
@@ -119,6 +120,11 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void fill_replace(struct nlmsghdr *nlh)
+{
+	mnl_attr_put(nlh, DYNCAST_A_REPLACE, 0, NULL);
+}
+
 /* A command the family does not have must come back as an error. */
 static void check_rejected(const struct family *f, uint8_t cmd,
 			   uint16_t flags, const char *what)
@@ -152,7 +158,7 @@ int main(void)
 	srand(time(NULL));
 	seq = rand();
 
-	ktap_plan(7);
+	ktap_plan(9);
 
 	ret = genl_talk(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, fill_family_name,
 			family_cb, &f);
@@ -185,6 +191,14 @@ int main(void)
 	check_rejected(&f, CMD_UNKNOWN, 0, "unknown command 200");
 	check_rejected(&f, CMD_UNKNOWN, NLM_F_DUMP, "dump of unknown command 200");
 	check_rejected(&f, DYNCAST_CMD_UNSPEC, 0, "command UNSPEC");
+
+	/* replace is for the -new commands: refused, not ignored, elsewhere */
+	ret = genl_talk(f.id, DYNCAST_CMD_STATS_GET, 0, NULL, NULL, NULL);
+	ktap_result(!ret, "stats-get answers");
+	ret = genl_talk(f.id, DYNCAST_CMD_STATS_GET, 0, fill_replace, NULL, NULL);
+	if (ret != -EINVAL)
+		ktap_msg("stats-get with replace: %s", ret ? strerror(-ret) : "answered");
+	ktap_result(ret == -EINVAL, "stats-get with replace is refused (EINVAL)");
 
 	mnl_socket_close(nl);
 	ktap_finished();

@@ -118,7 +118,8 @@ enum dyncast_attrs {
 	DYNCAST_A_STATS,		/* nest, enum dyncast_stats_attrs */
 	DYNCAST_A_REPLACE,		/* flag: SERVICE_NEW or INSTANCE_NEW
 					 * changes what exists, as SET does,
-					 * instead of refusing it (EEXIST)
+					 * instead of refusing it (EEXIST);
+					 * other commands refuse the flag
 					 */
 
 	/* private: */
