@@ -1017,13 +1017,28 @@ err:
 }
 
 /* cb->args[0]: hash bucket, [1]: service in it, [2]: instance in it */
+/* A dump takes no replace flag either (pre_doit sees no dump). */
+static int dc_nl_dump_no_replace(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+
+	if (!info->attrs[DYNCAST_A_REPLACE])
+		return 0;
+	NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[DYNCAST_A_REPLACE],
+			    "replace: only with service-new and instance-new");
+	return -EINVAL;
+}
+
 static int dc_nl_service_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct dc_net *dn = dc_net(sock_net(skb->sk));
 	struct dc_service *svc;
 	long bucket, idx;
-	int ret = 0;
+	int ret;
 
+	ret = dc_nl_dump_no_replace(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&dn->lock);
 	cb->seq = dn->genid;
 	for (bucket = cb->args[0]; bucket < ARRAY_SIZE(dn->services); bucket++) {
@@ -1524,6 +1539,9 @@ static int dc_nl_dump_filter(struct netlink_callback *cb, struct dc_net *dn)
 
 	if (cb->args[4])
 		return 0;
+	ret = dc_nl_dump_no_replace(cb);
+	if (ret)
+		return ret;
 	cb->args[4] = 1;
 	cb->args[5] = 0;
 	if (!nest)
