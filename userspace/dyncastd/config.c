@@ -466,9 +466,11 @@ static int dd_k_key_file(struct dd_cfg_parse *p, const struct dd_key *k,
 		dd_cfg_fail(p, key, "cannot open \"%s\": %s", val, strerror(errno));
 		return -1;
 	}
+	/* no copy of the key in a stdio buffer */
+	setvbuf(fp, NULL, _IONBF, 0);
 	if (dc_key_file_open(fileno(fp)))
-		fprintf(p->errfp, "dyncastd: warning: %s:%u: [agent] %s: \"%s\" is readable by others; chmod 600 it\n",
-			p->file, p->line, key, val);
+		fprintf(p->errfp, "dyncastd: warning: %s:%u: [%s] %s: \"%s\" is readable by others; chmod o-rwx it\n",
+			p->file, p->line, p->sec_text, key, val);
 	if (!fgets(line, sizeof(line), fp))
 		line[0] = '\0';
 	fclose(fp);
@@ -627,8 +629,8 @@ static const struct dd_key dd_keys[] = {
 	K(AGENT, "report-group", dd_k_group, struct dd_config, report_gid, 0, 0),
 	K(AGENT, "report-mode", dd_k_mode, struct dd_config, report_mode, 0, 0777),
 	K(AGENT, "site", dd_k_u32, struct dd_config, site, 0, UINT32_MAX),
-	/* at most half the longest hold-time, which must be longer */
-	K(AGENT, "interval", dd_k_dur, struct dd_config, policy.interval_ms, 100, DD_HOLD_MAX_MS / 2),
+	/* below the longest hold-time, which must be longer */
+	K(AGENT, "interval", dd_k_dur, struct dd_config, policy.interval_ms, 100, DD_HOLD_MAX_MS - 1000),
 	K(AGENT, "min-interval", dd_k_dur, struct dd_config, policy.min_interval_ms, 10, HOUR),
 	K(AGENT, "threshold-load", dd_k_pct, struct dd_config, policy.threshold_load, 0, 1000),
 	K(AGENT, "threshold-count", dd_k_u32, struct dd_config, policy.threshold_count, 0, UINT32_MAX),
@@ -926,6 +928,8 @@ static int dd_cfg_check_forward(struct dd_cfg_parse *p,
 			why = "mode forward needs router";
 		else if (s->router.family != s->key.sid.family)
 			why = "router is not of the family of sid";
+		else if (!s->has_fwd_key)
+			why = "mode forward needs key or key-file";
 		else if (s->plan_set && s->plan)
 			why = "a forwarder service has no plan";
 	} else if (s->router.family) {
@@ -1034,9 +1038,10 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 		}
 		if (dd_cfg_check_forward(p, s))
 			return -1;
-		/* a least-cost service plans unless told not to */
+		/* a least-cost service plans unless told not to; a forwarder never */
 		if (!s->plan_set)
-			s->plan = (s->present & (1u << DYNCAST_A_SERVICE_POLICY)) &&
+			s->plan = !dd_service_forward(s) &&
+				  (s->present & (1u << DYNCAST_A_SERVICE_POLICY)) &&
 				  s->val[DYNCAST_A_SERVICE_POLICY] ==
 				  DYNCAST_POLICY_LEAST_COST;
 		for (j = 0; j < i; j++) {

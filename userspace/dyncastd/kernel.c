@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sodium.h>
 #include <linux/dyncast.h>
 #include <linux/genetlink.h>
 
@@ -337,6 +338,9 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		if (!s->created && !ret)
 			dd_info("service %s: exists, adopted", s->cfg.name);
 	}
+	/* the requests carried the service's key */
+	if (s->cfg.has_fwd_key)
+		sodium_memzero(buf, sizeof(buf));
 	if (ret) {
 		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
 		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))

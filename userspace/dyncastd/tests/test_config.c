@@ -223,8 +223,11 @@ static void errors(void **state)
 	fails("[agent]\n", "t.conf: [agent] key or key-file is required");
 	fails("[agent]\n" KEY "interval = 10s\nhold-time = 5s\n",
 	      "hold-time (5000ms) must be longer than interval (10000ms)");
-	fails("[agent]\n" KEY "interval = 31m\n",
-	      "t.conf:3: [agent] interval: must be a duration between 100ms and 1800000ms");
+	/* 45 minutes, with the hold-time of 60 min it could always have */
+	dd_config_free(parse("[agent]\n" KEY "interval = 45m\nhold-time = 60m\n"));
+	assert_string_equal(errbuf, "");
+	fails("[agent]\n" KEY "interval = 1h\n",
+	      "t.conf:3: [agent] interval: must be a duration between 100ms and 3599000ms");
 	fails("[agent]\n" KEY "[peer a]\n", "t.conf:3: [peer a] endpoint is required");
 	fails("[agent]\n" KEY "[peer a]\nendpoint = 1.2.3.4:0\n",
 	      "t.conf:4: [peer a] endpoint: must be ADDRESS");
@@ -281,7 +284,7 @@ static void key_file(void **state)
 	cfg = parse(text);
 	assert_non_null(cfg);
 	dd_config_free(cfg);
-	assert_non_null(strstr(errbuf, "dyncastd: warning: t.conf:2: [agent] key-file: \"/tmp/dyncastd-test.key\" is readable by others; chmod 600 it"));
+	assert_non_null(strstr(errbuf, "dyncastd: warning: t.conf:2: [agent] key-file: \"/tmp/dyncastd-test.key\" is readable by others; chmod o-rwx it"));
 	assert_int_equal(chmod("/tmp/dyncastd-test.key", 0600), 0);
 	cfg = parse(text);
 	assert_non_null(cfg);
@@ -442,8 +445,14 @@ static void forwarder(void **state)
 #define FKEY "key = 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
 	struct dd_config *cfg;
 	char *one;
+	FILE *fp;
 
 	(void)state;
+	fp = fopen("/tmp/dyncastd-test-fwd.key", "w");
+	assert_non_null(fp);
+	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod("/tmp/dyncastd-test-fwd.key", 0600), 0);
 	cfg = parse(FSVC "mode = forward\nrouter = 10.1.0.1\n" FKEY "key-id = 3\n");
 	if (!cfg)
 		fail_msg("%s", errbuf);
@@ -461,6 +470,18 @@ static void forwarder(void **state)
 	free(one);
 	dd_config_free(cfg);
 
+	/* least-cost on a forwarder: no plan, and -T reads back */
+	cfg = parse(FSVC "mode = forward\nrouter = 10.1.0.1\npolicy = least-cost\n"
+		    "key-file = /tmp/dyncastd-test-fwd.key\n");
+	if (!cfg)
+		fail_msg("%s", errbuf);
+	assert_false(cfg->services[0].plan);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "\nplan = no\n"));
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
+
 	/* a D-Router's service with the key its forwarders' keys come from */
 	cfg = parse(FSVC "policy = least-cost\n" FKEY);
 	assert_non_null(cfg);
@@ -470,6 +491,8 @@ static void forwarder(void **state)
 	dd_config_free(cfg);
 
 	fails(FSVC "mode = forward\n" FKEY, "t.conf:4: [service f] mode forward needs router");
+	fails(FSVC "mode = forward\nrouter = 10.1.0.1\n",
+	      "[service f] mode forward needs key or key-file");
 	fails(FSVC "mode = forward\nrouter = 2001:db8::1\n" FKEY,
 	      "[service f] router is not of the family of sid");
 	fails(FSVC "mode = forward\nrouter = 10.1.0.1\nplan = yes\n" FKEY,
@@ -479,6 +502,7 @@ static void forwarder(void **state)
 	fails(FSVC FKEY "key-file = /nonexistent\n",
 	      "t.conf:9: [service f] key-file: only one of key and key-file may be given");
 	fails(FSVC "key = short\n", "t.conf:8: [service f] key: must be 32 bytes");
+	unlink("/tmp/dyncastd-test-fwd.key");
 #undef FSVC
 #undef FKEY
 }
