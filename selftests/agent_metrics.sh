@@ -99,8 +99,10 @@ ktap_test_result "the module's figures are the kernel's" \
 	      [ \"$m_site\" = 3 ] && [ \"$m_up\" = 1 ]"
 
 # the agent's counters as "agent show" gave them just before: announcements
-# only grow, so the scrape's is at least that
+# only grow, so the scrape's is at least that (a scrape past the second
+# for which the previous one's text is kept)
 a_ann=$(agent_counter dr1 announcements)
+sleep 1.1
 scrape > "$AT/m1" || true
 m_ann=$(value dyncastd_announcements_total "")
 [ -n "$m_ann" ] || m_ann=$(awk '$1 == "dyncastd_announcements_total" { print $2 }' "$AT/m1")
