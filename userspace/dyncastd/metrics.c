@@ -262,11 +262,18 @@ static void dd_mx_agent(FILE *fp, struct dd_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* The module                                                           */
 
+struct dd_mx_tb {
+	const struct nlattr *a[32];
+	unsigned int max;
+};
+
 /* labels of a service (@tb: its nest's attributes) */
-static int dd_mx_svc_labels(char *buf, size_t size, const struct nlattr *a4,
-			    const struct nlattr *a6, const struct nlattr *proto,
-			    const struct nlattr *port)
+static int dd_mx_svc_labels(char *buf, size_t size, const struct dd_mx_tb *s)
 {
+	const struct nlattr *a4 = s->a[DYNCAST_A_SERVICE_ADDR4];
+	const struct nlattr *a6 = s->a[DYNCAST_A_SERVICE_ADDR6];
+	const struct nlattr *proto = s->a[DYNCAST_A_SERVICE_PROTO];
+	const struct nlattr *port = s->a[DYNCAST_A_SERVICE_PORT];
 	char addr[INET6_ADDRSTRLEN];
 	uint8_t p;
 
@@ -285,11 +292,6 @@ static int dd_mx_svc_labels(char *buf, size_t size, const struct nlattr *a4,
 		 ntohs(mnl_attr_get_u16(port)) : 0);
 	return 0;
 }
-
-struct dd_mx_tb {
-	const struct nlattr *a[32];
-	unsigned int max;
-};
 
 static int dd_mx_tb_cb(const struct nlattr *attr, void *data)
 {
@@ -325,6 +327,28 @@ static bool dd_mx_num(const struct nlattr *a, uint64_t *v)
 		return true;
 	default:
 		return false;
+	}
+}
+
+/* the top-level attributes of a reply */
+static void dd_mx_tb_msg(struct dd_mx_tb *tb, const struct nlmsghdr *nlh)
+{
+	memset(tb, 0, sizeof(*tb));
+	tb->max = DYNCAST_A_MAX;
+	mnl_attr_parse(nlh, GENL_HDRLEN, dd_mx_tb_cb, tb);
+}
+
+/* the figures of @figs that @tb has, into @o */
+static void dd_mx_figs_of(struct dd_mx_obj *o, const struct dd_mx_tb *tb,
+			  const struct dd_mx_fig *figs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t at = figs[i].attr;
+
+		if (tb->a[at] && dd_mx_num(tb->a[at], &o->v[at]))
+			o->has |= 1u << at;
 	}
 }
 
@@ -373,29 +397,18 @@ static int dd_mx_service_cb(const struct nlmsghdr *nlh, void *data)
 	struct dd_mx *mx = data;
 	struct dd_mx_tb top, s;
 	struct dd_mx_obj *o;
-	unsigned int i;
 
-	memset(&top, 0, sizeof(top));
-	top.max = DYNCAST_A_MAX;
-	mnl_attr_parse(nlh, GENL_HDRLEN, dd_mx_tb_cb, &top);
+	dd_mx_tb_msg(&top, nlh);
 	dd_mx_tb_nest(&s, top.a[DYNCAST_A_SERVICE], DYNCAST_A_SERVICE_MAX);
 	o = dd_mx_add(mx, false);
 	if (!o)
 		return MNL_CB_OK;
-	if (dd_mx_svc_labels(o->labels, sizeof(o->labels),
-			     s.a[DYNCAST_A_SERVICE_ADDR4],
-			     s.a[DYNCAST_A_SERVICE_ADDR6],
-			     s.a[DYNCAST_A_SERVICE_PROTO],
-			     s.a[DYNCAST_A_SERVICE_PORT])) {
+	if (dd_mx_svc_labels(o->labels, sizeof(o->labels), &s)) {
 		mx->n_svc--;
 		return MNL_CB_OK;
 	}
-	for (i = 0; i < sizeof(dd_mx_service) / sizeof(dd_mx_service[0]); i++) {
-		uint16_t at = dd_mx_service[i].attr;
-
-		if (s.a[at] && dd_mx_num(s.a[at], &o->v[at]))
-			o->has |= 1u << at;
-	}
+	dd_mx_figs_of(o, &s, dd_mx_service,
+		      sizeof(dd_mx_service) / sizeof(dd_mx_service[0]));
 	dd_mx_stats_of(o, s.a[DYNCAST_A_SERVICE_STATS]);
 	return MNL_CB_OK;
 }
@@ -406,17 +419,11 @@ static int dd_mx_instance_cb(const struct nlmsghdr *nlh, void *data)
 	struct dd_mx_tb top, s, in;
 	char svc[120], bid[INET6_ADDRSTRLEN];
 	struct dd_mx_obj *o;
-	unsigned int i;
 
-	memset(&top, 0, sizeof(top));
-	top.max = DYNCAST_A_MAX;
-	mnl_attr_parse(nlh, GENL_HDRLEN, dd_mx_tb_cb, &top);
+	dd_mx_tb_msg(&top, nlh);
 	dd_mx_tb_nest(&s, top.a[DYNCAST_A_SERVICE], DYNCAST_A_SERVICE_MAX);
 	dd_mx_tb_nest(&in, top.a[DYNCAST_A_INSTANCE], DYNCAST_A_INSTANCE_MAX);
-	if (dd_mx_svc_labels(svc, sizeof(svc), s.a[DYNCAST_A_SERVICE_ADDR4],
-			     s.a[DYNCAST_A_SERVICE_ADDR6],
-			     s.a[DYNCAST_A_SERVICE_PROTO],
-			     s.a[DYNCAST_A_SERVICE_PORT]))
+	if (dd_mx_svc_labels(svc, sizeof(svc), &s))
 		return MNL_CB_OK;
 	if (in.a[DYNCAST_A_INSTANCE_ADDR4] &&
 	    mnl_attr_get_payload_len(in.a[DYNCAST_A_INSTANCE_ADDR4]) == 4)
@@ -432,12 +439,8 @@ static int dd_mx_instance_cb(const struct nlmsghdr *nlh, void *data)
 	if (!o)
 		return MNL_CB_OK;
 	snprintf(o->labels, sizeof(o->labels), "%s,bid=\"%s\"", svc, bid);
-	for (i = 0; i < sizeof(dd_mx_instance) / sizeof(dd_mx_instance[0]); i++) {
-		uint16_t at = dd_mx_instance[i].attr;
-
-		if (in.a[at] && dd_mx_num(in.a[at], &o->v[at]))
-			o->has |= 1u << at;
-	}
+	dd_mx_figs_of(o, &in, dd_mx_instance,
+		      sizeof(dd_mx_instance) / sizeof(dd_mx_instance[0]));
 	if (in.a[DYNCAST_A_INSTANCE_STATE] &&
 	    dd_mx_num(in.a[DYNCAST_A_INSTANCE_STATE],
 		      &o->v[DYNCAST_A_INSTANCE_STATE]))
@@ -451,9 +454,7 @@ static int dd_mx_ns_cb(const struct nlmsghdr *nlh, void *data)
 	struct dd_mx *mx = data;
 	struct dd_mx_tb top;
 
-	memset(&top, 0, sizeof(top));
-	top.max = DYNCAST_A_MAX;
-	mnl_attr_parse(nlh, GENL_HDRLEN, dd_mx_tb_cb, &top);
+	dd_mx_tb_msg(&top, nlh);
 	dd_mx_stats_of(&mx->ns, top.a[DYNCAST_A_STATS]);
 	mx->ns_ok = true;
 	return MNL_CB_OK;
