@@ -32,31 +32,46 @@
 /* ...and runs this often, or at once while a walk is unfinished. */
 #define DC_GC_INTERVAL		HZ
 
-static struct kmem_cache *dc_binding_cache __read_mostly;
+/* [IPv6][counters]: 64, 80, 80 and 96 bytes */
+static struct kmem_cache *dc_binding_cache[2][2] __read_mostly;
 
+static struct kmem_cache *dc_binding_cache_of(u32 id, unsigned long flags)
+{
+	return dc_binding_cache[!!(id & DC_FLOW_KEY_IPV6)]
+			       [!!(flags & DC_BINDING_COUNTERS)];
+}
+
+/* Keys are 12 or 24 bytes long, as their first word says. */
 static u32 dc_key_hash(const void *data, u32 len, u32 seed)
 {
-	return jhash2(data, sizeof(struct dc_flow_key) / sizeof(u32), seed);
+	const u32 *key = data;
+
+	return jhash2(key, dc_flow_key_len(key[0]) / sizeof(u32), seed);
 }
 
 static u32 dc_obj_hash(const void *data, u32 len, u32 seed)
 {
 	const struct dc_binding *b = data;
 
-	return dc_key_hash(&b->key, len, seed);
+	return dc_key_hash(b->key, len, seed);
 }
 
 static int dc_obj_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const struct dc_binding *b = obj;
+	const u32 *key = arg->key;
 
-	return memcmp(&b->key, arg->key, sizeof(b->key));
+	/* the same first word, the same length */
+	if (b->key[0] != key[0])
+		return 1;
+	return memcmp(&b->key[1], &key[1],
+		      dc_flow_key_len(key[0]) - sizeof(u32));
 }
 
 static const struct rhashtable_params dc_binding_params = {
 	.head_offset = offsetof(struct dc_binding, node),
 	.key_offset = offsetof(struct dc_binding, key),
-	.key_len = sizeof(struct dc_flow_key),
+	.key_len = DC_FLOW_KEY_LEN6,
 	.hashfn = dc_key_hash,
 	.obj_hashfn = dc_obj_hash,
 	.obj_cmpfn = dc_obj_cmp,
@@ -69,7 +84,7 @@ void dc_flow_key_make(struct dc_flow_key *key, const struct dc_service *svc,
 	u8 plen = READ_ONCE(svc->src_prefix);
 
 	memset(key, 0, sizeof(*key));
-	key->svc_id = svc->id;
+	key->id = svc->id | (svc->family == AF_INET6 ? DC_FLOW_KEY_IPV6 : 0);
 	key->saddr = pkt->saddr;
 	if (plen) {
 		if (svc->family == AF_INET)
@@ -116,8 +131,7 @@ bool dc_binding_expired(const struct dc_binding *b)
 
 	return READ_ONCE(inst->dead) ||
 	       READ_ONCE(inst->state) == DYNCAST_STATE_DOWN ||
-	       time_after(jiffies, READ_ONCE(b->last_used) +
-				   dc_binding_timeout(b));
+	       dc_binding_idle_time(b) > dc_binding_timeout(b);
 }
 
 /*
@@ -166,7 +180,7 @@ static void dc_binding_track(struct dc_binding *b, const struct dc_pkt *pkt)
 struct dc_instance *dc_binding_hit(struct dc_binding *b,
 				   const struct dc_pkt *pkt)
 {
-	unsigned long now = jiffies;
+	u32 now = jiffies;
 	unsigned long flags;
 
 	if (dc_binding_expired(b))
@@ -180,9 +194,41 @@ struct dc_instance *dc_binding_hit(struct dc_binding *b,
 	if (unlikely((flags & (DC_BINDING_OWN | DC_BINDING_INFLIGHT)) ==
 		     DC_BINDING_OWN || (pkt->fin_rst && (flags & DC_BINDING_OWN))))
 		dc_binding_track(b, pkt);
-	atomic64_inc(&b->packets);
-	atomic64_add(pkt->len, &b->bytes);
+	if (flags & DC_BINDING_COUNTERS) {
+		struct dc_binding_counters *c = dc_binding_counters(b);
+
+		atomic64_inc(&c->packets);
+		atomic64_add(pkt->len, &c->bytes);
+	}
 	return b->inst;
+}
+
+/*
+ * A binding for @key, of the service's kind, with its key set and nothing
+ * else: NULL when memory is short.
+ */
+static struct dc_binding *dc_binding_alloc(const struct dc_service *svc,
+					   const struct dc_flow_key *key,
+					   gfp_t gfp)
+{
+	unsigned long flags = READ_ONCE(svc->counters) ? DC_BINDING_COUNTERS : 0;
+	struct dc_binding *b;
+
+	b = kmem_cache_alloc(dc_binding_cache_of(key->id, flags), gfp);
+	if (!b)
+		return NULL;
+	memcpy(b->key, key, dc_flow_key_len(key->id));
+	b->flags = flags;
+	if (flags & DC_BINDING_COUNTERS) {
+		atomic64_set(&dc_binding_counters(b)->packets, 0);
+		atomic64_set(&dc_binding_counters(b)->bytes, 0);
+	}
+	return b;
+}
+
+static void dc_binding_free(struct dc_binding *b)
+{
+	kmem_cache_free(dc_binding_cache_of(b->key[0], b->flags), b);
 }
 
 /*
@@ -196,7 +242,7 @@ static void dc_binding_free_rcu(struct rcu_head *rcu)
 
 	dc_binding_end(b);
 	dc_instance_put(b->inst);
-	kmem_cache_free(dc_binding_cache, b);
+	dc_binding_free(b);
 }
 
 /* Give back the room dc_binding_reserve() took. */
@@ -274,12 +320,11 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			goto unreserve;
 		if (!refcount_inc_not_zero(&inst->refcnt))
 			goto unreserve;
-		b = kmem_cache_alloc(dc_binding_cache, GFP_ATOMIC);
+		b = dc_binding_alloc(svc, key, GFP_ATOMIC);
 		if (!b) {
 			dc_instance_put(inst);
 			goto unreserve_full;
 		}
-		b->key = *key;
 		b->inst = inst;
 		/*
 		 * The demand counts in its instance's inflight from now on,
@@ -288,14 +333,16 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		 * demand-idle old: its later packets pass the forwarder,
 		 * never this router.
 		 */
-		b->flags = flags | DC_BINDING_OWN | DC_BINDING_INFLIGHT;
+		b->flags |= flags | DC_BINDING_OWN | DC_BINDING_INFLIGHT;
 		atomic_inc(&inst->inflight);
 		b->created = jiffies;
 		b->last_used = b->created;
-		atomic64_set(&b->packets, 1);
-		atomic64_set(&b->bytes, pkt->len);
+		if (b->flags & DC_BINDING_COUNTERS) {
+			atomic64_set(&dc_binding_counters(b)->packets, 1);
+			atomic64_set(&dc_binding_counters(b)->bytes, pkt->len);
+		}
 
-		old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
+		old = rhashtable_lookup_get_insert_key(&dn->bindings, b->key,
 						       &b->node,
 						       dc_binding_params);
 		if (!old) {
@@ -306,7 +353,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		/* Never published: no reader can hold it. */
 		atomic_dec(&inst->inflight);
 		dc_instance_put(inst);
-		kmem_cache_free(dc_binding_cache, b);
+		dc_binding_free(b);
 		dc_binding_unreserve(dn, svc);
 		if (IS_ERR(old))
 			goto stateless;
@@ -346,12 +393,12 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 		     const struct dc_flow_key *key, struct dc_instance *inst,
 		     unsigned long remaining)
 {
-	unsigned long last = jiffies - (svc->timeout - remaining);
+	u32 last = jiffies - (svc->timeout - remaining);
 	struct dc_binding *b, *old;
 	int ret = 0;
 
 	lockdep_assert_held(&dn->lock);
-	b = kmem_cache_alloc(dc_binding_cache, GFP_KERNEL);
+	b = dc_binding_alloc(svc, key, GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
 
@@ -360,30 +407,28 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 	if (old && old->inst == inst && !dc_binding_expired(old)) {
 		/* a repeated Binding Info: only the time moves */
 		WRITE_ONCE(old->last_used, last);
-		kmem_cache_free(dc_binding_cache, b);
+		dc_binding_free(b);
 		goto out;
 	}
 	if (old)
 		dc_binding_unlink(dn, old);
 	if (!dc_binding_reserve(dn, svc)) {
-		kmem_cache_free(dc_binding_cache, b);
+		dc_binding_free(b);
 		ret = -ENOSPC;
 		goto out;
 	}
 	refcount_inc(&inst->refcnt);
-	b->key = *key;
 	b->inst = inst;
-	b->flags = remaining < svc->timeout ? DC_BINDING_CONFIRMED : 0;
+	if (remaining < svc->timeout)
+		b->flags |= DC_BINDING_CONFIRMED;
 	b->created = jiffies;
 	b->last_used = last;
-	atomic64_set(&b->packets, 0);
-	atomic64_set(&b->bytes, 0);
-	old = rhashtable_lookup_get_insert_key(&dn->bindings, &b->key,
+	old = rhashtable_lookup_get_insert_key(&dn->bindings, b->key,
 					       &b->node, dc_binding_params);
 	if (old) {
 		/* only a full table fails here: no one else inserts */
 		dc_instance_put(inst);
-		kmem_cache_free(dc_binding_cache, b);
+		dc_binding_free(b);
 		dc_binding_unreserve(dn, svc);
 		ret = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 		goto out;
@@ -417,7 +462,7 @@ static int dc_bindings_flush_pass(struct dc_net *dn,
 				continue;
 			break;
 		}
-		if ((!svc || b->key.svc_id == svc->id) &&
+		if ((!svc || dc_binding_svc_id(b) == svc->id) &&
 		    (!inst || b->inst == inst) &&
 		    time_before_eq(b->created, start)) {
 			dc_binding_unlink(dn, b);
@@ -480,7 +525,7 @@ static bool dc_binding_idle(const struct dc_binding *b)
 	if (b->inst->svc->proto == IPPROTO_TCP &&
 	    test_bit(DC_BINDING_CONFIRMED_BIT, &b->flags))
 		return false;
-	return idle && time_after_eq(jiffies, READ_ONCE(b->last_used) + idle);
+	return idle && dc_binding_idle_time(b) >= idle;
 }
 
 static void dc_gc_work(struct work_struct *work)
@@ -538,7 +583,7 @@ static void dc_binding_destroy(void *ptr, void *arg)
 
 	dc_binding_end(b);
 	dc_instance_put(b->inst);
-	kmem_cache_free(dc_binding_cache, b);
+	dc_binding_free(b);
 }
 
 /* After the hooks are gone and the services deleted. */
@@ -549,13 +594,39 @@ void dc_net_bindings_exit(struct dc_net *dn)
 	rhashtable_free_and_destroy(&dn->bindings, dc_binding_destroy, NULL);
 }
 
-int dc_binding_init(void)
-{
-	dc_binding_cache = KMEM_CACHE(dc_binding, 0);
-	return dc_binding_cache ? 0 : -ENOMEM;
-}
-
 void dc_binding_exit(void)
 {
-	kmem_cache_destroy(dc_binding_cache);
+	int v6, ctr;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (ctr = 0; ctr < 2; ctr++)
+			kmem_cache_destroy(dc_binding_cache[v6][ctr]);
+}
+
+int dc_binding_init(void)
+{
+	static const char * const names[2][2] = {
+		{ "dc_binding", "dc_binding_ctr" },
+		{ "dc_binding6", "dc_binding6_ctr" },
+	};
+	int v6, ctr;
+
+	BUILD_BUG_ON(dc_binding_size(0) != 64);
+	for (v6 = 0; v6 < 2; v6++) {
+		for (ctr = 0; ctr < 2; ctr++) {
+			unsigned int size = dc_binding_size(v6 ? DC_FLOW_KEY_IPV6 : 0);
+
+			if (ctr)
+				size += sizeof(struct dc_binding_counters);
+			dc_binding_cache[v6][ctr] =
+				kmem_cache_create(names[v6][ctr], size,
+						  __alignof__(struct dc_binding),
+						  0, NULL);
+			if (!dc_binding_cache[v6][ctr]) {
+				dc_binding_exit();
+				return -ENOMEM;
+			}
+		}
+	}
+	return 0;
 }

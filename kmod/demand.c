@@ -34,9 +34,9 @@ static u32 dc_flow_hash(const struct dc_service *svc,
 		READ_ONCE(svc->hash_seed.key[1]),
 	} };
 
-	BUILD_BUG_ON(offsetof(struct dc_flow_key, dport) + sizeof(key->dport) !=
-		     offsetof(struct dc_flow_key, svc_id));
-	return siphash(&key->saddr, offsetof(struct dc_flow_key, svc_id),
+	/* the ports and the address, the service's id aside */
+	BUILD_BUG_ON(offsetof(struct dc_flow_key, sport) != sizeof(u32));
+	return siphash(&key->sport, dc_flow_key_len(key->id) - sizeof(u32),
 		       &seed);
 }
 

@@ -113,6 +113,7 @@ struct dc_net {
 	bool hooks_on[2];
 	bool nat_on[2];
 	u32 next_id;
+	bool id_wrapped;
 	/* bumped on every configuration change, for consistent dumps */
 	u32 genid;
 
@@ -220,6 +221,7 @@ struct dc_service {
 	u32 service_time;	/* usec */
 	u32 demand_idle;	/* jiffies: a demand idle this long has ended */
 	u32 slack;		/* least-cost: demands ahead of the weights */
+	bool counters;		/* new bindings count packets and bytes */
 
 	/* both ends of a forwarder: the key, and a forwarder's D-Router */
 	struct dc_key __rcu *key;
@@ -298,13 +300,29 @@ struct dc_instance {
 	struct dc_pcpu_stats __percpu *stats;
 };
 
-/* The flow identifier, masked as the service's affinity says. */
+/*
+ * The flow identifier, masked as the service's affinity says.  A binding
+ * of an IPv4 service stores its first DC_FLOW_KEY_LEN4 bytes, one of IPv6
+ * all of it: the IPv6 bit of the id tells which.
+ */
 struct dc_flow_key {
-	union nf_inet_addr saddr;
+	u32 id;			/* the service's; DC_FLOW_KEY_IPV6 for IPv6 */
 	__be16 sport;
 	__be16 dport;
-	u32 svc_id;
+	union nf_inet_addr saddr;
 };
+
+#define DC_FLOW_KEY_IPV6	BIT(31)
+#define DC_FLOW_KEY_LEN4	offsetofend(struct dc_flow_key, saddr.ip)
+#define DC_FLOW_KEY_LEN6	sizeof(struct dc_flow_key)
+
+/* Service ids leave the IPv6 bit free: 1..DC_SVC_ID_MAX */
+#define DC_SVC_ID_MAX		(DC_FLOW_KEY_IPV6 - 1)
+
+static inline unsigned int dc_flow_key_len(u32 id)
+{
+	return id & DC_FLOW_KEY_IPV6 ? DC_FLOW_KEY_LEN6 : DC_FLOW_KEY_LEN4;
+}
 
 /* dc_binding.flags, bits changed atomically once it is published */
 enum {
@@ -313,6 +331,7 @@ enum {
 	DC_BINDING_OWN_BIT,		/* a demand this router steered */
 	DC_BINDING_INFLIGHT_BIT,	/* ... counted in its inflight now */
 	DC_BINDING_ENDED_BIT,		/* ... a FIN or RST ended it */
+	DC_BINDING_COUNTERS_BIT,	/* has struct dc_binding_counters */
 };
 
 #define DC_BINDING_HOLD		BIT(DC_BINDING_HOLD_BIT)
@@ -320,21 +339,65 @@ enum {
 #define DC_BINDING_OWN		BIT(DC_BINDING_OWN_BIT)
 #define DC_BINDING_INFLIGHT	BIT(DC_BINDING_INFLIGHT_BIT)
 #define DC_BINDING_ENDED	BIT(DC_BINDING_ENDED_BIT)
+#define DC_BINDING_COUNTERS	BIT(DC_BINDING_COUNTERS_BIT)
 
 /* How long a D-Router keeps the binding of a forwarder's miss, at most. */
 #define DC_HOLD_TIME		(2 * HZ)
 
+/*
+ * A binding: 64 bytes for IPv4 (80 for IPv6), 16 more with counters.  The
+ * last use is kept in 32 bits of jiffies: an idle binding is removed
+ * within a collector pass after its timeout (at most a day), long before
+ * they wrap.
+ */
 struct dc_binding {
 	struct rhash_head node;
-	struct dc_flow_key key;
 	struct dc_instance *inst;
 	unsigned long flags;
 	unsigned long created;
-	unsigned long last_used;
+	struct rcu_head rcu;
+	u32 last_used;
+	/*
+	 * The flow key, dc_flow_key_len(key[0]) bytes; then, 8-byte aligned,
+	 * struct dc_binding_counters when the flags say so
+	 */
+	u32 key[];
+};
+
+/* Per-binding counters, for services that ask for them */
+struct dc_binding_counters {
 	atomic64_t packets;
 	atomic64_t bytes;
-	struct rcu_head rcu;
 };
+
+static inline unsigned int dc_binding_size(u32 id)
+{
+	return ALIGN(offsetof(struct dc_binding, key) + dc_flow_key_len(id),
+		     sizeof(u64));
+}
+
+static inline struct dc_binding_counters *
+dc_binding_counters(const struct dc_binding *b)
+{
+	return (void *)b + dc_binding_size(b->key[0]);
+}
+
+static inline const struct dc_flow_key *
+dc_binding_key(const struct dc_binding *b)
+{
+	return (const struct dc_flow_key *)b->key;
+}
+
+static inline u32 dc_binding_svc_id(const struct dc_binding *b)
+{
+	return b->key[0] & ~DC_FLOW_KEY_IPV6;
+}
+
+/* How long the binding has been idle, in jiffies */
+static inline u32 dc_binding_idle_time(const struct dc_binding *b)
+{
+	return (u32)jiffies - READ_ONCE(b->last_used);
+}
 
 /* What the packet path learnt of a packet addressed to a service. */
 struct dc_pkt {

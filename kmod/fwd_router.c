@@ -513,9 +513,10 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	b = dc_binding_lookup(dn, &fk);
 	if (b) {
 		inst = dc_binding_hit(b, &pkt);
+		/* not expired: idle no longer than its timeout */
 		if (inst && !test_bit(DC_BINDING_HOLD_BIT, &b->flags))
-			remaining = READ_ONCE(b->last_used) +
-				    dc_binding_timeout(b) - jiffies;
+			remaining = dc_binding_timeout(b) -
+				    dc_binding_idle_time(b);
 	}
 	if (!inst) {
 		inst = dc_new_demand(dn->net, skb, dn, svc, &fk, &pkt,

@@ -114,6 +114,7 @@ static const struct nla_policy dc_service_policy[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_DEMAND_IDLE] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &dc_demand_idle_range),
 	[DYNCAST_A_SERVICE_SLACK] = NLA_POLICY_FULL_RANGE(NLA_U32, &dc_slack_range),
+	[DYNCAST_A_SERVICE_COUNTERS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy dc_instance_policy[DYNCAST_A_INSTANCE_MAX + 1] = {
@@ -504,6 +505,7 @@ static int dc_nl_fill_service(struct sk_buff *skb, struct dc_service *svc,
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_DEMAND_IDLE,
 			 jiffies_to_msecs(svc->demand_idle)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_SLACK, svc->slack) ||
+	     nla_put_u8(skb, DYNCAST_A_SERVICE_COUNTERS, svc->counters) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_BINDINGS,
 			 atomic_read(&svc->nr_bindings)) ||
 	     nla_put_u32(skb, DYNCAST_A_SERVICE_INSTANCES, svc->nr_instances) ||
@@ -636,6 +638,7 @@ struct dc_svc_conf {
 	u32 service_time;
 	u32 demand_idle;
 	u32 slack;
+	bool counters;
 	unsigned long key_overlap;
 };
 
@@ -753,6 +756,8 @@ static int dc_nl_service_conf(struct nlattr **tb, u8 family,
 			msecs_to_jiffies(nla_get_u32(tb[DYNCAST_A_SERVICE_DEMAND_IDLE]));
 	if (tb[DYNCAST_A_SERVICE_SLACK])
 		c->slack = nla_get_u32(tb[DYNCAST_A_SERVICE_SLACK]);
+	if (tb[DYNCAST_A_SERVICE_COUNTERS])
+		c->counters = nla_get_u8(tb[DYNCAST_A_SERVICE_COUNTERS]);
 	if (tb[DYNCAST_A_SERVICE_KEY_OVERLAP])
 		c->key_overlap =
 			nla_get_u32(tb[DYNCAST_A_SERVICE_KEY_OVERLAP]) * HZ;
@@ -771,6 +776,7 @@ static void dc_conf_get(const struct dc_service *svc, struct dc_svc_conf *c)
 	c->service_time = svc->service_time;
 	c->demand_idle = svc->demand_idle;
 	c->slack = svc->slack;
+	c->counters = svc->counters;
 	c->key_overlap = svc->key_overlap;
 }
 
@@ -786,6 +792,7 @@ static void dc_conf_set(struct dc_service *svc, const struct dc_svc_conf *c)
 	WRITE_ONCE(svc->service_time, c->service_time);
 	WRITE_ONCE(svc->demand_idle, c->demand_idle);
 	WRITE_ONCE(svc->slack, c->slack);
+	WRITE_ONCE(svc->counters, c->counters);
 	svc->key_overlap = c->key_overlap;
 }
 
@@ -1653,10 +1660,11 @@ static int dc_nl_binding_dump_done(struct netlink_callback *cb)
 static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 			      u32 portid, u32 seq, struct netlink_callback *cb)
 {
+	const struct dc_flow_key *key = dc_binding_key(b);
 	struct dc_instance *inst = b->inst;
 	struct dc_service *svc = inst->svc;
-	unsigned long now = jiffies, last = READ_ONCE(b->last_used);
-	unsigned long end = last + dc_binding_timeout(b);
+	u32 idle = dc_binding_idle_time(b);
+	u32 timeout = dc_binding_timeout(b);
 	struct nlattr *nest;
 	void *hdr;
 
@@ -1673,27 +1681,28 @@ static int dc_nl_fill_binding(struct sk_buff *skb, struct dc_binding *b,
 	if (!nest)
 		goto cancel;
 	if (dc_nl_put_addr(skb, svc->family, DYNCAST_A_BINDING_SRC4,
-			   DYNCAST_A_BINDING_SRC6, &b->key.saddr) ||
-	    nla_put_be16(skb, DYNCAST_A_BINDING_SPORT, b->key.sport) ||
-	    nla_put_be16(skb, DYNCAST_A_BINDING_DPORT, b->key.dport) ||
+			   DYNCAST_A_BINDING_SRC6, &key->saddr) ||
+	    nla_put_be16(skb, DYNCAST_A_BINDING_SPORT, key->sport) ||
+	    nla_put_be16(skb, DYNCAST_A_BINDING_DPORT, key->dport) ||
 	    dc_nl_put_addr(skb, svc->family, DYNCAST_A_BINDING_BID4,
 			   DYNCAST_A_BINDING_BID6, &inst->addr) ||
 	    nla_put_be16(skb, DYNCAST_A_BINDING_BID_PORT, inst->port) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_AGE,
-			      jiffies_to_msecs(now - b->created),
+			      jiffies_to_msecs(jiffies - b->created),
 			      DYNCAST_A_BINDING_PAD) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_IDLE,
-			      jiffies_to_msecs(now - last),
-			      DYNCAST_A_BINDING_PAD) ||
+			      jiffies_to_msecs(idle), DYNCAST_A_BINDING_PAD) ||
 	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_EXPIRES,
-			      time_after(end, now) ?
-			      jiffies_to_msecs(end - now) : 0,
+			      timeout > idle ?
+			      jiffies_to_msecs(timeout - idle) : 0,
 			      DYNCAST_A_BINDING_PAD) ||
-	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_PACKETS,
-			      atomic64_read(&b->packets),
-			      DYNCAST_A_BINDING_PAD) ||
-	    nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
-			      atomic64_read(&b->bytes), DYNCAST_A_BINDING_PAD) ||
+	    (test_bit(DC_BINDING_COUNTERS_BIT, &b->flags) &&
+	     (nla_put_u64_64bit(skb, DYNCAST_A_BINDING_PACKETS,
+				atomic64_read(&dc_binding_counters(b)->packets),
+				DYNCAST_A_BINDING_PAD) ||
+	      nla_put_u64_64bit(skb, DYNCAST_A_BINDING_BYTES,
+				atomic64_read(&dc_binding_counters(b)->bytes),
+				DYNCAST_A_BINDING_PAD))) ||
 	    (test_bit(DC_BINDING_HOLD_BIT, &b->flags) &&
 	     nla_put_flag(skb, DYNCAST_A_BINDING_HOLD)) ||
 	    (test_bit(DC_BINDING_CONFIRMED_BIT, &b->flags) &&
@@ -1743,7 +1752,7 @@ static int dc_nl_binding_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			continue;
 		}
 		cb->seq = READ_ONCE(dn->genid) + ctx->restarts;
-		if ((!cb->args[5] || b->key.svc_id == cb->args[5]) &&
+		if ((!cb->args[5] || dc_binding_svc_id(b) == cb->args[5]) &&
 		    !dc_binding_expired(b)) {
 			ret = dc_nl_fill_binding(skb, b,
 						 NETLINK_CB(cb->skb).portid,

@@ -182,6 +182,34 @@ static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 	return ret;
 }
 
+static bool dc_service_id_used(struct dc_net *dn, u32 id)
+{
+	struct dc_service *svc;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
+		hlist_for_each_entry(svc, &dn->services[i], hnode)
+			if (svc->id == id)
+				return true;
+	return false;
+}
+
+/*
+ * A service id, 1..DC_SVC_ID_MAX, that no other service of the namespace
+ * has: the next one, or after a wrap (two thousand million services
+ * later) the next one unused.
+ */
+static u32 dc_service_new_id(struct dc_net *dn)
+{
+	do {
+		if (dn->next_id++ == DC_SVC_ID_MAX) {
+			dn->next_id = 1;
+			dn->id_wrapped = true;
+		}
+	} while (dn->id_wrapped && dc_service_id_used(dn, dn->next_id));
+	return dn->next_id;
+}
+
 int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 {
 	struct dc_net *dn = svc->dn;
@@ -193,7 +221,7 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 		dc_net_sync(dn, NULL, NULL);
 		return ret;
 	}
-	svc->id = ++dn->next_id;
+	svc->id = dc_service_new_id(dn);
 	hlist_add_head_rcu(&svc->hnode,
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);

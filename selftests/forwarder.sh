@@ -209,7 +209,8 @@ for fam in 4 6; do
 		for i in 1 2 3; do
 			dc instance add "$sid" proto "$1" port "$2" bid "$($bidf $i)"
 		done
-		dcf service add "$sid" proto "$1" port "$2" mode forward router "$rtr" key "$(fkey "$fwd")"
+		dcf service add "$sid" proto "$1" port "$2" mode forward router "$rtr" \
+			key "$(fkey "$fwd")" counters on
 	done
 
 	# 1. A connection: its first packet through R1 as a miss, the rest

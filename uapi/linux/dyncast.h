@@ -209,6 +209,13 @@ enum dyncast_service_attrs {
 	 * bound, the default.
 	 */
 	DYNCAST_A_SERVICE_SLACK,	/* u32: demands, 0..DYNCAST_SLACK_MAX */
+	/*
+	 * 1: bindings made from now on count their packets and bytes
+	 * (DYNCAST_A_BINDING_PACKETS/BYTES); 0 (the default): they do not,
+	 * and take 16 bytes less.  Bindings made before a change keep what
+	 * they had.
+	 */
+	DYNCAST_A_SERVICE_COUNTERS,	/* u8: 0 or 1 */
 
 	/* private: */
 	__DYNCAST_A_SERVICE_MAX,
@@ -280,8 +287,8 @@ enum dyncast_binding_attrs {
 	DYNCAST_A_BINDING_AGE,		/* u64, read-only: ms since created */
 	DYNCAST_A_BINDING_IDLE,		/* u64, read-only: ms since last used */
 	DYNCAST_A_BINDING_EXPIRES,	/* u64, read-only: ms until it expires */
-	DYNCAST_A_BINDING_PACKETS,	/* u64, read-only */
-	DYNCAST_A_BINDING_BYTES,	/* u64, read-only */
+	DYNCAST_A_BINDING_PACKETS,	/* u64, read-only: with counters */
+	DYNCAST_A_BINDING_BYTES,	/* u64, read-only: with counters */
 	DYNCAST_A_BINDING_HOLD,		/* flag, read-only: made for a
 					 * forwarder's miss, kept only until
 					 * the forwarder has learnt it

@@ -36,6 +36,8 @@ static const char *const policy_names[] = {
 	[DYNCAST_POLICY_HASH] = "hash",
 };
 
+static const char *const onoff_names[] = { "off", "on" };
+
 static const struct dc_opt key_opts[] = {
 	DC_OPT_KEYWORD("proto", DYNCAST_A_SERVICE_PROTO, proto_names),
 	DC_OPT("port", DYNCAST_A_SERVICE_PORT, DC_OPT_PORT, 0, UINT16_MAX),
@@ -60,6 +62,7 @@ static const struct dc_opt service_opts[] = {
 	DC_OPT("demand-idle", DYNCAST_A_SERVICE_DEMAND_IDLE, DC_OPT_U32, 0,
 	       DYNCAST_DEMAND_IDLE_MAX),
 	DC_OPT("slack", DYNCAST_A_SERVICE_SLACK, DC_OPT_U32, 0, DYNCAST_SLACK_MAX),
+	DC_OPT_KEYWORD("counters", DYNCAST_A_SERVICE_COUNTERS, onoff_names),
 	{}
 };
 
@@ -82,6 +85,8 @@ static const struct dc_attr_desc service_attrs[DYNCAST_A_SERVICE_MAX + 1] = {
 	[DYNCAST_A_SERVICE_SERVICE_TIME] = DC_ATTR("service-time", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_DEMAND_IDLE] = DC_ATTR("demand-idle", DC_ATTR_U32, DC_ATTR_DETAIL),
 	[DYNCAST_A_SERVICE_SLACK] = DC_ATTR("slack", DC_ATTR_U32, DC_ATTR_DETAIL),
+	[DYNCAST_A_SERVICE_COUNTERS] = DC_ATTR_KEYWORD("counters", onoff_names,
+						       DC_ATTR_DETAIL),
 	[DYNCAST_A_SERVICE_BINDINGS] = DC_ATTR("bindings", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_INSTANCES] = DC_ATTR("instances", DC_ATTR_U32, 0),
 	[DYNCAST_A_SERVICE_STATS] = DC_ATTR_STATS_NEST("stats", &dc_stats_set),
@@ -546,7 +551,7 @@ void dc_service_usage(FILE *fp)
 	      "            [ timeout SECONDS ] [ unconfirmed-timeout SECONDS ]\n"
 	      "            [ policy { weighted | least-cost | hash } ]\n"
 	      "            [ max-bindings N ] [ service-time USEC ] [ demand-idle MS ]\n"
-	      "            [ slack DEMANDS ]\n"
+	      "            [ slack DEMANDS ] [ counters { on | off } ]\n"
 	      "            [ { key HEX | key-file FILE } [ key-id ID ] ]\n"
 	      "            [ key-overlap SECONDS ] [ hash-seed SEED ]\n"
 	      "SID, ADDR := { IPv4 address | IPv6 address }\n"

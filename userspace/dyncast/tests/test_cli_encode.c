@@ -264,6 +264,11 @@ static void test_instance_model(void **state)
 	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp slack 4"), 0);
 	check_header(nlh, DYNCAST_CMD_SERVICE_SET, ACK);
 	assert_int_equal(u32_at(SVC(DYNCAST_A_SERVICE_SLACK)), 4);
+
+	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp counters on"), 0);
+	assert_int_equal(u8_at(SVC(DYNCAST_A_SERVICE_COUNTERS)), 1);
+	assert_int_equal(mock_run(m, "service set 192.0.2.1 proto tcp counters off"), 0);
+	assert_int_equal(u8_at(SVC(DYNCAST_A_SERVICE_COUNTERS)), 0);
 }
 
 static void test_instance_several(void **state)
