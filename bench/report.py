@@ -144,7 +144,7 @@ def gnuplot(name, script, datasets):
 # --- data plane -----------------------------------------------------------------
 
 VARIANTS = ["plain", "conntrack", "dyncast-rewrite", "dyncast-tunnel",
-            "ipvs-nat", "ipvs-tunnel", "nft-dnat"]
+            "ipvs-nat", "ipvs-tunnel", "nft-dnat", "dyncast-other"]
 LABELS = {
     "plain": "plain routing",
     "conntrack": "routing + conntrack",
@@ -153,10 +153,13 @@ LABELS = {
     "ipvs-nat": "IPVS NAT",
     "ipvs-tunnel": "IPVS tunnel",
     "nft-dnat": "nftables dnat",
+    "dyncast-other": "not to a D-SID, 100 dyncast services",
 }
 
 
 def ipvs_peer(v):
+    if v == "dyncast-other":
+        return None
     return "ipvs-tunnel" if v.endswith("tunnel") else "ipvs-nat"
 
 

@@ -6,6 +6,10 @@
 #define _DYNCAST_H
 
 #include <linux/types.h>
+#include <linux/bitops.h>
+#include <linux/hash.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
@@ -21,6 +25,9 @@
 #include "select.h"
 
 #define DC_SVC_HASH_BITS	8
+/* The filter of service addresses: 4096 bits per family */
+#define DC_SID_FILTER_BITS	12
+#define DC_SID_FILTER_LONGS	BITS_TO_LONGS(1 << DC_SID_FILTER_BITS)
 
 extern unsigned int dc_net_id;
 extern unsigned int dc_max_bindings;
@@ -108,6 +115,15 @@ struct dc_net {
 	/* serialises every change of services, instances and hooks */
 	struct mutex lock;
 	struct hlist_head services[1 << DC_SVC_HASH_BITS];
+	/*
+	 * Per family, a bit for the hash of each service address: a packet
+	 * whose destination's bit is clear is addressed to no service.
+	 * Bits are set before a service is published, and words replaced
+	 * whole (from sid_scratch) after one is deleted, so that the bit of
+	 * a published service never reads clear.
+	 */
+	unsigned long sid_filter[2][DC_SID_FILTER_LONGS];
+	unsigned long sid_scratch[DC_SID_FILTER_LONGS];
 	unsigned int nr_services;
 	/* what is registered, per family: [0] IPv4, [1] IPv6 */
 	bool hooks_on[2];
@@ -419,6 +435,32 @@ struct dc_pkt {
 static inline int dc_fam_idx(u8 family)
 {
 	return family == AF_INET6;
+}
+
+static inline u32 dc_sid_hash4(__be32 addr)
+{
+	return hash_32((__force u32)addr, DC_SID_FILTER_BITS);
+}
+
+static inline u32 dc_sid_hash6(const struct in6_addr *addr)
+{
+	return hash_32((__force u32)(addr->s6_addr32[0] ^ addr->s6_addr32[1] ^
+				     addr->s6_addr32[2] ^ addr->s6_addr32[3]),
+		       DC_SID_FILTER_BITS);
+}
+
+/*
+ * Whether a packet in PREROUTING may be addressed to a service: false
+ * when no service has its destination address.  Its IP header is there
+ * and linear (ip_rcv(), ipv6_rcv()).
+ */
+static inline bool dc_sid_maybe(const struct dc_net *dn,
+				const struct sk_buff *skb, u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return test_bit(dc_sid_hash4(ip_hdr(skb)->daddr),
+				dn->sid_filter[0]);
+	return test_bit(dc_sid_hash6(&ipv6_hdr(skb)->daddr), dn->sid_filter[1]);
 }
 
 #endif /* _DYNCAST_H */

@@ -172,6 +172,8 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 	struct dc_pkt pkt;
 	unsigned int l4off;
 
+	if (!dc_sid_maybe(dn, skb, state->pf))
+		return NF_ACCEPT;
 	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
 			 &pkt, &l4off))
 		return NF_ACCEPT;

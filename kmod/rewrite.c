@@ -43,7 +43,7 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	unsigned int l4off;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW)
+	if (!ct || ctinfo != IP_CT_NEW || !dc_sid_maybe(dn, skb, state->pf))
 		return NF_ACCEPT;
 	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
 			 &pkt, &l4off) || pkt.icmp_err)

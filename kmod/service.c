@@ -210,6 +210,35 @@ static u32 dc_service_new_id(struct dc_net *dn)
 	return dn->next_id;
 }
 
+static u32 dc_sid_hash(u8 family, const union nf_inet_addr *addr)
+{
+	return family == AF_INET ? dc_sid_hash4(addr->ip) :
+				   dc_sid_hash6(&addr->in6);
+}
+
+/*
+ * The address filter after a service went: rebuilt from those left, each
+ * word replaced at once, so that the packet path never reads clear the bit
+ * of a service still there.
+ */
+static void dc_sid_filter_rebuild(struct dc_net *dn, u8 family)
+{
+	unsigned long *filter = dn->sid_filter[dc_fam_idx(family)];
+	struct dc_service *svc;
+	int i;
+
+	lockdep_assert_held(&dn->lock);
+	bitmap_zero(dn->sid_scratch, 1 << DC_SID_FILTER_BITS);
+	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
+		hlist_for_each_entry(svc, &dn->services[i], hnode)
+			if (svc->family == family)
+				__set_bit(dc_sid_hash(family, &svc->addr),
+					  dn->sid_scratch);
+	for (i = 0; i < DC_SID_FILTER_LONGS; i++)
+		if (filter[i] != dn->sid_scratch[i])
+			WRITE_ONCE(filter[i], dn->sid_scratch[i]);
+}
+
 int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 {
 	struct dc_net *dn = svc->dn;
@@ -222,6 +251,9 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 		return ret;
 	}
 	svc->id = dc_service_new_id(dn);
+	/* before the service can be found: hlist_add_head_rcu() orders it */
+	set_bit(dc_sid_hash(svc->family, &svc->addr),
+		dn->sid_filter[dc_fam_idx(svc->family)]);
 	hlist_add_head_rcu(&svc->hnode,
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);
@@ -249,6 +281,7 @@ void dc_service_delete(struct dc_service *svc)
 
 	lockdep_assert_held(&dn->lock);
 	hlist_del_rcu(&svc->hnode);
+	dc_sid_filter_rebuild(dn, svc->family);
 	WRITE_ONCE(svc->dead, true);
 	WRITE_ONCE(dn->nr_services, dn->nr_services - 1);
 	WRITE_ONCE(dn->genid, dn->genid + 1);

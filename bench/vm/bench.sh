@@ -11,7 +11,8 @@
 # Parts, in this order by default:
 #   dataplane  router CPU time per packet and packets per second, 1000
 #              established UDP flows: plain routing, routing with conntrack,
-#              dyncast rewrite and tunnel, IPVS NAT and tunnel, nftables dnat
+#              dyncast rewrite and tunnel, IPVS NAT and tunnel, nftables
+#              dnat, and plain routing beside 100 dyncast services
 #   newflow    the same with every packet a new flow
 #   tables     memory per entry and per-packet lookup cost as the tables of
 #              dyncast, IPVS and conntrack grow to 1 000 000 entries, and
@@ -109,7 +110,8 @@ prepare()
 
 # --- forwarding variants ------------------------------------------------------
 
-VARIANTS=(plain conntrack dyncast-rewrite dyncast-tunnel ipvs-nat ipvs-tunnel nft-dnat)
+VARIANTS=(plain conntrack dyncast-rewrite dyncast-tunnel ipvs-nat ipvs-tunnel nft-dnat
+	  dyncast-other)
 
 # variant_setup NAME: configure the router; prints where pktgen sends to.
 variant_setup()
@@ -149,6 +151,14 @@ variant_setup()
 			in_r ipvsadm -a -u $SID:$SPORT -r "$i1:$SPORT" $fwd &&
 			in_r ipvsadm -a -u $SID:$SPORT -r "$i2:$SPORT" $fwd || return 1
 		echo $SID
+		;;
+	dyncast-other)
+		# routed traffic to an address no service has, beside 100
+		# tunnel-mode services (hooks on, no conntrack)
+		for i in $(seq 0 99); do
+			echo "service add 10.98.$((i / 100)).$((i % 100 + 1)) proto udp port $SPORT mode tunnel"
+		done | dcr -batch - || return 1
+		echo "$i1"
 		;;
 	nft-dnat)
 		in_r nft -f - <<-EOF || return 1
@@ -205,6 +215,9 @@ variant_teardown()
 	conntrack|nft-dnat)
 		in_r nft flush ruleset
 		in_r conntrack -F >/dev/null 2>&1
+		;;
+	dyncast-other)
+		dcr service flush
 		;;
 	dyncast-*)
 		dcr service del $SID proto udp port $SPORT
