@@ -73,8 +73,12 @@ ktap_test_result "the flush removed the bindings made before it" \
 	sh -c "! $DYNCAST -n $R -j binding show ${SVC[*]} |
 	       jq -e '.[] | select(.src == \"10.0.0.2\" and .sport == 5009)' >/dev/null"
 
+# a flood of its own: the dumps above may have outlasted the first one
+kill "$FLOOD_PID" 2>/dev/null
+wait "$FLOOD_PID" 2>/dev/null
 send_one 5010
 busywait 5000 flow_bound 5010 >/dev/null
+flood_start 100000
 t0=$SECONDS
 dc service set "${SVC[@]}" affinity 3tuple
 running=no
