@@ -18,6 +18,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
+#include <net/dst_cache.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/dyncast.h>
@@ -314,6 +315,8 @@ struct dc_instance {
 
 	atomic_t nr_bindings;
 	struct dc_pcpu_stats __percpu *stats;
+	/* tunnel mode: the route to it, per CPU */
+	struct dst_cache dst_cache;
 };
 
 /*

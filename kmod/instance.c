@@ -59,6 +59,7 @@ static void dc_instance_free_rcu(struct rcu_head *rcu)
 	struct dc_instance *inst = container_of(rcu, struct dc_instance, rcu);
 
 	dc_service_put(inst->svc);
+	dst_cache_destroy(&inst->dst_cache);
 	free_percpu(inst->stats);
 	kfree(inst);
 }
@@ -91,10 +92,10 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	if (!inst)
 		return NULL;
 	inst->stats = dc_stats_alloc();
-	if (!inst->stats) {
-		kfree(inst);
-		return NULL;
-	}
+	if (!inst->stats)
+		goto err_free;
+	if (dst_cache_init(&inst->dst_cache, GFP_KERNEL_ACCOUNT))
+		goto err_stats;
 	refcount_set(&inst->refcnt, 1);
 	refcount_inc(&svc->refcnt);
 	inst->svc = svc;
@@ -112,6 +113,12 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	list_add_tail(&inst->list, &svc->instances);
 	svc->nr_instances++;
 	return inst;
+
+err_stats:
+	free_percpu(inst->stats);
+err_free:
+	kfree(inst);
+	return NULL;
 }
 
 /*

@@ -12,6 +12,13 @@
  * packet's TTL or hop limit and answers "time exceeded" when none is left:
  * a packet steered in a loop (an instance that is this router itself,
  * routers steering to each other) dies after as many hops as it had.
+ *
+ * The route to each instance is kept per CPU in its dst_cache, checked
+ * for validity on each use as tunnel devices do; packets with a mark, or
+ * IPv4 packets with a TOS (which policy routing may route otherwise), are
+ * routed one by one.  Outer packets are not tracked by conntrack (as
+ * IPVS does with its own): they are this router's, and their flows' state
+ * is the binding.
  */
 
 #include <linux/icmp.h>
@@ -25,6 +32,7 @@
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 
 #include "dyncast.h"
@@ -96,7 +104,7 @@ void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
 }
 
 static int dc_xmit4(struct net *net, struct sk_buff *skb,
-		    const struct dc_instance *inst, struct dc_service *svc)
+		    struct dc_instance *inst, struct dc_service *svc)
 {
 	const struct iphdr *old = ip_hdr(skb);
 	struct flowi4 fl4 = {
@@ -106,21 +114,29 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		.flowi4_mark = skb->mark,
 	};
 	__be16 df = old->frag_off & htons(IP_DF);
+	bool cache = !skb->mark && !RT_TOS(old->tos);
 	u8 tos = old->tos;
 	struct iphdr *iph;
-	struct rtable *rt;
+	struct rtable *rt = NULL;
 	unsigned int mtu;
 
 	if (old->ttl <= 1) {
 		dc_ttl_expired(net, skb, AF_INET);
 		return -ETIMEDOUT;
 	}
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return -EHOSTUNREACH;
-	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
-		ip_rt_put(rt);
-		return -EHOSTUNREACH;
+	if (cache)
+		rt = dst_cache_get_ip4(&inst->dst_cache, &fl4.saddr);
+	if (!rt) {
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt))
+			return -EHOSTUNREACH;
+		if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+			ip_rt_put(rt);
+			return -EHOSTUNREACH;
+		}
+		if (cache)
+			dst_cache_set_ip4(&inst->dst_cache, &rt->dst,
+					  fl4.saddr);
 	}
 
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
@@ -144,6 +160,7 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
 
 	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	/* a receive time stamp is no departure time for fq (as IPVS) */
 	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
@@ -170,7 +187,7 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 }
 
 static int dc_xmit6(struct net *net, struct sk_buff *skb,
-		    const struct dc_instance *inst, struct dc_service *svc)
+		    struct dc_instance *inst, struct dc_service *svc)
 {
 	const struct ipv6hdr *old = ipv6_hdr(skb);
 	struct flowi6 fl6 = {
@@ -180,7 +197,7 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	};
 	__be32 flowlabel = ip6_flowlabel(old);
 	u8 tclass = ipv6_get_dsfield(old);
-	struct dst_entry *dst;
+	struct dst_entry *dst = NULL;
 	struct ipv6hdr *ip6h;
 	unsigned int mtu;
 
@@ -188,9 +205,15 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 		dc_ttl_expired(net, skb, AF_INET6);
 		return -ETIMEDOUT;
 	}
-	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
-	if (IS_ERR(dst))
-		return -EHOSTUNREACH;
+	if (!skb->mark)
+		dst = dst_cache_get_ip6(&inst->dst_cache, &fl6.saddr);
+	if (!dst) {
+		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+		if (IS_ERR(dst))
+			return -EHOSTUNREACH;
+		if (!skb->mark)
+			dst_cache_set_ip6(&inst->dst_cache, dst, &fl6.saddr);
+	}
 
 	mtu = dst_mtu(dst) - sizeof(struct ipv6hdr);
 	if (mtu < IPV6_MIN_MTU)
@@ -214,6 +237,7 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	skb_set_inner_mac_header(skb, skb_inner_network_offset(skb));
 
 	nf_reset_ct(skb);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
