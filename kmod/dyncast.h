@@ -100,8 +100,9 @@ struct dc_bucket {
 };
 
 /*
- * What a namespace's services need, per family: the PREROUTING hooks (any
- * service), the NAT hooks (a rewrite one), a forwarder socket (a keyed
+ * What a namespace's services need, per family: the PREROUTING hook
+ * before conntrack (a tunnel-mode or forwarder service), conntrack with
+ * the NAT and rewrite hooks (a rewrite one), a forwarder socket (a keyed
  * one).  Derived from the services by dc_net_sync() (service.c).
  */
 struct dc_needs {

@@ -2,15 +2,15 @@
 /*
  * dyncast: the PREROUTING hooks, IPv4 and IPv6.
  *
- * Registered in a namespace only while it has a service of that family.
- * Priority NF_IP_PRI_RAW + 10: after defragmentation (so every packet shows
- * its ports) and after the raw table (so an operator can drop or untrack
- * before dyncast), before conntrack.  Tunnel mode takes its packets here,
- * before conntrack, and leaves no conntrack entry behind for flows whose
- * replies never come back through this router.  Rewrite mode only refreshes
- * the binding here; conntrack follows and the NAT lookup hook (rewrite.c)
- * chooses the instance of a new connection.  A forwarder (fwd_forwarder.c)
- * tunnels bound flows like tunnel mode and sends the rest to its D-Router.
+ * Registered in a namespace only while it has a tunnel-mode or forwarder
+ * service of that family.  Priority NF_IP_PRI_RAW + 10: after
+ * defragmentation (so every packet shows its ports) and after the raw table
+ * (so an operator can drop or untrack before dyncast), before conntrack.
+ * Tunnel mode takes its packets here, before conntrack, and leaves no
+ * conntrack entry behind for flows whose replies never come back through
+ * this router.  A forwarder (fwd_forwarder.c) tunnels bound flows like
+ * tunnel mode and sends the rest to its D-Router.  Rewrite mode has hooks
+ * of its own, with conntrack (rewrite.c), registered here too.
  */
 
 #include <linux/icmp.h>
@@ -182,24 +182,16 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 	if (!svc)
 		return NF_ACCEPT;
 
+	/* conntrack NAT carries the packet, see rewrite.c */
+	if (READ_ONCE(svc->mode) == DYNCAST_MODE_REWRITE)
+		return NF_ACCEPT;
+
 	dc_flow_key_make(&key, svc, &pkt);
 	b = dc_binding_lookup(dn, &key);
 	if (b)
 		inst = dc_binding_hit(b, &pkt);
-
-	switch (READ_ONCE(svc->mode)) {
-	case DYNCAST_MODE_REWRITE:
-		/* Conntrack NAT carries the packet; see rewrite.c. */
-		if (pkt.icmp_err)
-			return NF_ACCEPT;
-		if (inst)
-			dc_count_packet(dn, svc, inst, pkt.len);
-		else if (pkt.proto == IPPROTO_UDP)
-			dc_rewrite_forget_flow(state->net, skb, pkt.family);
-		return NF_ACCEPT;
-	case DYNCAST_MODE_FORWARD:
+	if (READ_ONCE(svc->mode) == DYNCAST_MODE_FORWARD)
 		return dc_fwd_steer(state->net, skb, dn, svc, inst, &pkt);
-	}
 
 	if (pkt.icmp_err) {
 		/* About a flow we do not know: leave it to routing. */
@@ -253,12 +245,25 @@ static int dc_nat_register(struct net *net, int idx)
 	ret = idx ? nf_nat_ipv6_register_fn(net, &dc_nat_ops[1]) :
 		    nf_nat_ipv4_register_fn(net, &dc_nat_ops[0]);
 	if (ret)
-		nf_ct_netns_put(net, pf);
+		goto err_ct;
+	ret = nf_register_net_hook(net, &dc_rewrite_ops[idx]);
+	if (ret)
+		goto err_nat;
+	return 0;
+
+err_nat:
+	if (idx)
+		nf_nat_ipv6_unregister_fn(net, &dc_nat_ops[1]);
+	else
+		nf_nat_ipv4_unregister_fn(net, &dc_nat_ops[0]);
+err_ct:
+	nf_ct_netns_put(net, pf);
 	return ret;
 }
 
 static void dc_nat_unregister(struct net *net, int idx)
 {
+	nf_unregister_net_hook(net, &dc_rewrite_ops[idx]);
 	if (idx) {
 		nf_nat_ipv6_unregister_fn(net, &dc_nat_ops[1]);
 		nf_ct_netns_put(net, NFPROTO_IPV6);

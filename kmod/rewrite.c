@@ -10,7 +10,11 @@
  * client sees replies come from the service address.
  *
  * Priority NF_IP_PRI_NAT_DST - 1: before any nftables or iptables nat
- * chain, so that a service address belongs to dyncast.
+ * chain, so that a service address belongs to dyncast.  The later packets
+ * of a flow refresh its binding in a PREROUTING hook right after conntrack
+ * (dc_rewrite_hook()), which finds their entry there: no lookup of the
+ * service or the binding for a connection's first packet but the NAT
+ * lookup's, and none of conntrack's own.
  */
 
 #include <linux/netfilter_ipv4.h>
@@ -92,38 +96,83 @@ const struct nf_hook_ops dc_nat_ops[2] = {
 };
 
 /*
- * A UDP datagram whose binding expired: for UDP the binding is the flow,
- * so the conntrack entry still translating it to the old instance goes
- * too, and conntrack starts a new one that the NAT lookup binds anew.
- * Called from the PREROUTING hook, before conntrack, on binding misses
- * only.
+ * A UDP datagram whose binding is gone, while conntrack still translates
+ * its flow to the instance the binding had: for UDP the binding is the
+ * flow, so that entry goes, and conntrack tracks the datagram anew, as
+ * the first of a new flow, which the NAT lookup binds.  A flow in a
+ * conntrack zone other than the default one keeps its entry (it would
+ * lose its zone).
  */
-void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family)
+static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
+				       const struct nf_hook_state *state)
 {
-	struct nf_conntrack_tuple_hash *h;
-	const struct nf_conntrack_zone *zone;
-	struct nf_conntrack_zone tmp;
-	struct nf_conntrack_tuple tuple;
-	enum ip_conntrack_info ctinfo;
-	struct nf_conn *tmpl, *ct;
-
-	tmpl = nf_ct_get(skb, &ctinfo);
-	if (tmpl && !nf_ct_is_template(tmpl))
-		return;
-	zone = nf_ct_zone_tmpl(tmpl, skb, &tmp);
-	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb),
-			       family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6,
-			       net, &tuple))
-		return;
-	h = nf_conntrack_find_get(net, zone, &tuple);
-	if (!h)
-		return;
-	ct = nf_ct_tuplehash_to_ctrack(h);
-	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL &&
-	    test_bit(IPS_DST_NAT_BIT, &ct->status))
-		nf_ct_delete(ct, 0, 0);
-	nf_ct_put(ct);
+	if (nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
+	    NF_CT_DEFAULT_ZONE_ID)
+		return NF_ACCEPT;
+	nf_ct_delete(ct, 0, 0);
+	nf_reset_ct(skb);
+	return nf_conntrack_in(skb, state);
 }
+
+/*
+ * Packets of rewrite-mode services, after conntrack: a packet of an
+ * established flow, from the client, refreshes its binding and counts;
+ * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()).
+ * The first packet of a connection, its entry not yet confirmed, is the
+ * NAT lookup's alone; replies and ICMP errors are conntrack's.
+ */
+static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct dc_net *dn = dc_net(state->net);
+	enum ip_conntrack_info ctinfo;
+	struct dc_instance *inst = NULL;
+	struct dc_service *svc;
+	struct dc_binding *b;
+	struct dc_flow_key key;
+	struct nf_conn *ct;
+	struct dc_pkt pkt;
+	unsigned int l4off;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_NEW) ||
+	    !nf_ct_is_confirmed(ct) || !dc_sid_maybe(dn, skb, state->pf))
+		return NF_ACCEPT;
+	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
+			 &pkt, &l4off) || pkt.icmp_err)
+		return NF_ACCEPT;
+	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
+				pkt.dport);
+	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
+		return NF_ACCEPT;
+
+	dc_flow_key_make(&key, svc, &pkt);
+	b = dc_binding_lookup(dn, &key);
+	if (b)
+		inst = dc_binding_hit(b, &pkt);
+	if (inst) {
+		dc_count_packet(dn, svc, inst, pkt.len);
+		return NF_ACCEPT;
+	}
+	if (pkt.proto == IPPROTO_UDP && test_bit(IPS_DST_NAT_BIT, &ct->status))
+		return dc_rewrite_retrack(skb, ct, state);
+	return NF_ACCEPT;
+}
+
+const struct nf_hook_ops dc_rewrite_ops[2] = {
+	{
+		.hook = dc_rewrite_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK + 1,
+	},
+	{
+		.hook = dc_rewrite_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK + 1,
+	},
+};
 
 struct dc_ct_match {
 	const struct dc_service *svc;

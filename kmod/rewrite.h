@@ -8,8 +8,8 @@
 #include "dyncast.h"
 
 extern const struct nf_hook_ops dc_nat_ops[2];
+extern const struct nf_hook_ops dc_rewrite_ops[2];
 void dc_rewrite_forget(const struct dc_service *svc,
 		       const struct dc_instance *inst);
-void dc_rewrite_forget_flow(struct net *net, struct sk_buff *skb, u8 family);
 
 #endif /* _DYNCAST_REWRITE_H */

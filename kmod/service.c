@@ -146,9 +146,10 @@ static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc)
 {
 	int idx = dc_fam_idx(svc->family);
 
-	n->hooks[idx] = true;
 	if (svc->mode == DYNCAST_MODE_REWRITE)
 		n->nat[idx] = true;
+	else
+		n->hooks[idx] = true;
 	if (rcu_access_pointer(svc->key))
 		n->sock[idx] = true;
 }
