@@ -413,10 +413,16 @@ static inline u32 dc_binding_svc_id(const struct dc_binding *b)
 	return b->key[0] & ~DC_FLOW_KEY_IPV6;
 }
 
-/* How long the binding has been idle, in jiffies */
+/*
+ * How long the binding has been idle, in jiffies.  A packet on another
+ * CPU may write a last use later than the jiffies read here: that is no
+ * idleness, not 2^32 - 1 jiffies of it.
+ */
 static inline u32 dc_binding_idle_time(const struct dc_binding *b)
 {
-	return (u32)jiffies - READ_ONCE(b->last_used);
+	s32 idle = (u32)jiffies - READ_ONCE(b->last_used);
+
+	return idle > 0 ? idle : 0;
 }
 
 /* What the packet path learnt of a packet addressed to a service. */
