@@ -21,6 +21,8 @@
 #include <linux/netfilter_ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 
@@ -99,15 +101,16 @@ const struct nf_hook_ops dc_nat_ops[2] = {
  * A UDP datagram whose binding is gone, while conntrack still translates
  * its flow to the instance the binding had: for UDP the binding is the
  * flow, so that entry goes, and conntrack tracks the datagram anew, as
- * the first of a new flow, which the NAT lookup binds.  A flow in a
- * conntrack zone other than the default one keeps its entry (it would
- * lose its zone).
+ * the first of a new flow, which the NAT lookup binds.  The raw table's
+ * template is gone by now: an entry that had one's settings (a zone, a
+ * helper, a timeout policy) is kept, as a TCP connection's is, rather
+ * than made again without them.
  */
 static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 				       const struct nf_hook_state *state)
 {
-	if (nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
-	    NF_CT_DEFAULT_ZONE_ID)
+	if (!nf_ct_zone_equal_any(ct, &nf_ct_zone_dflt) || nfct_help(ct) ||
+	    nf_ct_timeout_find(ct))
 		return NF_ACCEPT;
 	nf_ct_delete(ct, 0, 0);
 	nf_reset_ct(skb);
