@@ -843,10 +843,22 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 				    "router: set when the forwarder is added, never changed");
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * Another mode's hooks first: they are there when the mode changes,
+	 * so that no packet passes between the old hooks and the new.
+	 */
+	if (conf.mode != old.mode) {
+		ret = dc_service_sync_mode(svc, conf.mode, info->extack);
+		if (ret) {
+			dc_service_sync(svc, NULL);
+			return ret;
+		}
+	}
 	if (req.key) {
 		key = dc_key_alloc(req.key, req.key_id);
 		if (!key) {
 			NL_SET_ERR_MSG_MOD(info->extack, "no memory for the key");
+			dc_service_sync(svc, NULL);
 			return -ENOMEM;
 		}
 		dc_key_install(svc, key, conf.key_overlap, &undo);

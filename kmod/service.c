@@ -141,12 +141,13 @@ void dc_service_free_unpublished(struct dc_service *svc)
 	kfree(svc);
 }
 
-/* What one service needs of the namespace. */
-static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc)
+/* What one service needs of the namespace, in @mode. */
+static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc,
+			 u8 mode)
 {
 	int idx = dc_fam_idx(svc->family);
 
-	if (svc->mode == DYNCAST_MODE_REWRITE)
+	if (mode == DYNCAST_MODE_REWRITE)
 		n->nat[idx] = true;
 	else
 		n->hooks[idx] = true;
@@ -156,13 +157,14 @@ static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc)
 
 /*
  * Give the namespace the hooks, NAT hooks and forwarder sockets that its
- * services need, as they are configured now, plus @extra (a service about
- * to be published), and drop those that none needs any more.  Taking
- * away cannot fail; on failure to add, the caller undoes its change and
- * calls this again.  Under dn->lock.
+ * services need, as they are configured now, plus what @extra (a service
+ * about to be published, or to change its mode) needs in @extra_mode, and
+ * drop those that none needs any more.  Taking away cannot fail; on
+ * failure to add, the caller undoes its change and calls this again.
+ * Under dn->lock.
  */
-static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
-		       struct netlink_ext_ack *extack)
+static int __dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
+			 u8 extra_mode, struct netlink_ext_ack *extack)
 {
 	struct dc_service *svc;
 	struct dc_needs n = {};
@@ -171,9 +173,9 @@ static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 	lockdep_assert_held(&dn->lock);
 	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
 		hlist_for_each_entry(svc, &dn->services[i], hnode)
-			dc_needs_add(&n, svc);
+			dc_needs_add(&n, svc, svc->mode);
 	if (extra)
-		dc_needs_add(&n, extra);
+		dc_needs_add(&n, extra, extra_mode);
 	ret = dc_sockets_update(dn, n.sock, extack);
 	if (ret)
 		return ret;
@@ -181,6 +183,12 @@ static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 	if (ret)
 		NL_SET_ERR_MSG_MOD(extack, "cannot register the netfilter hooks");
 	return ret;
+}
+
+static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
+		       struct netlink_ext_ack *extack)
+{
+	return __dc_net_sync(dn, extra, extra ? extra->mode : 0, extack);
 }
 
 static bool dc_service_id_used(struct dc_net *dn, u32 id)
@@ -272,6 +280,16 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 int dc_service_sync(struct dc_service *svc, struct netlink_ext_ack *extack)
 {
 	return dc_net_sync(svc->dn, NULL, extack);
+}
+
+/*
+ * Before a service changes to @mode: what it needs then too, so that the
+ * hooks of the new mode are there when it takes effect.
+ */
+int dc_service_sync_mode(struct dc_service *svc, u8 mode,
+			 struct netlink_ext_ack *extack)
+{
+	return __dc_net_sync(svc->dn, svc, mode, extack);
 }
 
 /* Remove a service with its instances and bindings. */
