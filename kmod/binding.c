@@ -25,6 +25,7 @@
 #include "binding.h"
 #include "demand.h"
 #include "instance.h"
+#include "rewrite.h"
 #include "stats.h"
 
 /* The collector visits at most this many bindings per run... */
@@ -528,6 +529,29 @@ static bool dc_binding_idle(const struct dc_binding *b)
 	return idle && dc_binding_idle_time(b) >= idle;
 }
 
+/*
+ * A binding whose connection a flowtable carries past our hooks is kept
+ * alive as if its packets passed: looked at when its demand would end by
+ * idleness, and when it has been idle for half its timeout (so that the
+ * packet path, which does not ask, never finds it expired while the
+ * connection lives; the collector comes back well before then).
+ */
+static bool dc_binding_offloaded(struct dc_net *dn, struct dc_binding *b)
+{
+	u32 idle = dc_binding_idle_time(b);
+
+	if (READ_ONCE(b->inst->dead) ||
+	    READ_ONCE(b->inst->state) == DYNCAST_STATE_DOWN)
+		return false;
+	if (idle < dc_binding_timeout(b) / 2 &&
+	    !(test_bit(DC_BINDING_INFLIGHT_BIT, &b->flags) && dc_binding_idle(b)))
+		return false;
+	if (!dc_rewrite_offloaded(dn->net, b))
+		return false;
+	WRITE_ONCE(b->last_used, (u32)jiffies);
+	return true;
+}
+
 static void dc_gc_work(struct work_struct *work)
 {
 	struct dc_net *dn = container_of(to_delayed_work(work), struct dc_net,
@@ -549,6 +573,8 @@ static void dc_gc_work(struct work_struct *work)
 		if (IS_ERR(b))
 			continue;
 		seen++;
+		if (dc_binding_offloaded(dn, b))
+			continue;
 		if (dc_binding_expired(b)) {
 			dc_binding_unlink(dn, b);
 			atomic64_inc(&dn->expired);

@@ -104,13 +104,14 @@ const struct nf_hook_ops dc_nat_ops[2] = {
  * the first of a new flow, which the NAT lookup binds.  The raw table's
  * template is gone by now: an entry that had one's settings (a zone, a
  * helper, a timeout policy) is kept, as a TCP connection's is, rather
- * than made again without them.
+ * than made again without them.  So is an entry that a flowtable carries:
+ * its flow lives, and its binding is the collector's to keep.
  */
 static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 				       const struct nf_hook_state *state)
 {
 	if (!nf_ct_zone_equal_any(ct, &nf_ct_zone_dflt) || nfct_help(ct) ||
-	    nf_ct_timeout_find(ct))
+	    nf_ct_timeout_find(ct) || test_bit(IPS_OFFLOAD_BIT, &ct->status))
 		return NF_ACCEPT;
 	nf_ct_delete(ct, 0, 0);
 	nf_reset_ct(skb);
@@ -176,6 +177,53 @@ const struct nf_hook_ops dc_rewrite_ops[2] = {
 		.priority = NF_IP6_PRI_CONNTRACK + 1,
 	},
 };
+
+/*
+ * Whether the connection of a binding sits in a flowtable ("flow add"):
+ * its packets then pass none of our hooks, and the collector keeps the
+ * binding alive for it.  Only a rewrite-mode binding of 5tuple affinity
+ * without a source prefix names one connection, which conntrack can be
+ * asked for (default zone).  In process context.
+ */
+bool dc_rewrite_offloaded(struct net *net, const struct dc_binding *b)
+{
+	const struct dc_service *svc = b->inst->svc;
+	const struct dc_flow_key *key = dc_binding_key(b);
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple tuple;
+	struct nf_conn *ct;
+	bool ret;
+
+	if (READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE ||
+	    READ_ONCE(svc->affinity) != DYNCAST_AFFINITY_5TUPLE ||
+	    READ_ONCE(svc->src_prefix))
+		return false;
+	memset(&tuple, 0, sizeof(tuple));
+	tuple.src.l3num = svc->family;
+	if (svc->family == AF_INET)
+		tuple.src.u3.ip = key->saddr.ip;
+	else
+		tuple.src.u3.in6 = key->saddr.in6;
+	tuple.src.u.all = key->sport;
+	tuple.dst.u3 = svc->addr;
+	tuple.dst.u.all = key->dport;
+	tuple.dst.protonum = svc->proto;
+	tuple.dst.dir = IP_CT_DIR_ORIGINAL;
+
+	rcu_read_lock();
+	h = nf_conntrack_find_get(net, &nf_ct_zone_dflt, &tuple);
+	rcu_read_unlock();
+	if (!h)
+		return false;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	/* the client's connection, translated to this binding's instance */
+	ret = NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL &&
+	      test_bit(IPS_OFFLOAD_BIT, &ct->status) &&
+	      nf_inet_addr_cmp(&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+			       &b->inst->addr);
+	nf_ct_put(ct);
+	return ret;
+}
 
 struct dc_ct_match {
 	const struct dc_service *svc;
