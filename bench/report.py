@@ -1282,7 +1282,13 @@ def main():
             "routing\" is the load balancer's own cost.  \"Router CPU bound\" "
             "is 10⁹ ÷ the median: what the router would forward with a CPU of "
             "its own at 100 %.  \"Offered beyond the router\" is the share of "
-            "pktgen's packets that the router's backlog dropped.\n")
+            "pktgen's packets that the router's backlog dropped.  \"Not to a "
+            "D-SID\" is plain routing in a namespace with 100 tunnel-mode "
+            "services (the hooks registered, the packets to none of them).  "
+            "No variant offloads to an nftables flowtable: nftables offloads "
+            "only flows whose replies conntrack has seen, and pktgen's flows "
+            "have none (router_offload tests offloaded rewrite-mode flows "
+            "instead).\n")
     if dp is not None:
         fwd_section("Established flows (1 000 UDP flows, 64-byte packets)",
                     "established", dp, body, heads)

@@ -317,7 +317,9 @@ system_setup()
 {
 	case $1 in
 	dyncast)
-		dcr service add $SID proto udp port $SPORT mode tunnel timeout 3600 &&
+		# pktgen's flows are one packet each: bindings that stay
+		dcr service add $SID proto udp port $SPORT mode tunnel timeout 3600 \
+			unconfirmed-timeout 0 &&
 			dcr instance add $SID proto udp port $SPORT \
 				bid "$(inst_addr 1)" bid "$(inst_addr 2)" || return 1
 		echo "$SID dc_binding"
