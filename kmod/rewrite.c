@@ -59,17 +59,20 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
 		return NF_ACCEPT;
 
+	/*
+	 * A connection that follows a binding (3tuple, 2tuple, a source
+	 * prefix) refreshes it with its first packet, which may start its
+	 * demand again: no other hook sees that packet.
+	 */
 	dc_flow_key_make(&key, svc, &pkt);
 	b = dc_binding_lookup(dn, &key);
-	if (b && !dc_binding_expired(b)) {
-		/* Counted by the PREROUTING hook already. */
-		inst = b->inst;
-	} else {
+	inst = b ? dc_binding_hit(b, &pkt) : NULL;
+	if (!inst) {
 		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt, 0);
 		if (!inst)
 			return NF_DROP;
-		dc_count_packet(dn, svc, inst, pkt.len);
 	}
+	dc_count_packet(dn, svc, inst, pkt.len);
 
 	range.flags = NF_NAT_RANGE_MAP_IPS;
 	range.min_addr = inst->addr;

@@ -25,7 +25,7 @@ require_vm
 require_cmd ip socat jq python3
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 18
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"
@@ -128,6 +128,19 @@ done
 wait "${pids[@]}"
 ktap_test_result "rewrite: 40 connections at once, opened and closed: inflight 0" \
 	slowwait 10 inflight_is 0 "${RW[@]}" "$(bid4 1)"
+
+# 3tuple: one binding for the client's connections, one after the other;
+# the SYN of the second starts the binding's demand again
+dc service set "${RW[@]}" affinity 3tuple
+ask_tcp 10.0.0.2 "$SID4" 7 >/dev/null
+slowwait 10 inflight_is 0 "${RW[@]}" "$(bid4 1)"
+hold 1 "$SID4"
+ktap_test_result "rewrite 3tuple: a connection after one that ended counts again" \
+	slowwait 20 inflight_is 1 "${RW[@]}" "$(bid4 1)"
+release
+ktap_test_result "rewrite 3tuple: and its FIN ends it" \
+	slowwait 10 inflight_is 0 "${RW[@]}" "$(bid4 1)"
+dc service set "${RW[@]}" affinity 5tuple
 
 # --- tunnel mode, IPv6 ------------------------------------------------------
 dc service add "${TUN[@]}" mode tunnel policy least-cost demand-idle 600000
