@@ -34,6 +34,34 @@
 #include "service.h"
 #include "stats.h"
 
+/*
+ * The rewrite-mode service a client's packet is addressed to, with its
+ * flow key and the instance its binding gives (NULL: none usable, the hit
+ * taken otherwise); NULL when the packet is for no rewrite-mode service.
+ */
+static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
+					  struct sk_buff *skb, u8 pf,
+					  struct dc_pkt *pkt,
+					  struct dc_flow_key *key,
+					  struct dc_instance **inst)
+{
+	struct dc_service *svc;
+	struct dc_binding *b;
+	unsigned int l4off;
+
+	if (dc_pkt_parse(skb, pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, pkt,
+			 &l4off) || pkt->icmp_err)
+		return NULL;
+	svc = dc_service_lookup(dn, pkt->family, &pkt->daddr, pkt->proto,
+				pkt->dport);
+	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
+		return NULL;
+	dc_flow_key_make(key, svc, pkt);
+	b = dc_binding_lookup(dn, key);
+	*inst = b ? dc_binding_hit(b, pkt) : NULL;
+	return svc;
+}
+
 static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
@@ -42,31 +70,21 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	enum ip_conntrack_info ctinfo;
 	struct dc_instance *inst;
 	struct dc_service *svc;
-	struct dc_binding *b;
 	struct dc_flow_key key;
 	struct nf_conn *ct;
 	struct dc_pkt pkt;
-	unsigned int l4off;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW || !dc_sid_maybe(dn, skb, state->pf))
 		return NF_ACCEPT;
-	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
-			 &pkt, &l4off) || pkt.icmp_err)
-		return NF_ACCEPT;
-	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
-				pkt.dport);
-	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
-		return NF_ACCEPT;
-
 	/*
 	 * A connection that follows a binding (3tuple, 2tuple, a source
 	 * prefix) refreshes it with its first packet, which may start its
 	 * demand again: no other hook sees that packet.
 	 */
-	dc_flow_key_make(&key, svc, &pkt);
-	b = dc_binding_lookup(dn, &key);
-	inst = b ? dc_binding_hit(b, &pkt) : NULL;
+	svc = dc_rewrite_flow(dn, skb, state->pf, &pkt, &key, &inst);
+	if (!svc)
+		return NF_ACCEPT;
 	if (!inst) {
 		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt, 0);
 		if (!inst)
@@ -133,30 +151,19 @@ static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
 {
 	struct dc_net *dn = dc_net(state->net);
 	enum ip_conntrack_info ctinfo;
-	struct dc_instance *inst = NULL;
+	struct dc_instance *inst;
 	struct dc_service *svc;
-	struct dc_binding *b;
 	struct dc_flow_key key;
 	struct nf_conn *ct;
 	struct dc_pkt pkt;
-	unsigned int l4off;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_NEW) ||
 	    !nf_ct_is_confirmed(ct) || !dc_sid_maybe(dn, skb, state->pf))
 		return NF_ACCEPT;
-	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
-			 &pkt, &l4off) || pkt.icmp_err)
+	svc = dc_rewrite_flow(dn, skb, state->pf, &pkt, &key, &inst);
+	if (!svc)
 		return NF_ACCEPT;
-	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
-				pkt.dport);
-	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
-		return NF_ACCEPT;
-
-	dc_flow_key_make(&key, svc, &pkt);
-	b = dc_binding_lookup(dn, &key);
-	if (b)
-		inst = dc_binding_hit(b, &pkt);
 	if (inst) {
 		dc_count_packet(dn, svc, inst, pkt.len);
 		return NF_ACCEPT;
