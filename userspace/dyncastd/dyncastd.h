@@ -27,6 +27,8 @@
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
 #define DD_HASH_BITS		10
+/* a cost moves in the kernel by more than this, and 10 % */
+#define DD_COST_SLACK_US	200
 
 /* counters of the daemon, and of each peer for what it received from it */
 enum dd_counter {
@@ -82,6 +84,7 @@ struct dd_site {
 	unsigned int n_entries;
 	bool down;
 	struct dd_rtt rtt;
+	uint32_t rtt_pushed;		/* the RTT its entries last took, us */
 	uint64_t updates;
 };
 

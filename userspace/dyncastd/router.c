@@ -366,6 +366,28 @@ void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
 	dd_kernel_soon(ctx);
 }
 
+/*
+ * A site's RTT moved by more than the kernel's cost slack since its
+ * instances last took it: they are due again.  Announcements mark them
+ * too, but BGP sends none while nothing else changes.
+ */
+static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
+{
+	uint32_t now = s->rtt.srtt_us, was = s->rtt_pushed;
+	uint32_t d = now > was ? now - was : was - now;
+	struct dd_entry *e;
+	unsigned int b;
+
+	if (!ctx->cfg->probe_cost || d <= DD_COST_SLACK_US ||
+	    (uint64_t)d * 10 <= was)
+		return;
+	s->rtt_pushed = now;
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+		if (e->site == s)
+			e->dirty = true;
+	dd_kernel_soon(ctx);
+}
+
 void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 			   uint64_t now_us)
 {
@@ -378,7 +400,7 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 				   now_us))
 			continue;
 		ctx->cnt.c[DD_C_PROBE_REPLIES]++;
-		dd_kernel_soon(ctx);
+		dd_site_rtt_moved(ctx, s);
 		/* a longer path, or a busy moment? ask again at once */
 		if (dd_rtt_suspect(&s->rtt) && s->addr.family)
 			dd_probe(ctx, &s->rtt, &s->addr, s->port);
