@@ -174,6 +174,8 @@ install-tools:
 		$(DESTDIR)$(DATADIR)/dyncast.yaml
 	install -D -m 0644 userspace/dyncastd/dyncastd.conf.example \
 		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example
+	install -D -m 0644 userspace/dyncastd/exabgp.conf.example \
+		$(DESTDIR)$(DOCDIR)/exabgp.conf.example
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/local/sbin|$(SBINDIR)|g' userspace/dyncastd/dyncastd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service
@@ -192,6 +194,7 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/dyncast.h \
 		$(DESTDIR)$(DATADIR)/dyncast.yaml \
 		$(DESTDIR)$(DOCDIR)/dyncastd.conf.example \
+		$(DESTDIR)$(DOCDIR)/exabgp.conf.example \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/dyncastd.service \
 		$(DESTDIR)$(SYSUSERSDIR)/dyncast.conf
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null

@@ -19,7 +19,7 @@ declare -A group=(
 	[vm]="linux-image-amd64 qemu-system-x86 busybox-static kmod cpio gzip"
 	[tools]="iproute2 procps psmisc iputils-ping tcpdump nftables conntrack
 		 libnetfilter-conntrack-dev ipvsadm nginx-light socat curl
-		 iperf3 ethtool jq prometheus"
+		 iperf3 ethtool jq prometheus exabgp frr"
 	[bench]="gnuplot-nox python3 libmnl-dev"
 	[lint]="sparse cppcheck shellcheck perl linux-source-6.1 xz-utils groff-base"
 	[dkms]="dkms"

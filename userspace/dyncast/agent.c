@@ -23,13 +23,14 @@
 #define DC_AGENT_TIMEOUT	5	/* seconds */
 
 static const char *const agent_kinds[] = {
-	"agent", "peer", "site", "instance", "learned", "plan",
+	"agent", "bgp", "neighbor", "peer", "site", "instance", "learned",
+	"plan",
 };
 
 /* keys of milliseconds, printed as seconds */
 static const char *const agent_msecs[] = {
 	"uptime", "last-rx", "last-tx", "last-update", "last-announce",
-	"hold", "age",
+	"hold", "age", "connected", "since",
 };
 
 /* keys in per mille, printed as per cent */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The configuration file, read with libinih: sections [agent], [router],
- * [peer NAME], [instance NAME] and [service NAME], "key = value" lines.
+ * [bgp], [peer NAME], [instance NAME] and [service NAME], "key = value"
+ * lines.
  * Every error names the file, the line, the section and the key.
  */
 #include <ctype.h>
@@ -23,6 +24,7 @@ enum dd_sec {
 	DD_SEC_NONE,
 	DD_SEC_AGENT,
 	DD_SEC_ROUTER,
+	DD_SEC_BGP,
 	DD_SEC_PEER,
 	DD_SEC_INSTANCE,
 	DD_SEC_SERVICE,
@@ -31,6 +33,7 @@ enum dd_sec {
 static const char *const dd_sec_names[] = {
 	[DD_SEC_AGENT] = "agent",
 	[DD_SEC_ROUTER] = "router",
+	[DD_SEC_BGP] = "bgp",
 	[DD_SEC_PEER] = "peer",
 	[DD_SEC_INSTANCE] = "instance",
 	[DD_SEC_SERVICE] = "service",
@@ -47,7 +50,7 @@ struct dd_cfg_parse {
 	char sec_text[DD_NAME_MAX + 16];
 	uint64_t seen[2];		/* keys of this section given */
 	bool has_hold, has_ttl, has_site;
-	bool seen_agent, seen_router;
+	bool seen_agent, seen_router, seen_bgp;
 	bool has_sid[DD_INSTANCES_MAX + DD_SERVICES_MAX];
 };
 
@@ -502,6 +505,24 @@ static int dd_k_endpoint(struct dd_cfg_parse *p, const struct dd_key *k,
 	return 0;
 }
 
+/* [bgp] probe-address: ADDRESS or ADDRESS:PORT (default the listen port) */
+static int dd_k_probe(struct dd_cfg_parse *p, const struct dd_key *k,
+		      void *obj, const char *key, const char *val)
+{
+	struct dd_config *cfg = obj;
+
+	(void)k;
+	if (dd_parse_endpoint(val, &cfg->bgp_probe, &cfg->bgp_probe_port) ||
+	    (cfg->bgp_probe.family == AF_INET ?
+	     !cfg->bgp_probe.u.in.s_addr :
+	     IN6_IS_ADDR_UNSPECIFIED(&cfg->bgp_probe.u.in6))) {
+		dd_cfg_fail(p, key, "must be ADDRESS, ADDRESS:PORT or [IPv6]:PORT of this agent, got \"%s\"",
+			    val);
+		return -1;
+	}
+	return 0;
+}
+
 static int dd_k_sun(struct dd_cfg_parse *p, const struct dd_key *k,
 		    void *obj, const char *key, const char *val)
 {
@@ -521,21 +542,22 @@ static int dd_k_group(struct dd_cfg_parse *p, const struct dd_key *k,
 		      void *obj, const char *key, const char *val)
 {
 	struct dd_config *cfg = obj;
+	uint32_t *to = DD_FIELD(obj, k, uint32_t);
 	struct group *gr;
 	uint64_t gid;
 
-	(void)k;
 	if (!dc_parse_uint(val, UINT32_MAX - 1, &gid)) {
-		cfg->report_gid = (uint32_t)gid;
+		*to = (uint32_t)gid;
 	} else {
 		gr = getgrnam(val);
 		if (!gr) {
 			dd_cfg_fail(p, key, "no group \"%s\"", val);
 			return -1;
 		}
-		cfg->report_gid = gr->gr_gid;
+		*to = gr->gr_gid;
 	}
-	cfg->has_report_gid = true;
+	if (to == &cfg->report_gid)
+		cfg->has_report_gid = true;
 	return 0;
 }
 
@@ -646,6 +668,12 @@ static const struct dd_key dd_keys[] = {
 	K(ROUTER, "max-instances", dd_k_u32, struct dd_config, max_instances, 1, 65536),
 	K(ROUTER, "keep", dd_k_bool, struct dd_config, keep, 0, 0),
 
+	K(BGP, "socket", dd_k_sun, struct dd_config, bgp_socket, 0, 0),
+	K(BGP, "socket-group", dd_k_group, struct dd_config, bgp_gid, 0, 0),
+	K(BGP, "asn", dd_k_u32, struct dd_config, bgp_asn, 1, UINT32_MAX),
+	K(BGP, "link-bandwidth", dd_k_bool, struct dd_config, bgp_link_bandwidth, 0, 0),
+	K(BGP, "probe-address", dd_k_probe, struct dd_config, bgp_probe, 0, 0),
+
 	K(PEER, "endpoint", dd_k_endpoint, struct dd_peer_cfg, addr, 0, 0),
 
 	K(INSTANCE, "sid", dd_k_sid, struct dd_instance_cfg, key.svc.sid, 0, 0),
@@ -703,6 +731,7 @@ static void *dd_cfg_obj(struct dd_cfg_parse *p)
 	switch (p->sec) {
 	case DD_SEC_AGENT:
 	case DD_SEC_ROUTER:
+	case DD_SEC_BGP:
 		return cfg;
 	case DD_SEC_PEER:
 		return &cfg->peers[cfg->n_peers - 1];
@@ -744,12 +773,13 @@ static void dd_cfg_section(struct dd_cfg_parse *p, const char *text)
 		if (words >= 1 && !strcmp(kind, dd_sec_names[i]))
 			break;
 	if (i > DD_SEC_SERVICE) {
-		dd_cfg_fail(p, NULL, "unknown section [%s]; sections are [agent], [router], [peer NAME], [instance NAME], [service NAME]",
+		dd_cfg_fail(p, NULL, "unknown section [%s]; sections are [agent], [router], [bgp], [peer NAME], [instance NAME], [service NAME]",
 			    text);
 		return;
 	}
-	if (i == DD_SEC_AGENT || i == DD_SEC_ROUTER) {
-		bool *seen = i == DD_SEC_AGENT ? &p->seen_agent : &p->seen_router;
+	if (i == DD_SEC_AGENT || i == DD_SEC_ROUTER || i == DD_SEC_BGP) {
+		bool *seen = i == DD_SEC_AGENT ? &p->seen_agent :
+			     i == DD_SEC_ROUTER ? &p->seen_router : &p->seen_bgp;
 
 		if (words != 1) {
 			dd_cfg_fail(p, NULL, "section [%s] takes no name", kind);
@@ -762,6 +792,8 @@ static void dd_cfg_section(struct dd_cfg_parse *p, const char *text)
 		*seen = true;
 		if (i == DD_SEC_ROUTER)
 			cfg->router = true;
+		if (i == DD_SEC_BGP)
+			cfg->bgp = true;
 		p->sec = i;
 		return;
 	}
@@ -1053,6 +1085,18 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 			}
 		}
 	}
+	if (cfg->bgp && !cfg->bgp_asn) {
+		snprintf(p->err, sizeof(p->err), "%s: [bgp] asn is required",
+			 p->file);
+		return -1;
+	}
+	if (cfg->bgp && cfg->n_peers) {
+		snprintf(p->err, sizeof(p->err), "%s:%u: [peer %s]: with [bgp], announcements ride BGP; peers are for the agent protocol",
+			 p->file, cfg->peers[0].line, cfg->peers[0].name);
+		return -1;
+	}
+	if (cfg->bgp_probe.family && !cfg->bgp_probe_port)
+		cfg->bgp_probe_port = cfg->port;
 	if (cfg->n_services && !cfg->router) {
 		snprintf(p->err, sizeof(p->err), "%s: [service] sections need a [router] section",
 			 p->file);
@@ -1100,6 +1144,11 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 			fprintf(fp, "metrics-listen = %s\n",
 				dd_fmt_endpoint(&cfg->metrics_addr,
 						cfg->metrics_port, buf, sizeof(buf)));
+	} else if (k->fn == dd_k_probe) {
+		if (cfg->bgp_probe.family)
+			fprintf(fp, "probe-address = %s\n",
+				dd_fmt_endpoint(&cfg->bgp_probe,
+						cfg->bgp_probe_port, buf, sizeof(buf)));
 	} else if (k->fn == dd_k_endpoint) {
 		const struct dd_peer_cfg *peer = obj;
 
@@ -1124,8 +1173,9 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 		if (*(const char *)f)
 			fprintf(fp, "%s = %s\n", k->name, (const char *)f);
 	} else if (k->fn == dd_k_group) {
-		if (cfg->has_report_gid)
-			fprintf(fp, "%s = %u\n", k->name, cfg->report_gid);
+		if (f == &cfg->report_gid ? cfg->has_report_gid :
+		    *(const uint32_t *)f != UINT32_MAX)
+			fprintf(fp, "%s = %u\n", k->name, *(const uint32_t *)f);
 	} else if (k->fn == dd_k_mode) {
 		fprintf(fp, "%s = %04o\n", k->name, *(const uint32_t *)f);
 	} else if (k->fn == dd_k_u32) {
@@ -1194,6 +1244,8 @@ void dd_config_print(const struct dd_config *cfg, FILE *fp)
 	dd_print_section(fp, cfg, DD_SEC_AGENT, NULL, cfg);
 	if (cfg->router)
 		dd_print_section(fp, cfg, DD_SEC_ROUTER, NULL, cfg);
+	if (cfg->bgp)
+		dd_print_section(fp, cfg, DD_SEC_BGP, NULL, cfg);
 	for (i = 0; i < cfg->n_peers; i++)
 		dd_print_section(fp, cfg, DD_SEC_PEER, cfg->peers[i].name,
 				 &cfg->peers[i]);
@@ -1222,6 +1274,10 @@ static void dd_cfg_defaults(struct dd_config *cfg)
 	cfg->smoothing = 50;
 	cfg->probe_ms = 500;
 	cfg->relay = true;
+	snprintf(cfg->bgp_socket, sizeof(cfg->bgp_socket), "%s",
+		 DD_BGP_SOCKET_DEFAULT);
+	cfg->bgp_link_bandwidth = true;
+	cfg->bgp_gid = UINT32_MAX;
 	cfg->probe_cost = true;
 	cfg->max_instances = 4096;
 }

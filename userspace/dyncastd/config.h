@@ -19,6 +19,8 @@
  */
 #define DD_RUN_DIR		"/run/dyncast"
 #define DD_CONTROL_DEFAULT	DD_RUN_DIR "/dyncastd.sock"
+/* where ExaBGP's API process (dyncastd --exabgp) connects, by default */
+#define DD_BGP_SOCKET_DEFAULT	DD_RUN_DIR "/bgp.sock"
 #define DD_PEERS_MAX		64
 #define DD_INSTANCES_MAX	256
 #define DD_SERVICES_MAX		256
@@ -113,6 +115,15 @@ struct dd_config {
 	bool probe_cost;
 	uint32_t max_instances;
 	bool keep;			/* [router] keep: leave everything */
+
+	/* [bgp]: announcements ride BGP routes (through ExaBGP) */
+	bool bgp;
+	char bgp_socket[DD_SUN_PATH_MAX];
+	uint32_t bgp_gid;		/* may connect to it; UINT32_MAX none */
+	uint32_t bgp_asn;
+	bool bgp_link_bandwidth;
+	struct dc_addr bgp_probe;	/* where we answer probes, if given */
+	uint16_t bgp_probe_port;
 
 	unsigned int n_peers, n_instances, n_services;
 	struct dd_peer_cfg peers[DD_PEERS_MAX];

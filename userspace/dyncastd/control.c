@@ -42,6 +42,11 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_REFUSED_REPORTS] = "refused-reports",
 	[DD_C_RX_NEXT_KEY] = "next-key",
 	[DD_C_CT_READ] = "conntrack-read",
+	[DD_C_BGP_COMMANDS] = "bgp-commands",
+	[DD_C_BGP_REFUSED] = "bgp-refused",
+	[DD_C_BGP_PATHS] = "bgp-paths",
+	[DD_C_BGP_MALFORMED] = "bgp-malformed",
+	[DD_C_WRONG_TRANSPORT] = "wrong-transport",
 };
 
 static const char *const dd_state_str[] = { "up", "drain", "down" };
@@ -164,6 +169,7 @@ static json_t *dd_status(struct dd_ctx *ctx)
 	dd_j_set(o, "counters", dd_j_counters(&ctx->cnt, true));
 	json_array_append_new(all, o);
 
+	dd_bgp_status(ctx, all);
 	for (i = 0; i < ctx->n_peers; i++) {
 		const struct dd_peer *p = &ctx->peers[i];
 

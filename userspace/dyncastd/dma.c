@@ -207,6 +207,7 @@ static void dd_announce(struct dd_timer *t)
 	if (ctx->cfg->router)
 		dd_router_local(ctx, recs, n);
 	free(recs);
+	dd_bgp_announce(ctx);
 
 	for (i = 0, j = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "bgp.h"
 #include "collect.h"
 #include "config.h"
 #include "log.h"
@@ -52,6 +53,11 @@ enum dd_counter {
 	DD_C_REFUSED_REPORTS,	/* from a user not allowed */
 	DD_C_RX_NEXT_KEY,	/* messages signed with next-key */
 	DD_C_CT_READ,		/* conntrack entries read to count sessions */
+	DD_C_BGP_COMMANDS,	/* commands given to the BGP speaker */
+	DD_C_BGP_REFUSED,	/* of which it refused */
+	DD_C_BGP_PATHS,		/* paths announced or withdrawn to us */
+	DD_C_BGP_MALFORMED,	/* not valid instances: ignored (withdrawn) */
+	DD_C_WRONG_TRANSPORT,	/* agent announcements while BGP carries them */
 	DD_C_COUNT,
 };
 
@@ -83,6 +89,7 @@ struct dd_site {
 	unsigned int path_len;
 	unsigned int n_entries;
 	bool down;
+	bool bgp;			/* learnt through BGP: no hold time */
 	struct dd_rtt rtt;
 	uint32_t rtt_pushed;		/* the RTT its entries last took, us */
 	uint64_t updates;
@@ -154,6 +161,10 @@ struct dd_inst {
 	struct dd_record now, announced;
 	bool ever_announced;
 	unsigned int withdraw_left;	/* >0: being withdrawn */
+	/* BGP: its ADD-PATH identifier; what the speaker announces of it */
+	uint32_t bgp_path_id;
+	bool bgp_on, bgp_force;
+	struct dd_record bgp_rec;
 	bool stale;
 };
 
@@ -242,7 +253,11 @@ struct dd_ctx {
 	FILE *nl_err, *nl_dbg;
 	uint64_t nl_retry_at;
 	bool kernel_dirty;
+
+	struct dd_bgp *bgp;		/* the BGP transport, if configured */
 };
+
+struct json_t;
 
 /* main.c */
 uint64_t dd_now_ms(void);
@@ -305,6 +320,20 @@ uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e);
 struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
 				 const struct dd_inst_key *k);
 uint8_t dd_entry_state(const struct dd_entry *e);
+
+/* router.c: what BGP carries (bgp.c) */
+void dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
+		   uint32_t agent, const struct dd_bgp_probe *probe,
+		   uint64_t seq);
+void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
+			    uint32_t agent, uint64_t seq);
+
+/* bgp.c: the BGP transport */
+int dd_bgp_apply(struct dd_ctx *ctx, const struct dd_config *old);
+void dd_bgp_exit(struct dd_ctx *ctx);
+void dd_bgp_announce(struct dd_ctx *ctx);
+void dd_bgp_status(struct dd_ctx *ctx, struct json_t *all);
+int dd_exabgp_relay(const char *path, uint32_t grace_ms);
 
 /* kernel.c: pushing to the dyncast family */
 int dd_kernel_open(struct dd_ctx *ctx);

@@ -222,6 +222,8 @@ static void dd_reload(struct dd_main *m)
 	}
 	if (dd_roles_apply(ctx, old->router))
 		dd_err("reload: out of memory");
+	if (dd_bgp_apply(ctx, old))
+		dd_err("reload: the BGP transport could not be set up");
 	dd_config_free(old);
 	dd_info("configuration reloaded");
 	sd_notify(0, "READY=1");
@@ -300,6 +302,8 @@ static int dd_start(struct dd_main *m, struct dd_config *cfg)
 		ret = dd_metrics_init(ctx);
 	if (!ret)
 		ret = dd_roles_apply(ctx, false);
+	if (!ret)
+		ret = dd_bgp_apply(ctx, cfg);
 	return ret;
 }
 
@@ -309,6 +313,7 @@ static void dd_stop(struct dd_main *m)
 
 	sd_notify(0, "STOPPING=1");
 	dd_timer_cancel(&m->watchdog_timer);
+	dd_bgp_exit(ctx);
 	dd_dma_exit(ctx);
 	if (ctx->cfg->router)
 		dd_router_exit(ctx);
@@ -389,12 +394,16 @@ static void dd_usage(FILE *fp)
 	fputs("Usage: dyncastd [ -f ] [ -d ] [ -c FILE ]\n"
 	      "       dyncastd { -t | -T } [ -c FILE ]\n"
 	      "       dyncastd --genkey\n"
+	      "       dyncastd --exabgp SOCKET [ --grace SECONDS ]\n"
 	      "  -c, --config FILE   configuration (default " DD_CONFIG_DEFAULT ")\n"
 	      "  -f, --foreground    stay in the foreground, log to stderr\n"
 	      "  -d, --debug         log debug messages too\n"
 	      "  -t, --test          check the configuration and exit\n"
 	      "  -T, --test-print    check it, print it as in effect, and exit\n"
 	      "      --genkey        print a new random key, base64\n"
+	      "      --exabgp SOCKET relay ExaBGP's API process to dyncastd's BGP socket\n"
+	      "      --grace SECONDS how long before ExaBGP withdraws the routes of a\n"
+	      "                      dyncastd gone away (default 15)\n"
 	      "  -V, --version       print the version\n", fp);
 }
 
@@ -422,11 +431,14 @@ int main(int argc, char **argv)
 		{ "test", no_argument, NULL, 't' },
 		{ "test-print", no_argument, NULL, 'T' },
 		{ "genkey", no_argument, NULL, 'g' },
+		{ "exabgp", required_argument, NULL, 'x' },
+		{ "grace", required_argument, NULL, 'G' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *path = DD_CONFIG_DEFAULT;
+	const char *path = DD_CONFIG_DEFAULT, *exabgp = NULL;
+	uint32_t grace_ms = 15000;
 	bool fg = false, debug = false, test = false, print = false;
 	char *abs = NULL;
 	struct dd_config *cfg;
@@ -454,6 +466,16 @@ int main(int argc, char **argv)
 			if (sodium_init() < 0)
 				return EXIT_FAILURE;
 			return dd_genkey();
+		case 'x':
+			exabgp = optarg;
+			break;
+		case 'G':
+			if (dd_parse_duration(optarg, 0, 3600000, &grace_ms)) {
+				fprintf(stderr, "dyncastd: --grace: \"%s\" is not a duration of 0 to 3600 s\n",
+					optarg);
+				return EXIT_FAILURE;
+			}
+			break;
 		case 'V':
 			printf("dyncastd, version %s\n", DD_VERSION);
 			return EXIT_SUCCESS;
@@ -470,6 +492,9 @@ int main(int argc, char **argv)
 		dd_usage(stderr);
 		return EXIT_FAILURE;
 	}
+	if (exabgp)
+		return dd_exabgp_relay(exabgp, grace_ms) ? EXIT_FAILURE :
+		       EXIT_SUCCESS;
 	if (sodium_init() < 0) {
 		fputs("dyncastd: cannot initialise libsodium\n", stderr);
 		return EXIT_FAILURE;

@@ -340,6 +340,10 @@ static void dd_net_rx(struct dd_fd *w, uint32_t events)
 		}
 		switch (msg->type) {
 		case DD_MSG_ANNOUNCE:
+			if (ctx->cfg->bgp) {
+				ctx->cnt.c[DD_C_WRONG_TRANSPORT]++;
+				break;
+			}
 			if (!ctx->cfg->router) {
 				ctx->cnt.c[DD_C_NOT_ROUTER]++;
 				break;

@@ -318,6 +318,7 @@ void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
 			site->port = o.port;
 		}
 		site->hold_ms = o.hold_ms;
+		site->bgp = false;
 		if (o.seq > site->seq) {
 			site->seq = o.seq;
 			site->last_update = now;
@@ -363,6 +364,62 @@ void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
 			e->seq = 0;
 		dd_router_record(ctx, &o, NULL, &recs[i], now);
 	}
+	dd_kernel_soon(ctx);
+}
+
+/*
+ * An instance carried by a BGP path (bgp.c): its agent is its origin and
+ * its site; BGP's sessions, not a hold time, say how long it lasts.
+ */
+static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
+				   uint64_t seq, uint64_t now)
+{
+	struct dd_site *site = dd_site_get(ctx, agent);
+
+	if (!site) {
+		ctx->cnt.c[DD_C_TABLE_FULL]++;
+		return NULL;
+	}
+	site->bgp = true;
+	site->hold_ms = 0;
+	site->seq = seq;
+	site->last_update = now;
+	site->updates++;
+	site->down = false;
+	return site;
+}
+
+void dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
+		   uint32_t agent, const struct dd_bgp_probe *probe,
+		   uint64_t seq)
+{
+	struct dd_origin o = { .id = agent, .seq = seq };
+	uint64_t now = dd_now_ms();
+	struct dd_site *site = dd_bgp_site(ctx, agent, seq, now);
+
+	if (!site)
+		return;
+	if (probe->addr.family &&
+	    (!dd_addr_eq(&site->addr, &probe->addr) ||
+	     site->port != probe->port)) {
+		site->addr = probe->addr;
+		site->port = probe->port;
+		memset(&site->rtt, 0, sizeof(site->rtt));
+	}
+	dd_router_record(ctx, &o, site, r, now);
+	dd_kernel_soon(ctx);
+}
+
+void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
+			    uint32_t agent, uint64_t seq)
+{
+	struct dd_origin o = { .id = agent, .seq = seq };
+	struct dd_record r = { .key = *k, .withdrawn = true };
+	uint64_t now = dd_now_ms();
+
+	if (!dd_bgp_site(ctx, agent, seq, now))
+		return;
+	dd_router_record(ctx, &o, NULL, &r, now);
 	dd_kernel_soon(ctx);
 }
 
@@ -420,7 +477,7 @@ static void dd_hold_timer(struct dd_timer *t)
 	for (i = 0; i < ctx->n_sites; i++) {
 		struct dd_site *s = ctx->sites[i];
 
-		if (!s->down && s->last_update &&
+		if (!s->bgp && !s->down && s->last_update &&
 		    now - s->last_update > s->hold_ms) {
 			char id[16];
 
@@ -435,7 +492,7 @@ static void dd_hold_timer(struct dd_timer *t)
 		}
 	}
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (!e->site || e->gone || e->held_down)
+		if (!e->site || e->site->bgp || e->gone || e->held_down)
 			continue;
 		if (now - e->refreshed > e->site->hold_ms) {
 			e->held_down = true;

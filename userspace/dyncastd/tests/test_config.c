@@ -548,6 +548,59 @@ static void print_effective(void **state)
 	dd_config_free(cfg);
 }
 
+/* [bgp]: defaults, what it prints, and what it refuses */
+static void bgp(void **state)
+{
+	struct dd_config *cfg;
+	char *one;
+
+	(void)state;
+	cfg = parse("[agent]\n" KEY "listen = 198.18.13.1:4961\n"
+		    "[bgp]\nasn = 4200000000\n"
+		    "[instance x]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		    "bid = 198.19.3.31\n");
+	assert_non_null(cfg);
+	assert_true(cfg->bgp);
+	assert_int_equal(cfg->bgp_asn, 4200000000u);
+	assert_true(cfg->bgp_link_bandwidth);
+	assert_string_equal(cfg->bgp_socket, "/run/dyncast/bgp.sock");
+	assert_int_equal(cfg->bgp_probe.family, 0);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "\n[bgp]\nsocket = /run/dyncast/bgp.sock\n"
+				    "asn = 4200000000\nlink-bandwidth = yes\n"));
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
+
+	/* the probe's port is the listen port unless given */
+	cfg = parse("[agent]\n" KEY "listen = [::]:4961\n[bgp]\nasn = 1\n"
+		    "socket = @bgp\nsocket-group = 0\nlink-bandwidth = no\n"
+		    "probe-address = 2001:db8::13\n[router]\n");
+	assert_non_null(cfg);
+	assert_int_equal(cfg->bgp_probe_port, 4961);
+	assert_int_equal(cfg->bgp_gid, 0);
+	one = printed(cfg);
+	assert_non_null(strstr(one, "[bgp]\nsocket = @bgp\nsocket-group = 0\n"
+				    "asn = 1\nlink-bandwidth = no\n"
+				    "probe-address = [2001:db8::13]:4961\n"));
+	reads_back(one);
+	free(one);
+	dd_config_free(cfg);
+
+	fails("[agent]\n" KEY "[bgp]\nsocket = @b\n", "t.conf: [bgp] asn is required");
+	fails("[agent]\n" KEY "[bgp]\nasn = 0\n", "t.conf:4: [bgp] asn:");
+	fails("[agent]\n" KEY "[bgp]\nasn = 1\n[bgp]\nasn = 2\n",
+	      "t.conf:5: section [bgp] is given twice");
+	fails("[agent]\n" KEY "[bgp]\nasn = 1\nprobe-address = 0.0.0.0\n",
+	      "t.conf:5: [bgp] probe-address: must be ADDRESS");
+	fails("[agent]\n" KEY "[bgp]\nasn = 1\nsocket = bgp.sock\n",
+	      "t.conf:5: [bgp] socket: must be an absolute path");
+	fails("[agent]\n" KEY "[bgp]\nasn = 1\nmetadata = 42\n",
+	      "t.conf:5: [bgp] metadata: unknown key");
+	fails("[agent]\n" KEY "[bgp]\nasn = 1\n[peer p]\nendpoint = 192.0.2.1\n",
+	      "t.conf:5: [peer p]: with [bgp], announcements ride BGP");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +614,7 @@ int main(void)
 		cmocka_unit_test(key_file_relative),
 		cmocka_unit_test(forwarder),
 		cmocka_unit_test(print_effective),
+		cmocka_unit_test(bgp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,986 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BGP transport.  ExaBGP runs "dyncastd --exabgp SOCKET" as its API
+ * process: that relay joins ExaBGP's pipes to a unix stream socket of
+ * ours.  Through it the D-MA role gives ExaBGP the commands that announce
+ * and withdraw its instances, and the router role reads the routes
+ * ExaBGP receives, as JSON lines, and learns the instances they carry.
+ *
+ * The D-MA sends a command only when what it announces changes, at the
+ * times the update policy allows (dma.c's rounds): unchanged rounds make
+ * no BGP UPDATE.  When the speaker (re)connects, everything is announced
+ * again and the router asks for a route refresh.
+ *
+ * A router keeps every path (neighbour, prefix, path identifier) it
+ * received; an instance is learnt from the latest path that carries it,
+ * and unlearnt when no path carries it any more: withdrawn, its session
+ * down, or the speaker gone for longer than the hold time.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "dyncastd.h"
+
+#define DD_BGP_IN_MAX		(256 * 1024)	/* one JSON line at most */
+#define DD_BGP_OUT_MAX		(1024 * 1024)	/* commands not yet taken */
+#define DD_BGP_NBRS_MAX		64
+
+/* a path the router received */
+struct dd_bgp_rpath {
+	struct dd_bgp_rpath *next;
+	struct dd_bgp_path p;
+	uint64_t gen;			/* the speaker connection it came on */
+};
+
+struct dd_bgp_nbr {
+	struct dc_addr addr;
+	bool up;
+	uint64_t since;			/* ms */
+	uint64_t updates;
+};
+
+struct dd_bgp {
+	struct dd_ctx *ctx;
+	struct dd_bgp_codec codec;
+	char path[DD_SUN_PATH_MAX];
+	int lsock, conn;
+	struct dd_fd lwatch, cwatch;
+	char *in;
+	size_t in_len;
+	bool in_skip;			/* the rest of a line too long */
+	char *out;
+	size_t out_len;
+	uint64_t connected_at, lost_at;	/* ms */
+	uint64_t gen;			/* connections so far */
+	struct dd_timer sweep;
+	/* router */
+	struct dd_bgp_rpath *paths[1 << DD_HASH_BITS];
+	unsigned int n_paths;
+	uint64_t seq;
+	struct dd_bgp_nbr nbrs[DD_BGP_NBRS_MAX];
+	unsigned int n_nbrs;
+};
+
+static uint32_t dd_bgp_fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static size_t dd_bgp_addr_len(const struct dc_addr *a)
+{
+	return a->family == AF_INET ? 4 : 16;
+}
+
+static unsigned int dd_bgp_hash(const struct dd_bgp_path *p)
+{
+	uint32_t h = 2166136261u;
+
+	h = dd_bgp_fnv(h, &p->peer.u, dd_bgp_addr_len(&p->peer));
+	h = dd_bgp_fnv(h, &p->prefix.u, dd_bgp_addr_len(&p->prefix));
+	h = dd_bgp_fnv(h, &p->path_id, sizeof(p->path_id));
+	return h & ((1u << DD_HASH_BITS) - 1);
+}
+
+static bool dd_bgp_same_path(const struct dd_bgp_path *a,
+			     const struct dd_bgp_path *b)
+{
+	return dd_addr_eq(&a->peer, &b->peer) &&
+	       dd_addr_eq(&a->prefix, &b->prefix) && a->path_id == b->path_id;
+}
+
+static struct dd_bgp_rpath **dd_bgp_find(struct dd_bgp *b,
+					 const struct dd_bgp_path *p)
+{
+	struct dd_bgp_rpath **pp = &b->paths[dd_bgp_hash(p)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if (dd_bgp_same_path(&(*pp)->p, p))
+			return pp;
+	return pp;
+}
+
+/* --- the router role: paths to instances ---------------------------------- */
+
+static void dd_bgp_learn(struct dd_bgp *b, const struct dd_bgp_path *p)
+{
+	struct dd_ctx *ctx = b->ctx;
+
+	if (p->agent == ctx->id) {
+		/* our own instances, back through a reflector */
+		ctx->cnt.c[DD_C_LOOPS]++;
+		return;
+	}
+	dd_router_bgp(ctx, &p->rec, p->agent, &p->probe, ++b->seq);
+}
+
+/* @old no longer carries its instance: another path may, else it goes */
+static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
+{
+	struct dd_bgp_rpath *r, *best = NULL;
+	unsigned int i;
+
+	if (old->agent == b->ctx->id)
+		return;
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
+		for (r = b->paths[i]; r; r = r->next)
+			if (dd_inst_key_eq(&r->p.rec.key, &old->rec.key))
+				best = r;
+	if (best) {
+		dd_bgp_learn(b, &best->p);
+		return;
+	}
+	dd_router_bgp_withdraw(b->ctx, &old->rec.key, old->agent, ++b->seq);
+}
+
+static void dd_bgp_remove(struct dd_bgp *b, struct dd_bgp_rpath **pp)
+{
+	struct dd_bgp_rpath *r = *pp;
+
+	*pp = r->next;
+	b->n_paths--;
+	dd_bgp_unlearn(b, &r->p);
+	free(r);
+}
+
+static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
+{
+	struct dd_bgp *b = data;
+	struct dd_ctx *ctx = b->ctx;
+	struct dd_bgp_rpath **pp, *r;
+
+	if (!ctx->cfg->router) {
+		ctx->cnt.c[DD_C_NOT_ROUTER]++;
+		return;
+	}
+	pp = dd_bgp_find(b, p);
+	r = *pp;
+	if (p->withdrawn) {
+		if (r)
+			dd_bgp_remove(b, pp);
+		return;
+	}
+	ctx->cnt.c[DD_C_ANNOUNCES]++;
+	if (r && !dd_inst_key_eq(&r->p.rec.key, &p->rec.key)) {
+		/* the identifier now names another instance */
+		dd_bgp_remove(b, pp);
+		pp = dd_bgp_find(b, p);
+		r = NULL;
+	}
+	if (!r) {
+		if (b->n_paths >= 2 * ctx->cfg->max_instances) {
+			ctx->cnt.c[DD_C_TABLE_FULL]++;
+			return;
+		}
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return;
+		*pp = r;
+		b->n_paths++;
+	}
+	r->p = *p;
+	r->gen = b->gen;
+	dd_bgp_learn(b, p);
+}
+
+/* every path of @peer (NULL: of every neighbour, or of an older @gen) */
+static void dd_bgp_drop_paths(struct dd_bgp *b, const struct dc_addr *peer,
+			      uint64_t gen)
+{
+	struct dd_bgp_rpath **pp;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
+		pp = &b->paths[i];
+		while (*pp) {
+			if ((peer && dd_addr_eq(&(*pp)->p.peer, peer)) ||
+			    (!peer && (*pp)->gen < gen))
+				dd_bgp_remove(b, pp);
+			else
+				pp = &(*pp)->next;
+		}
+	}
+}
+
+static struct dd_bgp_nbr *dd_bgp_nbr(struct dd_bgp *b, const struct dc_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->n_nbrs; i++)
+		if (dd_addr_eq(&b->nbrs[i].addr, a))
+			return &b->nbrs[i];
+	if (b->n_nbrs == DD_BGP_NBRS_MAX)
+		return NULL;
+	b->nbrs[b->n_nbrs].addr = *a;
+	return &b->nbrs[b->n_nbrs++];
+}
+
+/*
+ * Paths of an older connection that a refresh has not brought again are
+ * dropped a hold time after the speaker came back; all of them a hold
+ * time after it went, if it did not come back.
+ */
+static void dd_bgp_sweep(struct dd_timer *t)
+{
+	struct dd_bgp *b = t->data;
+
+	dd_bgp_drop_paths(b, NULL, b->conn >= 0 ? b->gen : UINT64_MAX);
+}
+
+/* --- the connection ------------------------------------------------------- */
+
+static void dd_bgp_close(struct dd_bgp *b, const char *why)
+{
+	struct dd_ctx *ctx = b->ctx;
+	unsigned int i;
+
+	if (b->conn < 0)
+		return;
+	dd_warn("BGP speaker (ExaBGP) disconnected: %s", why);
+	dd_fd_del(&ctx->loop, &b->cwatch);
+	close(b->conn);
+	b->conn = -1;
+	b->in_len = b->out_len = 0;
+	b->in_skip = false;
+	b->lost_at = dd_now_ms();
+	for (i = 0; i < b->n_nbrs; i++)
+		b->nbrs[i].up = false;
+	/* what the D-MA announced is for the next connection to say again */
+	for (i = 0; i < ctx->n_inst; i++)
+		ctx->inst[i]->bgp_on = false;
+	dd_timer_arm(&ctx->loop, &b->sweep, b->lost_at + ctx->cfg->hold_ms);
+}
+
+static void dd_bgp_flush(struct dd_bgp *b)
+{
+	ssize_t n;
+
+	while (b->out_len) {
+		n = send(b->conn, b->out, b->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			dd_bgp_close(b, n ? strerror(errno) : "closed");
+			return;
+		}
+		memmove(b->out, b->out + n, b->out_len - n);
+		b->out_len -= n;
+	}
+	dd_fd_mod(&b->ctx->loop, &b->cwatch,
+		  EPOLLIN | (b->out_len ? EPOLLOUT : 0));
+}
+
+/* Queues one command; false if it cannot be given to the speaker. */
+static bool dd_bgp_send(struct dd_bgp *b, const char *cmd, size_t len)
+{
+	if (b->conn < 0)
+		return false;
+	if (b->out_len + len > DD_BGP_OUT_MAX) {
+		b->ctx->cnt.c[DD_C_TX_ERRORS]++;
+		dd_bgp_close(b, "it takes no more commands");
+		return false;
+	}
+	memcpy(b->out + b->out_len, cmd, len);
+	b->out_len += len;
+	b->ctx->cnt.c[DD_C_BGP_COMMANDS]++;
+	return true;
+}
+
+static void dd_bgp_line(struct dd_bgp *b, char *line)
+{
+	struct dd_ctx *ctx = b->ctx;
+	struct dd_bgp_counts cnt = {};
+	struct dd_bgp_nbr *nb;
+	struct dc_addr peer;
+	char buf[DC_ADDR_STRLEN];
+
+	switch (dd_bgp_parse(&b->codec, line, &peer, dd_bgp_rx_path, b, &cnt)) {
+	case DD_BGP_EV_UPDATE:
+		ctx->cnt.c[DD_C_BGP_PATHS] += cnt.paths;
+		ctx->cnt.c[DD_C_BGP_MALFORMED] += cnt.malformed;
+		nb = dd_bgp_nbr(b, &peer);
+		if (nb)
+			nb->updates++;
+		break;
+	case DD_BGP_EV_UP:
+		nb = dd_bgp_nbr(b, &peer);
+		if (nb && !nb->up) {
+			nb->up = true;
+			nb->since = dd_now_ms();
+		}
+		dd_info("BGP neighbour %s is up",
+			dc_addr_fmt(peer.family, &peer.u, buf, sizeof(buf)));
+		break;
+	case DD_BGP_EV_DOWN:
+		nb = dd_bgp_nbr(b, &peer);
+		if (nb && nb->up) {
+			nb->up = false;
+			nb->since = dd_now_ms();
+		}
+		dd_warn("BGP neighbour %s is down: its paths are withdrawn",
+			dc_addr_fmt(peer.family, &peer.u, buf, sizeof(buf)));
+		dd_bgp_drop_paths(b, &peer, 0);
+		break;
+	case DD_BGP_EV_ERROR:
+		ctx->cnt.c[DD_C_BGP_REFUSED]++;
+		dd_warn("BGP speaker refused a command");
+		break;
+	case DD_BGP_EV_BAD:
+		ctx->cnt.c[DD_C_BGP_MALFORMED]++;
+		dd_dbg("BGP speaker: a line not understood: %.80s", line);
+		break;
+	default:
+		break;
+	}
+}
+
+static void dd_bgp_rx(struct dd_bgp *b)
+{
+	char *nl, *start;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(b->conn, b->in + b->in_len, DD_BGP_IN_MAX - b->in_len,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			dd_bgp_close(b, n ? strerror(errno) : "closed");
+			return;
+		}
+		b->in_len += n;
+		start = b->in;
+		while ((nl = memchr(start, '\n', b->in + b->in_len - start))) {
+			*nl = '\0';
+			if (!b->in_skip)
+				dd_bgp_line(b, start);
+			b->in_skip = false;
+			start = nl + 1;
+			if (b->conn < 0)
+				return;
+		}
+		b->in_len -= start - b->in;
+		memmove(b->in, start, b->in_len);
+		if (b->in_len == DD_BGP_IN_MAX) {
+			/* a line longer than any update: not ExaBGP's */
+			b->ctx->cnt.c[DD_C_BGP_MALFORMED]++;
+			b->in_skip = true;
+			b->in_len = 0;
+		}
+	}
+}
+
+static void dd_bgp_conn_event(struct dd_fd *w, uint32_t events)
+{
+	struct dd_bgp *b = w->data;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		dd_bgp_rx(b);
+	if (b->conn >= 0 && (events & EPOLLOUT))
+		dd_bgp_flush(b);
+}
+
+static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
+{
+	struct dd_bgp *b = w->data;
+	struct dd_ctx *ctx = b->ctx;
+	static const char refresh[] =
+		"announce route-refresh ipv4 unicast\n"
+		"announce route-refresh ipv6 unicast\n";
+	int fd;
+
+	(void)events;
+	fd = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* one speaker: a new connection replaces the old */
+	dd_bgp_close(b, "replaced by a new connection");
+	if (dd_fd_add(&ctx->loop, &b->cwatch, fd, EPOLLIN, dd_bgp_conn_event,
+		      b)) {
+		close(fd);
+		return;
+	}
+	b->conn = fd;
+	b->gen++;
+	b->connected_at = dd_now_ms();
+	dd_info("BGP speaker (ExaBGP) connected");
+	if (ctx->cfg->router) {
+		/* what we may have missed: asked again, the rest swept later */
+		dd_bgp_send(b, refresh, sizeof(refresh) - 1);
+		dd_timer_arm(&ctx->loop, &b->sweep,
+			     b->connected_at + ctx->cfg->hold_ms);
+	}
+	dd_bgp_announce(ctx);
+}
+
+/* --- the D-MA role: instances to commands --------------------------------- */
+
+/*
+ * The ADD-PATH identifier of @in: a hash of our id and the instance, so
+ * that agents sharing a speaker do not collide and a restarted agent
+ * replaces its own paths; the next free value if one of ours has it.
+ */
+static uint32_t dd_bgp_path_id(struct dd_ctx *ctx, const struct dd_inst *in)
+{
+	const struct dd_inst_key *k = &in->cfg.key;
+	uint32_t id = 2166136261u;
+	unsigned int i;
+
+	id = dd_bgp_fnv(id, &ctx->id, sizeof(ctx->id));
+	id = dd_bgp_fnv(id, &k->svc.proto, sizeof(k->svc.proto));
+	id = dd_bgp_fnv(id, &k->svc.port, sizeof(k->svc.port));
+	id = dd_bgp_fnv(id, &k->bid.u, dd_bgp_addr_len(&k->bid));
+	for (;; id++) {
+		if (!id)
+			continue;
+		for (i = 0; i < ctx->n_inst; i++)
+			if (ctx->inst[i] != in && ctx->inst[i]->bgp_path_id == id &&
+			    dd_addr_eq(&ctx->inst[i]->cfg.key.svc.sid,
+				       &k->svc.sid))
+				break;
+		if (i == ctx->n_inst)
+			return id;
+	}
+}
+
+/*
+ * What dd_announce() decided to say, as BGP: an UPDATE for each instance
+ * whose figures moved beyond the update policy's thresholds since the last
+ * one (BGP needs no periodic refresh: the session says the route lives),
+ * a withdrawal for each instance down or removed.
+ */
+void dd_bgp_announce(struct dd_ctx *ctx)
+{
+	struct dd_bgp *b = ctx->bgp;
+	const struct dd_config *cfg = ctx->cfg;
+	struct dd_bgp_probe probe = {
+		.addr = cfg->bgp_probe, .port = cfg->bgp_probe_port,
+	};
+	char cmd[DD_BGP_CMD_MAX];
+	unsigned int i;
+	int n;
+
+	if (!b || b->conn < 0)
+		return;
+	for (i = 0; i < ctx->n_inst; i++) {
+		struct dd_inst *in = ctx->inst[i];
+
+		if (!in->bgp_path_id)
+			in->bgp_path_id = dd_bgp_path_id(ctx, in);
+		if (in->stale || !in->ever_announced ||
+		    in->announced.state == DD_STATE_DOWN) {
+			if (!in->bgp_on)
+				continue;
+			n = dd_bgp_withdraw_cmd(&in->cfg.key, in->bgp_path_id,
+						cmd, sizeof(cmd));
+			if (n > 0 && dd_bgp_send(b, cmd, n))
+				in->bgp_on = false;
+			continue;
+		}
+		if (in->bgp_on && !in->bgp_force &&
+		    in->bgp_rec.bid_port == in->announced.bid_port &&
+		    !dd_policy_moved(&ctx->cfg->policy, &in->bgp_rec,
+				     &in->announced))
+			continue;
+		n = dd_bgp_announce_cmd(&b->codec, &in->announced,
+					in->bgp_path_id, ctx->id, &probe, cmd,
+					sizeof(cmd));
+		if (n < 0)
+			continue;
+		if (!dd_bgp_send(b, cmd, n))
+			return;
+		in->bgp_on = true;
+		in->bgp_force = false;
+		in->bgp_rec = in->announced;
+	}
+	if (b->conn >= 0)
+		dd_bgp_flush(b);
+}
+
+/* --- start, reload, stop -------------------------------------------------- */
+
+static void dd_bgp_free(struct dd_ctx *ctx)
+{
+	struct dd_bgp *b = ctx->bgp;
+	unsigned int i;
+
+	if (!b)
+		return;
+	if (b->conn >= 0) {
+		dd_fd_del(&ctx->loop, &b->cwatch);
+		close(b->conn);
+	}
+	if (b->lsock >= 0) {
+		dd_fd_del(&ctx->loop, &b->lwatch);
+		close(b->lsock);
+		if (b->path[0] != '@')
+			unlink(b->path);
+	}
+	dd_timer_cancel(&b->sweep);
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
+		while (b->paths[i]) {
+			struct dd_bgp_rpath *r = b->paths[i];
+
+			b->paths[i] = r->next;
+			free(r);
+		}
+	}
+	for (i = 0; i < ctx->n_inst; i++)
+		ctx->inst[i]->bgp_on = false;
+	free(b->in);
+	free(b->out);
+	free(b);
+	ctx->bgp = NULL;
+}
+
+static void dd_bgp_codec_of(const struct dd_config *cfg,
+			    struct dd_bgp_codec *c)
+{
+	c->asn = cfg->bgp_asn;
+	c->link_bandwidth = cfg->bgp_link_bandwidth;
+}
+
+static int dd_bgp_open(struct dd_ctx *ctx)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	struct dd_bgp *b;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->ctx = ctx;
+	b->lsock = b->conn = -1;
+	b->in = malloc(DD_BGP_IN_MAX);
+	b->out = malloc(DD_BGP_OUT_MAX);
+	dd_timer_init(&b->sweep, dd_bgp_sweep, b);
+	ctx->bgp = b;
+	if (!b->in || !b->out) {
+		dd_bgp_free(ctx);
+		return -ENOMEM;
+	}
+	dd_bgp_codec_of(cfg, &b->codec);
+	snprintf(b->path, sizeof(b->path), "%s", cfg->bgp_socket);
+	ret = dd_unix_bind(b->path, SOCK_STREAM,
+			   cfg->bgp_gid == UINT32_MAX ? 0600 : 0660,
+			   cfg->bgp_gid == UINT32_MAX ? (gid_t)-1 : cfg->bgp_gid);
+	if (ret < 0) {
+		dd_err("cannot open the BGP socket %s: %s", b->path,
+		       dd_unix_strerror(ret));
+		b->path[0] = '@';	/* not ours to unlink */
+		dd_bgp_free(ctx);
+		return ret;
+	}
+	b->lsock = ret;
+	if (listen(b->lsock, 4) ||
+	    dd_fd_add(&ctx->loop, &b->lwatch, b->lsock, EPOLLIN,
+		      dd_bgp_accept, b)) {
+		ret = -errno;
+		dd_bgp_free(ctx);
+		return ret ? ret : -EINVAL;
+	}
+	return 0;
+}
+
+/* After a (re)load: the socket as configured, everything said again if
+ * the encoding changed.
+ */
+int dd_bgp_apply(struct dd_ctx *ctx, const struct dd_config *old)
+{
+	const struct dd_config *cfg = ctx->cfg;
+	struct dd_bgp_codec c;
+	unsigned int i;
+
+	if (ctx->bgp && (!cfg->bgp || strcmp(cfg->bgp_socket, old->bgp_socket) ||
+			 cfg->bgp_gid != old->bgp_gid))
+		dd_bgp_exit(ctx);
+	if (!cfg->bgp)
+		return 0;
+	if (!ctx->bgp)
+		return dd_bgp_open(ctx);
+	dd_bgp_codec_of(cfg, &c);
+	if (memcmp(&c, &ctx->bgp->codec, sizeof(c)) ||
+	    !dd_addr_eq(&cfg->bgp_probe, &old->bgp_probe) ||
+	    cfg->bgp_probe_port != old->bgp_probe_port) {
+		ctx->bgp->codec = c;
+		/* a changed command replaces the route it announced */
+		for (i = 0; i < ctx->n_inst; i++)
+			ctx->inst[i]->bgp_force = true;
+		dd_bgp_announce(ctx);
+	}
+	return 0;
+}
+
+/* Stopping: our instances withdrawn, if the speaker takes it at once. */
+void dd_bgp_exit(struct dd_ctx *ctx)
+{
+	struct dd_bgp *b = ctx->bgp;
+	char cmd[DD_BGP_CMD_MAX];
+	unsigned int i;
+	int n;
+
+	if (!b)
+		return;
+	for (i = 0; b->conn >= 0 && i < ctx->n_inst; i++) {
+		struct dd_inst *in = ctx->inst[i];
+
+		if (!in->bgp_on)
+			continue;
+		n = dd_bgp_withdraw_cmd(&in->cfg.key, in->bgp_path_id, cmd,
+					sizeof(cmd));
+		if (n > 0)
+			dd_bgp_send(b, cmd, n);
+	}
+	if (b->conn >= 0) {
+		struct pollfd pfd = { .fd = b->conn, .events = POLLOUT };
+		uint64_t until = dd_now_ms() + 1000;
+
+		while (b->conn >= 0 && b->out_len && dd_now_ms() < until &&
+		       poll(&pfd, 1, 100) >= 0)
+			dd_bgp_flush(b);
+	}
+	/* what BGP taught the router goes with it (a reload without [bgp]) */
+	dd_bgp_drop_paths(b, NULL, UINT64_MAX);
+	dd_bgp_free(ctx);
+}
+
+/* --- status --------------------------------------------------------------- */
+
+void dd_bgp_status(struct dd_ctx *ctx, json_t *all)
+{
+	struct dd_bgp *b = ctx->bgp;
+	uint64_t now = dd_now_ms();
+	char buf[DC_ADDR_STRLEN];
+	unsigned int i;
+	json_t *o;
+
+	if (!b)
+		return;
+	o = json_object();
+	if (!o)
+		return;
+	json_object_set_new(o, "object", json_string("bgp"));
+	json_object_set_new(o, "socket", json_string(b->path));
+	json_object_set_new(o, "speaker", json_string(b->conn >= 0 ?
+						       "connected" : "none"));
+	if (b->conn >= 0)
+		json_object_set_new(o, "connected",
+				    json_integer(now - b->connected_at));
+	json_object_set_new(o, "asn", json_integer(b->codec.asn));
+	if (ctx->cfg->router)
+		json_object_set_new(o, "paths", json_integer(b->n_paths));
+	json_array_append_new(all, o);
+
+	for (i = 0; i < b->n_nbrs; i++) {
+		const struct dd_bgp_nbr *nb = &b->nbrs[i];
+
+		o = json_object();
+		if (!o)
+			return;
+		json_object_set_new(o, "object", json_string("neighbor"));
+		json_object_set_new(o, "address",
+				    json_string(dc_addr_fmt(nb->addr.family,
+							    &nb->addr.u, buf,
+							    sizeof(buf))));
+		json_object_set_new(o, "state", json_string(nb->up ? "up" :
+							     "down"));
+		if (nb->since)
+			json_object_set_new(o, "since",
+					    json_integer(now - nb->since));
+		json_object_set_new(o, "updates", json_integer(nb->updates));
+		json_array_append_new(all, o);
+	}
+}
+
+/* --- the relay: ExaBGP's API process -------------------------------------- */
+
+struct dd_relay_buf {
+	char *buf;
+	size_t len;
+	bool skip;
+};
+
+/* the routes dyncastd announced through the relay, to withdraw if it dies */
+#define DD_RELAY_ROUTES_MAX	4096
+
+struct dd_relay_routes {
+	char *r[DD_RELAY_ROUTES_MAX];	/* "route P next-hop N path-information I" */
+	bool again[DD_RELAY_ROUTES_MAX];	/* announced since it came back */
+	unsigned int n;
+	bool over;			/* more than that: clear adj-rib out */
+};
+
+static void dd_relay_track(struct dd_relay_routes *rt, const char *line,
+			   size_t len)
+{
+	char verb[16], prefix[64], hop[64], pid[32], key[200];
+	unsigned int i;
+
+	if (len >= 512 ||
+	    sscanf(line, "%15s route %63s next-hop %63s path-information %31s",
+		   verb, prefix, hop, pid) != 4 ||
+	    (strcmp(verb, "announce") && strcmp(verb, "withdraw")))
+		return;
+	snprintf(key, sizeof(key), "route %s next-hop %s path-information %s",
+		 prefix, hop, pid);
+	for (i = 0; i < rt->n; i++) {
+		/* the same path: its prefix and identifier */
+		if (!strncmp(rt->r[i], key, strlen("route ") + strlen(prefix) + 1) &&
+		    !strcmp(strrchr(rt->r[i], ' ') + 1, pid))
+			break;
+	}
+	if (!strcmp(verb, "withdraw")) {
+		if (i < rt->n) {
+			free(rt->r[i]);
+			rt->n--;
+			rt->r[i] = rt->r[rt->n];
+			rt->again[i] = rt->again[rt->n];
+		}
+		return;
+	}
+	if (i < rt->n) {
+		free(rt->r[i]);
+	} else if (rt->n == DD_RELAY_ROUTES_MAX) {
+		rt->over = true;
+		return;
+	} else {
+		i = rt->n++;
+	}
+	rt->again[i] = true;
+	rt->r[i] = strdup(key);
+	if (!rt->r[i]) {
+		rt->n--;
+		rt->r[i] = rt->r[rt->n];
+		rt->again[i] = rt->again[rt->n];
+		rt->over = true;
+	}
+}
+
+/*
+ * What dyncastd announced and did not announce again since it came back
+ * (@all: everything, it is gone), withdrawn.
+ */
+static int dd_relay_withdraw(struct dd_relay_routes *rt, bool all)
+{
+	static const char clear[] = "clear adj-rib out\n";
+	char line[256];
+	unsigned int i = 0;
+	int ret = 0;
+
+	while (i < rt->n) {
+		int n;
+
+		if (!all && rt->again[i]) {
+			i++;
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "withdraw %s\n", rt->r[i]);
+		if (!ret && write(STDOUT_FILENO, line, n) != n)
+			ret = -1;
+		free(rt->r[i]);
+		rt->n--;
+		rt->r[i] = rt->r[rt->n];
+		rt->again[i] = rt->again[rt->n];
+	}
+	if (all && rt->over && !ret &&
+	    write(STDOUT_FILENO, clear, sizeof(clear) - 1) != sizeof(clear) - 1)
+		ret = -1;
+	if (all)
+		rt->over = false;
+	return ret;
+}
+
+/*
+ * Moves the whole lines read from @from to @to (-1: dropped); a line
+ * longer than the buffer is dropped.  With @rt, the routes of the lines
+ * are tracked.  Returns -1 at the end of @from or on an error of @to
+ * (errno then says which: 0 for the end).
+ */
+static int dd_relay_move(int from, int to, struct dd_relay_buf *rb,
+			 struct dd_relay_routes *rt)
+{
+	char *nl, *start;
+	ssize_t n;
+
+	n = read(from, rb->buf + rb->len, DD_BGP_IN_MAX - rb->len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		if (!n)
+			errno = 0;
+		return -1;
+	}
+	rb->len += n;
+	start = rb->buf;
+	while ((nl = memchr(start, '\n', rb->buf + rb->len - start))) {
+		size_t len = nl + 1 - start;
+
+		if (!rb->skip && to >= 0) {
+			const char *p = start;
+
+			if (rt)
+				dd_relay_track(rt, start, len);
+			while (len) {
+				n = write(to, p, len);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0) {
+					rb->len = 0;
+					return -2;
+				}
+				p += n;
+				len -= n;
+			}
+		}
+		rb->skip = false;
+		start = nl + 1;
+	}
+	rb->len -= start - rb->buf;
+	memmove(rb->buf, start, rb->len);
+	if (rb->len == DD_BGP_IN_MAX) {
+		rb->skip = true;
+		rb->len = 0;
+	}
+	return 0;
+}
+
+static int dd_relay_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	int fd;
+
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	else
+		len++;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * "dyncastd --exabgp SOCKET": run by ExaBGP as its API process.  Lines
+ * from ExaBGP go to dyncastd's socket, lines from there to ExaBGP.  While
+ * dyncastd is not there, ExaBGP's lines are dropped and the relay tries
+ * again each second; if it stays away for @grace_ms, the relay withdraws
+ * the routes dyncastd announced through it (it keeps their list), so that
+ * the routes of an agent that died do not stay; when it comes back, what
+ * it has not announced again within @grace_ms (an instance no longer
+ * configured) is withdrawn.  Ends when ExaBGP closes its end.
+ *
+ * Not "clear adj-rib out" alone: ExaBGP 4.2 holds that command's
+ * withdrawals back for ever when the session has route-refresh, which a
+ * router's speaker needs; and it would withdraw the operator's own routes
+ * too.
+ */
+int dd_exabgp_relay(const char *path, uint32_t grace_ms)
+{
+	static struct dd_relay_routes routes;
+	struct dd_relay_buf up = {}, down = {};
+	uint64_t lost = dd_now_ms(), tried = 0, back = 0;
+	bool cleared = true;
+	int sock = -1, ret = 1;
+
+	if (!*path || strlen(path) >= DD_SUN_PATH_MAX) {
+		fprintf(stderr, "dyncastd: --exabgp: socket path \"%s\" is not valid\n",
+			path);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	up.buf = malloc(DD_BGP_IN_MAX);
+	down.buf = malloc(DD_BGP_IN_MAX);
+	if (!up.buf || !down.buf)
+		goto out;
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = sock, .events = POLLIN },
+		};
+		uint64_t now = dd_now_ms();
+
+		if (sock < 0 && now - tried >= 1000) {
+			tried = now;
+			sock = dd_relay_connect(path);
+			if (sock >= 0) {
+				unsigned int i;
+
+				down.len = 0;
+				down.skip = false;
+				cleared = false;
+				back = now;
+				for (i = 0; i < routes.n; i++)
+					routes.again[i] = false;
+				/* a line ExaBGP was in the middle of is not
+				 * dyncastd's to see
+				 */
+				up.skip = up.len > 0;
+				up.len = 0;
+				continue;
+			}
+		}
+		if (sock < 0 && !cleared && now - lost >= grace_ms) {
+			if (dd_relay_withdraw(&routes, true))
+				goto out;
+			cleared = true;
+		}
+		if (sock >= 0 && back && now - back >= grace_ms) {
+			if (dd_relay_withdraw(&routes, false))
+				goto out;
+			back = 0;
+		}
+		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+			goto out;
+		if (pfd[0].revents) {
+			int r = dd_relay_move(STDIN_FILENO, sock, &up, NULL);
+
+			if (r == -1) {
+				ret = errno ? 1 : 0;	/* ExaBGP is gone */
+				goto out;
+			}
+			if (r == -2) {
+				close(sock);
+				sock = -1;
+				lost = dd_now_ms();
+			}
+		}
+		if (sock >= 0 && pfd[1].revents) {
+			int r = dd_relay_move(sock, STDOUT_FILENO, &down,
+					      &routes);
+
+			if (r == -2)
+				goto out;	/* ExaBGP takes no more */
+			if (r == -1) {
+				close(sock);
+				sock = -1;
+				lost = dd_now_ms();
+			}
+		}
+	}
+out:
+	if (sock >= 0)
+		close(sock);
+	free(up.buf);
+	free(down.buf);
+	return ret;
+}
