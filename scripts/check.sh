@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make check" once everything is built: the userspace unit tests on the
-# host, then the selftests in one VM boot, then the host tests
-# (selftests/host), then one summary line.
+# host, then the selftests in one VM boot, then one summary line.  The
+# host tests (selftests/host: they change this machine) run only when
+# named.
 #
 #   T=NAME      run only selftests/NAME.sh or selftests/host/NAME.sh (and
 #               no unit tests); T="A B" runs several, in that order
+#               ("make check-deb" is T=deb)
 #   CHECK_RESUME=DIR
 #               keep each selftest's result in DIR, per tree and kernel,
 #               and skip the selftests that passed there before with the
@@ -98,9 +100,6 @@ else
 	# a selftest is an executable selftests/*.sh; sourced helpers are not
 	for f in "$TOP"/selftests/*.sh; do
 		[ -x "$f" ] && selftests+=("$(basename "$f" .sh)")
-	done
-	for f in "$TOP"/selftests/host/*.sh; do
-		[ -x "$f" ] && hosttests+=("$(basename "$f" .sh)")
 	done
 fi
 
