@@ -47,6 +47,7 @@
 # --- end --------------------------------------------------------------------
 
 . "$(dirname "$0")/../selftests/lib.sh"
+. "$(dirname "$0")/../selftests/bgp_lib.sh"
 
 DEMO=/tmp/dyncast-demo
 SID1=203.0.113.1
@@ -548,6 +549,73 @@ agents_story()
 	dc dr2 instance show $SID2 proto tcp port 8080
 }
 
+# --- BGP ------------------------------------------------------------------
+
+bgp_story()
+{
+	local n addr
+
+	step "The same agents over BGP"
+	if ! bgp_have; then
+		say "(skipped: ExaBGP or FRR is not installed.)"
+		return 0
+	fi
+	say "Operators with many sites already run BGP with route reflectors." \
+	    "Now the agents' announcements ride BGP instead: each agent gets" \
+	    "an ExaBGP, which runs \"dyncastd --exabgp\" as its API process," \
+	    "and an unmodified FRR bgpd in the network reflects their routes" \
+	    "(TCP-MD5, ADD-PATH: one path per instance).  An instance is its" \
+	    "D-SID as a host route, its D-BID as next hop, its metrics in" \
+	    "large communities, its capacity also as Link Bandwidth.  The" \
+	    "agents restart with a [bgp] section and no peers:"
+	for n in dr1 dr2 edge3; do
+		kill "${AGENT_PIDS[$n]}" 2>/dev/null
+		wait "${AGENT_PIDS[$n]}" 2>/dev/null
+	done
+	bgp_rr_start "$DEMO/rr" infra 64512 demo-bgp-key 9 198.18.11.1 \
+		198.18.12.1 198.18.13.1 || { say "FRR's bgpd did not start"; return 1; }
+	for n in dr1:198.18.11.1 dr2:198.18.12.1 edge3:198.18.13.1; do
+		addr=${n#*:}
+		n=${n%%:*}
+		sed -i '/^\[peer /,/^endpoint = /d' "$DEMO/$n.conf"
+		bgp_agent_section "$DEMO/$n-bgp.sock" 64512 "$addr" >> "$DEMO/$n.conf"
+		bgp_exabgp_conf "$addr" "${addr%.*}.2" 64512 demo-bgp-key 9 \
+			"$DEMO/$n-bgp.sock" 4s > "$DEMO/$n-exabgp.conf"
+		ip netns exec $n "$DYNCASTD" -f -c "$DEMO/$n.conf" \
+			>> "$DEMO/$n-agent.log" 2>&1 &
+		AGENT_PIDS[$n]=$!
+		defer "kill $!"
+		bgp_speaker_start $n $n "$DEMO/$n-exabgp.conf" "$DEMO/$n-exabgp.log"
+	done
+	sed -n '/^\[bgp\]/,$p' "$DEMO/edge3.conf" | sed 's/^/      /'
+	slowwait 90 learnt dr1 4 ||
+		say "(D-Router 1 is slow to learn everything)"
+	say "The reflector holds both instances of D-SID 1, with their large" \
+	    "communities (64512:KIND:VALUE: 1 the service, 2 the agent, 9" \
+	    "the capacity...) and the capacity as Link Bandwidth (LB):"
+	show infra vtysh --vty_socket "$DEMO/rr" -c "show bgp ipv4 unicast $SID1/32"
+	say "D-Router 1's agent: its speaker, its neighbour (the reflector)," \
+	    "and what it put into the kernel:"
+	dc dr1 agent show bgp socket @dyncastd
+	dc dr1 agent show neighbor socket @dyncastd
+	dc dr1 instance show $SID1 proto tcp port 80
+	say "Edge site 3's speaker dies: the reflector withdraws its paths at" \
+	    "once (the TCP session closed; else after the hold time, 9 s)," \
+	    "and D-Router 1 takes its instances down (they were configured" \
+	    "by hand before the agents came, so they stay, down); new" \
+	    "demands go to site 2:"
+	bgp_speaker_kill edge3
+	slowwait 20 learnt dr1 2 || say "(not withdrawn yet)"
+	dc dr1 instance show $SID1 proto tcp port 80
+	for n in 1 2; do
+		echo "      $(ask cl1 $SID1)"
+	done
+	say "It comes back, and so do they:"
+	bgp_speaker_start edge3 edge3 "$DEMO/edge3-exabgp.conf" "$DEMO/edge3-exabgp.log"
+	slowwait 90 learnt dr1 4 || say "(not back yet)"
+	dc dr1 instance show $SID1 proto tcp port 80
+}
+
 # --- the story --------------------------------------------------------------
 
 main()
@@ -645,6 +713,7 @@ main()
 	forwarder_scene || return 1
 
 	agents_story || return 1
+	bgp_story || return 1
 
 	say "That is dyncast: one address per service, and the network picks" \
 	    "the instance, by both compute and network state."
