@@ -28,8 +28,6 @@
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
 #define DD_HASH_BITS		10
-/* a cost moves in the kernel by more than this, and 10 % */
-#define DD_COST_SLACK_US	200
 
 /* counters of the daemon, and of each peer for what it received from it */
 enum dd_counter {
@@ -91,7 +89,7 @@ struct dd_site {
 	bool down;
 	bool bgp;			/* learnt through BGP: no hold time */
 	struct dd_rtt rtt;
-	uint32_t rtt_pushed;		/* the RTT its entries last took, us */
+	uint32_t rtt_seen;		/* the RTT its entries were checked at */
 	uint64_t updates;
 };
 
@@ -344,6 +342,7 @@ void dd_kernel_plan(struct dd_ctx *ctx);
 void dd_kernel_exit(struct dd_ctx *ctx);
 int dd_kernel_read(struct dd_ctx *ctx, uint8_t cmd, bool dump, mnl_cb_t cb,
 		   void *data);
+bool dd_cost_moved(uint32_t cost, uint32_t old);
 
 /* control.c: the control socket, and the metrics endpoint's HTTP */
 int dd_control_init(struct dd_ctx *ctx);

@@ -25,6 +25,7 @@
 #include "dyncastd.h"
 
 #define DD_BATCH		24	/* instances per message */
+#define DD_COST_SLACK_US	200
 #define DD_NL_RETRY_MS		2000
 
 static struct dd_ratelimit dd_rl_nl;
@@ -232,10 +233,16 @@ static bool dd_plan_moved(const struct dd_entry *e)
 		dd_moved(a->adjust, b->adjust, 250));
 }
 
+/* A cost worth pushing: it moved by more than 200 us and 10 %. */
+bool dd_cost_moved(uint32_t cost, uint32_t old)
+{
+	uint32_t d = cost > old ? cost - old : old - cost;
+
+	return d > DD_COST_SLACK_US && (uint64_t)d * 10 > old;
+}
+
 static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 {
-	uint32_t cost = dd_entry_cost(ctx, e), old = e->pushed_cost;
-	uint32_t d = cost > old ? cost - old : old - cost;
 	unsigned int m;
 
 	if (dd_entry_state(e) != e->pushed_state ||
@@ -245,7 +252,7 @@ static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 		if (m != DD_M_COST && (m != DD_M_WEIGHT || !e->planned) &&
 		    e->rec.m[m] != e->pushed.m[m])
 			return true;
-	return d > DD_COST_SLACK_US && (uint64_t)d * 10 > old;
+	return dd_cost_moved(dd_entry_cost(ctx, e), e->pushed_cost);
 }
 
 /* One request for @n entries; on failure, one per entry. */

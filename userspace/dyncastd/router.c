@@ -424,25 +424,28 @@ void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 }
 
 /*
- * A site's RTT moved by more than the kernel's cost slack since its
- * instances last took it: they are due again.  Announcements mark them
- * too, but BGP sends none while nothing else changes.
+ * A site's RTT changed: its instances whose cost the kernel holds is now
+ * off by more than the cost slack are due again.  Announcements mark
+ * them too, but BGP sends none while nothing else changes.
  */
 static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 {
-	uint32_t now = s->rtt.srtt_us, was = s->rtt_pushed;
-	uint32_t d = now > was ? now - was : was - now;
 	struct dd_entry *e;
 	unsigned int b;
+	bool any = false;
 
-	if (!ctx->cfg->probe_cost || d <= DD_COST_SLACK_US ||
-	    (uint64_t)d * 10 <= was)
+	if (!ctx->cfg->probe_cost || s->rtt.srtt_us == s->rtt_seen)
 		return;
-	s->rtt_pushed = now;
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-		if (e->site == s)
-			e->dirty = true;
-	dd_kernel_soon(ctx);
+	s->rtt_seen = s->rtt.srtt_us;
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+		if (e->site != s || !e->in_kernel ||
+		    !dd_cost_moved(dd_entry_cost(ctx, e), e->pushed_cost))
+			continue;
+		e->dirty = true;
+		any = true;
+	}
+	if (any)
+		dd_kernel_soon(ctx);
 }
 
 void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
