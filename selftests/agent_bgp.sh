@@ -28,7 +28,7 @@ require_vm
 require_cmd ip jq curl nginx socat vtysh
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 bgp_have || ktap_skip_all "ExaBGP or FRR is not installed"
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
@@ -293,6 +293,23 @@ agent_show dr1 neighbor |
 	jq -e '.[0].address == "198.18.11.2" and .[0].state == "up" and .[0].updates > 0' \
 	>/dev/null || ok=0
 ktap_test_result "agent show: the speaker, the neighbour up, the paths held" \
+	test $ok = 1
+
+# --- 15. a second speaker on the socket --------------------------------------
+
+# a second relay, as a second ExaBGP would run: it gets nothing in, and
+# the first goes on (two relays used to replace each other every second)
+ip netns exec "$DR1" sh -c "sleep 6 | $DYNCASTD --exabgp $AT/dr1-bgp.sock > $AT/second.out" &
+second=$!
+sleep 4
+wait $second
+ok=1
+[ "$(agent_counter dr1 bgp-second-speaker)" -ge 1 ] || ok=0
+[ ! -s "$AT/second.out" ] || ok=0
+agent_show dr1 bgp | jq -e '.[0].speaker == "connected" and .[0].connected > 5000 and .[0].paths == 4' \
+	>/dev/null || ok=0
+agent_show dr1 bgp
+ktap_test_result "a second speaker on the socket is refused; the first stays connected" \
 	test $ok = 1
 
 ktap_finished

@@ -17,26 +17,37 @@
  * down, or the speaker gone for longer than the hold time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "dyncastd.h"
 
-#define DD_BGP_IN_MAX		(256 * 1024)	/* one JSON line at most */
+#define DD_BGP_IN_MAX		(1024 * 1024)	/* one JSON line at most */
 #define DD_BGP_OUT_MAX		(1024 * 1024)	/* commands not yet taken */
 #define DD_BGP_NBRS_MAX		64
+#define DD_BGP_HASH_BITS	12
+
+static struct dd_ratelimit dd_rl_second;
 
 /* a path the router received */
 struct dd_bgp_rpath {
-	struct dd_bgp_rpath *next;
+	struct dd_bgp_rpath *next;	/* by (neighbour, prefix, identifier) */
+	struct dd_bgp_rpath *knext;	/* by the instance it carries */
 	struct dd_bgp_path p;
-	uint64_t gen;			/* the speaker connection it came on */
+	uint64_t stale_at;		/* ms; 0: fresh.  Stale paths not
+					 * announced again within a hold
+					 * time are dropped (a speaker or a
+					 * session that came back)
+					 */
 };
 
 struct dd_bgp_nbr {
@@ -58,10 +69,11 @@ struct dd_bgp {
 	char *out;
 	size_t out_len;
 	uint64_t connected_at, lost_at;	/* ms */
-	uint64_t gen;			/* connections so far */
+	uint32_t agent_id;		/* the id our routes carry */
 	struct dd_timer sweep;
 	/* router */
-	struct dd_bgp_rpath *paths[1 << DD_HASH_BITS];
+	struct dd_bgp_rpath *paths[1 << DD_BGP_HASH_BITS];
+	struct dd_bgp_rpath *by_key[1 << DD_BGP_HASH_BITS];
 	unsigned int n_paths;
 	uint64_t seq;
 	struct dd_bgp_nbr nbrs[DD_BGP_NBRS_MAX];
@@ -89,7 +101,18 @@ static unsigned int dd_bgp_hash(const struct dd_bgp_path *p)
 	h = dd_bgp_fnv(h, &p->peer.u, dd_bgp_addr_len(&p->peer));
 	h = dd_bgp_fnv(h, &p->prefix.u, dd_bgp_addr_len(&p->prefix));
 	h = dd_bgp_fnv(h, &p->path_id, sizeof(p->path_id));
-	return h & ((1u << DD_HASH_BITS) - 1);
+	return h & ((1u << DD_BGP_HASH_BITS) - 1);
+}
+
+static unsigned int dd_bgp_key_hash(const struct dd_inst_key *k)
+{
+	uint32_t h = 2166136261u;
+
+	h = dd_bgp_fnv(h, &k->svc.sid.u, dd_bgp_addr_len(&k->svc.sid));
+	h = dd_bgp_fnv(h, &k->svc.proto, sizeof(k->svc.proto));
+	h = dd_bgp_fnv(h, &k->svc.port, sizeof(k->svc.port));
+	h = dd_bgp_fnv(h, &k->bid.u, dd_bgp_addr_len(&k->bid));
+	return h & ((1u << DD_BGP_HASH_BITS) - 1);
 }
 
 static bool dd_bgp_same_path(const struct dd_bgp_path *a,
@@ -110,6 +133,26 @@ static struct dd_bgp_rpath **dd_bgp_find(struct dd_bgp *b,
 	return pp;
 }
 
+static void dd_bgp_key_link(struct dd_bgp *b, struct dd_bgp_rpath *r)
+{
+	struct dd_bgp_rpath **kp = &b->by_key[dd_bgp_key_hash(&r->p.rec.key)];
+
+	r->knext = *kp;
+	*kp = r;
+}
+
+static void dd_bgp_key_unlink(struct dd_bgp *b, struct dd_bgp_rpath *r)
+{
+	struct dd_bgp_rpath **kp = &b->by_key[dd_bgp_key_hash(&r->p.rec.key)];
+
+	for (; *kp; kp = &(*kp)->knext) {
+		if (*kp == r) {
+			*kp = r->knext;
+			return;
+		}
+	}
+}
+
 /* --- the router role: paths to instances ---------------------------------- */
 
 static void dd_bgp_learn(struct dd_bgp *b, const struct dd_bgp_path *p)
@@ -127,29 +170,30 @@ static void dd_bgp_learn(struct dd_bgp *b, const struct dd_bgp_path *p)
 /* @old no longer carries its instance: another path may, else it goes */
 static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 {
-	struct dd_bgp_rpath *r, *best = NULL;
-	unsigned int i;
+	struct dd_bgp_rpath *r;
 
 	if (old->agent == b->ctx->id)
 		return;
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
-		for (r = b->paths[i]; r; r = r->next)
-			if (dd_inst_key_eq(&r->p.rec.key, &old->rec.key))
-				best = r;
-	if (best) {
-		dd_bgp_learn(b, &best->p);
-		return;
+	for (r = b->by_key[dd_bgp_key_hash(&old->rec.key)]; r; r = r->knext) {
+		if (dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
+			dd_bgp_learn(b, &r->p);
+			return;
+		}
 	}
 	dd_router_bgp_withdraw(b->ctx, &old->rec.key, old->agent, ++b->seq);
 }
 
-static void dd_bgp_remove(struct dd_bgp *b, struct dd_bgp_rpath **pp)
+/* Drops the path at @pp; with @unlearn, the router hears of it. */
+static void dd_bgp_remove(struct dd_bgp *b, struct dd_bgp_rpath **pp,
+			  bool unlearn)
 {
 	struct dd_bgp_rpath *r = *pp;
 
 	*pp = r->next;
+	dd_bgp_key_unlink(b, r);
 	b->n_paths--;
-	dd_bgp_unlearn(b, &r->p);
+	if (unlearn)
+		dd_bgp_unlearn(b, &r->p);
 	free(r);
 }
 
@@ -167,13 +211,13 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 	r = *pp;
 	if (p->withdrawn) {
 		if (r)
-			dd_bgp_remove(b, pp);
+			dd_bgp_remove(b, pp, true);
 		return;
 	}
 	ctx->cnt.c[DD_C_ANNOUNCES]++;
 	if (r && !dd_inst_key_eq(&r->p.rec.key, &p->rec.key)) {
 		/* the identifier now names another instance */
-		dd_bgp_remove(b, pp);
+		dd_bgp_remove(b, pp, true);
 		pp = dd_bgp_find(b, p);
 		r = NULL;
 	}
@@ -185,31 +229,58 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return;
+		r->p = *p;
 		*pp = r;
+		dd_bgp_key_link(b, r);
 		b->n_paths++;
 	}
 	r->p = *p;
-	r->gen = b->gen;
+	r->stale_at = 0;
 	dd_bgp_learn(b, p);
 }
 
-/* every path of @peer (NULL: of every neighbour, or of an older @gen) */
+/*
+ * Every path of @peer; NULL: every path that has been stale for a hold
+ * time (all: every path, whatever its state).  The router hears of what
+ * it loses when it has the role.
+ */
 static void dd_bgp_drop_paths(struct dd_bgp *b, const struct dc_addr *peer,
-			      uint64_t gen)
+			      bool all)
 {
+	uint64_t now = dd_now_ms(), hold = b->ctx->cfg->hold_ms;
+	bool unlearn = b->ctx->cfg->router;
 	struct dd_bgp_rpath **pp;
 	unsigned int i;
 
 	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
 		pp = &b->paths[i];
 		while (*pp) {
-			if ((peer && dd_addr_eq(&(*pp)->p.peer, peer)) ||
-			    (!peer && (*pp)->gen < gen))
-				dd_bgp_remove(b, pp);
+			const struct dd_bgp_rpath *r = *pp;
+
+			if (all || (peer && dd_addr_eq(&r->p.peer, peer)) ||
+			    (!peer && r->stale_at && now - r->stale_at >= hold))
+				dd_bgp_remove(b, pp, unlearn);
 			else
 				pp = &(*pp)->next;
 		}
 	}
+}
+
+/*
+ * The paths of @peer (NULL: of every neighbour) go stale: what comes again
+ * within a hold time stays, the rest is dropped then.
+ */
+static void dd_bgp_stale(struct dd_bgp *b, const struct dc_addr *peer)
+{
+	uint64_t now = dd_now_ms();
+	struct dd_bgp_rpath *r;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
+		for (r = b->paths[i]; r; r = r->next)
+			if (!peer || dd_addr_eq(&r->p.peer, peer))
+				r->stale_at = now;
+	dd_timer_arm(&b->ctx->loop, &b->sweep, now + b->ctx->cfg->hold_ms);
 }
 
 static struct dd_bgp_nbr *dd_bgp_nbr(struct dd_bgp *b, const struct dc_addr *a)
@@ -225,16 +296,21 @@ static struct dd_bgp_nbr *dd_bgp_nbr(struct dd_bgp *b, const struct dc_addr *a)
 	return &b->nbrs[b->n_nbrs++];
 }
 
-/*
- * Paths of an older connection that a refresh has not brought again are
- * dropped a hold time after the speaker came back; all of them a hold
- * time after it went, if it did not come back.
- */
 static void dd_bgp_sweep(struct dd_timer *t)
 {
 	struct dd_bgp *b = t->data;
+	uint64_t first = 0;
+	struct dd_bgp_rpath *r;
+	unsigned int i;
 
-	dd_bgp_drop_paths(b, NULL, b->conn >= 0 ? b->gen : UINT64_MAX);
+	dd_bgp_drop_paths(b, NULL, false);
+	/* those gone stale since: at their own time */
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
+		for (r = b->paths[i]; r; r = r->next)
+			if (r->stale_at && (!first || r->stale_at < first))
+				first = r->stale_at;
+	if (first)
+		dd_timer_arm(&b->ctx->loop, t, first + b->ctx->cfg->hold_ms);
 }
 
 /* --- the connection ------------------------------------------------------- */
@@ -255,10 +331,14 @@ static void dd_bgp_close(struct dd_bgp *b, const char *why)
 	b->lost_at = dd_now_ms();
 	for (i = 0; i < b->n_nbrs; i++)
 		b->nbrs[i].up = false;
-	/* what the D-MA announced is for the next connection to say again */
+	/*
+	 * What the D-MA announced is said again to the next connection
+	 * (withdrawals too, for what went meanwhile); what the router
+	 * learnt lasts a hold time, unless the next connection brings it.
+	 */
 	for (i = 0; i < ctx->n_inst; i++)
-		ctx->inst[i]->bgp_on = false;
-	dd_timer_arm(&ctx->loop, &b->sweep, b->lost_at + ctx->cfg->hold_ms);
+		ctx->inst[i]->bgp_force = true;
+	dd_bgp_stale(b, NULL);
 }
 
 static void dd_bgp_flush(struct dd_bgp *b)
@@ -320,6 +400,12 @@ static void dd_bgp_line(struct dd_bgp *b, char *line)
 			nb->up = true;
 			nb->since = dd_now_ms();
 		}
+		/*
+		 * A new session sends its whole table again: what it does not
+		 * send goes (its "down" may have been lost, a line ExaBGP
+		 * wrote that we could not read)
+		 */
+		dd_bgp_stale(b, &peer);
 		dd_info("BGP neighbour %s is up",
 			dc_addr_fmt(peer.family, &peer.u, buf, sizeof(buf)));
 		break;
@@ -331,7 +417,7 @@ static void dd_bgp_line(struct dd_bgp *b, char *line)
 		}
 		dd_warn("BGP neighbour %s is down: its paths are withdrawn",
 			dc_addr_fmt(peer.family, &peer.u, buf, sizeof(buf)));
-		dd_bgp_drop_paths(b, &peer, 0);
+		dd_bgp_drop_paths(b, &peer, false);
 		break;
 	case DD_BGP_EV_ERROR:
 		ctx->cnt.c[DD_C_BGP_REFUSED]++;
@@ -394,36 +480,54 @@ static void dd_bgp_conn_event(struct dd_fd *w, uint32_t events)
 		dd_bgp_flush(b);
 }
 
+/*
+ * What the router may have missed (a new speaker connection, the role
+ * taken on): asked again of every neighbour; what does not come again
+ * goes a hold time later.
+ */
+static void dd_bgp_refresh(struct dd_bgp *b)
+{
+	static const char refresh[] =
+		"announce route-refresh ipv4 unicast\n"
+		"announce route-refresh ipv6 unicast\n";
+
+	dd_bgp_send(b, refresh, sizeof(refresh) - 1);
+	dd_bgp_stale(b, NULL);
+}
+
 static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 {
 	struct dd_bgp *b = w->data;
 	struct dd_ctx *ctx = b->ctx;
-	static const char refresh[] =
-		"announce route-refresh ipv4 unicast\n"
-		"announce route-refresh ipv6 unicast\n";
 	int fd;
 
 	(void)events;
 	fd = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	/* one speaker: a new connection replaces the old */
-	dd_bgp_close(b, "replaced by a new connection");
+	/*
+	 * One speaker: a second one is refused while the first is there
+	 * (two relays on one socket would replace each other for ever); a
+	 * speaker that dies closes its relay's connection at once.
+	 */
+	if (b->conn >= 0) {
+		close(fd);
+		ctx->cnt.c[DD_C_BGP_REFUSED_CONN]++;
+		if (dd_ratelimit(&dd_rl_second, dd_now_ms()))
+			dd_warn("BGP socket %s: a second speaker refused; one is connected",
+				b->path);
+		return;
+	}
 	if (dd_fd_add(&ctx->loop, &b->cwatch, fd, EPOLLIN, dd_bgp_conn_event,
 		      b)) {
 		close(fd);
 		return;
 	}
 	b->conn = fd;
-	b->gen++;
 	b->connected_at = dd_now_ms();
 	dd_info("BGP speaker (ExaBGP) connected");
-	if (ctx->cfg->router) {
-		/* what we may have missed: asked again, the rest swept later */
-		dd_bgp_send(b, refresh, sizeof(refresh) - 1);
-		dd_timer_arm(&ctx->loop, &b->sweep,
-			     b->connected_at + ctx->cfg->hold_ms);
-	}
+	if (ctx->cfg->router)
+		dd_bgp_refresh(b);
 	dd_bgp_announce(ctx);
 }
 
@@ -476,6 +580,12 @@ void dd_bgp_announce(struct dd_ctx *ctx)
 
 	if (!b || b->conn < 0)
 		return;
+	if (b->agent_id != ctx->id) {
+		/* our routes carry our id: a new one, everything again */
+		b->agent_id = ctx->id;
+		for (i = 0; i < ctx->n_inst; i++)
+			ctx->inst[i]->bgp_force = true;
+	}
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 
@@ -550,8 +660,20 @@ static void dd_bgp_free(struct dd_ctx *ctx)
 static void dd_bgp_codec_of(const struct dd_config *cfg,
 			    struct dd_bgp_codec *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->asn = cfg->bgp_asn;
 	c->link_bandwidth = cfg->bgp_link_bandwidth;
+}
+
+/* The realtime in microseconds: above any sequence of an entry learnt
+ * through the agent protocol, whose origins count from theirs.
+ */
+static uint64_t dd_bgp_seq_start(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int dd_bgp_open(struct dd_ctx *ctx)
@@ -565,6 +687,7 @@ static int dd_bgp_open(struct dd_ctx *ctx)
 		return -ENOMEM;
 	b->ctx = ctx;
 	b->lsock = b->conn = -1;
+	b->seq = dd_bgp_seq_start();
 	b->in = malloc(DD_BGP_IN_MAX);
 	b->out = malloc(DD_BGP_OUT_MAX);
 	dd_timer_init(&b->sweep, dd_bgp_sweep, b);
@@ -596,27 +719,43 @@ static int dd_bgp_open(struct dd_ctx *ctx)
 	return 0;
 }
 
-/* After a (re)load: the socket as configured, everything said again if
- * the encoding changed.
+/*
+ * After a (re)load: the socket as configured (a new path, a new socket;
+ * a new group, the same socket's), everything said again if the encoding
+ * changed, the router's paths asked again if it took the role on.
  */
 int dd_bgp_apply(struct dd_ctx *ctx, const struct dd_config *old)
 {
 	const struct dd_config *cfg = ctx->cfg;
+	struct dd_bgp *b = ctx->bgp;
 	struct dd_bgp_codec c;
 	unsigned int i;
 
-	if (ctx->bgp && (!cfg->bgp || strcmp(cfg->bgp_socket, old->bgp_socket) ||
-			 cfg->bgp_gid != old->bgp_gid))
+	if (b && (!cfg->bgp || strcmp(cfg->bgp_socket, old->bgp_socket))) {
 		dd_bgp_exit(ctx);
+		b = NULL;
+	}
 	if (!cfg->bgp)
 		return 0;
-	if (!ctx->bgp)
+	if (!b)
 		return dd_bgp_open(ctx);
+	if (cfg->bgp_gid != old->bgp_gid && b->path[0] != '@' &&
+	    (chown(b->path, (uid_t)-1, cfg->bgp_gid == UINT32_MAX ?
+		   getgid() : cfg->bgp_gid) ||
+	     chmod(b->path, cfg->bgp_gid == UINT32_MAX ? 0600 : 0660)))
+		dd_warn("BGP socket %s: socket-group not changed: %s", b->path,
+			strerror(errno));
+	if (cfg->router != old->router) {
+		/* the router's table was made anew or is gone */
+		dd_bgp_drop_paths(b, NULL, true);
+		if (cfg->router && b->conn >= 0)
+			dd_bgp_refresh(b);
+	}
 	dd_bgp_codec_of(cfg, &c);
-	if (memcmp(&c, &ctx->bgp->codec, sizeof(c)) ||
+	if (c.asn != b->codec.asn || c.link_bandwidth != b->codec.link_bandwidth ||
 	    !dd_addr_eq(&cfg->bgp_probe, &old->bgp_probe) ||
 	    cfg->bgp_probe_port != old->bgp_probe_port) {
-		ctx->bgp->codec = c;
+		b->codec = c;
 		/* a changed command replaces the route it announced */
 		for (i = 0; i < ctx->n_inst; i++)
 			ctx->inst[i]->bgp_force = true;
@@ -654,7 +793,7 @@ void dd_bgp_exit(struct dd_ctx *ctx)
 			dd_bgp_flush(b);
 	}
 	/* what BGP taught the router goes with it (a reload without [bgp]) */
-	dd_bgp_drop_paths(b, NULL, UINT64_MAX);
+	dd_bgp_drop_paths(b, NULL, true);
 	dd_bgp_free(ctx);
 }
 
@@ -708,10 +847,18 @@ void dd_bgp_status(struct dd_ctx *ctx, json_t *all)
 
 /* --- the relay: ExaBGP's API process -------------------------------------- */
 
+#define DD_RELAY_QUEUE_MAX	(4 * DD_BGP_IN_MAX)
+
+/* bytes read, cut into whole lines; and whole lines not yet written */
 struct dd_relay_buf {
 	char *buf;
 	size_t len;
-	bool skip;
+	bool skip;			/* the rest of a line too long */
+};
+
+struct dd_relay_queue {
+	char *buf;
+	size_t len;
 };
 
 /* the routes dyncastd announced through the relay, to withdraw if it dies */
@@ -724,32 +871,54 @@ struct dd_relay_routes {
 	bool over;			/* more than that: clear adj-rib out */
 };
 
+static void dd_relay_forget(struct dd_relay_routes *rt, unsigned int i)
+{
+	free(rt->r[i]);
+	rt->n--;
+	rt->r[i] = rt->r[rt->n];
+	rt->again[i] = rt->again[rt->n];
+}
+
+/* One of dyncastd's commands (@line, @len bytes, no newline) goes by. */
 static void dd_relay_track(struct dd_relay_routes *rt, const char *line,
 			   size_t len)
 {
-	char verb[16], prefix[64], hop[64], pid[32], key[200];
+	char copy[2 * DD_BGP_CMD_MAX], key[2 * DD_BGP_CMD_MAX];
+	char *verb, *word, *prefix = NULL, *hop = NULL, *pid = NULL, *save;
 	unsigned int i;
 
-	if (len >= 512 ||
-	    sscanf(line, "%15s route %63s next-hop %63s path-information %31s",
-		   verb, prefix, hop, pid) != 4 ||
+	if (len >= sizeof(copy))
+		return;		/* not a command of ours */
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	verb = strtok_r(copy, " ", &save);
+	word = strtok_r(NULL, " ", &save);
+	if (!verb || !word || strcmp(word, "route") ||
 	    (strcmp(verb, "announce") && strcmp(verb, "withdraw")))
+		return;
+	prefix = strtok_r(NULL, " ", &save);
+	while ((word = strtok_r(NULL, " ", &save))) {
+		if (!strcmp(word, "next-hop"))
+			hop = strtok_r(NULL, " ", &save);
+		else if (!strcmp(word, "path-information"))
+			pid = strtok_r(NULL, " ", &save);
+	}
+	if (!prefix || !hop || !pid)
 		return;
 	snprintf(key, sizeof(key), "route %s next-hop %s path-information %s",
 		 prefix, hop, pid);
 	for (i = 0; i < rt->n; i++) {
 		/* the same path: its prefix and identifier */
-		if (!strncmp(rt->r[i], key, strlen("route ") + strlen(prefix) + 1) &&
+		const char *p = rt->r[i] + strlen("route ");
+
+		if (!strncmp(p, prefix, strlen(prefix)) &&
+		    p[strlen(prefix)] == ' ' &&
 		    !strcmp(strrchr(rt->r[i], ' ') + 1, pid))
 			break;
 	}
 	if (!strcmp(verb, "withdraw")) {
-		if (i < rt->n) {
-			free(rt->r[i]);
-			rt->n--;
-			rt->r[i] = rt->r[rt->n];
-			rt->again[i] = rt->again[rt->n];
-		}
+		if (i < rt->n)
+			dd_relay_forget(rt, i);
 		return;
 	}
 	if (i < rt->n) {
@@ -763,23 +932,31 @@ static void dd_relay_track(struct dd_relay_routes *rt, const char *line,
 	rt->again[i] = true;
 	rt->r[i] = strdup(key);
 	if (!rt->r[i]) {
-		rt->n--;
-		rt->r[i] = rt->r[rt->n];
-		rt->again[i] = rt->again[rt->n];
+		dd_relay_forget(rt, i);
 		rt->over = true;
 	}
 }
 
+static bool dd_relay_queue_add(struct dd_relay_queue *q, const char *p,
+			       size_t len)
+{
+	if (q->len + len > DD_RELAY_QUEUE_MAX)
+		return false;
+	memcpy(q->buf + q->len, p, len);
+	q->len += len;
+	return true;
+}
+
 /*
  * What dyncastd announced and did not announce again since it came back
- * (@all: everything, it is gone), withdrawn.
+ * (@all: everything, it is gone), withdrawn; queued for ExaBGP.
  */
-static int dd_relay_withdraw(struct dd_relay_routes *rt, bool all)
+static void dd_relay_withdraw(struct dd_relay_routes *rt,
+			      struct dd_relay_queue *q, bool all)
 {
 	static const char clear[] = "clear adj-rib out\n";
-	char line[256];
+	char line[2 * DD_BGP_CMD_MAX + 16];
 	unsigned int i = 0;
-	int ret = 0;
 
 	while (i < rt->n) {
 		int n;
@@ -789,34 +966,30 @@ static int dd_relay_withdraw(struct dd_relay_routes *rt, bool all)
 			continue;
 		}
 		n = snprintf(line, sizeof(line), "withdraw %s\n", rt->r[i]);
-		if (!ret && write(STDOUT_FILENO, line, n) != n)
-			ret = -1;
-		free(rt->r[i]);
-		rt->n--;
-		rt->r[i] = rt->r[rt->n];
-		rt->again[i] = rt->again[rt->n];
+		if (n > 0 && (size_t)n < sizeof(line))
+			dd_relay_queue_add(q, line, n);
+		dd_relay_forget(rt, i);
 	}
-	if (all && rt->over && !ret &&
-	    write(STDOUT_FILENO, clear, sizeof(clear) - 1) != sizeof(clear) - 1)
-		ret = -1;
+	if (all && rt->over)
+		dd_relay_queue_add(q, clear, sizeof(clear) - 1);
 	if (all)
 		rt->over = false;
-	return ret;
 }
 
 /*
- * Moves the whole lines read from @from to @to (-1: dropped); a line
- * longer than the buffer is dropped.  With @rt, the routes of the lines
- * are tracked.  Returns -1 at the end of @from or on an error of @to
- * (errno then says which: 0 for the end).
+ * Reads what @fd has; each whole line goes to @q (dropped when @q is NULL
+ * or full: the return then says so), and to @rt's tracking.  Returns -1
+ * at the end of @fd or on its error (errno 0 for the end), 1 if a line
+ * found no room, 0 otherwise.
  */
-static int dd_relay_move(int from, int to, struct dd_relay_buf *rb,
-			 struct dd_relay_routes *rt)
+static int dd_relay_read(int fd, struct dd_relay_buf *rb,
+			 struct dd_relay_queue *q, struct dd_relay_routes *rt)
 {
 	char *nl, *start;
+	int ret = 0;
 	ssize_t n;
 
-	n = read(from, rb->buf + rb->len, DD_BGP_IN_MAX - rb->len);
+	n = read(fd, rb->buf + rb->len, DD_BGP_IN_MAX - rb->len);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0) {
@@ -829,22 +1002,11 @@ static int dd_relay_move(int from, int to, struct dd_relay_buf *rb,
 	while ((nl = memchr(start, '\n', rb->buf + rb->len - start))) {
 		size_t len = nl + 1 - start;
 
-		if (!rb->skip && to >= 0) {
-			const char *p = start;
-
+		if (!rb->skip && q) {
 			if (rt)
-				dd_relay_track(rt, start, len);
-			while (len) {
-				n = write(to, p, len);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0) {
-					rb->len = 0;
-					return -2;
-				}
-				p += n;
-				len -= n;
-			}
+				dd_relay_track(rt, start, len - 1);
+			if (!dd_relay_queue_add(q, start, len))
+				ret = 1;
 		}
 		rb->skip = false;
 		start = nl + 1;
@@ -854,6 +1016,25 @@ static int dd_relay_move(int from, int to, struct dd_relay_buf *rb,
 	if (rb->len == DD_BGP_IN_MAX) {
 		rb->skip = true;
 		rb->len = 0;
+	}
+	return ret;
+}
+
+/* Writes what @fd takes of @q; -1 on an error. */
+static int dd_relay_write(int fd, struct dd_relay_queue *q)
+{
+	ssize_t n;
+
+	while (q->len) {
+		n = write(fd, q->buf, q->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		memmove(q->buf, q->buf + n, q->len - n);
+		q->len -= n;
 	}
 	return 0;
 }
@@ -872,7 +1053,8 @@ static int dd_relay_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, len)) {
+	if (connect(fd, (struct sockaddr *)&sun, len) ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK)) {
 		close(fd);
 		return -1;
 	}
@@ -881,13 +1063,19 @@ static int dd_relay_connect(const char *path)
 
 /*
  * "dyncastd --exabgp SOCKET": run by ExaBGP as its API process.  Lines
- * from ExaBGP go to dyncastd's socket, lines from there to ExaBGP.  While
- * dyncastd is not there, ExaBGP's lines are dropped and the relay tries
- * again each second; if it stays away for @grace_ms, the relay withdraws
- * the routes dyncastd announced through it (it keeps their list), so that
- * the routes of an agent that died do not stay; when it comes back, what
- * it has not announced again within @grace_ms (an instance no longer
- * configured) is withdrawn.  Ends when ExaBGP closes its end.
+ * from ExaBGP go to dyncastd's socket, lines from there to ExaBGP.  Nothing
+ * blocks: ExaBGP writes to its API process with a blocking write and
+ * reads from it only between writes, so the relay always reads ExaBGP,
+ * and queues (bounded) what the other side does not take yet.  While
+ * dyncastd is not there, or takes nothing for a queue's worth, ExaBGP's
+ * lines are dropped (and the connection closed: dyncastd asks for a route
+ * refresh when it connects again); the relay connects again each second.
+ * If dyncastd stays away for @grace_ms, the relay withdraws the routes
+ * dyncastd announced through it (it keeps their list, up to 4096 routes;
+ * beyond, "clear adj-rib out"), so that the routes of an agent that died
+ * do not stay; when it comes back, what it has not announced again
+ * within @grace_ms (an instance no longer configured) is withdrawn.  Ends
+ * when ExaBGP closes its end.
  *
  * Not "clear adj-rib out" alone: ExaBGP 4.2 holds that command's
  * withdrawals back for ever when the session has route-refresh, which a
@@ -898,6 +1086,7 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms)
 {
 	static struct dd_relay_routes routes;
 	struct dd_relay_buf up = {}, down = {};
+	struct dd_relay_queue to_dd = {}, to_exa = {};
 	uint64_t lost = dd_now_ms(), tried = 0, back = 0;
 	bool cleared = true;
 	int sock = -1, ret = 1;
@@ -908,16 +1097,30 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (fcntl(STDIN_FILENO, F_SETFL, O_NONBLOCK) ||
+	    fcntl(STDOUT_FILENO, F_SETFL, O_NONBLOCK)) {
+		perror("dyncastd: --exabgp: standard input and output");
+		return 1;
+	}
 	up.buf = malloc(DD_BGP_IN_MAX);
 	down.buf = malloc(DD_BGP_IN_MAX);
-	if (!up.buf || !down.buf)
+	to_dd.buf = malloc(DD_RELAY_QUEUE_MAX);
+	to_exa.buf = malloc(DD_RELAY_QUEUE_MAX);
+	if (!up.buf || !down.buf || !to_dd.buf || !to_exa.buf)
 		goto out;
 	for (;;) {
-		struct pollfd pfd[2] = {
+		/* dyncastd is read only while ExaBGP's queue has room */
+		bool room = to_exa.len + DD_BGP_IN_MAX <= DD_RELAY_QUEUE_MAX;
+		struct pollfd pfd[3] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = sock, .events = POLLIN },
+			{ .fd = STDOUT_FILENO,
+			  .events = to_exa.len ? POLLOUT : 0 },
+			{ .fd = sock,
+			  .events = (room ? POLLIN : 0) |
+				    (to_dd.len ? POLLOUT : 0) },
 		};
 		uint64_t now = dd_now_ms();
+		int r;
 
 		if (sock < 0 && now - tried >= 1000) {
 			tried = now;
@@ -927,6 +1130,7 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms)
 
 				down.len = 0;
 				down.skip = false;
+				to_dd.len = 0;
 				cleared = false;
 				back = now;
 				for (i = 0; i < routes.n; i++)
@@ -940,40 +1144,43 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms)
 			}
 		}
 		if (sock < 0 && !cleared && now - lost >= grace_ms) {
-			if (dd_relay_withdraw(&routes, true))
-				goto out;
+			dd_relay_withdraw(&routes, &to_exa, true);
 			cleared = true;
 		}
 		if (sock >= 0 && back && now - back >= grace_ms) {
-			if (dd_relay_withdraw(&routes, false))
-				goto out;
+			dd_relay_withdraw(&routes, &to_exa, false);
 			back = 0;
 		}
-		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+		if (poll(pfd, 3, to_exa.len ? 100 : 1000) < 0 && errno != EINTR)
 			goto out;
 		if (pfd[0].revents) {
-			int r = dd_relay_move(STDIN_FILENO, sock, &up, NULL);
-
-			if (r == -1) {
+			r = dd_relay_read(STDIN_FILENO, &up,
+					  sock >= 0 ? &to_dd : NULL, NULL);
+			if (r < 0) {
 				ret = errno ? 1 : 0;	/* ExaBGP is gone */
 				goto out;
 			}
-			if (r == -2) {
+			if (r > 0) {
+				/* dyncastd takes nothing: it will ask again */
 				close(sock);
 				sock = -1;
 				lost = dd_now_ms();
+				to_dd.len = 0;
 			}
 		}
-		if (sock >= 0 && pfd[1].revents) {
-			int r = dd_relay_move(sock, STDOUT_FILENO, &down,
-					      &routes);
-
-			if (r == -2)
-				goto out;	/* ExaBGP takes no more */
-			if (r == -1) {
+		if (pfd[1].revents && dd_relay_write(STDOUT_FILENO, &to_exa))
+			goto out;	/* ExaBGP takes no more */
+		if (sock >= 0 && pfd[2].revents) {
+			r = 0;
+			if (pfd[2].revents & POLLOUT)
+				r = dd_relay_write(sock, &to_dd);
+			if (!r && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
+				r = dd_relay_read(sock, &down, &to_exa, &routes);
+			if (r) {
 				close(sock);
 				sock = -1;
 				lost = dd_now_ms();
+				to_dd.len = 0;
 			}
 		}
 	}
@@ -982,5 +1189,7 @@ out:
 		close(sock);
 	free(up.buf);
 	free(down.buf);
+	free(to_dd.buf);
+	free(to_exa.buf);
 	return ret;
 }

@@ -175,6 +175,12 @@ static int dd_json_host_prefix(const char *s, struct dc_addr *a)
 	return strcmp(slash + 1, a->family == AF_INET ? "32" : "128") ? -1 : 0;
 }
 
+static bool dd_addr_unspecified(const struct dc_addr *a)
+{
+	return a->family == AF_INET ? !a->u.in.s_addr :
+	       IN6_IS_ADDR_UNSPECIFIED(&a->u.in6);
+}
+
 /* "0.0.0.7": ExaBGP writes path identifiers as dotted quads */
 static int dd_json_path_id(json_t *v, uint32_t *id)
 {
@@ -360,7 +366,8 @@ static enum dd_bgp_event dd_json_update(const struct dd_bgp_codec *c,
 			continue;
 		json_object_foreach(fam, hop, hops) {
 			struct dc_addr bid;
-			bool ok = valid && !dc_parse_addr(hop, &bid);
+			bool ok = valid && !dc_parse_addr(hop, &bid) &&
+				  !dd_addr_unspecified(&bid);
 
 			/* an IPv6 next hop's link-local half: the same paths */
 			if (ok && bid.family == AF_INET6 &&

@@ -344,6 +344,14 @@ static void malformed(void **state)
 			 DD_BGP_EV_UPDATE);
 	assert_true(s.n == 1 && !s.p[0].valid);
 	assert_int_equal(cnt.malformed, 1);
+	/* no D-BID: 0.0.0.0 or :: is nobody's */
+	memset(&cnt, 0, sizeof(cnt));
+	assert_int_equal(parse(HEAD "\"attribute\": { \"large-community\": [ " GOOD " ] }, "
+			       "\"announce\": { \"ipv4 unicast\": { \"0.0.0.0\": [ "
+			       "{ \"nlri\": \"203.0.113.1/32\" } ] } }" TAIL, &s, &cnt),
+			 DD_BGP_EV_UPDATE);
+	assert_true(s.n == 1 && !s.p[0].valid);
+	assert_int_equal(cnt.malformed, 1);
 	/* families other than unicast are not ours */
 	assert_int_equal(parse(HEAD "\"attribute\": { \"large-community\": [ " GOOD " ] }, "
 			       "\"announce\": { \"ipv4 flow\": { \"no-nexthop\": [ "
