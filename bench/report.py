@@ -527,6 +527,120 @@ def gap(x):
     return "–" if x is None else f"{100 * x:+.0f} %"
 
 
+# --- BGP at scale ----------------------------------------------------------------
+
+# The model's deployment: sites, services, instances of each service per site
+MODEL_SITES, MODEL_SERVICES, MODEL_PER_SITE = 1000, 100, 2
+
+
+def bgp_section(lines, headline):
+    rows = read_tsv("bgp.tsv")
+    ok = [r for r in rows if r.get("status") == "ok"]
+    lines.append(
+        "Sites of two instances each announce to one D-Router: through BGP "
+        "(each site's dyncastd hands its routes to one of a few ExaBGP "
+        "speakers, an unmodified FRR bgpd reflects them to the router's "
+        "ExaBGP), or through the agent protocol (each site's dyncastd sends "
+        "to the router).  Default update policy (interval 5 s, thresholds "
+        "10 % of load, 5 and 10 % of counts); the instances' only moving "
+        "figure is the CPU of the VM they share (\"quiet\").  Announcements per second "
+        "are what the router's dyncastd received over the window: BGP paths "
+        "(announced or withdrawn), agent protocol records, and datagrams.  "
+        "Failure: one speaker killed (BGP: its share of the sites; the "
+        "reflector sees the session close) or as many agents killed (agent "
+        "protocol: the hold time, 3 intervals), until the router's kernel "
+        "no longer has their instances up.  Memory: resident set of the "
+        "processes.\n")
+    out = []
+    for r in rows:
+        out.append([r["transport"], r["workload"], r["sites"], r["instances"],
+                    f_num(num(r["converge_ms"]) / 1000 if num(r["converge_ms"]) is not None else None, 1),
+                    r["paths_per_s"] if r["transport"] == "bgp" else "–",
+                    r["records_per_s"] if r["transport"] != "bgp" else "–",
+                    r["datagrams_per_s"] if r["transport"] != "bgp" else "–",
+                    f_num(num(r["failure_ms"]) / 1000 if num(r["failure_ms"]) is not None else None, 1),
+                    f_num(num(r["rss_rr_kb"]) / 1024 if num(r["rss_rr_kb"]) is not None else None, 1),
+                    f_num(num(r["rss_site_speakers_kb"]) / 1024 if num(r["rss_site_speakers_kb"]) is not None else None, 1),
+                    f_num(num(r["rss_router_speaker_kb"]) / 1024 if num(r["rss_router_speaker_kb"]) is not None else None, 1),
+                    f_num(num(r["rss_router_agent_kb"]) / 1024 if num(r["rss_router_agent_kb"]) is not None else None, 1),
+                    r["status"] + (f" ({r['note']})" if r.get("note") else "")])
+    lines.append(table(["transport", "workload", "sites", "instances",
+                        "all learnt, s", "BGP paths/s", "records/s",
+                        "datagrams/s", "failure seen, s", "reflector MiB",
+                        "sites' ExaBGPs MiB", "router's ExaBGP MiB",
+                        "router's dyncastd MiB",
+                        "status"], out))
+    lines.append("")
+    by = {(r["transport"], r["workload"]): r for r in ok}
+    model = []
+    for wl in ("quiet",):
+        b, a = by.get(("bgp", wl)), by.get(("agent", wl))
+        if not b or not a:
+            continue
+        inst = num(b["instances"])
+        per_path = (num(b["paths_per_s"]) or 0) / inst
+        per_rec = (num(a["records_per_s"]) or 0) / inst
+        paths = MODEL_SITES * MODEL_SERVICES * MODEL_PER_SITE
+        model.append([wl, f_num(per_path, 4), f_num(per_path * paths),
+                      f_num(per_rec, 4), f_num(per_rec * paths),
+                      f_num(per_rec * paths / 64)])
+    if model:
+        paths = MODEL_SITES * MODEL_SERVICES * MODEL_PER_SITE
+        lines.append(
+            f"A model for {MODEL_SITES} sites × {MODEL_SERVICES} services × "
+            f"{MODEL_PER_SITE} instances of each per site ({paths:,} "
+            "instances, one path each): the rates per instance measured above "
+            "times the instances.  Assumptions: every instance moves as the "
+            "measured ones do (the same workload); one router, one reflector "
+            "level (the reflector passes each UPDATE on once per router); "
+            "the agent protocol's relay is not counted (each router hears "
+            "every agent directly, its best case: relays multiply it by the "
+            "routers on the path); an agent protocol message carries up to "
+            "64 records.  BGP: an UPDATE per path change, since each path's "
+            "communities differ (no packing).\n")
+        lines.append(table(["workload", "BGP UPDATEs/s per instance",
+                            f"BGP UPDATEs/s, {paths:,} instances",
+                            "agent records/s per instance",
+                            f"agent records/s, {paths:,} instances",
+                            "agent messages/s (64 records each)"], model))
+        lines.append("")
+        mem = []
+        for tr, label, base, full in (
+                ("bgp", "reflector (FRR bgpd)", "rss_rr_base_kb", "rss_rr_kb"),
+                ("bgp", "router's ExaBGP", "rss_router_speaker_base_kb",
+                 "rss_router_speaker_kb"),
+                ("bgp", "router's dyncastd", "rss_router_agent_base_kb",
+                 "rss_router_agent_kb"),
+                ("agent", "router's dyncastd (agent protocol)",
+                 "rss_router_agent_base_kb", "rss_router_agent_kb")):
+            r = by.get((tr, "quiet"))
+            if not r or num(r.get(base)) is None or num(r.get(full)) is None:
+                continue
+            per = (num(r[full]) - num(r[base])) * 1024 / num(r["instances"])
+            mem.append([label, f_num(num(r[base]) / 1024, 1),
+                        f_num(num(r[full]) / 1024, 1), f_num(per),
+                        f_num(per * paths / 2**20)])
+        if mem:
+            lines.append(
+                "Memory: the growth of each process's resident set from "
+                "before the sites started to after everything was learnt, "
+                "divided by the instances, and that times the model's "
+                "instances.  An upper bound, and a coarse one: the growth "
+                "also holds what does not grow with the instances (the "
+                "reflector's sessions with the speakers, their buffers, "
+                "Python's and the allocators' steps); one size cannot tell "
+                "the two apart, and with 100 instances the fixed part "
+                "dominates.\n")
+            lines.append(table(["process", "before, MiB", "after, MiB",
+                                "growth per instance, bytes (bound)",
+                                f"MiB for {paths:,} instances (bound)"], mem))
+            lines.append("")
+        q = model[0]
+        headline.append(f"BGP at scale: {q[2]} UPDATEs/s for the model's "
+                        f"{paths:,} instances ({q[0]}), against {q[4]} agent "
+                        "protocol records/s")
+
+
 def site_caps(name):
     """Capacities of the sites, from steersim's comment lines."""
     caps = []
@@ -1334,6 +1448,10 @@ def main():
     if read_tsv("updates.tsv") is not None:
         body.append("## Metric updates over netlink (VM)\n")
         updates_section(body, headline)
+
+    if read_tsv("bgp.tsv") is not None:
+        body.append("## Announcements at scale: BGP and the agent protocol (VM)\n")
+        bgp_section(body, headline)
 
     if any(os.path.exists(path(n)) for n in ("steer-mmc.tsv", "steer.tsv")):
         body.append("## Steering quality\n")

@@ -29,6 +29,11 @@
 #   steerev    the same per window around an event: the nearest site
 #              loses half its slots, a site's server is killed and
 #              restarted
+#   bgp        announcements of BENCH_BGP_SITES (50) sites through BGP
+#              (BENCH_BGP_SPEAKERS ExaBGPs, 10, and an FRR reflector) and
+#              through the agent protocol: time to learn everything,
+#              announcements per second at the router, time to see a
+#              failure, memory
 #
 # Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
 # tables-lookup.tsv), one row per measurement, with a header; a variant
@@ -953,6 +958,335 @@ part_steerev()
 	done
 	rm -f "$OUT/.reqgen"
 	cleanup_all_ns
+}
+
+# --- announcements at scale: BGP through a reflector, and the agent protocol ---
+#
+#  sites ($BGS): N D-MAs (dyncastd, two instances each), and for BGP S ExaBGP
+#  speakers, each the API process host of N/S of them
+#      s0 10.77.1.1..S  ------  r1 10.77.1.254   reflector ($BGR): FRR bgpd
+#                               r0 10.77.0.254
+#  router ($BGD): dyncastd (router) and for BGP an ExaBGP
+#      d0 10.77.0.1  -----------'
+#
+# Per transport and workload: the time until the router holds every
+# instance, the announcements it receives per second over a window (BGP
+# paths, agent protocol records and datagrams), the time until a failed
+# speaker's (or agent's) instances leave the router, and the processes'
+# memory.
+
+BGP_SITES=${BENCH_BGP_SITES:-50}
+BGP_SPEAKERS=${BENCH_BGP_SPEAKERS:-10}
+BGP_WINDOW=${BENCH_BGP_WINDOW:-60}
+BGP_ASN=64512
+BGP_PW=bench-bgp-key
+BGD=bgd-$$ BGR=bgr-$$ BGS=bgs-$$
+BGP_PIDS=()
+
+. "$(dirname "$0")/../../selftests/bgp_lib.sh"
+
+bgp_id()
+{
+	echo "0.0.$(( ($1 >> 8) + 1 )).$(( $1 & 255 ))"
+}
+
+bgp_bid()
+{
+	echo "10.$(( 100 + $2 )).$(( $1 >> 8 )).$(( $1 & 255 ))"
+}
+
+# bgp_site_conf I TRANSPORT: the configuration of site I's agent
+bgp_site_conf()
+{
+	local i=$1 k
+
+	cat <<-EOF
+		[agent]
+		id = $(bgp_id "$i")
+		key = $BGP_KEY
+		listen = 0.0.0.0:$(( 5000 + i ))
+		control = @bgs$i
+		report = $BGP_DIR/s$i-report.sock
+		site = $i
+	EOF
+	if [ "$2" = bgp ]; then
+		bgp_agent_section "$BGP_DIR/s$i.sock" $BGP_ASN "10.77.1.1:$(( 5000 + i ))"
+	else
+		printf '\n[peer router]\nendpoint = 10.77.0.1:4960\n'
+	fi
+	for k in 1 2; do
+		cat <<-EOF
+
+			[instance i$k]
+			sid = 203.0.113.$k
+			proto = tcp
+			port = 80
+			bid = $(bgp_bid "$i" $k)
+			capacity = 10
+			sessions = off
+		EOF
+	done
+}
+
+bgp_router_conf()
+{
+	cat <<-EOF
+		[agent]
+		id = 0.0.0.1
+		key = $BGP_KEY
+		listen = 10.77.0.1:4960
+		control = @bgd
+
+		[router]
+		max-instances = 65536
+
+		[service s1]
+		sid = 203.0.113.1
+		proto = tcp
+		port = 80
+		policy = least-cost
+		service-time = 10000
+
+		[service s2]
+		sid = 203.0.113.2
+		proto = tcp
+		port = 80
+		policy = least-cost
+		service-time = 10000
+	EOF
+	[ "$1" != bgp ] ||
+		bgp_agent_section "$BGP_DIR/router.sock" $BGP_ASN 10.77.0.1
+}
+
+# bgp_speaker_conf J: speaker J of the sites, the API host of its agents
+bgp_speaker_conf()
+{
+	local j=$1 i procs=
+
+	for (( i = j; i <= BGP_SITES; i += BGP_SPEAKERS )); do
+		printf 'process s%s {\n\trun %s --exabgp %s --grace 15s;\n\tencoder json;\n}\n' \
+			"$i" "$DYNCASTD" "$BGP_DIR/s$i.sock"
+		procs+=" s$i"
+	done
+	cat <<-EOF
+		neighbor 10.77.1.254 {
+			router-id 10.77.1.$j;
+			local-address 10.77.1.$j;
+			local-as $BGP_ASN;
+			peer-as $BGP_ASN;
+			md5-password "$BGP_PW";
+			md5-base64 false;
+			hold-time 9;
+			capability {
+				add-path send/receive;
+			}
+			family {
+				ipv4 unicast;
+			}
+			api {
+				processes [$procs ];
+			}
+		}
+	EOF
+}
+
+bgp_router_show()
+{
+	ip netns exec "$BGD" "$DYNCASTD_CLI" -j agent show "${1:-agent}" \
+		socket @bgd 2>/dev/null
+}
+
+bgp_learned()
+{
+	bgp_router_show | jq -r '.[0].learned // 0'
+}
+
+bgp_counter()
+{
+	bgp_router_show | jq -r ".[0].counters[\"$1\"] // 0"
+}
+
+# bgp_rss PATTERN: kB of resident memory of the processes matching PATTERN
+bgp_rss()
+{
+	local p sum=0 kb
+
+	for p in $(pgrep -f -- "$1"); do
+		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		sum=$(( sum + ${kb:-0} ))
+	done
+	echo $sum
+}
+
+bgp_topo()
+{
+	local j
+
+	setup_ns BGD_NS BGR_NS BGS_NS || return 1
+	BGD=$BGD_NS BGR=$BGR_NS BGS=$BGS_NS
+	veth_pair "$BGD" d0 "$BGR" r0 && veth_pair "$BGS" s0 "$BGR" r1 || return 1
+	ip -n "$BGD" addr add 10.77.0.1/24 dev d0
+	ip -n "$BGR" addr add 10.77.0.254/24 dev r0
+	ip -n "$BGR" addr add 10.77.1.254/24 dev r1
+	for (( j = 1; j <= BGP_SPEAKERS; j++ )); do
+		ip -n "$BGS" addr add "10.77.1.$j/24" dev s0
+	done
+	ip -n "$BGD" route add 10.77.1.0/24 via 10.77.0.254
+	ip -n "$BGS" route add 10.77.0.0/24 via 10.77.1.254
+	ip netns exec "$BGR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+bgp_stop_all()
+{
+	local p
+
+	for p in "${BGP_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${!BGP_SPEAKER_PID[@]}"; do
+		bgp_speaker_kill "$p"
+	done
+	sleep 1
+	for p in "${BGP_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BGP_PIDS=()
+	[ -f "$BGP_DIR/rr/bgpd.pid" ] && kill "$(cat "$BGP_DIR/rr/bgpd.pid")" 2>/dev/null
+	cleanup_all_ns
+}
+
+# bgp_run TRANSPORT WORKLOAD: one measurement, one row
+bgp_run()
+{
+	local f=$1 tr=$2 wl=$3 i j t0 t_conv n want=$(( 2 * BGP_SITES ))
+	local c0 c1 r0 r1 x0 x1 t_fail rss_rr rss_dx rss_sx rss_dd rss_sites gone
+	local base_rr=NA base_dx=NA base_dd
+
+	BGP_DIR=$(mktemp -d /tmp/bench-bgp.XXXXXX)
+	BGP_KEY=$("$DYNCASTD" --genkey)
+	if ! bgp_topo 2>>"$ERR"; then
+		tsv_row "$f" "$tr" "$wl" "$BGP_SITES" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
+		return
+	fi
+	t0=$(now_ms)
+	if [ "$tr" = bgp ]; then
+		local clients=(10.77.0.1)
+
+		for (( j = 1; j <= BGP_SPEAKERS; j++ )); do
+			clients+=("10.77.1.$j")
+		done
+		bgp_rr_start "$BGP_DIR/rr" "$BGR" $BGP_ASN $BGP_PW 9 "${clients[@]}" 2>>"$ERR"
+	fi
+	bgp_router_conf "$tr" > "$BGP_DIR/router.conf"
+	ip netns exec "$BGD" "$DYNCASTD" -f -c "$BGP_DIR/router.conf" \
+		>> "$BGP_DIR/router.log" 2>&1 &
+	BGP_PIDS+=($!)
+	if [ "$tr" = bgp ]; then
+		bgp_exabgp_conf 10.77.0.1 10.77.0.254 $BGP_ASN $BGP_PW 9 \
+			"$BGP_DIR/router.sock" 15s > "$BGP_DIR/router-exabgp.conf"
+		bgp_speaker_start router "$BGD" "$BGP_DIR/router-exabgp.conf" \
+			"$BGP_DIR/router-exabgp.log"
+		# the baselines: the router's session up, no site yet
+		for (( i = 0; i < 120; i++ )); do
+			[ "$(bgp_rr_state "$BGP_DIR/rr" 10.77.0.1)" = Established ] && break
+			sleep 1
+		done
+		sleep 5
+		base_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
+		base_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
+	fi
+	sleep 2
+	base_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
+	t0=$(now_ms)
+	for (( i = 1; i <= BGP_SITES; i++ )); do
+		bgp_site_conf "$i" "$tr" > "$BGP_DIR/s$i.conf"
+		ip netns exec "$BGS" "$DYNCASTD" -f -c "$BGP_DIR/s$i.conf" \
+			>> "$BGP_DIR/s$i.log" 2>&1 &
+		BGP_PIDS+=($!)
+	done
+	if [ "$tr" = bgp ]; then
+		for (( j = 1; j <= BGP_SPEAKERS; j++ )); do
+			bgp_speaker_conf "$j" > "$BGP_DIR/sp$j.conf"
+			bgp_speaker_start "sp$j" "$BGS" "$BGP_DIR/sp$j.conf" \
+				"$BGP_DIR/sp$j.log"
+		done
+	fi
+	# everything learnt
+	t_conv=NA
+	for (( i = 0; i < 600; i++ )); do
+		n=$(bgp_learned)
+		if [ "${n:-0}" -ge "$want" ]; then
+			t_conv=$(( $(now_ms) - t0 ))
+			break
+		fi
+		sleep 1
+	done
+	log "bgp $tr $wl: $n of $want instances learnt after $(( $(now_ms) - t0 )) ms"
+	sleep 10
+	# what the router receives per second
+	c0=$(bgp_counter bgp-paths) r0=$(bgp_counter records) x0=$(bgp_counter rx)
+	sleep "$BGP_WINDOW"
+	c1=$(bgp_counter bgp-paths) r1=$(bgp_counter records) x1=$(bgp_counter rx)
+	rss_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
+	rss_sites=$(bgp_rss "dyncastd -f -c $BGP_DIR/s")
+	rss_rr=NA rss_dx=NA rss_sx=NA
+	if [ "$tr" = bgp ]; then
+		rss_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
+		rss_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
+		rss_sx=$(bgp_rss "exabgp $BGP_DIR/sp")
+	fi
+	# a failure: one speaker (its N/S agents) or as many agents
+	t_fail=NA
+	gone=$(( 2 * ( (BGP_SITES + BGP_SPEAKERS - 1) / BGP_SPEAKERS ) ))
+	t0=$(now_ms)
+	if [ "$tr" = bgp ]; then
+		bgp_speaker_kill sp1
+	else
+		for (( i = 1; i <= BGP_SITES; i += BGP_SPEAKERS )); do
+			kill -9 "${BGP_PIDS[$i]}" 2>/dev/null
+		done
+	fi
+	for (( i = 0; i < 120; i++ )); do
+		n=$(bgp_router_show learned | jq '[.[] | select(.state == "up")] | length')
+		if [ "${n:-0}" -le $(( want - gone )) ]; then
+			t_fail=$(( $(now_ms) - t0 ))
+			break
+		fi
+		sleep 0.5
+	done
+	tsv_row "$f" "$tr" "$wl" "$BGP_SITES" "$(( 2 * BGP_SITES ))" "$t_conv" \
+		"$(awk -v a="$c0" -v b="$c1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
+		"$(awk -v a="$r0" -v b="$r1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
+		"$(awk -v a="$x0" -v b="$x1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
+		"$t_fail" "$base_rr" "$rss_rr" "$base_dx" "$rss_dx" "$rss_sx" \
+		"$base_dd" "$rss_dd" "$rss_sites" \
+		"$([ "$t_conv" != NA ] && echo ok || echo missing)" \
+		"$([ "$tr" = bgp ] && echo "$BGP_SPEAKERS speakers")"
+	log "bgp $tr $wl: paths/s $(( (c1 - c0) / BGP_WINDOW )), records/s $(( (r1 - r0) / BGP_WINDOW )), failure seen after $t_fail ms"
+	bgp_stop_all
+	rm -rf "$BGP_DIR"
+}
+
+part_bgp()
+{
+	local f=$OUT/bgp.tsv tr wl
+
+	tsv_header "$f" transport workload sites instances converge_ms \
+		paths_per_s records_per_s datagrams_per_s failure_ms rss_rr_base_kb \
+		rss_rr_kb rss_router_speaker_base_kb rss_router_speaker_kb \
+		rss_site_speakers_kb rss_router_agent_base_kb rss_router_agent_kb \
+		rss_site_agents_kb status note
+	if ! bgp_have; then
+		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+			"ExaBGP or FRR is not installed"
+		return
+	fi
+	DYNCASTD_CLI=$DYNCAST_TOP/userspace/dyncast/dyncast
+	# the instances' only moving figure: the CPU of the VM they share
+	for tr in bgp agent; do
+		bgp_run "$f" "$tr" quiet
+	done
 }
 
 # --- main -----------------------------------------------------------------------
