@@ -28,6 +28,7 @@ files=(
 	usr/include/linux/dyncast.h
 	usr/share/dyncast/dyncast.yaml
 	usr/share/doc/dyncast/dyncastd.conf.example
+	usr/share/doc/dyncast/exabgp.conf.example
 	usr/lib/systemd/system/dyncastd.service
 	usr/lib/sysusers.d/dyncast.conf
 )
