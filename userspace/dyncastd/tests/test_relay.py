@@ -36,6 +36,22 @@ LONG = ("announce route 2001:db8::1/128 next-hop 2001:db8:3::31 path-information
         " ".join(f"4200000000:{k}:4294967295" for k in range(1, 20)) + " ]\n")
 
 
+def read_lines(fd, n, timeout=10):
+    """Up to @n lines from the non-blocking @fd, for at most @timeout s."""
+    out = b""
+    deadline = time.time() + timeout
+    while out.count(b"\n") < n and time.time() < deadline:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            time.sleep(0.05)
+            continue
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 def main():
     results = []
 
@@ -92,34 +108,14 @@ def main():
           f"dyncastd gets ExaBGP's {LINES} lines whole ({len(lines)})")
 
     os.set_blocking(relay.stdout.fileno(), False)
-    out = b""
-    deadline = time.time() + 10
-    while out.count(b"\n") < LINES + 1 and time.time() < deadline:
-        try:
-            chunk = os.read(relay.stdout.fileno(), 1 << 16)
-        except BlockingIOError:
-            time.sleep(0.05)
-            continue
-        if not chunk:
-            break
-        out += chunk
+    out = read_lines(relay.stdout.fileno(), LINES + 1)
     want = ("".join(command(i) for i in range(LINES)) + LONG).encode()
     check(out == want, f"ExaBGP gets dyncastd's {LINES + 1} commands whole, in order")
 
     # dyncastd goes: after the grace time, every route seen is withdrawn
     conn.close()
     srv.close()
-    out = b""
-    deadline = time.time() + 10
-    while out.count(b"\n") < ROUTES + 1 and time.time() < deadline:
-        try:
-            chunk = os.read(relay.stdout.fileno(), 1 << 16)
-        except BlockingIOError:
-            time.sleep(0.05)
-            continue
-        if not chunk:
-            break
-        out += chunk
+    out = read_lines(relay.stdout.fileno(), ROUTES + 1)
     wd = out.decode().splitlines()
     long_wd = ("withdraw route 2001:db8::1/128 next-hop 2001:db8:3::31 "
                "path-information 255.255.255.254")
