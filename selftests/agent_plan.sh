@@ -7,10 +7,12 @@
 #  - bid21 and bid31 reported 60 % busy, 6000 demands a second each, of
 #    which D-Router 1's are a few: it pushes the split as weights (adding
 #    up to 10 000, within the 5 % each moves before it is pushed again),
-#    the split's loads, or the reported 60 % (smoothed) where higher (120 %
-#    between them in the plan: with 100 slots there is no wait below some
-#    85 %, and the nearer instance, by however little, takes more), the
-#    other routers' demands as inflight-adjust,
+#    each instance's load the larger of its share of the 120 slots of
+#    demand and the reported 60 % (smoothed): with 100 slots there is no
+#    wait below some 85 %, so the nearer instance, by however little (the
+#    probes' noise decides which), takes more than half, up to some 85 %,
+#    and the loads add up to anything from 120 to 145; the other
+#    routers' demands as inflight-adjust,
 #    and a slack of 4, since it sees less than a fifth of the demands;
 #    "dyncast agent show plan" says so;
 #  - 100 ms of delay to edge 3: the plan moves the split to bid21, up to
@@ -76,8 +78,9 @@ planned()
 	       length == 2 and
 	       (map(.weight) | add) >= 9500 and (map(.weight) | add) <= 10500 and
 	       all(.weight >= 1) and
-	       (map(.load) | add) > 114 and (map(.load) | add) < 135 and
-	       all(.load >= 55) and
+	       all(.load >= 55 and .load < 92) and
+	       all(.load - ([60, .weight * 120 / 10000] | max) |
+		   . > -6 and . < 6) and
 	       all(.["inflight-adjust"] > 10)' <<< "$j" >/dev/null
 }
 # the reported loads are smoothed over some 5 s: 60 % within 15 s
