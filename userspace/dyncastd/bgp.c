@@ -80,39 +80,19 @@ struct dd_bgp {
 	unsigned int n_nbrs;
 };
 
-static uint32_t dd_bgp_fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-static size_t dd_bgp_addr_len(const struct dc_addr *a)
-{
-	return a->family == AF_INET ? 4 : 16;
-}
-
 static unsigned int dd_bgp_hash(const struct dd_bgp_path *p)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = DD_FNV_INIT;
 
-	h = dd_bgp_fnv(h, &p->peer.u, dd_bgp_addr_len(&p->peer));
-	h = dd_bgp_fnv(h, &p->prefix.u, dd_bgp_addr_len(&p->prefix));
-	h = dd_bgp_fnv(h, &p->path_id, sizeof(p->path_id));
+	h = dd_addr_fnv(h, &p->peer);
+	h = dd_addr_fnv(h, &p->prefix);
+	h = dd_fnv(h, &p->path_id, sizeof(p->path_id));
 	return h & ((1u << DD_BGP_HASH_BITS) - 1);
 }
 
 static unsigned int dd_bgp_key_hash(const struct dd_inst_key *k)
 {
-	uint32_t h = 2166136261u;
-
-	h = dd_bgp_fnv(h, &k->svc.sid.u, dd_bgp_addr_len(&k->svc.sid));
-	h = dd_bgp_fnv(h, &k->svc.proto, sizeof(k->svc.proto));
-	h = dd_bgp_fnv(h, &k->svc.port, sizeof(k->svc.port));
-	h = dd_bgp_fnv(h, &k->bid.u, dd_bgp_addr_len(&k->bid));
-	return h & ((1u << DD_BGP_HASH_BITS) - 1);
+	return dd_inst_key_hash(k) & ((1u << DD_BGP_HASH_BITS) - 1);
 }
 
 static bool dd_bgp_same_path(const struct dd_bgp_path *a,
@@ -541,13 +521,13 @@ static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 static uint32_t dd_bgp_path_id(struct dd_ctx *ctx, const struct dd_inst *in)
 {
 	const struct dd_inst_key *k = &in->cfg.key;
-	uint32_t id = 2166136261u;
+	uint32_t id = DD_FNV_INIT;
 	unsigned int i;
 
-	id = dd_bgp_fnv(id, &ctx->id, sizeof(ctx->id));
-	id = dd_bgp_fnv(id, &k->svc.proto, sizeof(k->svc.proto));
-	id = dd_bgp_fnv(id, &k->svc.port, sizeof(k->svc.port));
-	id = dd_bgp_fnv(id, &k->bid.u, dd_bgp_addr_len(&k->bid));
+	id = dd_fnv(id, &ctx->id, sizeof(ctx->id));
+	id = dd_fnv(id, &k->svc.proto, sizeof(k->svc.proto));
+	id = dd_fnv(id, &k->svc.port, sizeof(k->svc.port));
+	id = dd_addr_fnv(id, &k->bid);
 	for (;; id++) {
 		if (!id)
 			continue;

@@ -44,6 +44,30 @@ bool dd_inst_key_eq(const struct dd_inst_key *a, const struct dd_inst_key *b)
 	return dd_svc_key_eq(&a->svc, &b->svc) && dd_addr_eq(&a->bid, &b->bid);
 }
 
+uint32_t dd_fnv(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a)
+{
+	return dd_fnv(h, &a->u, a->family == AF_INET ? 4 : 16);
+}
+
+uint32_t dd_inst_key_hash(const struct dd_inst_key *k)
+{
+	uint32_t h = DD_FNV_INIT;
+
+	h = dd_addr_fnv(h, &k->svc.sid);
+	h = dd_fnv(h, &k->svc.proto, sizeof(k->svc.proto));
+	h = dd_fnv(h, &k->svc.port, sizeof(k->svc.port));
+	return dd_addr_fnv(h, &k->bid);
+}
+
 /* --- encoding ------------------------------------------------------------ */
 
 struct dd_wr {

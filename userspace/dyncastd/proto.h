@@ -187,4 +187,10 @@ bool dd_svc_key_eq(const struct dd_svc_key *a, const struct dd_svc_key *b);
 bool dd_inst_key_eq(const struct dd_inst_key *a, const struct dd_inst_key *b);
 bool dd_addr_eq(const struct dc_addr *a, const struct dc_addr *b);
 
+/* FNV-1a, for the daemon's hash tables */
+#define DD_FNV_INIT	2166136261u
+uint32_t dd_fnv(uint32_t h, const void *p, size_t n);
+uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a);
+uint32_t dd_inst_key_hash(const struct dd_inst_key *k);
+
 #endif /* DD_PROTO_H */

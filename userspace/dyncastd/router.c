@@ -22,29 +22,9 @@
 
 static struct dd_ratelimit dd_rl_unknown, dd_rl_full;
 
-static uint32_t dd_fnv(uint32_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-static unsigned int dd_addr_len(const struct dc_addr *a)
-{
-	return a->family == AF_INET ? 4 : 16;
-}
-
 static unsigned int dd_key_hash(const struct dd_inst_key *k)
 {
-	uint32_t h = 2166136261u;
-
-	h = dd_fnv(h, &k->svc.sid.u, dd_addr_len(&k->svc.sid));
-	h = dd_fnv(h, &k->svc.proto, 1);
-	h = dd_fnv(h, &k->svc.port, 2);
-	h = dd_fnv(h, &k->bid.u, dd_addr_len(&k->bid));
-	return h & ((1u << DD_HASH_BITS) - 1);
+	return dd_inst_key_hash(k) & ((1u << DD_HASH_BITS) - 1);
 }
 
 static struct dd_entry *dd_entry_find(struct dd_ctx *ctx,
