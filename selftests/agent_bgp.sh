@@ -14,7 +14,9 @@
 #  - edge 3's speaker killed: its instances are withdrawn within the BGP
 #    hold time and new demands avoid them; restarted, they come back;
 #  - edge 3's dyncastd stopped: withdrawn at once; killed: withdrawn by
-#    its relay after the grace time; restarted: announced again.
+#    its relay after the grace time; restarted: announced again;
+#  - 300 agents' routes (of a service D-Router 1 does not steer): all
+#    learnt, each agent a site; their speaker gone, the sites forgotten.
 #
 # timeout=900
 
@@ -28,7 +30,7 @@ require_vm
 require_cmd ip jq curl nginx socat vtysh
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 bgp_have || ktap_skip_all "ExaBGP or FRR is not installed"
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
@@ -44,11 +46,12 @@ GRACE=$(( 4 * TIME_FACTOR ))
 # a speaker at edge 3 with a wrong password, one with a malformed route
 ip -n "$E3" addr add 198.18.13.3/24 dev eth0
 ip -n "$E3" addr add 198.18.13.4/24 dev eth0
+ip -n "$E3" addr add 198.18.13.5/24 dev eth0
 
 # --- the route reflector and the speakers ----------------------------------
 
 bgp_rr_start "$AT/rr" "$INF" $ASN $PW $HOLD 198.18.11.1 198.18.12.1 \
-	198.18.13.1 198.18.13.3 198.18.13.4 ||
+	198.18.13.1 198.18.13.3 198.18.13.4 198.18.13.5 ||
 	ktap_skip_all "cannot start FRR's bgpd"
 
 rr()
@@ -89,6 +92,14 @@ bgp_exabgp_conf 198.18.13.3 198.18.13.2 $ASN wrong-password $HOLD "" "" \
 bgp_exabgp_conf 198.18.13.4 198.18.13.2 $ASN "$PW" $HOLD "" "" \
 	"203.0.113.1/32 next-hop 198.19.9.9 path-information 9 large-community [ $ASN:1:393296 $ASN:2:99 $ASN:5:5000 ]" \
 	> "$AT/bad-exabgp.conf"
+# 300 agents, one instance each, of tcp port 9 (6 << 16 | 9)
+MANY=300
+many=()
+for i in $(seq 0 $(( MANY - 1 ))); do
+	many+=("203.0.113.9/32 next-hop 198.19.$(( 10 + i / 250 )).$(( 1 + i % 250 )) path-information $(( 100 + i )) large-community [ $ASN:1:393225 $ASN:2:$(( 1000 + i )) ]")
+done
+bgp_exabgp_conf 198.18.13.5 198.18.13.2 $ASN "$PW" $HOLD "" "" "${many[@]}" \
+	> "$AT/many-exabgp.conf"
 
 { agent_start dr1 && agent_start dr2 && agent_start e3; } ||
 	{ agent_logs; ktap_skip_all "cannot start the agents"; }
@@ -310,6 +321,29 @@ agent_show dr1 bgp | jq -e '.[0].speaker == "connected" and .[0].connected > 500
 	>/dev/null || ok=0
 agent_show dr1 bgp
 ktap_test_result "a second speaker on the socket is refused; the first stays connected" \
+	test $ok = 1
+
+# --- 16. many agents, then none ----------------------------------------------
+
+# sites_are N: D-Router 1 has N sites and, beyond D-Router 2's and edge
+# 3's, learnt the instances of port 9
+sites_are()
+{
+	[ "$(agent_show dr1 site | jq length)" = "$1" ] &&
+		[ "$(agent_show dr1 learned |
+		     jq '[.[] | select(.port == 9)] | length')" = $(( $1 - 2 )) ]
+}
+speaker_start many "$E3"
+slowwait $(( 60 * TIME_FACTOR )) sites_are $(( MANY + 2 ))
+ok=1
+sites_are $(( MANY + 2 )) || ok=0
+echo "# $MANY agents announced: D-Router 1 has $(agent_show dr1 site | jq length) sites, table-full $(agent_counter dr1 table-full)"
+speaker_kill many
+slowwait $(( 2 * HOLD * TIME_FACTOR )) sites_are 2
+echo "# their speaker gone: $(agent_show dr1 site | jq length) sites"
+sites_are 2 || ok=0
+[ $ok = 1 ] || bgp_logs
+ktap_test_result "$MANY agents' routes: each a site; their speaker gone, their sites forgotten" \
 	test $ok = 1
 
 ktap_finished

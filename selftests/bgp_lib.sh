@@ -73,9 +73,9 @@ bgp_rr_state()
 		jq -r ".[\"$2\"].bgpState // empty"
 }
 
-# bgp_exabgp_conf LOCAL PEER ASN PASSWORD HOLD [SOCKET GRACE] [ROUTE]:
+# bgp_exabgp_conf LOCAL PEER ASN PASSWORD HOLD [SOCKET GRACE] [ROUTE...]:
 # ExaBGP's configuration of one speaker; with SOCKET, its API process is
-# dyncastd's relay to it; ROUTE, a static route of its own
+# dyncastd's relay to it; ROUTEs, static routes of its own
 bgp_exabgp_conf()
 {
 	[ -z "${6:-}" ] || cat <<-EOF
@@ -111,7 +111,12 @@ bgp_exabgp_conf()
 				}
 			}
 	EOF
-	[ -z "${8:-}" ] || printf '\tstatic {\n\t\troute %s;\n\t}\n' "$8"
+	if [ $# -gt 7 ]; then
+		shift 7
+		printf '\tstatic {\n'
+		printf '\t\troute %s;\n' "$@"
+		printf '\t}\n'
+	fi
 	echo "}"
 }
 

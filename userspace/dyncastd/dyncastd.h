@@ -24,7 +24,8 @@
 #include "rtt.h"
 
 #define DD_VERSION		"0.1.0"
-#define DD_SITES_MAX		256
+#define DD_SITES_MAX		4096
+#define DD_SITE_HASH_BITS	10
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
 #define DD_HASH_BITS		10
@@ -78,6 +79,8 @@ struct dd_peer {
 
 /* an agent whose instances we learnt (an origin) */
 struct dd_site {
+	struct dd_site *hnext;		/* by id */
+	unsigned int idx;		/* in ctx->sites */
 	uint32_t id;
 	struct dc_addr addr;
 	uint16_t port;
@@ -243,6 +246,7 @@ struct dd_ctx {
 	struct dd_entry *table[1 << DD_HASH_BITS];
 	unsigned int n_entries;
 	struct dd_site *sites[DD_SITES_MAX];
+	struct dd_site *site_hash[1 << DD_SITE_HASH_BITS];
 	unsigned int n_sites;
 	unsigned int n_svc;
 	struct dd_svc_state *svc;

@@ -91,6 +91,67 @@ struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
 	return NULL;
 }
 
+static struct dd_site **dd_site_slot(struct dd_ctx *ctx, uint32_t id)
+{
+	struct dd_site **pp;
+
+	pp = &ctx->site_hash[(id * 2654435761u) >> (32 - DD_SITE_HASH_BITS)];
+	while (*pp && (*pp)->id != id)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static struct dd_site *dd_site_find(struct dd_ctx *ctx, uint32_t id)
+{
+	return *dd_site_slot(ctx, id);
+}
+
+static struct dd_site *dd_site_get(struct dd_ctx *ctx, uint32_t id)
+{
+	struct dd_site **pp = dd_site_slot(ctx, id);
+	struct dd_site *s = *pp;
+
+	if (s)
+		return s;
+	if (ctx->n_sites == DD_SITES_MAX)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->id = id;
+	s->idx = ctx->n_sites;
+	ctx->sites[ctx->n_sites++] = s;
+	*pp = s;
+	return s;
+}
+
+static void dd_site_free(struct dd_ctx *ctx, struct dd_site *s)
+{
+	struct dd_site **pp = dd_site_slot(ctx, s->id);
+
+	*pp = s->hnext;
+	ctx->sites[s->idx] = ctx->sites[--ctx->n_sites];
+	ctx->sites[s->idx]->idx = s->idx;
+	free(s);
+}
+
+/*
+ * Sites left without instances are forgotten: at once if BGP carried
+ * them, once silent for their hold time if the agent protocol did.  One
+ * that comes back is learnt anew, its RTT measured again.
+ */
+static void dd_sites_reap(struct dd_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = ctx->n_sites; i--;) {
+		struct dd_site *s = ctx->sites[i];
+
+		if (!s->n_entries && (s->bgp || s->down))
+			dd_site_free(ctx, s);
+	}
+}
+
 /* Frees the withdrawn entries that are no longer in the kernel. */
 void dd_router_reap(struct dd_ctx *ctx)
 {
@@ -109,6 +170,7 @@ void dd_router_reap(struct dd_ctx *ctx)
 			}
 		}
 	}
+	dd_sites_reap(ctx);
 }
 
 uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e)
@@ -125,24 +187,6 @@ uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e)
 uint8_t dd_entry_state(const struct dd_entry *e)
 {
 	return e->held_down || e->gone ? DD_STATE_DOWN : e->rec.state;
-}
-
-static struct dd_site *dd_site_get(struct dd_ctx *ctx, uint32_t id)
-{
-	struct dd_site *s;
-	unsigned int i;
-
-	for (i = 0; i < ctx->n_sites; i++)
-		if (ctx->sites[i]->id == id)
-			return ctx->sites[i];
-	if (ctx->n_sites == DD_SITES_MAX)
-		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->id = id;
-	ctx->sites[ctx->n_sites++] = s;
-	return s;
 }
 
 /* an agent id as it is shown: a dotted quad */
@@ -396,9 +440,14 @@ void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 	struct dd_origin o = { .id = agent, .seq = seq };
 	struct dd_record r = { .key = *k, .withdrawn = true };
 	uint64_t now = dd_now_ms();
+	struct dd_site *site = dd_site_find(ctx, agent);
 
-	if (!dd_bgp_site(ctx, agent, seq, now))
-		return;
+	/* no site for an agent we have nothing of */
+	if (site) {
+		site->seq = seq;
+		site->last_update = now;
+		site->updates++;
+	}
 	dd_router_record(ctx, &o, NULL, &r, now);
 	dd_kernel_soon(ctx);
 }
@@ -485,6 +534,7 @@ static void dd_hold_timer(struct dd_timer *t)
 	}
 	if (changed)
 		dd_kernel_soon(ctx);
+	dd_sites_reap(ctx);
 	dd_timer_arm(&ctx->loop, t, now + 250);
 }
 
@@ -584,9 +634,8 @@ void dd_router_exit(struct dd_ctx *ctx)
 		ctx->table[b] = NULL;
 	}
 	ctx->n_entries = 0;
-	for (i = 0; i < ctx->n_sites; i++)
-		free(ctx->sites[i]);
-	ctx->n_sites = 0;
+	while (ctx->n_sites)
+		dd_site_free(ctx, ctx->sites[0]);
 	for (i = 0; i < ctx->n_svc; i++)
 		sodium_memzero(ctx->svc[i].cfg.fwd_key,
 			       sizeof(ctx->svc[i].cfg.fwd_key));
