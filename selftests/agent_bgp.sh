@@ -13,6 +13,8 @@
 #    with a wrong password gets nothing in;
 #  - edge 3's speaker killed: its instances are withdrawn within the BGP
 #    hold time and new demands avoid them; restarted, they come back;
+#  - edge 3's speaker hung (SIGSTOP), its TCP session open: withdrawn
+#    when the reflector's hold time runs out; resumed, back;
 #  - edge 3's dyncastd stopped: withdrawn at once; killed: withdrawn by
 #    its relay after the grace time; restarted: announced again;
 #  - 300 agents' routes (of a service D-Router 1 does not steer): all
@@ -30,7 +32,7 @@ require_vm
 require_cmd ip jq curl nginx socat vtysh
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 
 bgp_have || ktap_skip_all "ExaBGP or FRR is not installed"
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
@@ -269,6 +271,24 @@ ktap_test_result "edge 3's speaker killed: its instances withdrawn within the ho
 speaker_start e3 "$E3"
 slowwait $(( 60 * TIME_FACTOR )) all_up "$DR1"
 ktap_test_result "edge 3's speaker restarted: its instances come back" all_up "$DR1"
+
+# the reflector hears nothing from it, not even a FIN: its hold time
+# decides, 2/3 to all of it after the last keepalive (every HOLD / 3 s)
+pid=${BGP_SPEAKER_PID[e3]}
+t0=$(now_ms)
+kill -STOP "$pid"
+slowwait $(( 2 * HOLD * TIME_FACTOR )) e3_gone "$DR1"
+t1=$(now_ms)
+ok=0
+e3_gone "$DR1" && [ $(( t1 - t0 )) -ge $(( HOLD * 1000 * 2 / 3 - 500 )) ] &&
+	[ $(( t1 - t0 )) -le $(( (HOLD + 2) * 1000 * TIME_FACTOR )) ] && ok=1
+echo "# edge 3's speaker hung: gone from D-Router 1 after $(( t1 - t0 )) ms ($(rr_state 198.18.13.1))"
+kill -CONT "$pid"
+slowwait $(( 60 * TIME_FACTOR )) all_up "$DR1"
+all_up "$DR1" || ok=0
+[ $ok = 1 ] || bgp_logs
+ktap_test_result "edge 3's speaker hung: withdrawn when the reflector's hold time (${HOLD} s) runs out; resumed, back" \
+	test $ok = 1
 
 # --- 11, 12. edge 3's dyncastd ----------------------------------------------
 
