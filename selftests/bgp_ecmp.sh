@@ -9,6 +9,8 @@
 # Link Bandwidth communities:
 #  - its kernel route to the D-SID has both D-BIDs as next hops, weighted
 #    3 to 1;
+#  - the same for an IPv6 D-SID with two IPv6 D-BIDs, over the same IPv4
+#    session;
 #  - a capacity reported at the site moves the weights: bid31 now 300,
 #    1 to 1;
 #  - bid31 reported down: the route has bid21 alone.
@@ -26,7 +28,7 @@ require_vm
 require_cmd ip jq socat vtysh
 
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
 
 { bgp_have && [ -x "$ZEBRA" ]; } || ktap_skip_all "ExaBGP or FRR is not installed"
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
@@ -34,6 +36,7 @@ ktap_set_plan 3
 ASN=64512
 PW=dyncast-ecmp-test
 SID=203.0.113.1
+SID6=2001:db8:ff::1
 D=$(mktemp -d /tmp/bgp_ecmp.XXXXXX)
 defer "rm -rf $D"
 
@@ -44,6 +47,12 @@ for a in 198.18.0.2/24 198.19.2.21/24 198.19.3.31/24; do
 done
 for a in 198.18.0.1/24 198.19.2.1/24 198.19.3.1/24; do
 	ip -n "$LB" addr add $a dev l0
+done
+for a in 2001:db8:2::21/64 2001:db8:3::31/64; do
+	ip -n "$SITE" addr add $a dev s0 nodad
+done
+for a in 2001:db8:2::1/64 2001:db8:3::1/64; do
+	ip -n "$LB" addr add $a dev l0 nodad
 done
 
 # --- the site: dyncastd's D-MA and its ExaBGP -------------------------------
@@ -57,6 +66,7 @@ cat > "$D/dma.conf" <<-EOC
 	interval = 1s
 	min-interval = 200ms
 	collect-interval = 500ms
+	report-ttl = 10m
 
 	[bgp]
 	socket = $D/bgp.sock
@@ -74,6 +84,20 @@ cat > "$D/dma.conf" <<-EOC
 	proto = tcp
 	port = 80
 	bid = 198.19.3.31
+	capacity = 100
+
+	[instance bid6a]
+	sid = $SID6
+	proto = tcp
+	port = 80
+	bid = 2001:db8:2::21
+	capacity = 300
+
+	[instance bid6b]
+	sid = $SID6
+	proto = tcp
+	port = 80
+	bid = 2001:db8:3::31
 	capacity = 100
 EOC
 ip netns exec "$SITE" "$DYNCASTD" -f -d -c "$D/dma.conf" >> "$D/dma.log" 2>&1 &
@@ -100,6 +124,10 @@ cat > "$D/bgpd.conf" <<-EOC
 	  neighbor 198.18.0.2 activate
 	  maximum-paths ibgp 4
 	 exit-address-family
+	 address-family ipv6 unicast
+	  neighbor 198.18.0.2 activate
+	  maximum-paths ibgp 4
+	 exit-address-family
 	!
 EOC
 : > "$D/zebra.conf"
@@ -117,14 +145,15 @@ ip netns exec "$LB" "$BGPD" -d -S -f "$D/bgpd.conf" \
 	{ sed 's/^/# /' "$D/frr.out"; ktap_skip_all "cannot start FRR's bgpd"; }
 defer "kill \$(cat $D/bgpd.pid)"
 
-# nexthops: "VIA WEIGHT " for each next hop of the LB's kernel route to
-# the D-SID, in order; zebra installs a nexthop group (nhid) where the
-# kernel has them
+# nexthops [PREFIX]: "VIA WEIGHT " for each next hop of the LB's kernel
+# route to PREFIX (the D-SID), in order; zebra installs a nexthop group
+# (nhid) where the kernel has them
 nexthops()
 {
-	local r nh id w
+	local r nh id w p=${1:-$SID/32} f=-4
 
-	r=$(ip -n "$LB" -j route show "$SID/32")
+	[[ $p != *:* ]] || f=-6
+	r=$(ip -n "$LB" -j $f route show "$p")
 	nh=$(jq -r '.[0].nhid // empty' <<< "$r")
 	if [ -z "$nh" ]; then
 		jq -r '.[0] | if .multipath then .multipath[] else . end |
@@ -140,20 +169,21 @@ nexthops()
 		done | sort | tr '\n' ' '
 }
 
-# weights_are W21 W31: bid21 and bid31 weighted in that ratio (FRR
-# scales them to 1..100), or bid31 absent for W31 = 0
+# weights_are W21 W31 [PREFIX A B]: bid21 and bid31 (or next hops A and
+# B of PREFIX) weighted in that ratio (FRR scales them to 1..100), or
+# bid31 absent for W31 = 0
 weights_are()
 {
-	local n
+	local n a=${4:-198.19.2.21} b=${5:-198.19.3.31}
 
-	n=$(nexthops)
+	n=$(nexthops "${3:-}")
 	if [ "$2" = 0 ]; then
-		[ "$n" = "198.19.2.21 1 " ]
+		[ "$n" = "$a 1 " ]
 		return
 	fi
 	# shellcheck disable=SC2086 # one word per field
 	set -- "$1" "$2" $n
-	[ $# = 6 ] && [ "$3" = 198.19.2.21 ] && [ "$5" = 198.19.3.31 ] &&
+	[ $# = 6 ] && [ "$3" = "$a" ] && [ "$5" = "$b" ] &&
 		[ $(( $4 * $2 )) -ge $(( $6 * $1 * 95 / 100 )) ] &&
 		[ $(( $4 * $2 )) -le $(( $6 * $1 * 105 / 100 )) ]
 }
@@ -164,6 +194,7 @@ logs()
 	echo "# --- ExaBGP"; grep -v '^$' "$D/exabgp.log" | tail -n 10 | sed 's/^/#   /'
 	echo "# --- FRR"
 	vtysh --vty_socket "$D" -c "show bgp ipv4 unicast $SID/32" | sed 's/^/#   /'
+	vtysh --vty_socket "$D" -c "show bgp ipv6 unicast $SID6/128" | sed 's/^/#   /'
 	tail -n 10 "$D/bgpd.log" | sed 's/^/#   /'
 }
 
@@ -172,6 +203,13 @@ echo "# capacities 300 and 100: $(nexthops)"
 weights_are 3 1 || logs
 ktap_test_result "FRR's route to the D-SID: both D-BIDs, weighted 3 to 1 by their capacities" \
 	weights_are 3 1
+
+V6=("$SID6/128" 2001:db8:2::21 2001:db8:3::31)
+slowwait $(( 20 * TIME_FACTOR )) weights_are 3 1 "${V6[@]}"
+echo "# IPv6, capacities 300 and 100: $(nexthops "$SID6/128")"
+weights_are 3 1 "${V6[@]}" || logs
+ktap_test_result "IPv6: FRR's route to the D-SID, both D-BIDs weighted 3 to 1" \
+	weights_are 3 1 "${V6[@]}"
 
 echo "bid31 capacity 300" | socat - "UNIX-SENDTO:$D/report.sock"
 slowwait $(( 20 * TIME_FACTOR )) weights_are 1 1

@@ -99,6 +99,7 @@ bgp_exabgp_conf()
 			}
 			family {
 				ipv4 unicast;
+				ipv6 unicast;
 			}
 	EOF
 	[ -z "${6:-}" ] || cat <<-EOF
