@@ -29,11 +29,13 @@
 #   steerev    the same per window around an event: the nearest site
 #              loses half its slots, a site's server is killed and
 #              restarted
-#   bgp        announcements of BENCH_BGP_SITES (50) sites through BGP
-#              (BENCH_BGP_SPEAKERS ExaBGPs, 10, and an FRR reflector) and
-#              through the agent protocol: time to learn everything,
-#              announcements per second at the router, time to see a
-#              failure, memory
+#   bgp        announcements of BENCH_BGP_SIZES ("25 50") sites through
+#              BGP (BENCH_BGP_SPEAKERS ExaBGPs, 10, and an FRR reflector)
+#              and through the agent protocol, quiet, and at the largest
+#              size with every instance's queue moving every second
+#              (churn): time to learn everything, announcements per
+#              second at the router, the VM's CPU meanwhile, time to see
+#              a failure, memory
 #
 # Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
 # tables-lookup.tsv), one row per measurement, with a header; a variant
@@ -975,7 +977,8 @@ part_steerev()
 # speaker's (or agent's) instances leave the router, and the processes'
 # memory.
 
-BGP_SITES=${BENCH_BGP_SITES:-50}
+BGP_SIZES=${BENCH_BGP_SIZES:-25 50}
+BGP_SITES=50
 BGP_SPEAKERS=${BENCH_BGP_SPEAKERS:-10}
 BGP_WINDOW=${BENCH_BGP_WINDOW:-60}
 BGP_ASN=64512
@@ -1106,6 +1109,15 @@ bgp_counter()
 	bgp_router_show | jq -r ".[0].counters[\"$1\"] // 0"
 }
 
+# bgp_cpu: the VM's busy and total jiffies so far, all CPUs
+bgp_cpu()
+{
+	local _ u n s i w q sq st
+
+	read -r _ u n s i w q sq st _ < /proc/stat
+	echo "$(( u + n + s + q + sq + st )) $(( u + n + s + i + w + q + sq + st ))"
+}
+
 # bgp_rss PATTERN: kB of resident memory of the processes matching PATTERN
 bgp_rss()
 {
@@ -1161,7 +1173,7 @@ bgp_run()
 {
 	local f=$1 tr=$2 wl=$3 i j t0 t_conv n want=$(( 2 * BGP_SITES ))
 	local c0 c1 r0 r1 x0 x1 t_fail rss_rr rss_dx rss_sx rss_dd rss_sites gone
-	local base_rr=NA base_dx=NA base_dd
+	local base_rr=NA base_dx=NA base_dd u0 u1 churn=
 
 	BGP_DIR=$(mktemp -d /tmp/bench-bgp.XXXXXX)
 	BGP_KEY=$("$DYNCASTD" --genkey)
@@ -1223,11 +1235,24 @@ bgp_run()
 		sleep 1
 	done
 	log "bgp $tr $wl: $n of $want instances learnt after $(( $(now_ms) - t0 )) ms"
+	if [ "$wl" = churn ]; then
+		ip netns exec "$BGS" python3 "$(dirname "$0")/churn.py" \
+			"$BGP_DIR" "$BGP_SITES" 2>>"$ERR" &
+		churn=$!
+		# the damping's hold-downs grow to the interval first
+		sleep 20
+	fi
 	sleep 10
-	# what the router receives per second
+	# what the router receives per second, and the VM's CPU meanwhile
 	c0=$(bgp_counter bgp-paths) r0=$(bgp_counter records) x0=$(bgp_counter rx)
+	u0=$(bgp_cpu)
 	sleep "$BGP_WINDOW"
+	u1=$(bgp_cpu)
 	c1=$(bgp_counter bgp-paths) r1=$(bgp_counter records) x1=$(bgp_counter rx)
+	if [ -n "$churn" ]; then
+		kill "$churn" 2>/dev/null
+		wait "$churn" 2>/dev/null
+	fi
 	rss_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
 	rss_sites=$(bgp_rss "dyncastd -f -c $BGP_DIR/s")
 	rss_rr=NA rss_dx=NA rss_sx=NA
@@ -1261,6 +1286,8 @@ bgp_run()
 		"$(awk -v a="$x0" -v b="$x1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
 		"$t_fail" "$base_rr" "$rss_rr" "$base_dx" "$rss_dx" "$rss_sx" \
 		"$base_dd" "$rss_dd" "$rss_sites" \
+		"$(awk -v a="$u0" -v b="$u1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+			printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')" \
 		"$([ "$t_conv" != NA ] && echo ok || echo missing)" \
 		"$([ "$tr" = bgp ] && echo "$BGP_SPEAKERS speakers")"
 	log "bgp $tr $wl: paths/s $(( (c1 - c0) / BGP_WINDOW )), records/s $(( (r1 - r0) / BGP_WINDOW )), failure seen after $t_fail ms"
@@ -1276,16 +1303,22 @@ part_bgp()
 		paths_per_s records_per_s datagrams_per_s failure_ms rss_rr_base_kb \
 		rss_rr_kb rss_router_speaker_base_kb rss_router_speaker_kb \
 		rss_site_speakers_kb rss_router_agent_base_kb rss_router_agent_kb \
-		rss_site_agents_kb status note
+		rss_site_agents_kb vm_busy_pct status note
 	if ! bgp_have; then
-		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
 			"ExaBGP or FRR is not installed"
 		return
 	fi
 	DYNCASTD_CLI=$DYNCAST_TOP/userspace/dyncast/dyncast
-	# the instances' only moving figure: the CPU of the VM they share
+	# quiet: the instances' only moving figure is the CPU of the VM they
+	# share; each size, for memory's slope.  churn: the largest size.
+	for BGP_SITES in $BGP_SIZES; do
+		for tr in bgp agent; do
+			bgp_run "$f" "$tr" quiet
+		done
+	done
 	for tr in bgp agent; do
-		bgp_run "$f" "$tr" quiet
+		bgp_run "$f" "$tr" churn
 	done
 }
 
