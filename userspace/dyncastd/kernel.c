@@ -209,28 +209,12 @@ static void dd_pushed(struct dd_ctx *ctx, struct dd_entry *e)
 	e->dirty = false;
 }
 
-static bool dd_moved(int64_t now, int64_t was, int64_t floor)
+/* A plan worth pushing (plan.c) */
+static bool dd_entry_plan_moved(const struct dd_entry *e)
 {
-	int64_t d = now > was ? now - was : was - now;
-
-	return d >= floor && d * 20 >= (was < 0 ? -was : was);
-}
-
-/*
- * A plan worth pushing: a weight, a load or an adjustment moved by 5 %,
- * and by at least 1, 10 per mille, a quarter of a demand (a new weight
- * rebuilds the kernel's instance set)
- */
-static bool dd_plan_moved(const struct dd_entry *e)
-{
-	const struct dd_plan_out *a = &e->plan, *b = &e->plan_pushed;
-
 	if (e->planned != e->plan_in_kernel)
 		return true;
-	return e->planned &&
-	       (dd_moved(a->weight, b->weight, 1) ||
-		dd_moved(a->load, b->load, 10) ||
-		dd_moved(a->adjust, b->adjust, 250));
+	return e->planned && dd_plan_moved(&e->plan, &e->plan_pushed);
 }
 
 /* A cost worth pushing: it moved by more than 200 us and 10 %. */
@@ -246,7 +230,7 @@ static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 	unsigned int m;
 
 	if (dd_entry_state(e) != e->pushed_state ||
-	    e->rec.present != e->pushed.present || dd_plan_moved(e))
+	    e->rec.present != e->pushed.present || dd_entry_plan_moved(e))
 		return true;
 	for (m = 0; m < DD_M_COUNT; m++)
 		if (m != DD_M_COST && (m != DD_M_WEIGHT || !e->planned) &&
@@ -724,7 +708,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000, 999));
 		ents[i]->plan = out[i];
 		ents[i]->planned = true;
-		if (dd_plan_moved(ents[i])) {
+		if (dd_entry_plan_moved(ents[i])) {
 			ents[i]->dirty = true;
 			dirty = true;
 		}

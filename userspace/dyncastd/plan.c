@@ -91,3 +91,37 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 							 DYNCAST_ADJUST_MAX));
 	}
 }
+
+static bool dd_moved(int64_t now, int64_t was, int64_t floor)
+{
+	int64_t d = now > was ? now - was : was - now;
+
+	return d >= floor && d * 20 >= (was < 0 ? -was : was);
+}
+
+/*
+ * A load moved by 10 per mille at least, and by 5 % or a quarter of the
+ * room left above the lower of the two: near saturation the wait grows
+ * as 1 / (1 - load), and 95 % against 99.5 % is ten times the wait.
+ */
+static bool dd_load_moved(uint32_t now, uint32_t was)
+{
+	uint32_t d = now > was ? now - was : was - now;
+	uint32_t low = now < was ? now : was;
+
+	return d >= 10 &&
+	       (d * 20 >= was || d * 4 >= 1000 - (low < 1000 ? low : 1000));
+}
+
+/*
+ * A weight or an adjustment moved by 5 %, and by at least 1, a quarter
+ * of a demand (a new weight rebuilds the kernel's instance set); a load
+ * as dd_load_moved() says
+ */
+bool dd_plan_moved(const struct dd_plan_out *now,
+		   const struct dd_plan_out *pushed)
+{
+	return dd_moved(now->weight, pushed->weight, 1) ||
+	       dd_load_moved(now->load, pushed->load) ||
+	       dd_moved(now->adjust, pushed->adjust, 250);
+}

@@ -7,6 +7,7 @@
 #ifndef DD_PLAN_H
 #define DD_PLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* How often a D-Router plans each service that plans, ms */
@@ -67,5 +68,9 @@ struct dd_plan_sum {
 
 void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	     struct dd_plan_out *out, struct dd_plan_sum *sum);
+
+/* Whether @now differs enough from @pushed, in the kernel, to be pushed */
+bool dd_plan_moved(const struct dd_plan_out *now,
+		   const struct dd_plan_out *pushed);
 
 #endif /* DD_PLAN_H */

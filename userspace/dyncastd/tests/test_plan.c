@@ -187,6 +187,56 @@ static void edges(void **state)
 	}
 }
 
+/* what is worth pushing into the kernel */
+static void pushed(void **state)
+{
+	struct dd_plan_out was = { .weight = 5000, .load = 500, .adjust = 0 };
+	struct dd_plan_out now = was;
+
+	(void)state;
+	assert_false(dd_plan_moved(&now, &was));
+	now.weight = 5200;
+	assert_false(dd_plan_moved(&now, &was));
+	now.weight = 5300;
+	assert_true(dd_plan_moved(&now, &was));
+
+	/* mid-range, a load moves by 5 % */
+	now = was;
+	now.load = 520;
+	assert_false(dd_plan_moved(&now, &was));
+	now.load = 530;
+	assert_true(dd_plan_moved(&now, &was));
+	now.load = 470;
+	assert_true(dd_plan_moved(&now, &was));
+
+	/*
+	 * near saturation the delay is steep: 95 % against 99.5 % is ten
+	 * times the wait, although 5 % apart
+	 */
+	was.load = 950;
+	now = was;
+	now.load = 995;
+	assert_true(dd_plan_moved(&now, &was));
+	now.load = 965;
+	assert_true(dd_plan_moved(&now, &was));
+	now.load = 955;
+	assert_false(dd_plan_moved(&now, &was));
+	was.load = 995;
+	now.load = 950;
+	assert_true(dd_plan_moved(&now, &was));
+	/* never below a point */
+	was.load = 995;
+	now.load = 999;
+	assert_false(dd_plan_moved(&now, &was));
+
+	/* adjustments: a quarter of a demand, and 5 % */
+	now = was;
+	now.adjust = 200;
+	assert_false(dd_plan_moved(&now, &was));
+	now.adjust = -250;
+	assert_true(dd_plan_moved(&now, &was));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +244,7 @@ int main(void)
 		cmocka_unit_test(one_of_ten),
 		cmocka_unit_test(identical),
 		cmocka_unit_test(edges),
+		cmocka_unit_test(pushed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
