@@ -26,6 +26,8 @@
 #define DD_VERSION		"0.1.0"
 #define DD_SITES_MAX		4096
 #define DD_SITE_HASH_BITS	10
+/* a cost moved by no more than this is not pushed again */
+#define DD_COST_SLACK_US	200
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
 #define DD_HASH_BITS		10
@@ -278,7 +280,8 @@ int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 		   const struct dd_record *recs, unsigned int n,
 		   const struct dc_addr *addr, uint16_t port);
 void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
-	      uint16_t port);
+	      uint16_t port, int tag);
+void dd_site_probe(struct dd_ctx *ctx, struct dd_site *s);
 struct dd_peer *dd_peer_by_addr(struct dd_ctx *ctx, const struct dc_addr *a,
 				uint16_t port);
 void dd_sockaddr_from(struct sockaddr_storage *ss, socklen_t *len,

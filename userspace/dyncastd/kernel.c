@@ -25,7 +25,6 @@
 #include "dyncastd.h"
 
 #define DD_BATCH		24	/* instances per message */
-#define DD_COST_SLACK_US	200
 #define DD_NL_RETRY_MS		2000
 
 static struct dd_ratelimit dd_rl_nl;

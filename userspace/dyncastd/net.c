@@ -133,17 +133,24 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 	return ret;
 }
 
+/*
+ * A probe; with @tag >= 0, its identifier's low DD_SITE_HASH_BITS bits
+ * are @tag, so that the answer finds its site at once (router.c)
+ */
 void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
-	      uint16_t port)
+	      uint16_t port, int tag)
 {
+	const uint32_t mask = (1u << DD_SITE_HASH_BITS) - 1;
 	struct dd_msg *msg;
 
 	msg = calloc(1, sizeof(*msg));
 	if (!msg)
 		return;
-	do
+	do {
 		msg->probe_id = randombytes_random();
-	while (!msg->probe_id);
+		if (tag >= 0)
+			msg->probe_id = (msg->probe_id & ~mask) | (tag & mask);
+	} while (!msg->probe_id);
 	msg->probe_time = dd_now_us();
 	msg->type = DD_MSG_PROBE;
 	dd_rtt_sent(r, msg->probe_id, msg->probe_time);
@@ -158,15 +165,10 @@ static void dd_probe_timer(struct dd_timer *t)
 
 	for (i = 0; i < ctx->n_peers; i++)
 		dd_probe(ctx, &ctx->peers[i].rtt, &ctx->peers[i].cfg.addr,
-			 ctx->peers[i].cfg.port);
-	if (ctx->cfg->router) {
-		for (i = 0; i < ctx->n_sites; i++) {
-			struct dd_site *s = ctx->sites[i];
-
-			if (s->addr.family)
-				dd_probe(ctx, &s->rtt, &s->addr, s->port);
-		}
-	}
+			 ctx->peers[i].cfg.port, -1);
+	if (ctx->cfg->router)
+		for (i = 0; i < ctx->n_sites; i++)
+			dd_site_probe(ctx, ctx->sites[i]);
 	dd_timer_arm(&ctx->loop, t, dd_now_ms() + ctx->cfg->probe_ms);
 }
 

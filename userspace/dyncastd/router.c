@@ -91,11 +91,16 @@ struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
 	return NULL;
 }
 
+static unsigned int dd_site_bucket(uint32_t id)
+{
+	return (id * 2654435761u) >> (32 - DD_SITE_HASH_BITS);
+}
+
 static struct dd_site **dd_site_slot(struct dd_ctx *ctx, uint32_t id)
 {
 	struct dd_site **pp;
 
-	pp = &ctx->site_hash[(id * 2654435761u) >> (32 - DD_SITE_HASH_BITS)];
+	pp = &ctx->site_hash[dd_site_bucket(id)];
 	while (*pp && (*pp)->id != id)
 		pp = &(*pp)->hnext;
 	return pp;
@@ -132,7 +137,16 @@ static void dd_site_free(struct dd_ctx *ctx, struct dd_site *s)
 	*pp = s->hnext;
 	ctx->sites[s->idx] = ctx->sites[--ctx->n_sites];
 	ctx->sites[s->idx]->idx = s->idx;
+	ctx->sites[ctx->n_sites] = NULL;
 	free(s);
+}
+
+/* A probe to site @s, if it said where: tagged with its hash bucket */
+void dd_site_probe(struct dd_ctx *ctx, struct dd_site *s)
+{
+	if (s->addr.family)
+		dd_probe(ctx, &s->rtt, &s->addr, s->port,
+			 (int)dd_site_bucket(s->id));
 }
 
 /*
@@ -463,7 +477,10 @@ static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 	unsigned int b;
 	bool any = false;
 
-	if (!ctx->cfg->probe_cost || s->rtt.srtt_us == s->rtt_seen)
+	/* no entry's cost can have moved by more than the slack */
+	if (!ctx->cfg->probe_cost ||
+	    (s->rtt.srtt_us > s->rtt_seen ? s->rtt.srtt_us - s->rtt_seen :
+	     s->rtt_seen - s->rtt.srtt_us) <= DD_COST_SLACK_US)
 		return;
 	s->rtt_seen = s->rtt.srtt_us;
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
@@ -480,19 +497,20 @@ static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 			   uint64_t now_us)
 {
-	unsigned int i;
+	struct dd_site *s;
 
-	for (i = 0; i < ctx->n_sites; i++) {
-		struct dd_site *s = ctx->sites[i];
-
+	/* the sites of the bucket the identifier names (dd_site_probe()) */
+	for (s = ctx->site_hash[msg->probe_id & ((1u << DD_SITE_HASH_BITS) - 1)];
+	     s; s = s->hnext) {
 		if (!dd_rtt_answer(&s->rtt, msg->probe_id, msg->probe_time,
 				   now_us))
 			continue;
 		ctx->cnt.c[DD_C_PROBE_REPLIES]++;
 		dd_site_rtt_moved(ctx, s);
 		/* a longer path, or a busy moment? ask again at once */
-		if (dd_rtt_suspect(&s->rtt) && s->addr.family)
-			dd_probe(ctx, &s->rtt, &s->addr, s->port);
+		if (dd_rtt_suspect(&s->rtt))
+			dd_site_probe(ctx, s);
+		return;
 	}
 }
 
