@@ -30,20 +30,6 @@ dc_load || ktap_skip_all "cannot load the module"
 atopo_setup || ktap_skip_all "cannot build the topology"
 atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
 
-INST=("$SID1 80 198.19.2.21" "$SID1 80 198.19.3.31"
-      "$SID2 8080 198.19.2.22" "$SID2 8080 198.19.3.32")
-
-# all_up NS: the four instances are in NS's kernel, up, capacity 100
-all_up()
-{
-	local i
-
-	for i in "${INST[@]}"; do
-		# shellcheck disable=SC2086 # the words of $i are arguments
-		kinst_is "$1" $i state up && kinst_is "$1" $i capacity 100 || return 1
-	done
-}
-
 ok=1
 for r in "$DR1" "$DR2"; do
 	slowwait 60 all_up "$r" || ok=0
@@ -85,7 +71,7 @@ ktap_test_result "remote instances carry a measured cost, local ones none" \
 # by conntrack) and two to bid31 (counted by sock_diag on edge 3); a
 # health check of the agent in progress adds one, for a moment (longer
 # on a slow kernel)
-for i in 1 2; do
+for _ in 1 2; do
 	ip netns exec "$CL" socat -T 60 TCP:198.19.2.21:80 SYSTEM:"sleep 60" &
 	defer "kill $!"
 	ip netns exec "$CL" socat -T 60 TCP:198.19.3.31:80 SYSTEM:"sleep 60" &

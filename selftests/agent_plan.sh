@@ -84,7 +84,7 @@ planned()
 	       all(.["inflight-adjust"] > 10)' <<< "$j" >/dev/null
 }
 # the reported loads are smoothed over some 5 s: 60 % within 15 s
-slowwait $(( 30 * TIME_FACTOR )) planned >/dev/null
+slowwait 30 planned >/dev/null
 ktap_test_result "the plan: weights of the split, its loads, the others' demands" planned
 ktap_test_result "a router with less than a fifth of the demands: slack 4" \
 	test "$(svc_field slack)" = 4
@@ -113,7 +113,7 @@ bid21_most()
 	w=$(kinst "$DR1" $SID1 80 198.19.2.21 weight)
 	[ "$w" -gt 7800 ] && [ "$w" -gt "$w0" ]
 }
-slowwait $(( 2 * TIME_FACTOR )) bid21_most
+slowwait 2 bid21_most
 echo "# bid31 cost $(kinst "$DR1" $SID1 80 198.19.3.31 cost) us: bid21's weight $w0, then $(kinst "$DR1" $SID1 80 198.19.2.21 weight) (bid31 $(kinst "$DR1" $SID1 80 198.19.3.31 weight))"
 ktap_test_result "bid31 100 ms further: the plan moves the split to bid21 within 2 s" \
 	bid21_most
@@ -138,7 +138,7 @@ unplanned()
 				>/dev/null || return 1
 	done
 }
-slowwait $(( 10 * TIME_FACTOR )) unplanned
+slowwait 10 unplanned
 "$DYNCAST" -n "$DR1" instance show $SID1 proto tcp port 80 | sed 's/^/# /'
 ktap_test_result "plan = no: the announced weights, the kernel's loads, no adjustment" \
 	unplanned
@@ -148,7 +148,7 @@ ktap_test_result "plan = no: no slack" slack_is 0
 # at the next update, with the plan's slack
 sed -i '/^plan = no$/d' "$AT/dr1.conf"
 kill -HUP "${AGENT_PID[dr1]}"
-slowwait $(( 10 * TIME_FACTOR )) slack_is 4
+slowwait 10 slack_is 4
 "$DYNCAST" -n "$DR1" service del $SID1 proto tcp port 80
 agent_report dr2 "bid21 cpu 61"
 agent_report e3 "bid31 cpu 61"
@@ -156,7 +156,7 @@ remade()
 {
 	slack_is 4 && [ -n "$(kinst "$DR1" $SID1 80 198.19.2.21 weight)" ]
 }
-slowwait $(( 20 * TIME_FACTOR )) remade
+slowwait 20 remade
 ktap_test_result "the service deleted and made again: the plan's slack again" remade
 
 ktap_finished

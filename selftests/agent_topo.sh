@@ -308,6 +308,21 @@ kinst_is()
 	[ "$(kinst "$1" "$2" "$3" "$4" "$5")" = "$6" ]
 }
 
+# the four instances of the topology, "SID PORT BID" each
+ATOPO_INST=("$SID1 80 198.19.2.21" "$SID1 80 198.19.3.31"
+	    "$SID2 8080 198.19.2.22" "$SID2 8080 198.19.3.32")
+
+# all_up NS: the four instances are in NS's kernel, up, capacity 100
+all_up()
+{
+	local i
+
+	for i in "${ATOPO_INST[@]}"; do
+		# shellcheck disable=SC2086 # the words of $i are arguments
+		kinst_is "$1" $i state up && kinst_is "$1" $i capacity 100 || return 1
+	done
+}
+
 # cost_gap NS SID PORT BID1 BID2: BID1's network cost minus BID2's, in
 # the kernel of NS, microseconds
 cost_gap()

@@ -675,7 +675,7 @@ n1=$(bindings_of F "$SID4" udp 60 | jq '[.[] | select(.sport == 6031)] | length'
 echo "# R1's keys [id, old id]: $old; F on key 0: '$a', learnt $n0; F on key 1: '$b', learnt $n1"
 ktap_test_result "during the overlap, a forwarder on either key is served" \
 	test "$old" = "[1,0]" -a -n "$a" -a "$n0" = 1 -a -n "$b" -a "$n1" = 1
-slowwait $(( 30 * TIME_FACTOR )) sh -c "$DYNCAST -n $R -j service show $SID4 proto udp port 60 | jq -e '.[0] | has(\"old-key-id\") | not'" >/dev/null
+slowwait 30 sh -c "$DYNCAST -n $R -j service show $SID4 proto udp port 60 | jq -e '.[0] | has(\"old-key-id\") | not'" >/dev/null
 rb0=$(counter R bad-auth)
 rm0=$(counter R misses)
 ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
