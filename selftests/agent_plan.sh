@@ -7,8 +7,9 @@
 #  - bid21 and bid31 reported 60 % busy, 6000 demands a second each, of
 #    which D-Router 1's are a few: it pushes the split as weights (adding
 #    up to 10 000, within the 5 % each moves before it is pushed again),
-#    each instance's load the larger of its share of the 120 slots of
-#    demand and the reported 60 % (smoothed): with 100 slots there is no
+#    each instance's load the larger of its share of the demand (about
+#    120 slots: "agent show plan" says how much) and the reported 60 %
+#    (smoothed): with 100 slots there is no
 #    wait below some 85 %, so the nearer instance, by however little (the
 #    probes' noise decides which), takes more than half, up to some 85 %,
 #    and the loads add up to anything from 120 to 145; the other
@@ -67,19 +68,26 @@ svc_field()
 # read one by one may come from two plans
 planned()
 {
-	local j
+	local j rate
 
 	j=$("$DYNCAST" -n "$DR1" -j instance show $SID1 proto tcp port 80) ||
 		return 1
+	# demands a second of every router, as the plan took them
+	rate=$(agent_show dr1 plan | jq '.[] | select(.name == "sid1") | .["total-rate"]')
+	[ -n "$rate" ] || return 1
 	jq -r '[.[] | select(.bid == "198.19.2.21" or .bid == "198.19.3.31")] |
 	       "# weights \(map(.weight)), loads \(map(.load)), inflight-adjust \(map(.["inflight-adjust"]))"' <<< "$j"
 	echo "# slack $(svc_field slack)"
-	jq -e '[.[] | select(.bid == "198.19.2.21" or .bid == "198.19.3.31")] |
+	# a load in per cent: the share of the demands times the service
+	# time (10 ms) over the slots (100); within 6, as the kernel's may
+	# be a plan 5 % older (4 at 80 %)
+	jq -e --argjson rate "$rate" \
+	      '[.[] | select(.bid == "198.19.2.21" or .bid == "198.19.3.31")] |
 	       length == 2 and
 	       (map(.weight) | add) >= 9500 and (map(.weight) | add) <= 10500 and
 	       all(.weight >= 1) and
 	       all(.load >= 55 and .load < 92) and
-	       all(.load - ([60, .weight * 120 / 10000] | max) |
+	       all(.load - ([60, .weight / 10000 * $rate / 100] | max) |
 		   . > -6 and . < 6) and
 	       all(.["inflight-adjust"] > 10)' <<< "$j" >/dev/null
 }
