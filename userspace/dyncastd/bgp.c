@@ -48,6 +48,9 @@ struct dd_bgp_rpath {
 					 * time are dropped (a speaker or a
 					 * session that came back)
 					 */
+	bool unlearnt;			/* the router had no room for it:
+					 * tried again every second
+					 */
 };
 
 struct dd_bgp_nbr {
@@ -70,7 +73,7 @@ struct dd_bgp {
 	size_t out_len;
 	uint64_t connected_at, lost_at;	/* ms */
 	uint32_t agent_id;		/* the id our routes carry */
-	struct dd_timer sweep;
+	struct dd_timer sweep, retry;
 	/* router */
 	struct dd_bgp_rpath *paths[1 << DD_BGP_HASH_BITS];
 	struct dd_bgp_rpath *by_key[1 << DD_BGP_HASH_BITS];
@@ -135,16 +138,39 @@ static void dd_bgp_key_unlink(struct dd_bgp *b, struct dd_bgp_rpath *r)
 
 /* --- the router role: paths to instances ---------------------------------- */
 
-static void dd_bgp_learn(struct dd_bgp *b, const struct dd_bgp_path *p)
+#define DD_BGP_RETRY_MS	1000
+
+/*
+ * The router learns the instance of @r.  What it has no room for (its
+ * sites or instances at their limit) is tried again every second while
+ * the path stays: BGP says nothing again until the path changes.
+ */
+static void dd_bgp_learn(struct dd_bgp *b, struct dd_bgp_rpath *r)
 {
 	struct dd_ctx *ctx = b->ctx;
 
-	if (p->agent == ctx->id) {
+	if (r->p.agent == ctx->id) {
 		/* our own instances, back through a reflector */
 		ctx->cnt.c[DD_C_LOOPS]++;
 		return;
 	}
-	dd_router_bgp(ctx, &p->rec, p->agent, &p->probe, ++b->seq);
+	r->unlearnt = dd_router_bgp(ctx, &r->p.rec, r->p.agent, &r->p.probe,
+				    ++b->seq) == -ENOSPC;
+	if (r->unlearnt && !b->retry.armed)
+		dd_timer_arm(&ctx->loop, &b->retry,
+			     dd_now_ms() + DD_BGP_RETRY_MS);
+}
+
+static void dd_bgp_retry(struct dd_timer *t)
+{
+	struct dd_bgp *b = t->data;
+	struct dd_bgp_rpath *r;
+	unsigned int i;
+
+	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
+		for (r = b->paths[i]; r; r = r->next)
+			if (r->unlearnt)
+				dd_bgp_learn(b, r);
 }
 
 /* @old no longer carries its instance: another path may, else it goes */
@@ -156,7 +182,7 @@ static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 		return;
 	for (r = b->by_key[dd_bgp_key_hash(&old->rec.key)]; r; r = r->knext) {
 		if (dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
-			dd_bgp_learn(b, &r->p);
+			dd_bgp_learn(b, r);
 			return;
 		}
 	}
@@ -216,7 +242,7 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 	}
 	r->p = *p;
 	r->stale_at = 0;
-	dd_bgp_learn(b, p);
+	dd_bgp_learn(b, r);
 }
 
 /*
@@ -621,6 +647,7 @@ static void dd_bgp_free(struct dd_ctx *ctx)
 			unlink(b->path);
 	}
 	dd_timer_cancel(&b->sweep);
+	dd_timer_cancel(&b->retry);
 	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
 		while (b->paths[i]) {
 			struct dd_bgp_rpath *r = b->paths[i];
@@ -671,6 +698,7 @@ static int dd_bgp_open(struct dd_ctx *ctx)
 	b->in = malloc(DD_BGP_IN_MAX);
 	b->out = malloc(DD_BGP_OUT_MAX);
 	dd_timer_init(&b->sweep, dd_bgp_sweep, b);
+	dd_timer_init(&b->retry, dd_bgp_retry, b);
 	ctx->bgp = b;
 	if (!b->in || !b->out) {
 		dd_bgp_free(ctx);

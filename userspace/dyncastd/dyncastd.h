@@ -328,9 +328,9 @@ struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
 uint8_t dd_entry_state(const struct dd_entry *e);
 
 /* router.c: what BGP carries (bgp.c) */
-void dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
-		   uint32_t agent, const struct dd_bgp_probe *probe,
-		   uint64_t seq);
+int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
+		  uint32_t agent, const struct dd_bgp_probe *probe,
+		  uint64_t seq);
 void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 			    uint32_t agent, uint64_t seq);
 

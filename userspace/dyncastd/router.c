@@ -427,16 +427,25 @@ static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
 	return site;
 }
 
-void dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
-		   uint32_t agent, const struct dd_bgp_probe *probe,
-		   uint64_t seq)
+/* -ENOSPC: no room for its site or for it (counted as table-full) */
+int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
+		  uint32_t agent, const struct dd_bgp_probe *probe,
+		  uint64_t seq)
 {
 	struct dd_origin o = { .id = agent, .seq = seq };
 	uint64_t now = dd_now_ms();
-	struct dd_site *site = dd_bgp_site(ctx, agent, seq, now);
+	struct dd_site *site;
+	int ret = 0;
 
+	/* no site made for an instance there is no room for */
+	if (ctx->n_entries >= ctx->cfg->max_instances &&
+	    !dd_entry_find(ctx, &r->key)) {
+		ctx->cnt.c[DD_C_TABLE_FULL]++;
+		return -ENOSPC;
+	}
+	site = dd_bgp_site(ctx, agent, seq, now);
 	if (!site)
-		return;
+		return -ENOSPC;
 	if (probe->addr.family &&
 	    (!dd_addr_eq(&site->addr, &probe->addr) ||
 	     site->port != probe->port)) {
@@ -444,8 +453,11 @@ void dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 		site->port = probe->port;
 		memset(&site->rtt, 0, sizeof(site->rtt));
 	}
-	dd_router_record(ctx, &o, site, r, now);
+	if (!dd_router_record(ctx, &o, site, r, now) &&
+	    !dd_entry_find(ctx, &r->key))
+		ret = -ENOSPC;
 	dd_kernel_soon(ctx);
+	return ret;
 }
 
 void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
