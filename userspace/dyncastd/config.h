@@ -114,6 +114,7 @@ struct dd_config {
 	bool relay;
 	bool probe_cost;
 	uint32_t max_instances;
+	uint32_t forget_ms;		/* [router] forget-time; 0: never */
 	bool keep;			/* [router] keep: leave everything */
 
 	/* [bgp]: announcements ride BGP routes (through ExaBGP) */

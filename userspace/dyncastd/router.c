@@ -531,7 +531,7 @@ static void dd_hold_timer(struct dd_timer *t)
 {
 	struct dd_ctx *ctx = t->data;
 	uint64_t now = dd_now_ms();
-	char buf[DC_ADDR_STRLEN];
+	char buf[DC_ADDR_STRLEN], id[16];
 	struct dd_entry *e;
 	unsigned int i, b;
 	bool changed = false;
@@ -541,8 +541,6 @@ static void dd_hold_timer(struct dd_timer *t)
 
 		if (!s->bgp && !s->down && s->last_update &&
 		    now - s->last_update > s->hold_ms) {
-			char id[16];
-
 			s->down = true;
 			if (s->n_entries)
 				dd_warn("agent %s at %s silent for %llums (hold time %ums): its %u instances are down",
@@ -554,10 +552,23 @@ static void dd_hold_timer(struct dd_timer *t)
 		}
 	}
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (!e->site || e->site->bgp || e->gone || e->held_down)
+		if (!e->site || e->site->bgp || e->gone)
 			continue;
-		if (now - e->refreshed > e->site->hold_ms) {
+		if (!e->held_down && now - e->refreshed > e->site->hold_ms) {
 			e->held_down = true;
+			e->dirty = true;
+			changed = true;
+		}
+		/* down for forget-time: deleted, as if withdrawn */
+		if (e->held_down && ctx->cfg->forget_ms &&
+		    now - e->refreshed > (uint64_t)e->site->hold_ms +
+					 ctx->cfg->forget_ms) {
+			dd_info("instance %s of silent agent %s forgotten",
+				dc_addr_fmt(e->rec.key.bid.family,
+					    &e->rec.key.bid.u, buf,
+					    sizeof(buf)),
+				dd_id_str(e->origin, id, sizeof(id)));
+			e->gone = true;
 			e->dirty = true;
 			changed = true;
 		}
