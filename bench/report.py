@@ -531,6 +531,8 @@ def gap(x):
 
 # The model's deployment: sites, services, instances of each service per site
 MODEL_SITES, MODEL_SERVICES, MODEL_PER_SITE = 1000, 100, 2
+# resident sets move in steps of the allocators' (glibc's heap: 128 KiB)
+MEM_RESOLUTION_KB = 512
 
 
 def bgp_section(lines, headline):
@@ -549,8 +551,9 @@ def bgp_section(lines, headline):
         "triggering.  Announcements per second are what the router's "
         "dyncastd received over the window: BGP paths (announced or "
         "withdrawn), agent protocol records, and datagrams; VM busy, its "
-        "CPUs meanwhile (near 100 %, every figure of the row is the "
-        "emulator's).  Failure: one speaker killed (BGP: its share of the "
+        "CPUs meanwhile, their mean and the busiest (near 100 %, the "
+        "figures of the row are the emulator's more than the software's).  "
+        "Failure: one speaker killed (BGP: its share of the "
         "sites; the reflector sees the session close) or as many agents "
         "killed (agent protocol: the hold time, 3 intervals), until the "
         "router's kernel no longer has their instances up.  Memory: "
@@ -567,7 +570,8 @@ def bgp_section(lines, headline):
                     r["paths_per_s"] if r["transport"] == "bgp" else "–",
                     r["records_per_s"] if r["transport"] != "bgp" else "–",
                     r["datagrams_per_s"] if r["transport"] != "bgp" else "–",
-                    f_num(num(r.get("vm_busy_pct")), 0),
+                    f_num(num(r.get("vm_busy_pct")), 0) + " / " +
+                    f_num(num(r.get("vm_busiest_cpu_pct")), 0),
                     f_num(num(r["failure_ms"]) / 1000 if num(r["failure_ms"]) is not None else None, 1),
                     mib(r, "rss_rr_kb"), mib(r, "rss_site_speakers_kb"),
                     mib(r, "rss_router_speaker_kb"),
@@ -575,7 +579,8 @@ def bgp_section(lines, headline):
                     r["status"] + (f" ({r['note']})" if r.get("note") else "")])
     lines.append(table(["transport", "workload", "sites", "instances",
                         "all learnt, s", "BGP paths/s", "records/s",
-                        "datagrams/s", "VM busy, %", "failure seen, s",
+                        "datagrams/s", "VM busy, % (mean / busiest CPU)",
+                        "failure seen, s",
                         "reflector MiB", "sites' ExaBGPs MiB",
                         "router's ExaBGP MiB", "router's dyncastd MiB",
                         "status"], out))
@@ -662,16 +667,22 @@ plot {", ".join(series)}
             continue
         lo, hi = sized[0], sized[-1]
         if num(hi["instances"]) > num(lo["instances"]):
-            per = ((num(hi[full]) - num(lo[full])) * 1024 /
-                   (num(hi["instances"]) - num(lo["instances"])))
-            how = f"slope {lo['instances']} to {hi['instances']}"
+            grown = num(hi[full]) - num(lo[full])
+            per = grown * 1024 / (num(hi["instances"]) - num(lo["instances"]))
+            how = f"slope {lo['instances']} to {hi['instances']} instances"
         elif num(hi.get(base)) is not None:
-            per = (num(hi[full]) - num(hi[base])) * 1024 / num(hi["instances"])
+            grown = num(hi[full]) - num(hi[base])
+            per = grown * 1024 / num(hi["instances"])
             how = "growth (bound)"
         else:
             continue
+        if abs(grown) < MEM_RESOLUTION_KB:
+            # the allocators grow in steps of this order
+            mem.append([label, f_num(num(hi[full]) / 1024, 1), how,
+                        f"below resolution ({grown:+.0f} KiB)", "–"])
+            continue
         mem.append([label, f_num(num(hi[full]) / 1024, 1), how, f_num(per),
-                    f_num(max(per, 0) * paths / 2**20)])
+                    f_num(per * paths / 2**20)])
     if mem:
         lines.append(
             "Memory: per instance, the slope of each process's resident "
@@ -679,16 +690,16 @@ plot {", ".join(series)}
             "what does not grow with the instances (sessions, buffers, the "
             "interpreter); with one size only, its growth from before the "
             "sites started, an upper bound.  Times the model's instances.  "
-            "Resident sets move in the allocators' steps: a slope over a "
-            "few dozen instances is coarse.\n")
+            "Resident sets move in the allocators' steps (glibc grows its "
+            f"heap by 128 KiB): a difference below {MEM_RESOLUTION_KB} KiB "
+            "says nothing.\n")
         lines.append(table(["process", "at the largest size, MiB",
                             "from", "bytes per instance",
                             f"MiB for {paths:,} instances"], mem))
         lines.append("")
-    q = model[0]
-    headline.append(f"BGP at scale: {q[2]} UPDATEs/s for the model's "
-                    f"{paths:,} instances ({q[0]}), against {q[4]} agent "
-                    "protocol records/s")
+    headline.append(f"BGP at scale, for the model's {paths:,} instances: " +
+                    "; ".join(f"{q[0]}, {q[2]} UPDATEs/s against {q[4]} "
+                              "agent protocol records/s" for q in model))
 
 
 def site_caps(name):

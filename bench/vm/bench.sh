@@ -978,7 +978,8 @@ part_steerev()
 # memory.
 
 BGP_SIZES=${BENCH_BGP_SIZES:-25 50}
-BGP_SITES=50
+# the largest size: churn's
+BGP_SITES=$(tr ' ' '\n' <<< "$BGP_SIZES" | sort -n | tail -n 1)
 BGP_SPEAKERS=${BENCH_BGP_SPEAKERS:-10}
 BGP_WINDOW=${BENCH_BGP_WINDOW:-60}
 BGP_ASN=64512
@@ -1109,13 +1110,25 @@ bgp_counter()
 	bgp_router_show | jq -r ".[0].counters[\"$1\"] // 0"
 }
 
-# bgp_cpu: the VM's busy and total jiffies so far, all CPUs
+# bgp_cpu: per CPU of the VM, "busy total" jiffies so far, one per line
 bgp_cpu()
 {
-	local _ u n s i w q sq st
+	local c u n s i w q sq st _
 
-	read -r _ u n s i w q sq st _ < /proc/stat
-	echo "$(( u + n + s + q + sq + st )) $(( u + n + s + i + w + q + sq + st ))"
+	while read -r c u n s i w q sq st _; do
+		case $c in
+		cpu[0-9]*) echo "$(( u + n + s + q + sq + st )) $(( u + n + s + i + w + q + sq + st ))" ;;
+		esac
+	done < /proc/stat
+}
+
+# bgp_busy BEFORE AFTER: "MEAN MAX" per cent busy over the CPUs
+bgp_busy()
+{
+	paste -d ' ' <(echo "$1") <(echo "$2") |
+		awk '{ b = $3 - $1; t = $4 - $2; p = t ? 100 * b / t : 0
+		       sb += b; st += t; if (p > m) m = p }
+		     END { printf "%.1f %.1f", st ? 100 * sb / st : 0, m }'
 }
 
 # bgp_rss PATTERN: kB of resident memory of the processes matching PATTERN
@@ -1173,12 +1186,12 @@ bgp_run()
 {
 	local f=$1 tr=$2 wl=$3 i j t0 t_conv n want=$(( 2 * BGP_SITES ))
 	local c0 c1 r0 r1 x0 x1 t_fail rss_rr rss_dx rss_sx rss_dd rss_sites gone
-	local base_rr=NA base_dx=NA base_dd u0 u1 churn=
+	local base_rr=NA base_dx=NA base_dd u0 u1 churn='' status note
 
 	BGP_DIR=$(mktemp -d /tmp/bench-bgp.XXXXXX)
 	BGP_KEY=$("$DYNCASTD" --genkey)
 	if ! bgp_topo 2>>"$ERR"; then
-		tsv_row "$f" "$tr" "$wl" "$BGP_SITES" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
+		tsv_row "$f" "$tr" "$wl" "$BGP_SITES" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
 		return
 	fi
 	t0=$(now_ms)
@@ -1239,6 +1252,7 @@ bgp_run()
 		ip netns exec "$BGS" python3 "$(dirname "$0")/churn.py" \
 			"$BGP_DIR" "$BGP_SITES" 2>>"$ERR" &
 		churn=$!
+		BGP_PIDS+=("$churn")
 		# the damping's hold-downs grow to the interval first
 		sleep 20
 	fi
@@ -1249,10 +1263,16 @@ bgp_run()
 	sleep "$BGP_WINDOW"
 	u1=$(bgp_cpu)
 	c1=$(bgp_counter bgp-paths) r1=$(bgp_counter records) x1=$(bgp_counter rx)
+	status=ok note=
 	if [ -n "$churn" ]; then
+		# it exits when its reports do not get through
+		kill -0 "$churn" 2>/dev/null ||
+			status=missing note="the churn driver stopped, see errors.log"
 		kill "$churn" 2>/dev/null
 		wait "$churn" 2>/dev/null
 	fi
+	[ "$t_conv" != NA ] || status=missing
+	[ "$tr" != bgp ] || note="$BGP_SPEAKERS speakers${note:+; $note}"
 	rss_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
 	rss_sites=$(bgp_rss "dyncastd -f -c $BGP_DIR/s")
 	rss_rr=NA rss_dx=NA rss_sx=NA
@@ -1280,16 +1300,14 @@ bgp_run()
 		fi
 		sleep 0.5
 	done
+	# shellcheck disable=SC2046 # the CPUs' mean and busiest: two fields
 	tsv_row "$f" "$tr" "$wl" "$BGP_SITES" "$(( 2 * BGP_SITES ))" "$t_conv" \
 		"$(awk -v a="$c0" -v b="$c1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
 		"$(awk -v a="$r0" -v b="$r1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
 		"$(awk -v a="$x0" -v b="$x1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
 		"$t_fail" "$base_rr" "$rss_rr" "$base_dx" "$rss_dx" "$rss_sx" \
 		"$base_dd" "$rss_dd" "$rss_sites" \
-		"$(awk -v a="$u0" -v b="$u1" 'BEGIN { split(a, x, " "); split(b, y, " ")
-			printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')" \
-		"$([ "$t_conv" != NA ] && echo ok || echo missing)" \
-		"$([ "$tr" = bgp ] && echo "$BGP_SPEAKERS speakers")"
+		$(bgp_busy "$u0" "$u1") "$status" "$note"
 	log "bgp $tr $wl: paths/s $(( (c1 - c0) / BGP_WINDOW )), records/s $(( (r1 - r0) / BGP_WINDOW )), failure seen after $t_fail ms"
 	bgp_stop_all
 	rm -rf "$BGP_DIR"
@@ -1297,26 +1315,29 @@ bgp_run()
 
 part_bgp()
 {
-	local f=$OUT/bgp.tsv tr wl
+	local f=$OUT/bgp.tsv tr
 
 	tsv_header "$f" transport workload sites instances converge_ms \
 		paths_per_s records_per_s datagrams_per_s failure_ms rss_rr_base_kb \
 		rss_rr_kb rss_router_speaker_base_kb rss_router_speaker_kb \
 		rss_site_speakers_kb rss_router_agent_base_kb rss_router_agent_kb \
-		rss_site_agents_kb vm_busy_pct status note
+		rss_site_agents_kb vm_busy_pct vm_busiest_cpu_pct status note
 	if ! bgp_have; then
-		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
 			"ExaBGP or FRR is not installed"
 		return
 	fi
 	DYNCASTD_CLI=$DYNCAST_TOP/userspace/dyncast/dyncast
 	# quiet: the instances' only moving figure is the CPU of the VM they
 	# share; each size, for memory's slope.  churn: the largest size.
+	local largest=$BGP_SITES
+
 	for BGP_SITES in $BGP_SIZES; do
 		for tr in bgp agent; do
 			bgp_run "$f" "$tr" quiet
 		done
 	done
+	BGP_SITES=$largest
 	for tr in bgp agent; do
 		bgp_run "$f" "$tr" churn
 	done
