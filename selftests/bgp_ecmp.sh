@@ -3,16 +3,16 @@
 #
 # A BGP router without dyncast splits a service's traffic by the
 # capacities dyncastd announces.  A D-MA at a site announces two instances
-# of one D-SID through its ExaBGP: bid21, capacity 300; bid31, 100.  An
+# of one D-SID through its ExaBGP: bid21, capacity 300; bid31, 200.  An
 # unmodified FRR (bgpd and zebra, "maximum-paths ibgp") in the load
 # balancer's namespace receives both paths (ADD-PATH, TCP-MD5) with their
 # Link Bandwidth communities:
 #  - its kernel route to the D-SID has both D-BIDs as next hops, weighted
-#    3 to 1;
+#    3 to 2;
 #  - the same for an IPv6 D-SID with two IPv6 D-BIDs, over the same IPv4
 #    session;
-#  - a capacity reported at the site moves the weights: bid31 now 300,
-#    1 to 1;
+#  - a capacity reported at the site moves the weights: bid31 now 600,
+#    1 to 2;
 #  - bid31 reported down: the route has bid21 alone.
 #
 # timeout=300
@@ -84,7 +84,7 @@ cat > "$D/dma.conf" <<-EOC
 	proto = tcp
 	port = 80
 	bid = 198.19.3.31
-	capacity = 100
+	capacity = 200
 
 	[instance bid6a]
 	sid = $SID6
@@ -98,7 +98,7 @@ cat > "$D/dma.conf" <<-EOC
 	proto = tcp
 	port = 80
 	bid = 2001:db8:3::31
-	capacity = 100
+	capacity = 200
 EOC
 ip netns exec "$SITE" "$DYNCASTD" -f -d -c "$D/dma.conf" >> "$D/dma.log" 2>&1 &
 dma=$!
@@ -137,13 +137,13 @@ ip netns exec "$LB" "$ZEBRA" -d -f "$D/zebra.conf" \
 	-i "$D/zebra.pid" --vty_socket "$D" -z "$D/zserv.api" -P 0 \
 	>> "$D/frr.out" 2>&1 ||
 	{ sed 's/^/# /' "$D/frr.out"; ktap_skip_all "cannot start FRR's zebra"; }
-defer "kill \$(cat $D/zebra.pid)"
+defer "bgp_stop_pidfile $D/zebra.pid"
 busywait 10000 test -S "$D/zserv.api"
 ip netns exec "$LB" "$BGPD" -d -S -f "$D/bgpd.conf" \
 	-i "$D/bgpd.pid" --vty_socket "$D" -z "$D/zserv.api" -P 0 \
 	>> "$D/frr.out" 2>&1 ||
 	{ sed 's/^/# /' "$D/frr.out"; ktap_skip_all "cannot start FRR's bgpd"; }
-defer "kill \$(cat $D/bgpd.pid)"
+defer "bgp_stop_pidfile $D/bgpd.pid"
 
 # nexthops [PREFIX]: "VIA WEIGHT " for each next hop of the LB's kernel
 # route to PREFIX (the D-SID), in order; zebra installs a nexthop group
@@ -198,28 +198,28 @@ logs()
 	tail -n 10 "$D/bgpd.log" | sed 's/^/#   /'
 }
 
-slowwait $(( 60 * TIME_FACTOR )) weights_are 3 1
-echo "# capacities 300 and 100: $(nexthops)"
-weights_are 3 1 || logs
-ktap_test_result "FRR's route to the D-SID: both D-BIDs, weighted 3 to 1 by their capacities" \
-	weights_are 3 1
+slowwait 60 weights_are 3 2
+echo "# capacities 300 and 200: $(nexthops)"
+weights_are 3 2 || logs
+ktap_test_result "FRR's route to the D-SID: both D-BIDs, weighted 3 to 2 by their capacities" \
+	weights_are 3 2
 
 V6=("$SID6/128" 2001:db8:2::21 2001:db8:3::31)
-slowwait $(( 20 * TIME_FACTOR )) weights_are 3 1 "${V6[@]}"
-echo "# IPv6, capacities 300 and 100: $(nexthops "$SID6/128")"
-weights_are 3 1 "${V6[@]}" || logs
-ktap_test_result "IPv6: FRR's route to the D-SID, both D-BIDs weighted 3 to 1" \
-	weights_are 3 1 "${V6[@]}"
+slowwait 20 weights_are 3 2 "${V6[@]}"
+echo "# IPv6, capacities 300 and 200: $(nexthops "$SID6/128")"
+weights_are 3 2 "${V6[@]}" || logs
+ktap_test_result "IPv6: FRR's route to the D-SID, both D-BIDs weighted 3 to 2" \
+	weights_are 3 2 "${V6[@]}"
 
-echo "bid31 capacity 300" | socat - "UNIX-SENDTO:$D/report.sock"
-slowwait $(( 20 * TIME_FACTOR )) weights_are 1 1
-echo "# bid31 reported at 300: $(nexthops)"
-weights_are 1 1 || logs
-ktap_test_result "a capacity reported at the site moves FRR's weights: 1 to 1" \
-	weights_are 1 1
+echo "bid31 capacity 600" | socat - "UNIX-SENDTO:$D/report.sock"
+slowwait 20 weights_are 1 2
+echo "# bid31 reported at 600: $(nexthops)"
+weights_are 1 2 || logs
+ktap_test_result "a capacity reported at the site moves FRR's weights: 1 to 2" \
+	weights_are 1 2
 
 echo "bid31 state down" | socat - "UNIX-SENDTO:$D/report.sock"
-slowwait $(( 20 * TIME_FACTOR )) weights_are 1 0
+slowwait 20 weights_are 1 0
 echo "# bid31 reported down: $(nexthops)"
 weights_are 1 0 || logs
 ktap_test_result "bid31 down: FRR's route has bid21 alone" weights_are 1 0

@@ -57,7 +57,22 @@ bgp_rr_start()
 	ip netns exec "$ns" "$BGPD" -d -Z -f "$dir/bgpd.conf" \
 		-i "$dir/bgpd.pid" --vty_socket "$dir" -z "$dir/zserv.api" \
 		-P 0 -S >> "$dir/out.log" 2>&1 || { cat "$dir/out.log"; return 1; }
-	defer "kill \$(cat $dir/bgpd.pid) 2>/dev/null"
+	defer "bgp_stop_pidfile $dir/bgpd.pid"
+}
+
+# bgp_stop_pidfile FILE: SIGTERM to the daemon whose pid FILE holds, and
+# up to 5 s for it to go (FRR's daemons are not our children)
+bgp_stop_pidfile()
+{
+	local pid i
+
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for (( i = 0; i < 50; i++ )); do
+		[ -d "/proc/$pid" ] || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
 }
 
 # bgp_rr DIR COMMAND: a vtysh command of the reflector of DIR
