@@ -261,6 +261,19 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 	return false;
 }
 
+/* Room for instance @k: it is known, or max-instances not reached */
+static bool dd_entry_room(struct dd_ctx *ctx, const struct dd_inst_key *k,
+			  uint64_t now)
+{
+	if (ctx->n_entries < ctx->cfg->max_instances || dd_entry_find(ctx, k))
+		return true;
+	ctx->cnt.c[DD_C_TABLE_FULL]++;
+	if (dd_ratelimit(&dd_rl_full, now))
+		dd_warn("instance table full (max-instances %u)",
+			ctx->cfg->max_instances);
+	return false;
+}
+
 /* Applies one record of origin @o; true if it was new. */
 static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 			     struct dd_site *site, const struct dd_record *r,
@@ -291,13 +304,8 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 		return true;
 	}
 	if (!e) {
-		if (ctx->n_entries >= ctx->cfg->max_instances) {
-			ctx->cnt.c[DD_C_TABLE_FULL]++;
-			if (dd_ratelimit(&dd_rl_full, now))
-				dd_warn("instance table full (max-instances %u)",
-					ctx->cfg->max_instances);
+		if (!dd_entry_room(ctx, &r->key, now))
 			return false;
-		}
 		e = dd_entry_add(ctx, &r->key);
 		if (!e)
 			return false;
@@ -438,11 +446,8 @@ int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 	int ret = 0;
 
 	/* no site made for an instance there is no room for */
-	if (ctx->n_entries >= ctx->cfg->max_instances &&
-	    !dd_entry_find(ctx, &r->key)) {
-		ctx->cnt.c[DD_C_TABLE_FULL]++;
+	if (!dd_entry_room(ctx, &r->key, now))
 		return -ENOSPC;
-	}
 	site = dd_bgp_site(ctx, agent, seq, now);
 	if (!site)
 		return -ENOSPC;
