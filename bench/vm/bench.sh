@@ -1177,7 +1177,7 @@ bgp_stop_all()
 		wait "$p" 2>/dev/null
 	done
 	BGP_PIDS=()
-	[ -f "$BGP_DIR/rr/bgpd.pid" ] && kill "$(cat "$BGP_DIR/rr/bgpd.pid")" 2>/dev/null
+	bgp_stop_pidfile "$BGP_DIR/rr/bgpd.pid"
 	cleanup_all_ns
 }
 
