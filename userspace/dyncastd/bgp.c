@@ -143,7 +143,8 @@ static void dd_bgp_key_unlink(struct dd_bgp *b, struct dd_bgp_rpath *r)
 /*
  * The router learns the instance of @r.  What it has no room for (its
  * sites or instances at their limit) is tried again every second while
- * the path stays: BGP says nothing again until the path changes.
+ * the path stays, counted as table-full once: BGP says nothing again
+ * until the path changes.
  */
 static void dd_bgp_learn(struct dd_bgp *b, struct dd_bgp_rpath *r)
 {
@@ -155,7 +156,7 @@ static void dd_bgp_learn(struct dd_bgp *b, struct dd_bgp_rpath *r)
 		return;
 	}
 	r->unlearnt = dd_router_bgp(ctx, &r->p.rec, r->p.agent, &r->p.probe,
-				    ++b->seq) == -ENOSPC;
+				    ++b->seq, r->unlearnt) == -ENOSPC;
 	if (r->unlearnt && !b->retry.armed)
 		dd_timer_arm(&ctx->loop, &b->retry,
 			     dd_now_ms() + DD_BGP_RETRY_MS);

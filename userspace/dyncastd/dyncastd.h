@@ -330,7 +330,7 @@ uint8_t dd_entry_state(const struct dd_entry *e);
 /* router.c: what BGP carries (bgp.c) */
 int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 		  uint32_t agent, const struct dd_bgp_probe *probe,
-		  uint64_t seq);
+		  uint64_t seq, bool again);
 void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 			    uint32_t agent, uint64_t seq);
 

@@ -262,10 +262,16 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 }
 
 /* Room for instance @k: it is known, or max-instances not reached */
+static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
+{
+	return ctx->n_entries < ctx->cfg->max_instances || dd_entry_find(ctx, k);
+}
+
+/* The same, a refusal counted and logged */
 static bool dd_entry_room(struct dd_ctx *ctx, const struct dd_inst_key *k,
 			  uint64_t now)
 {
-	if (ctx->n_entries < ctx->cfg->max_instances || dd_entry_find(ctx, k))
+	if (dd_entry_fits(ctx, k))
 		return true;
 	ctx->cnt.c[DD_C_TABLE_FULL]++;
 	if (dd_ratelimit(&dd_rl_full, now))
@@ -418,12 +424,13 @@ void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
  * its site; BGP's sessions, not a hold time, say how long it lasts.
  */
 static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
-				   uint64_t seq, uint64_t now)
+				   uint64_t seq, uint64_t now, bool again)
 {
 	struct dd_site *site = dd_site_get(ctx, agent);
 
 	if (!site) {
-		ctx->cnt.c[DD_C_TABLE_FULL]++;
+		if (!again)
+			ctx->cnt.c[DD_C_TABLE_FULL]++;
 		return NULL;
 	}
 	site->bgp = true;
@@ -435,10 +442,13 @@ static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
 	return site;
 }
 
-/* -ENOSPC: no room for its site or for it (counted as table-full) */
+/*
+ * -ENOSPC: no room for its site or for it, counted as table-full unless
+ * @again (a path refused before, tried again: counted once)
+ */
 int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 		  uint32_t agent, const struct dd_bgp_probe *probe,
-		  uint64_t seq)
+		  uint64_t seq, bool again)
 {
 	struct dd_origin o = { .id = agent, .seq = seq };
 	uint64_t now = dd_now_ms();
@@ -446,9 +456,10 @@ int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 	int ret = 0;
 
 	/* no site made for an instance there is no room for */
-	if (!dd_entry_room(ctx, &r->key, now))
+	if (again ? !dd_entry_fits(ctx, &r->key) :
+		    !dd_entry_room(ctx, &r->key, now))
 		return -ENOSPC;
-	site = dd_bgp_site(ctx, agent, seq, now);
+	site = dd_bgp_site(ctx, agent, seq, now, again);
 	if (!site)
 		return -ENOSPC;
 	if (probe->addr.family &&
