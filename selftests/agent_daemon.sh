@@ -4,6 +4,8 @@
 # dyncastd as a daemon (a D-MA alone, in a netns of its own; no module):
 #  - in the background it exits 0 once started, and 1 with the reason on
 #    stderr when it cannot start (its agent port taken);
+#  - its control socket answers "show" with every object, "show KIND"
+#    with those of KIND only, anything else with an error;
 #  - a second dyncastd does not take over the first one's control or
 #    report socket: it exits 1 saying so, and the first keeps both;
 #    a socket file left by a killed one is taken, a file that is not a
@@ -30,7 +32,7 @@ require_cmd ip jq socat setpriv stat
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -94,6 +96,23 @@ rc=$?
 defer "stop $D/a.conf"
 ktap_test_result "in the background: exit 0 once started, and it answers" \
 	eval "[ $rc = 0 ] && show agent $D/ctl | jq -e '.[0].counters' >/dev/null"
+
+# the control socket's requests, as a client other than the CLI sends them
+ask()
+{
+	printf '%s\n' "$1" | ip netns exec "$NS" socat -t 5 - "UNIX-CONNECT:$D/ctl"
+}
+kinds()
+{
+	ask "$1" | jq -c '[.[].object] | unique'
+}
+k_all=$(kinds show) k_agent=$(kinds "show agent") k_inst=$(kinds "show instance")
+k_bad=$(ask "show colour" | jq -r .error)
+echo "# show: $k_all; show agent: $k_agent; show instance: $k_inst; show colour: $k_bad"
+ktap_test_result "control socket: \"show KIND\" answers with that kind only" \
+	eval "[ '$k_all' = '[\"agent\",\"instance\"]' ] &&
+	      [ '$k_agent' = '[\"agent\"]' ] && [ '$k_inst' = '[\"instance\"]' ] &&
+	      [ '$k_bad' = 'unknown request' ]"
 
 # its agent port taken by another socket: exit 1, and why, on stderr
 conf "$D/busy.conf" 4961 "$D/ctl2" "$D/rep2"

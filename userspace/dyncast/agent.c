@@ -3,9 +3,9 @@
  * dyncast agent show: the state of dyncastd, asked on its control socket.
  *
  * The daemon answers "show" with a JSON array of objects, each naming its
- * kind in "object"; they are printed through the output layer, one line
- * per object in text (times in seconds, loads in per cent), as they are
- * with -j.
+ * kind in "object", and "show KIND" with those of KIND only; they are
+ * printed through the output layer, one line per object in text (times
+ * in seconds, loads in per cent), as they are with -j.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -119,15 +119,21 @@ int dc_agent_print(struct dc_out *o, FILE *err, const char *text,
 	return 0;
 }
 
-/* The whole answer to "show", NUL-terminated, or NULL after an error. */
-static char *agent_ask(struct dc_ctx *ctx, const char *path)
+/*
+ * The whole answer to "show" (@kind NULL) or "show KIND", NUL-terminated,
+ * or NULL after an error.
+ */
+static char *agent_ask(struct dc_ctx *ctx, const char *path, const char *kind)
 {
 	struct timeval tv = { .tv_sec = DC_AGENT_TIMEOUT };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t n = strlen(path), len = 0, cap = 0;
-	char *buf = NULL, *tmp;
+	char *buf = NULL, *tmp, req[32];
+	int fd, rlen;
 	ssize_t r;
-	int fd;
+
+	rlen = snprintf(req, sizeof(req), "show%s%s\n", kind ? " " : "",
+			kind ? kind : "");
 
 	if (!n || n >= sizeof(sun.sun_path)) {
 		dc_err(ctx->err, "argument \"socket\" must be a path of at most %zu characters",
@@ -149,7 +155,7 @@ static char *agent_ask(struct dc_ctx *ctx, const char *path)
 	if (connect(fd, (struct sockaddr *)&sun,
 		    offsetof(struct sockaddr_un, sun_path) + n +
 		    (path[0] != '@')) ||
-	    send(fd, "show\n", 5, MSG_NOSIGNAL) != 5) {
+	    send(fd, req, rlen, MSG_NOSIGNAL) != rlen) {
 		dc_err(ctx->err, "cannot reach dyncastd at %s: %s", path,
 		       strerror(errno));
 		close(fd);
@@ -231,7 +237,7 @@ int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 		}
 	}
 
-	text = agent_ask(ctx, path);
+	text = agent_ask(ctx, path, kind);
 	if (!text)
 		return -1;
 	dc_out_init(&o, ctx->out, ctx->json, ctx->pretty);

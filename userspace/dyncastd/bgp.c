@@ -808,7 +808,7 @@ void dd_bgp_exit(struct dd_ctx *ctx)
 
 /* --- status --------------------------------------------------------------- */
 
-void dd_bgp_status(struct dd_ctx *ctx, json_t *all)
+void dd_bgp_status(struct dd_ctx *ctx, struct dd_show_out *so)
 {
 	struct dd_bgp *b = ctx->bgp;
 	uint64_t now = dd_now_ms();
@@ -818,27 +818,28 @@ void dd_bgp_status(struct dd_ctx *ctx, json_t *all)
 
 	if (!b)
 		return;
-	o = json_object();
-	if (!o)
+	if (dd_show_want(so, DD_SHOW_BGP)) {
+		o = json_object();
+		json_object_set_new(o, "object", json_string("bgp"));
+		json_object_set_new(o, "socket", json_string(b->path));
+		json_object_set_new(o, "speaker",
+				    json_string(b->conn >= 0 ? "connected" :
+						"none"));
+		if (b->conn >= 0)
+			json_object_set_new(o, "connected",
+					    json_integer(now - b->connected_at));
+		json_object_set_new(o, "asn", json_integer(b->codec.asn));
+		if (ctx->cfg->router)
+			json_object_set_new(o, "paths",
+					    json_integer(b->n_paths));
+		dd_show_put(so, o);
+	}
+	if (!dd_show_want(so, DD_SHOW_NEIGHBOR))
 		return;
-	json_object_set_new(o, "object", json_string("bgp"));
-	json_object_set_new(o, "socket", json_string(b->path));
-	json_object_set_new(o, "speaker", json_string(b->conn >= 0 ?
-						       "connected" : "none"));
-	if (b->conn >= 0)
-		json_object_set_new(o, "connected",
-				    json_integer(now - b->connected_at));
-	json_object_set_new(o, "asn", json_integer(b->codec.asn));
-	if (ctx->cfg->router)
-		json_object_set_new(o, "paths", json_integer(b->n_paths));
-	json_array_append_new(all, o);
-
 	for (i = 0; i < b->n_nbrs; i++) {
 		const struct dd_bgp_nbr *nb = &b->nbrs[i];
 
 		o = json_object();
-		if (!o)
-			return;
 		json_object_set_new(o, "object", json_string("neighbor"));
 		json_object_set_new(o, "address",
 				    json_string(dc_addr_fmt(nb->addr.family,
@@ -850,7 +851,7 @@ void dd_bgp_status(struct dd_ctx *ctx, json_t *all)
 			json_object_set_new(o, "since",
 					    json_integer(now - nb->since));
 		json_object_set_new(o, "updates", json_integer(nb->updates));
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
 }
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The control socket: a unix stream socket where "dyncast agent show"
- * asks for the daemon's state.  A client sends one line, "show"; the
- * daemon answers with a JSON array of objects, each with an "object" key
- * (agent, peer, site, instance, learned), and closes.  Times are in
+ * asks for the daemon's state.  A client sends one line, "show" or "show
+ * KIND"; the daemon answers with a JSON array of objects, each with an
+ * "object" key (agent, bgp, neighbor, peer, site, instance, learned,
+ * plan), all of them or those of KIND, and closes.  The answer is
+ * written one object at a time: it never holds more than one as JSON
+ * values besides the text.  Times are in
  * milliseconds (ages: how long ago), RTT and cost in microseconds, loads
  * in per mille.
  */
@@ -143,17 +146,21 @@ static json_t *dd_j_plan(const struct dd_entry *e)
 	return o;
 }
 
-static json_t *dd_status(struct dd_ctx *ctx)
+/* One object, written and freed: the answer never holds more than one */
+void dd_show_put(struct dd_show_out *so, json_t *o)
+{
+	if (!o || (so->n++ && fputc(',', so->fp) == EOF) ||
+	    json_dumpf(o, so->fp, JSON_COMPACT | JSON_PRESERVE_ORDER))
+		so->err = true;
+	json_decref(o);
+}
+
+static void dd_show_agent(struct dd_ctx *ctx, struct dd_show_out *so,
+			  uint64_t now)
 {
 	const struct dd_config *cfg = ctx->cfg;
-	uint64_t now = dd_now_ms();
-	json_t *all = json_array(), *o;
-	struct dd_entry *e;
-	unsigned int i, b;
+	json_t *o = json_object();
 
-	if (!all)
-		return NULL;
-	o = json_object();
 	dd_j_set(o, "object", json_string("agent"));
 	dd_j_set(o, "id", dd_j_id(ctx->id));
 	dd_j_set(o, "roles", json_string(cfg->router ?
@@ -168,10 +175,20 @@ static json_t *dd_status(struct dd_ctx *ctx)
 		dd_j_set(o, "learned", json_integer(ctx->n_entries));
 	}
 	dd_j_set(o, "counters", dd_j_counters(&ctx->cnt, true));
-	json_array_append_new(all, o);
+	dd_show_put(so, o);
+}
 
-	dd_bgp_status(ctx, all);
-	for (i = 0; i < ctx->n_peers; i++) {
+static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
+{
+	uint64_t now = dd_now_ms();
+	struct dd_entry *e;
+	unsigned int i, b;
+	json_t *o;
+
+	if (dd_show_want(so, DD_SHOW_AGENT))
+		dd_show_agent(ctx, so, now);
+	dd_bgp_status(ctx, so);
+	for (i = 0; dd_show_want(so, DD_SHOW_PEER) && i < ctx->n_peers; i++) {
 		const struct dd_peer *p = &ctx->peers[i];
 
 		o = json_object();
@@ -186,9 +203,9 @@ static json_t *dd_status(struct dd_ctx *ctx)
 			dd_j_set(o, "rtt", json_integer(p->rtt.srtt_us));
 		dd_j_set(o, "probes-lost", json_integer(p->rtt.lost));
 		dd_j_set(o, "counters", dd_j_counters(&p->cnt, false));
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
-	for (i = 0; i < ctx->n_sites; i++) {
+	for (i = 0; dd_show_want(so, DD_SHOW_SITE) && i < ctx->n_sites; i++) {
 		const struct dd_site *s = ctx->sites[i];
 
 		o = json_object();
@@ -204,9 +221,10 @@ static json_t *dd_status(struct dd_ctx *ctx)
 			dd_j_set(o, "rtt", json_integer(s->rtt.srtt_us));
 		dd_j_set(o, "instances", json_integer(s->n_entries));
 		dd_j_set(o, "updates", json_integer(s->updates));
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
-	for (i = 0; i < ctx->n_inst; i++) {
+	for (i = 0; dd_show_want(so, DD_SHOW_INSTANCE) && i < ctx->n_inst;
+	     i++) {
 		const struct dd_inst *in = ctx->inst[i];
 
 		if (in->stale)
@@ -220,9 +238,11 @@ static json_t *dd_status(struct dd_ctx *ctx)
 		dd_j_set(o, "health", json_string(in->cfg.health == DD_HEALTH_OFF ?
 						  "off" : in->healthy ? "up" : "down"));
 		dd_j_metrics(o, &in->now, true);
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+	for (e = dd_show_want(so, DD_SHOW_LEARNED) ? dd_entry_first(ctx, &b) :
+						      NULL;
+	     e; e = dd_entry_next(ctx, e, &b)) {
 		if (e->gone)
 			continue;
 		o = json_object();
@@ -237,9 +257,9 @@ static json_t *dd_status(struct dd_ctx *ctx)
 		dd_j_set(o, "kernel", json_string(e->in_kernel ? "yes" : "no"));
 		if (e->planned)
 			dd_j_set(o, "plan", dd_j_plan(e));
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
-	for (i = 0; i < ctx->n_svc; i++) {
+	for (i = 0; dd_show_want(so, DD_SHOW_PLAN) && i < ctx->n_svc; i++) {
 		const struct dd_svc_state *s = &ctx->svc[i];
 
 		if (!s->planned)
@@ -253,9 +273,8 @@ static json_t *dd_status(struct dd_ctx *ctx)
 		if (isfinite(s->plan.mean))
 			dd_j_set(o, "mean", json_integer(llround(s->plan.mean * 1e6)));
 		dd_j_set(o, "slack", json_integer(s->plan.slack));
-		json_array_append_new(all, o);
+		dd_show_put(so, o);
 	}
-	return all;
 }
 
 /*
@@ -418,10 +437,37 @@ static void dd_http_answer(struct dd_ctl_client *c, bool whole)
 	dd_ctl_reply(c, text, len);
 }
 
+static const char *const dd_show_kinds[__DD_SHOW_MAX] = {
+	[DD_SHOW_AGENT] = "agent",
+	[DD_SHOW_BGP] = "bgp",
+	[DD_SHOW_NEIGHBOR] = "neighbor",
+	[DD_SHOW_PEER] = "peer",
+	[DD_SHOW_SITE] = "site",
+	[DD_SHOW_INSTANCE] = "instance",
+	[DD_SHOW_LEARNED] = "learned",
+	[DD_SHOW_PLAN] = "plan",
+};
+
+/* "show" or "show KIND": the kinds asked for, 0 if neither */
+static unsigned int dd_show_parse(const char *req)
+{
+	unsigned int k;
+
+	if (!strcmp(req, "show"))
+		return (1u << __DD_SHOW_MAX) - 1;
+	if (strncmp(req, "show ", 5))
+		return 0;
+	for (k = 0; k < __DD_SHOW_MAX; k++)
+		if (!strcmp(req + 5, dd_show_kinds[k]))
+			return 1u << k;
+	return 0;
+}
+
 static void dd_ctl_answer(struct dd_ctl_client *c, bool whole)
 {
+	struct dd_show_out so = {};
 	char *text = NULL;
-	json_t *st;
+	size_t len = 0;
 
 	if (c->http) {
 		dd_http_answer(c, whole);
@@ -429,15 +475,27 @@ static void dd_ctl_answer(struct dd_ctl_client *c, bool whole)
 	}
 	c->buf[c->len] = '\0';
 	c->buf[strcspn(c->buf, "\r\n")] = '\0';
-	if (strcmp(c->buf, "show")) {
+	so.kinds = dd_show_parse(c->buf);
+	if (!so.kinds) {
 		text = strdup("{\"error\":\"unknown request\"}\n");
-	} else {
-		st = dd_status(c->ctx);
-		if (st)
-			text = json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(st);
+		dd_ctl_reply(c, text, text ? strlen(text) : 0);
+		return;
 	}
-	dd_ctl_reply(c, text, text ? strlen(text) : 0);
+	so.fp = open_memstream(&text, &len);
+	if (!so.fp) {
+		dd_ctl_reply(c, NULL, 0);
+		return;
+	}
+	if (fputc('[', so.fp) == EOF)
+		so.err = true;
+	dd_status(c->ctx, &so);
+	if (fputc(']', so.fp) == EOF)
+		so.err = true;
+	if (fclose(so.fp) || so.err) {
+		free(text);
+		text = NULL;
+	}
+	dd_ctl_reply(c, text, len);
 }
 
 /* a request is whole: a line (control), or the end of the headers (HTTP) */

@@ -264,6 +264,37 @@ struct dd_ctx {
 
 struct json_t;
 
+/*
+ * The control socket's answer, written one object at a time (control.c):
+ * "show" asks for every kind, "show KIND" for one.
+ */
+enum dd_show {
+	DD_SHOW_AGENT,
+	DD_SHOW_BGP,
+	DD_SHOW_NEIGHBOR,
+	DD_SHOW_PEER,
+	DD_SHOW_SITE,
+	DD_SHOW_INSTANCE,
+	DD_SHOW_LEARNED,
+	DD_SHOW_PLAN,
+	__DD_SHOW_MAX,
+};
+
+struct dd_show_out {
+	FILE *fp;			/* the JSON array so far */
+	unsigned int kinds;		/* 1 << enum dd_show asked for */
+	unsigned int n;			/* objects written */
+	bool err;
+};
+
+static inline bool dd_show_want(const struct dd_show_out *so,
+				enum dd_show kind)
+{
+	return so->kinds & (1u << kind);
+}
+
+void dd_show_put(struct dd_show_out *so, struct json_t *o);
+
 /* main.c */
 uint64_t dd_now_ms(void);
 uint64_t dd_now_us(void);
@@ -338,7 +369,7 @@ void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 int dd_bgp_apply(struct dd_ctx *ctx, const struct dd_config *old);
 void dd_bgp_exit(struct dd_ctx *ctx);
 void dd_bgp_announce(struct dd_ctx *ctx);
-void dd_bgp_status(struct dd_ctx *ctx, struct json_t *all);
+void dd_bgp_status(struct dd_ctx *ctx, struct dd_show_out *so);
 int dd_exabgp_relay(const char *path, uint32_t grace_ms);
 
 /* kernel.c: pushing to the dyncast family */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -27,10 +28,18 @@ static const char status[] =
 	"\"proto\":\"tcp\",\"total-rate\":80000,\"own-share\":150,"
 	"\"mean\":62000,\"slack\":4}]";
 
+/* what it answers "show peer" with: the peer alone, as dyncastd does */
+static const char status_peer[] =
+	"[{\"object\":\"peer\",\"name\":\"dr9\",\"endpoint\":\"198.18.11.9:4960\","
+	"\"last-rx\":50}]";
+
 static char sock_name[64];
 static pid_t server;
 
-/* A daemon that answers @answer to every client, at @sock_name. */
+/*
+ * A daemon at @sock_name that answers "show" with @answer, "show peer"
+ * with status_peer, and anything else with nothing.
+ */
 static void serve(const char *answer)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -52,11 +61,16 @@ static void serve(const char *answer)
 		close(fd);
 		return;
 	}
+	/* gone with the test, whatever ends it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while ((c = accept(fd, NULL, NULL)) >= 0) {
 		char req[64];
+		ssize_t n = recv(c, req, sizeof(req), 0);
 
-		if (recv(c, req, sizeof(req), 0) == 5 && !memcmp(req, "show\n", 5))
+		if (n == 5 && !memcmp(req, "show\n", 5))
 			send(c, answer, strlen(answer), 0);
+		else if (n == 10 && !memcmp(req, "show peer\n", 10))
+			send(c, status_peer, strlen(status_peer), 0);
 		close(c);
 	}
 	_exit(0);
@@ -64,8 +78,18 @@ static void serve(const char *answer)
 
 static void unserve(void)
 {
+	if (server <= 0)
+		return;
 	kill(server, SIGKILL);
 	waitpid(server, NULL, 0);
+	server = 0;
+}
+
+/* a test that failed did not stop its daemon: the next one needs the name */
+static int teardown(void **state)
+{
+	unserve();
+	return mock_teardown(state);
 }
 
 static int run(struct mock *m, const char *args)
@@ -90,9 +114,10 @@ static void test_agent_text(void **state)
 		"    plan weight 6000 load 61.2 inflight-adjust -0.25 own-rate 12.5\n"
 		"plan name web sid 203.0.113.1 proto tcp total-rate 80 own-share 0.15 mean 62000 slack 4\n");
 	mock_clear(m);
+	/* one kind: asked of the daemon, not filtered from everything */
 	assert_int_equal(run(m, "agent show peer"), 0);
 	assert_string_equal(m->out,
-		"peer name dr1 endpoint 198.18.11.1:4960 last-rx 0.250s rtt 350\n");
+		"peer name dr9 endpoint 198.18.11.9:4960 last-rx 0.050s\n");
 	unserve();
 }
 
@@ -149,7 +174,7 @@ static void test_agent_errors(void **state)
 	unserve();
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, mock_setup, mock_teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, mock_setup, teardown)
 
 int main(void)
 {
