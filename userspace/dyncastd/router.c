@@ -211,10 +211,21 @@ static const char *dd_id_str(uint32_t id, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * A pass over the kernel's instances walks the whole table: the changes
+ * of DD_KERNEL_SOON_MS share one, not one each (BGP brings its paths one
+ * line at a time, and a pass per line made learning quadratic).
+ */
+#define DD_KERNEL_SOON_MS	50
+
 static void dd_kernel_soon(struct dd_ctx *ctx)
 {
+	uint64_t when = dd_now_ms() + DD_KERNEL_SOON_MS;
+
 	ctx->kernel_dirty = true;
-	dd_timer_arm(&ctx->loop, &ctx->kernel_timer, dd_now_ms());
+	/* a pass due sooner takes this change as well */
+	if (!ctx->kernel_timer.armed || ctx->kernel_timer.when > when)
+		dd_timer_arm(&ctx->loop, &ctx->kernel_timer, when);
 }
 
 static bool dd_path_has(const struct dd_origin *o, uint32_t id)
