@@ -550,7 +550,9 @@ def bgp_section(lines, headline):
         "reported every second, alternately 0 and 1000, so that each keeps "
         "triggering.  Announcements per second are what the router's "
         "dyncastd received over the window: BGP paths (announced or "
-        "withdrawn), agent protocol records, and datagrams; VM busy, its "
+        "withdrawn), agent protocol records, and datagrams; for BGP also "
+        "what the sites' dyncastds asked their speakers to send (announce "
+        "and withdraw commands) over the same window; VM busy, its "
         "CPUs meanwhile, their mean and the busiest (near 100 %, the "
         "figures of the row are the emulator's more than the software's).  "
         "Failure: one speaker killed (BGP: its share of the "
@@ -568,6 +570,8 @@ def bgp_section(lines, headline):
         out.append([r["transport"], r["workload"], r["sites"], r["instances"],
                     f_num(num(r["converge_ms"]) / 1000 if num(r["converge_ms"]) is not None else None, 1),
                     r["paths_per_s"] if r["transport"] == "bgp" else "–",
+                    f_num(num(r.get("site_commands_per_s")), 2)
+                    if r["transport"] == "bgp" else "–",
                     r["records_per_s"] if r["transport"] != "bgp" else "–",
                     r["datagrams_per_s"] if r["transport"] != "bgp" else "–",
                     f_num(num(r.get("vm_busy_pct")), 0) + " / " +
@@ -578,7 +582,8 @@ def bgp_section(lines, headline):
                     mib(r, "rss_router_agent_kb"),
                     r["status"] + (f" ({r['note']})" if r.get("note") else "")])
     lines.append(table(["transport", "workload", "sites", "instances",
-                        "all learnt, s", "BGP paths/s", "records/s",
+                        "all learnt, s", "BGP paths/s",
+                        "sites' UPDATEs asked/s", "records/s",
                         "datagrams/s", "VM busy, % (mean / busiest CPU)",
                         "failure seen, s",
                         "reflector MiB", "sites' ExaBGPs MiB",
@@ -700,6 +705,93 @@ plot {", ".join(series)}
     headline.append(f"BGP at scale, for the model's {paths:,} instances: " +
                     "; ".join(f"{q[0]}, {q[2]} UPDATEs/s against {q[4]} "
                               "agent protocol records/s" for q in model))
+
+
+def bgprib_section(lines, headline):
+    rows = read_tsv("bgprib.tsv")
+    ok = [r for r in rows if r.get("status") == "ok"]
+    lines.append(
+        "One ExaBGP speaker announces static paths as D-MAs would (200 per "
+        "agent id, over 100 services, each path with its own path "
+        "identifier and communities) through the reflector to the router's "
+        "ExaBGP and dyncastd, hold time 90 s (`make bench-run PARTS=bgprib`, "
+        "sizes in `BENCH_BGP_RIB`).  Learnt: the paths the router's dyncastd holds; "
+        "memory: resident sets once every path is learnt; CPU: what each "
+        "process used from its start until then.\n")
+
+    def mib(r, k):
+        v = num(r.get(k))
+        return f_num(v / 1024 if v is not None else None, 1)
+
+    out = []
+    for r in rows:
+        t = num(r.get("learn_ms"))
+        out.append([r["paths"], r["learnt"],
+                    f_num(t / 1000 if t is not None else None, 1),
+                    f"{r.get('rr_updates_to_router', '–')} / "
+                    f"{r.get('router_paths_rx', '–')}",
+                    mib(r, "rss_rr_base_kb") + " → " + mib(r, "rss_rr_kb"),
+                    mib(r, "rss_router_speaker_base_kb") + " → " +
+                    mib(r, "rss_router_speaker_kb"),
+                    mib(r, "rss_router_agent_base_kb") + " → " +
+                    mib(r, "rss_router_agent_kb"),
+                    mib(r, "rss_site_speaker_kb"),
+                    " / ".join(f_num(num(r.get(k)), 1) for k in (
+                        "cpu_site_speaker_s", "cpu_rr_s",
+                        "cpu_router_speaker_s", "cpu_router_relay_s",
+                        "cpu_router_agent_s")),
+                    r["status"] + (f" ({r['note']})" if r.get("note") else "")])
+    lines.append(table(["paths", "learnt", "all learnt, s",
+                        "UPDATEs reflector → router / paths received",
+                        "reflector MiB (before → after)",
+                        "router's ExaBGP MiB", "router's dyncastd MiB",
+                        "announcing ExaBGP MiB",
+                        "CPU s: announcing ExaBGP / reflector / router's "
+                        "ExaBGP / its relay / router's dyncastd",
+                        "status"], out))
+    lines.append("")
+    sized = sorted(ok, key=lambda r: num(r["paths"]))
+    if not sized:
+        return
+    paths = MODEL_SITES * MODEL_SERVICES * MODEL_PER_SITE
+    lo, hi = sized[0], sized[-1]
+    mem = []
+    for label, base, full in (
+            ("reflector (FRR bgpd)", "rss_rr_base_kb", "rss_rr_kb"),
+            ("router's ExaBGP", "rss_router_speaker_base_kb",
+             "rss_router_speaker_kb"),
+            ("router's dyncastd", "rss_router_agent_base_kb",
+             "rss_router_agent_kb"),
+            ("announcing ExaBGP", None, "rss_site_speaker_kb")):
+        if num(hi["paths"]) > num(lo["paths"]):
+            grown = num(hi[full]) - num(lo[full])
+            n = num(hi["paths"]) - num(lo["paths"])
+            how = f"slope {lo['paths']} to {hi['paths']} paths"
+        elif base:
+            grown = num(hi[full]) - num(hi[base])
+            n = num(hi["paths"])
+            how = "growth (bound)"
+        else:
+            continue
+        if abs(grown) < MEM_RESOLUTION_KB:
+            mem.append([label, how, f"below resolution ({grown:+.0f} KiB)",
+                        "–"])
+            continue
+        per = grown * 1024 / n
+        mem.append([label, how, f_num(per), f_num(per * paths / 2**20)])
+    lines.append(
+        "Per path: the slope of each resident set between the sizes (what "
+        "does not grow with the paths left out), times the model's "
+        f"{paths:,} paths (one per instance).  The router's dyncastd holds "
+        "the same entry per instance whichever transport brings it: its "
+        "figure is the agent protocol's table as well.\n")
+    lines.append(table(["process", "from", "bytes per path",
+                        f"MiB for {paths:,} paths"], mem))
+    lines.append("")
+    rr = [m for m in mem if m[0].startswith("reflector") and m[3] != "–"]
+    if rr:
+        headline.append(f"BGP RIB: the reflector holds {rr[0][2]} bytes per "
+                        f"path, {rr[0][3]} MiB for the model's {paths:,}")
 
 
 def site_caps(name):
@@ -1513,6 +1605,10 @@ def main():
     if read_tsv("bgp.tsv") is not None:
         body.append("## Announcements at scale: BGP and the agent protocol (VM)\n")
         bgp_section(body, headline)
+
+    if read_tsv("bgprib.tsv") is not None:
+        body.append("### Memory per path: static paths (VM)\n")
+        bgprib_section(body, headline)
 
     if any(os.path.exists(path(n)) for n in ("steer-mmc.tsv", "steer.tsv")):
         body.append("## Steering quality\n")

@@ -36,6 +36,8 @@
 #              (churn): time to learn everything, announcements per
 #              second at the router, the VM's CPU meanwhile, time to see
 #              a failure, memory
+#   bgprib     memory per BGP path: BENCH_BGP_RIB ("10000 20000") static
+#              paths from one ExaBGP through the reflector to the router
 #
 # Each part writes OUTDIR/PART.tsv (tables: tables-memory.tsv and
 # tables-lookup.tsv), one row per measurement, with a header; a variant
@@ -1110,6 +1112,18 @@ bgp_counter()
 	bgp_router_show | jq -r ".[0].counters[\"$1\"] // 0"
 }
 
+# bgp_site_commands: commands the sites' dyncastds gave their speakers
+# (UPDATEs asked for), all sites together
+bgp_site_commands()
+{
+	local i
+
+	for (( i = 1; i <= BGP_SITES; i++ )); do
+		ip netns exec "$BGS" "$DYNCASTD_CLI" -j agent show agent \
+			socket "@bgs$i" 2>/dev/null
+	done | jq -s 'map(.[0].counters["bgp-commands"] // 0) | add // 0'
+}
+
 # bgp_cpu: per CPU of the VM, "busy total" jiffies so far, one per line
 bgp_cpu()
 {
@@ -1141,6 +1155,20 @@ bgp_rss()
 		sum=$(( sum + ${kb:-0} ))
 	done
 	echo $sum
+}
+
+# bgp_cpu_s PATTERN: CPU seconds (user and system) the processes matching
+# PATTERN have used
+bgp_cpu_s()
+{
+	local p t=0 st
+
+	for p in $(pgrep -f -- "$1"); do
+		read -r -a st < "/proc/$p/stat" 2>/dev/null || continue
+		# utime and stime, fields 14 and 15 (the name has no space here)
+		t=$(( t + st[13] + st[14] ))
+	done
+	awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
 }
 
 bgp_topo()
@@ -1187,11 +1215,12 @@ bgp_run()
 	local f=$1 tr=$2 wl=$3 i j t0 t_conv n want=$(( 2 * BGP_SITES ))
 	local c0 c1 r0 r1 x0 x1 t_fail rss_rr rss_dx rss_sx rss_dd rss_sites gone
 	local base_rr=NA base_dx=NA base_dd u0 u1 churn='' status note
+	local s0 s1 k0 k1 sent=NA
 
 	BGP_DIR=$(mktemp -d /tmp/bench-bgp.XXXXXX)
 	BGP_KEY=$("$DYNCASTD" --genkey)
 	if ! bgp_topo 2>>"$ERR"; then
-		tsv_row "$f" "$tr" "$wl" "$BGP_SITES" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
+		tsv_row "$f" "$tr" "$wl" "$BGP_SITES" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
 		return
 	fi
 	t0=$(now_ms)
@@ -1257,12 +1286,24 @@ bgp_run()
 		sleep 20
 	fi
 	sleep 10
-	# what the router receives per second, and the VM's CPU meanwhile
+	# what the router receives per second, and the VM's CPU meanwhile;
+	# for BGP, what the sites asked their speakers to send (each site
+	# read at the same offset in both sweeps: its window is s1 - s0)
+	if [ "$tr" = bgp ]; then
+		s0=$(now_ms)
+		k0=$(bgp_site_commands)
+	fi
 	c0=$(bgp_counter bgp-paths) r0=$(bgp_counter records) x0=$(bgp_counter rx)
 	u0=$(bgp_cpu)
 	sleep "$BGP_WINDOW"
 	u1=$(bgp_cpu)
 	c1=$(bgp_counter bgp-paths) r1=$(bgp_counter records) x1=$(bgp_counter rx)
+	if [ "$tr" = bgp ]; then
+		s1=$(now_ms)
+		k1=$(bgp_site_commands)
+		sent=$(awk -v a="$k0" -v b="$k1" -v t=$(( s1 - s0 )) \
+			'BEGIN { printf "%.2f", t > 0 ? 1000 * (b - a) / t : 0 }')
+	fi
 	status=ok note=
 	if [ -n "$churn" ]; then
 		# it exits when its reports do not get through
@@ -1307,7 +1348,7 @@ bgp_run()
 		"$(awk -v a="$x0" -v b="$x1" -v t="$BGP_WINDOW" 'BEGIN { printf "%.2f", (b - a) / t }')" \
 		"$t_fail" "$base_rr" "$rss_rr" "$base_dx" "$rss_dx" "$rss_sx" \
 		"$base_dd" "$rss_dd" "$rss_sites" \
-		$(bgp_busy "$u0" "$u1") "$status" "$note"
+		$(bgp_busy "$u0" "$u1") "$sent" "$status" "$note"
 	log "bgp $tr $wl: paths/s $(( (c1 - c0) / BGP_WINDOW )), records/s $(( (r1 - r0) / BGP_WINDOW )), failure seen after $t_fail ms"
 	bgp_stop_all
 	rm -rf "$BGP_DIR"
@@ -1321,9 +1362,10 @@ part_bgp()
 		paths_per_s records_per_s datagrams_per_s failure_ms rss_rr_base_kb \
 		rss_rr_kb rss_router_speaker_base_kb rss_router_speaker_kb \
 		rss_site_speakers_kb rss_router_agent_base_kb rss_router_agent_kb \
-		rss_site_agents_kb vm_busy_pct vm_busiest_cpu_pct status note
+		rss_site_agents_kb vm_busy_pct vm_busiest_cpu_pct \
+		site_commands_per_s status note
 	if ! bgp_have; then
-		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+		tsv_row "$f" all all NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
 			"ExaBGP or FRR is not installed"
 		return
 	fi
@@ -1340,6 +1382,169 @@ part_bgp()
 	BGP_SITES=$largest
 	for tr in bgp agent; do
 		bgp_run "$f" "$tr" churn
+	done
+}
+
+# --- the RIB: memory per path, by static routes ----------------------------------
+#
+# The bgp part's sizes are too small for memory: a hundred paths move a
+# resident set by less than the allocators' steps.  Here one ExaBGP
+# speaker in $BGS announces BENCH_BGP_RIB ("10000 20000") static paths as
+# D-MAs would (200 per agent id, over 100 services of no interest to the
+# router's kernel, so that only the announcements are held), through the
+# reflector to the router of the bgp part.  Per size: the time until the
+# router's dyncastd holds every path, and the resident sets of the
+# reflector, the router's ExaBGP and dyncastd, before and after.
+
+read -r -a RIB_SIZES <<< "${BENCH_BGP_RIB:-10000 20000}"
+RIB_WAIT=${BENCH_BGP_RIB_WAIT:-1800}
+# with the bgp part's 9 s, the announcing ExaBGP, busy sending thousands
+# of UPDATEs under emulation, misses its keepalives: the session resets
+# and starts again, for ever.  Failures are not measured here.
+RIB_HOLD=90
+RIB_PER_AGENT=200
+RIB_SERVICES=100
+
+# bgprib_conf N: the static speaker's configuration, N paths
+bgprib_conf()
+{
+	local n=$1 i
+
+	cat <<-EOF
+		neighbor 10.77.1.254 {
+			router-id 10.77.1.1;
+			local-address 10.77.1.1;
+			local-as $BGP_ASN;
+			peer-as $BGP_ASN;
+			md5-password "$BGP_PW";
+			md5-base64 false;
+			hold-time $RIB_HOLD;
+			capability {
+				add-path send/receive;
+			}
+			family {
+				ipv4 unicast;
+			}
+			static {
+	EOF
+	# tcp port 9: 6 << 16 | 9; D-BIDs 10.100.0.1 on, 250 per /24
+	for (( i = 0; i < n; i++ )); do
+		printf '\t\troute 198.51.100.%d/32 next-hop 10.%d.%d.%d path-information %d large-community [ %s:1:393225 %s:2:%d ];\n' \
+			$(( 1 + i % RIB_SERVICES )) $(( 100 + i / 62500 )) \
+			$(( i / 250 % 250 )) $(( 1 + i % 250 )) $(( i + 1 )) \
+			$BGP_ASN $BGP_ASN $(( 1000 + i / RIB_PER_AGENT ))
+	done
+	printf '\t}\n}\n'
+}
+
+# bgprib_progress N LEARNT: the sessions and the processes' CPU, logged
+bgprib_progress()
+{
+	log "bgprib $1: $2 learnt; reflector: $(bgp_rr "$BGP_DIR/rr" "show bgp summary json" 2>/dev/null |
+		jq -c '[.ipv4Unicast.peers | to_entries[] | {(.key): [.value.state, .value.pfxRcd, .value.pfxSnt, .value.peerUptime]}] | add')" \
+		"CPU s: static $(bgp_cpu_s "exabgp $BGP_DIR/static.conf")," \
+		"reflector $(bgp_cpu_s "bgpd -d -Z -f $BGP_DIR/rr")," \
+		"router's ExaBGP $(bgp_cpu_s "exabgp $BGP_DIR/router-exabgp.conf")," \
+		"relay $(bgp_cpu_s "dyncastd --exabgp $BGP_DIR/router.sock")," \
+		"dyncastd $(bgp_cpu_s "dyncastd -f -c $BGP_DIR/router.conf")"
+}
+
+# bgprib_run FILE N: one size, one row
+bgprib_run()
+{
+	local f=$1 n=$2 i t0 next t_learn=NA got=0 status=ok note=
+	local base_rr base_dx base_dd rss_rr rss_dx rss_dd rss_sx
+
+	# one speaker's address in bgp_topo
+	local BGP_SPEAKERS=1
+
+	BGP_DIR=$(mktemp -d /tmp/bench-bgp.XXXXXX)
+	BGP_KEY=$("$DYNCASTD" --genkey)
+	if ! bgp_topo 2>>"$ERR"; then
+		tsv_row "$f" "$n" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing "topology"
+		return
+	fi
+	bgp_rr_start "$BGP_DIR/rr" "$BGR" $BGP_ASN $BGP_PW $RIB_HOLD 10.77.0.1 \
+		10.77.1.1 2>>"$ERR"
+	bgp_router_conf bgp > "$BGP_DIR/router.conf"
+	ip netns exec "$BGD" "$DYNCASTD" -f -c "$BGP_DIR/router.conf" \
+		>> "$BGP_DIR/router.log" 2>&1 &
+	BGP_PIDS+=($!)
+	bgp_exabgp_conf 10.77.0.1 10.77.0.254 $BGP_ASN $BGP_PW $RIB_HOLD \
+		"$BGP_DIR/router.sock" 15s > "$BGP_DIR/router-exabgp.conf"
+	bgp_speaker_start router "$BGD" "$BGP_DIR/router-exabgp.conf" \
+		"$BGP_DIR/router-exabgp.log"
+	bgprib_conf "$n" > "$BGP_DIR/static.conf"
+	for (( i = 0; i < 120; i++ )); do
+		[ "$(bgp_rr_state "$BGP_DIR/rr" 10.77.0.1)" = Established ] && break
+		sleep 1
+	done
+	sleep 5
+	base_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
+	base_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
+	base_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
+	t0=$(now_ms)
+	bgp_speaker_start static "$BGS" "$BGP_DIR/static.conf" "$BGP_DIR/static.log"
+	next=$(( t0 + 30000 ))
+	while [ "$(now_ms)" -lt $(( t0 + RIB_WAIT * 1000 )) ]; do
+		got=$(bgp_learned)
+		if [ "${got:-0}" -ge "$n" ]; then
+			t_learn=$(( $(now_ms) - t0 ))
+			break
+		fi
+		# where the time goes, every 30 s, in the log
+		if [ "$(now_ms)" -ge "$next" ]; then
+			bgprib_progress "$n" "$got"
+			next=$(( next + 30000 ))
+		fi
+		sleep 1
+	done
+	log "bgprib $n: $got of $n paths learnt after $(( $(now_ms) - t0 )) ms"
+	if [ "$t_learn" = NA ]; then
+		status=missing note="$got of $n paths learnt in $RIB_WAIT s"
+		bgprib_progress "$n" "$got"
+		tail -n 20 "$BGP_DIR/router-exabgp.log" "$BGP_DIR/static.log" \
+			"$BGP_DIR/rr/bgpd.log" >> "$ERR" 2>&1
+	fi
+	# the speakers' and the reflector's work done, their heaps settled
+	sleep 10
+	rss_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
+	rss_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
+	rss_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
+	rss_sx=$(bgp_rss "exabgp $BGP_DIR/static.conf")
+	tsv_row "$f" "$n" "$got" "$t_learn" "$base_rr" "$rss_rr" "$base_dx" \
+		"$rss_dx" "$base_dd" "$rss_dd" "$rss_sx" \
+		"$(bgp_cpu_s "bgpd -d -Z -f $BGP_DIR/rr")" \
+		"$(bgp_cpu_s "exabgp $BGP_DIR/router-exabgp.conf")" \
+		"$(bgp_cpu_s "dyncastd --exabgp $BGP_DIR/router.sock")" \
+		"$(bgp_cpu_s "dyncastd -f -c $BGP_DIR/router.conf")" \
+		"$(bgp_cpu_s "exabgp $BGP_DIR/static.conf")" \
+		"$(bgp_rr "$BGP_DIR/rr" "show bgp neighbors 10.77.0.1 json" 2>/dev/null |
+		   jq -r '.["10.77.0.1"].messageStats.updatesSent // "NA"')" \
+		"$(bgp_counter bgp-paths)" "$(bgp_counter duplicates)" \
+		"$status" "$note"
+	bgp_stop_all
+	rm -rf "$BGP_DIR"
+}
+
+part_bgprib()
+{
+	local f=$OUT/bgprib.tsv n
+
+	tsv_header "$f" paths learnt learn_ms rss_rr_base_kb rss_rr_kb \
+		rss_router_speaker_base_kb rss_router_speaker_kb \
+		rss_router_agent_base_kb rss_router_agent_kb rss_site_speaker_kb \
+		cpu_rr_s cpu_router_speaker_s cpu_router_relay_s \
+		cpu_router_agent_s cpu_site_speaker_s rr_updates_to_router \
+		router_paths_rx router_duplicates status note
+	if ! bgp_have; then
+		tsv_row "$f" NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA NA missing \
+			"ExaBGP or FRR is not installed"
+		return
+	fi
+	DYNCASTD_CLI=$DYNCAST_TOP/userspace/dyncast/dyncast
+	for n in "${RIB_SIZES[@]}"; do
+		bgprib_run "$f" "$n"
 	done
 }
 
