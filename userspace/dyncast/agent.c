@@ -196,7 +196,8 @@ err:
 void dc_agent_usage(FILE *fp)
 {
 	fputs("Usage: dyncast agent show [ KIND ] [ socket PATH ]\n"
-	      "KIND := { agent | peer | site | instance | learned | plan }\n"
+	      "KIND := { agent | bgp | neighbor | peer | site | instance | learned |\n"
+	      "         plan }\n"
 	      "PATH := dyncastd's control socket (default " DC_AGENT_SOCKET ";\n"
 	      "        @NAME for an abstract one)\n", fp);
 }
