@@ -716,8 +716,8 @@ def bgprib_section(lines, headline):
         "identifier and communities) through the reflector to the router's "
         "ExaBGP and dyncastd, hold time 90 s (`make bench-run PARTS=bgprib`, "
         "sizes in `BENCH_BGP_RIB`).  Learnt: the paths the router's dyncastd holds; "
-        "memory: resident sets once every path is learnt; CPU: what each "
-        "process used from its start until then.\n")
+        "memory: resident sets 10 s after every path is learnt; CPU: what "
+        "each process used from its start until then.\n")
 
     def mib(r, k):
         v = num(r.get(k))
@@ -1607,6 +1607,8 @@ def main():
         bgp_section(body, headline)
 
     if read_tsv("bgprib.tsv") is not None:
+        if read_tsv("bgp.tsv") is None:
+            body.append("## Announcements at scale: BGP (VM)\n")
         body.append("### Memory per path: static paths (VM)\n")
         bgprib_section(body, headline)
 

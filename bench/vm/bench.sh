@@ -1164,7 +1164,7 @@ bgp_cpu_s()
 	local p t=0 st
 
 	for p in $(pgrep -f -- "$1"); do
-		read -r -a st < "/proc/$p/stat" 2>/dev/null || continue
+		read -r -a st 2>/dev/null < "/proc/$p/stat" || continue
 		# utime and stime, fields 14 and 15 (the name has no space here)
 		t=$(( t + st[13] + st[14] ))
 	done
