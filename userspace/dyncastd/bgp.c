@@ -153,6 +153,7 @@ static void dd_bgp_learn(struct dd_bgp *b, struct dd_bgp_rpath *r)
 	if (r->p.agent == ctx->id) {
 		/* our own instances, back through a reflector */
 		ctx->cnt.c[DD_C_LOOPS]++;
+		r->unlearnt = false;
 		return;
 	}
 	r->unlearnt = dd_router_bgp(ctx, &r->p.rec, r->p.agent, &r->p.probe,

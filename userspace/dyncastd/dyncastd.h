@@ -342,6 +342,7 @@ void dd_report_exit(struct dd_ctx *ctx);
 
 /* router.c: the router role */
 int dd_router_apply(struct dd_ctx *ctx);
+void dd_router_flush(struct dd_ctx *ctx);
 void dd_router_exit(struct dd_ctx *ctx);
 void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
 			const struct dc_addr *from, uint16_t port);

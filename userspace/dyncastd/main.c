@@ -135,8 +135,10 @@ static int dd_roles_apply(struct dd_ctx *ctx, bool was_router)
 	int ret;
 
 	ret = dd_peers_apply(ctx);
-	if (!ret && was_router && !ctx->cfg->router)
+	if (!ret && was_router && !ctx->cfg->router) {
+		dd_router_flush(ctx);
 		dd_router_exit(ctx);
+	}
 	if (!ret && ctx->cfg->router)
 		ret = dd_router_apply(ctx);
 	if (!ret)
@@ -313,6 +315,8 @@ static void dd_stop(struct dd_main *m)
 
 	sd_notify(0, "STOPPING=1");
 	dd_timer_cancel(&m->watchdog_timer);
+	if (ctx->cfg->router)
+		dd_router_flush(ctx);
 	dd_bgp_exit(ctx);
 	dd_dma_exit(ctx);
 	if (ctx->cfg->router)

@@ -685,6 +685,17 @@ int dd_router_apply(struct dd_ctx *ctx)
 	return 0;
 }
 
+/*
+ * The changes of the last DD_KERNEL_SOON_MS, into the kernel now: before
+ * the router role ends, and before BGP's paths are dropped at exit (so
+ * that keep leaves the kernel as the instances last were).
+ */
+void dd_router_flush(struct dd_ctx *ctx)
+{
+	if (ctx->kernel_dirty)
+		dd_kernel_sync(ctx);
+}
+
 void dd_router_exit(struct dd_ctx *ctx)
 {
 	struct dd_entry *e, *next;
