@@ -6,9 +6,8 @@
  * "object" key (agent, bgp, neighbor, peer, site, instance, learned,
  * plan), all of them or those of KIND, and closes.  The answer is
  * written one object at a time: it never holds more than one as JSON
- * values besides the text.  Times are in
- * milliseconds (ages: how long ago), RTT and cost in microseconds, loads
- * in per mille.
+ * values besides the text.  Times are in milliseconds (ages: how long
+ * ago), RTT and cost in microseconds, loads in per mille.
  */
 #include <errno.h>
 #include <fcntl.h>
