@@ -1302,7 +1302,7 @@ bgp_run()
 		s1=$(now_ms)
 		k1=$(bgp_site_commands)
 		sent=$(awk -v a="$k0" -v b="$k1" -v t=$(( s1 - s0 )) \
-			'BEGIN { printf "%.2f", t > 0 ? 1000 * (b - a) / t : 0 }')
+			'BEGIN { printf "%.2f", (t > 0 ? 1000 * (b - a) / t : 0) }')
 	fi
 	status=ok note=
 	if [ -n "$churn" ]; then
