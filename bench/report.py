@@ -535,6 +535,31 @@ MODEL_SITES, MODEL_SERVICES, MODEL_PER_SITE = 1000, 100, 2
 MEM_RESOLUTION_KB = 512
 
 
+def mib(r, k):
+    """Field K of row R, KiB, as MiB."""
+    v = num(r.get(k))
+    return f_num(v / 1024 if v is not None else None, 1)
+
+
+def mem_per(lo, hi, base, full, count, unit):
+    """Resident set FULL per COUNT: the slope between rows LO and HI, else
+    (one size) HI's growth from BASE, a bound.  (how, bytes per COUNT or
+    None below resolution, KiB grown); None if neither can be had."""
+    if num(hi[count]) > num(lo[count]):
+        grown = num(hi[full]) - num(lo[full])
+        n = num(hi[count]) - num(lo[count])
+        how = f"slope {lo[count]} to {hi[count]} {unit}"
+    elif base and num(hi.get(base)) is not None:
+        grown = num(hi[full]) - num(hi[base])
+        n = num(hi[count])
+        how = "growth (bound)"
+    else:
+        return None
+    # the allocators grow in steps of MEM_RESOLUTION_KB's order
+    per = grown * 1024 / n if abs(grown) >= MEM_RESOLUTION_KB else None
+    return how, per, grown
+
+
 def bgp_section(lines, headline):
     rows = read_tsv("bgp.tsv")
     ok = [r for r in rows if r.get("status") == "ok"]
@@ -560,10 +585,6 @@ def bgp_section(lines, headline):
         "killed (agent protocol: the hold time, 3 intervals), until the "
         "router's kernel no longer has their instances up.  Memory: "
         "resident set of the processes.\n")
-
-    def mib(r, k):
-        v = num(r.get(k))
-        return f_num(v / 1024 if v is not None else None, 1)
 
     out = []
     for r in rows:
@@ -671,18 +692,11 @@ plot {", ".join(series)}
         if not sized:
             continue
         lo, hi = sized[0], sized[-1]
-        if num(hi["instances"]) > num(lo["instances"]):
-            grown = num(hi[full]) - num(lo[full])
-            per = grown * 1024 / (num(hi["instances"]) - num(lo["instances"]))
-            how = f"slope {lo['instances']} to {hi['instances']} instances"
-        elif num(hi.get(base)) is not None:
-            grown = num(hi[full]) - num(hi[base])
-            per = grown * 1024 / num(hi["instances"])
-            how = "growth (bound)"
-        else:
+        m = mem_per(lo, hi, base, full, "instances", "instances")
+        if not m:
             continue
-        if abs(grown) < MEM_RESOLUTION_KB:
-            # the allocators grow in steps of this order
+        how, per, grown = m
+        if per is None:
             mem.append([label, f_num(num(hi[full]) / 1024, 1), how,
                         f"below resolution ({grown:+.0f} KiB)", "–"])
             continue
@@ -718,10 +732,6 @@ def bgprib_section(lines, headline):
         "sizes in `BENCH_BGP_RIB`).  Learnt: the paths the router's dyncastd holds; "
         "memory: resident sets 10 s after every path is learnt; CPU: what "
         "each process used from its start until then.\n")
-
-    def mib(r, k):
-        v = num(r.get(k))
-        return f_num(v / 1024 if v is not None else None, 1)
 
     out = []
     for r in rows:
@@ -763,21 +773,14 @@ def bgprib_section(lines, headline):
             ("router's dyncastd", "rss_router_agent_base_kb",
              "rss_router_agent_kb"),
             ("announcing ExaBGP", None, "rss_site_speaker_kb")):
-        if num(hi["paths"]) > num(lo["paths"]):
-            grown = num(hi[full]) - num(lo[full])
-            n = num(hi["paths"]) - num(lo["paths"])
-            how = f"slope {lo['paths']} to {hi['paths']} paths"
-        elif base:
-            grown = num(hi[full]) - num(hi[base])
-            n = num(hi["paths"])
-            how = "growth (bound)"
-        else:
+        m = mem_per(lo, hi, base, full, "paths", "paths")
+        if not m:
             continue
-        if abs(grown) < MEM_RESOLUTION_KB:
+        how, per, grown = m
+        if per is None:
             mem.append([label, how, f"below resolution ({grown:+.0f} KiB)",
                         "–"])
             continue
-        per = grown * 1024 / n
         mem.append([label, how, f_num(per), f_num(per * paths / 2**20)])
     lines.append(
         "Per path: the slope of each resident set between the sizes (what "

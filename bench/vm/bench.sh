@@ -1189,6 +1189,29 @@ bgp_topo()
 	ip netns exec "$BGR" sysctl -qw net.ipv4.ip_forward=1
 }
 
+# bgp_router_start TRANSPORT HOLD: the router's dyncastd, and for BGP its
+# ExaBGP (hold time HOLD), once its session with the reflector is up and
+# 5 s more have passed
+bgp_router_start()
+{
+	local i
+
+	bgp_router_conf "$1" > "$BGP_DIR/router.conf"
+	ip netns exec "$BGD" "$DYNCASTD" -f -c "$BGP_DIR/router.conf" \
+		>> "$BGP_DIR/router.log" 2>&1 &
+	BGP_PIDS+=($!)
+	[ "$1" = bgp ] || return 0
+	bgp_exabgp_conf 10.77.0.1 10.77.0.254 $BGP_ASN $BGP_PW "$2" \
+		"$BGP_DIR/router.sock" 15s > "$BGP_DIR/router-exabgp.conf"
+	bgp_speaker_start router "$BGD" "$BGP_DIR/router-exabgp.conf" \
+		"$BGP_DIR/router-exabgp.log"
+	for (( i = 0; i < 120; i++ )); do
+		[ "$(bgp_rr_state "$BGP_DIR/rr" 10.77.0.1)" = Established ] && break
+		sleep 1
+	done
+	sleep 5
+}
+
 bgp_stop_all()
 {
 	local p
@@ -1232,21 +1255,9 @@ bgp_run()
 		done
 		bgp_rr_start "$BGP_DIR/rr" "$BGR" $BGP_ASN $BGP_PW 9 "${clients[@]}" 2>>"$ERR"
 	fi
-	bgp_router_conf "$tr" > "$BGP_DIR/router.conf"
-	ip netns exec "$BGD" "$DYNCASTD" -f -c "$BGP_DIR/router.conf" \
-		>> "$BGP_DIR/router.log" 2>&1 &
-	BGP_PIDS+=($!)
+	# the baselines: the router's session up, no site yet
+	bgp_router_start "$tr" 9
 	if [ "$tr" = bgp ]; then
-		bgp_exabgp_conf 10.77.0.1 10.77.0.254 $BGP_ASN $BGP_PW 9 \
-			"$BGP_DIR/router.sock" 15s > "$BGP_DIR/router-exabgp.conf"
-		bgp_speaker_start router "$BGD" "$BGP_DIR/router-exabgp.conf" \
-			"$BGP_DIR/router-exabgp.log"
-		# the baselines: the router's session up, no site yet
-		for (( i = 0; i < 120; i++ )); do
-			[ "$(bgp_rr_state "$BGP_DIR/rr" 10.77.0.1)" = Established ] && break
-			sleep 1
-		done
-		sleep 5
 		base_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
 		base_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
 	fi
@@ -1437,23 +1448,37 @@ bgprib_conf()
 	printf '\t}\n}\n'
 }
 
+# bgprib_cpu: CPU seconds so far of the reflector, the router's ExaBGP,
+# its relay, the router's dyncastd and the announcing ExaBGP
+bgprib_cpu()
+{
+	local p
+
+	for p in "bgpd -d -Z -f $BGP_DIR/rr" "exabgp $BGP_DIR/router-exabgp.conf" \
+		 "dyncastd --exabgp $BGP_DIR/router.sock" \
+		 "dyncastd -f -c $BGP_DIR/router.conf" "exabgp $BGP_DIR/static.conf"; do
+		bgp_cpu_s "$p"
+		echo
+	done
+}
+
 # bgprib_progress N LEARNT: the sessions and the processes' CPU, logged
 bgprib_progress()
 {
+	local c
+
+	mapfile -t c < <(bgprib_cpu)
 	log "bgprib $1: $2 learnt; reflector: $(bgp_rr "$BGP_DIR/rr" "show bgp summary json" 2>/dev/null |
 		jq -c '[.ipv4Unicast.peers | to_entries[] | {(.key): [.value.state, .value.pfxRcd, .value.pfxSnt, .value.peerUptime]}] | add')" \
-		"CPU s: static $(bgp_cpu_s "exabgp $BGP_DIR/static.conf")," \
-		"reflector $(bgp_cpu_s "bgpd -d -Z -f $BGP_DIR/rr")," \
-		"router's ExaBGP $(bgp_cpu_s "exabgp $BGP_DIR/router-exabgp.conf")," \
-		"relay $(bgp_cpu_s "dyncastd --exabgp $BGP_DIR/router.sock")," \
-		"dyncastd $(bgp_cpu_s "dyncastd -f -c $BGP_DIR/router.conf")"
+		"CPU s: static ${c[4]}, reflector ${c[0]}, router's ExaBGP ${c[1]}," \
+		"relay ${c[2]}, dyncastd ${c[3]}"
 }
 
 # bgprib_run FILE N: one size, one row
 bgprib_run()
 {
 	local f=$1 n=$2 i t0 next t_learn=NA got=0 status=ok note=
-	local base_rr base_dx base_dd rss_rr rss_dx rss_dd rss_sx
+	local base_rr base_dx base_dd rss_rr rss_dx rss_dd rss_sx cpu
 
 	# one speaker's address in bgp_topo
 	local BGP_SPEAKERS=1
@@ -1466,20 +1491,8 @@ bgprib_run()
 	fi
 	bgp_rr_start "$BGP_DIR/rr" "$BGR" $BGP_ASN $BGP_PW $RIB_HOLD 10.77.0.1 \
 		10.77.1.1 2>>"$ERR"
-	bgp_router_conf bgp > "$BGP_DIR/router.conf"
-	ip netns exec "$BGD" "$DYNCASTD" -f -c "$BGP_DIR/router.conf" \
-		>> "$BGP_DIR/router.log" 2>&1 &
-	BGP_PIDS+=($!)
-	bgp_exabgp_conf 10.77.0.1 10.77.0.254 $BGP_ASN $BGP_PW $RIB_HOLD \
-		"$BGP_DIR/router.sock" 15s > "$BGP_DIR/router-exabgp.conf"
-	bgp_speaker_start router "$BGD" "$BGP_DIR/router-exabgp.conf" \
-		"$BGP_DIR/router-exabgp.log"
 	bgprib_conf "$n" > "$BGP_DIR/static.conf"
-	for (( i = 0; i < 120; i++ )); do
-		[ "$(bgp_rr_state "$BGP_DIR/rr" 10.77.0.1)" = Established ] && break
-		sleep 1
-	done
-	sleep 5
+	bgp_router_start bgp $RIB_HOLD
 	base_rr=$(bgp_rss "bgpd -d -Z -f $BGP_DIR/rr")
 	base_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
 	base_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
@@ -1512,13 +1525,9 @@ bgprib_run()
 	rss_dx=$(bgp_rss "exabgp $BGP_DIR/router-exabgp.conf")
 	rss_dd=$(bgp_rss "dyncastd -f -c $BGP_DIR/router.conf")
 	rss_sx=$(bgp_rss "exabgp $BGP_DIR/static.conf")
+	mapfile -t cpu < <(bgprib_cpu)
 	tsv_row "$f" "$n" "$got" "$t_learn" "$base_rr" "$rss_rr" "$base_dx" \
-		"$rss_dx" "$base_dd" "$rss_dd" "$rss_sx" \
-		"$(bgp_cpu_s "bgpd -d -Z -f $BGP_DIR/rr")" \
-		"$(bgp_cpu_s "exabgp $BGP_DIR/router-exabgp.conf")" \
-		"$(bgp_cpu_s "dyncastd --exabgp $BGP_DIR/router.sock")" \
-		"$(bgp_cpu_s "dyncastd -f -c $BGP_DIR/router.conf")" \
-		"$(bgp_cpu_s "exabgp $BGP_DIR/static.conf")" \
+		"$rss_dx" "$base_dd" "$rss_dd" "$rss_sx" "${cpu[@]}" \
 		"$(bgp_rr "$BGP_DIR/rr" "show bgp neighbors 10.77.0.1 json" 2>/dev/null |
 		   jq -r '.["10.77.0.1"].messageStats.updatesSent // "NA"')" \
 		"$(bgp_counter bgp-paths)" "$(bgp_counter duplicates)" \
