@@ -611,6 +611,30 @@ def bgp_section(lines, headline):
                         "router's ExaBGP MiB", "router's dyncastd MiB",
                         "status"], out))
     lines.append("")
+    # what the sites asked against what reached the router, per BGP row
+    gaps = []
+    for r in ok:
+        asked, got = num(r.get("site_commands_per_s")), num(r["paths_per_s"])
+        if r["transport"] != "bgp" or not asked or got is None:
+            continue
+        gaps.append(f"{r['workload']} at {r['sites']} sites, "
+                    f"{f_num(got, 2)} of {f_num(asked, 2)} "
+                    f"({f_num(100 * got / asked, 0)} %), busiest CPU "
+                    f"{f_num(num(r.get('vm_busiest_cpu_pct')), 0)} %, "
+                    "failure seen after "
+                    f"{f_num(num(r['failure_ms']) / 1000, 1)} s")
+    if gaps:
+        lines.append(
+            "BGP paths the router received per second against the UPDATEs "
+            "the sites' dyncastds asked their speakers for: "
+            + "; ".join(gaps) + ".  Received below asked means UPDATEs "
+            "still queued in the speakers or the reflector at the window's "
+            "end, and a failure's withdrawals queue behind them: seen "
+            "where the busiest CPU is at 100 %, the emulated processes "
+            "(ExaBGP is Python) waiting for it.  Received above asked "
+            "(quiet) is not explained by these counts: the router counts "
+            "every path the reflector sends, the sites only the commands "
+            "of their dyncastds.\n")
     # per transport and workload: the largest size measured
     by = {}
     for r in ok:
