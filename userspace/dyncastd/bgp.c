@@ -34,14 +34,13 @@
 #define DD_BGP_IN_MAX		(1024 * 1024)	/* one JSON line at most */
 #define DD_BGP_OUT_MAX		(1024 * 1024)	/* commands not yet taken */
 #define DD_BGP_NBRS_MAX		64
-#define DD_BGP_HASH_BITS	12
 
 static struct dd_ratelimit dd_rl_second;
 
 /* a path the router received */
 struct dd_bgp_rpath {
-	struct dd_bgp_rpath *next;	/* by (neighbour, prefix, identifier) */
-	struct dd_bgp_rpath *knext;	/* by the instance it carries */
+	struct dd_hnode node;		/* by (neighbour, prefix, identifier) */
+	struct dd_hnode knode;		/* by the instance it carries */
 	struct dd_bgp_path p;
 	uint64_t stale_at;		/* ms; 0: fresh.  Stale paths not
 					 * announced again within a hold
@@ -75,27 +74,19 @@ struct dd_bgp {
 	uint32_t agent_id;		/* the id our routes carry */
 	struct dd_timer sweep, retry;
 	/* router */
-	struct dd_bgp_rpath *paths[1 << DD_BGP_HASH_BITS];
-	struct dd_bgp_rpath *by_key[1 << DD_BGP_HASH_BITS];
-	unsigned int n_paths;
+	struct dd_htab paths, by_key;	/* paths.n of them */
 	uint64_t seq;
 	struct dd_bgp_nbr nbrs[DD_BGP_NBRS_MAX];
 	unsigned int n_nbrs;
 };
 
-static unsigned int dd_bgp_hash(const struct dd_bgp_path *p)
+static uint32_t dd_bgp_hash(const struct dd_bgp_path *p)
 {
 	uint32_t h = DD_FNV_INIT;
 
 	h = dd_addr_fnv(h, &p->peer);
 	h = dd_addr_fnv(h, &p->prefix);
-	h = dd_fnv(h, &p->path_id, sizeof(p->path_id));
-	return h & ((1u << DD_BGP_HASH_BITS) - 1);
-}
-
-static unsigned int dd_bgp_key_hash(const struct dd_inst_key *k)
-{
-	return dd_inst_key_hash(k) & ((1u << DD_BGP_HASH_BITS) - 1);
+	return dd_fnv(h, &p->path_id, sizeof(p->path_id));
 }
 
 static bool dd_bgp_same_path(const struct dd_bgp_path *a,
@@ -105,35 +96,33 @@ static bool dd_bgp_same_path(const struct dd_bgp_path *a,
 	       dd_addr_eq(&a->prefix, &b->prefix) && a->path_id == b->path_id;
 }
 
-static struct dd_bgp_rpath **dd_bgp_find(struct dd_bgp *b,
-					 const struct dd_bgp_path *p)
+static struct dd_bgp_rpath *dd_bgp_rpath_of(struct dd_hnode *n)
 {
-	struct dd_bgp_rpath **pp = &b->paths[dd_bgp_hash(p)];
-
-	for (; *pp; pp = &(*pp)->next)
-		if (dd_bgp_same_path(&(*pp)->p, p))
-			return pp;
-	return pp;
+	return n ? dd_htab_entry(n, struct dd_bgp_rpath, node) : NULL;
 }
 
-static void dd_bgp_key_link(struct dd_bgp *b, struct dd_bgp_rpath *r)
+static struct dd_bgp_rpath *dd_bgp_find(struct dd_bgp *b,
+					const struct dd_bgp_path *p)
 {
-	struct dd_bgp_rpath **kp = &b->by_key[dd_bgp_key_hash(&r->p.rec.key)];
+	uint32_t h = dd_bgp_hash(p);
+	struct dd_hnode *n;
 
-	r->knext = *kp;
-	*kp = r;
+	for (n = dd_htab_chain(&b->paths, h); n; n = n->next)
+		if (n->hash == h && dd_bgp_same_path(&dd_bgp_rpath_of(n)->p, p))
+			return dd_bgp_rpath_of(n);
+	return NULL;
 }
 
-static void dd_bgp_key_unlink(struct dd_bgp *b, struct dd_bgp_rpath *r)
+/* the walk over every path: @r may be dropped once its successor was taken */
+static struct dd_bgp_rpath *dd_bgp_first(struct dd_bgp *b, unsigned int *i)
 {
-	struct dd_bgp_rpath **kp = &b->by_key[dd_bgp_key_hash(&r->p.rec.key)];
+	return dd_bgp_rpath_of(dd_htab_first(&b->paths, i));
+}
 
-	for (; *kp; kp = &(*kp)->knext) {
-		if (*kp == r) {
-			*kp = r->knext;
-			return;
-		}
-	}
+static struct dd_bgp_rpath *dd_bgp_next(struct dd_bgp *b,
+					struct dd_bgp_rpath *r, unsigned int *i)
+{
+	return dd_bgp_rpath_of(dd_htab_next(&b->paths, &r->node, i));
 }
 
 /* --- the router role: paths to instances ---------------------------------- */
@@ -169,21 +158,24 @@ static void dd_bgp_retry(struct dd_timer *t)
 	struct dd_bgp_rpath *r;
 	unsigned int i;
 
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
-		for (r = b->paths[i]; r; r = r->next)
-			if (r->unlearnt)
-				dd_bgp_learn(b, r);
+	for (r = dd_bgp_first(b, &i); r; r = dd_bgp_next(b, r, &i))
+		if (r->unlearnt)
+			dd_bgp_learn(b, r);
 }
 
 /* @old no longer carries its instance: another path may, else it goes */
 static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 {
-	struct dd_bgp_rpath *r;
+	uint32_t h = dd_inst_key_hash(&old->rec.key);
+	struct dd_hnode *n;
 
 	if (old->agent == b->ctx->id)
 		return;
-	for (r = b->by_key[dd_bgp_key_hash(&old->rec.key)]; r; r = r->knext) {
-		if (dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
+	for (n = dd_htab_chain(&b->by_key, h); n; n = n->next) {
+		struct dd_bgp_rpath *r = dd_htab_entry(n, struct dd_bgp_rpath,
+						       knode);
+
+		if (n->hash == h && dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
 			dd_bgp_learn(b, r);
 			return;
 		}
@@ -191,15 +183,12 @@ static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 	dd_router_bgp_withdraw(b->ctx, &old->rec.key, old->agent, ++b->seq);
 }
 
-/* Drops the path at @pp; with @unlearn, the router hears of it. */
-static void dd_bgp_remove(struct dd_bgp *b, struct dd_bgp_rpath **pp,
+/* Drops path @r; with @unlearn, the router hears of it. */
+static void dd_bgp_remove(struct dd_bgp *b, struct dd_bgp_rpath *r,
 			  bool unlearn)
 {
-	struct dd_bgp_rpath *r = *pp;
-
-	*pp = r->next;
-	dd_bgp_key_unlink(b, r);
-	b->n_paths--;
+	dd_htab_del(&b->paths, &r->node);
+	dd_htab_del(&b->by_key, &r->knode);
 	if (unlearn)
 		dd_bgp_unlearn(b, &r->p);
 	free(r);
@@ -209,28 +198,26 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 {
 	struct dd_bgp *b = data;
 	struct dd_ctx *ctx = b->ctx;
-	struct dd_bgp_rpath **pp, *r;
+	struct dd_bgp_rpath *r;
 
 	if (!ctx->cfg->router) {
 		ctx->cnt.c[DD_C_NOT_ROUTER]++;
 		return;
 	}
-	pp = dd_bgp_find(b, p);
-	r = *pp;
+	r = dd_bgp_find(b, p);
 	if (p->withdrawn) {
 		if (r)
-			dd_bgp_remove(b, pp, true);
+			dd_bgp_remove(b, r, true);
 		return;
 	}
 	ctx->cnt.c[DD_C_ANNOUNCES]++;
 	if (r && !dd_inst_key_eq(&r->p.rec.key, &p->rec.key)) {
 		/* the identifier now names another instance */
-		dd_bgp_remove(b, pp, true);
-		pp = dd_bgp_find(b, p);
+		dd_bgp_remove(b, r, true);
 		r = NULL;
 	}
 	if (!r) {
-		if (b->n_paths >= 2 * ctx->cfg->max_instances) {
+		if (b->paths.n >= 2 * ctx->cfg->max_instances) {
 			ctx->cnt.c[DD_C_TABLE_FULL]++;
 			return;
 		}
@@ -238,9 +225,16 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 		if (!r)
 			return;
 		r->p = *p;
-		*pp = r;
-		dd_bgp_key_link(b, r);
-		b->n_paths++;
+		if (dd_htab_add(&b->paths, &r->node, dd_bgp_hash(p))) {
+			free(r);
+			return;
+		}
+		if (dd_htab_add(&b->by_key, &r->knode,
+				dd_inst_key_hash(&p->rec.key))) {
+			dd_htab_del(&b->paths, &r->node);
+			free(r);
+			return;
+		}
 	}
 	r->p = *p;
 	r->stale_at = 0;
@@ -257,20 +251,14 @@ static void dd_bgp_drop_paths(struct dd_bgp *b, const struct dc_addr *peer,
 {
 	uint64_t now = dd_now_ms(), hold = b->ctx->cfg->hold_ms;
 	bool unlearn = b->ctx->cfg->router;
-	struct dd_bgp_rpath **pp;
+	struct dd_bgp_rpath *r, *next;
 	unsigned int i;
 
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
-		pp = &b->paths[i];
-		while (*pp) {
-			const struct dd_bgp_rpath *r = *pp;
-
-			if (all || (peer && dd_addr_eq(&r->p.peer, peer)) ||
-			    (!peer && r->stale_at && now - r->stale_at >= hold))
-				dd_bgp_remove(b, pp, unlearn);
-			else
-				pp = &(*pp)->next;
-		}
+	for (r = dd_bgp_first(b, &i); r; r = next) {
+		next = dd_bgp_next(b, r, &i);
+		if (all || (peer && dd_addr_eq(&r->p.peer, peer)) ||
+		    (!peer && r->stale_at && now - r->stale_at >= hold))
+			dd_bgp_remove(b, r, unlearn);
 	}
 }
 
@@ -284,10 +272,9 @@ static void dd_bgp_stale(struct dd_bgp *b, const struct dc_addr *peer)
 	struct dd_bgp_rpath *r;
 	unsigned int i;
 
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
-		for (r = b->paths[i]; r; r = r->next)
-			if (!peer || dd_addr_eq(&r->p.peer, peer))
-				r->stale_at = now;
+	for (r = dd_bgp_first(b, &i); r; r = dd_bgp_next(b, r, &i))
+		if (!peer || dd_addr_eq(&r->p.peer, peer))
+			r->stale_at = now;
 	dd_timer_arm(&b->ctx->loop, &b->sweep, now + b->ctx->cfg->hold_ms);
 }
 
@@ -313,10 +300,9 @@ static void dd_bgp_sweep(struct dd_timer *t)
 
 	dd_bgp_drop_paths(b, NULL, false);
 	/* those gone stale since: at their own time */
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++)
-		for (r = b->paths[i]; r; r = r->next)
-			if (r->stale_at && (!first || r->stale_at < first))
-				first = r->stale_at;
+	for (r = dd_bgp_first(b, &i); r; r = dd_bgp_next(b, r, &i))
+		if (r->stale_at && (!first || r->stale_at < first))
+			first = r->stale_at;
 	if (first)
 		dd_timer_arm(&b->ctx->loop, t, first + b->ctx->cfg->hold_ms);
 }
@@ -634,6 +620,7 @@ void dd_bgp_announce(struct dd_ctx *ctx)
 static void dd_bgp_free(struct dd_ctx *ctx)
 {
 	struct dd_bgp *b = ctx->bgp;
+	struct dd_bgp_rpath *r, *next;
 	unsigned int i;
 
 	if (!b)
@@ -650,14 +637,12 @@ static void dd_bgp_free(struct dd_ctx *ctx)
 	}
 	dd_timer_cancel(&b->sweep);
 	dd_timer_cancel(&b->retry);
-	for (i = 0; i < DC_ARRAY_SIZE(b->paths); i++) {
-		while (b->paths[i]) {
-			struct dd_bgp_rpath *r = b->paths[i];
-
-			b->paths[i] = r->next;
-			free(r);
-		}
+	for (r = dd_bgp_first(b, &i); r; r = next) {
+		next = dd_bgp_next(b, r, &i);
+		free(r);
 	}
+	dd_htab_destroy(&b->paths);
+	dd_htab_destroy(&b->by_key);
 	for (i = 0; i < ctx->n_inst; i++)
 		ctx->inst[i]->bgp_on = false;
 	free(b->in);
@@ -832,7 +817,7 @@ void dd_bgp_status(struct dd_ctx *ctx, struct dd_show_out *so)
 		json_object_set_new(o, "asn", json_integer(b->codec.asn));
 		if (ctx->cfg->router)
 			json_object_set_new(o, "paths",
-					    json_integer(b->n_paths));
+					    json_integer(b->paths.n));
 		dd_show_put(so, o);
 	}
 	if (!dd_show_want(so, DD_SHOW_NEIGHBOR))

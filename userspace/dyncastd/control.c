@@ -171,7 +171,7 @@ static void dd_show_agent(struct dd_ctx *ctx, struct dd_show_out *so,
 		dd_j_set(o, "last-announce", dd_j_ago(now, ctx->policy.last_sent));
 	if (cfg->router) {
 		dd_j_set(o, "kernel", json_string(ctx->nl_ready ? "yes" : "no"));
-		dd_j_set(o, "learned", json_integer(ctx->n_entries));
+		dd_j_set(o, "learned", json_integer(ctx->entries.n));
 	}
 	dd_j_set(o, "counters", dd_j_counters(&ctx->cnt, true));
 	dd_show_put(so, o);

@@ -15,6 +15,7 @@
 #include "bgp.h"
 #include "collect.h"
 #include "config.h"
+#include "htab.h"
 #include "log.h"
 #include "loop.h"
 #include "nl.h"
@@ -30,7 +31,6 @@
 #define DD_COST_SLACK_US	200
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
-#define DD_HASH_BITS		10
 
 /* counters of the daemon, and of each peer for what it received from it */
 enum dd_counter {
@@ -101,7 +101,7 @@ struct dd_site {
 
 /* a learnt instance, in the router's table */
 struct dd_entry {
-	struct dd_entry *next;		/* hash chain */
+	struct dd_hnode node;		/* in ctx->entries */
 	struct dd_record rec;		/* latest, as announced */
 	uint32_t origin;		/* the agent that announced it */
 	uint64_t seq;			/* its origin sequence */
@@ -245,8 +245,7 @@ struct dd_ctx {
 	unsigned int ncpu;
 
 	/* router */
-	struct dd_entry *table[1 << DD_HASH_BITS];
-	unsigned int n_entries;
+	struct dd_htab entries;		/* learnt instances, .n of them */
 	struct dd_site *sites[DD_SITES_MAX];
 	struct dd_site *site_hash[1 << DD_SITE_HASH_BITS];
 	unsigned int n_sites;

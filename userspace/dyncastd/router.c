@@ -22,19 +22,18 @@
 
 static struct dd_ratelimit dd_rl_unknown, dd_rl_full;
 
-static unsigned int dd_key_hash(const struct dd_inst_key *k)
-{
-	return dd_inst_key_hash(k) & ((1u << DD_HASH_BITS) - 1);
-}
-
 static struct dd_entry *dd_entry_find(struct dd_ctx *ctx,
 				      const struct dd_inst_key *k)
 {
-	struct dd_entry *e;
+	uint32_t h = dd_inst_key_hash(k);
+	struct dd_hnode *n;
 
-	for (e = ctx->table[dd_key_hash(k)]; e; e = e->next)
-		if (dd_inst_key_eq(&e->rec.key, k))
+	for (n = dd_htab_chain(&ctx->entries, h); n; n = n->next) {
+		struct dd_entry *e = dd_htab_entry(n, struct dd_entry, node);
+
+		if (n->hash == h && dd_inst_key_eq(&e->rec.key, k))
 			return e;
+	}
 	return NULL;
 }
 
@@ -47,7 +46,6 @@ struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
 static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 				     const struct dd_inst_key *k)
 {
-	unsigned int h = dd_key_hash(k);
 	struct dd_entry *e;
 
 	e = calloc(1, sizeof(*e));
@@ -55,9 +53,10 @@ static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 		return NULL;
 	e->busy = -1;
 	e->rec.key = *k;
-	e->next = ctx->table[h];
-	ctx->table[h] = e;
-	ctx->n_entries++;
+	if (dd_htab_add(&ctx->entries, &e->node, dd_inst_key_hash(k))) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -72,23 +71,21 @@ static void dd_entry_set_site(struct dd_entry *e, struct dd_site *site)
 		site->n_entries++;
 }
 
-struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket)
+static struct dd_entry *dd_entry_of(struct dd_hnode *n)
 {
-	for (*bucket = 0; *bucket < (1u << DD_HASH_BITS); (*bucket)++)
-		if (ctx->table[*bucket])
-			return ctx->table[*bucket];
-	return NULL;
+	return n ? dd_htab_entry(n, struct dd_entry, node) : NULL;
 }
 
+struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket)
+{
+	return dd_entry_of(dd_htab_first(&ctx->entries, bucket));
+}
+
+/* @e may be freed once its successor was taken */
 struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
 			       unsigned int *bucket)
 {
-	if (e->next)
-		return e->next;
-	for ((*bucket)++; *bucket < (1u << DD_HASH_BITS); (*bucket)++)
-		if (ctx->table[*bucket])
-			return ctx->table[*bucket];
-	return NULL;
+	return dd_entry_of(dd_htab_next(&ctx->entries, &e->node, bucket));
 }
 
 static unsigned int dd_site_bucket(uint32_t id)
@@ -169,19 +166,15 @@ static void dd_sites_reap(struct dd_ctx *ctx)
 /* Frees the withdrawn entries that are no longer in the kernel. */
 void dd_router_reap(struct dd_ctx *ctx)
 {
-	struct dd_entry **pp, *e;
+	struct dd_entry *e, *next;
 	unsigned int b;
 
-	for (b = 0; b < (1u << DD_HASH_BITS); b++) {
-		for (pp = &ctx->table[b]; (e = *pp);) {
-			if (e->gone && !e->in_kernel) {
-				*pp = e->next;
-				dd_entry_set_site(e, NULL);
-				ctx->n_entries--;
-				free(e);
-			} else {
-				pp = &e->next;
-			}
+	for (e = dd_entry_first(ctx, &b); e; e = next) {
+		next = dd_entry_next(ctx, e, &b);
+		if (e->gone && !e->in_kernel) {
+			dd_htab_del(&ctx->entries, &e->node);
+			dd_entry_set_site(e, NULL);
+			free(e);
 		}
 	}
 	dd_sites_reap(ctx);
@@ -275,7 +268,7 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 /* Room for instance @k: it is known, or max-instances not reached */
 static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 {
-	return ctx->n_entries < ctx->cfg->max_instances || dd_entry_find(ctx, k);
+	return ctx->entries.n < ctx->cfg->max_instances || dd_entry_find(ctx, k);
 }
 
 /* The same, a refusal counted and logged */
@@ -705,14 +698,11 @@ void dd_router_exit(struct dd_ctx *ctx)
 	dd_timer_cancel(&ctx->hold_timer);
 	dd_timer_cancel(&ctx->kernel_timer);
 	dd_timer_cancel(&ctx->plan_timer);
-	for (b = 0; b < (1u << DD_HASH_BITS); b++) {
-		for (e = ctx->table[b]; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-		ctx->table[b] = NULL;
+	for (e = dd_entry_first(ctx, &b); e; e = next) {
+		next = dd_entry_next(ctx, e, &b);
+		free(e);
 	}
-	ctx->n_entries = 0;
+	dd_htab_destroy(&ctx->entries);
 	while (ctx->n_sites)
 		dd_site_free(ctx, ctx->sites[0]);
 	for (i = 0; i < ctx->n_svc; i++)
