@@ -665,7 +665,7 @@ static const struct dd_key dd_keys[] = {
 
 	K(ROUTER, "relay", dd_k_bool, struct dd_config, relay, 0, 0),
 	K(ROUTER, "probe-cost", dd_k_bool, struct dd_config, probe_cost, 0, 0),
-	K(ROUTER, "max-instances", dd_k_u32, struct dd_config, max_instances, 1, 65536),
+	K(ROUTER, "max-instances", dd_k_u32, struct dd_config, max_instances, 1, 1048576),
 	K(ROUTER, "forget-time", dd_k_dur, struct dd_config, forget_ms, 0, 7 * 24 * HOUR),
 	K(ROUTER, "keep", dd_k_bool, struct dd_config, keep, 0, 0),
 

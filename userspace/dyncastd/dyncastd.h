@@ -91,6 +91,7 @@ struct dd_site {
 	uint64_t last_update;		/* ms */
 	uint32_t via;			/* the relay it came through last, 0 direct */
 	unsigned int path_len;
+	struct dd_entry *entries;	/* its instances, n_entries of them */
 	unsigned int n_entries;
 	bool down;
 	bool bgp;			/* learnt through BGP: no hold time */
@@ -106,12 +107,15 @@ struct dd_entry {
 	uint32_t origin;		/* the agent that announced it */
 	uint64_t seq;			/* its origin sequence */
 	struct dd_site *site;		/* NULL: our own D-MA */
+	struct dd_entry *snext, **sprev;	/* in site->entries */
 	uint64_t refreshed;		/* ms */
 	bool held_down;			/* its origin fell silent */
 	bool gone;			/* withdrawn: delete, then free */
 	/* kernel */
 	bool in_kernel, adopted;
-	bool dirty;
+	bool dirty;			/* changed since pushed */
+	bool queued;			/* on ctx->kernel_queue */
+	struct dd_entry *qnext;
 	struct dd_record pushed;
 	uint8_t pushed_state;
 	uint32_t pushed_cost;
@@ -256,7 +260,9 @@ struct dd_ctx {
 	bool nl_ready;
 	FILE *nl_err, *nl_dbg;
 	uint64_t nl_retry_at;
-	bool kernel_dirty;
+	bool kernel_dirty;		/* a pass is due */
+	bool kernel_all;		/* ... over every entry */
+	struct dd_entry *kernel_queue;	/* what the next pass looks at */
 
 	struct dd_bgp *bgp;		/* the BGP transport, if configured */
 };
@@ -349,6 +355,9 @@ void dd_router_local(struct dd_ctx *ctx, const struct dd_record *recs,
 		     unsigned int n);
 void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 			   uint64_t now_us);
+void dd_entry_queue(struct dd_ctx *ctx, struct dd_entry *e);
+void dd_entry_dirty(struct dd_ctx *ctx, struct dd_entry *e);
+void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e);
 void dd_router_reap(struct dd_ctx *ctx);
 struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket);
 struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,

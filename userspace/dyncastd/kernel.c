@@ -383,11 +383,84 @@ static struct dd_svc_state *dd_svc_of(struct dd_ctx *ctx,
 	return NULL;
 }
 
+/* After a pass: the kernel still lacks what @e says (a request failed) */
+static bool dd_entry_pending(const struct dd_entry *e)
+{
+	if (e->gone)
+		return e->in_kernel;
+	return !e->in_kernel || e->dirty;
+}
+
+/*
+ * The entries of @s on the queue @q: taken off it and pushed, in batches;
+ * those the kernel refused go to @again, the withdrawn ones it no longer
+ * holds are freed.
+ */
+static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
+			       struct dd_entry **q, struct dd_entry **again)
+{
+	struct dd_entry *add[DD_BATCH], *set[DD_BATCH], *del[DD_BATCH];
+	struct dd_entry **pp, *e, *next, *done = NULL;
+	unsigned int na = 0, ns = 0, nd = 0;
+
+	for (pp = q; (e = *pp) && ctx->nl_ready;) {
+		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
+			pp = &e->qnext;
+			continue;
+		}
+		*pp = e->qnext;
+		e->qnext = done;
+		done = e;
+		if (e->gone) {
+			if (!e->in_kernel)
+				continue;
+			if (e->adopted) {
+				if (e->pushed_state != DD_STATE_DOWN)
+					dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET,
+						 set, &ns, e);
+			} else {
+				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL,
+					 del, &nd, e);
+			}
+		} else if (!e->in_kernel) {
+			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, &na, e);
+		} else if (e->dirty && dd_entry_changed(ctx, e)) {
+			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, &ns, e);
+		} else {
+			e->dirty = false;
+		}
+	}
+	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
+	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
+	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
+	for (e = done; e; e = next) {
+		next = e->qnext;
+		/* adopted instances withdrawn: set down, now forgotten */
+		if (e->gone && e->adopted && e->pushed_state == DD_STATE_DOWN)
+			e->in_kernel = false;
+		if (dd_entry_pending(e)) {
+			e->qnext = *again;
+			*again = e;
+			continue;
+		}
+		e->queued = false;
+		if (e->gone && !e->in_kernel)
+			dd_entry_free(ctx, e);
+	}
+}
+
+/*
+ * A pass: the entries queued since the last one (dd_entry_dirty()), or
+ * every entry when a service was made again or the settings changed.
+ * What the kernel refused stays queued and is tried again with the next
+ * pass, DD_NL_RETRY_MS later at most.
+ */
 void dd_kernel_sync(struct dd_ctx *ctx)
 {
-	struct dd_entry *add[DD_BATCH], *set[DD_BATCH], *del[DD_BATCH], *e;
+	struct dd_entry *q, *again = NULL, *e, *next;
 	uint64_t now = dd_now_ms();
-	unsigned int i, b, na, ns, nd;
+	struct dd_svc_state *s;
+	unsigned int i, b;
 	bool retry = false;
 
 	if (!ctx->nl_ready) {
@@ -401,54 +474,53 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 			ctx->svc[i].ready = false;
 	}
 	for (i = 0; i < ctx->n_svc; i++) {
-		struct dd_svc_state *s = &ctx->svc[i];
-
-		if (!s->ready && dd_service_push(ctx, s))
+		s = &ctx->svc[i];
+		if (s->ready)
+			continue;
+		if (dd_service_push(ctx, s))
 			retry = true;
+		else
+			ctx->kernel_all = true;	/* its instances, again */
+	}
+	if (ctx->kernel_all) {
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+			dd_entry_queue(ctx, e);
+		ctx->kernel_all = false;
+	}
+	q = ctx->kernel_queue;
+	ctx->kernel_queue = NULL;
+	for (i = 0; i < ctx->n_svc && ctx->nl_ready; i++) {
+		s = &ctx->svc[i];
 		/* a forwarder learns its instances from its D-Router */
 		if (!s->ready || dd_service_forward(&s->cfg))
 			continue;
-		na = ns = nd = 0;
-		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-			if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
-				continue;
-			if (e->gone) {
-				if (!e->in_kernel)
-					continue;
-				if (e->adopted) {
-					if (e->pushed_state != DD_STATE_DOWN)
-						dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET,
-							 set, &ns, e);
-					else
-						e->in_kernel = false;
-				} else {
-					dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL,
-						 del, &nd, e);
-				}
-			} else if (!e->in_kernel) {
-				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, &na, e);
-			} else if (e->dirty && dd_entry_changed(ctx, e)) {
-				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, &ns, e);
-			} else {
-				e->dirty = false;
-			}
-			if (!ctx->nl_ready)
-				break;
-		}
-		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
-		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
-		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
-		/* adopted instances withdrawn: set down above, now forgotten */
-		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-			if (e->gone && e->adopted && e->pushed_state == DD_STATE_DOWN)
-				e->in_kernel = false;
+		dd_kernel_sync_svc(ctx, s, &q, &again);
 		if (!s->ready)
 			retry = true;
 	}
-	/* withdrawn entries of services we do not steer need no kernel */
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-		if (e->gone && !dd_svc_of(ctx, e))
+	/* what is left: services not steered here, or not ready yet */
+	for (e = q; e; e = next) {
+		next = e->qnext;
+		s = dd_svc_of(ctx, e);
+		if (s && !dd_service_forward(&s->cfg)) {
+			e->qnext = again;
+			again = e;
+			continue;
+		}
+		e->queued = false;
+		/* withdrawn entries of services we do not steer need no kernel */
+		if (e->gone) {
 			e->in_kernel = false;
+			dd_entry_free(ctx, e);
+		}
+	}
+	if (again) {
+		retry = true;
+		for (e = again; e->qnext; e = e->qnext)
+			;
+		e->qnext = ctx->kernel_queue;
+		ctx->kernel_queue = again;
+	}
 	dd_router_reap(ctx);
 	ctx->kernel_dirty = false;
 	if (!retry)
@@ -708,7 +780,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 		ents[i]->plan = out[i];
 		ents[i]->planned = true;
 		if (dd_entry_plan_moved(ents[i])) {
-			ents[i]->dirty = true;
+			dd_entry_dirty(ctx, ents[i]);
 			dirty = true;
 		}
 	}
@@ -748,7 +820,7 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
 				continue;
 			e->planned = false;
-			e->dirty = true;
+			dd_entry_dirty(ctx, e);
 			ctx->kernel_dirty = true;
 		}
 	}

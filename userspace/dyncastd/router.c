@@ -64,11 +64,49 @@ static void dd_entry_set_site(struct dd_entry *e, struct dd_site *site)
 {
 	if (e->site == site)
 		return;
-	if (e->site)
+	if (e->site) {
+		*e->sprev = e->snext;
+		if (e->snext)
+			e->snext->sprev = e->sprev;
 		e->site->n_entries--;
+	}
 	e->site = site;
-	if (site)
+	if (site) {
+		e->snext = site->entries;
+		if (e->snext)
+			e->snext->sprev = &e->snext;
+		e->sprev = &site->entries;
+		site->entries = e;
 		site->n_entries++;
+	}
+}
+
+/*
+ * @e changed: the next kernel pass looks at it.  A pass looks only at the
+ * entries queued since the last one (unless it must look at all), so that
+ * its work follows the changes, not the table.
+ */
+void dd_entry_queue(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	if (e->queued)
+		return;
+	e->queued = true;
+	e->qnext = ctx->kernel_queue;
+	ctx->kernel_queue = e;
+}
+
+void dd_entry_dirty(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	e->dirty = true;
+	dd_entry_queue(ctx, e);
+}
+
+/* A withdrawn entry the kernel no longer holds; never a queued one */
+void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	dd_htab_del(&ctx->entries, &e->node);
+	dd_entry_set_site(e, NULL);
+	free(e);
 }
 
 static struct dd_entry *dd_entry_of(struct dd_hnode *n)
@@ -163,20 +201,9 @@ static void dd_sites_reap(struct dd_ctx *ctx)
 	}
 }
 
-/* Frees the withdrawn entries that are no longer in the kernel. */
+/* After a kernel pass freed entries: their sites may go */
 void dd_router_reap(struct dd_ctx *ctx)
 {
-	struct dd_entry *e, *next;
-	unsigned int b;
-
-	for (e = dd_entry_first(ctx, &b); e; e = next) {
-		next = dd_entry_next(ctx, e, &b);
-		if (e->gone && !e->in_kernel) {
-			dd_htab_del(&ctx->entries, &e->node);
-			dd_entry_set_site(e, NULL);
-			free(e);
-		}
-	}
 	dd_sites_reap(ctx);
 }
 
@@ -205,9 +232,9 @@ static const char *dd_id_str(uint32_t id, char *buf, size_t size)
 }
 
 /*
- * A pass over the kernel's instances walks the whole table: the changes
- * of DD_KERNEL_SOON_MS share one, not one each (BGP brings its paths one
- * line at a time, and a pass per line made learning quadratic).
+ * The changes of DD_KERNEL_SOON_MS share one pass, not one each: BGP
+ * brings its paths one line at a time, and each pass costs a netlink
+ * round trip per service and kind of change.
  */
 #define DD_KERNEL_SOON_MS	50
 
@@ -306,7 +333,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 			e->gone = true;
 			e->origin = o->id;
 			e->seq = o->seq;
-			e->dirty = true;
+			dd_entry_dirty(ctx, e);
 			dd_info("instance %s withdrawn by its agent",
 				dc_addr_fmt(r->key.bid.family, &r->key.bid.u,
 					    buf, sizeof(buf)));
@@ -335,7 +362,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 	e->refreshed = now;
 	e->held_down = false;
 	e->gone = false;
-	e->dirty = true;
+	dd_entry_dirty(ctx, e);
 	ctx->cnt.c[DD_C_RECORDS]++;
 	return true;
 }
@@ -506,7 +533,6 @@ void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 {
 	struct dd_entry *e;
-	unsigned int b;
 	bool any = false;
 
 	/* no entry's cost can have moved by more than the slack */
@@ -515,11 +541,11 @@ static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 	     s->rtt_seen - s->rtt.srtt_us) <= DD_COST_SLACK_US)
 		return;
 	s->rtt_seen = s->rtt.srtt_us;
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (e->site != s || !e->in_kernel ||
+	for (e = s->entries; e; e = e->snext) {
+		if (!e->in_kernel ||
 		    !dd_cost_moved(dd_entry_cost(ctx, e), e->pushed_cost))
 			continue;
-		e->dirty = true;
+		dd_entry_dirty(ctx, e);
 		any = true;
 	}
 	if (any)
@@ -553,13 +579,16 @@ static void dd_hold_timer(struct dd_timer *t)
 	uint64_t now = dd_now_ms();
 	char buf[DC_ADDR_STRLEN], id[16];
 	struct dd_entry *e;
-	unsigned int i, b;
+	unsigned int i;
 	bool changed = false;
 
 	for (i = 0; i < ctx->n_sites; i++) {
 		struct dd_site *s = ctx->sites[i];
 
-		if (!s->bgp && !s->down && s->last_update &&
+		/* BGP's sessions say how long its paths last */
+		if (s->bgp)
+			continue;
+		if (!s->down && s->last_update &&
 		    now - s->last_update > s->hold_ms) {
 			s->down = true;
 			if (s->n_entries)
@@ -570,27 +599,27 @@ static void dd_hold_timer(struct dd_timer *t)
 					(unsigned long long)(now - s->last_update),
 					s->hold_ms, s->n_entries);
 		}
-	}
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (!e->site || e->site->bgp || e->gone)
-			continue;
-		if (!e->held_down && now - e->refreshed > e->site->hold_ms) {
-			e->held_down = true;
-			e->dirty = true;
-			changed = true;
-		}
-		/* down for forget-time: deleted, as if withdrawn */
-		if (e->held_down && ctx->cfg->forget_ms &&
-		    now - e->refreshed > (uint64_t)e->site->hold_ms +
-					 ctx->cfg->forget_ms) {
-			dd_info("instance %s of silent agent %s forgotten",
-				dc_addr_fmt(e->rec.key.bid.family,
-					    &e->rec.key.bid.u, buf,
-					    sizeof(buf)),
-				dd_id_str(e->origin, id, sizeof(id)));
-			e->gone = true;
-			e->dirty = true;
-			changed = true;
+		for (e = s->entries; e; e = e->snext) {
+			if (e->gone)
+				continue;
+			if (!e->held_down && now - e->refreshed > s->hold_ms) {
+				e->held_down = true;
+				dd_entry_dirty(ctx, e);
+				changed = true;
+			}
+			/* down for forget-time: deleted, as if withdrawn */
+			if (e->held_down && ctx->cfg->forget_ms &&
+			    now - e->refreshed > (uint64_t)s->hold_ms +
+						 ctx->cfg->forget_ms) {
+				dd_info("instance %s of silent agent %s forgotten",
+					dc_addr_fmt(e->rec.key.bid.family,
+						    &e->rec.key.bid.u, buf,
+						    sizeof(buf)),
+					dd_id_str(e->origin, id, sizeof(id)));
+				e->gone = true;
+				dd_entry_dirty(ctx, e);
+				changed = true;
+			}
 		}
 	}
 	if (changed)
@@ -664,8 +693,10 @@ int dd_router_apply(struct dd_ctx *ctx)
 	free(ctx->svc);
 	ctx->svc = svc;
 	ctx->n_svc = cfg->n_services;
+	/* settings may have changed: every entry is looked at again */
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
 		e->dirty = true;
+	ctx->kernel_all = true;
 
 	if (!ctx->hold_timer.cb) {
 		dd_timer_init(&ctx->hold_timer, dd_hold_timer, ctx);
@@ -703,6 +734,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 		free(e);
 	}
 	dd_htab_destroy(&ctx->entries);
+	ctx->kernel_queue = NULL;
 	while (ctx->n_sites)
 		dd_site_free(ctx, ctx->sites[0]);
 	for (i = 0; i < ctx->n_svc; i++)

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The router's table and its kernel passes, against a stand-in for the
+ * dyncast generic netlink family: what is learnt reaches the kernel in
+ * batches, a pass sends only what changed, withdrawn instances are deleted
+ * and freed, what the kernel refused is tried again by itself, and a
+ * silent agent's instances go down.  The clock is the test's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <linux/dyncast.h>
+#include <linux/genetlink.h>
+
+#include "dyncastd.h"
+
+/* --- the clock and the network ------------------------------------------- */
+
+static uint64_t now_ms = 1000000;
+
+uint64_t dd_now_ms(void)
+{
+	return now_ms;
+}
+
+void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
+	      uint16_t port, int id)
+{
+	(void)ctx, (void)r, (void)a, (void)port, (void)id;
+}
+
+int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
+		   const struct dd_record *recs, unsigned int n,
+		   const struct dc_addr *to, uint16_t port)
+{
+	(void)ctx, (void)o, (void)recs, (void)n, (void)to, (void)port;
+	return 0;
+}
+
+/* --- the kernel: services and their instances ------------------------------ */
+
+#define K_SVC	4
+#define K_INST	4096
+
+struct k_inst {
+	uint32_t svc, bid;	/* svc: its service's address */
+	uint8_t state;
+	uint32_t cpu;
+};
+
+static struct {
+	uint32_t svc[K_SVC];
+	unsigned int n_svc;
+	struct k_inst inst[K_INST];
+	unsigned int n_inst;
+	/* per command: requests and the instances they carried */
+	unsigned int req[DYNCAST_CMD_MAX + 1], inst_req[DYNCAST_CMD_MAX + 1];
+	/* the next fail_n requests of fail_cmd get fail_err */
+	uint8_t fail_cmd;
+	int fail_err;
+	unsigned int fail_n;
+} k;
+
+static int k_svc(uint32_t sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < k.n_svc; i++)
+		if (k.svc[i] == sid)
+			return (int)i;
+	return -1;
+}
+
+static struct k_inst *k_inst(uint32_t sid, uint32_t bid)
+{
+	unsigned int i;
+
+	for (i = 0; i < k.n_inst; i++)
+		if (k.inst[i].svc == sid && k.inst[i].bid == bid)
+			return &k.inst[i];
+	return NULL;
+}
+
+static unsigned int k_count(uint32_t sid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < k.n_inst; i++)
+		n += k.inst[i].svc == sid;
+	return n;
+}
+
+static void k_del_svc(uint32_t sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < k.n_inst;) {
+		if (k.inst[i].svc == sid)
+			k.inst[i] = k.inst[--k.n_inst];
+		else
+			i++;
+	}
+	for (i = 0; i < k.n_svc; i++)
+		if (k.svc[i] == sid)
+			k.svc[i] = k.svc[--k.n_svc];
+}
+
+struct k_req {
+	uint32_t sid;
+	struct k_inst inst[64];
+	unsigned int n;
+};
+
+static void k_parse(const struct nlmsghdr *nlh, struct k_req *r)
+{
+	const struct nlattr *a, *b;
+
+	memset(r, 0, sizeof(*r));
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) == DYNCAST_A_SERVICE) {
+			mnl_attr_for_each_nested(b, a)
+				if (mnl_attr_get_type(b) == DYNCAST_A_SERVICE_ADDR4)
+					memcpy(&r->sid, mnl_attr_get_payload(b), 4);
+		} else if (mnl_attr_get_type(a) == DYNCAST_A_INSTANCE) {
+			struct k_inst *in = &r->inst[r->n++];
+
+			assert_true(r->n <= 64);
+			mnl_attr_for_each_nested(b, a) {
+				switch (mnl_attr_get_type(b)) {
+				case DYNCAST_A_INSTANCE_ADDR4:
+					memcpy(&in->bid, mnl_attr_get_payload(b), 4);
+					break;
+				case DYNCAST_A_INSTANCE_STATE:
+					in->state = mnl_attr_get_u8(b);
+					break;
+				case DYNCAST_A_INSTANCE_CPU:
+					in->cpu = mnl_attr_get_u32(b);
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* One request, all or nothing, as the module does it */
+static int k_do(uint8_t cmd, struct k_req *r)
+{
+	unsigned int i;
+
+	switch (cmd) {
+	case DYNCAST_CMD_SERVICE_NEW:
+		if (k_svc(r->sid) >= 0)
+			return -EEXIST;
+		assert_true(k.n_svc < K_SVC);
+		k.svc[k.n_svc++] = r->sid;
+		return 0;
+	case DYNCAST_CMD_SERVICE_SET:
+		return k_svc(r->sid) < 0 ? -ENOENT : 0;
+	case DYNCAST_CMD_SERVICE_DEL:
+		if (k_svc(r->sid) < 0)
+			return -ENOENT;
+		k_del_svc(r->sid);
+		return 0;
+	}
+	if (k_svc(r->sid) < 0)
+		return -ENOENT;
+	for (i = 0; i < r->n; i++) {
+		bool have = k_inst(r->sid, r->inst[i].bid);
+
+		if (cmd == DYNCAST_CMD_INSTANCE_NEW && have)
+			return -EEXIST;
+		if (cmd != DYNCAST_CMD_INSTANCE_NEW && !have)
+			return -ENOENT;
+	}
+	for (i = 0; i < r->n; i++) {
+		struct k_inst *in = k_inst(r->sid, r->inst[i].bid);
+
+		r->inst[i].svc = r->sid;
+		if (cmd == DYNCAST_CMD_INSTANCE_NEW) {
+			assert_true(k.n_inst < K_INST);
+			k.inst[k.n_inst++] = r->inst[i];
+		} else if (cmd == DYNCAST_CMD_INSTANCE_SET) {
+			*in = r->inst[i];
+		} else {
+			*in = k.inst[--k.n_inst];
+		}
+	}
+	return 0;
+}
+
+int __wrap_dc_nl_open(struct dc_nl *nl, FILE *err)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->err = err;
+	return 0;
+}
+
+int __wrap_dc_nl_resolve(struct dc_nl *nl, const char *name, const char *grp)
+{
+	(void)name, (void)grp;
+	nl->family = 42;
+	return 0;
+}
+
+void __wrap_dc_nl_close(struct dc_nl *nl)
+{
+	(void)nl;
+}
+
+int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
+		      const struct dc_attr_set *names, mnl_cb_t cb, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
+	struct k_req r;
+
+	(void)nl, (void)names, (void)cb, (void)data;
+	assert_true(g->cmd <= DYNCAST_CMD_MAX);
+	/* the plan's dump of a service: nothing to say */
+	if (req->nlmsg_flags & NLM_F_DUMP)
+		return 0;
+	k_parse(req, &r);
+	k.req[g->cmd]++;
+	k.inst_req[g->cmd] += r.n;
+	if (k.fail_n && g->cmd == k.fail_cmd) {
+		k.fail_n--;
+		return k.fail_err;
+	}
+	return k_do(g->cmd, &r);
+}
+
+/* --- the router ------------------------------------------------------------ */
+
+#define SID_A	0xcb007101	/* 203.0.113.1 */
+#define SID_B	0xcb007102
+
+static const char conf[] =
+	"[agent]\n"
+	"id = 10.0.0.9\n"
+	"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+	"[router]\n"
+	"probe-cost = no\n"
+	"max-instances = 100000\n"
+	"[service a]\n"
+	"sid = 203.0.113.1\nproto = tcp\nport = 80\nplan = no\n"
+	"[service b]\n"
+	"sid = 203.0.113.2\nproto = tcp\nport = 80\nplan = no\n";
+
+static struct dd_ctx *ctx;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	ctx = calloc(1, sizeof(*ctx));
+	assert_non_null(ctx);
+	assert_int_equal(dd_loop_init(&ctx->loop), 0);
+	ctx->cfg = dd_config_parse_string(conf, "t.conf", stderr);
+	assert_non_null(ctx->cfg);
+	ctx->id = ctx->cfg->id;
+	assert_int_equal(dd_router_apply(ctx), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dd_router_exit(ctx);
+	dd_loop_exit(&ctx->loop);
+	dd_config_free(ctx->cfg);
+	free(ctx);
+	return 0;
+}
+
+/* the timers due by now, the kernel's pass among them */
+static void run(uint64_t ms)
+{
+	now_ms += ms;
+	assert_int_equal(dd_loop_once(&ctx->loop, now_ms), 0);
+}
+
+static void reset_counts(void)
+{
+	memset(k.req, 0, sizeof(k.req));
+	memset(k.inst_req, 0, sizeof(k.inst_req));
+}
+
+static struct dd_record rec(uint32_t sid, uint32_t bid, uint32_t cpu)
+{
+	struct dd_record r = { .state = DD_STATE_UP };
+
+	r.key.svc.sid.family = AF_INET;
+	r.key.svc.sid.u.in.s_addr = htonl(sid);
+	r.key.svc.proto = IPPROTO_TCP;
+	r.key.svc.port = 80;
+	r.key.bid.family = AF_INET;
+	r.key.bid.u.in.s_addr = htonl(bid);
+	r.present = 1u << DD_M_CPU;
+	r.m[DD_M_CPU] = cpu;
+	return r;
+}
+
+static uint64_t seq = 1;
+
+static void bgp(uint32_t sid, uint32_t bid, uint32_t cpu)
+{
+	struct dd_record r = rec(sid, bid, cpu);
+	struct dd_bgp_probe probe = { 0 };
+
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000100 + (bid & 15),
+				       &probe, seq++, false), 0);
+}
+
+static void bgp_withdraw(uint32_t sid, uint32_t bid)
+{
+	struct dd_record r = rec(sid, bid, 0);
+
+	dd_router_bgp_withdraw(ctx, &r.key, 0x0a000100 + (bid & 15), seq++);
+}
+
+static uint32_t kcpu(uint32_t sid, uint32_t bid)
+{
+	struct k_inst *in = k_inst(htonl(sid), htonl(bid));
+
+	assert_non_null(in);
+	return in->cpu;
+}
+
+#define BID(i)	(0x0a640000 + (i))
+
+/* learnt in batches; a pass sends what changed, and only that */
+static void passes(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
+	run(100);
+	assert_int_equal(k.n_svc, 2);
+	assert_int_equal(k_count(htonl(SID_A)), 50);
+	assert_int_equal(k_count(htonl(SID_B)), 50);
+	/* 24 a message: 3 for each service */
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_NEW], 6);
+	assert_null(ctx->kernel_queue);
+	assert_false(ctx->kernel_timer.armed);
+
+	reset_counts();
+	bgp(SID_A, BID(10), 700);
+	bgp(SID_A, BID(12), 100);	/* the same figures */
+	run(100);
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_SET], 1);
+	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_SET], 1);
+	assert_int_equal(kcpu(SID_A, BID(10)), 700);
+
+	reset_counts();
+	bgp_withdraw(SID_B, BID(11));
+	bgp_withdraw(SID_B, BID(13));
+	run(100);
+	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_DEL], 2);
+	assert_int_equal(k_count(htonl(SID_B)), 48);
+	assert_int_equal(ctx->entries.n, 98);	/* freed */
+	assert_null(ctx->kernel_queue);
+
+	/* nothing changed: no request at all */
+	reset_counts();
+	for (i = 0; i < 10; i++)
+		run(1000);
+	for (i = 0; i <= DYNCAST_CMD_MAX; i++)
+		assert_int_equal(k.req[i], 0);
+}
+
+/* what the kernel refused is tried again, with nothing else changing */
+static void refused_again(void **state)
+{
+	(void)state;
+	bgp(SID_A, BID(1), 100);
+	bgp(SID_A, BID(2), 100);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 2);
+
+	/* a new instance, then a changed one: both refused once */
+	k.fail_cmd = DYNCAST_CMD_INSTANCE_NEW;
+	k.fail_err = -ENOBUFS;
+	k.fail_n = 1;
+	bgp(SID_A, BID(3), 100);
+	run(100);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(3))));
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 1);
+	assert_true(ctx->kernel_timer.armed);
+	run(2000);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(3))));
+
+	k.fail_cmd = DYNCAST_CMD_INSTANCE_SET;
+	k.fail_n = 1;
+	bgp(SID_A, BID(1), 900);
+	run(100);
+	assert_int_equal(kcpu(SID_A, BID(1)), 100);
+	assert_true(ctx->kernel_timer.armed);
+	run(2000);
+	assert_int_equal(kcpu(SID_A, BID(1)), 900);
+
+	k.fail_cmd = DYNCAST_CMD_INSTANCE_DEL;
+	k.fail_n = 1;
+	bgp_withdraw(SID_A, BID(2));
+	run(100);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(2))));
+	assert_int_equal(ctx->entries.n, 3);
+	run(2000);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(2))));
+	assert_int_equal(ctx->entries.n, 2);
+	assert_null(ctx->kernel_queue);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 3);
+}
+
+/*
+ * Instances of a service not configured here are kept for relaying, not
+ * pushed; withdrawn, they are freed.
+ */
+static void not_steered(void **state)
+{
+	(void)state;
+	bgp(0xcb007109, BID(1), 100);
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	assert_int_equal(k.n_inst, 1);
+	assert_int_equal(ctx->entries.n, 2);
+	assert_null(ctx->kernel_queue);
+	bgp_withdraw(0xcb007109, BID(1));
+	run(100);
+	assert_int_equal(ctx->entries.n, 1);
+}
+
+/* an agent silent for its hold time: its instances down, then forgotten */
+static void silent_agent(void **state)
+{
+	struct dd_msg *msg = calloc(1, sizeof(*msg));
+	struct dc_addr from = { .family = AF_INET };
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(msg);
+	from.u.in.s_addr = htonl(0x0a000001);
+	msg->n_origins = 1;
+	msg->origins[0] = (struct dd_origin){ .id = 0x0a000077, .seq = 1,
+					      .hold_ms = 3000 };
+	msg->n_records = 4;
+	for (i = 0; i < 4; i++)
+		msg->records[i] = rec(SID_A, BID(i), 100);
+	dd_router_announce(ctx, msg, &from, 4960);
+	bgp(SID_A, BID(9), 100);	/* a BGP site: no hold time */
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 5);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(k_inst(htonl(SID_A), htonl(BID(i)))->state,
+				 DD_STATE_UP);
+	for (i = 0; i < 16; i++)
+		run(250);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(k_inst(htonl(SID_A), htonl(BID(i)))->state,
+				 DD_STATE_DOWN);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(9)))->state,
+			 DD_STATE_UP);
+	free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
+		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
