@@ -303,10 +303,18 @@ static void dd_batch(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	}
 }
 
+/*
+ * The service, made or found in the kernel.  Made, it holds none of our
+ * instances (it was deleted behind our back, or the module loaded again);
+ * found, what it holds is not known: either way every instance of it is
+ * pushed again by the next pass.
+ */
 static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 {
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
+	struct dd_entry *e;
+	unsigned int b;
 	int ret;
 
 	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_NEW);
@@ -315,6 +323,12 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 	if (!ret) {
 		s->created = true;
 		dd_info("service %s: created", s->cfg.name);
+		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
+			if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
+				e->in_kernel = false;
+				e->adopted = false;
+			}
+		}
 	} else if (ret == -EEXIST) {
 		if (s->cfg.present || s->cfg.has_fwd_key ||
 		    s->cfg.router.family) {
@@ -340,6 +354,10 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 	s->ready = true;
 	/* new, or someone else's: its slack is not known */
 	s->slack_known = false;
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+		if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+			e->dirty = true;
+	ctx->kernel_all = true;
 	return 0;
 }
 
@@ -479,8 +497,6 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 			continue;
 		if (dd_service_push(ctx, s))
 			retry = true;
-		else
-			ctx->kernel_all = true;	/* its instances, again */
 	}
 	if (ctx->kernel_all) {
 		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))

@@ -3,7 +3,8 @@
  * The router's table and its kernel passes, against a stand-in for the
  * dyncast generic netlink family: what is learnt reaches the kernel in
  * batches, a pass sends only what changed, withdrawn instances are deleted
- * and freed, what the kernel refused is tried again by itself, and a
+ * and freed, what the kernel refused is tried again by itself, a service
+ * deleted behind our back is made again with all its instances, and a
  * silent agent's instances go down.  The clock is the test's.
  */
 #include <errno.h>
@@ -419,6 +420,30 @@ static void refused_again(void **state)
 	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 3);
 }
 
+/* a service deleted behind our back comes back with all its instances */
+static void service_again(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		bgp(SID_A, BID(i), 100);
+	bgp(SID_B, BID(100), 100);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 30);
+	k_del_svc(htonl(SID_A));
+	/* one change: the kernel says the service is gone */
+	bgp(SID_A, BID(5), 300);
+	run(100);
+	assert_int_equal(k_svc(htonl(SID_A)), -1);
+	run(2000);
+	assert_true(k_svc(htonl(SID_A)) >= 0);
+	assert_int_equal(k_count(htonl(SID_A)), 30);
+	assert_int_equal(kcpu(SID_A, BID(5)), 300);
+	assert_int_equal(k_count(htonl(SID_B)), 1);
+	assert_null(ctx->kernel_queue);
+}
+
 /*
  * Instances of a service not configured here are kept for relaying, not
  * pushed; withdrawn, they are freed.
@@ -475,6 +500,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
 	};
