@@ -250,6 +250,7 @@ struct dd_ctx {
 
 	/* router */
 	struct dd_htab entries;		/* learnt instances, .n of them */
+	unsigned int n_gone;		/* of them withdrawn, to be deleted */
 	struct dd_site *sites[DD_SITES_MAX];
 	struct dd_site *site_hash[1 << DD_SITE_HASH_BITS];
 	unsigned int n_sites;

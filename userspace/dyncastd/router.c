@@ -101,9 +101,26 @@ void dd_entry_dirty(struct dd_ctx *ctx, struct dd_entry *e)
 	dd_entry_queue(ctx, e);
 }
 
+/*
+ * Withdrawn entries wait for the kernel pass that deletes them; they do
+ * not count against max-instances meanwhile.
+ */
+static void dd_entry_set_gone(struct dd_ctx *ctx, struct dd_entry *e,
+			      bool gone)
+{
+	if (e->gone == gone)
+		return;
+	e->gone = gone;
+	if (gone)
+		ctx->n_gone++;
+	else
+		ctx->n_gone--;
+}
+
 /* A withdrawn entry the kernel no longer holds; never a queued one */
 void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e)
 {
+	dd_entry_set_gone(ctx, e, false);
 	dd_htab_del(&ctx->entries, &e->node);
 	dd_entry_set_site(e, NULL);
 	free(e);
@@ -295,7 +312,8 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 /* Room for instance @k: it is known, or max-instances not reached */
 static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 {
-	return ctx->entries.n < ctx->cfg->max_instances || dd_entry_find(ctx, k);
+	return ctx->entries.n - ctx->n_gone < ctx->cfg->max_instances ||
+	       dd_entry_find(ctx, k);
 }
 
 /* The same, a refusal counted and logged */
@@ -330,7 +348,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 	}
 	if (r->withdrawn) {
 		if (e && !e->gone) {
-			e->gone = true;
+			dd_entry_set_gone(ctx, e, true);
 			e->origin = o->id;
 			e->seq = o->seq;
 			dd_entry_dirty(ctx, e);
@@ -361,7 +379,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 	dd_entry_set_site(e, site);
 	e->refreshed = now;
 	e->held_down = false;
-	e->gone = false;
+	dd_entry_set_gone(ctx, e, false);
 	dd_entry_dirty(ctx, e);
 	ctx->cnt.c[DD_C_RECORDS]++;
 	return true;
@@ -616,7 +634,7 @@ static void dd_hold_timer(struct dd_timer *t)
 						    &e->rec.key.bid.u, buf,
 						    sizeof(buf)),
 					dd_id_str(e->origin, id, sizeof(id)));
-				e->gone = true;
+				dd_entry_set_gone(ctx, e, true);
 				dd_entry_dirty(ctx, e);
 				changed = true;
 			}
@@ -734,6 +752,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 		free(e);
 	}
 	dd_htab_destroy(&ctx->entries);
+	ctx->n_gone = 0;
 	ctx->kernel_queue = NULL;
 	while (ctx->n_sites)
 		dd_site_free(ctx, ctx->sites[0]);

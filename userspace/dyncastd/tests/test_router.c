@@ -255,18 +255,37 @@ static const char conf[] =
 
 static struct dd_ctx *ctx;
 
-static int setup(void **state)
+static int setup_with(const char *text)
 {
-	(void)state;
 	memset(&k, 0, sizeof(k));
 	ctx = calloc(1, sizeof(*ctx));
 	assert_non_null(ctx);
 	assert_int_equal(dd_loop_init(&ctx->loop), 0);
-	ctx->cfg = dd_config_parse_string(conf, "t.conf", stderr);
+	ctx->cfg = dd_config_parse_string(text, "t.conf", stderr);
 	assert_non_null(ctx->cfg);
 	ctx->id = ctx->cfg->id;
 	assert_int_equal(dd_router_apply(ctx), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_with(conf);
+}
+
+/* room for 4 instances */
+static int setup_small(void **state)
+{
+	char text[sizeof(conf)];
+	char *at;
+
+	(void)state;
+	memcpy(text, conf, sizeof(conf));
+	at = strstr(text, "max-instances = 100000\n");
+	assert_non_null(at);
+	memcpy(at, "max-instances = 4     ", 22);
+	return setup_with(text);
 }
 
 static int teardown(void **state)
@@ -462,6 +481,42 @@ static void not_steered(void **state)
 	assert_int_equal(ctx->entries.n, 1);
 }
 
+/*
+ * At max-instances, an instance withdrawn makes room at once, not only
+ * once the pass that deletes it has run.
+ */
+static void room_after_withdrawal(void **state)
+{
+	struct dd_record r = rec(SID_A, BID(5), 100);
+	struct dd_bgp_probe probe = { 0 };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000105, &probe, seq++,
+				       false), -ENOSPC);
+	assert_int_equal(ctx->cnt.c[DD_C_TABLE_FULL], 1);
+	bgp_withdraw(SID_A, BID(1));
+	bgp(SID_A, BID(5), 100);
+	/* back again before the pass: it takes its own place again */
+	bgp_withdraw(SID_A, BID(2));
+	bgp(SID_A, BID(2), 200);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000105, &probe, seq++,
+				       false), 0);
+	r = rec(SID_A, BID(6), 100);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000106, &probe, seq++,
+				       false), -ENOSPC);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 4);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(1))));
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(5))));
+	assert_int_equal(kcpu(SID_A, BID(2)), 200);
+	assert_int_equal(ctx->entries.n, 4);
+	assert_int_equal(ctx->n_gone, 0);
+}
+
 /* an agent silent for its hold time: its instances down, then forgotten */
 static void silent_agent(void **state)
 {
@@ -503,6 +558,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
+		cmocka_unit_test_setup_teardown(room_after_withdrawal,
+						setup_small, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
