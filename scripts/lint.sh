@@ -75,6 +75,7 @@ done
 
 step "shellcheck"
 mapfile -t scripts < <(ls selftests/*.sh selftests/host/*.sh selftests/vm/*.sh scripts/*.sh demo/*.sh \
+	userspace/tests/*.sh userspace/*/tests/*.sh userspace/dyncast/dyncast.bash-completion \
 	bench/*.sh bench/vm/*.sh .ci/run 2>/dev/null)
 shellcheck -S warning -s bash -x "${scripts[@]}" || failed+=(shellcheck)
 shellcheck -S warning -s sh selftests/vm/init selftests/vm/modprobe-chroot || failed+=(shellcheck)
