@@ -16,16 +16,11 @@
 #include <sys/un.h>
 #include <jansson.h>
 
+#include "control.h"
 #include "dyncast.h"
 
-#define DC_AGENT_SOCKET		"/run/dyncast/dyncastd.sock"
 #define DC_AGENT_REPLY_MAX	(16 << 20)
 #define DC_AGENT_TIMEOUT	5	/* seconds */
-
-static const char *const agent_kinds[] = {
-	"agent", "bgp", "neighbor", "peer", "site", "instance", "learned",
-	"plan",
-};
 
 /* keys of milliseconds, printed as seconds */
 static const char *const agent_msecs[] = {
@@ -198,13 +193,13 @@ void dc_agent_usage(FILE *fp)
 	fputs("Usage: dyncast agent show [ KIND ] [ socket PATH ]\n"
 	      "KIND := { agent | bgp | neighbor | peer | site | instance | learned |\n"
 	      "         plan }\n"
-	      "PATH := dyncastd's control socket (default " DC_AGENT_SOCKET ";\n"
+	      "PATH := dyncastd's control socket (default " DC_CONTROL_SOCKET ";\n"
 	      "        @NAME for an abstract one)\n", fp);
 }
 
 int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 {
-	const char *path = DC_AGENT_SOCKET, *kind = NULL;
+	const char *path = DC_CONTROL_SOCKET, *kind = NULL;
 	bool have_path = false;
 	struct dc_out o;
 	char *text;
@@ -228,8 +223,8 @@ int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 			have_path = true;
 			argc -= 2;
 			argv += 2;
-		} else if (!kind && dc_parse_keyword(*argv, agent_kinds,
-					 DC_ARRAY_SIZE(agent_kinds)) >= 0) {
+		} else if (!kind && dc_parse_keyword(*argv, dc_show_kinds,
+					 __DC_SHOW_MAX) >= 0) {
 			kind = *argv;
 			argc--;
 			argv++;

@@ -804,7 +804,7 @@ void dd_bgp_status(struct dd_ctx *ctx, struct dd_show_out *so)
 
 	if (!b)
 		return;
-	if (dd_show_want(so, DD_SHOW_BGP)) {
+	if (dd_show_want(so, DC_SHOW_BGP)) {
 		o = json_object();
 		json_object_set_new(o, "object", json_string("bgp"));
 		json_object_set_new(o, "socket", json_string(b->path));
@@ -820,7 +820,7 @@ void dd_bgp_status(struct dd_ctx *ctx, struct dd_show_out *so)
 					    json_integer(b->paths.n));
 		dd_show_put(so, o);
 	}
-	if (!dd_show_want(so, DD_SHOW_NEIGHBOR))
+	if (!dd_show_want(so, DC_SHOW_NEIGHBOR))
 		return;
 	for (i = 0; i < b->n_nbrs; i++) {
 		const struct dd_bgp_nbr *nb = &b->nbrs[i];

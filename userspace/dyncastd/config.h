@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "control.h"
 #include "policy.h"
 #include "proto.h"
 
@@ -18,7 +19,7 @@
  * missing, and the control socket's default place in it
  */
 #define DD_RUN_DIR		"/run/dyncast"
-#define DD_CONTROL_DEFAULT	DD_RUN_DIR "/dyncastd.sock"
+#define DD_CONTROL_DEFAULT	DC_CONTROL_SOCKET
 /* where ExaBGP's API process (dyncastd --exabgp) connects, by default */
 #define DD_BGP_SOCKET_DEFAULT	DD_RUN_DIR "/bgp.sock"
 #define DD_PEERS_MAX		64

@@ -184,10 +184,10 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 	unsigned int i, b;
 	json_t *o;
 
-	if (dd_show_want(so, DD_SHOW_AGENT))
+	if (dd_show_want(so, DC_SHOW_AGENT))
 		dd_show_agent(ctx, so, now);
 	dd_bgp_status(ctx, so);
-	for (i = 0; dd_show_want(so, DD_SHOW_PEER) && i < ctx->n_peers; i++) {
+	for (i = 0; dd_show_want(so, DC_SHOW_PEER) && i < ctx->n_peers; i++) {
 		const struct dd_peer *p = &ctx->peers[i];
 
 		o = json_object();
@@ -204,7 +204,7 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 		dd_j_set(o, "counters", dd_j_counters(&p->cnt, false));
 		dd_show_put(so, o);
 	}
-	for (i = 0; dd_show_want(so, DD_SHOW_SITE) && i < ctx->n_sites; i++) {
+	for (i = 0; dd_show_want(so, DC_SHOW_SITE) && i < ctx->n_sites; i++) {
 		const struct dd_site *s = ctx->sites[i];
 
 		o = json_object();
@@ -222,7 +222,7 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 		dd_j_set(o, "updates", json_integer(s->updates));
 		dd_show_put(so, o);
 	}
-	for (i = 0; dd_show_want(so, DD_SHOW_INSTANCE) && i < ctx->n_inst;
+	for (i = 0; dd_show_want(so, DC_SHOW_INSTANCE) && i < ctx->n_inst;
 	     i++) {
 		const struct dd_inst *in = ctx->inst[i];
 
@@ -239,7 +239,7 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 		dd_j_metrics(o, &in->now, true);
 		dd_show_put(so, o);
 	}
-	for (e = dd_show_want(so, DD_SHOW_LEARNED) ? dd_entry_first(ctx, &b) :
+	for (e = dd_show_want(so, DC_SHOW_LEARNED) ? dd_entry_first(ctx, &b) :
 						      NULL;
 	     e; e = dd_entry_next(ctx, e, &b)) {
 		if (e->gone)
@@ -258,7 +258,7 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 			dd_j_set(o, "plan", dd_j_plan(e));
 		dd_show_put(so, o);
 	}
-	for (i = 0; dd_show_want(so, DD_SHOW_PLAN) && i < ctx->n_svc; i++) {
+	for (i = 0; dd_show_want(so, DC_SHOW_PLAN) && i < ctx->n_svc; i++) {
 		const struct dd_svc_state *s = &ctx->svc[i];
 
 		if (!s->planned)
@@ -436,28 +436,17 @@ static void dd_http_answer(struct dd_ctl_client *c, bool whole)
 	dd_ctl_reply(c, text, len);
 }
 
-static const char *const dd_show_kinds[__DD_SHOW_MAX] = {
-	[DD_SHOW_AGENT] = "agent",
-	[DD_SHOW_BGP] = "bgp",
-	[DD_SHOW_NEIGHBOR] = "neighbor",
-	[DD_SHOW_PEER] = "peer",
-	[DD_SHOW_SITE] = "site",
-	[DD_SHOW_INSTANCE] = "instance",
-	[DD_SHOW_LEARNED] = "learned",
-	[DD_SHOW_PLAN] = "plan",
-};
-
 /* "show" or "show KIND": the kinds asked for, 0 if neither */
 static unsigned int dd_show_parse(const char *req)
 {
 	unsigned int k;
 
 	if (!strcmp(req, "show"))
-		return (1u << __DD_SHOW_MAX) - 1;
+		return (1u << __DC_SHOW_MAX) - 1;
 	if (strncmp(req, "show ", 5))
 		return 0;
-	for (k = 0; k < __DD_SHOW_MAX; k++)
-		if (!strcmp(req + 5, dd_show_kinds[k]))
+	for (k = 0; k < __DC_SHOW_MAX; k++)
+		if (!strcmp(req + 5, dc_show_kinds[k]))
 			return 1u << k;
 	return 0;
 }

@@ -270,31 +270,16 @@ struct dd_ctx {
 
 struct json_t;
 
-/*
- * The control socket's answer, written one object at a time (control.c):
- * "show" asks for every kind, "show KIND" for one.
- */
-enum dd_show {
-	DD_SHOW_AGENT,
-	DD_SHOW_BGP,
-	DD_SHOW_NEIGHBOR,
-	DD_SHOW_PEER,
-	DD_SHOW_SITE,
-	DD_SHOW_INSTANCE,
-	DD_SHOW_LEARNED,
-	DD_SHOW_PLAN,
-	__DD_SHOW_MAX,
-};
-
+/* The control socket's answer, written one object at a time (control.c) */
 struct dd_show_out {
 	FILE *fp;			/* the JSON array so far */
-	unsigned int kinds;		/* 1 << enum dd_show asked for */
+	unsigned int kinds;		/* 1 << enum dc_show asked for */
 	unsigned int n;			/* objects written */
 	bool err;
 };
 
 static inline bool dd_show_want(const struct dd_show_out *so,
-				enum dd_show kind)
+				enum dc_show kind)
 {
 	return so->kinds & (1u << kind);
 }
