@@ -188,6 +188,20 @@ err:
 	return NULL;
 }
 
+/* The answer of a dyncastd older than "show KIND": it knows only "show" */
+static bool agent_unknown_request(const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	bool unknown;
+
+	unknown = json_is_object(j) &&
+		  json_is_string(json_object_get(j, "error")) &&
+		  !strcmp(json_string_value(json_object_get(j, "error")),
+			  "unknown request");
+	json_decref(j);
+	return unknown;
+}
+
 void dc_agent_usage(FILE *fp)
 {
 	fputs("Usage: dyncast agent show [ KIND ] [ socket PATH ]\n"
@@ -234,6 +248,11 @@ int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 	}
 
 	text = agent_ask(ctx, path, kind);
+	/* everything, of which dc_agent_print() keeps the kind */
+	if (text && kind && agent_unknown_request(text)) {
+		free(text);
+		text = agent_ask(ctx, path, NULL);
+	}
 	if (!text)
 		return -1;
 	dc_out_init(&o, ctx->out, ctx->json, ctx->pretty);

@@ -35,6 +35,8 @@ static const char status_peer[] =
 
 static char sock_name[64];
 static pid_t server;
+/* the next daemon knows only "show", as those before "show KIND" */
+static bool old_daemon;
 
 /*
  * A daemon at @sock_name that answers "show" with @answer, "show peer"
@@ -42,6 +44,7 @@ static pid_t server;
  */
 static void serve(const char *answer)
 {
+	static const char unknown[] = "{\"error\":\"unknown request\"}\n";
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, c;
 	size_t n;
@@ -69,6 +72,8 @@ static void serve(const char *answer)
 
 		if (n == 5 && !memcmp(req, "show\n", 5))
 			send(c, answer, strlen(answer), 0);
+		else if (old_daemon)
+			send(c, unknown, strlen(unknown), 0);
 		else if (n == 10 && !memcmp(req, "show peer\n", 10))
 			send(c, status_peer, strlen(status_peer), 0);
 		close(c);
@@ -118,6 +123,24 @@ static void test_agent_text(void **state)
 	assert_int_equal(run(m, "agent show peer"), 0);
 	assert_string_equal(m->out,
 		"peer name dr9 endpoint 198.18.11.9:4960 last-rx 0.050s\n");
+	unserve();
+}
+
+/* a daemon from before "show KIND": asked for everything, filtered here */
+static void test_agent_old_daemon(void **state)
+{
+	struct mock *m = *state;
+
+	old_daemon = true;
+	serve(status);
+	old_daemon = false;
+	assert_int_equal(run(m, "agent show peer"), 0);
+	assert_string_equal(m->out,
+		"peer name dr1 endpoint 198.18.11.1:4960 last-rx 0.250s rtt 350\n");
+	mock_clear(m);
+	assert_int_equal(run(m, "agent show site"), 0);
+	assert_string_equal(m->out, "");
+	assert_string_equal(m->err, "");
 	unserve();
 }
 
@@ -180,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_agent_text),
+		T(test_agent_old_daemon),
 		T(test_agent_json),
 		T(test_agent_errors),
 	};
