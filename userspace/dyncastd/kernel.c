@@ -70,7 +70,8 @@ void dd_kernel_close(struct dd_ctx *ctx)
 
 /*
  * Kernel errors we expect (EEXIST, ENOENT) are not worth a log line.  A
- * dump's messages go to @cb.
+ * dump's messages go to @cb.  A socket closed after a fatal error is not
+ * used again until a pass opens it anew.
  */
 static int dd_nl_talk_cb(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet,
 			 mnl_cb_t cb, void *data)
@@ -78,6 +79,8 @@ static int dd_nl_talk_cb(struct dd_ctx *ctx, struct nlmsghdr *nlh, bool quiet,
 	FILE *err = ctx->nl.err;
 	int ret;
 
+	if (!ctx->nl_ready)
+		return -ENOTCONN;
 	if (quiet) {
 		if (!ctx->nl_dbg)
 			ctx->nl_dbg = dd_log_stream(LOG_DEBUG);

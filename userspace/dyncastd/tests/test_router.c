@@ -67,6 +67,8 @@ static struct {
 	uint8_t fail_cmd;
 	int fail_err;
 	unsigned int fail_n;
+	bool open;		/* the socket, between open and close */
+	unsigned int opened;
 } k;
 
 static int k_svc(uint32_t sid)
@@ -200,6 +202,8 @@ int __wrap_dc_nl_open(struct dc_nl *nl, FILE *err)
 {
 	memset(nl, 0, sizeof(*nl));
 	nl->err = err;
+	k.open = true;
+	k.opened++;
 	return 0;
 }
 
@@ -213,6 +217,7 @@ int __wrap_dc_nl_resolve(struct dc_nl *nl, const char *name, const char *grp)
 void __wrap_dc_nl_close(struct dc_nl *nl)
 {
 	(void)nl;
+	k.open = false;
 }
 
 int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
@@ -222,6 +227,8 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	struct k_req r;
 
 	(void)nl, (void)names, (void)cb, (void)data;
+	/* a closed socket is not written to: the real one would crash */
+	assert_true(k.open);
 	assert_true(g->cmd <= DYNCAST_CMD_MAX);
 	/* the plan's dump of a service: nothing to say */
 	if (req->nlmsg_flags & NLM_F_DUMP)
@@ -439,6 +446,34 @@ static void refused_again(void **state)
 	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 3);
 }
 
+/*
+ * The socket fails under a batch: nothing more is sent on it; the next
+ * pass opens it again and pushes everything.
+ */
+static void socket_lost(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	bgp(SID_B, BID(100), 100);
+	run(100);
+	assert_int_equal(k.opened, 1);
+	k.fail_cmd = DYNCAST_CMD_INSTANCE_NEW;
+	k.fail_err = -ECONNREFUSED;
+	k.fail_n = 1;
+	for (i = 0; i < 30; i++)
+		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
+	run(100);
+	assert_false(k.open);
+	assert_int_equal(k.n_inst, 1);
+	assert_true(ctx->kernel_timer.armed);
+	run(2000);
+	assert_int_equal(k.opened, 2);
+	assert_int_equal(k_count(htonl(SID_A)), 15);
+	assert_int_equal(k_count(htonl(SID_B)), 16);
+	assert_null(ctx->kernel_queue);
+}
+
 /* a service deleted behind our back comes back with all its instances */
 static void service_again(void **state)
 {
@@ -556,6 +591,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
