@@ -115,6 +115,9 @@ struct dd_entry {
 	bool in_kernel, adopted;
 	bool dirty;			/* changed since pushed */
 	bool queued;			/* on ctx->kernel_queue */
+	bool refused;			/* its last request: tried again at
+					 * ctx->refused_at
+					 */
 	struct dd_entry *qnext;
 	struct dd_record pushed;
 	uint8_t pushed_state;
@@ -196,7 +199,15 @@ struct dd_svc_state {
 	bool planned;
 	bool slack_known, slack_ours;
 	uint32_t slack;
+	/* during a kernel pass: its queued entries; made or found anew */
+	struct dd_entry *queue;
+	uint8_t remade;
 };
+
+/* pushed_state of an instance the kernel may lack: pushed again */
+#define DD_STATE_UNKNOWN	0xff
+#define DD_REMADE_NEW		1	/* the kernel holds none of ours */
+#define DD_REMADE_FOUND		2	/* what it holds is not known */
 
 /* a client of the control socket, or of the metrics endpoint (HTTP) */
 struct dd_ctl_client {
@@ -264,6 +275,8 @@ struct dd_ctx {
 	bool kernel_dirty;		/* a pass is due */
 	bool kernel_all;		/* ... over every entry */
 	struct dd_entry *kernel_queue;	/* what the next pass looks at */
+	uint64_t refused_at;		/* ms: what the kernel refused, again */
+	uint32_t refused_wait;		/* ms, doubling while it refuses */
 
 	struct dd_bgp *bgp;		/* the BGP transport, if configured */
 };

@@ -259,6 +259,7 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	ret = dd_nl_talk(ctx, nlh, true);
 	if (!ret) {
 		for (i = 0; i < n; i++) {
+			ents[i]->refused = false;
 			if (cmd == DYNCAST_CMD_INSTANCE_DEL) {
 				ents[i]->in_kernel = false;
 			} else {
@@ -288,6 +289,7 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	} else if (ret == -ENOENT) {
 		s->ready = false;	/* the service went: make it again */
 	} else {
+		ents[0]->refused = true;
 		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
 		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
 			dd_warn("kernel refused an instance update: %s",
@@ -309,15 +311,13 @@ static void dd_batch(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 /*
  * The service, made or found in the kernel.  Made, it holds none of our
  * instances (it was deleted behind our back, or the module loaded again);
- * found, what it holds is not known: either way every instance of it is
- * pushed again by the next pass.
+ * found, what it holds is not known: either way the next pass looks at
+ * every entry and pushes each instance of it again (dd_kernel_sync_svc()).
  */
 static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 {
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	struct dd_entry *e;
-	unsigned int b;
 	int ret;
 
 	nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_NEW);
@@ -326,13 +326,9 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 	if (!ret) {
 		s->created = true;
 		dd_info("service %s: created", s->cfg.name);
-		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-			if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
-				e->in_kernel = false;
-				e->adopted = false;
-			}
-		}
+		s->remade = DD_REMADE_NEW;
 	} else if (ret == -EEXIST) {
+		s->remade = DD_REMADE_FOUND;
 		if (s->cfg.present || s->cfg.has_fwd_key ||
 		    s->cfg.router.family) {
 			nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
@@ -357,9 +353,6 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 	s->ready = true;
 	/* new, or someone else's: its slack is not known */
 	s->slack_known = false;
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-		if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
-			e->dirty = true;
 	ctx->kernel_all = true;
 	return 0;
 }
@@ -412,45 +405,64 @@ static bool dd_entry_pending(const struct dd_entry *e)
 	return !e->in_kernel || e->dirty;
 }
 
+#define DD_REFUSED_MAX_MS	64000
+
 /*
- * The entries of @s on the queue @q: taken off it and pushed, in batches;
- * those the kernel refused go to @again, the withdrawn ones it no longer
- * holds are freed.
+ * The queued entries of @s (s->queue), pushed in batches; what the kernel
+ * refused goes to @again, the withdrawn ones it no longer holds are freed.
+ * An entry refused before waits for @refused_too.
  */
 static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
-			       struct dd_entry **q, struct dd_entry **again)
+			       bool refused_too, struct dd_entry **again)
 {
 	struct dd_entry *add[DD_BATCH], *set[DD_BATCH], *del[DD_BATCH];
-	struct dd_entry **pp, *e, *next, *done = NULL;
+	struct dd_entry *e, *next, *done = NULL;
 	unsigned int na = 0, ns = 0, nd = 0;
+	uint8_t cmd;
 
-	for (pp = q; (e = *pp) && ctx->nl_ready;) {
-		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
-			pp = &e->qnext;
-			continue;
-		}
-		*pp = e->qnext;
+	for (e = s->queue; e && ctx->nl_ready; e = next) {
+		next = e->qnext;
 		e->qnext = done;
 		done = e;
+		if (s->remade == DD_REMADE_NEW) {
+			e->in_kernel = false;
+			e->adopted = false;
+		} else if (s->remade == DD_REMADE_FOUND && e->in_kernel) {
+			/* pushed again whatever it was: the kernel may lack it */
+			e->pushed_state = DD_STATE_UNKNOWN;
+			e->dirty = true;
+		}
+		cmd = 0;
 		if (e->gone) {
 			if (!e->in_kernel)
 				continue;
-			if (e->adopted) {
-				if (e->pushed_state != DD_STATE_DOWN)
-					dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET,
-						 set, &ns, e);
-			} else {
-				dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL,
-					 del, &nd, e);
-			}
+			if (!e->adopted)
+				cmd = DYNCAST_CMD_INSTANCE_DEL;
+			else if (e->pushed_state != DD_STATE_DOWN)
+				cmd = DYNCAST_CMD_INSTANCE_SET;
 		} else if (!e->in_kernel) {
-			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, &na, e);
+			cmd = DYNCAST_CMD_INSTANCE_NEW;
 		} else if (e->dirty && dd_entry_changed(ctx, e)) {
-			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, &ns, e);
+			cmd = DYNCAST_CMD_INSTANCE_SET;
 		} else {
 			e->dirty = false;
 		}
+		if (!cmd || (e->refused && !refused_too))
+			continue;
+		if (cmd == DYNCAST_CMD_INSTANCE_NEW)
+			dd_batch(ctx, s, cmd, add, &na, e);
+		else if (cmd == DYNCAST_CMD_INSTANCE_SET)
+			dd_batch(ctx, s, cmd, set, &ns, e);
+		else
+			dd_batch(ctx, s, cmd, del, &nd, e);
 	}
+	/* the socket closed: the rest waits for the next pass */
+	for (; e; e = next) {
+		next = e->qnext;
+		e->qnext = *again;
+		*again = e;
+	}
+	s->queue = NULL;
 	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, add, na);
 	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, set, ns);
 	dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, nd);
@@ -465,6 +477,7 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 			continue;
 		}
 		e->queued = false;
+		e->refused = false;
 		if (e->gone && !e->in_kernel)
 			dd_entry_free(ctx, e);
 	}
@@ -473,16 +486,18 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 /*
  * A pass: the entries queued since the last one (dd_entry_dirty()), or
  * every entry when a service was made again or the settings changed.
- * What the kernel refused stays queued and is tried again with the next
- * pass, DD_NL_RETRY_MS later at most.
+ * What is left for want of the kernel stays queued and is tried again
+ * DD_NL_RETRY_MS later; what the kernel refused, 2 s later, then at
+ * intervals that double up to DD_REFUSED_MAX_MS while it keeps refusing.
  */
 void dd_kernel_sync(struct dd_ctx *ctx)
 {
 	struct dd_entry *q, *again = NULL, *e, *next;
-	uint64_t now = dd_now_ms();
+	uint64_t now = dd_now_ms(), when = 0;
+	bool retry = false, refused = false;
+	bool refused_too = now >= ctx->refused_at;
 	struct dd_svc_state *s;
 	unsigned int i, b;
-	bool retry = false;
 
 	if (!ctx->nl_ready) {
 		if (now < ctx->nl_retry_at)
@@ -496,9 +511,7 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	}
 	for (i = 0; i < ctx->n_svc; i++) {
 		s = &ctx->svc[i];
-		if (s->ready)
-			continue;
-		if (dd_service_push(ctx, s))
+		if (!s->ready && dd_service_push(ctx, s))
 			retry = true;
 	}
 	if (ctx->kernel_all) {
@@ -506,45 +519,72 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 			dd_entry_queue(ctx, e);
 		ctx->kernel_all = false;
 	}
+	/* each entry to its service's queue, or done with */
 	q = ctx->kernel_queue;
 	ctx->kernel_queue = NULL;
-	for (i = 0; i < ctx->n_svc && ctx->nl_ready; i++) {
-		s = &ctx->svc[i];
-		/* a forwarder learns its instances from its D-Router */
-		if (!s->ready || dd_service_forward(&s->cfg))
-			continue;
-		dd_kernel_sync_svc(ctx, s, &q, &again);
-		if (!s->ready)
-			retry = true;
-	}
-	/* what is left: services not steered here, or not ready yet */
 	for (e = q; e; e = next) {
 		next = e->qnext;
 		s = dd_svc_of(ctx, e);
-		if (s && !dd_service_forward(&s->cfg)) {
-			e->qnext = again;
+		/* a forwarder learns its instances from its D-Router */
+		if (s && dd_service_forward(&s->cfg))
+			s = NULL;
+		if (s && s->ready) {
+			e->qnext = s->queue;
+			s->queue = e;
+		} else if (s && (!e->gone || e->in_kernel)) {
+			e->qnext = again;	/* its service, not made yet */
 			again = e;
-			continue;
-		}
-		e->queued = false;
-		/* withdrawn entries of services we do not steer need no kernel */
-		if (e->gone) {
-			e->in_kernel = false;
-			dd_entry_free(ctx, e);
+		} else {
+			/* not steered here, or withdrawn and not in the kernel */
+			e->queued = false;
+			if (e->gone) {
+				e->in_kernel = false;
+				dd_entry_free(ctx, e);
+			}
 		}
 	}
+	for (i = 0; i < ctx->n_svc; i++) {
+		s = &ctx->svc[i];
+		if (s->queue)
+			dd_kernel_sync_svc(ctx, s, refused_too, &again);
+		if (!s->ready)
+			retry = true;
+		s->remade = 0;
+	}
 	if (again) {
-		retry = true;
-		for (e = again; e->qnext; e = e->qnext)
-			;
+		for (e = again; ; e = e->qnext) {
+			if (e->refused)
+				refused = true;
+			else
+				retry = true;
+			if (!e->qnext)
+				break;
+		}
 		e->qnext = ctx->kernel_queue;
 		ctx->kernel_queue = again;
 	}
 	dd_router_reap(ctx);
 	ctx->kernel_dirty = false;
-	if (!retry)
-		return;
-	ctx->nl_retry_at = now + DD_NL_RETRY_MS;
+	if (!refused) {
+		ctx->refused_wait = 0;
+		ctx->refused_at = 0;
+	} else if (refused_too) {
+		ctx->refused_wait = !ctx->refused_wait ? DD_NL_RETRY_MS :
+				    ctx->refused_wait >= DD_REFUSED_MAX_MS / 2 ?
+				    DD_REFUSED_MAX_MS : 2 * ctx->refused_wait;
+		ctx->refused_at = now + ctx->refused_wait;
+	}
+	if (refused)
+		when = ctx->refused_at;
+	if (retry) {
+		ctx->nl_retry_at = now + DD_NL_RETRY_MS;
+		if (!when || ctx->nl_retry_at < when)
+			when = ctx->nl_retry_at;
+	}
+	/* a pass due sooner (dd_kernel_soon()) stays so */
+	if (when && (!ctx->kernel_timer.armed || ctx->kernel_timer.when > when))
+		dd_timer_arm(&ctx->loop, &ctx->kernel_timer, when);
+	return;
 again:
 	dd_timer_arm(&ctx->loop, &ctx->kernel_timer, ctx->nl_retry_at);
 }
@@ -833,6 +873,9 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 		}
 		if (s->slack_ours)
 			dd_plan_slack(ctx, s, 0);
+		/* its entries hold a plan: once, not at each round */
+		if (!s->planned)
+			continue;
 		s->planned = false;
 		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
 			if (!e->planned ||

@@ -312,8 +312,11 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 /* Room for instance @k: it is known, or max-instances not reached */
 static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 {
-	return ctx->entries.n - ctx->n_gone < ctx->cfg->max_instances ||
-	       dd_entry_find(ctx, k);
+	unsigned int max = ctx->cfg->max_instances;
+
+	/* withdrawn ones too, while the kernel cannot be told (2 x max) */
+	return (ctx->entries.n - ctx->n_gone < max &&
+		ctx->entries.n < 2 * max) || dd_entry_find(ctx, k);
 }
 
 /* The same, a refusal counted and logged */
@@ -699,6 +702,7 @@ int dd_router_apply(struct dd_ctx *ctx)
 				svc[i].created = ctx->svc[j].created;
 				/* ours to undo if it plans no more */
 				svc[i].slack_ours = ctx->svc[j].slack_ours;
+				svc[i].planned = ctx->svc[j].planned;
 				break;
 			}
 		}

@@ -69,6 +69,7 @@ static struct {
 	unsigned int fail_n;
 	bool open;		/* the socket, between open and close */
 	unsigned int opened;
+	bool missing;		/* no dyncast family: the module not loaded */
 } k;
 
 static int k_svc(uint32_t sid)
@@ -210,6 +211,8 @@ int __wrap_dc_nl_open(struct dc_nl *nl, FILE *err)
 int __wrap_dc_nl_resolve(struct dc_nl *nl, const char *name, const char *grp)
 {
 	(void)name, (void)grp;
+	if (k.missing)
+		return -ENOENT;
 	nl->family = 42;
 	return 0;
 }
@@ -498,6 +501,89 @@ static void service_again(void **state)
 	assert_null(ctx->kernel_queue);
 }
 
+/* the same, the service made again by someone else, empty */
+static void found_again(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	k_del_svc(htonl(SID_A));
+	bgp(SID_A, BID(5), 300);
+	run(100);
+	assert_int_equal(k_svc(htonl(SID_A)), -1);
+	k.svc[k.n_svc++] = htonl(SID_A);
+	run(2000);
+	assert_int_equal(k_count(htonl(SID_A)), 30);
+	assert_int_equal(kcpu(SID_A, BID(5)), 300);
+	assert_null(ctx->kernel_queue);
+}
+
+/*
+ * What the kernel keeps refusing (its 1024 instances of a service) is
+ * tried again 2 s later, then at doubling intervals, not at every pass;
+ * once the kernel takes it, at the next of those.
+ */
+static void refused_backoff(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	k.fail_cmd = DYNCAST_CMD_INSTANCE_NEW;
+	k.fail_err = -ENOSPC;
+	k.fail_n = 1000;
+	bgp(SID_A, BID(2), 100);
+	bgp(SID_A, BID(3), 100);
+	run(100);
+	assert_int_equal(k.n_inst, 1);
+	/* other changes meanwhile: passes that leave the refused alone */
+	reset_counts();
+	for (i = 0; i < 10; i++) {
+		bgp(SID_A, BID(1), 200 + i);
+		run(100);
+	}
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_NEW], 0);
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_SET], 10);
+	/* 70 s: tried again at 2, 6, 14, 30 and 62 s, a batch then each */
+	reset_counts();
+	for (i = 0; i < 700; i++)
+		run(100);
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_NEW], 5 * 3);
+	k.fail_n = 0;
+	for (i = 0; i < 640 && k.n_inst < 3; i++)
+		run(100);
+	assert_int_equal(k.n_inst, 3);
+	assert_null(ctx->kernel_queue);
+	assert_int_equal(ctx->refused_wait, 0);
+}
+
+/*
+ * A service the kernel will not make: its withdrawn instances are freed
+ * all the same.
+ */
+static void not_made(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	k.fail_cmd = DYNCAST_CMD_SERVICE_NEW;
+	k.fail_err = -EPERM;
+	k.fail_n = 1000;
+	for (i = 0; i < 10; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	assert_int_equal(k.n_svc, 0);
+	assert_int_equal(ctx->entries.n, 10);
+	for (i = 0; i < 10; i++)
+		bgp_withdraw(SID_A, BID(i));
+	run(2000);
+	assert_int_equal(ctx->entries.n, 0);
+}
+
 /*
  * Instances of a service not configured here are kept for relaying, not
  * pushed; withdrawn, they are freed.
@@ -552,6 +638,41 @@ static void room_after_withdrawal(void **state)
 	assert_int_equal(ctx->n_gone, 0);
 }
 
+/*
+ * Without the module, withdrawn entries wait: at most max-instances of
+ * them besides the live ones.
+ */
+static void room_without_module(void **state)
+{
+	struct dd_record r = rec(SID_A, BID(20), 100);
+	struct dd_bgp_probe probe = { 0 };
+	unsigned int i;
+
+	(void)state;
+	k.missing = true;
+	for (i = 0; i < 4; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	assert_false(ctx->nl_ready);
+	for (i = 0; i < 4; i++)
+		bgp_withdraw(SID_A, BID(i));
+	for (i = 4; i < 8; i++)
+		bgp(SID_A, BID(i), 100);
+	for (i = 4; i < 7; i++)
+		bgp_withdraw(SID_A, BID(i));
+	run(2000);
+	assert_int_equal(ctx->entries.n, 8);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000104, &probe, seq++,
+				       false), -ENOSPC);
+	k.missing = false;
+	run(2000);
+	assert_true(ctx->nl_ready);
+	assert_int_equal(ctx->entries.n, 1);
+	assert_int_equal(k.n_inst, 1);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000104, &probe, seq++,
+				       false), 0);
+}
+
 /* an agent silent for its hold time: its instances down, then forgotten */
 static void silent_agent(void **state)
 {
@@ -592,9 +713,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(found_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(not_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
+						setup_small, teardown),
+		cmocka_unit_test_setup_teardown(room_without_module,
 						setup_small, teardown),
 	};
 
