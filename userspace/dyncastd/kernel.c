@@ -250,7 +250,8 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	unsigned int i;
 	int ret;
 
-	if (!n)
+	/* a socket that failed: the next pass opens it and tries again */
+	if (!n || !ctx->nl_ready)
 		return;
 	nlh = dd_nl_start(buf, cmd);
 	dd_put_service(nlh, &s->cfg.key, NULL);
@@ -269,6 +270,8 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 		}
 		return;
 	}
+	if (!ctx->nl_ready)
+		return;
 	if (n > 1) {
 		for (i = 0; i < n; i++)
 			dd_push(ctx, s, cmd, &ents[i], 1);

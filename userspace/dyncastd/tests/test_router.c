@@ -469,6 +469,9 @@ static void socket_lost(void **state)
 	run(100);
 	assert_false(k.open);
 	assert_int_equal(k.n_inst, 1);
+	/* not the kernel's refusal: no error of its, no waiting longer */
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 0);
+	assert_int_equal(ctx->refused_wait, 0);
 	assert_true(ctx->kernel_timer.armed);
 	run(2000);
 	assert_int_equal(k.opened, 2);
