@@ -115,9 +115,11 @@ struct dd_entry {
 	bool in_kernel, adopted;
 	bool dirty;			/* changed since pushed */
 	bool queued;			/* on ctx->kernel_queue */
-	bool refused;			/* its last request: tried again at
-					 * ctx->refused_at
-					 */
+	/* the kernel refused its last request (cmd): the same again not
+	 * before refused_until, then waiting twice as long each time
+	 */
+	uint8_t refused_cmd, refused_shift;
+	uint64_t refused_until;		/* ms */
 	struct dd_entry *qnext;
 	struct dd_record pushed;
 	uint8_t pushed_state;
@@ -202,6 +204,7 @@ struct dd_svc_state {
 	/* during a kernel pass: its queued entries; made or found anew */
 	struct dd_entry *queue;
 	uint8_t remade;
+	bool lost;			/* the kernel lost it (or may have) */
 };
 
 /* pushed_state of an instance the kernel may lack: pushed again */
@@ -275,8 +278,6 @@ struct dd_ctx {
 	bool kernel_dirty;		/* a pass is due */
 	bool kernel_all;		/* ... over every entry */
 	struct dd_entry *kernel_queue;	/* what the next pass looks at */
-	uint64_t refused_at;		/* ms: what the kernel refused, again */
-	uint32_t refused_wait;		/* ms, doubling while it refuses */
 
 	struct dd_bgp *bgp;		/* the BGP transport, if configured */
 };

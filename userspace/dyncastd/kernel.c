@@ -26,6 +26,7 @@
 
 #define DD_BATCH		24	/* instances per message */
 #define DD_NL_RETRY_MS		2000
+#define DD_REFUSED_MAX_MS	64000	/* the longest wait after refusals */
 
 static struct dd_ratelimit dd_rl_nl;
 static bool dd_nl_missing_said;
@@ -260,7 +261,8 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	ret = dd_nl_talk(ctx, nlh, true);
 	if (!ret) {
 		for (i = 0; i < n; i++) {
-			ents[i]->refused = false;
+			ents[i]->refused_cmd = 0;
+			ents[i]->refused_shift = 0;
 			if (cmd == DYNCAST_CMD_INSTANCE_DEL) {
 				ents[i]->in_kernel = false;
 			} else {
@@ -290,9 +292,15 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	} else if (cmd == DYNCAST_CMD_INSTANCE_DEL && ret == -ENOENT) {
 		ents[0]->in_kernel = false;
 	} else if (ret == -ENOENT) {
-		s->ready = false;	/* the service went: make it again */
+		/* the service went: make it again, with all its instances */
+		s->ready = false;
+		s->lost = true;
 	} else {
-		ents[0]->refused = true;
+		ents[0]->refused_cmd = cmd;
+		ents[0]->refused_until = dd_now_ms() +
+			((uint64_t)DD_NL_RETRY_MS << ents[0]->refused_shift);
+		if ((DD_NL_RETRY_MS << ents[0]->refused_shift) < DD_REFUSED_MAX_MS)
+			ents[0]->refused_shift++;
 		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
 		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
 			dd_warn("kernel refused an instance update: %s",
@@ -331,7 +339,9 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		dd_info("service %s: created", s->cfg.name);
 		s->remade = DD_REMADE_NEW;
 	} else if (ret == -EEXIST) {
-		s->remade = DD_REMADE_FOUND;
+		/* there all along (a reload), or made again by someone else */
+		if (s->lost)
+			s->remade = DD_REMADE_FOUND;
 		if (s->cfg.present || s->cfg.has_fwd_key ||
 		    s->cfg.router.family) {
 			nlh = dd_nl_start(buf, DYNCAST_CMD_SERVICE_SET);
@@ -354,6 +364,7 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		return ret;
 	}
 	s->ready = true;
+	s->lost = false;
 	/* new, or someone else's: its slack is not known */
 	s->slack_known = false;
 	ctx->kernel_all = true;
@@ -408,15 +419,13 @@ static bool dd_entry_pending(const struct dd_entry *e)
 	return !e->in_kernel || e->dirty;
 }
 
-#define DD_REFUSED_MAX_MS	64000
-
 /*
  * The queued entries of @s (s->queue), pushed in batches; what the kernel
  * refused goes to @again, the withdrawn ones it no longer holds are freed.
- * An entry refused before waits for @refused_too.
+ * A request the kernel refused is not made again before its time (@now).
  */
 static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
-			       bool refused_too, struct dd_entry **again)
+			       uint64_t now, struct dd_entry **again)
 {
 	struct dd_entry *add[DD_BATCH], *set[DD_BATCH], *del[DD_BATCH];
 	struct dd_entry *e, *next, *done = NULL;
@@ -450,7 +459,7 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 		} else {
 			e->dirty = false;
 		}
-		if (!cmd || (e->refused && !refused_too))
+		if (!cmd || (cmd == e->refused_cmd && now < e->refused_until))
 			continue;
 		if (cmd == DYNCAST_CMD_INSTANCE_NEW)
 			dd_batch(ctx, s, cmd, add, &na, e);
@@ -480,7 +489,8 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 			continue;
 		}
 		e->queued = false;
-		e->refused = false;
+		e->refused_cmd = 0;
+		e->refused_shift = 0;
 		if (e->gone && !e->in_kernel)
 			dd_entry_free(ctx, e);
 	}
@@ -491,15 +501,15 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
  * every entry when a service was made again or the settings changed.
  * What is left for want of the kernel stays queued and is tried again
  * DD_NL_RETRY_MS later; what the kernel refused, 2 s later, then at
- * intervals that double up to DD_REFUSED_MAX_MS while it keeps refusing.
+ * intervals that double up to DD_REFUSED_MAX_MS while it keeps refusing
+ * that request (another, say a withdrawal, goes at once).
  */
 void dd_kernel_sync(struct dd_ctx *ctx)
 {
 	struct dd_entry *q, *again = NULL, *e, *next;
 	uint64_t now = dd_now_ms(), when = 0;
-	bool retry = false, refused = false;
-	bool refused_too = now >= ctx->refused_at;
 	struct dd_svc_state *s;
+	bool retry = false;
 	unsigned int i, b;
 
 	if (!ctx->nl_ready) {
@@ -509,8 +519,11 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 			ctx->nl_retry_at = now + DD_NL_RETRY_MS;
 			goto again;
 		}
-		for (i = 0; i < ctx->n_svc; i++)
+		/* the module may have been loaded again */
+		for (i = 0; i < ctx->n_svc; i++) {
 			ctx->svc[i].ready = false;
+			ctx->svc[i].lost = true;
+		}
 	}
 	for (i = 0; i < ctx->n_svc; i++) {
 		s = &ctx->svc[i];
@@ -540,6 +553,8 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 		} else {
 			/* not steered here, or withdrawn and not in the kernel */
 			e->queued = false;
+			e->refused_cmd = 0;
+			e->refused_shift = 0;
 			if (e->gone) {
 				e->in_kernel = false;
 				dd_entry_free(ctx, e);
@@ -549,15 +564,17 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	for (i = 0; i < ctx->n_svc; i++) {
 		s = &ctx->svc[i];
 		if (s->queue)
-			dd_kernel_sync_svc(ctx, s, refused_too, &again);
+			dd_kernel_sync_svc(ctx, s, now, &again);
 		if (!s->ready)
 			retry = true;
 		s->remade = 0;
 	}
+	/* back on the queue; the next pass when the first of them is due */
 	if (again) {
 		for (e = again; ; e = e->qnext) {
-			if (e->refused)
-				refused = true;
+			if (e->refused_cmd && e->refused_until > now)
+				when = !when || e->refused_until < when ?
+				       e->refused_until : when;
 			else
 				retry = true;
 			if (!e->qnext)
@@ -568,17 +585,6 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	}
 	dd_router_reap(ctx);
 	ctx->kernel_dirty = false;
-	if (!refused) {
-		ctx->refused_wait = 0;
-		ctx->refused_at = 0;
-	} else if (refused_too) {
-		ctx->refused_wait = !ctx->refused_wait ? DD_NL_RETRY_MS :
-				    ctx->refused_wait >= DD_REFUSED_MAX_MS / 2 ?
-				    DD_REFUSED_MAX_MS : 2 * ctx->refused_wait;
-		ctx->refused_at = now + ctx->refused_wait;
-	}
-	if (refused)
-		when = ctx->refused_at;
 	if (retry) {
 		ctx->nl_retry_at = now + DD_NL_RETRY_MS;
 		if (!when || ctx->nl_retry_at < when)
@@ -630,6 +636,9 @@ forget:
 		if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
 			e->in_kernel = false;
 			e->adopted = false;
+			/* a plan of it, if it comes back, starts anew */
+			e->planned = false;
+			e->plan_in_kernel = false;
 		}
 	}
 	s->ready = false;

@@ -703,6 +703,7 @@ int dd_router_apply(struct dd_ctx *ctx)
 				/* ours to undo if it plans no more */
 				svc[i].slack_ours = ctx->svc[j].slack_ours;
 				svc[i].planned = ctx->svc[j].planned;
+				svc[i].plan = ctx->svc[j].plan;
 				break;
 			}
 		}

@@ -70,6 +70,12 @@ static struct {
 	bool open;		/* the socket, between open and close */
 	unsigned int opened;
 	bool missing;		/* no dyncast family: the module not loaded */
+	/* requests naming bid fail with err, n times */
+	struct {
+		uint32_t bid;
+		int err;
+		unsigned int n;
+	} fail_bid[2];
 } k;
 
 static int k_svc(uint32_t sid)
@@ -227,6 +233,7 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 		      const struct dc_attr_set *names, mnl_cb_t cb, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
+	unsigned int i, j;
 	struct k_req r;
 
 	(void)nl, (void)names, (void)cb, (void)data;
@@ -242,6 +249,15 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	if (k.fail_n && g->cmd == k.fail_cmd) {
 		k.fail_n--;
 		return k.fail_err;
+	}
+	for (i = 0; i < r.n; i++) {
+		for (j = 0; j < 2; j++) {
+			if (k.fail_bid[j].n &&
+			    r.inst[i].bid == htonl(k.fail_bid[j].bid)) {
+				k.fail_bid[j].n--;
+				return k.fail_bid[j].err;
+			}
+		}
 	}
 	return k_do(g->cmd, &r);
 }
@@ -308,6 +324,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* the configuration @text in place of the running one (SIGHUP) */
+static void reload(const char *text)
+{
+	struct dd_config *old = ctx->cfg;
+
+	ctx->cfg = dd_config_parse_string(text, "t.conf", stderr);
+	assert_non_null(ctx->cfg);
+	assert_int_equal(dd_router_apply(ctx), 0);
+	dd_config_free(old);
+}
+
 /* the timers due by now, the kernel's pass among them */
 static void run(uint64_t ms)
 {
@@ -334,6 +361,13 @@ static struct dd_record rec(uint32_t sid, uint32_t bid, uint32_t cpu)
 	r.present = 1u << DD_M_CPU;
 	r.m[DD_M_CPU] = cpu;
 	return r;
+}
+
+static struct dd_entry *entry(uint32_t sid, uint32_t bid)
+{
+	struct dd_record r = rec(sid, bid, 0);
+
+	return dd_entry_lookup(ctx, &r.key);
 }
 
 static uint64_t seq = 1;
@@ -471,7 +505,7 @@ static void socket_lost(void **state)
 	assert_int_equal(k.n_inst, 1);
 	/* not the kernel's refusal: no error of its, no waiting longer */
 	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_ERRORS], 0);
-	assert_int_equal(ctx->refused_wait, 0);
+	assert_int_equal(entry(SID_A, BID(0))->refused_cmd, 0);
 	assert_true(ctx->kernel_timer.armed);
 	run(2000);
 	assert_int_equal(k.opened, 2);
@@ -502,6 +536,66 @@ static void service_again(void **state)
 	assert_int_equal(kcpu(SID_A, BID(5)), 300);
 	assert_int_equal(k_count(htonl(SID_B)), 1);
 	assert_null(ctx->kernel_queue);
+}
+
+/* a reload that changes nothing sends no instance again */
+static void reload_quiet(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	reset_counts();
+	reload(conf);
+	run(100);
+	assert_int_equal(k.req[DYNCAST_CMD_SERVICE_NEW], 2);
+	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_NEW], 0);
+	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_SET], 0);
+	assert_int_equal(k_count(htonl(SID_A)), 30);
+}
+
+/*
+ * A planned service removed by a reload, then back with plan = no: its
+ * instances no longer carry the old plan.
+ */
+static void plan_after_removal(void **state)
+{
+	static const char planned[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"policy = least-cost\nplan = yes\n";
+	static const char none[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n";
+	static const char unplanned[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"policy = least-cost\nplan = no\n";
+	unsigned int i;
+
+	(void)state;
+	reload(planned);
+	bgp(SID_A, BID(1), 100);
+	bgp(SID_A, BID(2), 100);
+	for (i = 0; i < 20; i++)
+		run(100);
+	assert_true(entry(SID_A, BID(1))->planned);
+	reload(none);
+	run(100);
+	assert_int_equal(k_svc(htonl(SID_A)), -1);
+	reload(unplanned);
+	for (i = 0; i < 20; i++)
+		run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 2);
+	assert_false(entry(SID_A, BID(1))->planned);
+	assert_false(entry(SID_A, BID(1))->plan_in_kernel);
 }
 
 /* the same, the service made again by someone else, empty */
@@ -561,7 +655,48 @@ static void refused_backoff(void **state)
 		run(100);
 	assert_int_equal(k.n_inst, 3);
 	assert_null(ctx->kernel_queue);
-	assert_int_equal(ctx->refused_wait, 0);
+	assert_int_equal(entry(SID_A, BID(2))->refused_shift, 0);
+}
+
+/*
+ * Waiting is per entry and per request: a withdrawal after a refused
+ * update goes at once, and an instance refused for the first time is
+ * tried again 2 s later, whatever another waits for.
+ */
+static void refused_per_entry(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	k.fail_bid[0].bid = BID(1);
+	k.fail_bid[0].err = -ENOMEM;
+	k.fail_bid[0].n = 1;
+	bgp(SID_A, BID(1), 500);
+	run(100);
+	assert_int_equal(kcpu(SID_A, BID(1)), 100);
+	bgp_withdraw(SID_A, BID(1));
+	run(100);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(1))));
+
+	/* one refused for a long time, its wait at 64 s */
+	k.fail_bid[0].bid = BID(2);
+	k.fail_bid[0].err = -ENOSPC;
+	k.fail_bid[0].n = 1000;
+	bgp(SID_A, BID(2), 100);
+	for (i = 0; i < 1300; i++)
+		run(100);
+	assert_int_equal(entry(SID_A, BID(2))->refused_shift, 5);
+	k.fail_bid[1].bid = BID(3);
+	k.fail_bid[1].err = -ENOMEM;
+	k.fail_bid[1].n = 1;
+	bgp(SID_A, BID(3), 100);
+	run(100);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(3))));
+	run(2000);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(3))));
+	assert_null(k_inst(htonl(SID_A), htonl(BID(2))));
 }
 
 /*
@@ -718,6 +853,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(found_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_per_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(plan_after_removal, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(not_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_steered, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
