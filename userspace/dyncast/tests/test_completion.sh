@@ -55,6 +55,8 @@ kinds=$("$cli" agent help | sed -n '/^KIND := {/,/}/p' | tr -d '{}|' |
 offers "$(printf '%s\n' $kinds socket | sort | xargs)" dyncast agent show ''
 offers "learned" dyncast agent show le
 offers "socket" dyncast agent show learned ''
+offers "socket" dyncast agent show site ''
+offers "FILES" dyncast -n ns1 agent show socket ''
 offers "$kinds" dyncast agent show socket /run/x.sock ''
 offers "" dyncast agent show plan socket /run/x.sock ''
 offers "FILES" dyncast agent show socket ''
