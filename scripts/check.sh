@@ -13,8 +13,10 @@
 #               keep each selftest's result in DIR, per tree and kernel,
 #               and skip the selftests that passed there before with the
 #               same tree (every file of the work tree that git does not
-#               ignore) and the same kernel: a long run that stopped
-#               resumes where it stopped (make check-debug sets it)
+#               ignore, but the prose and the benchmark's results, which
+#               no test reads) and the same kernel: a long run that
+#               stopped resumes where it stopped, across commits that
+#               change only those (make check-debug sets it)
 # Other settings (KVER, KERNEL, KMODULES, TIMEOUT, VM_*) go to vm.sh.
 
 set -u
@@ -112,7 +114,9 @@ tree_key()
 	# a new index of its own (a worktree's .git is a file, not a directory)
 	idx=$(mktemp -u)
 	{
-		GIT_INDEX_FILE=$idx git -C "$TOP" add -A >/dev/null 2>&1 &&
+		GIT_INDEX_FILE=$idx git -C "$TOP" add -A -- . \
+			':!Documentation/*.rst' ':!README.md' ':!bench/data' \
+			':!bench/plots' ':!bench/results.md' >/dev/null 2>&1 &&
 			GIT_INDEX_FILE=$idx git -C "$TOP" write-tree
 		echo "${KERNEL:-}"
 		[ -z "${KERNEL:-}" ] || sha256sum < "$KERNEL"
