@@ -704,6 +704,8 @@ int dd_router_apply(struct dd_ctx *ctx)
 				svc[i].slack_ours = ctx->svc[j].slack_ours;
 				svc[i].planned = ctx->svc[j].planned;
 				svc[i].plan = ctx->svc[j].plan;
+				/* lost by the kernel: whatever holds it now lacks ours */
+				svc[i].lost = ctx->svc[j].lost;
 				break;
 			}
 		}

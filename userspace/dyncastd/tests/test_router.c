@@ -618,6 +618,25 @@ static void found_again(void **state)
 	assert_null(ctx->kernel_queue);
 }
 
+/* the same with a reload between the loss and the next pass */
+static void found_after_reload(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	k_del_svc(htonl(SID_A));
+	bgp(SID_A, BID(5), 300);
+	run(100);
+	k.svc[k.n_svc++] = htonl(SID_A);
+	reload(conf);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 30);
+	assert_null(ctx->kernel_queue);
+}
+
 /*
  * What the kernel keeps refusing (its 1024 instances of a service) is
  * tried again 2 s later, then at doubling intervals, not at every pass;
@@ -852,6 +871,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(found_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(found_after_reload, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(refused_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_per_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_quiet, setup, teardown),
