@@ -115,10 +115,11 @@ struct dd_entry {
 	bool in_kernel, adopted;
 	bool dirty;			/* changed since pushed */
 	bool queued;			/* on ctx->kernel_queue */
-	/* the kernel refused its last request (cmd): the same again not
-	 * before refused_until, then waiting twice as long each time
+	/* the kernel refused its last request (cmd, for that state): the
+	 * same again not before refused_until, then waiting twice as long
+	 * each time
 	 */
-	uint8_t refused_cmd, refused_shift;
+	uint8_t refused_cmd, refused_state, refused_shift;
 	uint64_t refused_until;		/* ms */
 	struct dd_entry *qnext;
 	struct dd_record pushed;
@@ -277,6 +278,7 @@ struct dd_ctx {
 	uint64_t nl_retry_at;
 	bool kernel_dirty;		/* a pass is due */
 	bool kernel_all;		/* ... over every entry */
+	bool in_sync;			/* in dd_kernel_sync() */
 	struct dd_entry *kernel_queue;	/* what the next pass looks at */
 
 	struct dd_bgp *bgp;		/* the BGP transport, if configured */

@@ -33,6 +33,7 @@ static bool dd_nl_missing_said;
 
 int dd_kernel_open(struct dd_ctx *ctx)
 {
+	unsigned int i;
 	int ret;
 
 	if (ctx->nl_ready)
@@ -54,6 +55,17 @@ int dd_kernel_open(struct dd_ctx *ctx)
 	ctx->nl_ready = true;
 	dd_nl_missing_said = false;
 	dd_info("talking to the dyncast module");
+	/*
+	 * The module may have been loaded again: every service anew, by a
+	 * pass now unless this is one (the metrics endpoint and the removal
+	 * of a service open the socket too)
+	 */
+	for (i = 0; i < ctx->n_svc; i++) {
+		ctx->svc[i].ready = false;
+		ctx->svc[i].lost = true;
+	}
+	if (ctx->kernel_timer.cb && !ctx->in_sync)
+		dd_timer_arm(&ctx->loop, &ctx->kernel_timer, dd_now_ms());
 	return 0;
 }
 
@@ -296,11 +308,19 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 		s->ready = false;
 		s->lost = true;
 	} else {
-		ents[0]->refused_cmd = cmd;
-		ents[0]->refused_until = dd_now_ms() +
-			((uint64_t)DD_NL_RETRY_MS << ents[0]->refused_shift);
-		if ((DD_NL_RETRY_MS << ents[0]->refused_shift) < DD_REFUSED_MAX_MS)
-			ents[0]->refused_shift++;
+		struct dd_entry *e = ents[0];
+		uint64_t now = dd_now_ms();
+
+		/* another request than the one refused: from 2 s again */
+		if (e->refused_cmd != cmd || e->refused_state != dd_entry_state(e))
+			e->refused_shift = 0;
+		e->refused_cmd = cmd;
+		e->refused_state = dd_entry_state(e);
+		/* on whole seconds: those refused together are tried together */
+		e->refused_until = now - now % 1000 +
+				   ((uint64_t)DD_NL_RETRY_MS << e->refused_shift);
+		if ((DD_NL_RETRY_MS << e->refused_shift) < DD_REFUSED_MAX_MS)
+			e->refused_shift++;
 		ctx->cnt.c[DD_C_KERNEL_ERRORS]++;
 		if (dd_ratelimit(&dd_rl_nl, dd_now_ms()))
 			dd_warn("kernel refused an instance update: %s",
@@ -338,6 +358,13 @@ static int dd_service_push(struct dd_ctx *ctx, struct dd_svc_state *s)
 		s->created = true;
 		dd_info("service %s: created", s->cfg.name);
 		s->remade = DD_REMADE_NEW;
+	} else if (ret == -ENOENT) {
+		/*
+		 * No such family: its module was loaded again, under another
+		 * id.  The next pass opens the socket and looks it up anew.
+		 */
+		dc_nl_close(&ctx->nl);
+		ctx->nl_ready = false;
 	} else if (ret == -EEXIST) {
 		/* there all along (a reload), or made again by someone else */
 		if (s->lost)
@@ -459,7 +486,10 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 		} else {
 			e->dirty = false;
 		}
-		if (!cmd || (cmd == e->refused_cmd && now < e->refused_until))
+		/* the request refused, again: not before its time */
+		if (!cmd || (cmd == e->refused_cmd &&
+			     dd_entry_state(e) == e->refused_state &&
+			     now < e->refused_until))
 			continue;
 		if (cmd == DYNCAST_CMD_INSTANCE_NEW)
 			dd_batch(ctx, s, cmd, add, &na, e);
@@ -510,24 +540,23 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	uint64_t now = dd_now_ms(), when = 0;
 	struct dd_svc_state *s;
 	bool retry = false;
+	int ret;
 	unsigned int i, b;
 
 	if (!ctx->nl_ready) {
 		if (now < ctx->nl_retry_at)
 			goto again;
-		if (dd_kernel_open(ctx)) {
+		ctx->in_sync = true;
+		ret = dd_kernel_open(ctx);
+		ctx->in_sync = false;
+		if (ret) {
 			ctx->nl_retry_at = now + DD_NL_RETRY_MS;
 			goto again;
-		}
-		/* the module may have been loaded again */
-		for (i = 0; i < ctx->n_svc; i++) {
-			ctx->svc[i].ready = false;
-			ctx->svc[i].lost = true;
 		}
 	}
 	for (i = 0; i < ctx->n_svc; i++) {
 		s = &ctx->svc[i];
-		if (!s->ready && dd_service_push(ctx, s))
+		if (!s->ready && (!ctx->nl_ready || dd_service_push(ctx, s)))
 			retry = true;
 	}
 	if (ctx->kernel_all) {

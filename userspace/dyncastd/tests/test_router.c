@@ -70,6 +70,7 @@ static struct {
 	bool open;		/* the socket, between open and close */
 	unsigned int opened;
 	bool missing;		/* no dyncast family: the module not loaded */
+	uint16_t family;	/* its id, 42 until loaded again */
 	/* requests naming bid fail with err, n times */
 	struct {
 		uint32_t bid;
@@ -219,7 +220,7 @@ int __wrap_dc_nl_resolve(struct dc_nl *nl, const char *name, const char *grp)
 	(void)name, (void)grp;
 	if (k.missing)
 		return -ENOENT;
-	nl->family = 42;
+	nl->family = k.family;
 	return 0;
 }
 
@@ -240,6 +241,9 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	/* a closed socket is not written to: the real one would crash */
 	assert_true(k.open);
 	assert_true(g->cmd <= DYNCAST_CMD_MAX);
+	/* a family id of an earlier load of the module: no such family */
+	if (req->nlmsg_type != k.family)
+		return -ENOENT;
 	/* the plan's dump of a service: nothing to say */
 	if (req->nlmsg_flags & NLM_F_DUMP)
 		return 0;
@@ -284,6 +288,7 @@ static struct dd_ctx *ctx;
 static int setup_with(const char *text)
 {
 	memset(&k, 0, sizeof(k));
+	k.family = 42;
 	ctx = calloc(1, sizeof(*ctx));
 	assert_non_null(ctx);
 	assert_int_equal(dd_loop_init(&ctx->loop), 0);
@@ -618,6 +623,58 @@ static void found_again(void **state)
 	assert_null(ctx->kernel_queue);
 }
 
+/*
+ * The module loaded again (another family id, nothing in it), a service
+ * made by someone else meanwhile: the agent finds the family anew and
+ * fills both services, found and made.
+ */
+static void module_reloaded(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
+	run(100);
+	k_del_svc(htonl(SID_A));
+	k_del_svc(htonl(SID_B));
+	k.family = 43;
+	k.svc[k.n_svc++] = htonl(SID_A);
+	bgp(SID_B, BID(1), 300);
+	for (i = 0; i < 3; i++)
+		run(2000);
+	assert_int_equal(k.opened, 2);
+	assert_int_equal(k_count(htonl(SID_A)), 15);
+	assert_int_equal(k_count(htonl(SID_B)), 15);
+	assert_int_equal(kcpu(SID_B, BID(1)), 300);
+	assert_null(ctx->kernel_queue);
+}
+
+/*
+ * An instance of someone else's whose update was refused, then
+ * withdrawn: set down at once, not after the refusal's wait.
+ */
+static void refused_then_down(void **state)
+{
+	(void)state;
+	k.svc[k.n_svc++] = htonl(SID_A);
+	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
+					      .bid = htonl(BID(1)) };
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	assert_true(entry(SID_A, BID(1))->adopted);
+	k.fail_bid[0].bid = BID(1);
+	k.fail_bid[0].err = -ENOMEM;
+	k.fail_bid[0].n = 1;
+	bgp(SID_A, BID(1), 400);
+	run(100);
+	assert_int_equal(kcpu(SID_A, BID(1)), 100);
+	bgp_withdraw(SID_A, BID(1));
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->state,
+			 DD_STATE_DOWN);
+}
+
 /* the same with a reload between the loss and the next pass */
 static void found_after_reload(void **state)
 {
@@ -872,6 +929,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(found_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(found_after_reload, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(module_reloaded, setup, teardown),
+		cmocka_unit_test_setup_teardown(refused_then_down, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(refused_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_per_entry, setup, teardown),
