@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "control.h"
 #include "mock.h"
 
 static const char status[] =
@@ -197,6 +198,38 @@ static void test_agent_errors(void **state)
 	unserve();
 }
 
+/* the usage names exactly the kinds the CLI and the daemon know */
+static void test_agent_usage_kinds(void **state)
+{
+	struct mock *m = *state;
+	char got[256] = "", want[256] = "";
+	const char *p, *end;
+	size_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < __DC_SHOW_MAX; k++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+			 "%s%s", k ? " " : "", dc_show_kinds[k]);
+	assert_int_equal(mock_run(m, "agent help"), 0);
+	p = strstr(m->out, "KIND := {");
+	assert_non_null(p);
+	end = strchr(p, '}');
+	assert_non_null(end);
+	/* the words between the braces, one space between them */
+	for (p += strlen("KIND := {"); p < end && n < sizeof(got) - 1; p++) {
+		bool sep = *p == '|' || *p == ' ' || *p == '\n';
+
+		if (!sep)
+			got[n++] = *p;
+		else if (n && got[n - 1] != ' ')
+			got[n++] = ' ';
+	}
+	while (n && got[n - 1] == ' ')
+		n--;
+	got[n] = '\0';
+	assert_string_equal(got, want);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, mock_setup, teardown)
 
 int main(void)
@@ -206,6 +239,7 @@ int main(void)
 		T(test_agent_old_daemon),
 		T(test_agent_json),
 		T(test_agent_errors),
+		T(test_agent_usage_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
