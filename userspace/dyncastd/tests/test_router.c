@@ -407,6 +407,28 @@ static uint32_t kcpu(uint32_t sid, uint32_t bid)
 
 #define BID(i)	(0x0a640000 + (i))
 
+/* @n instances of service a learnt and pushed */
+static void learn_a(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+}
+
+/*
+ * Service a deleted behind the agent's back; one change tells the agent
+ * (its SET, then its NEW, answered ENOENT)
+ */
+static void lose_a(void)
+{
+	k_del_svc(htonl(SID_A));
+	bgp(SID_A, BID(5), 300);
+	run(100);
+	assert_int_equal(k_svc(htonl(SID_A)), -1);
+}
+
 /* learnt in batches; a pass sends what changed, and only that */
 static void passes(void **state)
 {
@@ -526,19 +548,11 @@ static void socket_lost(void **state)
 /* a service deleted behind our back comes back with all its instances */
 static void service_again(void **state)
 {
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < 30; i++)
-		bgp(SID_A, BID(i), 100);
 	bgp(SID_B, BID(100), 100);
-	run(100);
+	learn_a(30);
 	assert_int_equal(k_count(htonl(SID_A)), 30);
-	k_del_svc(htonl(SID_A));
-	/* one change: the kernel says the service is gone */
-	bgp(SID_A, BID(5), 300);
-	run(100);
-	assert_int_equal(k_svc(htonl(SID_A)), -1);
+	lose_a();
 	run(2000);
 	assert_true(k_svc(htonl(SID_A)) >= 0);
 	assert_int_equal(k_count(htonl(SID_A)), 30);
@@ -550,12 +564,8 @@ static void service_again(void **state)
 /* a reload that changes nothing sends no instance again */
 static void reload_quiet(void **state)
 {
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < 30; i++)
-		bgp(SID_A, BID(i), 100);
-	run(100);
+	learn_a(30);
 	reset_counts();
 	reload(conf);
 	run(100);
@@ -610,16 +620,9 @@ static void plan_after_removal(void **state)
 /* the same, the service made again by someone else, empty */
 static void found_again(void **state)
 {
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < 30; i++)
-		bgp(SID_A, BID(i), 100);
-	run(100);
-	k_del_svc(htonl(SID_A));
-	bgp(SID_A, BID(5), 300);
-	run(100);
-	assert_int_equal(k_svc(htonl(SID_A)), -1);
+	learn_a(30);
+	lose_a();
 	k.svc[k.n_svc++] = htonl(SID_A);
 	run(2000);
 	assert_int_equal(k_count(htonl(SID_A)), 30);
@@ -682,15 +685,9 @@ static void refused_then_down(void **state)
 /* the same with a reload between the loss and the next pass */
 static void found_after_reload(void **state)
 {
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < 30; i++)
-		bgp(SID_A, BID(i), 100);
-	run(100);
-	k_del_svc(htonl(SID_A));
-	bgp(SID_A, BID(5), 300);
-	run(100);
+	learn_a(30);
+	lose_a();
 	k.svc[k.n_svc++] = htonl(SID_A);
 	reload(conf);
 	run(100);
