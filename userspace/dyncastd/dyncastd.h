@@ -360,7 +360,7 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 void dd_entry_queue(struct dd_ctx *ctx, struct dd_entry *e);
 void dd_entry_dirty(struct dd_ctx *ctx, struct dd_entry *e);
 void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e);
-void dd_router_reap(struct dd_ctx *ctx);
+void dd_sites_reap(struct dd_ctx *ctx);
 struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket);
 struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,
 			       unsigned int *bucket);

@@ -254,6 +254,13 @@ static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 	return dd_cost_moved(dd_entry_cost(ctx, e), e->pushed_cost);
 }
 
+/* Nothing of @e refused (any more): no wait for its next request */
+static void dd_entry_accepted(struct dd_entry *e)
+{
+	e->refused_cmd = 0;
+	e->refused_shift = 0;
+}
+
 /* One request for @n entries; on failure, one per entry. */
 static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 		    struct dd_entry **ents, unsigned int n)
@@ -273,8 +280,7 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 	ret = dd_nl_talk(ctx, nlh, true);
 	if (!ret) {
 		for (i = 0; i < n; i++) {
-			ents[i]->refused_cmd = 0;
-			ents[i]->refused_shift = 0;
+			dd_entry_accepted(ents[i]);
 			if (cmd == DYNCAST_CMD_INSTANCE_DEL) {
 				ents[i]->in_kernel = false;
 			} else {
@@ -519,8 +525,7 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 			continue;
 		}
 		e->queued = false;
-		e->refused_cmd = 0;
-		e->refused_shift = 0;
+		dd_entry_accepted(e);
 		if (e->gone && !e->in_kernel)
 			dd_entry_free(ctx, e);
 	}
@@ -582,8 +587,7 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 		} else {
 			/* not steered here, or withdrawn and not in the kernel */
 			e->queued = false;
-			e->refused_cmd = 0;
-			e->refused_shift = 0;
+			dd_entry_accepted(e);
 			if (e->gone) {
 				e->in_kernel = false;
 				dd_entry_free(ctx, e);
@@ -612,7 +616,8 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 		e->qnext = ctx->kernel_queue;
 		ctx->kernel_queue = again;
 	}
-	dd_router_reap(ctx);
+	/* sites whose last entries the pass freed */
+	dd_sites_reap(ctx);
 	ctx->kernel_dirty = false;
 	if (retry) {
 		ctx->nl_retry_at = now + DD_NL_RETRY_MS;

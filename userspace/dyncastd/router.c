@@ -206,7 +206,7 @@ void dd_site_probe(struct dd_ctx *ctx, struct dd_site *s)
  * them, once silent for their hold time if the agent protocol did.  One
  * that comes back is learnt anew, its RTT measured again.
  */
-static void dd_sites_reap(struct dd_ctx *ctx)
+void dd_sites_reap(struct dd_ctx *ctx)
 {
 	unsigned int i;
 
@@ -216,12 +216,6 @@ static void dd_sites_reap(struct dd_ctx *ctx)
 		if (!s->n_entries && (s->bgp || s->down))
 			dd_site_free(ctx, s);
 	}
-}
-
-/* After a kernel pass freed entries: their sites may go */
-void dd_router_reap(struct dd_ctx *ctx)
-{
-	dd_sites_reap(ctx);
 }
 
 uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e)
@@ -720,8 +714,7 @@ int dd_router_apply(struct dd_ctx *ctx)
 	ctx->n_svc = cfg->n_services;
 	/* settings may have changed: every entry is looked at again */
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-		e->dirty = true;
-	ctx->kernel_all = true;
+		dd_entry_dirty(ctx, e);
 
 	if (!ctx->hold_timer.cb) {
 		dd_timer_init(&ctx->hold_timer, dd_hold_timer, ctx);
