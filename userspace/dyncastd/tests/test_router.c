@@ -53,7 +53,7 @@ int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 struct k_inst {
 	uint32_t svc, bid;	/* svc: its service's address */
 	uint8_t state;
-	uint32_t cpu;
+	uint32_t cpu, cost;
 };
 
 static struct {
@@ -153,6 +153,9 @@ static void k_parse(const struct nlmsghdr *nlh, struct k_req *r)
 					break;
 				case DYNCAST_A_INSTANCE_CPU:
 					in->cpu = mnl_attr_get_u32(b);
+					break;
+				case DYNCAST_A_INSTANCE_COST:
+					in->cost = mnl_attr_get_u32(b);
 					break;
 				}
 			}
@@ -407,6 +410,16 @@ static uint32_t kcpu(uint32_t sid, uint32_t bid)
 
 #define BID(i)	(0x0a640000 + (i))
 
+/* @n instances, every other one of service a and b, learnt and pushed */
+static void learn_ab(unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
+	run(100);
+}
+
 /* @n instances of service a learnt and pushed */
 static void learn_a(unsigned int n)
 {
@@ -435,9 +448,7 @@ static void passes(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < 100; i++)
-		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
-	run(100);
+	learn_ab(100);
 	assert_int_equal(k.n_svc, 2);
 	assert_int_equal(k_count(htonl(SID_A)), 50);
 	assert_int_equal(k_count(htonl(SID_B)), 50);
@@ -520,8 +531,6 @@ static void refused_again(void **state)
  */
 static void socket_lost(void **state)
 {
-	unsigned int i;
-
 	(void)state;
 	bgp(SID_B, BID(100), 100);
 	run(100);
@@ -529,9 +538,7 @@ static void socket_lost(void **state)
 	k.fail_cmd = DYNCAST_CMD_INSTANCE_NEW;
 	k.fail_err = -ECONNREFUSED;
 	k.fail_n = 1;
-	for (i = 0; i < 30; i++)
-		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
-	run(100);
+	learn_ab(30);
 	assert_false(k.open);
 	assert_int_equal(k.n_inst, 1);
 	/* not the kernel's refusal: no error of its, no waiting longer */
@@ -573,6 +580,32 @@ static void reload_quiet(void **state)
 	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_NEW], 0);
 	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_SET], 0);
 	assert_int_equal(k_count(htonl(SID_A)), 30);
+}
+
+/*
+ * A reload that changes how instances are pushed (probe-cost: the RTT in
+ * the cost) sets every instance again, with nothing else changing.
+ */
+static void reload_settings(void **state)
+{
+	char text[sizeof(conf)];
+	struct dd_entry *e;
+	char *at;
+
+	(void)state;
+	learn_a(3);
+	e = entry(SID_A, BID(1));
+	e->site->rtt.has = true;
+	e->site->rtt.srtt_us = 5000;
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->cost, 0);
+	memcpy(text, conf, sizeof(conf));
+	at = strstr(text, "probe-cost = no\n");
+	assert_non_null(at);
+	memcpy(at, "probe-cost = 1 \n", 16);
+	reload(text);
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->cost, 5000);
 }
 
 /*
@@ -640,9 +673,7 @@ static void module_reloaded(void **state)
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < 30; i++)
-		bgp(i % 2 ? SID_B : SID_A, BID(i), 100);
-	run(100);
+	learn_ab(30);
 	k_del_svc(htonl(SID_A));
 	k_del_svc(htonl(SID_B));
 	k.family = 43;
@@ -937,6 +968,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refused_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_per_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(plan_after_removal, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(not_made, setup, teardown),
