@@ -10,6 +10,11 @@
 #
 #   debug-kernel.sh     build if needed, then print the settings of
 #                       "make check": KERNEL=... KMODULES=... KDIR=...
+#   debug-kernel.sh --source
+#                       print the source tarball it builds from
+#
+# DEBUG_KERNEL_SERIES (6.1) and DEBUG_KERNEL_SRCDIR (/usr/src) choose
+# another /usr/src/linux-source-SERIES.tar.xz.
 #
 # Build output goes to the cache's build.log; a failure prints its tail.
 
@@ -18,9 +23,16 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 fragment=$TOP/scripts/debug-kernel.config
 
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
-[ -n "$tarball" ] || {
-	echo "debug-kernel: no /usr/src/linux-source-*.tar.xz (apt-get install linux-source-6.1)" >&2
+# The target kernel's series, Debian 12's 6.1, whatever else is installed
+# beside it ("make check" installs linux-source-6.12 for ynl.sh).
+series=${DEBUG_KERNEL_SERIES:-6.1}
+tarball=${DEBUG_KERNEL_SRCDIR:-/usr/src}/linux-source-$series.tar.xz
+if [ "${1:-}" = --source ]; then
+	echo "$tarball"
+	exit 0
+fi
+[ -f "$tarball" ] || {
+	echo "debug-kernel: no $tarball (apt-get install linux-source-$series)" >&2
 	exit 1
 }
 
