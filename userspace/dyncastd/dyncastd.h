@@ -100,6 +100,20 @@ struct dd_site {
 	uint64_t updates;
 };
 
+/*
+ * The learnt instances of one service (D-SID, protocol, port), so that
+ * the work on a service follows its own instances, not the table
+ */
+struct dd_group {
+	struct dd_hnode node;		/* in ctx->groups */
+	struct dd_svc_key key;
+	struct dd_entry *entries;	/* n_entries of them */
+	unsigned int n_entries;
+	/* its service in ctx->svc (NULL none) as of ctx->svc_gen svc_gen */
+	struct dd_svc_state *svc;
+	uint64_t svc_gen;
+};
+
 /* a learnt instance, in the router's table */
 struct dd_entry {
 	struct dd_hnode node;		/* in ctx->entries */
@@ -108,6 +122,8 @@ struct dd_entry {
 	uint64_t seq;			/* its origin sequence */
 	struct dd_site *site;		/* NULL: our own D-MA */
 	struct dd_entry *snext, **sprev;	/* in site->entries */
+	struct dd_group *group;		/* of its service, never NULL */
+	struct dd_entry *gnext, **gprev;	/* in group->entries */
 	uint64_t refreshed;		/* ms */
 	bool held_down;			/* its origin fell silent */
 	bool gone;			/* withdrawn: delete, then free */
@@ -266,11 +282,13 @@ struct dd_ctx {
 	/* router */
 	struct dd_htab entries;		/* learnt instances, .n of them */
 	unsigned int n_gone;		/* of them withdrawn, to be deleted */
+	struct dd_htab groups;		/* the same by service */
 	struct dd_site *sites[DD_SITES_MAX];
 	struct dd_site *site_hash[1 << DD_SITE_HASH_BITS];
 	unsigned int n_sites;
 	unsigned int n_svc;
 	struct dd_svc_state *svc;
+	uint64_t svc_gen;		/* each new svc, from 1 */
 	struct dd_timer hold_timer, kernel_timer, plan_timer;
 	struct dc_nl nl;
 	bool nl_ready;
@@ -368,6 +386,9 @@ uint32_t dd_entry_cost(const struct dd_ctx *ctx, const struct dd_entry *e);
 struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
 				 const struct dd_inst_key *k);
 uint8_t dd_entry_state(const struct dd_entry *e);
+struct dd_entry *dd_svc_entries(const struct dd_ctx *ctx,
+				const struct dd_svc_key *k);
+struct dd_svc_state *dd_entry_svc(struct dd_ctx *ctx, const struct dd_entry *e);
 
 /* router.c: what BGP carries (bgp.c) */
 int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,

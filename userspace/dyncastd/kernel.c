@@ -416,11 +416,10 @@ static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 static void dd_plan_undo(struct dd_ctx *ctx, struct dd_svc_state *s)
 {
 	struct dd_entry *set[DD_BATCH], *e;
-	unsigned int b, n = 0;
+	unsigned int n = 0;
 
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc) ||
-		    (!e->planned && !e->plan_in_kernel))
+	for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+		if (!e->planned && !e->plan_in_kernel)
 			continue;
 		e->planned = false;
 		if (!e->in_kernel || e->gone)
@@ -431,17 +430,6 @@ static void dd_plan_undo(struct dd_ctx *ctx, struct dd_svc_state *s)
 	if (s->slack_ours && ctx->nl_ready)
 		dd_plan_slack(ctx, s, 0);
 	s->planned = false;
-}
-
-static struct dd_svc_state *dd_svc_of(struct dd_ctx *ctx,
-				      const struct dd_entry *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < ctx->n_svc; i++)
-		if (dd_svc_key_eq(&ctx->svc[i].cfg.key, &e->rec.key.svc))
-			return &ctx->svc[i];
-	return NULL;
 }
 
 /* After a pass: the kernel still lacks what @e says (a request failed) */
@@ -574,7 +562,7 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	ctx->kernel_queue = NULL;
 	for (e = q; e; e = next) {
 		next = e->qnext;
-		s = dd_svc_of(ctx, e);
+		s = dd_entry_svc(ctx, e);
 		/* a forwarder learns its instances from its D-Router */
 		if (s && dd_service_forward(&s->cfg))
 			s = NULL;
@@ -642,7 +630,7 @@ void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 	struct dd_entry *del[DD_BATCH], *e;
 	char buf[DC_NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
-	unsigned int b, n = 0;
+	unsigned int n = 0;
 	bool keep = s->cfg.keep || ctx->cfg->keep;
 
 	if (!ctx->nl_ready && dd_kernel_open(ctx))
@@ -657,23 +645,20 @@ void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 		if (!dd_nl_talk(ctx, nlh, true))
 			dd_info("service %s: deleted", s->cfg.name);
 	} else {
-		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-			if (!e->in_kernel || e->adopted ||
-			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+		for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+			if (!e->in_kernel || e->adopted)
 				continue;
 			dd_batch(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, &n, e);
 		}
 		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_DEL, del, n);
 	}
 forget:
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc)) {
-			e->in_kernel = false;
-			e->adopted = false;
-			/* a plan of it, if it comes back, starts anew */
-			e->planned = false;
-			e->plan_in_kernel = false;
-		}
+	for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+		e->in_kernel = false;
+		e->adopted = false;
+		/* a plan of it, if it comes back, starts anew */
+		e->planned = false;
+		e->plan_in_kernel = false;
 	}
 	s->ready = false;
 	s->created = false;
@@ -833,15 +818,15 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			  DD_PLAN_SERVICE_TIME_US;
 	double a = 1 - exp(-(double)DD_PLAN_MS / DD_PLAN_TAU_MS), busy;
 	struct dd_entry *e;
-	unsigned int b, i, n = 0;
+	unsigned int i, n = 0;
 	bool dirty = false;
 
 	if (dd_plan_read(ctx, s))
 		return;
-	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-		if (!dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc) || e->gone ||
-		    !e->in_kernel || dd_entry_state(e) != DD_STATE_UP ||
-		    n == DYNCAST_MAX_INSTANCES)
+	for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+		if (n == DYNCAST_MAX_INSTANCES)
+			break;
+		if (e->gone || !e->in_kernel || dd_entry_state(e) != DD_STATE_UP)
 			continue;
 		/* the larger of cpu and gpu, smoothed as the own rates */
 		busy = -1;
@@ -901,7 +886,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 void dd_kernel_plan(struct dd_ctx *ctx)
 {
 	struct dd_entry *e;
-	unsigned int i, b;
+	unsigned int i;
 
 	if (!ctx->nl_ready)
 		return;
@@ -923,9 +908,8 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 		if (!s->planned)
 			continue;
 		s->planned = false;
-		for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b)) {
-			if (!e->planned ||
-			    !dd_svc_key_eq(&s->cfg.key, &e->rec.key.svc))
+		for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+			if (!e->planned)
 				continue;
 			e->planned = false;
 			dd_entry_dirty(ctx, e);

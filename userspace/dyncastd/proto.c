@@ -58,14 +58,21 @@ uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a)
 	return dd_fnv(h, &a->u, a->family == AF_INET ? 4 : 16);
 }
 
+static uint32_t dd_svc_fnv(uint32_t h, const struct dd_svc_key *k)
+{
+	h = dd_addr_fnv(h, &k->sid);
+	h = dd_fnv(h, &k->proto, sizeof(k->proto));
+	return dd_fnv(h, &k->port, sizeof(k->port));
+}
+
+uint32_t dd_svc_key_hash(const struct dd_svc_key *k)
+{
+	return dd_svc_fnv(DD_FNV_INIT, k);
+}
+
 uint32_t dd_inst_key_hash(const struct dd_inst_key *k)
 {
-	uint32_t h = DD_FNV_INIT;
-
-	h = dd_addr_fnv(h, &k->svc.sid);
-	h = dd_fnv(h, &k->svc.proto, sizeof(k->svc.proto));
-	h = dd_fnv(h, &k->svc.port, sizeof(k->svc.port));
-	return dd_addr_fnv(h, &k->bid);
+	return dd_addr_fnv(dd_svc_fnv(DD_FNV_INIT, &k->svc), &k->bid);
 }
 
 /* --- encoding ------------------------------------------------------------ */

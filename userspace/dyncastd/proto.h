@@ -191,6 +191,7 @@ bool dd_addr_eq(const struct dc_addr *a, const struct dc_addr *b);
 #define DD_FNV_INIT	2166136261u
 uint32_t dd_fnv(uint32_t h, const void *p, size_t n);
 uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a);
+uint32_t dd_svc_key_hash(const struct dd_svc_key *k);
 uint32_t dd_inst_key_hash(const struct dd_inst_key *k);
 
 #endif /* DD_PROTO_H */

@@ -43,9 +43,90 @@ struct dd_entry *dd_entry_lookup(struct dd_ctx *ctx,
 	return dd_entry_find(ctx, k);
 }
 
+static struct dd_group *dd_group_find(const struct dd_ctx *ctx,
+				      const struct dd_svc_key *k)
+{
+	uint32_t h = dd_svc_key_hash(k);
+	struct dd_hnode *n;
+
+	for (n = dd_htab_chain(&ctx->groups, h); n; n = n->next) {
+		struct dd_group *g = dd_htab_entry(n, struct dd_group, node);
+
+		if (n->hash == h && dd_svc_key_eq(&g->key, k))
+			return g;
+	}
+	return NULL;
+}
+
+static struct dd_group *dd_group_get(struct dd_ctx *ctx,
+				     const struct dd_svc_key *k)
+{
+	struct dd_group *g = dd_group_find(ctx, k);
+
+	if (g)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->key = *k;
+	g->svc_gen = ctx->svc_gen - 1;	/* its service to be looked up */
+	if (dd_htab_add(&ctx->groups, &g->node, dd_svc_key_hash(k))) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/* @e leaves its group; the group goes with its last entry */
+static void dd_group_unlink(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	struct dd_group *g = e->group;
+
+	*e->gprev = e->gnext;
+	if (e->gnext)
+		e->gnext->gprev = e->gprev;
+	e->group = NULL;
+	if (--g->n_entries)
+		return;
+	dd_htab_del(&ctx->groups, &g->node);
+	free(g);
+}
+
+/* The learnt instances of service @k, linked by gnext */
+struct dd_entry *dd_svc_entries(const struct dd_ctx *ctx,
+				const struct dd_svc_key *k)
+{
+	const struct dd_group *g = dd_group_find(ctx, k);
+
+	return g ? g->entries : NULL;
+}
+
+/*
+ * The service of the configuration that @e is an instance of, or NULL;
+ * remembered in its group until the services change
+ */
+struct dd_svc_state *dd_entry_svc(struct dd_ctx *ctx, const struct dd_entry *e)
+{
+	struct dd_group *g = e->group;
+	unsigned int i;
+
+	if (g->svc_gen == ctx->svc_gen)
+		return g->svc;
+	g->svc = NULL;
+	for (i = 0; i < ctx->n_svc; i++) {
+		if (dd_svc_key_eq(&ctx->svc[i].cfg.key, &g->key)) {
+			g->svc = &ctx->svc[i];
+			break;
+		}
+	}
+	g->svc_gen = ctx->svc_gen;
+	return g->svc;
+}
+
 static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 				     const struct dd_inst_key *k)
 {
+	struct dd_group *g;
 	struct dd_entry *e;
 
 	e = calloc(1, sizeof(*e));
@@ -53,10 +134,26 @@ static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 		return NULL;
 	e->busy = -1;
 	e->rec.key = *k;
-	if (dd_htab_add(&ctx->entries, &e->node, dd_inst_key_hash(k))) {
+	g = dd_group_get(ctx, &k->svc);
+	if (!g) {
 		free(e);
 		return NULL;
 	}
+	if (dd_htab_add(&ctx->entries, &e->node, dd_inst_key_hash(k))) {
+		if (!g->n_entries) {
+			dd_htab_del(&ctx->groups, &g->node);
+			free(g);
+		}
+		free(e);
+		return NULL;
+	}
+	e->group = g;
+	e->gnext = g->entries;
+	if (e->gnext)
+		e->gnext->gprev = &e->gnext;
+	e->gprev = &g->entries;
+	g->entries = e;
+	g->n_entries++;
 	return e;
 }
 
@@ -122,6 +219,7 @@ void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e)
 {
 	dd_entry_set_gone(ctx, e, false);
 	dd_htab_del(&ctx->entries, &e->node);
+	dd_group_unlink(ctx, e);
 	dd_entry_set_site(e, NULL);
 	free(e);
 }
@@ -712,6 +810,7 @@ int dd_router_apply(struct dd_ctx *ctx)
 	free(ctx->svc);
 	ctx->svc = svc;
 	ctx->n_svc = cfg->n_services;
+	ctx->svc_gen++;
 	/* settings may have changed: every entry is looked at again */
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
 		dd_entry_dirty(ctx, e);
@@ -749,9 +848,11 @@ void dd_router_exit(struct dd_ctx *ctx)
 	dd_timer_cancel(&ctx->plan_timer);
 	for (e = dd_entry_first(ctx, &b); e; e = next) {
 		next = dd_entry_next(ctx, e, &b);
+		dd_group_unlink(ctx, e);
 		free(e);
 	}
 	dd_htab_destroy(&ctx->entries);
+	dd_htab_destroy(&ctx->groups);
 	ctx->n_gone = 0;
 	ctx->kernel_queue = NULL;
 	while (ctx->n_sites)
@@ -762,4 +863,5 @@ void dd_router_exit(struct dd_ctx *ctx)
 	free(ctx->svc);
 	ctx->svc = NULL;
 	ctx->n_svc = 0;
+	ctx->svc_gen++;
 }

@@ -5,7 +5,8 @@
  * batches, a pass sends only what changed, withdrawn instances are deleted
  * and freed, what the kernel refused is tried again by itself, a service
  * deleted behind our back is made again with all its instances, and a
- * silent agent's instances go down.  The clock is the test's.
+ * silent agent's instances go down.  Each service's instances are listed
+ * apart.  The clock is the test's; calloc fails where a test says.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +22,18 @@
 #include <linux/genetlink.h>
 
 #include "dyncastd.h"
+
+/* --- allocations ---------------------------------------------------------- */
+
+void *__real_calloc(size_t n, size_t size);
+static size_t calloc_fail_size;	/* calloc(1, this) fails; 0 none */
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (calloc_fail_size && n == 1 && size == calloc_fail_size)
+		return NULL;
+	return __real_calloc(n, size);
+}
 
 /* --- the clock and the network ------------------------------------------- */
 
@@ -325,6 +338,7 @@ static int setup_small(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	calloc_fail_size = 0;
 	dd_router_exit(ctx);
 	dd_loop_exit(&ctx->loop);
 	dd_config_free(ctx->cfg);
@@ -952,6 +966,107 @@ static void silent_agent(void **state)
 	free(msg);
 }
 
+/* @e is on its service's list */
+static bool listed(uint32_t sid, const struct dd_entry *e)
+{
+	struct dd_record r = rec(sid, 0, 0);
+	const struct dd_entry *x;
+
+	for (x = dd_svc_entries(ctx, &r.key.svc); x; x = x->gnext)
+		if (x == e)
+			return true;
+	return false;
+}
+
+static unsigned int listed_n(uint32_t sid)
+{
+	struct dd_record r = rec(sid, 0, 0);
+	const struct dd_entry *x;
+	unsigned int n = 0;
+
+	for (x = dd_svc_entries(ctx, &r.key.svc); x; x = x->gnext) {
+		assert_true(dd_svc_key_eq(&x->rec.key.svc, &r.key.svc));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Each service's instances on a list of their own, the list gone with its
+ * last instance; an instance's service found again after a reload that
+ * reorders the services
+ */
+static void groups(void **state)
+{
+	static const char reordered[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service b]\nsid = 203.0.113.2\nproto = tcp\nport = 80\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n";
+	unsigned int i;
+
+	(void)state;
+	learn_ab(20);
+	assert_int_equal(ctx->groups.n, 2);
+	assert_int_equal(listed_n(SID_A), 10);
+	assert_int_equal(listed_n(SID_B), 10);
+	assert_true(listed(SID_A, entry(SID_A, BID(0))));
+	assert_ptr_equal(dd_entry_svc(ctx, entry(SID_A, BID(0))), &ctx->svc[0]);
+
+	reload(reordered);
+	assert_ptr_equal(dd_entry_svc(ctx, entry(SID_A, BID(0))), &ctx->svc[1]);
+	assert_ptr_equal(dd_entry_svc(ctx, entry(SID_B, BID(1))), &ctx->svc[0]);
+	bgp(SID_A, BID(0), 555);
+	run(100);
+	assert_int_equal(kcpu(SID_A, BID(0)), 555);
+
+	for (i = 0; i < 20; i += 2)
+		bgp_withdraw(SID_A, BID(i));
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 0);
+	assert_null(entry(SID_A, BID(0)));
+	assert_int_equal(listed_n(SID_A), 0);
+	assert_int_equal(ctx->groups.n, 1);
+	assert_int_equal(listed_n(SID_B), 10);
+
+	/* back: a new list */
+	bgp(SID_A, BID(0), 100);
+	run(100);
+	assert_int_equal(ctx->groups.n, 2);
+	assert_int_equal(listed_n(SID_A), 1);
+	assert_int_equal(k_count(htonl(SID_A)), 1);
+}
+
+/* no list for a new service: the instance is not taken, nothing kept */
+static void group_enomem(void **state)
+{
+	struct dd_record r = rec(SID_A, BID(1), 100);
+	struct dd_bgp_probe probe = { 0 };
+
+	(void)state;
+	learn_ab(2);	/* BID(0) of a, BID(1) of b */
+	bgp_withdraw(SID_A, BID(0));
+	run(100);
+	assert_int_equal(ctx->groups.n, 1);
+	calloc_fail_size = sizeof(struct dd_group);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), -ENOSPC);
+	/* an instance of a service with a list still comes in */
+	bgp(SID_B, BID(3), 100);
+	calloc_fail_size = 0;
+	run(100);
+	assert_null(entry(SID_A, BID(1)));
+	assert_int_equal(ctx->entries.n, 2);
+	assert_int_equal(ctx->groups.n, 1);
+	assert_int_equal(k_count(htonl(SID_A)), 0);
+	assert_int_equal(k_count(htonl(SID_B)), 2);
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 1);
+	assert_int_equal(listed_n(SID_A), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -976,6 +1091,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
 						setup_small, teardown),
+		cmocka_unit_test_setup_teardown(groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_without_module,
 						setup_small, teardown),
 	};
