@@ -77,6 +77,18 @@ static struct dd_group *dd_group_get(struct dd_ctx *ctx,
 	return g;
 }
 
+/* @e joins group @g */
+static void dd_group_link(struct dd_group *g, struct dd_entry *e)
+{
+	e->group = g;
+	e->gnext = g->entries;
+	if (e->gnext)
+		e->gnext->gprev = &e->gnext;
+	e->gprev = &g->entries;
+	g->entries = e;
+	g->n_entries++;
+}
+
 /* @e leaves its group; the group goes with its last entry */
 static void dd_group_unlink(struct dd_ctx *ctx, struct dd_entry *e)
 {
@@ -139,21 +151,13 @@ static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 		free(e);
 		return NULL;
 	}
+	dd_group_link(g, e);
 	if (dd_htab_add(&ctx->entries, &e->node, dd_inst_key_hash(k))) {
-		if (!g->n_entries) {
-			dd_htab_del(&ctx->groups, &g->node);
-			free(g);
-		}
+		/* a group made for it goes with it */
+		dd_group_unlink(ctx, e);
 		free(e);
 		return NULL;
 	}
-	e->group = g;
-	e->gnext = g->entries;
-	if (e->gnext)
-		e->gnext->gprev = &e->gnext;
-	e->gprev = &g->entries;
-	g->entries = e;
-	g->n_entries++;
 	return e;
 }
 
