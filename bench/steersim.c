@@ -60,11 +60,12 @@
  *                plan yes) every 0.5 s from the reports and router 0's
  *                own rates (the routers are alike): the busy fraction of
  *                each report, the capacity, the service's service time
- *                (not the site's speed, which an agent does not know),
- *                the cost; weights, curve loads, inflight-adjust and
- *                slack as it pushes them (a new weight only when one
- *                moved by 5 %), and the backlog the module takes from
- *                reports
+ *                (not the site's speed, which an agent does not know:
+ *                the plan takes a slower one from the site's load for
+ *                its demands), the cost; weights, curve loads and service
+ *                times, inflight-adjust and slack as it pushes them (a
+ *                new weight only when one moved by 5 %), and the backlog
+ *                the module takes from reports
  *   oracle       the same with the true count at each site and on the way
  *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
@@ -321,6 +322,7 @@ struct site {
 	double own_rate;	/* ... and their rate, as dyncastd smooths it */
 	u32 plan_weight;	/* ... the weight it pushed */
 	double busy_avg;	/* ... the reported load, smoothed alike */
+	double planned_since;	/* ... up in its plan since, s */
 	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
 	struct dc_sel_delta delta;	/* for marginal and oracle */
@@ -921,7 +923,7 @@ static void demand_end(struct run *r, struct site *s, const struct event *e,
 }
 
 static void plan(struct run *r, bool oracle);
-static void agent_plan(struct run *r);
+static void agent_plan(struct run *r, double now);
 static void scenario_event(struct run *r, const struct sc_event *se,
 			   double now);
 
@@ -1050,7 +1052,7 @@ static void handle(struct run *r, const struct event *e)
 		plan(r, false);
 		break;
 	case EV_AGENT:
-		agent_plan(r);
+		agent_plan(r, now);
 		n = *e;
 		n.t = now + DD_PLAN_MS / 1e3;
 		heap_push(&r->heap, n);
@@ -1181,7 +1183,7 @@ static void plan(struct run *r, bool oracle)
  * moved by 5 % (the module's new set, with each instance's lead carried
  * over), the loads, adjustments and slack each time
  */
-static void agent_plan(struct run *r)
+static void agent_plan(struct run *r, double now)
 {
 	struct dd_plan_in in[MAX_SITES];
 	struct dd_plan_out out[MAX_SITES];
@@ -1196,8 +1198,12 @@ static void agent_plan(struct run *r)
 
 		s->own_rate += a * (s->own_sent / dt - s->own_rate);
 		s->own_sent = 0;
-		if (s->down)
+		if (s->down) {
+			s->planned_since = -1;
 			continue;
+		}
+		if (s->planned_since < 0)
+			s->planned_since = now;
 		s->busy_avg += a * (s->m.cpu / 1000.0 - s->busy_avg);
 		in[n] = (struct dd_plan_in){
 			.cost = s->rtt,
@@ -1205,6 +1211,7 @@ static void agent_plan(struct run *r)
 			.svc = r->cf->svc,
 			.busy = s->busy_avg,
 			.own = s->own_rate,
+			.planned = now - s->planned_since,
 		};
 		idx[n++] = i;
 	}
@@ -1220,7 +1227,7 @@ static void agent_plan(struct run *r)
 			moved = true;
 		w[idx[i]] = now;
 		dc_sel_delta_build(&s->delta, s->slots, out[i].load,
-				   r->cf->svc_us);
+				   out[i].svc_us ? out[i].svc_us : r->cf->svc_us);
 		s->adjust = -(s64)out[i].adjust * (1 << DC_SEL_N_SHIFT) / 1000;
 		s->others = 0;
 	}

@@ -142,6 +142,8 @@ static json_t *dd_j_plan(const struct dd_entry *e)
 	dd_j_set(o, "load", json_integer(e->plan.load));
 	dd_j_set(o, "inflight-adjust", json_integer(e->plan.adjust));
 	dd_j_set(o, "own-rate", dd_j_milli(e->own_rate));
+	if (e->plan.svc_us)
+		dd_j_set(o, "service-time", json_integer(e->plan.svc_us));
 	return o;
 }
 

@@ -148,6 +148,7 @@ struct dd_entry {
 	double busy;			/* its reported load, smoothed alike;
 					 * < 0 none yet
 					 */
+	uint64_t plan_since;		/* ms, planned (up) since; 0 not */
 	bool planned;			/* plan holds what to push */
 	bool plan_in_kernel;		/* plan_pushed is what the kernel has */
 	struct dd_plan_out plan, plan_pushed;

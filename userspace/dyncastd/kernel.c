@@ -199,6 +199,9 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 				v = dd_entry_cost(ctx, e);
 			else if (m == DD_M_WEIGHT && e->planned)
 				v = e->plan.weight;
+			else if (m == DD_M_SERVICE_TIME && e->planned &&
+				 e->plan.svc_us)
+				v = e->plan.svc_us;
 			else if (!(e->rec.present & (1u << m)))
 				v = m == DD_M_WEIGHT ? 1 : 0;
 			mnl_attr_put_u32(nlh, dd_metric_attr[m], v);
@@ -408,6 +411,19 @@ static void dd_plan_slack(struct dd_ctx *ctx, struct dd_svc_state *s,
 			  uint32_t slack);
 
 /*
+ * A plan of @e, if one comes again, starts anew: its rates and load from
+ * then on, not averaged over the pause (dd_plan() measures an instance's
+ * service time only when both are of the same time)
+ */
+static void dd_plan_forget(struct dd_entry *e)
+{
+	e->plan_since = 0;
+	e->demands_at = 0;
+	e->own_rate = 0;
+	e->busy = -1;
+}
+
+/*
  * What a plan put into the kernel, for a service that stays there when
  * the agent no longer plans it (plan = no, the section gone or the agent
  * stopping with keep, an adopted service): the announced weights, the
@@ -419,6 +435,7 @@ static void dd_plan_undo(struct dd_ctx *ctx, struct dd_svc_state *s)
 	unsigned int n = 0;
 
 	for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+		dd_plan_forget(e);
 		if (!e->planned && !e->plan_in_kernel)
 			continue;
 		e->planned = false;
@@ -659,6 +676,7 @@ forget:
 		/* a plan of it, if it comes back, starts anew */
 		e->planned = false;
 		e->plan_in_kernel = false;
+		dd_plan_forget(e);
 	}
 	s->ready = false;
 	s->created = false;
@@ -817,6 +835,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			  s->cfg.val[DYNCAST_A_SERVICE_SERVICE_TIME] :
 			  DD_PLAN_SERVICE_TIME_US;
 	double a = 1 - exp(-(double)DD_PLAN_MS / DD_PLAN_TAU_MS), busy;
+	uint64_t now = dd_now_ms();
 	struct dd_entry *e;
 	unsigned int i, n = 0;
 	bool dirty = false;
@@ -824,10 +843,13 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 	if (dd_plan_read(ctx, s))
 		return;
 	for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
-		if (n == DYNCAST_MAX_INSTANCES)
-			break;
-		if (e->gone || !e->in_kernel || dd_entry_state(e) != DD_STATE_UP)
+		if (n == DYNCAST_MAX_INSTANCES || e->gone || !e->in_kernel ||
+		    dd_entry_state(e) != DD_STATE_UP) {
+			e->plan_since = 0;
 			continue;
+		}
+		if (!e->plan_since)
+			e->plan_since = now;
 		/* the larger of cpu and gpu, smoothed as the own rates */
 		busy = -1;
 		if (e->rec.present & (1u << DD_M_CPU))
@@ -850,6 +872,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 				e->rec.m[DD_M_SERVICE_TIME] : svc_us) / 1e6,
 			.busy = e->busy,
 			.own = e->own_rate,
+			.planned = (now - e->plan_since) / 1e3,
 		};
 		ents[n++] = e;
 	}
@@ -909,6 +932,7 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 			continue;
 		s->planned = false;
 		for (e = dd_svc_entries(ctx, &s->cfg.key); e; e = e->gnext) {
+			dd_plan_forget(e);
 			if (!e->planned)
 				continue;
 			e->planned = false;

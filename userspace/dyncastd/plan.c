@@ -19,8 +19,35 @@
  *     demands keeps to the split within DD_PLAN_SLACK demands, since its
  *     own counts, mostly zero, cannot tell its instances apart; until it
  *     has more than DD_PLAN_SLACK_SHARE_OFF.
+ *
+ * An instance slower than its service time says (a CPU hog beside it, a
+ * slower machine) would be given more than it can serve, and a router
+ * that keeps to the split would feed its queue for good.  Its demands
+ * show it: by the utilisation law, busy_i c_i = X_i S_i, X_i the demands
+ * it serves a second and S_i its true service time.  The router sees its
+ * own part of X_i, own_i = f X_i, f the same at every instance where it
+ * keeps to the split (slack) or sees nearly all demands (f at least
+ * DD_PLAN_SLOW_ALONE); not where it chooses freely among several routers,
+ * since it then sends more to its nearer instances.  So
+ * f_i = svc_i own_i / (busy_i c_i) is f where svc_i is right, and f / g_i
+ * where the instance is g_i times slower.  The median of the f_i is taken
+ * for f (most instances serve as they say), and an instance busy
+ * DD_PLAN_SLOW_BUSY or more and DD_PLAN_SLOW times slower or more is planned
+ * with g_i svc_i: its capacity, its curve (svc_us) and the others' count
+ * there.  A saturated instance (busy DD_PLAN_SATURATED or more) serves
+ * fewer than it is sent: its f_i is no measure of f, and its own g_i
+ * falls short at first and grows round by round as its share shrinks.
+ * An instance in the plan for less than DD_PLAN_SLOW_AFTER seconds (new,
+ * or back up) is taken as it says: its smoothed load and the router's
+ * smoothed demands there are not yet of the same time.  Faster ones are
+ * taken as they say: a wrong estimate then costs some of an instance's
+ * share, not a queue that grows.  Work at an instance that is not the
+ * service's is taken for slowness too, the more so as its share shrinks,
+ * up to DD_PLAN_SLOW_MAX or until its load falls below DD_PLAN_SLOW_BUSY:
+ * the load an instance reports should be the service's own.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "linux/dyncast.h"
 #include "plan.h"
@@ -33,21 +60,68 @@ static double dd_clamp(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int dd_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each instance's slowness g_i (1 where not shown), as dd_plan() says */
+static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
+			 const struct dd_plan_sum *sum, double *g)
+{
+	static double fi[DD_PLAN_MAX], sorted[DD_PLAN_MAX];
+	unsigned int i, m = 0;
+	double f;
+
+	for (i = 0; i < n; i++)
+		g[i] = 1;
+	for (i = 0; i < n; i++) {
+		fi[i] = 0;
+		if (in[i].own <= 0 || in[i].busy < DD_PLAN_SLOW_BUSY ||
+		    in[i].svc <= 0 || in[i].planned < DD_PLAN_SLOW_AFTER)
+			continue;
+		fi[i] = in[i].svc * in[i].own /
+			(fmin(in[i].busy, 1) * (in[i].slots ? in[i].slots : 1));
+		/* a saturated one serves fewer than it is sent */
+		if (in[i].busy < DD_PLAN_SATURATED)
+			sorted[m++] = fi[i];
+	}
+	if (m < 2)
+		return;
+	qsort(sorted, m, sizeof(*sorted), dd_cmp_double);
+	f = m % 2 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+	/*
+	 * f is the router's part of the demands: one that is not (nearly)
+	 * alone and chooses freely sends more to its nearer instances
+	 */
+	if (!sum->slack && f < DD_PLAN_SLOW_ALONE)
+		return;
+	for (i = 0; i < n; i++) {
+		if (fi[i] <= 0)
+			continue;
+		if (f >= DD_PLAN_SLOW * fi[i])
+			g[i] = fmin(f / fi[i], DD_PLAN_SLOW_MAX);
+	}
+}
+
 void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	     struct dd_plan_out *out, struct dd_plan_sum *sum)
 {
-	static double share[DD_PLAN_MAX];
+	static double share[DD_PLAN_MAX], slow[DD_PLAN_MAX];
 	static struct dd_station st[DD_PLAN_MAX];
 	double total = 0, own = 0, f, rate, x, t, v, cap;
 	unsigned int i;
 
 	if (n > DD_PLAN_MAX)
 		n = DD_PLAN_MAX;
+	dd_plan_slow(in, n, sum, slow);
 	for (i = 0; i < n; i++) {
 		st[i] = (struct dd_station){
 			.rtt = in[i].cost > 0 ? in[i].cost : 0,
 			.slots = in[i].slots ? in[i].slots : 1,
-			.svc = in[i].svc > 0 ? in[i].svc : 1e-3,
+			.svc = (in[i].svc > 0 ? in[i].svc : 1e-3) * slow[i],
 			.scv = 1,
 		};
 		/* beyond DD_PLAN_SLOTS_MAX, as many faster slots (the kernel's
@@ -89,6 +163,10 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 		v = 1000 * ((1 - f) * x * t - f * x * st[i].rtt);
 		out[i].adjust = (int32_t)lround(dd_clamp(v, -DYNCAST_ADJUST_MAX,
 							 DYNCAST_ADJUST_MAX));
+		/* the instance's own, not the model's (DD_PLAN_SLOTS_MAX) */
+		out[i].svc_us = slow[i] > 1 ?
+				(uint32_t)lround(fmin(in[i].svc * slow[i] * 1e6,
+						      DD_PLAN_SVC_MAX_US)) : 0;
 	}
 }
 
@@ -116,12 +194,13 @@ static bool dd_load_moved(uint32_t now, uint32_t was)
 /*
  * A weight or an adjustment moved by 5 %, and by at least 1, a quarter
  * of a demand (a new weight rebuilds the kernel's instance set); a load
- * as dd_load_moved() says
+ * as dd_load_moved() says; a service time by 5 %, or shown or no more
  */
 bool dd_plan_moved(const struct dd_plan_out *now,
 		   const struct dd_plan_out *pushed)
 {
 	return dd_moved(now->weight, pushed->weight, 1) ||
 	       dd_load_moved(now->load, pushed->load) ||
-	       dd_moved(now->adjust, pushed->adjust, 250);
+	       dd_moved(now->adjust, pushed->adjust, 250) ||
+	       dd_moved(now->svc_us, pushed->svc_us, 1);
 }

@@ -38,6 +38,32 @@
 #define DD_PLAN_SLACK_SHARE_OFF	0.25
 #define DD_PLAN_SLACK		4
 
+/*
+ * An instance whose demands show it this many times slower than its
+ * service time says, or more, is planned with the service time they show
+ * (at most DD_PLAN_SLOW_MAX times its own); see dd_plan()
+ */
+#define DD_PLAN_SLOW		1.3
+#define DD_PLAN_SLOW_MAX	16
+/*
+ * ... from its load and the router's demands smoothed alike: not in its
+ * first seconds in the plan (its load and the router's demands there
+ * would be of different times), nor against a saturated instance's
+ */
+#define DD_PLAN_SLOW_AFTER	10
+#define DD_PLAN_SATURATED	0.95
+/*
+ * ... only where the router's part of each instance's demands is the
+ * same: it keeps to the split (slack) or sees nearly all demands; and
+ * only at instances busy enough for it to matter (work that is not the
+ * service's is taken for slowness: at an instance the plan gives less,
+ * it weighs more and more)
+ */
+#define DD_PLAN_SLOW_ALONE	0.9
+#define DD_PLAN_SLOW_BUSY	0.5
+/* The longest service time the kernel takes, us */
+#define DD_PLAN_SVC_MAX_US	10000000
+
 /* What the router knows of one instance that takes new demands */
 struct dd_plan_in {
 	double cost;		/* network round trip to it, seconds */
@@ -45,6 +71,7 @@ struct dd_plan_in {
 	double svc;		/* mean service time of a demand, seconds */
 	double busy;		/* its reported load, 0..1; < 0 unknown */
 	double own;		/* this router's new demands a second there */
+	double planned;		/* seconds it has been planned, up, on end */
 };
 
 /* What the kernel is told of it */
@@ -52,6 +79,10 @@ struct dd_plan_out {
 	uint32_t weight;	/* 1..DD_PLAN_WEIGHT_SCALE: the planned share */
 	uint32_t load;		/* per mille, 1..999: its curve's load */
 	int32_t adjust;		/* thousandths of a demand: inflight-adjust */
+	uint32_t svc_us;	/* the service time it shows, microseconds,
+				 * where it is DD_PLAN_SLOW times its own or
+				 * more; else 0
+				 */
 };
 
 struct dd_plan_sum {

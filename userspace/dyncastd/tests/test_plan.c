@@ -3,7 +3,9 @@
  * The router's plan of a least-cost service: its weights follow the
  * optimum split of all routers' demands, its slack the router's part of
  * them, its inflight-adjust the other routers' demands less its own on
- * their way; and what it does with no demand, unknown loads, overload.
+ * their way; an instance slower than it says is planned as slow as its
+ * demands show it; and what it does with no demand, unknown loads,
+ * overload.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -42,6 +44,7 @@ static void three(struct dd_plan_in *in, double busy0, double busy1,
 			.svc = 0.050,
 			.busy = busy[i],
 			.own = own_part * busy[i] * slots[i] / 0.050,
+			.planned = 60,
 		};
 }
 
@@ -187,6 +190,102 @@ static void edges(void **state)
 	}
 }
 
+/*
+ * The near site serves at half the speed its service time says: its
+ * demands keep its slots busy twice as long as the others' for as many
+ * of this router's demands.  Planned with 100 ms, it gets less than
+ * when it is as fast as it says; the others are taken as they say.  A
+ * router with a tenth of the demands keeps to the split (slack).
+ */
+static void slow_instance(void **state)
+{
+	struct dd_plan_out out[3], fast[3];
+	struct dd_plan_sum sum = { 0 };
+	struct dd_plan_in in[3];
+
+	(void)state;
+	/* a router alone, or one of several that keeps to the split */
+	three(in, 0.8, 0.8, 0.8, 1);
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 100000, 1e-6);
+	three(in, 0.8, 0.8, 0.8, 0.3);
+	in[0].own /= 2;
+	sum.slack = 0;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	sum.slack = DD_PLAN_SLACK;
+
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	dd_plan(in, 3, fast, &sum);
+	assert_int_equal(fast[0].svc_us, 0);
+	assert_int_equal(fast[1].svc_us, 0);
+	assert_int_equal(fast[2].svc_us, 0);
+
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 100000, 1e-6);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+	assert_true(out[0].weight < fast[0].weight * 0.75);
+	assert_true(dd_plan_moved(&out[0], &fast[0]));
+
+	/* a fifth slower: within the estimate's noise, taken as it says */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[0].own /= 1.2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+
+	/* at most DD_PLAN_SLOW_MAX times */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[0].own /= 100;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 0.050 * DD_PLAN_SLOW_MAX * 1e6, 1e-6);
+
+	/* the faster ones are not taken for slower when one is faster */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[2].own *= 2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/* of more slots than the model takes: its own service time */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[0].slots = 4 * DD_PLAN_SLOTS_MAX;
+	in[0].own *= 2 * DD_PLAN_SLOTS_MAX;
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 100000, 1e-6);
+
+	/* saturated, it serves fewer than it is sent: shown, but not a measure */
+	three(in, 1, 0.8, 0.8, 0.1);
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 100000, 1e-6);
+	three(in, 0.8, 1, 1, 0.1);
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+
+	/* new in the plan: its load and our demands are of different times */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[0].own /= 2;
+	in[0].planned = DD_PLAN_SLOW_AFTER - 1;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+
+	/* nothing to compare with: one instance, or no demand of ours */
+	dd_plan(in, 1, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[1].own = 0;
+	in[2].busy = -1;
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+}
+
 /* what is worth pushing into the kernel */
 static void pushed(void **state)
 {
@@ -224,6 +323,21 @@ static void pushed(void **state)
 	was.load = 995;
 	now.load = 950;
 	assert_true(dd_plan_moved(&now, &was));
+	/* a service time shown, changed by 5 %, no more shown */
+	was = (struct dd_plan_out){ .weight = 5000, .load = 500 };
+	now = was;
+	now.svc_us = 100000;
+	assert_true(dd_plan_moved(&now, &was));
+	was = now;
+	now.svc_us = 104000;
+	assert_false(dd_plan_moved(&now, &was));
+	now.svc_us = 106000;
+	assert_true(dd_plan_moved(&now, &was));
+	now.svc_us = 0;
+	assert_true(dd_plan_moved(&now, &was));
+	was = (struct dd_plan_out){ .weight = 5000, .load = 995 };
+	now = was;
+
 	/* never below a point */
 	was.load = 995;
 	now.load = 999;
@@ -244,6 +358,7 @@ int main(void)
 		cmocka_unit_test(one_of_ten),
 		cmocka_unit_test(identical),
 		cmocka_unit_test(edges),
+		cmocka_unit_test(slow_instance),
 		cmocka_unit_test(pushed),
 	};
 

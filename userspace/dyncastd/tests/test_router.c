@@ -6,7 +6,8 @@
  * and freed, what the kernel refused is tried again by itself, a service
  * deleted behind our back is made again with all its instances, and a
  * silent agent's instances go down.  Each service's instances are listed
- * apart.  The clock is the test's; calloc fails where a test says.
+ * apart; a plan pushes the service time an instance shows.  The clock is
+ * the test's; calloc fails where a test says.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -66,7 +67,9 @@ int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 struct k_inst {
 	uint32_t svc, bid;	/* svc: its service's address */
 	uint8_t state;
-	uint32_t cpu, cost;
+	uint32_t cpu, cost, service_time;
+	bool has_service_time;	/* in a request: SET changes it */
+	uint64_t demands;	/* the router's, as its dump says */
 };
 
 static struct {
@@ -170,6 +173,10 @@ static void k_parse(const struct nlmsghdr *nlh, struct k_req *r)
 				case DYNCAST_A_INSTANCE_COST:
 					in->cost = mnl_attr_get_u32(b);
 					break;
+				case DYNCAST_A_INSTANCE_SERVICE_TIME:
+					in->service_time = mnl_attr_get_u32(b);
+					in->has_service_time = true;
+					break;
 				}
 			}
 		}
@@ -214,10 +221,43 @@ static int k_do(uint8_t cmd, struct k_req *r)
 			assert_true(k.n_inst < K_INST);
 			k.inst[k.n_inst++] = r->inst[i];
 		} else if (cmd == DYNCAST_CMD_INSTANCE_SET) {
+			/* what a SET leaves out stays, as in the module */
+			r->inst[i].demands = in->demands;
+			if (!r->inst[i].has_service_time)
+				r->inst[i].service_time = in->service_time;
 			*in = r->inst[i];
 		} else {
 			*in = k.inst[--k.n_inst];
 		}
+	}
+	return 0;
+}
+
+/* The instances of service @sid as INSTANCE_GET dumps them, in part */
+static int k_dump(uint32_t sid, mnl_cb_t cb, void *data)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest, *stats;
+	unsigned int i;
+
+	if (k_svc(sid) < 0)
+		return -ENOENT;
+	for (i = 0; i < k.n_inst; i++) {
+		if (k.inst[i].svc != sid)
+			continue;
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = k.family;
+		mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN);
+		nest = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE);
+		mnl_attr_put(nlh, DYNCAST_A_INSTANCE_ADDR4, 4, &k.inst[i].bid);
+		stats = mnl_attr_nest_start(nlh, DYNCAST_A_INSTANCE_STATS);
+		mnl_attr_put_u64(nlh, DYNCAST_A_STATS_DEMANDS,
+				 k.inst[i].demands);
+		mnl_attr_nest_end(nlh, stats);
+		mnl_attr_nest_end(nlh, nest);
+		if (cb(nlh, data) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -260,9 +300,11 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	/* a family id of an earlier load of the module: no such family */
 	if (req->nlmsg_type != k.family)
 		return -ENOENT;
-	/* the plan's dump of a service: nothing to say */
-	if (req->nlmsg_flags & NLM_F_DUMP)
-		return 0;
+	/* the plan's dump of a service: each instance's demands */
+	if (req->nlmsg_flags & NLM_F_DUMP) {
+		k_parse(req, &r);
+		return k_dump(r.sid, cb, data);
+	}
 	k_parse(req, &r);
 	k.req[g->cmd]++;
 	k.inst_req[g->cmd] += r.n;
@@ -966,6 +1008,55 @@ static void silent_agent(void **state)
 	free(msg);
 }
 
+/*
+ * A planned service whose first instance serves at half the speed the
+ * others do: for as many of the router's demands (the router alone), it
+ * reports twice their load.  The plan pushes it twice the service's
+ * service time; undone, the service's again.
+ */
+static void plan_slow(void **state)
+{
+	static const char planned[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"policy = least-cost\nplan = yes\nservice-time = 25000\n";
+	static const char unplanned[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"policy = least-cost\nplan = no\nservice-time = 25000\n";
+	unsigned int i, j;
+
+	(void)state;
+	reload(planned);
+	bgp(SID_A, BID(1), 1000);
+	bgp(SID_A, BID(2), 500);
+	bgp(SID_A, BID(3), 500);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 3);
+	/* 20 new demands a second at each, all of them ours */
+	for (i = 0; i < 40; i++) {
+		for (j = 1; j <= 3; j++)
+			k_inst(htonl(SID_A), htonl(BID(j)))->demands += 10;
+		run(500);
+	}
+	assert_true(entry(SID_A, BID(1))->planned);
+	assert_int_equal(kcpu(SID_A, BID(1)), 1000);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->service_time,
+			 50000);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(2)))->service_time, 0);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(3)))->service_time, 0);
+
+	reload(unplanned);
+	for (i = 0; i < 4; i++)
+		run(500);
+	assert_false(entry(SID_A, BID(1))->planned);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->service_time, 0);
+}
+
 /* @e is on its service's list */
 static bool listed(uint32_t sid, const struct dd_entry *e)
 {
@@ -1091,6 +1182,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(silent_agent, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
 						setup_small, teardown),
+		cmocka_unit_test_setup_teardown(plan_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_without_module,
