@@ -9,6 +9,9 @@
 #  - D-Router 1 learns edge 3 through D-Router 2's relay, and the agents
 #    show their peers, sites and RTTs;
 #  - a reload adds an instance, then withdraws it, without losing state;
+#  - what is deleted by hand behind D-Router 1's agent comes back at its
+#    next audit (30 s): an instance; a service deleted and made again
+#    empty gets its instances again, though none of them changed;
 #  - SIGTERM removes what an agent put into the kernel, and leaves what
 #    its configuration says to keep.
 #
@@ -23,7 +26,7 @@ require_vm
 require_cmd ip jq curl nginx socat
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 15
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
@@ -146,6 +149,25 @@ gone33()
 }
 slowwait 30 gone33
 ktap_test_result "SIGHUP: a removed instance is withdrawn from both D-Routers" gone33
+
+# the audit: deleted by hand, back within 30 s (and the pass after it)
+repaired0=$(agent_counter dr1 kernel-repaired)
+"$DYNCAST" -n "$DR1" instance del $SID1 proto tcp port 80 bid 198.19.3.31
+slowwait 45 kinst_is "$DR1" $SID1 80 198.19.3.31 state up
+repaired1=$(agent_counter dr1 kernel-repaired)
+echo "# D-Router 1's agent: kernel-repaired $repaired0, then $repaired1"
+ktap_test_result "an instance deleted by hand at D-Router 1 is added again by its agent's audit" \
+	sh -c "[ \"\$(kinst $DR1 $SID1 80 198.19.3.31 state)\" = up ] &&
+	       [ ${repaired1:-0} -gt ${repaired0:-0} ]"
+"$DYNCAST" -n "$DR1" service del $SID2 proto tcp port 8080
+"$DYNCAST" -n "$DR1" service add $SID2 proto tcp port 8080
+both32()
+{
+	kinst_is "$DR1" $SID2 8080 198.19.2.22 state up &&
+		kinst_is "$DR1" $SID2 8080 198.19.3.32 state up
+}
+slowwait 45 both32
+ktap_test_result "a service deleted and made again by hand gets its instances again" both32
 
 # exit: D-Router 1 created both services; D-Router 2 keeps sid2
 agent_stop dr1

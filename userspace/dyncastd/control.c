@@ -50,6 +50,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_BGP_PATHS] = "bgp-paths",
 	[DD_C_BGP_MALFORMED] = "bgp-malformed",
 	[DD_C_WRONG_TRANSPORT] = "wrong-transport",
+	[DD_C_KERNEL_REPAIRED] = "kernel-repaired",
 };
 
 static const char *const dd_state_str[] = { "up", "drain", "down" };

@@ -32,6 +32,9 @@
 #define DD_SENDERS_MAX		1024
 #define DD_CTL_CLIENTS		8
 
+/* How often the router compares the kernel's instances with its own, ms */
+#define DD_AUDIT_MS		30000
+
 /* counters of the daemon, and of each peer for what it received from it */
 enum dd_counter {
 	DD_C_RX,		/* datagrams received */
@@ -60,6 +63,7 @@ enum dd_counter {
 	DD_C_BGP_PATHS,		/* paths announced or withdrawn to us */
 	DD_C_BGP_MALFORMED,	/* not valid instances: ignored (withdrawn) */
 	DD_C_WRONG_TRANSPORT,	/* agent announcements while BGP carries them */
+	DD_C_KERNEL_REPAIRED,	/* instances the audit found missing */
 	DD_C_COUNT,
 };
 
@@ -149,6 +153,7 @@ struct dd_entry {
 					 * < 0 none yet
 					 */
 	uint64_t plan_since;		/* ms, planned (up) since; 0 not */
+	uint32_t audited;		/* the audit that last saw it there */
 	bool planned;			/* plan holds what to push */
 	bool plan_in_kernel;		/* plan_pushed is what the kernel has */
 	struct dd_plan_out plan, plan_pushed;
@@ -290,7 +295,8 @@ struct dd_ctx {
 	unsigned int n_svc;
 	struct dd_svc_state *svc;
 	uint64_t svc_gen;		/* each new svc, from 1 */
-	struct dd_timer hold_timer, kernel_timer, plan_timer;
+	struct dd_timer hold_timer, kernel_timer, plan_timer, audit_timer;
+	uint32_t audit_gen;		/* each service's audit, from 1 */
 	struct dc_nl nl;
 	bool nl_ready;
 	FILE *nl_err, *nl_dbg;
@@ -411,6 +417,7 @@ void dd_kernel_close(struct dd_ctx *ctx);
 void dd_kernel_sync(struct dd_ctx *ctx);
 void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
 void dd_kernel_plan(struct dd_ctx *ctx);
+void dd_kernel_audit(struct dd_ctx *ctx);
 void dd_kernel_exit(struct dd_ctx *ctx);
 int dd_kernel_read(struct dd_ctx *ctx, uint8_t cmd, bool dump, mnl_cb_t cb,
 		   void *data);

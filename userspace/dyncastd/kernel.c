@@ -28,7 +28,7 @@
 #define DD_NL_RETRY_MS		2000
 #define DD_REFUSED_MAX_MS	64000	/* the longest wait after refusals */
 
-static struct dd_ratelimit dd_rl_nl;
+static struct dd_ratelimit dd_rl_nl, dd_rl_audit;
 static bool dd_nl_missing_said;
 
 int dd_kernel_open(struct dd_ctx *ctx)
@@ -938,6 +938,125 @@ void dd_kernel_plan(struct dd_ctx *ctx)
 			e->planned = false;
 			dd_entry_dirty(ctx, e);
 			ctx->kernel_dirty = true;
+		}
+	}
+	if (ctx->kernel_dirty)
+		dd_kernel_sync(ctx);
+}
+
+/* --- the audit ----------------------------------------------------------- */
+
+struct dd_audit {
+	struct dd_ctx *ctx;
+	struct dd_svc_state *s;
+};
+
+/* One instance of the dump: one of ours is still there */
+static int dd_audit_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dd_audit *a = data;
+	struct dd_inst_key k = { .svc = a->s->cfg.key };
+	const struct nlattr *n, *b;
+	struct dd_entry *e;
+
+	mnl_attr_for_each(n, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(n) != DYNCAST_A_INSTANCE)
+			continue;
+		mnl_attr_for_each_nested(b, n) {
+			if (mnl_attr_get_type(b) == DYNCAST_A_INSTANCE_ADDR4 &&
+			    mnl_attr_get_payload_len(b) == 4) {
+				k.bid.family = AF_INET;
+				memcpy(&k.bid.u.in, mnl_attr_get_payload(b), 4);
+			} else if (mnl_attr_get_type(b) == DYNCAST_A_INSTANCE_ADDR6 &&
+				   mnl_attr_get_payload_len(b) == 16) {
+				k.bid.family = AF_INET6;
+				memcpy(&k.bid.u.in6, mnl_attr_get_payload(b), 16);
+			}
+		}
+	}
+	e = k.bid.family ? dd_entry_lookup(a->ctx, &k) : NULL;
+	if (e)
+		e->audited = a->ctx->audit_gen;
+	return MNL_CB_OK;
+}
+
+/*
+ * Each service's instances in the kernel against those we put there, every
+ * DD_AUDIT_MS.  What a pass sends follows what changed; what someone else
+ * changed behind our back goes unnoticed until then: an instance deleted
+ * (by hand, by another agent) is added again; a service deleted, or with
+ * none of ours left (deleted and made again empty: its settings too), is
+ * made or found again with its settings and all its instances, at the
+ * next pass.  A dump that a change interrupted (NLM_F_DUMP_INTR: DC_NL_INTR)
+ * may lack instances that are there, and tells nothing.
+ */
+void dd_kernel_audit(struct dd_ctx *ctx)
+{
+	char buf[DC_NL_REQ_SIZE];
+	struct dd_audit a = { .ctx = ctx };
+	struct nlmsghdr *nlh;
+	struct dd_entry *e;
+	unsigned int i, n, held;
+	int ret;
+
+	for (i = 0; i < ctx->n_svc && ctx->nl_ready; i++) {
+		a.s = &ctx->svc[i];
+		if (!a.s->ready || dd_service_forward(&a.s->cfg))
+			continue;
+		/* 0 is never an audit: a new entry is not taken for seen */
+		if (!++ctx->audit_gen)
+			ctx->audit_gen++;
+		nlh = dc_genl_start(buf, sizeof(buf), DYNCAST_CMD_INSTANCE_GET,
+				    DYNCAST_FAMILY_VERSION,
+				    NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP);
+		dd_put_service(nlh, &a.s->cfg.key, NULL);
+		ret = dd_nl_talk_cb(ctx, nlh, true, dd_audit_cb, &a);
+		if (ret == -ENOENT) {
+			/* or the family is: dd_service_push() looks it up */
+			if (dd_ratelimit(&dd_rl_audit, dd_now_ms()))
+				dd_info("service %s: not found in the kernel, made again",
+					a.s->cfg.name);
+			a.s->ready = false;
+			a.s->lost = true;
+			ctx->kernel_dirty = true;
+			continue;
+		}
+		/* an error, or DC_NL_INTR: nothing learnt */
+		if (ret)
+			continue;
+		n = 0;
+		held = 0;
+		for (e = dd_svc_entries(ctx, &a.s->cfg.key); e; e = e->gnext) {
+			if (!e->in_kernel || e->gone)
+				continue;
+			held++;
+			if (e->audited != ctx->audit_gen)
+				n++;
+		}
+		if (n && n == held) {
+			/*
+			 * none left: made again by hand, most likely, with
+			 * settings of its own; made or found as at a loss
+			 */
+			a.s->ready = false;
+			a.s->lost = true;
+		} else {
+			for (e = dd_svc_entries(ctx, &a.s->cfg.key); e;
+			     e = e->gnext) {
+				if (!e->in_kernel || e->gone ||
+				    e->audited == ctx->audit_gen)
+					continue;
+				e->in_kernel = false;
+				e->adopted = false;
+				dd_entry_dirty(ctx, e);
+			}
+		}
+		if (n) {
+			ctx->cnt.c[DD_C_KERNEL_REPAIRED] += n;
+			ctx->kernel_dirty = true;
+			if (dd_ratelimit(&dd_rl_audit, dd_now_ms()))
+				dd_info("service %s: %u of its instances gone from the kernel, added again",
+					a.s->cfg.name, n);
 		}
 	}
 	if (ctx->kernel_dirty)

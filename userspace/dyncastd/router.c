@@ -768,6 +768,14 @@ static void dd_plan_timer(struct dd_timer *t)
 		     (took * 10 > DD_PLAN_MS ? took * 10 : DD_PLAN_MS));
 }
 
+static void dd_audit_timer(struct dd_timer *t)
+{
+	struct dd_ctx *ctx = t->data;
+
+	dd_kernel_audit(ctx);
+	dd_timer_arm(&ctx->loop, t, dd_now_ms() + DD_AUDIT_MS);
+}
+
 /*
  * The services of the configuration.  Those that stay keep their kernel
  * state; the kernel side of removed ones is undone as at exit.
@@ -823,7 +831,12 @@ int dd_router_apply(struct dd_ctx *ctx)
 		dd_timer_init(&ctx->hold_timer, dd_hold_timer, ctx);
 		dd_timer_init(&ctx->kernel_timer, dd_kernel_timer, ctx);
 		dd_timer_init(&ctx->plan_timer, dd_plan_timer, ctx);
+		dd_timer_init(&ctx->audit_timer, dd_audit_timer, ctx);
 	}
+	/* not pushed back by each reload; again after the role was off */
+	if (!ctx->audit_timer.armed)
+		dd_timer_arm(&ctx->loop, &ctx->audit_timer,
+			     dd_now_ms() + DD_AUDIT_MS);
 	dd_timer_arm(&ctx->loop, &ctx->hold_timer, dd_now_ms() + 250);
 	dd_timer_arm(&ctx->loop, &ctx->plan_timer, dd_now_ms() + DD_PLAN_MS);
 	dd_kernel_soon(ctx);
@@ -850,6 +863,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 	dd_timer_cancel(&ctx->hold_timer);
 	dd_timer_cancel(&ctx->kernel_timer);
 	dd_timer_cancel(&ctx->plan_timer);
+	dd_timer_cancel(&ctx->audit_timer);
 	for (e = dd_entry_first(ctx, &b); e; e = next) {
 		next = dd_entry_next(ctx, e, &b);
 		dd_group_unlink(ctx, e);

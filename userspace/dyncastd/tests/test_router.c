@@ -6,8 +6,9 @@
  * and freed, what the kernel refused is tried again by itself, a service
  * deleted behind our back is made again with all its instances, and a
  * silent agent's instances go down.  Each service's instances are listed
- * apart; a plan pushes the service time an instance shows.  The clock is
- * the test's; calloc fails where a test says.
+ * apart; a plan pushes the service time an instance shows; the audit puts
+ * back what was deleted behind our back.  The clock is the test's; calloc
+ * fails where a test says.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -87,6 +88,7 @@ static struct {
 	unsigned int opened;
 	bool missing;		/* no dyncast family: the module not loaded */
 	uint16_t family;	/* its id, 42 until loaded again */
+	bool dump_intr;		/* dumps interrupted by a change */
 	/* requests naming bid fail with err, n times */
 	struct {
 		uint32_t bid;
@@ -292,6 +294,7 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
 	unsigned int i, j;
 	struct k_req r;
+	int ret;
 
 	(void)nl, (void)names, (void)cb, (void)data;
 	/* a closed socket is not written to: the real one would crash */
@@ -303,7 +306,8 @@ int __wrap_dc_nl_talk(struct dc_nl *nl, struct nlmsghdr *req,
 	/* the plan's dump of a service: each instance's demands */
 	if (req->nlmsg_flags & NLM_F_DUMP) {
 		k_parse(req, &r);
-		return k_dump(r.sid, cb, data);
+		ret = k_dump(r.sid, cb, data);
+		return ret || !k.dump_intr ? ret : DC_NL_INTR;
 	}
 	k_parse(req, &r);
 	k.req[g->cmd]++;
@@ -1057,6 +1061,89 @@ static void plan_slow(void **state)
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->service_time, 0);
 }
 
+static void k_del_inst(uint32_t sid, uint32_t bid)
+{
+	struct k_inst *in = k_inst(htonl(sid), htonl(bid));
+
+	assert_non_null(in);
+	*in = k.inst[--k.n_inst];
+}
+
+/*
+ * The audit: nothing asked of the kernel but its dumps while it holds what
+ * we put there; instances deleted by hand are added again; a service
+ * deleted and made again empty by hand, with nothing of it changing since,
+ * gets all its instances again; a service deleted, the same
+ */
+static void audit(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	learn_ab(20);
+	reset_counts();
+	run(DD_AUDIT_MS);
+	for (i = 0; i <= DYNCAST_CMD_MAX; i++)
+		assert_int_equal(k.req[i], 0);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 0);
+
+	k_del_inst(SID_A, BID(0));
+	k_del_inst(SID_A, BID(2));
+	k_del_inst(SID_B, BID(1));
+	assert_int_equal(k_count(htonl(SID_A)), 8);
+	run(DD_AUDIT_MS);
+	assert_int_equal(k_count(htonl(SID_A)), 10);
+	assert_int_equal(k_count(htonl(SID_B)), 10);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 3);
+	assert_false(entry(SID_A, BID(0))->adopted);
+
+	/* found again as at a loss: its settings, then all its instances */
+	k_del_svc(htonl(SID_A));
+	k.svc[k.n_svc++] = htonl(SID_A);
+	reset_counts();
+	run(DD_AUDIT_MS);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 10);
+	assert_int_equal(k.req[DYNCAST_CMD_SERVICE_NEW], 1);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 13);
+
+	k_del_svc(htonl(SID_B));
+	run(DD_AUDIT_MS);
+	run(100);
+	assert_int_equal(k_svc(htonl(SID_B)) >= 0, 1);
+	assert_int_equal(k_count(htonl(SID_B)), 10);
+	assert_int_equal(k_count(htonl(SID_A)), 10);
+
+	/* a dump a change interrupted may lack what is there: nothing taken */
+	k.dump_intr = true;
+	k_del_inst(SID_A, BID(4));
+	reset_counts();
+	run(DD_AUDIT_MS);
+	assert_int_equal(k.req[DYNCAST_CMD_INSTANCE_NEW], 0);
+	assert_int_equal(k_count(htonl(SID_A)), 9);
+	k.dump_intr = false;
+	run(DD_AUDIT_MS);
+	assert_int_equal(k_count(htonl(SID_A)), 10);
+}
+
+/* the router role off, then on again (two reloads): the audit goes on */
+static void audit_after_role(void **state)
+{
+	struct dd_config *cfg = ctx->cfg;
+
+	(void)state;
+	learn_a(4);
+	dd_router_exit(ctx);
+	assert_false(ctx->audit_timer.armed);
+	assert_int_equal(dd_router_apply(ctx), 0);
+	assert_true(ctx->audit_timer.armed);
+	learn_a(4);
+	k_del_inst(SID_A, BID(1));
+	run(DD_AUDIT_MS);
+	assert_int_equal(k_count(htonl(SID_A)), 4);
+	assert_ptr_equal(ctx->cfg, cfg);
+}
+
 /* @e is on its service's list */
 static bool listed(uint32_t sid, const struct dd_entry *e)
 {
@@ -1183,6 +1270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(plan_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(audit_after_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(room_without_module,
