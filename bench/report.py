@@ -1746,6 +1746,17 @@ demands keeps to the planned split within a slack of 4 demands (counts
 carried over when the weights change).  `least-cost` is the same
 module fed by a plan from the true parameters: what a perfect estimate
 would give.
+
+An instance slower than its service time says (the scenarios `halved`
+and `foreign`) is measured by the plan: by the utilisation law, the
+router's own demands at an instance over the load they make there is
+its part of that instance's demands where the service time is right,
+the same part everywhere for a router that keeps to the split or sees
+nearly all demands.  One whose part is 1.3 times or more below the
+median is planned, and its curve built, with the service time that
+shows (`dd_plan_slow()`).  Before it, a site at half speed kept its
+planned share with 5 routers or more, and its queue grew for as long as
+the run lasted (5.3-6.0 s mean after the event with 5 and 16 routers).
 """
 
 LIMITS = """## What these figures cannot show

@@ -8,7 +8,7 @@ site mid 20 3
 site far 50 5
 load 0.8
 report 100,1000
-routers 1,4
+routers 1,4,16
 warmup 30
 duration 150
 seeds 5
