@@ -99,9 +99,15 @@ t0=$(now_ms)
 sleep $(( 3 * TIME_FACTOR ))
 r1=$(read_count)
 t1=$(now_ms)
-echo "# conntrack-read: $r0 -> $r1 in $(( t1 - t0 )) ms (collections every 500 ms; the table: $total)"
+# a collection every 500 ms: the table each time unless the kernel
+# filters; a quarter of it at most a collection, on average, leaves room
+# for collections late on a slow kernel (the window grows with
+# TIME_FACTOR, and so does the count)
+ncoll=$(( (t1 - t0) / 500 ))
+[ "$ncoll" -gt 0 ] || ncoll=1
+echo "# conntrack-read: $r0 -> $r1 in $(( t1 - t0 )) ms, some $ncoll collections (every 500 ms); the table: $total"
 ktap_test_result "the agent reads only their entries, not the table" \
-	eval "[ $(( r1 - r0 )) -gt 0 ] && [ $(( r1 - r0 )) -lt $total ]"
+	eval "[ $(( r1 - r0 )) -gt 0 ] && [ $(( (r1 - r0) * 4 )) -lt $(( ncoll * total )) ]"
 
 sed 's/^/# /' "$D/log" | tail -n 5
 ktap_test_result "no error counting sessions" eval "! grep -q 'cannot count sessions' $D/log"
