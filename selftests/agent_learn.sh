@@ -156,9 +156,13 @@ repaired0=$(agent_counter dr1 kernel-repaired)
 slowwait 45 kinst_is "$DR1" $SID1 80 198.19.3.31 state up
 repaired1=$(agent_counter dr1 kernel-repaired)
 echo "# D-Router 1's agent: kernel-repaired $repaired0, then $repaired1"
-ktap_test_result "an instance deleted by hand at D-Router 1 is added again by its agent's audit" \
-	sh -c "[ \"\$(kinst $DR1 $SID1 80 198.19.3.31 state)\" = up ] &&
-	       [ ${repaired1:-0} -gt ${repaired0:-0} ]"
+repaired()
+{
+	kinst_is "$DR1" $SID1 80 198.19.3.31 state up &&
+		[ "${repaired1:-0}" -gt "${repaired0:-0}" ]
+}
+ktap_test_result "an instance deleted by hand at D-Router 1 is added again by its agent" \
+	repaired
 "$DYNCAST" -n "$DR1" service del $SID2 proto tcp port 8080
 "$DYNCAST" -n "$DR1" service add $SID2 proto tcp port 8080
 both32()

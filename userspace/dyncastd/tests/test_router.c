@@ -1097,6 +1097,15 @@ static void audit(void **state)
 	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 3);
 	assert_false(entry(SID_A, BID(0))->adopted);
 
+	/* an update that finds one gone adds it again, counted the same */
+	k_del_inst(SID_A, BID(2));
+	bgp(SID_A, BID(2), 700);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 10);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 4);
+	run(DD_AUDIT_MS);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 4);
+
 	/* found again as at a loss: its settings, then all its instances */
 	k_del_svc(htonl(SID_A));
 	k.svc[k.n_svc++] = htonl(SID_A);
@@ -1105,7 +1114,7 @@ static void audit(void **state)
 	run(100);
 	assert_int_equal(k_count(htonl(SID_A)), 10);
 	assert_int_equal(k.req[DYNCAST_CMD_SERVICE_NEW], 1);
-	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 13);
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 14);
 
 	k_del_svc(htonl(SID_B));
 	run(DD_AUDIT_MS);
