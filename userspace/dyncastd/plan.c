@@ -7,8 +7,11 @@
  * own.  Their sum, at most DD_PLAN_LOAD_MAX of the capacity, is split
  * over the instances by dd_split() (split.c), each an Erlang C station at
  * its network cost.  From the split x_i:
- *   - the weight, x_i's share, at least 1 for every instance so that none
- *     is shut out by a stale plan;
+ *   - the weight, x_i's share, moved towards the split where the reports
+ *     show the demands elsewhere: by DD_PLAN_STEER_GAIN of the gap between
+ *     x_i and the demands instance i shows now (what every router's own
+ *     demands can close, a plan period after another); at least 1 for
+ *     every instance so that none is shut out by a stale plan;
  *   - the load of its marginal delay curve, x_i S / c;
  *   - inflight-adjust, what the kernel adds to its own count: the other
  *     routers' demands there, (1 - f) x_i T_i(x_i) by Little's law (f the
@@ -106,10 +109,40 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 	}
 }
 
+/*
+ * The weights @w: the split @share, moved by DD_PLAN_STEER_GAIN of the gap
+ * between it and the demands each instance shows now, @now of @total;
+ * only where every instance reports its load (one that does not shows
+ * only the router's own demands there, and would draw the others')
+ */
+static void dd_plan_steer(const struct dd_plan_in *in, const double *share,
+			  const double *now, unsigned int n, double total,
+			  double *w)
+{
+	bool known = total > 0;
+	double sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		known = known && in[i].busy >= 0;
+	for (i = 0; i < n; i++) {
+		w[i] = share[i];
+		if (known)
+			w[i] = fmax(share[i] + DD_PLAN_STEER_GAIN *
+				    (share[i] - now[i] / total), 0);
+		sum += w[i];
+	}
+	if (!(sum > 0))
+		return;
+	for (i = 0; i < n; i++)
+		w[i] /= sum;
+}
+
 void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	     struct dd_plan_out *out, struct dd_plan_sum *sum)
 {
-	static double share[DD_PLAN_MAX], slow[DD_PLAN_MAX];
+	static double share[DD_PLAN_MAX], slow[DD_PLAN_MAX], now[DD_PLAN_MAX];
+	static double w[DD_PLAN_MAX];
 	static struct dd_station st[DD_PLAN_MAX];
 	double total = 0, own = 0, f, rate, x, t, v, cap;
 	unsigned int i;
@@ -134,7 +167,8 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 		rate = in[i].busy >= 0 ?
 		       dd_clamp(in[i].busy, 0, 1) * st[i].slots / st[i].svc : 0;
 		own += in[i].own > 0 ? in[i].own : 0;
-		total += fmax(rate, in[i].own > 0 ? in[i].own : 0);
+		now[i] = fmax(rate, in[i].own > 0 ? in[i].own : 0);
+		total += now[i];
 	}
 	f = total > 0 ? dd_clamp(own / total, 0, 1) : 1;
 	sum->total = total;
@@ -145,6 +179,7 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	if (total > DD_PLAN_LOAD_MAX * cap)
 		total = DD_PLAN_LOAD_MAX * cap;
 	sum->mean = n ? dd_split(st, n, total, share) : NAN;
+	dd_plan_steer(in, share, now, n, sum->total, w);
 	/* on below a fifth, off above a quarter: no flapping in between */
 	sum->slack = f < DD_PLAN_SLACK_SHARE ||
 		     (sum->slack && f < DD_PLAN_SLACK_SHARE_OFF) ?
@@ -152,7 +187,7 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 
 	for (i = 0; i < n; i++) {
 		x = share[i] * total;
-		out[i].weight = (uint32_t)lround(dd_clamp(share[i] *
+		out[i].weight = (uint32_t)lround(dd_clamp(w[i] *
 							  DD_PLAN_WEIGHT_SCALE,
 							  1, DD_PLAN_WEIGHT_SCALE));
 		out[i].load = (uint32_t)lround(dd_clamp(1000 * x * st[i].svc /

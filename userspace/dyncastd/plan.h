@@ -24,6 +24,15 @@
  */
 #define DD_PLAN_LOAD_MAX	0.98
 
+/*
+ * The weights close this part of the gap between the split and the
+ * demands the reports show at each instance: a router that keeps to the
+ * split (slack) sends its own demands where the others' fall short, as
+ * where an instance is loaded by work the plan does not steer.  Above
+ * it, the routers together overshoot on reports seconds old.
+ */
+#define DD_PLAN_STEER_GAIN	0.5
+
 /* Slots modelled at most, as the kernel's curve */
 #define DD_PLAN_SLOTS_MAX	1024
 

@@ -69,9 +69,11 @@ static void follows_the_split(void **state)
 	mean = dd_split(st, 3, lam, share);
 	near(sum.mean, mean, 1e-12);
 	for (i = 0; i < 3; i++) {
-		double x = share[i] * lam;
+		double x = share[i] * lam, now = in[i].busy * in[i].slots / 0.05;
 
-		near(out[i].weight, fmax(1, round(share[i] * 10000)), 0);
+		/* moved towards the split by the gain (the shares add to 1) */
+		near(out[i].weight, fmax(1, round(10000 * (share[i] +
+			DD_PLAN_STEER_GAIN * (share[i] - now / lam)))), 0);
 		near(out[i].load, round(1000 * x * 0.05 / in[i].slots), 0);
 		/* the router's demands are all there are: only the transit */
 		near(out[i].adjust, round(-1000 * x * in[i].cost), 0);
@@ -118,12 +120,15 @@ static void one_of_ten(void **state)
 	assert_int_equal(sum.slack, 0);
 }
 
-/* two identical instances: the same weight, load and adjustment */
+/*
+ * two identical instances: the same weight, load and adjustment; loaded
+ * unequally, the less loaded gets more of the router's demands
+ */
 static void identical(void **state)
 {
 	struct dd_plan_in in[2] = {
-		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.7, .own = 10 },
-		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.5, .own = 10 },
+		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.6, .own = 10 },
+		{ .cost = 0.01, .slots = 4, .svc = 0.02, .busy = 0.6, .own = 10 },
 	};
 	struct dd_plan_out out[2];
 	struct dd_plan_sum sum = { 0 };
@@ -135,11 +140,52 @@ static void identical(void **state)
 	assert_int_equal(out[0].load, out[1].load);
 	assert_int_equal(out[0].load, 600);
 	assert_int_equal(out[0].adjust, out[1].adjust);
+
+	/* 140 and 100 demands a second, planned 120 each */
+	in[0].busy = 0.7;
+	in[1].busy = 0.5;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(out[0].load, out[1].load);
+	assert_int_equal(out[0].load, 600);
+	assert_int_equal(out[0].weight,
+			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 140.0 / 240))));
+	assert_int_equal(out[1].weight,
+			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 100.0 / 240))));
+}
+
+/*
+ * One of two identical instances busy with what this router does not
+ * send (99.5 %, work of others or not the service's), the router's own
+ * few demands at the other: the split is even, and the router, keeping
+ * to it within its slack, would send every other demand to the loaded
+ * one; its weights send them where the others' fall short.
+ */
+static void elsewhere(void **state)
+{
+	struct dd_plan_in in[2] = {
+		{ .cost = 0.001, .slots = 100, .svc = 0.01, .busy = 0.995,
+		  .planned = 60 },
+		{ .cost = 0.001, .slots = 100, .svc = 0.01, .busy = 0,
+		  .own = 1, .planned = 60 },
+	};
+	struct dd_plan_out out[2];
+	struct dd_plan_sum sum = { 0 };
+
+	(void)state;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(sum.slack, DD_PLAN_SLACK);
+	near(sum.total, 9951, 1e-9);
+	near(out[0].weight, round(10000 * (0.5 + DD_PLAN_STEER_GAIN *
+					   (0.5 - 9950.0 / 9951))), 0);
+	assert_true(out[0].weight < 3000);
+	assert_true(out[1].weight > 7000);
+	/* the curves still plan the even split, 99.5 % as reported aside */
+	assert_int_equal(out[0].load, out[1].load);
 }
 
 /*
  * No demand: the shares of the capacities, the least load; unknown
- * loads: only the router's own demands; a far site that gets nothing in
+ * loads: only the router's own demands, and weights as split; a far site that gets nothing in
  * the split still has weight 1; overload: planned as 98 % of capacity
  */
 static void edges(void **state)
@@ -169,6 +215,24 @@ static void edges(void **state)
 	near(sum.total, 12, 1e-12);
 	near(sum.own_share, 1, 0);
 	assert_int_equal(sum.slack, 0);
+	/*
+	 * one load unknown: its own demands only, no sign of the others'
+	 * there; the weights are the split's, not moved towards it
+	 */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[1].busy = -1;
+	dd_plan(in, 3, out, &sum);
+	{
+		struct dd_station st[3];
+		double share[3];
+
+		for (i = 0; i < 3; i++)
+			st[i] = (struct dd_station){ in[i].cost, in[i].slots,
+						     0.05, 1 };
+		dd_split(st, 3, sum.total, share);
+		for (i = 0; i < 3; i++)
+			near(out[i].weight, fmax(1, round(share[i] * 10000)), 0);
+	}
 
 	/* 10 demands a second: the far site is not worth its 50 ms */
 	three(in, 0.1, 0, 0, 1);
@@ -357,6 +421,7 @@ int main(void)
 		cmocka_unit_test(follows_the_split),
 		cmocka_unit_test(one_of_ten),
 		cmocka_unit_test(identical),
+		cmocka_unit_test(elsewhere),
 		cmocka_unit_test(edges),
 		cmocka_unit_test(slow_instance),
 		cmocka_unit_test(pushed),
