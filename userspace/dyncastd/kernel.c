@@ -307,15 +307,19 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 		ents[0]->in_kernel = true;
 		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_SET, ents, 1);
 	} else if (cmd == DYNCAST_CMD_INSTANCE_SET && ret == -ENOENT) {
-		/*
-		 * deleted behind our back, as the audit would find it; not a
-		 * service made again, whose instances the pass pushes anyway
-		 */
-		if (!s->remade)
-			ctx->cnt.c[DD_C_KERNEL_REPAIRED]++;
 		ents[0]->in_kernel = false;
 		ents[0]->adopted = false;
+		/* one withdrawn (set down) is gone already: nothing to add */
+		if (ents[0]->gone)
+			return;
 		dd_push(ctx, s, DYNCAST_CMD_INSTANCE_NEW, ents, 1);
+		/*
+		 * deleted behind our back, as the audit would find it; not
+		 * the service gone (the NEW finds it lost), nor one made
+		 * again, whose instances this pass pushes anyway
+		 */
+		if (ents[0]->in_kernel && s->ready && !s->remade)
+			ctx->cnt.c[DD_C_KERNEL_REPAIRED]++;
 	} else if (cmd == DYNCAST_CMD_INSTANCE_DEL && ret == -ENOENT) {
 		ents[0]->in_kernel = false;
 	} else if (ret == -ENOENT) {

@@ -612,6 +612,15 @@ static void socket_lost(void **state)
 	assert_null(ctx->kernel_queue);
 }
 
+/* an instance deleted behind the agent's back */
+static void k_del_inst(uint32_t sid, uint32_t bid)
+{
+	struct k_inst *in = k_inst(htonl(sid), htonl(bid));
+
+	assert_non_null(in);
+	*in = k.inst[--k.n_inst];
+}
+
 /* a service deleted behind our back comes back with all its instances */
 static void service_again(void **state)
 {
@@ -626,6 +635,31 @@ static void service_again(void **state)
 	assert_int_equal(kcpu(SID_A, BID(5)), 300);
 	assert_int_equal(k_count(htonl(SID_B)), 1);
 	assert_null(ctx->kernel_queue);
+	/* the service was lost, not an instance of it repaired */
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 0);
+}
+
+/*
+ * Someone else's instance, deleted by hand, then withdrawn: its setting
+ * down finds it gone, and it is not added again to be deleted
+ */
+static void adopted_gone(void **state)
+{
+	(void)state;
+	k.svc[k.n_svc++] = htonl(SID_A);
+	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
+					      .bid = htonl(BID(1)) };
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	assert_true(entry(SID_A, BID(1))->adopted);
+	k_del_inst(SID_A, BID(1));
+	reset_counts();
+	bgp_withdraw(SID_A, BID(1));
+	run(100);
+	run(DD_AUDIT_MS);
+	assert_int_equal(k.inst_req[DYNCAST_CMD_INSTANCE_NEW], 0);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(1))));
+	assert_int_equal(ctx->cnt.c[DD_C_KERNEL_REPAIRED], 0);
 }
 
 /* a reload that changes nothing sends no instance again */
@@ -1061,14 +1095,6 @@ static void plan_slow(void **state)
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->service_time, 0);
 }
 
-static void k_del_inst(uint32_t sid, uint32_t bid)
-{
-	struct k_inst *in = k_inst(htonl(sid), htonl(bid));
-
-	assert_non_null(in);
-	*in = k.inst[--k.n_inst];
-}
-
 /*
  * The audit: nothing asked of the kernel but its dumps while it holds what
  * we put there; instances deleted by hand are added again; a service
@@ -1280,6 +1306,7 @@ int main(void)
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(plan_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(adopted_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_after_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_enomem, setup, teardown),
