@@ -7,11 +7,12 @@
  * own.  Their sum, at most DD_PLAN_LOAD_MAX of the capacity, is split
  * over the instances by dd_split() (split.c), each an Erlang C station at
  * its network cost.  From the split x_i:
- *   - the weight, x_i's share, moved towards the split where the reports
- *     show the demands elsewhere: by DD_PLAN_STEER_GAIN of the gap between
- *     x_i and the demands instance i shows now (what every router's own
- *     demands can close, a plan period after another); at least 1 for
- *     every instance so that none is shut out by a stale plan;
+ *   - the weight, x_i's share plus DD_PLAN_STEER_GAIN times the gap between
+ *     it and instance i's share of the demands the reports show now (where
+ *     every instance reports its load): the router's own demands go where
+ *     the others' fall short, so that all of them come to the split, a
+ *     plan period after another; at least 1 for every instance so that
+ *     none is shut out by a stale plan;
  *   - the load of its marginal delay curve, x_i S / c;
  *   - inflight-adjust, what the kernel adds to its own count: the other
  *     routers' demands there, (1 - f) x_i T_i(x_i) by Little's law (f the

@@ -71,7 +71,7 @@ static void follows_the_split(void **state)
 	for (i = 0; i < 3; i++) {
 		double x = share[i] * lam, now = in[i].busy * in[i].slots / 0.05;
 
-		/* moved towards the split by the gain (the shares add to 1) */
+		/* past the split by the gain times the gap (the shares add to 1) */
 		near(out[i].weight, fmax(1, round(10000 * (share[i] +
 			DD_PLAN_STEER_GAIN * (share[i] - now / lam)))), 0);
 		near(out[i].load, round(1000 * x * 0.05 / in[i].slots), 0);
@@ -185,8 +185,9 @@ static void elsewhere(void **state)
 
 /*
  * No demand: the shares of the capacities, the least load; unknown
- * loads: only the router's own demands, and weights as split; a far site that gets nothing in
- * the split still has weight 1; overload: planned as 98 % of capacity
+ * loads: only the router's own demands, and weights as split; a far site
+ * that gets nothing in the split still has weight 1; overload: planned
+ * as 98 % of capacity
  */
 static void edges(void **state)
 {
@@ -217,7 +218,7 @@ static void edges(void **state)
 	assert_int_equal(sum.slack, 0);
 	/*
 	 * one load unknown: its own demands only, no sign of the others'
-	 * there; the weights are the split's, not moved towards it
+	 * there; the weights are the split's, not moved by the gap
 	 */
 	three(in, 0.8, 0.8, 0.8, 0.1);
 	in[1].busy = -1;
