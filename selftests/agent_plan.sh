@@ -7,6 +7,8 @@
 #  - bid21 and bid31 reported 60 % busy, 6000 demands a second each, of
 #    which D-Router 1's are a few: it pushes the split as weights (adding
 #    up to 10 000, within the 5 % each moves before it is pushed again),
+#    each moved past the split by half the gap between it and the half of
+#    the demands each instance shows (the gain of dyncastd's plan.h),
 #    each instance's load the larger of its share of the demand (about
 #    120 slots: "agent show plan" says how much) and the reported 60 %
 #    (smoothed): with 100 slots there is no
@@ -78,17 +80,18 @@ planned()
 	jq -r '[.[] | select(.bid == "198.19.2.21" or .bid == "198.19.3.31")] |
 	       "# weights \(map(.weight)), loads \(map(.load)), inflight-adjust \(map(.["inflight-adjust"]))"' <<< "$j"
 	echo "# slack $(svc_field slack)"
-	# a load in per cent: the share of the demands times the service
-	# time (10 ms) over the slots (100); within 6, as the kernel's may
-	# be a plan 5 % older (4 at 80 %)
+	# a load in per cent: the split's share s of the demands times the
+	# service time (10 ms) over the slots (100), s from the weight
+	# w = s + 0.5 (s - 1/2), both instances showing half the demands;
+	# within 6, as the kernel's may be a plan 5 % older (4 at 80 %)
 	jq -e --argjson rate "$rate" \
 	      '[.[] | select(.bid == "198.19.2.21" or .bid == "198.19.3.31")] |
 	       length == 2 and
 	       (map(.weight) | add) >= 9500 and (map(.weight) | add) <= 10500 and
 	       all(.weight >= 1) and
 	       all(.load >= 55 and .load < 92) and
-	       all(.load - ([60, .weight / 10000 * $rate / 100] | max) |
-		   . > -6 and . < 6) and
+	       all(.load - ([60, (.weight / 10000 + 0.25) / 1.5 * $rate / 100] |
+			    max) | . > -6 and . < 6) and
 	       all(.["inflight-adjust"] > 10)' <<< "$j" >/dev/null
 }
 # the reported loads are smoothed over some 5 s: 60 % within 15 s
