@@ -891,15 +891,6 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 	dd_plan(in, n, out, &s->plan);
 	s->planned = true;
 	for (i = 0; i < n; i++) {
-		/*
-		 * The reported load where it is higher than the plan's: a load
-		 * the plan does not steer (work that is not the service's, or
-		 * demands slower than planned).  Smoothed as the plan's inputs:
-		 * a curve that followed each report would swing the demands
-		 * away and back with it.
-		 */
-		if (in[i].busy * 1000 > out[i].load)
-			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000, 999));
 		ents[i]->plan = out[i];
 		ents[i]->planned = true;
 		if (dd_entry_plan_moved(ents[i])) {

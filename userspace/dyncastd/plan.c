@@ -13,7 +13,11 @@
  *     the others' fall short, so that all of them come to the split, a
  *     plan period after another; at least 1 for every instance so that
  *     none is shut out by a stale plan;
- *   - the load of its marginal delay curve, x_i S / c;
+ *   - the load of its marginal delay curve, x_i S / c, or the reported load
+ *     where higher: a load the plan does not steer (work that is not the
+ *     service's, demands slower than planned), smoothed as the plan's
+ *     inputs (a curve that followed each report would swing the demands
+ *     away and back with it);
  *   - inflight-adjust, what the kernel adds to its own count: the other
  *     routers' demands there, (1 - f) x_i T_i(x_i) by Little's law (f the
  *     router's share of all demands), less its own still on their way,
@@ -193,6 +197,9 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 							  1, DD_PLAN_WEIGHT_SCALE));
 		out[i].load = (uint32_t)lround(dd_clamp(1000 * x * st[i].svc /
 							st[i].slots, 1, 999));
+		if (in[i].busy * 1000 > out[i].load)
+			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000,
+							    999));
 		/* at most the time in system at DD_PLAN_LOAD_MAX */
 		t = dd_sojourn(&st[i], fmin(x, DD_PLAN_LOAD_MAX *
 					     dd_capacity(&st[i])));

@@ -74,7 +74,9 @@ static void follows_the_split(void **state)
 		/* past the split by the gain times the gap (the shares add to 1) */
 		near(out[i].weight, fmax(1, round(10000 * (share[i] +
 			DD_PLAN_STEER_GAIN * (share[i] - now / lam)))), 0);
-		near(out[i].load, round(1000 * x * 0.05 / in[i].slots), 0);
+		/* the split's load, or the reported one where higher */
+		near(out[i].load, fmax(round(1000 * x * 0.05 / in[i].slots),
+				       round(1000 * in[i].busy)), 0);
 		/* the router's demands are all there are: only the transit */
 		near(out[i].adjust, round(-1000 * x * in[i].cost), 0);
 	}
@@ -145,8 +147,9 @@ static void identical(void **state)
 	in[0].busy = 0.7;
 	in[1].busy = 0.5;
 	dd_plan(in, 2, out, &sum);
-	assert_int_equal(out[0].load, out[1].load);
-	assert_int_equal(out[0].load, 600);
+	/* the reported load where higher than the split's */
+	assert_int_equal(out[0].load, 700);
+	assert_int_equal(out[1].load, 600);
 	assert_int_equal(out[0].weight,
 			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 140.0 / 240))));
 	assert_int_equal(out[1].weight,
@@ -179,8 +182,9 @@ static void elsewhere(void **state)
 					   (0.5 - 9950.0 / 9951))), 0);
 	assert_true(out[0].weight < 3000);
 	assert_true(out[1].weight > 7000);
-	/* the curves still plan the even split, 99.5 % as reported aside */
-	assert_int_equal(out[0].load, out[1].load);
+	/* the curves: the reported 99.5 %, and the even split's half */
+	assert_int_equal(out[0].load, 995);
+	assert_int_equal(out[1].load, 498);
 }
 
 /*
@@ -243,14 +247,16 @@ static void edges(void **state)
 	assert_int_equal(out[2].weight, 1);
 	assert_int_equal(out[2].load, 1);
 
-	/* all busy: planned as 98 % of the capacity, finite */
+	/* all busy: planned as 98 % of the capacity, finite; the curves
+	 * at the reported load, all but full
+	 */
 	three(in, 1, 1, 1, 1);
 	dd_plan(in, 3, out, &sum);
 	near(sum.total, 200, 1e-12);
 	assert_true(isfinite(sum.mean));
 	assert_int_equal(out[0].weight + out[1].weight + out[2].weight, 10000);
 	for (i = 0; i < 3; i++) {
-		assert_true(out[i].load >= 950 && out[i].load <= 990);
+		assert_int_equal(out[i].load, 999);
 		assert_true(out[i].adjust < 0);
 	}
 }
