@@ -124,7 +124,10 @@ static void one_of_ten(void **state)
 
 /*
  * two identical instances: the same weight, load and adjustment; loaded
- * unequally, the less loaded gets more of the router's demands
+ * unequally, the less loaded gets more of the router's demands, and the
+ * curves take a reported load above the split's when the router is
+ * alone, not when others' demands are most of it and it is within
+ * DD_PLAN_RAISE of the split
  */
 static void identical(void **state)
 {
@@ -147,13 +150,24 @@ static void identical(void **state)
 	in[0].busy = 0.7;
 	in[1].busy = 0.5;
 	dd_plan(in, 2, out, &sum);
-	/* the reported load where higher than the split's */
-	assert_int_equal(out[0].load, 700);
+	/*
+	 * 700 reported against the split's 600, the router's part a twelfth:
+	 * others' demands, within DD_PLAN_RAISE of the split; not taken
+	 */
+	assert_int_equal(out[0].load, 600);
 	assert_int_equal(out[1].load, 600);
 	assert_int_equal(out[0].weight,
 			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 140.0 / 240))));
 	assert_int_equal(out[1].weight,
 			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 100.0 / 240))));
+
+	/* the router's own, all of them: the reported load where higher */
+	in[0].own = 140;
+	in[1].own = 100;
+	dd_plan(in, 2, out, &sum);
+	near(sum.own_share, 1, 1e-12);
+	assert_int_equal(out[0].load, 700);
+	assert_int_equal(out[1].load, 600);
 }
 
 /*
