@@ -12,10 +12,11 @@
 #    each instance's load its share of the demand (about 120 slots:
 #    "agent show plan" says how much), or the reported 60 % (smoothed)
 #    where that is 20 or more above it (D-Router 1 sees few of the
-#    demands, the others' are in inflight-adjust): with 100 slots there is no
-#    wait below some 85 %, so the nearer instance, by however little (the
-#    probes' noise decides which), takes more than half, up to some 85 %,
-#    and the loads add up to anything from 120 to 145; the other
+#    demands, the others' are in inflight-adjust): with 100 slots there is
+#    no wait below some 85 %, so the nearer instance, by however little
+#    (the probes' noise decides which), takes more than half, up to the
+#    98 % the plan allows, the other what is left or the reported 60; the
+#    other
 #    routers' demands as inflight-adjust,
 #    and a slack of 4, since it sees less than a fifth of the demands;
 #    "dyncast agent show plan" says so;
@@ -92,7 +93,7 @@ planned()
 	       length == 2 and
 	       (map(.weight) | add) >= 9500 and (map(.weight) | add) <= 10500 and
 	       all(.weight >= 1) and
-	       all(.load >= 15 and .load < 92) and
+	       all(.load >= 15 and .load < 99) and
 	       all(.load as $l |
 		   ((.weight / 10000 + 0.25) / 1.5 * $rate / 100) as $s |
 		   within6($l; $s) or (60 - $s >= 14 and within6($l; 60))) and
