@@ -18,7 +18,7 @@
  *     service's, demands slower than planned), smoothed as the plan's
  *     inputs (a curve that followed each report would swing the demands
  *     away and back with it); where the router shares the demands with
- *     others (f below DD_PLAN_SLOW_ALONE) only where higher by
+ *     others (f below DD_PLAN_RAISE_SHARE) only where higher by
  *     DD_PLAN_RAISE per mille or more: a report a little above the split
  *     is the others' demands in the noise of the estimate, which
  *     inflight-adjust counts already, and curves raised with it on every
@@ -203,7 +203,7 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 		out[i].load = (uint32_t)lround(dd_clamp(1000 * x * st[i].svc /
 							st[i].slots, 1, 999));
 		if (in[i].busy * 1000 > out[i].load &&
-		    (f >= DD_PLAN_SLOW_ALONE ||
+		    (f >= DD_PLAN_RAISE_SHARE ||
 		     in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE))
 			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000,
 							    999));

@@ -72,9 +72,12 @@
 #define DD_PLAN_SLOW_BUSY	0.5
 /*
  * A curve takes the reported load where it is higher than the split's
- * when the router sees DD_PLAN_SLOW_ALONE of the demands or more, or
- * where it is higher by DD_PLAN_RAISE per mille or more: see dd_plan()
+ * when the router sees DD_PLAN_RAISE_SHARE of the demands or more (not
+ * 90 %: an instance slower than it says makes the others' part look
+ * larger than it is), or where it is higher by DD_PLAN_RAISE per mille
+ * or more: see dd_plan()
  */
+#define DD_PLAN_RAISE_SHARE	0.7
 #define DD_PLAN_RAISE		200
 /* The longest service time the kernel takes, us */
 #define DD_PLAN_SVC_MAX_US	10000000

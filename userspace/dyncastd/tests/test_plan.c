@@ -161,7 +161,16 @@ static void identical(void **state)
 	assert_int_equal(out[1].weight,
 			 lround(10000 * (0.5 + DD_PLAN_STEER_GAIN * (0.5 - 100.0 / 240))));
 
-	/* the router's own, all of them: the reported load where higher */
+	/*
+	 * the router's own, three quarters of them or all: the reported
+	 * load where higher
+	 */
+	in[0].own = 105;
+	in[1].own = 75;
+	dd_plan(in, 2, out, &sum);
+	near(sum.own_share, 0.75, 1e-12);
+	assert_int_equal(out[0].load, 700);
+	assert_int_equal(out[1].load, 600);
 	in[0].own = 140;
 	in[1].own = 100;
 	dd_plan(in, 2, out, &sum);
