@@ -1768,6 +1768,19 @@ of the means over the windows, gain 0 / 0.5 / 1): `foreign` 2294 / 1952
 / 1889 ms, `halved` 1543 / 1548 / 1535 ms, `routers` at 80 and 95 %
 load 680 / 671 / 691 ms; gain 1 was worse at 95 % load with reports
 1 s apart (252 against 227 ms).
+
+dyncastd builds each curve at the split's load, or at the reported load
+where that is higher: a load the plan does not steer.  The simulator now
+runs that rule as dyncastd does (it is in `dd_plan()`), and showed it
+harmful where routers share the demands: each report is mostly the
+others' demands, a little above or below the split, which
+inflight-adjust already counts, and every router raising the same curve
+steers all of them away at once (95 % load, 1 s reports: 1028 ms mean
+with 16 routers, 607 with 4).  A router that sees less than 70 % of the
+demands now takes a reported load only 20 % of the capacity or more
+above the split's (16 routers: 238 ms; 4: 175); one that sees more
+takes it where higher (M/M/1 sites of different speeds, one router:
+p99 113 ms against 134 without).
 """
 
 LIMITS = """## What these figures cannot show
