@@ -19,10 +19,11 @@
  *     inputs (a curve that followed each report would swing the demands
  *     away and back with it); where the router shares the demands with
  *     others (f below DD_PLAN_RAISE_SHARE) only where higher by
- *     DD_PLAN_RAISE per mille or more: a report a little above the split
- *     is the others' demands in the noise of the estimate, which
- *     inflight-adjust counts already, and curves raised with it on every
- *     router at once steer all of them away together;
+ *     DD_PLAN_RAISE per mille or more (DD_PLAN_RAISE_FULL at a saturated
+ *     instance, where a few points are most of the wait): a report a
+ *     little above the split is the others' demands in the noise of the
+ *     estimate, which inflight-adjust counts already, and curves raised
+ *     with it on every router at once steer all of them away together;
  *   - inflight-adjust, what the kernel adds to its own count: the other
  *     routers' demands there, (1 - f) x_i T_i(x_i) by Little's law (f the
  *     router's share of all demands), less its own still on their way,
@@ -204,7 +205,9 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 							st[i].slots, 1, 999));
 		if (in[i].busy * 1000 > out[i].load &&
 		    (f >= DD_PLAN_RAISE_SHARE ||
-		     in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE))
+		     in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE ||
+		     (in[i].busy >= DD_PLAN_SATURATED &&
+		      in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE_FULL)))
 			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000,
 							    999));
 		/* at most the time in system at DD_PLAN_LOAD_MAX */

@@ -79,6 +79,8 @@
  */
 #define DD_PLAN_RAISE_SHARE	0.7
 #define DD_PLAN_RAISE		200
+/* ... or, at an instance DD_PLAN_SATURATED or more, by this much */
+#define DD_PLAN_RAISE_FULL	100
 /* The longest service time the kernel takes, us */
 #define DD_PLAN_SVC_MAX_US	10000000
 

@@ -208,6 +208,20 @@ static void elsewhere(void **state)
 	/* the curves: the reported 99.5 %, and the even split's half */
 	assert_int_equal(out[0].load, 995);
 	assert_int_equal(out[1].load, 498);
+
+	/*
+	 * The loaded one the nearer by 0.6 ms: the split gives it some 80 %
+	 * of the 9951 a second, and the report is less than DD_PLAN_RAISE
+	 * above; saturated, it is taken all the same (agent_load)
+	 */
+	in[0].cost = 0.000588;
+	in[1].cost = 0.0012;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(out[0].load, 995);
+	/* 90 % reported, not saturated: within DD_PLAN_RAISE of the split's */
+	in[0].busy = 0.9;
+	dd_plan(in, 2, out, &sum);
+	assert_true(out[0].load < 900 && out[0].load + DD_PLAN_RAISE > 900);
 }
 
 /*
