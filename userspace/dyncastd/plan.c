@@ -149,6 +149,21 @@ static void dd_plan_steer(const struct dd_plan_in *in, const double *share,
 		w[i] /= sum;
 }
 
+/*
+ * Whether the curve of @in takes its reported load over the split's
+ * @load, the router's share of the demands @f: see the head comment
+ */
+static bool dd_plan_raise(const struct dd_plan_in *in, uint32_t load, double f)
+{
+	double busy = in->busy * 1000;
+
+	if (!(busy > load))
+		return false;
+	return f >= DD_PLAN_RAISE_SHARE || busy >= load + DD_PLAN_RAISE ||
+	       (in->busy >= DD_PLAN_SATURATED &&
+		busy >= load + DD_PLAN_RAISE_FULL);
+}
+
 void dd_plan(const struct dd_plan_in *in, unsigned int n,
 	     struct dd_plan_out *out, struct dd_plan_sum *sum)
 {
@@ -203,11 +218,8 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 							  1, DD_PLAN_WEIGHT_SCALE));
 		out[i].load = (uint32_t)lround(dd_clamp(1000 * x * st[i].svc /
 							st[i].slots, 1, 999));
-		if (in[i].busy * 1000 > out[i].load &&
-		    (f >= DD_PLAN_RAISE_SHARE ||
-		     in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE ||
-		     (in[i].busy >= DD_PLAN_SATURATED &&
-		      in[i].busy * 1000 >= out[i].load + DD_PLAN_RAISE_FULL)))
+		out[i].raised = dd_plan_raise(&in[i], out[i].load, f);
+		if (out[i].raised)
 			out[i].load = (uint32_t)lround(fmin(in[i].busy * 1000,
 							    999));
 		/* at most the time in system at DD_PLAN_LOAD_MAX */

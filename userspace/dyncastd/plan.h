@@ -103,6 +103,7 @@ struct dd_plan_out {
 				 * where it is DD_PLAN_SLOW times its own or
 				 * more; else 0
 				 */
+	bool raised;		/* its curve took the reported load */
 };
 
 struct dd_plan_sum {

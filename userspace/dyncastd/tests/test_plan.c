@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -394,6 +395,62 @@ static void slow_instance(void **state)
 	assert_int_equal(out[0].svc_us, 0);
 }
 
+/*
+ * Two identical instances of 4 slots of 20 ms, reporting @busy0 and
+ * @busy1, this router's part of the demands at each @f: whether this
+ * plan raises instance 0's curve, checked to have split the demands
+ * evenly (the curve's load the mean of the two)
+ */
+static bool raise_at(double busy0, double busy1, double f)
+{
+	struct dd_plan_in in[2];
+	struct dd_plan_out out[2];
+	struct dd_plan_sum sum = { 0 };
+	double busy[2] = { busy0, busy1 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		in[i] = (struct dd_plan_in){
+			.cost = 0.01, .slots = 4, .svc = 0.02,
+			.busy = busy[i], .own = f * busy[i] * 4 / 0.02,
+		};
+	dd_plan(in, 2, out, &sum);
+	near(sum.own_share, f, 1e-9);
+	assert_false(out[1].raised);
+	assert_int_equal(out[1].load, lround(500 * (busy0 + busy1)));
+	if (!out[0].raised) {
+		assert_int_equal(out[0].load, out[1].load);
+		return false;
+	}
+	assert_int_equal(out[0].load, lround(1000 * busy0));
+	return true;
+}
+
+/*
+ * Where a curve takes the reported load over the split's: every branch
+ * of the rule, on both sides of its threshold
+ */
+static void raise_rules(void **state)
+{
+	(void)state;
+	/* not above the split's: never */
+	assert_false(raise_at(0.6, 0.6, 1));
+
+	/* the router sees DD_PLAN_RAISE_SHARE or more: any excess */
+	assert_true(raise_at(0.62, 0.6, DD_PLAN_RAISE_SHARE + 0.01));
+	assert_false(raise_at(0.62, 0.6, DD_PLAN_RAISE_SHARE - 0.01));
+
+	/* less: DD_PLAN_RAISE per mille above (0.9 against 0.7) */
+	assert_true(raise_at(0.92, 0.5, 0.1));
+	assert_false(raise_at(0.88, 0.5, 0.1));
+
+	/* saturated: DD_PLAN_RAISE_FULL (0.96 against 0.86) */
+	assert_true(raise_at(0.96, 0.74, 0.1));
+	assert_false(raise_at(0.96, 0.78, 0.1));
+	/* not saturated, the same excess: no */
+	assert_false(raise_at(0.94, 0.72, 0.1));
+}
+
 /* what is worth pushing into the kernel */
 static void pushed(void **state)
 {
@@ -466,6 +523,7 @@ int main(void)
 		cmocka_unit_test(one_of_ten),
 		cmocka_unit_test(identical),
 		cmocka_unit_test(elsewhere),
+		cmocka_unit_test(raise_rules),
 		cmocka_unit_test(edges),
 		cmocka_unit_test(slow_instance),
 		cmocka_unit_test(pushed),
