@@ -384,6 +384,25 @@ static void slow_instance(void **state)
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[0].svc_us, 0);
 
+	/*
+	 * two instances, two routers each near its own, choosing freely:
+	 * this one's parts 0.95 and 0.3 are no slowness (an upper median,
+	 * taking the router for alone, would plan the other 3.2 times
+	 * slower, and a router alone with one instance half as fast looks
+	 * the same: 1 and 0.5; neither is estimated)
+	 */
+	three(in, 0.8, 0.8, 0.8, 0.95);
+	in[1].own *= 0.3 / 0.95;
+	sum.slack = 0;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	three(in, 0.8, 0.8, 0.8, 1);
+	in[1].own /= 2;
+	dd_plan(in, 2, out, &sum);
+	assert_int_equal(out[1].svc_us, 0);
+	sum.slack = DD_PLAN_SLACK;
+
 	/* nothing to compare with: one instance, or no demand of ours */
 	dd_plan(in, 1, out, &sum);
 	assert_int_equal(out[0].svc_us, 0);
