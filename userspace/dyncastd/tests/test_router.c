@@ -640,18 +640,27 @@ static void service_again(void **state)
 }
 
 /*
- * Someone else's instance, deleted by hand, then withdrawn: its setting
- * down finds it gone, and it is not added again to be deleted
+ * SID_A's instance BID(1) already in the kernel, then learnt: the agent
+ * adopts it
  */
-static void adopted_gone(void **state)
+static void adopt_a1(void)
 {
-	(void)state;
 	k.svc[k.n_svc++] = htonl(SID_A);
 	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
 					      .bid = htonl(BID(1)) };
 	bgp(SID_A, BID(1), 100);
 	run(100);
 	assert_true(entry(SID_A, BID(1))->adopted);
+}
+
+/*
+ * Someone else's instance, deleted by hand, then withdrawn: its setting
+ * down finds it gone, and it is not added again to be deleted
+ */
+static void adopted_gone(void **state)
+{
+	(void)state;
+	adopt_a1();
 	k_del_inst(SID_A, BID(1));
 	reset_counts();
 	bgp_withdraw(SID_A, BID(1));
@@ -789,12 +798,7 @@ static void module_reloaded(void **state)
 static void refused_then_down(void **state)
 {
 	(void)state;
-	k.svc[k.n_svc++] = htonl(SID_A);
-	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
-					      .bid = htonl(BID(1)) };
-	bgp(SID_A, BID(1), 100);
-	run(100);
-	assert_true(entry(SID_A, BID(1))->adopted);
+	adopt_a1();
 	k.fail_bid[0].bid = BID(1);
 	k.fail_bid[0].err = -ENOMEM;
 	k.fail_bid[0].n = 1;
