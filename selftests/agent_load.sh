@@ -21,7 +21,7 @@ require_vm
 require_cmd ip jq curl nginx socat
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
@@ -102,6 +102,19 @@ load_cmp()
 }
 # 98 or more: at 90 the wait at 100 slots is below a millisecond
 slowwait 30 load_cmp 198.19.3.32 '>' 98
+# load_from BID: where D-Router 1's plan took D-SID 2's BID's load from
+load_from()
+{
+	agent_show dr1 learned |
+		jq -r --arg sid "$SID2" --arg bid "$1" \
+		   '.[] | select(.sid == $sid and .bid == $bid) |
+		    (.plan // error("no plan")) | .["load-from"] // "split"'
+}
+from32=$(load_from 198.19.3.32)
+from22=$(load_from 198.19.2.22)
+echo "# the plan's loads from: bid32 $from32, bid22 $from22"
+ktap_test_result "agent show learned: bid32's load is its report, bid22's the split's" \
+	test "$from32" = report -a "$from22" = split
 two=$(asks 4 $SID2 8080)
 echo "# bid32 at 99.5% cpu (load $(kinst "$DR1" $SID2 8080 198.19.3.32 load)): $two"
 # shellcheck disable=SC2086

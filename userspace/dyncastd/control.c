@@ -141,6 +141,9 @@ static json_t *dd_j_plan(const struct dd_entry *e)
 
 	dd_j_set(o, "weight", json_integer(e->plan.weight));
 	dd_j_set(o, "load", json_integer(e->plan.load));
+	/* the reported load, not the split's (see dd_plan()) */
+	if (e->plan.raised)
+		dd_j_set(o, "load-from", json_string("report"));
 	dd_j_set(o, "inflight-adjust", json_integer(e->plan.adjust));
 	dd_j_set(o, "own-rate", dd_j_milli(e->own_rate));
 	if (e->plan.svc_us)
