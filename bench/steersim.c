@@ -323,6 +323,7 @@ struct site {
 	u32 plan_weight;	/* ... the weight it pushed */
 	double busy_avg;	/* ... the reported load, smoothed alike */
 	double planned_since;	/* ... up in its plan since, s */
+	u32 plan_svc_us;	/* ... the service time it showed */
 	unsigned int enroute;	/* sent, not yet at the site: for the oracle */
 	unsigned long sent;
 	struct dc_sel_delta delta;	/* for marginal and oracle */
@@ -1212,6 +1213,7 @@ static void agent_plan(struct run *r, double now)
 			.busy = s->busy_avg,
 			.own = s->own_rate,
 			.planned = now - s->planned_since,
+			.svc_us = s->plan_svc_us,
 		};
 		idx[n++] = i;
 	}
@@ -1226,6 +1228,7 @@ static void agent_plan(struct run *r, double now)
 			     (now > was ? now - was : was - now) * 20 >= was))
 			moved = true;
 		w[idx[i]] = now;
+		s->plan_svc_us = out[i].svc_us;
 		dc_sel_delta_build(&s->delta, s->slots, out[i].load,
 				   out[i].svc_us ? out[i].svc_us : r->cf->svc_us);
 		s->adjust = -(s64)out[i].adjust * (1 << DC_SEL_N_SHIFT) / 1000;

@@ -883,6 +883,7 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			.busy = e->busy,
 			.own = e->own_rate,
 			.planned = (now - e->plan_since) / 1e3,
+			.svc_us = e->plan.svc_us,
 		};
 		ents[n++] = e;
 	}

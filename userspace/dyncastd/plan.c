@@ -44,11 +44,15 @@
  * DD_PLAN_SLOW_ALONE); not where it chooses freely among several routers,
  * since it then sends more to its nearer instances.  So
  * f_i = svc_i own_i / (busy_i c_i) is f where svc_i is right, and f / g_i
- * where the instance is g_i times slower.  The median of the f_i is taken
- * for f (most instances serve as they say), and an instance busy
- * DD_PLAN_SLOW_BUSY or more and DD_PLAN_SLOW times slower or more is planned
- * with g_i svc_i: its capacity, its curve (svc_us) and the others' count
- * there.  A saturated instance (busy DD_PLAN_SATURATED or more) serves
+ * where the instance is g_i times slower.  Each f_i is compared with the
+ * lower median of at least two others' (most instances serve as they
+ * say; a slow one pulls no median down, and of two others a faster one is
+ * not taken), and an instance busy DD_PLAN_SLOW_BUSY or more and
+ * DD_PLAN_SLOW times slower or more is planned with g_i svc_i: its
+ * capacity, its curve (svc_us) and the others' count there.  In a round
+ * that cannot measure it (fewer than two others, or a router that
+ * chooses freely), the g_i of the last plan stays.  The lower median of
+ * all tells whether the router is nearly alone.  A saturated instance (busy DD_PLAN_SATURATED or more) serves
  * fewer than it is sent: its f_i is no measure of f, and its own g_i
  * falls short at first and grows round by round as its share shrinks.
  * An instance in the plan for less than DD_PLAN_SLOW_AFTER seconds (new,
@@ -81,12 +85,56 @@ static int dd_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Element @j of the @m sorted @v with the one at @skip taken out */
+static double dd_at(const double *v, unsigned int j, unsigned int skip)
+{
+	return v[j < skip ? j : j + 1];
+}
+
+/*
+ * The lower median of the @m sorted @v without the one at @skip (@skip >=
+ * @m: all of them); NAN when none is left
+ */
+static double dd_median(const double *v, unsigned int m, unsigned int skip)
+{
+	unsigned int k = skip < m ? m - 1 : m;
+
+	return k ? dd_at(v, (k - 1) / 2, skip) : NAN;
+}
+
+/* Where @x is in the @m sorted @v (the first such), or @m */
+static unsigned int dd_find(const double *v, unsigned int m, double x)
+{
+	unsigned int lo = 0, hi = m, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m && v[lo] == x ? lo : m;
+}
+
+/*
+ * The slowness the last plan showed for @in, as long as no round
+ * measures it again; taken anew against the service time it says now
+ */
+static double dd_plan_held(const struct dd_plan_in *in)
+{
+	double h = in->svc_us / (in->svc * 1e6);
+
+	return h >= DD_PLAN_SLOW ? fmin(h, DD_PLAN_SLOW_MAX) : 1;
+}
+
 /* Each instance's slowness g_i (1 where not shown), as dd_plan() says */
 static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 			 const struct dd_plan_sum *sum, double *g)
 {
 	static double fi[DD_PLAN_MAX], sorted[DD_PLAN_MAX];
-	unsigned int i, m = 0;
+	unsigned int i, m = 0, skip;
+	bool measure;
 	double f;
 
 	for (i = 0; i < n; i++)
@@ -102,19 +150,34 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		if (in[i].busy < DD_PLAN_SATURATED)
 			sorted[m++] = fi[i];
 	}
-	if (m < 2)
-		return;
 	qsort(sorted, m, sizeof(*sorted), dd_cmp_double);
-	f = m % 2 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
 	/*
 	 * f is the router's part of the demands: one that is not (nearly)
 	 * alone and chooses freely sends more to its nearer instances
 	 */
-	if (!sum->slack && f < DD_PLAN_SLOW_ALONE)
-		return;
+	measure = m >= 2 && (sum->slack ||
+			     dd_median(sorted, m, m) >= DD_PLAN_SLOW_ALONE);
 	for (i = 0; i < n; i++) {
 		if (fi[i] <= 0)
 			continue;
+		/*
+		 * each against at least two others: a slow one pulls no
+		 * median down, and of two others a faster one is not taken
+		 */
+		skip = in[i].busy < DD_PLAN_SATURATED ?
+		       dd_find(sorted, m, fi[i]) : m;
+		if (!measure || (skip < m ? m - 1 : m) < 2) {
+			/*
+			 * none to measure against this round (the others
+			 * saturated or not busy enough): the last plan's
+			 * slowness stays, rather than flap back to the
+			 * instance's own service time each time they fill up
+			 */
+			if (in[i].svc_us)
+				g[i] = dd_plan_held(&in[i]);
+			continue;
+		}
+		f = dd_median(sorted, m, skip);
 		if (f >= DD_PLAN_SLOW * fi[i])
 			g[i] = fmin(f / fi[i], DD_PLAN_SLOW_MAX);
 	}

@@ -92,6 +92,9 @@ struct dd_plan_in {
 	double busy;		/* its reported load, 0..1; < 0 unknown */
 	double own;		/* this router's new demands a second there */
 	double planned;		/* seconds it has been planned, up, on end */
+	uint32_t svc_us;	/* the service time the last plan showed for
+				 * it (dd_plan_out's svc_us), 0 none
+				 */
 };
 
 /* What the kernel is told of it */

@@ -376,6 +376,70 @@ static void slow_instance(void **state)
 	in[0].own /= 2;
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[0].svc_us, 0);
+	/*
+	 * one of the others saturated: one other left is no measure (the
+	 * faster of two would make the other look slow), nor a median of
+	 * two the slow one pulls down (1.5 times)
+	 */
+	three(in, 0.8, 0.8, 1, 0.1);
+	in[0].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	three(in, 0.8, 0.8, 1, 0.1);
+	in[1].own *= 1.5;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	/*
+	 * ... where the last plan showed it slower, it keeps that: no
+	 * measure this round is no reason to take it as it says; so does
+	 * a router alone, which keeps to no split
+	 */
+	three(in, 0.8, 0.8, 1, 0.1);
+	in[0].own /= 2;
+	in[0].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 100000);
+	assert_int_equal(out[1].svc_us, 0);
+	three(in, 0.8, 1, 1, 0.1);
+	in[0].own /= 2;
+	in[0].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 100000);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+	three(in, 0.8, 1, 1, 1);
+	in[0].own /= 2;
+	in[0].svc_us = 100000;
+	sum.slack = 0;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 100000);
+	sum.slack = DD_PLAN_SLACK;
+	/* ... against the service time it says now: 90 ms is no slowness */
+	three(in, 0.8, 1, 1, 0.1);
+	in[0].svc = 0.090;
+	in[0].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	/* ... until a round measures it: as fast as it says */
+	three(in, 0.8, 0.8, 0.8, 0.1);
+	in[0].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	three(in, 0.8, 1, 1, 0.1);
+	in[0].own /= 2;
+	in[0].svc_us = 0.050 * 1e6 * 2 * DD_PLAN_SLOW_MAX;
+	dd_plan(in, 3, out, &sum);
+	near(out[0].svc_us, 0.050 * DD_PLAN_SLOW_MAX * 1e6, 1e-6);
+	/* not one new in the plan, nor one not busy enough to be measured */
+	in[0].svc_us = 100000;
+	in[0].planned = DD_PLAN_SLOW_AFTER - 1;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
+	three(in, 0.4, 1, 1, 0.1);
+	in[0].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[0].svc_us, 0);
 
 	/* new in the plan: its load and our demands are of different times */
 	three(in, 0.8, 0.8, 0.8, 0.1);
