@@ -127,15 +127,17 @@ close_flow
 
 # least-cost, two instances: 300 forged datagrams while i2 is a second
 # away all go to i1 and count in its inflight; they stop counting after
-# the service's demand-idle (1 s), well before their bindings expire
-# (4 x the unconfirmed timeout), and with i2 as near as i1 again, 20 real
-# flows split between the two (they would all go to i2 while i1 counted
-# 300 demands)
+# the service's demand-idle (2 s, times the time factor: on a debug
+# kernel the flood itself takes some 4 s, and with 1 s its first demands
+# were idle before it ended), well before their bindings expire (4 x the
+# unconfirmed timeout), and with i2 as near as i1 again, 20 real flows
+# split between the two (they would all go to i2 while i1 counted 300
+# demands)
 LC=("$SID4" proto udp port 55)
 inflight_of() { dc -j instance show "${LC[@]}" bid "$1" | jq '.[0].inflight'; }
 inflight_is() { [ "$(inflight_of "$2")" = "$1" ]; }
 dc service add "${LC[@]}" mode tunnel policy least-cost \
-	unconfirmed-timeout $(( 4 * UNCONF )) demand-idle 1000
+	unconfirmed-timeout $(( 4 * UNCONF )) demand-idle $(( 2000 * TIME_FACTOR ))
 dc instance add "${LC[@]}" bid "$(bid4 1)" bid "$(bid4 2)"
 dc instance set "${LC[@]}" bid "$(bid4 2)" cost 1000000
 ip netns exec "$C" "$flood" -q -n 300 -s 10.76.0.0/16 "$SID4" 55
