@@ -52,9 +52,10 @@
  * capacity, its curve (svc_us) and the others' count there.  In a round
  * that cannot measure it (fewer than two others, or a router that
  * chooses freely), the g_i of the last plan stays.  The lower median of
- * all tells whether the router is nearly alone.  A saturated instance (busy DD_PLAN_SATURATED or more) serves
- * fewer than it is sent: its f_i is no measure of f, and its own g_i
- * falls short at first and grows round by round as its share shrinks.
+ * all tells whether the router is nearly alone.  A saturated instance
+ * (busy DD_PLAN_SATURATED or more) serves fewer than it is sent: its f_i
+ * is no measure of f, and its own g_i falls short at first and grows
+ * round by round as its share shrinks.
  * An instance in the plan for less than DD_PLAN_SLOW_AFTER seconds (new,
  * or back up) is taken as it says: its smoothed load and the router's
  * smoothed demands there are not yet of the same time.  Faster ones are
@@ -168,10 +169,11 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		       dd_find(sorted, m, fi[i]) : m;
 		if (!measure || (skip < m ? m - 1 : m) < 2) {
 			/*
-			 * none to measure against this round (the others
-			 * saturated or not busy enough): the last plan's
-			 * slowness stays, rather than flap back to the
-			 * instance's own service time each time they fill up
+			 * no measure this round (the others saturated or not
+			 * busy enough, or the router chooses freely): the
+			 * last plan's slowness stays, rather than flap back
+			 * to the instance's own service time each time they
+			 * fill up
 			 */
 			if (in[i].svc_us)
 				g[i] = dd_plan_held(&in[i]);
