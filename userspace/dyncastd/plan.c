@@ -103,21 +103,6 @@ static double dd_median(const double *v, unsigned int m, unsigned int skip)
 	return k ? dd_at(v, (k - 1) / 2, skip) : NAN;
 }
 
-/* Where @x is in the @m sorted @v (the first such), or @m */
-static unsigned int dd_find(const double *v, unsigned int m, double x)
-{
-	unsigned int lo = 0, hi = m, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m && v[lo] == x ? lo : m;
-}
-
 /*
  * The slowness the last plan showed for @in, as long as no round
  * measures it again; taken anew against the service time it says now
@@ -135,6 +120,7 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 {
 	static double fi[DD_PLAN_MAX], sorted[DD_PLAN_MAX];
 	unsigned int i, m = 0, skip;
+	const double *at;
 	bool measure;
 	double f;
 
@@ -165,9 +151,11 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		 * each against at least two others: a slow one pulls no
 		 * median down, and of two others a faster one is not taken
 		 */
-		skip = in[i].busy < DD_PLAN_SATURATED ?
-		       dd_find(sorted, m, fi[i]) : m;
-		if (!measure || (skip < m ? m - 1 : m) < 2) {
+		at = in[i].busy < DD_PLAN_SATURATED ?
+		     bsearch(&fi[i], sorted, m, sizeof(*sorted),
+			     dd_cmp_double) : NULL;
+		skip = at ? at - sorted : m;
+		if (!measure || m - (skip < m) < 2) {
 			/*
 			 * no measure this round (the others saturated or not
 			 * busy enough, or the router chooses freely): the
