@@ -58,12 +58,24 @@
  * round by round as its share shrinks.
  * An instance in the plan for less than DD_PLAN_SLOW_AFTER seconds (new,
  * or back up) is taken as it says: its smoothed load and the router's
- * smoothed demands there are not yet of the same time.  Faster ones are
- * taken as they say: a wrong estimate then costs some of an instance's
- * share, not a queue that grows.  Work at an instance that is not the
- * service's is taken for slowness too, the more so as its share shrinks,
- * up to DD_PLAN_SLOW_MAX or until its load falls below DD_PLAN_SLOW_BUSY:
- * the load an instance reports should be the service's own.
+ * smoothed demands there are not yet of the same time.
+ * Alike, one busy DD_PLAN_FAST_BUSY or more whose f_i is DD_PLAN_SLOW
+ * times the upper median of at least two others' busy DD_PLAN_SLOW_BUSY
+ * or more (a slower one among them makes it look no faster; at one
+ * little loaded, a base load that is not the service's would make it
+ * look faster) is planned with g_i, down to 1 / DD_PLAN_FAST_MAX: sites
+ * of different speeds that all say the service's time.  Only from
+ * DD_PLAN_FAST_DEMANDS of the router's demands there, and by at most
+ * DD_PLAN_FAST_STEP a plan: a share that has just grown shows more
+ * demands than load for a while.  Never while it is saturated, where it
+ * looks faster since it serves fewer than it is sent: a speed it does
+ * not have costs a queue that grows.  A slowness is measured against
+ * the f_i of the instances busy DD_PLAN_FAST_BUSY or more and not
+ * saturated.
+ * Work at an instance that is not the service's is taken for slowness
+ * too, the more so as its share shrinks, up to DD_PLAN_SLOW_MAX or until
+ * its load falls below DD_PLAN_SLOW_BUSY: the load an instance reports
+ * should be the service's own.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -103,73 +115,159 @@ static double dd_median(const double *v, unsigned int m, unsigned int skip)
 	return k ? dd_at(v, (k - 1) / 2, skip) : NAN;
 }
 
+/* The upper median of the @m sorted @v without the one at @skip, as above */
+static double dd_median_up(const double *v, unsigned int m, unsigned int skip)
+{
+	unsigned int k = skip < m ? m - 1 : m;
+
+	return k ? dd_at(v, k / 2, skip) : NAN;
+}
+
+/* The slowness the last plan showed for @in, 1 none (of the time it says now) */
+static double dd_plan_last(const struct dd_plan_in *in)
+{
+	return in->svc_us ? in->svc_us / (in->svc * 1e6) : 1;
+}
+
 /*
  * The slowness the last plan showed for @in, as long as no round
  * measures it again; taken anew against the service time it says now
+ * (DD_PLAN_ROUNDING: the microseconds it came in).  A slowness ends below
+ * DD_PLAN_SLOW_BUSY; a speed above its own at a saturated instance,
+ * which may be fed more than it serves because of it.
  */
 static double dd_plan_held(const struct dd_plan_in *in)
 {
-	double h = in->svc_us / (in->svc * 1e6);
+	double h = dd_plan_last(in);
 
-	return h >= DD_PLAN_SLOW ? fmin(h, DD_PLAN_SLOW_MAX) : 1;
+	if (h * (1 + DD_PLAN_ROUNDING) >= DD_PLAN_SLOW &&
+	    in->busy >= DD_PLAN_SLOW_BUSY)
+		return fmin(h, DD_PLAN_SLOW_MAX);
+	if (h * DD_PLAN_SLOW <= 1 + DD_PLAN_ROUNDING &&
+	    in->busy < DD_PLAN_SATURATED)
+		return fmax(h, 1 / DD_PLAN_FAST_MAX);
+	return 1;
 }
 
-/* Each instance's slowness g_i (1 where not shown), as dd_plan() says */
+/*
+ * Whether @in's part of its demands is a measure of the router's: not
+ * at a saturated instance, which serves fewer than it is sent; for a
+ * speed (@fast), only at one busy DD_PLAN_SLOW_BUSY or more, where a base
+ * load (the host's, in a cpu that is not the service's alone) weighs
+ * little: at a little loaded one it would make the others look faster
+ */
+static bool dd_plan_ref(const struct dd_plan_in *in, bool fast)
+{
+	return in->busy < DD_PLAN_SATURATED &&
+	       (!fast || in->busy >= DD_PLAN_SLOW_BUSY);
+}
+
+/*
+ * The parts of the references (dd_plan_ref(@fast)) among @in, sorted
+ * into @v; their number
+ */
+static unsigned int dd_plan_refs(const struct dd_plan_in *in, unsigned int n,
+				 const double *fi, bool fast, double *v)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (fi[i] > 0 && dd_plan_ref(&in[i], fast))
+			v[m++] = fi[i];
+	qsort(v, m, sizeof(*v), dd_cmp_double);
+	return m;
+}
+
+/*
+ * Where instance @i's part @fi is among the @m sorted @v: the index to
+ * leave out, @m when it is not a reference
+ */
+static unsigned int dd_plan_self(const struct dd_plan_in *in, const double *fi,
+				 unsigned int i, bool fast, const double *v,
+				 unsigned int m)
+{
+	const double *at = NULL;
+
+	if (dd_plan_ref(&in[i], fast))
+		at = bsearch(&fi[i], v, m, sizeof(*v), dd_cmp_double);
+	return at ? (unsigned int)(at - v) : m;
+}
+
+/*
+ * Each instance's slowness g_i (1 where not shown, below 1 where it is
+ * faster), as dd_plan() says
+ */
 static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 			 const struct dd_plan_sum *sum, double *g)
 {
-	static double fi[DD_PLAN_MAX], sorted[DD_PLAN_MAX];
-	unsigned int i, m = 0, skip;
-	const double *at;
+	static double fi[DD_PLAN_MAX], lo[DD_PLAN_MAX], hi[DD_PLAN_MAX];
+	unsigned int i, m, mh, skip;
 	bool measure;
-	double f;
+	double f, last;
 
-	for (i = 0; i < n; i++)
-		g[i] = 1;
 	for (i = 0; i < n; i++) {
+		g[i] = 1;
 		fi[i] = 0;
-		if (in[i].own <= 0 || in[i].busy < DD_PLAN_SLOW_BUSY ||
+		if (in[i].own <= 0 || in[i].busy < DD_PLAN_FAST_BUSY ||
 		    in[i].svc <= 0 || in[i].planned < DD_PLAN_SLOW_AFTER)
 			continue;
 		fi[i] = in[i].svc * in[i].own /
 			(fmin(in[i].busy, 1) * (in[i].slots ? in[i].slots : 1));
-		/* a saturated one serves fewer than it is sent */
-		if (in[i].busy < DD_PLAN_SATURATED)
-			sorted[m++] = fi[i];
 	}
-	qsort(sorted, m, sizeof(*sorted), dd_cmp_double);
+	m = dd_plan_refs(in, n, fi, false, lo);
+	mh = dd_plan_refs(in, n, fi, true, hi);
 	/*
 	 * f is the router's part of the demands: one that is not (nearly)
 	 * alone and chooses freely sends more to its nearer instances
 	 */
 	measure = m >= 2 && (sum->slack ||
-			     dd_median(sorted, m, m) >= DD_PLAN_SLOW_ALONE);
+			     dd_median(lo, m, m) >= DD_PLAN_SLOW_ALONE);
 	for (i = 0; i < n; i++) {
 		if (fi[i] <= 0)
 			continue;
 		/*
-		 * each against at least two others: a slow one pulls no
-		 * median down, and of two others a faster one is not taken
+		 * no measure this round (the others saturated or not busy
+		 * enough, or the router chooses freely): what the last plan
+		 * showed stays, rather than flap back to the instance's own
+		 * service time each time they fill up
 		 */
-		at = in[i].busy < DD_PLAN_SATURATED ?
-		     bsearch(&fi[i], sorted, m, sizeof(*sorted),
-			     dd_cmp_double) : NULL;
-		skip = at ? at - sorted : m;
-		if (!measure || m - (skip < m) < 2) {
-			/*
-			 * no measure this round (the others saturated or not
-			 * busy enough, or the router chooses freely): the
-			 * last plan's slowness stays, rather than flap back
-			 * to the instance's own service time each time they
-			 * fill up
-			 */
-			if (in[i].svc_us)
-				g[i] = dd_plan_held(&in[i]);
+		g[i] = dd_plan_held(&in[i]);
+		if (!measure)
 			continue;
+		/*
+		 * slower: against the lower median of at least two others
+		 * (a slow one pulls no median down, and of two others a
+		 * faster one is not taken)
+		 */
+		skip = dd_plan_self(in, fi, i, false, lo, m);
+		if (in[i].busy >= DD_PLAN_SLOW_BUSY && m - (skip < m) >= 2) {
+			f = dd_median(lo, m, skip);
+			if (f >= DD_PLAN_SLOW * fi[i]) {
+				g[i] = fmin(f / fi[i], DD_PLAN_SLOW_MAX);
+				continue;
+			}
+			g[i] = fmin(g[i], 1);
 		}
-		f = dd_median(sorted, m, skip);
-		if (f >= DD_PLAN_SLOW * fi[i])
-			g[i] = fmin(f / fi[i], DD_PLAN_SLOW_MAX);
+		/*
+		 * faster: against the upper median of at least two others
+		 * busy DD_PLAN_SLOW_BUSY or more (a slower one among them
+		 * makes it look no faster, and of two others the faster
+		 * is taken), not saturated, from enough of its demands
+		 * (DD_PLAN_FAST_DEMANDS in DD_PLAN_TAU_MS), and by at most
+		 * DD_PLAN_FAST_STEP a round: a share that has just grown
+		 * shows more demands than load for a while
+		 */
+		skip = dd_plan_self(in, fi, i, true, hi, mh);
+		if (in[i].busy < DD_PLAN_SATURATED && mh - (skip < mh) >= 2 &&
+		    in[i].own * DD_PLAN_TAU_MS / 1000 >= DD_PLAN_FAST_DEMANDS) {
+			f = dd_median_up(hi, mh, skip);
+			last = dd_clamp(dd_plan_last(&in[i]),
+					1 / DD_PLAN_FAST_MAX, 1);
+			g[i] = 1;
+			if (fi[i] >= DD_PLAN_SLOW * f)
+				g[i] = fmax(fmax(f / fi[i], 1 / DD_PLAN_FAST_MAX),
+					    last * DD_PLAN_FAST_STEP);
+		}
 	}
 }
 
@@ -282,9 +380,10 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 		out[i].adjust = (int32_t)lround(dd_clamp(v, -DYNCAST_ADJUST_MAX,
 							 DYNCAST_ADJUST_MAX));
 		/* the instance's own, not the model's (DD_PLAN_SLOTS_MAX) */
-		out[i].svc_us = slow[i] > 1 ?
-				(uint32_t)lround(fmin(in[i].svc * slow[i] * 1e6,
-						      DD_PLAN_SVC_MAX_US)) : 0;
+		v = in[i].svc * slow[i] * 1e6;
+		out[i].svc_us = slow[i] != 1 ?
+				(uint32_t)lround(dd_clamp(v, 1,
+							  DD_PLAN_SVC_MAX_US)) : 0;
 	}
 }
 

@@ -55,6 +55,23 @@
 #define DD_PLAN_SLOW		1.3
 #define DD_PLAN_SLOW_MAX	16
 /*
+ * ... and one they show DD_PLAN_SLOW times faster or more, against the
+ * upper median of the others', with the service time they show, down to
+ * 1 / DD_PLAN_FAST_MAX of its own; not while it is saturated
+ */
+#define DD_PLAN_FAST_MAX	4.0
+/*
+ * ... measured where it is this busy or more (a slowness: from
+ * DD_PLAN_SLOW_BUSY) and the router sent it this many demands in
+ * DD_PLAN_TAU_MS or more; its service time falls by at most
+ * DD_PLAN_FAST_STEP a plan, and rises at once
+ */
+#define DD_PLAN_FAST_BUSY	0.25
+#define DD_PLAN_FAST_DEMANDS	100
+#define DD_PLAN_FAST_STEP	0.9
+/* A service time the last plan showed is this close (whole microseconds) */
+#define DD_PLAN_ROUNDING	1e-3
+/*
  * ... from its load and the router's demands smoothed alike: not in its
  * first seconds in the plan (its load and the router's demands there
  * would be of different times), nor against a saturated instance's
@@ -64,9 +81,9 @@
 /*
  * ... only where the router's part of each instance's demands is the
  * same: it keeps to the split (slack) or sees nearly all demands; and
- * only at instances busy enough for it to matter (work that is not the
- * service's is taken for slowness: at an instance the plan gives less,
- * it weighs more and more)
+ * a slowness only at instances busy enough for it to matter (work that
+ * is not the service's is taken for slowness: at an instance the plan
+ * gives less, it weighs more and more), a speed only against them
  */
 #define DD_PLAN_SLOW_ALONE	0.9
 #define DD_PLAN_SLOW_BUSY	0.5
@@ -104,7 +121,7 @@ struct dd_plan_out {
 	int32_t adjust;		/* thousandths of a demand: inflight-adjust */
 	uint32_t svc_us;	/* the service time it shows, microseconds,
 				 * where it is DD_PLAN_SLOW times its own or
-				 * more; else 0
+				 * more, or as many times less; else 0
 				 */
 	bool raised;		/* its curve took the reported load */
 };

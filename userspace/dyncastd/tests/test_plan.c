@@ -351,13 +351,12 @@ static void slow_instance(void **state)
 	dd_plan(in, 3, out, &sum);
 	near(out[0].svc_us, 0.050 * DD_PLAN_SLOW_MAX * 1e6, 1e-6);
 
-	/* the faster ones are not taken for slower when one is faster */
+	/* the others are not taken for slower when one is faster */
 	three(in, 0.8, 0.8, 0.8, 0.1);
 	in[2].own *= 2;
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[0].svc_us, 0);
 	assert_int_equal(out[1].svc_us, 0);
-	assert_int_equal(out[2].svc_us, 0);
 
 	/* of more slots than the model takes: its own service time */
 	three(in, 0.8, 0.8, 0.8, 0.1);
@@ -534,6 +533,218 @@ static void raise_rules(void **state)
 	assert_false(raise_at(0.94, 0.72, 0.1));
 }
 
+/*
+ * three() with ten times the slots and the demands: enough of the
+ * router's demands for a speed to be measured (DD_PLAN_FAST_DEMANDS)
+ */
+static void three10(struct dd_plan_in *in, double busy0, double busy1,
+		    double busy2, double own_part)
+{
+	unsigned int i;
+
+	three(in, busy0, busy1, busy2, own_part);
+	for (i = 0; i < 3; i++) {
+		in[i].slots *= 10;
+		in[i].own *= 10;
+	}
+}
+
+/* @k plans in a row, each told the service times the last one showed */
+static void rounds(struct dd_plan_in *in, unsigned int n,
+		   struct dd_plan_out *out, struct dd_plan_sum *sum,
+		   unsigned int k)
+{
+	unsigned int i;
+
+	while (k--) {
+		dd_plan(in, n, out, sum);
+		for (i = 0; i < n; i++)
+			in[i].svc_us = out[i].svc_us;
+	}
+}
+
+/*
+ * Sites of different speeds that all say the same service time: the
+ * faster one shows more of the router's demands for its load, and is
+ * planned with the service time they show, so that it gets its share.
+ */
+static void fast_instance(void **state)
+{
+	struct dd_plan_out out[4], as_said[3];
+	struct dd_plan_sum sum = { 0 };
+	struct dd_plan_in in[4];
+	unsigned int i;
+
+	(void)state;
+	/* a router alone: half as fast, as fast, twice as fast */
+	three10(in, 0.8, 0.8, 0.4, 1);
+	in[0].own /= 2;
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	near(out[0].svc_us, 100000, 1e-6);
+	assert_int_equal(out[1].svc_us, 0);
+	near(out[2].svc_us, 25000, 1e-6);
+	in[2].own /= 2;
+	in[2].svc_us = 0;
+	dd_plan(in, 3, as_said, &sum);
+	assert_int_equal(as_said[2].svc_us, 0);
+	assert_true(out[2].weight > as_said[2].weight * 1.25);
+	assert_true(dd_plan_moved(&out[2], &as_said[2]));
+
+	/*
+	 * by DD_PLAN_FAST_STEP a plan at most (a share that has just grown
+	 * shows more demands than load for a while); back at once
+	 */
+	three10(in, 0.8, 0.8, 0.4, 1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 1);
+	near(out[2].svc_us, 50000 * DD_PLAN_FAST_STEP, 1e-6);
+	rounds(in, 3, out, &sum, 1);
+	near(out[2].svc_us, 50000 * DD_PLAN_FAST_STEP * DD_PLAN_FAST_STEP,
+	     1e-4);
+	rounds(in, 3, out, &sum, 20);
+	near(out[2].svc_us, 25000, 1e-6);
+	in[2].own /= 2;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/* one that keeps to the split (slack) alike */
+	sum.slack = DD_PLAN_SLACK;
+	three10(in, 0.8, 0.8, 0.4, 0.1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	near(out[2].svc_us, 25000, 1e-6);
+
+	/* too few of its demands to tell (40 in DD_PLAN_TAU_MS) */
+	three(in, 0.8, 0.8, 0.4, 0.1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/* a fifth faster: within the estimate's noise, taken as it says */
+	three10(in, 0.8, 0.8, 0.8, 0.1);
+	in[2].own *= 1.2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/* at most DD_PLAN_FAST_MAX times */
+	three10(in, 0.8, 0.8, 0.8, 0.05);
+	in[2].own *= 5;
+	rounds(in, 3, out, &sum, 40);
+	near(out[2].svc_us, 0.050 / DD_PLAN_FAST_MAX * 1e6, 1e-6);
+
+	/* measured from DD_PLAN_FAST_BUSY, where slowness is not */
+	three10(in, 0.8, 0.8, DD_PLAN_FAST_BUSY, 0.1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	near(out[2].svc_us, 25000, 1e-6);
+	three10(in, 0.8, 0.8, DD_PLAN_FAST_BUSY * 0.9, 0.1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[2].svc_us, 0);
+	three10(in, 0.8, 0.8, DD_PLAN_SLOW_BUSY * 0.9, 0.1);
+	in[2].own /= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/*
+	 * against others busy DD_PLAN_SLOW_BUSY or more: a base load of 8 %
+	 * (the host's, in a cpu that is not the service's alone) makes the
+	 * demands of two instances busy 25 % look a third fewer than those
+	 * of one busy 90 %, all as fast as they say
+	 */
+	three10(in, 0.9, 0.25, 0.25, 0.1);
+	for (i = 0; i < 3; i++)
+		in[i].own *= (in[i].busy - 0.08) / in[i].busy;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/*
+	 * a slower one among the others makes it look no faster: against
+	 * the upper median (the lower one would take it four times faster);
+	 * with three others, alike
+	 */
+	three10(in, 0.8, 0.8, 0.8, 0.1);
+	in[1].own /= 2;
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[0].svc_us, 0);
+	near(out[1].svc_us, 100000, 1e-6);
+	near(out[2].svc_us, 25000, 1e-6);
+	three10(in, 0.8, 0.8, 0.8, 0.1);
+	in[3] = in[2];
+	in[3].cost = 0.080;
+	in[0].own /= 2;
+	in[3].own *= 2;
+	rounds(in, 4, out, &sum, 20);
+	near(out[0].svc_us, 100000, 1e-6);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+	near(out[3].svc_us, 25000, 1e-6);
+
+	/*
+	 * saturated, it serves fewer than it is sent: it looks faster, and
+	 * is not; a speed the last plan showed is not kept there either,
+	 * measured or not
+	 */
+	three10(in, 0.8, 0.8, 1, 0.1);
+	in[2].own *= 2;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[2].svc_us, 0);
+	in[2].svc_us = 25000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, 0);
+	three10(in, 1, 1, 1, 0.1);
+	in[2].own *= 2;
+	in[2].svc_us = 25000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, 0);
+
+	/* ... kept where no round measures it, the others saturated */
+	three10(in, 1, 1, 0.8, 0.1);
+	in[2].svc_us = 25000;
+	dd_plan(in, 3, out, &sum);
+	near(out[2].svc_us, 25000, 1e-6);
+	/* ... as the last plan rounded it, at the threshold (a slowness too) */
+	in[2].svc_us = (uint32_t)lround(50000 / DD_PLAN_SLOW);
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, in[2].svc_us);
+	in[2].svc = 1 / 30.0;
+	in[2].svc_us = (uint32_t)lround(1e6 / 30 * DD_PLAN_SLOW);
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, in[2].svc_us);
+	in[2].svc = 0.050;
+	/* ... at most DD_PLAN_FAST_MAX times, against its time said now */
+	in[2].svc_us = 5000;
+	dd_plan(in, 3, out, &sum);
+	near(out[2].svc_us, 0.050 / DD_PLAN_FAST_MAX * 1e6, 1e-6);
+	in[2].svc = 0.030;
+	in[2].svc_us = 25000;
+	dd_plan(in, 3, out, &sum);
+	assert_int_equal(out[2].svc_us, 0);
+	/* ... and where a round finds it no slower, but cannot tell faster */
+	three10(in, 0.4, 0.4, 0.8, 0.1);
+	in[2].svc_us = 25000;
+	dd_plan(in, 3, out, &sum);
+	near(out[2].svc_us, 25000, 1e-6);
+
+	/*
+	 * a router that chooses freely among several sends more to its
+	 * nearer instances: no measure of speed
+	 */
+	sum.slack = 0;
+	three10(in, 0.8, 0.8, 0.8, 0.3);
+	in[0].own *= 3;
+	rounds(in, 3, out, &sum, 20);
+	assert_int_equal(out[0].svc_us, 0);
+	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
+}
+
 /* what is worth pushing into the kernel */
 static void pushed(void **state)
 {
@@ -609,6 +820,7 @@ int main(void)
 		cmocka_unit_test(raise_rules),
 		cmocka_unit_test(edges),
 		cmocka_unit_test(slow_instance),
+		cmocka_unit_test(fast_instance),
 		cmocka_unit_test(pushed),
 	};
 
