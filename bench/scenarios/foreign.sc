@@ -10,6 +10,6 @@ report 100,1000
 routers 1,4,16
 warmup 30
 duration 180
-seeds 5
+seeds 20
 policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
 at 60 foreign far 0.4 20

@@ -10,5 +10,5 @@ report 100,1000
 routers 1,4,16
 warmup 60
 duration 600
-seeds 3
+seeds 10
 policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan

@@ -9,6 +9,6 @@ report 100,1000
 routers 1,4
 warmup 30
 duration 150
-seeds 5
+seeds 20
 policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
 at 60 rtt near 35
