@@ -51,7 +51,8 @@
  * DD_PLAN_SLOW times slower or more is planned with g_i svc_i: its
  * capacity, its curve (svc_us) and the others' count there.  In a round
  * that cannot measure it (fewer than two others, or a router that
- * chooses freely), the g_i of the last plan stays.  The lower median of
+ * chooses freely), the g_i of the last plan stays (a slowness down to
+ * DD_PLAN_SLOW_BUSY, a speed until it is saturated).  The lower median of
  * all tells whether the router is nearly alone.  A saturated instance
  * (busy DD_PLAN_SATURATED or more) serves fewer than it is sent: its f_i
  * is no measure of f, and its own g_i falls short at first and grows
@@ -59,15 +60,16 @@
  * An instance in the plan for less than DD_PLAN_SLOW_AFTER seconds (new,
  * or back up) is taken as it says: its smoothed load and the router's
  * smoothed demands there are not yet of the same time.
- * Alike, one busy DD_PLAN_FAST_BUSY or more whose f_i is DD_PLAN_SLOW
+ * An instance faster than it says is estimated alike: one busy
+ * DD_PLAN_FAST_BUSY or more whose f_i is DD_PLAN_SLOW
  * times the upper median of at least two others' busy DD_PLAN_SLOW_BUSY
  * or more (a slower one among them makes it look no faster; at one
  * little loaded, a base load that is not the service's would make it
  * look faster) is planned with g_i, down to 1 / DD_PLAN_FAST_MAX: sites
  * of different speeds that all say the service's time.  Only from
- * DD_PLAN_FAST_DEMANDS of the router's demands there, and by at most
- * DD_PLAN_FAST_STEP a plan: a share that has just grown shows more
- * demands than load for a while.  Never while it is saturated, where it
+ * DD_PLAN_FAST_DEMANDS of the router's demands there, and below its own
+ * service time to DD_PLAN_FAST_STEP times the last plan's at least: a
+ * share that has just grown shows more demands than load for a while.  Never while it is saturated, where it
  * looks faster since it serves fewer than it is sent: a speed it does
  * not have costs a queue that grows.  A slowness is measured against
  * the f_i of the instances busy DD_PLAN_FAST_BUSY or more and not
@@ -133,8 +135,8 @@ static double dd_plan_last(const struct dd_plan_in *in)
  * The slowness the last plan showed for @in, as long as no round
  * measures it again; taken anew against the service time it says now
  * (DD_PLAN_ROUNDING: the microseconds it came in).  A slowness ends below
- * DD_PLAN_SLOW_BUSY; a speed above its own at a saturated instance,
- * which may be fed more than it serves because of it.
+ * DD_PLAN_SLOW_BUSY; a speed (any, the steps towards one too) at a
+ * saturated instance, which may be fed more than it serves because of it.
  */
 static double dd_plan_held(const struct dd_plan_in *in)
 {
@@ -143,8 +145,7 @@ static double dd_plan_held(const struct dd_plan_in *in)
 	if (h * (1 + DD_PLAN_ROUNDING) >= DD_PLAN_SLOW &&
 	    in->busy >= DD_PLAN_SLOW_BUSY)
 		return fmin(h, DD_PLAN_SLOW_MAX);
-	if (h * DD_PLAN_SLOW <= 1 + DD_PLAN_ROUNDING &&
-	    in->busy < DD_PLAN_SATURATED)
+	if (h * (1 + DD_PLAN_ROUNDING) < 1 && in->busy < DD_PLAN_SATURATED)
 		return fmax(h, 1 / DD_PLAN_FAST_MAX);
 	return 1;
 }
@@ -253,9 +254,10 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		 * busy DD_PLAN_SLOW_BUSY or more (a slower one among them
 		 * makes it look no faster, and of two others the faster
 		 * is taken), not saturated, from enough of its demands
-		 * (DD_PLAN_FAST_DEMANDS in DD_PLAN_TAU_MS), and by at most
-		 * DD_PLAN_FAST_STEP a round: a share that has just grown
-		 * shows more demands than load for a while
+		 * (DD_PLAN_FAST_DEMANDS in DD_PLAN_TAU_MS), and below its
+		 * own service time to DD_PLAN_FAST_STEP times the last
+		 * plan's at least: a share that has just grown shows more
+		 * demands than load for a while
 		 */
 		skip = dd_plan_self(in, fi, i, true, hi, mh);
 		if (in[i].busy < DD_PLAN_SATURATED && mh - (skip < mh) >= 2 &&

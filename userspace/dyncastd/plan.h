@@ -63,8 +63,8 @@
 /*
  * ... measured where it is this busy or more (a slowness: from
  * DD_PLAN_SLOW_BUSY) and the router sent it this many demands in
- * DD_PLAN_TAU_MS or more; its service time falls by at most
- * DD_PLAN_FAST_STEP a plan, and rises at once
+ * DD_PLAN_TAU_MS or more; below its own, its service time falls to
+ * DD_PLAN_FAST_STEP times the last plan's at least, and rises at once
  */
 #define DD_PLAN_FAST_BUSY	0.25
 #define DD_PLAN_FAST_DEMANDS	100
@@ -120,8 +120,8 @@ struct dd_plan_out {
 	uint32_t load;		/* per mille, 1..999: its curve's load */
 	int32_t adjust;		/* thousandths of a demand: inflight-adjust */
 	uint32_t svc_us;	/* the service time it shows, microseconds,
-				 * where it is DD_PLAN_SLOW times its own or
-				 * more, or as many times less; else 0
+				 * where the plan takes it slower or faster
+				 * than its own (see dd_plan()); else 0
 				 */
 	bool raised;		/* its curve took the reported load */
 };

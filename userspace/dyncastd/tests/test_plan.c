@@ -351,12 +351,16 @@ static void slow_instance(void **state)
 	dd_plan(in, 3, out, &sum);
 	near(out[0].svc_us, 0.050 * DD_PLAN_SLOW_MAX * 1e6, 1e-6);
 
-	/* the others are not taken for slower when one is faster */
+	/*
+	 * the others are not taken for slower when one is faster (nor is it
+	 * taken for faster: too few of its demands, fast_instance)
+	 */
 	three(in, 0.8, 0.8, 0.8, 0.1);
 	in[2].own *= 2;
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[0].svc_us, 0);
 	assert_int_equal(out[1].svc_us, 0);
+	assert_int_equal(out[2].svc_us, 0);
 
 	/* of more slots than the model takes: its own service time */
 	three(in, 0.8, 0.8, 0.8, 0.1);
@@ -570,9 +574,9 @@ static void rounds(struct dd_plan_in *in, unsigned int n,
  */
 static void fast_instance(void **state)
 {
-	struct dd_plan_out out[4], as_said[3];
+	struct dd_plan_out out[5], as_said[3];
 	struct dd_plan_sum sum = { 0 };
-	struct dd_plan_in in[4];
+	struct dd_plan_in in[5];
 	unsigned int i;
 
 	(void)state;
@@ -584,8 +588,9 @@ static void fast_instance(void **state)
 	near(out[0].svc_us, 100000, 1e-6);
 	assert_int_equal(out[1].svc_us, 0);
 	near(out[2].svc_us, 25000, 1e-6);
-	in[2].own /= 2;
+	/* ... the same, new in the plan: taken as it says, a smaller share */
 	in[2].svc_us = 0;
+	in[2].planned = DD_PLAN_SLOW_AFTER - 1;
 	dd_plan(in, 3, as_said, &sum);
 	assert_int_equal(as_said[2].svc_us, 0);
 	assert_true(out[2].weight > as_said[2].weight * 1.25);
@@ -666,7 +671,8 @@ static void fast_instance(void **state)
 	/*
 	 * a slower one among the others makes it look no faster: against
 	 * the upper median (the lower one would take it four times faster);
-	 * with three others, alike
+	 * with three others alike (both medians are the middle one there),
+	 * with four two slower ones
 	 */
 	three10(in, 0.8, 0.8, 0.8, 0.1);
 	in[1].own /= 2;
@@ -685,6 +691,26 @@ static void fast_instance(void **state)
 	assert_int_equal(out[1].svc_us, 0);
 	assert_int_equal(out[2].svc_us, 0);
 	near(out[3].svc_us, 25000, 1e-6);
+	three10(in, 0.8, 0.8, 0.8, 0.1);
+	in[3] = in[4] = in[2];
+	in[3].cost = 0.080;
+	in[4].cost = 0.100;
+	in[0].own /= 2;
+	in[1].own /= 2;
+	in[4].own *= 2;
+	rounds(in, 5, out, &sum, 20);
+	near(out[0].svc_us, 100000, 1e-6);
+	near(out[1].svc_us, 100000, 1e-6);
+	assert_int_equal(out[2].svc_us, 0);
+	assert_int_equal(out[3].svc_us, 0);
+	near(out[4].svc_us, 25000, 1e-6);
+
+	/* a slowness the last plan showed: down from its own time */
+	three10(in, 0.8, 0.8, 0.8, 0.1);
+	in[2].own *= 2;
+	in[2].svc_us = 100000;
+	dd_plan(in, 3, out, &sum);
+	near(out[2].svc_us, 50000 * DD_PLAN_FAST_STEP, 1e-6);
 
 	/*
 	 * saturated, it serves fewer than it is sent: it looks faster, and
@@ -704,11 +730,17 @@ static void fast_instance(void **state)
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[2].svc_us, 0);
 
-	/* ... kept where no round measures it, the others saturated */
+	/*
+	 * ... kept where no round measures it, the others saturated; a step
+	 * on its way down too
+	 */
 	three10(in, 1, 1, 0.8, 0.1);
 	in[2].svc_us = 25000;
 	dd_plan(in, 3, out, &sum);
 	near(out[2].svc_us, 25000, 1e-6);
+	in[2].svc_us = 50000 * DD_PLAN_FAST_STEP;
+	dd_plan(in, 3, out, &sum);
+	near(out[2].svc_us, 50000 * DD_PLAN_FAST_STEP, 1e-6);
 	/* ... as the last plan rounded it, at the threshold (a slowness too) */
 	in[2].svc_us = (uint32_t)lround(50000 / DD_PLAN_SLOW);
 	dd_plan(in, 3, out, &sum);
@@ -722,7 +754,7 @@ static void fast_instance(void **state)
 	in[2].svc_us = 5000;
 	dd_plan(in, 3, out, &sum);
 	near(out[2].svc_us, 0.050 / DD_PLAN_FAST_MAX * 1e6, 1e-6);
-	in[2].svc = 0.030;
+	in[2].svc = 0.020;
 	in[2].svc_us = 25000;
 	dd_plan(in, 3, out, &sum);
 	assert_int_equal(out[2].svc_us, 0);
