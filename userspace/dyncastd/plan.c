@@ -61,19 +61,19 @@
  * or back up) is taken as it says: its smoothed load and the router's
  * smoothed demands there are not yet of the same time.
  * An instance faster than it says is estimated alike: one busy
- * DD_PLAN_FAST_BUSY or more whose f_i is DD_PLAN_SLOW
- * times the upper median of at least two others' busy DD_PLAN_SLOW_BUSY
- * or more (a slower one among them makes it look no faster; at one
- * little loaded, a base load that is not the service's would make it
- * look faster) is planned with g_i, down to 1 / DD_PLAN_FAST_MAX: sites
- * of different speeds that all say the service's time.  Only from
- * DD_PLAN_FAST_DEMANDS of the router's demands there, and below its own
- * service time to DD_PLAN_FAST_STEP times the last plan's at least: a
- * share that has just grown shows more demands than load for a while.  Never while it is saturated, where it
- * looks faster since it serves fewer than it is sent: a speed it does
- * not have costs a queue that grows.  A slowness is measured against
- * the f_i of the instances busy DD_PLAN_FAST_BUSY or more and not
- * saturated.
+ * DD_PLAN_FAST_BUSY or more whose f_i is DD_PLAN_SLOW times the upper
+ * median of at least two others' busy DD_PLAN_SLOW_BUSY or more (a
+ * slower one among them makes it look no faster; at one little loaded, a
+ * base load that is not the service's would make it look faster) is
+ * planned with g_i, down to 1 / DD_PLAN_FAST_MAX: sites of different
+ * speeds that all say the service's time.  Only from DD_PLAN_FAST_DEMANDS
+ * of the router's demands there, and below its own service time to
+ * DD_PLAN_FAST_STEP times the last plan's at least: a share that has just
+ * grown shows more demands than load for a while.  Never while it is
+ * saturated, where it looks faster since it serves fewer than it is
+ * sent: a speed it does not have costs a queue that grows.  A slowness
+ * is measured against the f_i of the instances busy DD_PLAN_FAST_BUSY or
+ * more and not saturated.
  * Work at an instance that is not the service's is taken for slowness
  * too, the more so as its share shrinks, up to DD_PLAN_SLOW_MAX or until
  * its load falls below DD_PLAN_SLOW_BUSY: the load an instance reports
@@ -107,22 +107,15 @@ static double dd_at(const double *v, unsigned int j, unsigned int skip)
 }
 
 /*
- * The lower median of the @m sorted @v without the one at @skip (@skip >=
- * @m: all of them); NAN when none is left
+ * The lower (@upper: upper) median of the @m sorted @v without the one at
+ * @skip (@skip >= @m: all of them); NAN when none is left
  */
-static double dd_median(const double *v, unsigned int m, unsigned int skip)
+static double dd_median(const double *v, unsigned int m, unsigned int skip,
+			bool upper)
 {
 	unsigned int k = skip < m ? m - 1 : m;
 
-	return k ? dd_at(v, (k - 1) / 2, skip) : NAN;
-}
-
-/* The upper median of the @m sorted @v without the one at @skip, as above */
-static double dd_median_up(const double *v, unsigned int m, unsigned int skip)
-{
-	unsigned int k = skip < m ? m - 1 : m;
-
-	return k ? dd_at(v, k / 2, skip) : NAN;
+	return k ? dd_at(v, (k - !upper) / 2, skip) : NAN;
 }
 
 /* The slowness the last plan showed for @in, 1 none (of the time it says now) */
@@ -222,7 +215,7 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 	 * alone and chooses freely sends more to its nearer instances
 	 */
 	measure = m >= 2 && (sum->slack ||
-			     dd_median(lo, m, m) >= DD_PLAN_SLOW_ALONE);
+			     dd_median(lo, m, m, false) >= DD_PLAN_SLOW_ALONE);
 	for (i = 0; i < n; i++) {
 		if (fi[i] <= 0)
 			continue;
@@ -242,7 +235,7 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		 */
 		skip = dd_plan_self(in, fi, i, false, lo, m);
 		if (in[i].busy >= DD_PLAN_SLOW_BUSY && m - (skip < m) >= 2) {
-			f = dd_median(lo, m, skip);
+			f = dd_median(lo, m, skip, false);
 			if (f >= DD_PLAN_SLOW * fi[i]) {
 				g[i] = fmin(f / fi[i], DD_PLAN_SLOW_MAX);
 				continue;
@@ -262,7 +255,7 @@ static void dd_plan_slow(const struct dd_plan_in *in, unsigned int n,
 		skip = dd_plan_self(in, fi, i, true, hi, mh);
 		if (in[i].busy < DD_PLAN_SATURATED && mh - (skip < mh) >= 2 &&
 		    in[i].own * DD_PLAN_TAU_MS / 1000 >= DD_PLAN_FAST_DEMANDS) {
-			f = dd_median_up(hi, mh, skip);
+			f = dd_median(hi, mh, skip, true);
 			last = dd_clamp(dd_plan_last(&in[i]),
 					1 / DD_PLAN_FAST_MAX, 1);
 			g[i] = 1;
