@@ -81,12 +81,18 @@ done
 { agent_start dr1 && agent_start dr2; } ||
 	{ agent_logs; ktap_skip_all "cannot start the agents"; }
 
-# svc_time BID: the service-time of instance BID in D-Router 1's kernel,
-# microseconds (0: the service's)
-svc_time()
+# inst BID FIELD: a field of instance BID in D-Router 1's kernel, 0 none
+# (kinst of agent_topo.sh is for its TCP services)
+inst()
 {
 	"$DYNCAST" -n "$DR1" -j -d instance show $SID3 proto udp port $PORT3 \
-		bid "$1" 2>/dev/null | jq -r '.[0]["service-time"] // 0'
+		bid "$1" 2>/dev/null | jq -r ".[0][\"$2\"] // 0"
+}
+
+# svc_time BID: its service-time, microseconds (0: the service's)
+svc_time()
+{
+	inst "$1" service-time
 }
 
 # The sites: each reports the load D-Router 1's demands make there, its
@@ -118,9 +124,7 @@ all_three_up()
 	local b
 
 	for b in "${BIDS[@]}"; do
-		[ "$("$DYNCAST" -n "$DR1" -j instance show $SID3 proto udp \
-			port $PORT3 bid "$b" 2>/dev/null | jq -r '.[0].state')" = up ] ||
-			return 1
+		[ "$(inst "$b" state)" = up ] || return 1
 	done
 }
 
