@@ -827,7 +827,7 @@ steer_capacity()
 part_steer()
 {
 	local f=$OUT/steer.tsv load p rate cap out served relayed
-	local policies i n
+	local policies i n seed=0
 
 	read -r -a policies <<< "${BENCH_STEER_POLICIES:-nearest ipvs-lc ipvs-wlc weighted least-cost least-cost-agent least-cost-noplan}"
 
@@ -844,6 +844,8 @@ part_steer()
 	n=${#policies[@]}
 	for load in "${STEER_LOADS[@]}"; do
 		rate=$(awk -v l="$load" -v c=$cap 'BEGIN { printf "%g", l * c }')
+		# every policy gets the same arrivals (the seed of the load)
+		seed=$(( seed + 1 ))
 		for (( i = 0; i < n; i++ )); do
 			p=${policies[i]}
 			if ! steer_servers_start "$p" ||
@@ -855,7 +857,7 @@ part_steer()
 				continue
 			fi
 			out=$(ip netns exec "$C" "$BIN/reqgen" -r "$rate" -d "$STEER_SECS" \
-				-w 10 -T 10 -s "$i" 10.99.0.1 $SPORT_TCP 2>>"$ERR")
+				-w 10 -T 10 -s "$seed" 10.99.0.1 $SPORT_TCP 2>>"$ERR")
 			relayed=NA
 			# the metrics least-cost saw at the end of the run
 			if [ -n "$RELAY_PID" ] || [ ${#AGENT_PIDS[@]} -gt 0 ]; then
@@ -928,8 +930,11 @@ part_steerev()
 		load=0.8
 		[ "$ev" = kill ] && load=0.5
 		rate=$(awk -v l=$load -v c=$cap 'BEGIN { printf "%g", l * c }')
+		# every policy gets the same arrivals (the seed of the event):
+		# in a window of 3 s, one seed's 11 % more than another's
+		# would weigh more than most policies' differences
+		i=$(( i + 1 ))
 		for p in "${policies[@]}"; do
-			i=$(( i + 1 ))
 			if ! steer_servers_start "$p" ||
 			   ! steer_policy_setup "$p" 2>>"$ERR"; then
 				steer_policy_teardown
