@@ -228,6 +228,71 @@ def fwd_section(title, name, rows, lines, heads):
     lines.append("")
 
 
+SPREAD_VARIANTS = ["plain", "dyncast-tunnel", "dyncast-tunnel-2tuple",
+                   "dyncast-rewrite", "dyncast-rewrite-2tuple"]
+SPREAD_LABELS = {
+    "plain": "plain routing",
+    "dyncast-tunnel": "dyncast tunnel, 5tuple",
+    "dyncast-tunnel-2tuple": "dyncast tunnel, 2tuple (one binding)",
+    "dyncast-rewrite": "dyncast rewrite, 5tuple",
+    "dyncast-rewrite-2tuple": "dyncast rewrite, 2tuple (one binding)",
+}
+
+
+def note_value(r, key):
+    for w in (r.get("note") or "").split():
+        k, _, v = w.partition("=")
+        if k == key:
+            return num(v)
+    return None
+
+
+def spread_section(rows, lines, headline):
+    """One client's flows over both CPUs (part spread)."""
+    by = fwd_summary(rows)
+    miss = missing_reasons(rows)
+    out = []
+    for v in SPREAD_VARIANTS:
+        if v not in by:
+            out.append([SPREAD_LABELS[v], "missing: " + miss.get(v, "no data"),
+                        "", "", "", ""])
+            continue
+        ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
+        lo, hi = spread(ns)
+        five = v[:-len("-2tuple")] if v.endswith("-2tuple") else None
+        share = med([note_value(r, "router_cpu_pkts") / num(r["fwd_pkts"])
+                     for r in by[v].values()
+                     if note_value(r, "router_cpu_pkts") is not None
+                     and num(r["fwd_pkts"])])
+        out.append([SPREAD_LABELS[v],
+                    f"{f_us(med(ns))} [{f_us(lo)}–{f_us(hi)}]",
+                    f_ratio(paired_ratio(by, v, "plain")),
+                    f_ratio(paired_ratio(by, v, five)) if five else "–",
+                    f_num(med([num(r["pps"]) for r in by[v].values()])),
+                    "–" if share is None else f"{100 * share:.0f} %"])
+    lines.append("### One client's flows on both CPUs\n")
+    lines.append(
+        "The established flows above (one client, 1 000 source ports), "
+        "the router's receive processing spread by RPS over both vCPUs; "
+        "the interrupt time of both counts, the sink's processing (on "
+        "the generator's vCPU) included in every figure alike.  With "
+        "2tuple affinity one binding serves every flow, on both vCPUs at "
+        "once; with 5tuple each flow has its own.  \"On the router's "
+        "vCPU\": the share of the forwarded packets its backlog "
+        "processed.\n")
+    lines.append(table(
+        ["forwarding", "CPU per packet, both vCPUs, µs: median [min–max]",
+         "× plain routing", "× the same mode with 5tuple",
+         "forwarded packets/s", "on the router's vCPU"], out))
+    lines.append("")
+    for mode in ("tunnel", "rewrite"):
+        r = paired_ratio(by, f"dyncast-{mode}-2tuple", f"dyncast-{mode}")
+        if r is not None:
+            headline.append(f"one client's flows on both vCPUs: dyncast "
+                            f"{mode} with 2tuple affinity {f_ratio(r)} × "
+                            f"5tuple per packet")
+
+
 def plot_dataplane(heads):
     rows = []
     for v in VARIANTS:
@@ -1623,6 +1688,10 @@ def main():
                     f"{f_ratio(r2)} × IPVS NAT; dyncast tunnel "
                     f"{f_ratio(paired_ratio(by, 'dyncast-tunnel', 'plain'))} × plain, "
                     f"{f_ratio(r3)} × IPVS tunnel")
+
+    sp = read_tsv("spread.tsv")
+    if sp is not None:
+        spread_section(sp, body, headline)
 
     if read_tsv("tables-memory.tsv") is not None or read_tsv("tables-lookup.tsv") is not None:
         body.append("## Tables: memory and lookup cost (VM)\n")

@@ -14,6 +14,9 @@
 #              dyncast rewrite and tunnel, IPVS NAT and tunnel, nftables
 #              dnat, and plain routing beside 100 dyncast services
 #   newflow    the same with every packet a new flow
+#   spread     one client's 1000 established flows spread by RPS over both
+#              CPUs: dyncast tunnel and rewrite with 5tuple and 2tuple
+#              affinity (one binding shared by every flow), plain routing
 #   tables     memory per entry and per-packet lookup cost as the tables of
 #              dyncast, IPVS and conntrack grow to 1 000 000 entries, and
 #              the CPU each spends holding them
@@ -63,7 +66,7 @@
 OUT=${1:?usage: bench.sh OUTDIR [PART...]}
 shift
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow tables select updates steer steerev)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow spread tables select updates steer steerev)
 
 REPS=${BENCH_REPS:-3}
 # the data plane's differences are the smallest, selection and updates
@@ -144,9 +147,15 @@ variant_setup()
 		EOF
 		echo "$i1"
 		;;
-	dyncast-rewrite|dyncast-tunnel)
-		dcr service add $SID proto udp port $SPORT mode "${1#dyncast-}" \
-			timeout 600 &&
+	dyncast-rewrite|dyncast-tunnel|dyncast-rewrite-2tuple|dyncast-tunnel-2tuple)
+		local mode=${1#dyncast-} aff=5tuple
+
+		if [ "${mode%-2tuple}" != "$mode" ]; then
+			mode=${mode%-2tuple}
+			aff=2tuple
+		fi
+		dcr service add $SID proto udp port $SPORT mode "$mode" \
+			affinity $aff timeout 600 &&
 			dcr instance add $SID proto udp port $SPORT bid "$i1" bid "$i2" ||
 			return 1
 		echo $SID
@@ -276,7 +285,8 @@ run_variant()
 	pg_stop
 	entries=$(variant_entries "$v" 2>/dev/null)
 	# shellcheck disable=SC2046 # one word per value
-	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok "entries=${entries:-NA}"
+	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok \
+		"entries=${entries:-NA} router_cpu_pkts=$M_RPROC"
 	log "$traffic $v rep $rep: $M_PPS pps, $M_NS ns/pkt ($M_BUSY jiffies); sent $M_OFFERED, dropped $M_DROPS; $entries entries"
 	if [ -z "$own" ]; then
 		variant_teardown "$v" 2>>"$ERR"
@@ -287,17 +297,22 @@ run_variant()
 	fi
 }
 
-# fwd_part FILE TRAFFIC REPS: every variant, REPS times, in a rotating order
+# fwd_part FILE TRAFFIC REPS [VARIANT...]: every variant (VARIANTS), REPS
+# times, in a rotating order
 fwd_part()
 {
-	local f=$1 traffic=$2 reps=$3 rep i n=${#VARIANTS[@]}
+	local f=$1 traffic=$2 reps=$3 rep i n variants
 
+	shift 3
+	variants=("$@")
+	[ ${#variants[@]} -gt 0 ] || variants=("${VARIANTS[@]}")
+	n=${#variants[@]}
 	tsv_header "$f" traffic variant rep "${FWD_COLS[@]}" status note
 	TOPO_UP=
 	bench_topo 2>>"$ERR" && TOPO_UP=1
 	for (( rep = 1; rep <= reps; rep++ )); do
 		for (( i = 0; i < n; i++ )); do
-			run_variant "$f" "$traffic" "${VARIANTS[(i + rep - 1) % n]}" "$rep"
+			run_variant "$f" "$traffic" "${variants[(i + rep - 1) % n]}" "$rep"
 		done
 	done
 	if [ -n "$TOPO_UP" ]; then
@@ -314,6 +329,24 @@ part_dataplane()
 part_newflow()
 {
 	fwd_part "$OUT/newflow.tsv" new "$REPS"
+}
+
+# One client's established flows (1000 source ports) spread by RPS over
+# both CPUs (SPREAD_RPS): with 2tuple affinity one binding serves them
+# all on both CPUs at once, with 5tuple each flow has its own.  The
+# interrupt time of both CPUs counts: the sink's processing (on CPU 0)
+# is in every variant's figure alike, plain routing's too.
+SPREAD_VARIANTS=(plain dyncast-tunnel dyncast-tunnel-2tuple dyncast-rewrite
+		 dyncast-rewrite-2tuple)
+
+# shellcheck disable=SC2034 # M_CPUS and ROUTER_RPS are read in lib.sh
+part_spread()
+{
+	M_CPUS=("$GEN_CPU" "$ROUTER_CPU")
+	ROUTER_RPS=$(( (1 << GEN_CPU) | (1 << ROUTER_CPU) ))
+	fwd_part "$OUT/spread.tsv" established "$DP_REPS" "${SPREAD_VARIANTS[@]}"
+	M_CPUS=("$ROUTER_CPU")
+	ROUTER_RPS=$(( 1 << ROUTER_CPU ))
 }
 
 # --- tables -------------------------------------------------------------------

@@ -31,6 +31,8 @@ if [ "$(getconf _NPROCESSORS_ONLN)" -ge 3 ]; then
 else
 	SINK_CPU=$GEN_CPU
 fi
+# the CPUs of the router's receive processing (RPS on r0), as a mask
+ROUTER_RPS=$(( 1 << ROUTER_CPU ))
 SID=10.99.0.1
 SPORT=9
 SINK=10.2.0.2
@@ -106,19 +108,22 @@ dev_stat()
 	return 1
 }
 
-# softnet_drops CPU: packets the CPU's backlog dropped (softnet_stat col. 2)
+# softnet_drops CPU: packets the CPU's backlog dropped (softnet_stat col. 2);
+# the packets it processed (col. 1) in PROCESSED
 softnet_drops()
 {
-	local i=0 dropped
+	local i=0 processed dropped
 
-	while read -r _ dropped _; do
+	while read -r processed dropped _; do
 		if [ $i = "$1" ]; then
 			REPLY=$(( 16#$dropped ))
+			PROCESSED=$(( 16#$processed ))
 			return 0
 		fi
 		i=$(( i + 1 ))
 	done < /proc/net/softnet_stat
 	REPLY=0
+	PROCESSED=0
 }
 
 # --- the topology -------------------------------------------------------------
@@ -183,7 +188,7 @@ bench_topo()
 		for f in all default r0 r1; do
 			echo 0 > /proc/sys/net/ipv4/conf/\$f/rp_filter || exit 1
 		done &&
-		echo $(( 1 << ROUTER_CPU )) > /sys/class/net/r0/queues/rx-0/rps_cpus &&
+		echo $ROUTER_RPS > /sys/class/net/r0/queues/rx-0/rps_cpus &&
 		exec sleep infinity" &
 	RPID=$!
 	ip netns exec "$G" sh -c "
@@ -371,30 +376,61 @@ spin_stop()
 	SPIN_PID=
 }
 
+# The CPUs where the router's receive processing runs (RPS on r0), whose
+# interrupt time measure() counts: the router CPU, or both (part spread).
+M_CPUS=("$ROUTER_CPU")
+
+# cpus_kernel: cpu_kernel summed over M_CPUS; softnet_drops alike into
+# REPLY and PROCESSED, the router CPU's own processed packets in RPROC
+cpus_kernel()
+{
+	local c b=0 i=0
+
+	for c in "${M_CPUS[@]}"; do
+		cpu_kernel "$c"
+		b=$(( b + REPLY )) i=$(( i + IDLE_J ))
+	done
+	REPLY=$b IDLE_J=$i
+}
+
+cpus_softnet()
+{
+	local c d=0 p=0
+
+	for c in "${M_CPUS[@]}"; do
+		softnet_drops "$c"
+		d=$(( d + REPLY )) p=$(( p + PROCESSED ))
+		[ "$c" != $ROUTER_CPU ] || RPROC=$PROCESSED
+	done
+	REPLY=$d PROCESSED=$p
+}
+
 # measure SECONDS: the router's forwarding over a window; sets
 #   M_WALL (s), M_FWD (packets out of r1), M_OFFERED (packets out of g0
-#   into the router's backlog), M_BUSY (interrupt jiffies of the router
-#   CPU), M_IDLE (its idle jiffies: 0 unless the busy loop did not run),
-#   M_DROPS (packets the full backlog dropped: offered beyond those),
-#   M_NS (router CPU ns per forwarded packet), M_PPS (forwarded per s)
+#   into the router's backlog), M_BUSY (interrupt jiffies of the M_CPUS),
+#   M_IDLE (their idle jiffies: 0 unless the busy loop did not run),
+#   M_DROPS (packets their full backlogs dropped: offered beyond those),
+#   M_NS (ns of their interrupt time per forwarded packet), M_PPS
+#   (forwarded per s), M_RPROC (packets the router CPU's backlog
+#   processed: with M_CPUS both, its part of the forwarded ones)
 # Under emulation /proc/stat counts only the ticks the virtual CPU ran:
 # time the host took from it counts as nothing.
 measure()
 {
-	local t0 t1 b0 f0 o0 d0 i0
+	local t0 t1 b0 f0 o0 d0 i0 p0
 
 	[ -z "$SPIN_PID" ] || { kill -CONT "$SPIN_PID"; sleep 0.2; }
 	t0=${EPOCHREALTIME/./}
-	cpu_kernel $ROUTER_CPU; b0=$REPLY; i0=$IDLE_J
+	cpus_kernel; b0=$REPLY; i0=$IDLE_J
 	dev_stat "$RPID" r1 10; f0=$REPLY
 	dev_stat "$GPID" g0 10; o0=$REPLY
-	softnet_drops $ROUTER_CPU; d0=$REPLY
+	cpus_softnet; d0=$REPLY; p0=$RPROC
 	sleep "$1"
 	t1=${EPOCHREALTIME/./}
-	cpu_kernel $ROUTER_CPU; M_BUSY=$(( REPLY - b0 )); M_IDLE=$(( IDLE_J - i0 ))
+	cpus_kernel; M_BUSY=$(( REPLY - b0 )); M_IDLE=$(( IDLE_J - i0 ))
 	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
 	dev_stat "$GPID" g0 10; M_OFFERED=$(( REPLY - o0 ))
-	softnet_drops $ROUTER_CPU; M_DROPS=$(( REPLY - d0 ))
+	cpus_softnet; M_DROPS=$(( REPLY - d0 )); M_RPROC=$(( RPROC - p0 ))
 	[ -z "$SPIN_PID" ] || kill -STOP "$SPIN_PID"
 	M_WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.3f", d / 1e6 }')
 	M_PPS=$(awk -v n=$M_FWD -v d=$(( t1 - t0 )) 'BEGIN { printf "%.0f", n * 1e6 / d }')
