@@ -286,7 +286,7 @@ run_variant()
 	entries=$(variant_entries "$v" 2>/dev/null)
 	# shellcheck disable=SC2046 # one word per value
 	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok \
-		"entries=${entries:-NA} router_cpu_pkts=$M_RPROC"
+		"entries=${entries:-NA} router_cpu_pkts=$M_RPROC router_cpu_jiffies=$M_RJIF"
 	log "$traffic $v rep $rep: $M_PPS pps, $M_NS ns/pkt ($M_BUSY jiffies); sent $M_OFFERED, dropped $M_DROPS; $entries entries"
 	if [ -z "$own" ]; then
 		variant_teardown "$v" 2>>"$ERR"

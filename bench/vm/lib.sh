@@ -380,8 +380,9 @@ spin_stop()
 # interrupt time measure() counts: the router CPU, or both (part spread).
 M_CPUS=("$ROUTER_CPU")
 
-# cpus_kernel: cpu_kernel summed over M_CPUS; softnet_drops alike into
-# REPLY and PROCESSED, the router CPU's own processed packets in RPROC
+# cpus_kernel: cpu_kernel summed over M_CPUS, the router CPU's own in
+# RJIF; softnet_drops alike into REPLY and PROCESSED, the router CPU's
+# own processed packets in RPROC
 cpus_kernel()
 {
 	local c b=0 i=0
@@ -389,6 +390,7 @@ cpus_kernel()
 	for c in "${M_CPUS[@]}"; do
 		cpu_kernel "$c"
 		b=$(( b + REPLY )) i=$(( i + IDLE_J ))
+		[ "$c" != $ROUTER_CPU ] || RJIF=$REPLY
 	done
 	REPLY=$b IDLE_J=$i
 }
@@ -412,22 +414,24 @@ cpus_softnet()
 #   M_DROPS (packets their full backlogs dropped: offered beyond those),
 #   M_NS (ns of their interrupt time per forwarded packet), M_PPS
 #   (forwarded per s), M_RPROC (packets the router CPU's backlog
-#   processed: with M_CPUS both, its part of the forwarded ones)
+#   processed: with M_CPUS both, its part of the forwarded ones) and
+#   M_RJIF (its interrupt jiffies)
 # Under emulation /proc/stat counts only the ticks the virtual CPU ran:
 # time the host took from it counts as nothing.
 measure()
 {
-	local t0 t1 b0 f0 o0 d0 i0 p0
+	local t0 t1 b0 f0 o0 d0 i0 p0 r0
 
 	[ -z "$SPIN_PID" ] || { kill -CONT "$SPIN_PID"; sleep 0.2; }
 	t0=${EPOCHREALTIME/./}
-	cpus_kernel; b0=$REPLY; i0=$IDLE_J
+	cpus_kernel; b0=$REPLY; i0=$IDLE_J; r0=$RJIF
 	dev_stat "$RPID" r1 10; f0=$REPLY
 	dev_stat "$GPID" g0 10; o0=$REPLY
 	cpus_softnet; d0=$REPLY; p0=$RPROC
 	sleep "$1"
 	t1=${EPOCHREALTIME/./}
 	cpus_kernel; M_BUSY=$(( REPLY - b0 )); M_IDLE=$(( IDLE_J - i0 ))
+	M_RJIF=$(( RJIF - r0 ))
 	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
 	dev_stat "$GPID" g0 10; M_OFFERED=$(( REPLY - o0 ))
 	cpus_softnet; M_DROPS=$(( REPLY - d0 )); M_RPROC=$(( RPROC - p0 ))
