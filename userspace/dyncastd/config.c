@@ -688,6 +688,7 @@ static const struct dd_key dd_keys[] = {
 	K(INSTANCE, "cost", dd_k_u32, struct dd_instance_cfg, cost, 0, UINT32_MAX),
 	K(INSTANCE, "site", dd_k_u32, struct dd_instance_cfg, site, 0, UINT32_MAX),
 	K(INSTANCE, "service-time", dd_k_u32, struct dd_instance_cfg, service_time, 0, DD_SERVICE_TIME_MAX),
+	K(INSTANCE, "measure-service-time", dd_k_bool, struct dd_instance_cfg, measure_svc, 0, 0),
 	K(INSTANCE, "cgroup", dd_k_str, struct dd_instance_cfg, cgroup, 0, DD_CMD_MAX),
 	KE(INSTANCE, "sessions", struct dd_instance_cfg, sessions, dd_sess_names),
 	KE(INSTANCE, "health", struct dd_instance_cfg, health, dd_health_names),

@@ -55,6 +55,7 @@ struct dd_instance_cfg {
 	uint16_t bid_port;
 	uint8_t state;			/* up or drain, as the operator wants */
 	uint32_t weight, capacity, cost, site, service_time;
+	bool measure_svc;		/* measure-service-time */
 	char cgroup[DD_CMD_MAX];
 	uint8_t sessions;		/* enum dd_sessions_src */
 	uint8_t health;			/* enum dd_health_kind */

@@ -67,6 +67,8 @@ static void dd_inst_record(struct dd_ctx *ctx, struct dd_inst *in,
 	dd_rec_set(r, DD_M_SITE, in->cfg.site);
 	if (in->cfg.service_time)
 		dd_rec_set(r, DD_M_SERVICE_TIME, in->cfg.service_time);
+	if (in->cfg.measure_svc && in->svc_measured)
+		dd_rec_set(r, DD_M_SERVICE_TIME, in->svc_measured);
 	if (in->cpu_ok && in->cpu.has_value)
 		dd_rec_set(r, DD_M_CPU, in->cpu.value);
 	if (in->sessions_ok)
@@ -157,6 +159,11 @@ static void dd_collect(struct dd_timer *t)
 			dd_warn("instance %s: cannot read the CPU usage of %s: %s",
 				in->cfg.name, in->cpu.path, strerror(-ret));
 		in->cpu_ok = !ret;
+		if (in->cfg.measure_svc && ctx->svcw)
+			in->svc_measured = dd_svct_fold(&in->svct,
+							dd_inst_capacity(in),
+							dd_now_us(),
+							DD_SERVICE_TIME_MAX);
 		dd_dma_update(ctx, in);
 	}
 	dd_timer_arm(&ctx->loop, t, now + ctx->cfg->collect_ms);
@@ -336,6 +343,7 @@ int dd_dma_apply(struct dd_ctx *ctx)
 		dd_policy_trigger(&ctx->policy);
 		dd_announce_schedule(ctx);
 	}
+	dd_svcw_sync(ctx);
 	return 0;
 err:
 	for (i = 0; i < n; i++) {
@@ -370,4 +378,5 @@ void dd_dma_exit(struct dd_ctx *ctx)
 	ctx->n_inst = 0;
 	dd_timer_cancel(&ctx->collect_timer);
 	dd_timer_cancel(&ctx->announce_timer);
+	dd_svcw_stop(ctx);
 }

@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "rtt.h"
+#include "svctime.h"
 
 #define DD_VERSION		"0.1.0"
 #define DD_SITES_MAX		4096
@@ -57,6 +58,9 @@ enum dd_counter {
 	DD_C_REFUSED_REPORTS,	/* from a user not allowed */
 	DD_C_RX_NEXT_KEY,	/* messages signed with next-key */
 	DD_C_CT_READ,		/* conntrack entries read to count sessions */
+	DD_C_SVCT_EVENTS,	/* conntrack events read to measure service times */
+	DD_C_SVCT_LOST,		/* times events were lost (a full buffer) */
+	DD_C_SVCT_UNTRACKED,	/* connections not followed: too many open */
 	DD_C_BGP_COMMANDS,	/* commands given to the BGP speaker */
 	DD_C_BGP_REFUSED,	/* of which it refused */
 	DD_C_BGP_REFUSED_CONN,	/* second speakers refused */
@@ -168,6 +172,8 @@ struct dd_inst {
 	uint32_t sessions;
 	bool sessions_ok;
 	uint8_t sess_src;		/* resolved enum dd_sessions_src */
+	struct dd_svct svct;		/* measure-service-time */
+	uint32_t svc_measured;		/* us, 0 none (yet) */
 	struct dd_figures report, command;
 	uint64_t report_at, command_at;	/* ms, 0 never */
 	struct dd_smooth report_load[2];	/* reported cpu, gpu */
@@ -284,6 +290,7 @@ struct dd_ctx {
 	struct dd_policy policy;
 	struct dd_timer collect_timer, announce_timer;
 	unsigned int ncpu;
+	struct dd_svcw *svcw;		/* conntrack's events, if measuring */
 
 	/* router */
 	struct dd_htab entries;		/* learnt instances, .n of them */
@@ -367,6 +374,9 @@ void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_reap(struct dd_ctx *ctx);
 int dd_sessions_count(struct dd_ctx *ctx);
+int dd_svcw_sync(struct dd_ctx *ctx);
+uint32_t dd_inst_capacity(const struct dd_inst *in);
+void dd_svcw_stop(struct dd_ctx *ctx);
 int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid);
 const char *dd_unix_strerror(int err);
 int dd_report_init(struct dd_ctx *ctx);

@@ -10,9 +10,11 @@
  * sock_diag dump of established TCP sockets serves every instance.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -353,4 +355,284 @@ int dd_sessions_count(struct dd_ctx *ctx)
 				  (in->sess_src == DD_SESS_SOCKETS && !sock);
 	}
 	return ct ? ct : sock;
+}
+
+/*
+ * The service time of the instances that measure it (measure-service-time,
+ * svctime.h): conntrack's events follow each TCP connection of theirs from
+ * ESTABLISHED to its first FIN or RST (or its end).  A connection is known
+ * by its conntrack id, held while it is open; DD_SVCT_MAX of them at
+ * most, those beyond are not followed (and counted).
+ */
+struct dd_svcw_conn {
+	struct dd_hnode node;
+	uint32_t id;
+};
+
+struct dd_svcw {
+	struct mnl_socket *nl;
+	struct dd_fd watch;
+	struct dd_htab conns;
+};
+
+static uint32_t dd_svcw_hash(uint32_t id)
+{
+	return id * 0x9e3779b1u;
+}
+
+static struct dd_svcw_conn *dd_svcw_find(struct dd_svcw *w, uint32_t id)
+{
+	uint32_t h = dd_svcw_hash(id);
+	struct dd_hnode *n;
+
+	for (n = dd_htab_chain(&w->conns, h); n; n = n->next) {
+		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
+						       node);
+
+		if (n->hash == h && c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
+static void dd_svcw_forget(struct dd_svcw *w)
+{
+	struct dd_hnode *n, *next;
+	unsigned int b;
+
+	for (n = dd_htab_first(&w->conns, &b); n; n = next) {
+		next = dd_htab_next(&w->conns, n, &b);
+		dd_htab_del(&w->conns, n);
+		free(dd_htab_entry(n, struct dd_svcw_conn, node));
+	}
+	dd_htab_destroy(&w->conns);
+}
+
+/* The capacity of @in as it announces it, 0 none */
+uint32_t dd_inst_capacity(const struct dd_inst *in)
+{
+	return in->now.present & (1u << DD_M_CAPACITY) ?
+	       in->now.m[DD_M_CAPACITY] : in->cfg.capacity;
+}
+
+/* Events were lost: no connection is known open any more */
+static void dd_svcw_lost(struct dd_ctx *ctx)
+{
+	uint64_t now = dd_now_us();
+	unsigned int i;
+
+	dd_svcw_forget(ctx->svcw);
+	for (i = 0; i < ctx->n_inst; i++)
+		if (ctx->inst[i]->cfg.measure_svc)
+			dd_svct_lost(&ctx->inst[i]->svct, now);
+	ctx->cnt.c[DD_C_SVCT_LOST]++;
+}
+
+/* the connection @id of @ct starts (@start) or ends for its instances */
+static void dd_svcw_conn(struct dd_ctx *ctx, const struct nf_conntrack *ct,
+			 uint32_t id, bool start)
+{
+	struct dd_svcw *w = ctx->svcw;
+	struct dd_svcw_conn *c = dd_svcw_find(w, id);
+	uint64_t now = dd_now_us();
+	struct dc_addr a, peer;
+	uint16_t port, pport;
+	unsigned int i, n = 0;
+	int family;
+
+	if (!start && !c)
+		return;
+	if (start && c)
+		return;
+	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
+	dd_sess_addr(&a, family, nfct_get_attr(ct, family == AF_INET ?
+					       ATTR_REPL_IPV4_SRC :
+					       ATTR_REPL_IPV6_SRC));
+	dd_sess_addr(&peer, family, nfct_get_attr(ct, family == AF_INET ?
+						  ATTR_ORIG_IPV4_SRC :
+						  ATTR_ORIG_IPV6_SRC));
+	port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+	pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+	if (start) {
+		for (i = 0; i < ctx->n_inst; i++) {
+			struct dd_inst *in = ctx->inst[i];
+
+			n += !in->stale && in->cfg.measure_svc &&
+			     dd_sess_match(in, &a, port, IPPROTO_TCP, &peer,
+					   pport);
+		}
+		if (!n)
+			return;
+		if (w->conns.n >= DD_SVCT_MAX) {
+			ctx->cnt.c[DD_C_SVCT_UNTRACKED]++;
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || dd_htab_add(&w->conns, &c->node, dd_svcw_hash(id))) {
+			free(c);
+			ctx->cnt.c[DD_C_SVCT_UNTRACKED]++;
+			return;
+		}
+		c->id = id;
+	} else {
+		dd_htab_del(&w->conns, &c->node);
+		free(c);
+	}
+	for (i = 0; i < ctx->n_inst; i++) {
+		struct dd_inst *in = ctx->inst[i];
+
+		if (in->stale || !in->cfg.measure_svc ||
+		    !dd_sess_match(in, &a, port, IPPROTO_TCP, &peer, pport))
+			continue;
+		if (start)
+			dd_svct_open(&in->svct, dd_inst_capacity(in), now);
+		else
+			dd_svct_close(&in->svct, dd_inst_capacity(in), now, true);
+	}
+}
+
+static int dd_svcw_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dd_ctx *ctx = data;
+	struct nf_conntrack *ct;
+	bool start;
+	uint8_t st;
+
+	ctx->cnt.c[DD_C_SVCT_EVENTS]++;
+	ct = nfct_new();
+	if (!ct)
+		return MNL_CB_OK;
+	if (nfct_nlmsg_parse(nlh, ct) < 0 ||
+	    nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_TCP ||
+	    !nfct_attr_is_set(ct, ATTR_ID))
+		goto out;
+	if ((nlh->nlmsg_type & 0xff) == IPCTNL_MSG_CT_DELETE) {
+		start = false;
+	} else if (nfct_attr_is_set(ct, ATTR_TCP_STATE)) {
+		st = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
+		if (st == TCP_CONNTRACK_ESTABLISHED)
+			start = true;
+		else if (st > TCP_CONNTRACK_ESTABLISHED &&
+			 st <= TCP_CONNTRACK_CLOSE)
+			start = false;
+		else
+			goto out;
+	} else {
+		goto out;
+	}
+	dd_svcw_conn(ctx, ct, nfct_get_attr_u32(ct, ATTR_ID), start);
+out:
+	nfct_destroy(ct);
+	return MNL_CB_OK;
+}
+
+/* At most this many datagrams a wake-up: the loop has other work */
+#define DD_SVCW_BATCH	64
+
+static void dd_svcw_read(struct dd_fd *fdw, uint32_t events)
+{
+	static char buf[65536];
+	struct dd_ctx *ctx = fdw->data;
+	unsigned int i;
+	ssize_t n;
+
+	(void)events;
+	for (i = 0; i < DD_SVCW_BATCH; i++) {
+		n = recv(fdw->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				dd_svcw_lost(ctx);
+				continue;
+			}
+			if (errno != EAGAIN && errno != EINTR &&
+			    dd_ratelimit(&dd_rl_sess, dd_now_ms()))
+				dd_warn("conntrack events: %s", strerror(errno));
+			return;
+		}
+		mnl_cb_run(buf, n, 0, 0, dd_svcw_cb, ctx);
+	}
+}
+
+void dd_svcw_stop(struct dd_ctx *ctx)
+{
+	struct dd_svcw *w = ctx->svcw;
+
+	if (!w)
+		return;
+	dd_fd_del(&ctx->loop, &w->watch);
+	mnl_socket_close(w->nl);
+	dd_svcw_forget(w);
+	free(w);
+	ctx->svcw = NULL;
+}
+
+/* Conntrack's events: a buffer for bursts of new connections */
+#define DD_SVCW_RCVBUF	(4 << 20)
+
+static int dd_svcw_open(struct dd_ctx *ctx)
+{
+	int size = DD_SVCW_RCVBUF, ret;
+	struct dd_svcw *w;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (!w->nl) {
+		ret = -errno;
+		free(w);
+		return ret;
+	}
+	if (mnl_socket_bind(w->nl, NF_NETLINK_CONNTRACK_NEW |
+			    NF_NETLINK_CONNTRACK_UPDATE |
+			    NF_NETLINK_CONNTRACK_DESTROY,
+			    MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)))
+		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
+	ret = dd_fd_add(&ctx->loop, &w->watch, mnl_socket_get_fd(w->nl),
+			EPOLLIN, dd_svcw_read, ctx);
+	if (ret)
+		goto err;
+	ctx->svcw = w;
+	return 0;
+err:
+	mnl_socket_close(w->nl);
+	free(w);
+	return ret;
+}
+
+/*
+ * After the instances changed: conntrack's events while an instance
+ * measures its service time; every measure starts anew (an instance's
+ * connections are those of its address and port now)
+ */
+int dd_svcw_sync(struct dd_ctx *ctx)
+{
+	uint64_t now = dd_now_us();
+	bool want = false;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ctx->n_inst; i++) {
+		struct dd_inst *in = ctx->inst[i];
+
+		if (in->stale || !in->cfg.measure_svc)
+			continue;
+		want = true;
+		dd_svct_reset(&in->svct, now);
+		in->svc_measured = 0;
+	}
+	dd_svcw_stop(ctx);
+	if (!want)
+		return 0;
+	ret = dd_svcw_open(ctx);
+	if (ret)
+		dd_warn("cannot follow conntrack's events to measure service times: %s",
+			strerror(-ret));
+	return ret;
 }
