@@ -66,6 +66,9 @@
  *                times, inflight-adjust and slack as it pushes them (a
  *                new weight only when one moved by 5 %), and the backlog
  *                the module takes from reports
+ *   least-cost-plan-svc  the same, each site's agent measuring the
+ *                service time it announces (dyncastd's measure-service-
+ *                time: busy slot time over completions, svctime.c)
  *   oracle       the same with the true count at each site and on the way
  *                there: full information
  * The dyncast policies run the module's code: dc_sel_wrr_build(),
@@ -93,6 +96,7 @@
 #include "plan.h"
 #include "select.h"
 #include "split.h"
+#include "svctime.h"
 
 /*
  * --- dyncast's least-cost policy before the marginal delay curve --------
@@ -256,6 +260,7 @@ enum policy {
 	P_LEAST_COST,
 	P_LEAST_COST_M,
 	P_LEAST_COST_PLAN,
+	P_LEAST_COST_PLAN_SVC,
 	P_ORACLE,
 	NR_POLICIES
 };
@@ -275,6 +280,7 @@ static const char * const policy_names[NR_POLICIES] = {
 	[P_LEAST_COST] = "least-cost",
 	[P_LEAST_COST_M] = "least-cost-metrics",
 	[P_LEAST_COST_PLAN] = "least-cost-plan",
+	[P_LEAST_COST_PLAN_SVC] = "least-cost-plan-svc",
 	[P_ORACLE] = "oracle",
 };
 
@@ -283,7 +289,13 @@ static bool policy_uses_metrics(enum policy p)
 {
 	return p == P_LEAST_LOAD || p == P_LEAST_COST_OLD ||
 	       p == P_LEAST_COST_OLD_W || p == P_LEAST_COST_M ||
-	       p == P_LEAST_COST_PLAN;
+	       p == P_LEAST_COST_PLAN || p == P_LEAST_COST_PLAN_SVC;
+}
+
+/* Policies planned by dyncastd's code (EV_AGENT) */
+static bool policy_plans(enum policy p)
+{
+	return p == P_LEAST_COST_PLAN || p == P_LEAST_COST_PLAN_SVC;
 }
 
 enum dist { D_EXP, D_DET, D_LOGNORM };
@@ -311,6 +323,8 @@ struct site {
 	double base_speed;
 	double area;		/* integral of busy slots over time */
 	double area_at_report, last_change, last_report;
+	struct dd_svct svct;	/* least-cost-plan-svc: its agent's measure */
+	u32 m_svc_us;		/* ... the service time it announced */
 
 	/* what the router knows */
 	struct old_sel_metrics m;
@@ -455,6 +469,7 @@ struct event {
 	uint64_t seq;
 	u32 type, site, cpu, sessions, queue;
 	u32 router, epoch, idx;
+	u32 svc_us;		/* EV_METRICS: the service time measured */
 };
 
 struct heap {
@@ -639,6 +654,11 @@ static void site_set_busy(struct site *s, double now, int delta)
 	s->area += s->busy * (now - s->last_change);
 	s->last_change = now;
 	s->busy += delta;
+}
+
+static uint64_t to_us(double t)
+{
+	return (uint64_t)llround(t * 1e6);
 }
 
 static void start_service(struct run *r, struct site *s, unsigned int i,
@@ -831,6 +851,7 @@ static unsigned int pick(struct run *r)
 	case P_LEAST_COST:
 	case P_LEAST_COST_M:
 	case P_LEAST_COST_PLAN:
+	case P_LEAST_COST_PLAN_SVC:
 	case P_ORACLE:
 		return pick_marginal(r, r->policy == P_ORACLE);
 	case P_HASH:
@@ -974,6 +995,8 @@ static void handle(struct run *r, const struct event *e)
 			start_service(r, s, e->site, now, e->arrival, e->router);
 		else
 			enqueue(s, e->arrival, e->router);
+		if (!s->failed)
+			dd_svct_open(&s->svct, s->slots, to_us(now));
 		break;
 	case EV_DONE:
 		if (e->epoch != s->epoch) {
@@ -982,6 +1005,7 @@ static void handle(struct run *r, const struct event *e)
 			break;
 		}
 		site_set_busy(s, now, -1);
+		dd_svct_close(&s->svct, s->slots, to_us(now), true);
 		if (s->qlen) {
 			q = dequeue(s);
 			start_service(r, s, e->site, now, q.arrival, q.router);
@@ -1007,6 +1031,9 @@ static void handle(struct run *r, const struct event *e)
 			       (s->slots * (now - s->last_report)));
 		n.sessions = r->cf->report == R_FULL ? s->busy : 0;
 		n.queue = r->cf->report == R_FULL ? s->qlen : 0;
+		n.svc_us = r->policy == P_LEAST_COST_PLAN_SVC ?
+			   dd_svct_fold(&s->svct, s->slots, to_us(now),
+					DD_PLAN_SVC_MAX_US) : 0;
 		heap_push(&r->heap, n);
 		s->area_at_report = s->area;
 		s->last_report = now;
@@ -1016,10 +1043,12 @@ static void handle(struct run *r, const struct event *e)
 		s->m.sessions = e->sessions;
 		s->m.queue = e->queue;
 		s->m.pending = 0;
+		if (e->svc_us)
+			s->m_svc_us = e->svc_us;
 		/* a site back: its first report tells the routers */
 		s->down = false;
 		/* the module's backlog, unless the agent set an adjustment */
-		if (r->policy == P_LEAST_COST_PLAN) {
+		if (policy_plans(r->policy)) {
 			for (i = 0; i < r->K; i++)
 				s->kbacklog[i] = !s->adjust &&
 						 e->sessions + e->queue >
@@ -1209,7 +1238,7 @@ static void agent_plan(struct run *r, double now)
 		in[n] = (struct dd_plan_in){
 			.cost = s->rtt,
 			.slots = s->slots,
-			.svc = r->cf->svc,
+			.svc = s->m_svc_us ? s->m_svc_us / 1e6 : r->cf->svc,
 			.busy = s->busy_avg,
 			.own = s->own_rate,
 			.planned = now - s->planned_since,
@@ -1230,7 +1259,8 @@ static void agent_plan(struct run *r, double now)
 		w[idx[i]] = now;
 		s->plan_svc_us = out[i].svc_us;
 		dc_sel_delta_build(&s->delta, s->slots, out[i].load,
-				   out[i].svc_us ? out[i].svc_us : r->cf->svc_us);
+				   out[i].svc_us ? out[i].svc_us :
+				   s->m_svc_us ? s->m_svc_us : r->cf->svc_us);
 		s->adjust = -(s64)out[i].adjust * (1 << DC_SEL_N_SHIFT) / 1000;
 		s->others = 0;
 	}
@@ -1270,6 +1300,7 @@ static void scenario_event(struct run *r, const struct sc_event *se,
 		/* what it was serving and holding is lost */
 		s->failed = true;
 		s->epoch++;
+		dd_svct_lost(&s->svct, to_us(now));
 		site_set_busy(s, now, -(int)s->busy);
 		while (s->qlen) {
 			q = dequeue(s);
@@ -1368,7 +1399,7 @@ static struct run *run_one(const struct config *cf, enum policy p,
 		r->s[i].adjust = lround(x * s->rtt * (1 << DC_SEL_N_SHIFT));
 		r->s[i].m.weight = w[i];
 		r->s[i].m.capacity = cf->report == R_CPU_NOCAP ? 0 : s->slots;
-		if (p == P_LEAST_COST_M || p == P_LEAST_COST_PLAN) {
+		if (p == P_LEAST_COST_M || policy_plans(p)) {
 			/* nothing reported yet */
 			dc_sel_delta_build(&r->s[i].delta, r->s[i].m.capacity, 0,
 					   cf->svc_us);
@@ -1391,7 +1422,7 @@ static struct run *run_one(const struct config *cf, enum policy p,
 	free(scratch);
 
 	heap_push(&r->heap, (struct event){ .t = 0, .type = EV_ARRIVAL });
-	if (p == P_LEAST_COST_PLAN)
+	if (policy_plans(p))
 		heap_push(&r->heap, (struct event){ .t = DD_PLAN_MS / 1e3,
 						   .type = EV_AGENT });
 	for (i = 0; i < cf->n; i++) {
@@ -1645,7 +1676,8 @@ static void usage(FILE *f)
 		"                 cpu-nocap (cpu; capacity 0, unknown)\n"
 		"  -p POLICIES    comma-separated (default all): nearest round-robin lc\n"
 		"                 least-load weighted hash least-cost-old least-cost-old-w\n"
-		"                 optimum wrr-opt wlc least-cost least-cost-metrics oracle\n"
+		"                 optimum wrr-opt wlc least-cost least-cost-metrics\n"
+		"                 least-cost-plan least-cost-plan-svc oracle\n"
 		"  -n DEMANDS     measured demands per run, after 20%% more of warm-up\n"
 		"                 (200000)\n"
 		"  -r SEEDS       runs per figure, each with its own seed (5)\n"

@@ -12,6 +12,6 @@ routers 1,4
 warmup 30
 duration 160
 seeds 20
-policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
+policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-plan-svc,least-cost-old-w
 at 60 fail mid
 at 100 recover mid

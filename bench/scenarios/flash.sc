@@ -11,5 +11,5 @@ routers 1,4
 warmup 30
 duration 150
 seeds 20
-policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
+policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-plan-svc,least-cost-old-w
 at 60 load 0.9

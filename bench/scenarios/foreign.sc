@@ -11,5 +11,5 @@ routers 1,4,16
 warmup 30
 duration 180
 seeds 20
-policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
+policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-plan-svc,least-cost-old-w
 at 60 foreign far 0.4 20

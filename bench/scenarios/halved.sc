@@ -12,5 +12,5 @@ routers 1,4,16
 warmup 30
 duration 150
 seeds 20
-policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-old-w
+policies lc,wlc,weighted,wrr-opt,least-cost,least-cost-metrics,least-cost-plan,least-cost-plan-svc,least-cost-old-w
 at 60 speed near 0.5
