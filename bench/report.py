@@ -298,7 +298,14 @@ def spread_section(rows, lines, headline):
         "alone, which does nothing else, over the packets its backlog "
         "processed (\"on the router's vCPU\": their share of those "
         "forwarded).  Ratios are medians of the repetitions' paired "
-        "ratios.\n")
+        "ratios.  Under emulation the second measure varies by a factor "
+        "of 3 to 7 between repetitions of one variant (its jiffies, not "
+        "its packets): the first is the one to read.  On a hit a binding "
+        "is written at most once a jiffy per CPU (its last use) and "
+        "counts nothing unless the service asks for counters, so one "
+        "binding shared by both vCPUs should cost no more than a binding "
+        "each; a third vCPU, which would show it on more receiving CPUs, "
+        "needs a third host core.\n")
     lines.append(table(
         ["forwarding", "both vCPUs, µs per packet: median [min–max]",
          "× 5tuple", "router's vCPU alone, µs per packet",
@@ -306,11 +313,11 @@ def spread_section(rows, lines, headline):
          "on the router's vCPU"], out))
     lines.append("")
     for mode in ("tunnel", "rewrite"):
-        r = paired_ratio(rby, f"dyncast-{mode}-2tuple", f"dyncast-{mode}")
+        r = paired_ratio(by, f"dyncast-{mode}-2tuple", f"dyncast-{mode}")
         if r is not None:
-            headline.append(f"one client's flows on both vCPUs, the router "
-                            f"vCPU's time per packet: dyncast {mode} with "
-                            f"2tuple affinity {f_ratio(r)} × 5tuple")
+            headline.append(f"one client's flows on both vCPUs, their time "
+                            f"per packet: dyncast {mode} with 2tuple affinity "
+                            f"{f_ratio(r)} × 5tuple")
 
 
 def plot_dataplane(heads):
