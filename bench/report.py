@@ -1899,6 +1899,24 @@ shows (`dd_plan_slow()`).  Before it, a site at half speed kept its
 planned share with 5 routers or more, and its queue grew for as long as
 the run lasted (5.3-6.0 s mean after the event with 5 and 16 routers).
 
+That estimate reads each router's own demands, a sixteenth of them with
+16 routers: it lags and wanders.  The site sees them all.  With
+`measure-service-time`, dyncastd's D-MA measures the instance's service
+time from conntrack's events (the busy time of its slots, its open TCP
+connections at most its capacity, over the connections that ended,
+each smoothed over 2 s: `svctime.c`) and announces it; the plan takes
+it as the instance's own.  `least-cost-plan-svc` is that, the sites'
+agents running the same code on their demands.  Sums of the means of
+the four windows after the event, both report intervals (ms, 20 seeds;
+least-cost-plan / least-cost-plan-svc / the oracle): `foreign` 4
+routers 1223 / 1086 / 1100, 16 routers 1956 / 1338 / 1100; `halved` 4
+routers 1078 / 1090 / 971, 16 routers 1244 / 1217 / 971; `flash` (no
+slowdown: the measure adds only its noise, about 11 % at 40 demands a
+second over 2 s) 4 routers 957 / 990 / 903.  Tried: 5 s instead of 2
+(foreign 16 routers 1458, flash 4 routers 991), and announcing the
+measure only when 25 % or more away from the configured time (foreign
+16 routers 1406, flash 969): both worse overall.
+
 A router that keeps to the split sends its own demands by it even where
 the reports show the demands heaped on one instance (work the plan does
 not steer, other routers that do not plan, a transient): its weights
