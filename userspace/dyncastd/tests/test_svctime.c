@@ -132,6 +132,9 @@ static void lost_events(void **state)
 		dd_svct_open(&m, 4, t + 10 * MS);
 	dd_svct_lost(&m, t + 20 * MS);
 	assert_int_equal(m.open, 0);
+	/* one seen whole after the loss, far slower: its interval is out */
+	dd_svct_open(&m, 4, t + 30 * MS);
+	dd_svct_close(&m, 4, t + 430 * MS, true);
 	assert_int_equal(dd_svct_fold(&m, 4, t + 500 * MS, MAX), was);
 	t += 500 * MS;
 	/* an end of a connection it no longer follows takes nothing */
