@@ -1038,6 +1038,11 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 		}
 		if (in->site == UINT32_MAX)
 			in->site = cfg->site;
+		if (in->measure_svc && in->key.svc.proto != IPPROTO_TCP) {
+			snprintf(p->err, sizeof(p->err), "%s:%u: [instance %s] measure-service-time needs a TCP service: a UDP service reports its own",
+				 p->file, in->line, in->name);
+			return -1;
+		}
 		if (in->health != DD_HEALTH_OFF && !in->health_port &&
 		    !in->bid_port && !in->key.svc.port) {
 			snprintf(p->err, sizeof(p->err), "%s:%u: [instance %s] health-port is required: the service has no port",

@@ -86,6 +86,13 @@ static void dd_inst_record(struct dd_ctx *ctx, struct dd_inst *in,
 	}
 }
 
+/* The capacity @in announces now, 0 unknown */
+uint32_t dd_inst_capacity(const struct dd_inst *in)
+{
+	return in->now.present & (1u << DD_M_CAPACITY) ?
+	       in->now.m[DD_M_CAPACITY] : in->cfg.capacity;
+}
+
 static void dd_announce_schedule(struct dd_ctx *ctx)
 {
 	uint64_t due = dd_policy_due(&ctx->policy, &ctx->cfg->policy);

@@ -183,6 +183,8 @@ struct dd_inst {
 	int hc_fd;
 	struct dc_addr hc_addr;		/* our end of the check's connection */
 	uint16_t hc_port;		/* 0: none open */
+	struct dc_addr hc_last_addr;	/* ... of the last check, open or not */
+	uint16_t hc_last_port;		/* 0: none yet */
 	uint64_t hc_deadline;
 	char hc_buf[64];
 	size_t hc_len;
@@ -360,6 +362,7 @@ void dd_addr_from_sockaddr(const struct sockaddr_storage *ss,
 			   struct dc_addr *a, uint16_t *port);
 
 /* dma.c: the D-MA role */
+uint32_t dd_inst_capacity(const struct dd_inst *in);
 int dd_dma_apply(struct dd_ctx *ctx);
 void dd_dma_exit(struct dd_ctx *ctx);
 void dd_dma_report(struct dd_ctx *ctx, const char *name,
@@ -374,8 +377,7 @@ void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_reap(struct dd_ctx *ctx);
 int dd_sessions_count(struct dd_ctx *ctx);
-int dd_svcw_sync(struct dd_ctx *ctx);
-uint32_t dd_inst_capacity(const struct dd_inst *in);
+void dd_svcw_sync(struct dd_ctx *ctx);
 void dd_svcw_stop(struct dd_ctx *ctx);
 int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid);
 const char *dd_unix_strerror(int err);

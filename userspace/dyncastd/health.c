@@ -153,6 +153,14 @@ static void dd_health_timer(struct dd_timer *t)
 		dd_health_result(in, false, strerror(errno));
 		return;
 	}
+	/*
+	 * its end, bound by connect(): a measure of the service time
+	 * (sessions.c) takes no check for a demand, even from events read
+	 * after the check is over
+	 */
+	len = sizeof(ss);
+	if (!getsockname(fd, (struct sockaddr *)&ss, &len))
+		dd_addr_from_sockaddr(&ss, &in->hc_last_addr, &in->hc_last_port);
 	if (dd_fd_add(&ctx->loop, &in->hc_watch, fd, EPOLLOUT, dd_health_io,
 		      in)) {
 		dd_health_result(in, false, "cannot watch the socket");

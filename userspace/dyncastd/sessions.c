@@ -8,6 +8,8 @@
  * address of this host, conntrack otherwise.  Conntrack is dumped per
  * instance, filtered by the kernel to the instance's entries; one
  * sock_diag dump of established TCP sockets serves every instance.
+ * The instances that measure their service time follow their connections
+ * in conntrack's events (dd_svcw_*, at the end).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -360,40 +362,27 @@ int dd_sessions_count(struct dd_ctx *ctx)
 /*
  * The service time of the instances that measure it (measure-service-time,
  * svctime.h): conntrack's events follow each TCP connection of theirs from
- * ESTABLISHED to its first FIN or RST (or its end).  A connection is known
- * by its conntrack id, held while it is open; DD_SVCT_MAX of them at
- * most, those beyond are not followed (and counted).
+ * ESTABLISHED to its first FIN or RST (a completion), or to its end (none:
+ * a table flushed, a timeout).  An open connection is a node per instance
+ * it was opened on, by conntrack id, so that it ends on those whatever
+ * changes meanwhile; DD_SVCT_MAX of them at most, those beyond are not
+ * followed (and counted).  Every event of the namespace is read.
  */
 struct dd_svcw_conn {
 	struct dd_hnode node;
 	uint32_t id;
+	struct dd_inst *in;
 };
 
 struct dd_svcw {
 	struct mnl_socket *nl;
 	struct dd_fd watch;
 	struct dd_htab conns;
+	struct nf_conntrack *ct;	/* each event parsed into it */
+	bool draining;			/* events lost: until the queue is empty */
 };
 
-static uint32_t dd_svcw_hash(uint32_t id)
-{
-	return id * 0x9e3779b1u;
-}
-
-static struct dd_svcw_conn *dd_svcw_find(struct dd_svcw *w, uint32_t id)
-{
-	uint32_t h = dd_svcw_hash(id);
-	struct dd_hnode *n;
-
-	for (n = dd_htab_chain(&w->conns, h); n; n = n->next) {
-		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
-						       node);
-
-		if (n->hash == h && c->id == id)
-			return c;
-	}
-	return NULL;
-}
+static struct dd_ratelimit dd_rl_svcw;
 
 static void dd_svcw_forget(struct dd_svcw *w)
 {
@@ -408,14 +397,10 @@ static void dd_svcw_forget(struct dd_svcw *w)
 	dd_htab_destroy(&w->conns);
 }
 
-/* The capacity of @in as it announces it, 0 none */
-uint32_t dd_inst_capacity(const struct dd_inst *in)
-{
-	return in->now.present & (1u << DD_M_CAPACITY) ?
-	       in->now.m[DD_M_CAPACITY] : in->cfg.capacity;
-}
-
-/* Events were lost: no connection is known open any more */
+/*
+ * Events were lost: no connection is known open any more, and the
+ * interval is left out of every measure
+ */
 static void dd_svcw_lost(struct dd_ctx *ctx)
 {
 	uint64_t now = dd_now_us();
@@ -425,131 +410,157 @@ static void dd_svcw_lost(struct dd_ctx *ctx)
 	for (i = 0; i < ctx->n_inst; i++)
 		if (ctx->inst[i]->cfg.measure_svc)
 			dd_svct_lost(&ctx->inst[i]->svct, now);
-	ctx->cnt.c[DD_C_SVCT_LOST]++;
 }
 
-/* the connection @id of @ct starts (@start) or ends for its instances */
-static void dd_svcw_conn(struct dd_ctx *ctx, const struct nf_conntrack *ct,
-			 uint32_t id, bool start)
+/* Whether @in measures and the connection is one of its demands */
+static bool dd_svcw_match(const struct dd_inst *in, const struct dc_addr *a,
+			  uint16_t port, const struct dc_addr *peer,
+			  uint16_t pport)
+{
+	/* the agent's last health check, whose events may come after it */
+	if (in->hc_last_port && in->hc_last_port == pport &&
+	    dd_addr_eq(&in->hc_last_addr, peer))
+		return false;
+	return !in->stale && in->cfg.measure_svc &&
+	       dd_sess_match(in, a, port, IPPROTO_TCP, peer, pport);
+}
+
+/* The connection @id of @ct starts on the instances it is a demand of */
+static void dd_svcw_start(struct dd_ctx *ctx, const struct nf_conntrack *ct,
+			  uint32_t id)
 {
 	struct dd_svcw *w = ctx->svcw;
-	struct dd_svcw_conn *c = dd_svcw_find(w, id);
 	uint64_t now = dd_now_us();
 	struct dc_addr a, peer;
 	uint16_t port, pport;
-	unsigned int i, n = 0;
+	const void *ra, *oa;
+	struct dd_hnode *n;
+	unsigned int i;
 	int family;
 
-	if (!start && !c)
-		return;
-	if (start && c)
-		return;
+	for (n = dd_htab_chain(&w->conns, id); n; n = n->next)
+		if (n->hash == id &&
+		    dd_htab_entry(n, struct dd_svcw_conn, node)->id == id)
+			return;		/* known open */
 	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
-	dd_sess_addr(&a, family, nfct_get_attr(ct, family == AF_INET ?
-					       ATTR_REPL_IPV4_SRC :
-					       ATTR_REPL_IPV6_SRC));
-	dd_sess_addr(&peer, family, nfct_get_attr(ct, family == AF_INET ?
-						  ATTR_ORIG_IPV4_SRC :
-						  ATTR_ORIG_IPV6_SRC));
+	ra = nfct_get_attr(ct, family == AF_INET ? ATTR_REPL_IPV4_SRC :
+						   ATTR_REPL_IPV6_SRC);
+	oa = nfct_get_attr(ct, family == AF_INET ? ATTR_ORIG_IPV4_SRC :
+						   ATTR_ORIG_IPV6_SRC);
+	if (!ra || !oa)
+		return;
+	dd_sess_addr(&a, family, ra);
+	dd_sess_addr(&peer, family, oa);
 	port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
 	pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
-	if (start) {
-		for (i = 0; i < ctx->n_inst; i++) {
-			struct dd_inst *in = ctx->inst[i];
-
-			n += !in->stale && in->cfg.measure_svc &&
-			     dd_sess_match(in, &a, port, IPPROTO_TCP, &peer,
-					   pport);
-		}
-		if (!n)
-			return;
-		if (w->conns.n >= DD_SVCT_MAX) {
-			ctx->cnt.c[DD_C_SVCT_UNTRACKED]++;
-			return;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c || dd_htab_add(&w->conns, &c->node, dd_svcw_hash(id))) {
-			free(c);
-			ctx->cnt.c[DD_C_SVCT_UNTRACKED]++;
-			return;
-		}
-		c->id = id;
-	} else {
-		dd_htab_del(&w->conns, &c->node);
-		free(c);
-	}
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
+		struct dd_svcw_conn *c;
 
-		if (in->stale || !in->cfg.measure_svc ||
-		    !dd_sess_match(in, &a, port, IPPROTO_TCP, &peer, pport))
+		if (!dd_svcw_match(in, &a, port, &peer, pport))
 			continue;
-		if (start)
-			dd_svct_open(&in->svct, dd_inst_capacity(in), now);
-		else
-			dd_svct_close(&in->svct, dd_inst_capacity(in), now, true);
+		c = w->conns.n < DD_SVCT_MAX ? calloc(1, sizeof(*c)) : NULL;
+		if (!c || dd_htab_add(&w->conns, &c->node, id)) {
+			free(c);
+			ctx->cnt.c[DD_C_SVCT_UNTRACKED]++;
+			continue;
+		}
+		c->id = id;
+		c->in = in;
+		dd_svct_open(&in->svct, dd_inst_capacity(in), now);
+	}
+}
+
+/* The connection @id ends (@done: a completion) where it was opened */
+static void dd_svcw_end(struct dd_ctx *ctx, uint32_t id, bool done)
+{
+	struct dd_svcw *w = ctx->svcw;
+	uint64_t now = dd_now_us();
+	struct dd_hnode *n, *next;
+
+	for (n = dd_htab_chain(&w->conns, id); n; n = next) {
+		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
+						       node);
+
+		next = n->next;
+		if (n->hash != id || c->id != id)
+			continue;
+		dd_svct_close(&c->in->svct, dd_inst_capacity(c->in), now, done);
+		dd_htab_del(&w->conns, n);
+		free(c);
 	}
 }
 
 static int dd_svcw_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct dd_ctx *ctx = data;
-	struct nf_conntrack *ct;
-	bool start;
+	struct nf_conntrack *ct = ctx->svcw->ct;
+	uint32_t id;
 	uint8_t st;
 
 	ctx->cnt.c[DD_C_SVCT_EVENTS]++;
-	ct = nfct_new();
-	if (!ct)
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
 		return MNL_CB_OK;
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, 0);
+	nfct_attr_unset(ct, ATTR_TCP_STATE);
+	nfct_attr_unset(ct, ATTR_ID);
 	if (nfct_nlmsg_parse(nlh, ct) < 0 ||
 	    nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_TCP ||
 	    !nfct_attr_is_set(ct, ATTR_ID))
-		goto out;
-	if ((nlh->nlmsg_type & 0xff) == IPCTNL_MSG_CT_DELETE) {
-		start = false;
-	} else if (nfct_attr_is_set(ct, ATTR_TCP_STATE)) {
-		st = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
-		if (st == TCP_CONNTRACK_ESTABLISHED)
-			start = true;
-		else if (st > TCP_CONNTRACK_ESTABLISHED &&
-			 st <= TCP_CONNTRACK_CLOSE)
-			start = false;
-		else
-			goto out;
-	} else {
-		goto out;
+		return MNL_CB_OK;
+	id = nfct_get_attr_u32(ct, ATTR_ID);
+	/* gone while still established: a flush, a timeout; no completion */
+	if (NFNL_MSG_TYPE(nlh->nlmsg_type) == IPCTNL_MSG_CT_DELETE) {
+		dd_svcw_end(ctx, id, false);
+		return MNL_CB_OK;
 	}
-	dd_svcw_conn(ctx, ct, nfct_get_attr_u32(ct, ATTR_ID), start);
-out:
-	nfct_destroy(ct);
+	if (!nfct_attr_is_set(ct, ATTR_TCP_STATE))
+		return MNL_CB_OK;
+	st = nfct_get_attr_u8(ct, ATTR_TCP_STATE);
+	if (st == TCP_CONNTRACK_ESTABLISHED)
+		dd_svcw_start(ctx, ct, id);
+	else if (st > TCP_CONNTRACK_ESTABLISHED && st <= TCP_CONNTRACK_CLOSE)
+		dd_svcw_end(ctx, id, true);
 	return MNL_CB_OK;
 }
 
 /* At most this many datagrams a wake-up: the loop has other work */
 #define DD_SVCW_BATCH	64
 
+/*
+ * The kernel says once that it dropped events (ENOBUFS), and may drop
+ * more without saying until the queue is empty: what is queued then is
+ * thrown away, and what was open is forgotten once it is empty.
+ */
 static void dd_svcw_read(struct dd_fd *fdw, uint32_t events)
 {
-	static char buf[65536];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct dd_ctx *ctx = fdw->data;
+	struct dd_svcw *w = ctx->svcw;
 	unsigned int i;
 	ssize_t n;
 
 	(void)events;
-	for (i = 0; i < DD_SVCW_BATCH; i++) {
+	for (i = 0; i < DD_SVCW_BATCH || w->draining; i++) {
 		n = recv(fdw->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS) {
+			if (!w->draining)
+				ctx->cnt.c[DD_C_SVCT_LOST]++;
+			w->draining = true;
+			continue;
+		}
 		if (n < 0) {
-			if (errno == ENOBUFS) {
+			if (errno == EAGAIN && w->draining) {
+				w->draining = false;
 				dd_svcw_lost(ctx);
-				continue;
-			}
-			if (errno != EAGAIN && errno != EINTR &&
-			    dd_ratelimit(&dd_rl_sess, dd_now_ms()))
+			} else if (errno != EAGAIN && errno != EINTR &&
+				   dd_ratelimit(&dd_rl_svcw, dd_now_ms())) {
 				dd_warn("conntrack events: %s", strerror(errno));
+			}
 			return;
 		}
-		mnl_cb_run(buf, n, 0, 0, dd_svcw_cb, ctx);
+		if (!w->draining)
+			mnl_cb_run(buf, n, 0, 0, dd_svcw_cb, ctx);
 	}
 }
 
@@ -562,6 +573,7 @@ void dd_svcw_stop(struct dd_ctx *ctx)
 	dd_fd_del(&ctx->loop, &w->watch);
 	mnl_socket_close(w->nl);
 	dd_svcw_forget(w);
+	nfct_destroy(w->ct);
 	free(w);
 	ctx->svcw = NULL;
 }
@@ -571,18 +583,21 @@ void dd_svcw_stop(struct dd_ctx *ctx)
 
 static int dd_svcw_open(struct dd_ctx *ctx)
 {
-	int size = DD_SVCW_RCVBUF, ret;
+	int size = DD_SVCW_RCVBUF, ret = -ENOMEM;
 	struct dd_svcw *w;
 
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->ct = nfct_new();
+	if (!w->ct)
+		goto err_free;
 	w->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!w->nl) {
 		ret = -errno;
-		free(w);
-		return ret;
+		goto err_free;
 	}
+	/* CAP_NET_ADMIN: the groups of conntrack's events */
 	if (mnl_socket_bind(w->nl, NF_NETLINK_CONNTRACK_NEW |
 			    NF_NETLINK_CONNTRACK_UPDATE |
 			    NF_NETLINK_CONNTRACK_DESTROY,
@@ -594,14 +609,17 @@ static int dd_svcw_open(struct dd_ctx *ctx)
 		       &size, sizeof(size)))
 		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF,
 			   &size, sizeof(size));
+	ctx->svcw = w;
 	ret = dd_fd_add(&ctx->loop, &w->watch, mnl_socket_get_fd(w->nl),
 			EPOLLIN, dd_svcw_read, ctx);
-	if (ret)
-		goto err;
-	ctx->svcw = w;
-	return 0;
+	if (!ret)
+		return 0;
+	ctx->svcw = NULL;
 err:
 	mnl_socket_close(w->nl);
+err_free:
+	if (w->ct)
+		nfct_destroy(w->ct);
 	free(w);
 	return ret;
 }
@@ -611,7 +629,7 @@ err:
  * measures its service time; every measure starts anew (an instance's
  * connections are those of its address and port now)
  */
-int dd_svcw_sync(struct dd_ctx *ctx)
+void dd_svcw_sync(struct dd_ctx *ctx)
 {
 	uint64_t now = dd_now_us();
 	bool want = false;
@@ -629,10 +647,9 @@ int dd_svcw_sync(struct dd_ctx *ctx)
 	}
 	dd_svcw_stop(ctx);
 	if (!want)
-		return 0;
+		return;
 	ret = dd_svcw_open(ctx);
 	if (ret)
 		dd_warn("cannot follow conntrack's events to measure service times: %s",
 			strerror(-ret));
-	return ret;
 }

@@ -65,21 +65,20 @@ uint32_t dd_svct_fold(struct dd_svct *m, uint32_t cap, uint64_t now_us,
 	if (!m->lost && now_us > m->fold_us) {
 		dt = (now_us - m->fold_us) / 1e6;
 		a = 1 - exp(-dt * 1000 / DD_SVCT_TAU_MS);
-		if (!m->started) {
-			m->avg_busy = m->busy / dt;
-			m->avg_done = m->done / dt;
-		} else {
-			m->avg_busy += a * (m->busy / dt - m->avg_busy);
-			m->avg_done += a * (m->done / dt - m->avg_done);
-		}
-		m->started = true;
+		/*
+		 * from 0 with a weight: a first interval of a few ms (the
+		 * first collection) weighs no more than its length
+		 */
+		m->avg_busy += a * (m->busy / dt - m->avg_busy);
+		m->avg_done += a * (m->done / dt - m->avg_done);
+		m->weight += a * (1 - m->weight);
 	}
 	m->fold_us = now_us;
 	m->busy = 0;
 	m->done = 0;
 	m->lost = false;
-	if (!m->started ||
-	    m->avg_done * DD_SVCT_TAU_MS / 1000 < DD_SVCT_MIN_DONE)
+	if (!(m->weight > 0) ||
+	    m->avg_done / m->weight * DD_SVCT_TAU_MS / 1000 < DD_SVCT_MIN_DONE)
 		return 0;
 	svc = 1e6 * m->avg_busy / m->avg_done;
 	if (!(svc >= 1))

@@ -28,7 +28,7 @@ struct dd_svct {
 	bool lost;		/* events lost since the last fold */
 	double avg_busy;	/* smoothed, slot-seconds a second */
 	double avg_done;	/* smoothed, completions a second */
-	bool started;		/* a fold was made */
+	double weight;		/* of the averages, from 0 towards 1 */
 };
 
 void dd_svct_reset(struct dd_svct *m, uint64_t now_us);

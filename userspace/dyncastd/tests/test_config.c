@@ -239,6 +239,10 @@ static void errors(void **state)
 	      "[instance i] bid must be of the family of sid");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nhealth = tcp\n",
 	      "[instance i] health-port is required");
+	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = udp\nbid = 192.0.2.2\nmeasure-service-time = yes\n",
+	      "[instance i] measure-service-time needs a TCP service");
+	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nmeasure-service-time = maybe\n",
+	      "t.conf:7: [instance i] measure-service-time: must be yes or no, got \"maybe\"");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nhealth = icmp\n",
 	      "t.conf:7: [instance i] health: must be one of off, tcp, http, got \"icmp\"");
 	fails("[agent]\n" KEY "[service s]\nsid = 192.0.2.1\nproto = tcp\n",

@@ -88,8 +88,10 @@ static void too_few(void **state)
 
 	(void)state;
 	dd_svct_reset(&m, t);
-	/* one a second: 2 in the time constant */
-	assert_int_equal(run(&m, 4, &t, 1, 1000, 50, 20), 0);
+	/* two a second: 4 in the time constant */
+	assert_int_equal(run(&m, 4, &t, 2, 1000, 50, 20), 0);
+	/* three: 6, enough */
+	near(run(&m, 4, &t, 3, 1000, 50, 20), 50000, 0.01);
 	/* nothing at all */
 	dd_svct_reset(&m, t);
 	assert_int_equal(dd_svct_fold(&m, 4, t + 500 * MS, MAX), 0);
@@ -140,7 +142,10 @@ static void lost_events(void **state)
 	/* an end of a connection it no longer follows takes nothing */
 	dd_svct_close(&m, 4, t, false);
 	assert_int_equal(m.open, 0);
-	near(run(&m, 4, &t, 1, 100, 50, 5), 50000, 0.01);
+	assert_int_equal(m.done, 0);
+	/* and the next intervals count: slower ones now */
+	near(run(&m, 4, &t, 1, 100, 80, 4 * DD_SVCT_TAU_MS / 1000), 80000,
+	     0.05);
 }
 
 /* At most @max */
