@@ -995,7 +995,7 @@ static void handle(struct run *r, const struct event *e)
 			start_service(r, s, e->site, now, e->arrival, e->router);
 		else
 			enqueue(s, e->arrival, e->router);
-		if (!s->failed)
+		if (!s->failed && r->policy == P_LEAST_COST_PLAN_SVC)
 			dd_svct_open(&s->svct, s->slots, to_us(now));
 		break;
 	case EV_DONE:
@@ -1005,7 +1005,8 @@ static void handle(struct run *r, const struct event *e)
 			break;
 		}
 		site_set_busy(s, now, -1);
-		dd_svct_close(&s->svct, s->slots, to_us(now), true);
+		if (r->policy == P_LEAST_COST_PLAN_SVC)
+			dd_svct_close(&s->svct, s->slots, to_us(now), true);
 		if (s->qlen) {
 			q = dequeue(s);
 			start_service(r, s, e->site, now, q.arrival, q.router);
@@ -1043,7 +1044,8 @@ static void handle(struct run *r, const struct event *e)
 		s->m.sessions = e->sessions;
 		s->m.queue = e->queue;
 		s->m.pending = 0;
-		if (e->svc_us)
+		/* none measured: the configured one, as dyncastd announces */
+		if (r->policy == P_LEAST_COST_PLAN_SVC)
 			s->m_svc_us = e->svc_us;
 		/* a site back: its first report tells the routers */
 		s->down = false;
