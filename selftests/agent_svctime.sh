@@ -3,18 +3,21 @@
 #
 # The service time a D-MA measures (measure-service-time), from real TCP
 # connections: a socat server in the agent's netns answers each one after
-# a delay it reads from a file, and closes; clients connect ten times a
-# second; conntrack follows the connections (a ct rule turns it on in the
-# netns) and the agent announces the busy time of the instance's slots
-# over the connections that ended:
-#  1. with answers after 300 ms, it announces about that (plus what the
-#     server's fork and shell add, under emulation 100-200 ms), though
-#     its own health checks, ten a second, are connections of about 0 ms
-#     to the same port (taken for demands, they would pull it below);
-#  2. with answers after 900 ms, 600 ms more than in 1;
-#  3. an instance of the same address and port that does not measure
+# a delay it reads from a file, and closes; conntrack follows the
+# connections (a ct rule turns it on in the netns) and the agent
+# announces the busy time of the instance's slots over the connections
+# that ended.  The agent checks the instance's port four times a second
+# (TCP health checks: connections of about 0 ms).
+#  1. with no client, the checks alone give no figure (taken for demands,
+#     they would: four a second are enough), the configured one stays;
+#  2. clients five times a second, answers after 300 ms: it announces
+#     about that (plus what the server's fork and shell add, under
+#     emulation 100-200 ms; the checks taken for demands would pull it
+#     below 300 ms);
+#  3. with answers after 900 ms, 600 ms more than in 2;
+#  4. an instance of the same address and port that does not measure
 #     keeps its configured time;
-#  4. no event lost, no connection left unfollowed, no error.
+#  5. no event lost, no connection left unfollowed, no error.
 #
 # timeout=300
 
@@ -28,7 +31,7 @@ require_module nf_conntrack_netlink
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 5
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 NS=
@@ -50,7 +53,7 @@ EOF
 echo 0.3 > "$D/delay"
 # shellcheck disable=SC2016 # expanded by the server's shell
 ip netns exec "$NS" socat TCP-LISTEN:80,bind=192.0.2.10,reuseaddr,fork \
-	SYSTEM:'sleep $(cat '"$D"'/delay); echo x' 2>/dev/null &
+	SYSTEM:'read d < '"$D"'/delay; sleep $d; echo x' 2>/dev/null &
 defer "kill $!"
 
 cat > "$D/a.conf" <<-EOF
@@ -68,8 +71,8 @@ cat > "$D/a.conf" <<-EOF
 	service-time = 50000
 	measure-service-time = yes
 	health = tcp
-	health-interval = 100ms
-	health-timeout = 80ms
+	health-interval = 250ms
+	health-timeout = 200ms
 	[instance other]
 	sid = 203.0.113.2
 	proto = tcp
@@ -78,14 +81,6 @@ cat > "$D/a.conf" <<-EOF
 	service-time = 50000
 	EOF
 ip netns exec "$NS" "$DYNCASTD" -f -c "$D/a.conf" > "$D/log" 2>&1 &
-defer "kill $!"
-
-# clients: ten connections a second, each reads the answer
-ip netns exec "$NS" bash -c "
-	while :; do
-		socat -u TCP:192.0.2.10:80,connect-timeout=5 - >/dev/null 2>&1 &
-		sleep 0.1
-	done" &
 defer "kill $!"
 
 show()
@@ -121,6 +116,21 @@ settled_in()
 	SETTLED=${b:-none}
 	return 1
 }
+
+# 1. the checks alone, for 5 s: 20 of them, 8 in the time constant
+slowwait 20 eval '[ "$(svc web)" = 50000 ]'
+sleep 5
+alone=$(svc web)
+echo "# health checks alone, 5 s: the agent announces $alone us"
+ktap_test_result "its health checks are no demands" [ "$alone" = 50000 ]
+
+# clients: five connections a second, each reads the answer
+ip netns exec "$NS" bash -c "
+	while :; do
+		socat -u TCP:192.0.2.10:80,connect-timeout=5 - >/dev/null 2>&1 &
+		sleep 0.2
+	done" &
+defer "kill $!"
 
 settled_in 300000 $(( 300000 + 250000 * TIME_FACTOR ))
 ok1=$?
