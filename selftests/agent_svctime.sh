@@ -15,9 +15,13 @@
 #     emulation 100-200 ms; the checks taken for demands would pull it
 #     below 300 ms);
 #  3. with answers after 900 ms, 600 ms more than in 2;
-#  4. an instance of the same address and port that does not measure
+#  4. a reload (SIGHUP, the same configuration) keeps the measure: no
+#     reading over the next 2 s falls back to the configured time or
+#     moves by more than 30 % (measures started anew would give none for
+#     the second the first new connections take);
+#  5. an instance of the same address and port that does not measure
 #     keeps its configured time;
-#  5. no event lost, no connection left unfollowed, no error.
+#  6. no event lost, no connection left unfollowed, no error.
 #
 # timeout=300
 
@@ -31,7 +35,7 @@ require_module nf_conntrack_netlink
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 NS=
@@ -81,7 +85,8 @@ cat > "$D/a.conf" <<-EOF
 	service-time = 50000
 	EOF
 ip netns exec "$NS" "$DYNCASTD" -f -c "$D/a.conf" > "$D/log" 2>&1 &
-defer "kill $!"
+DPID=$!
+defer "kill $DPID"
 
 show()
 {
@@ -144,6 +149,22 @@ settled_in $(( first + 450000 )) $(( first + 750000 ))
 ok2=$?
 echo "# answers after 900 ms: the agent announces $SETTLED us (was $first)"
 ktap_test_result "answers after 900 ms: about 600 ms more" [ $ok2 = 0 ]
+
+kill -HUP "$DPID"
+slowwait 10 grep -q 'configuration reloaded' "$D/log"
+kept=0 seen=
+[[ $SETTLED =~ ^[0-9]+$ ]] || { kept=1; SETTLED=0; }
+for (( i = 0; i < 10; i++ )); do
+	v=$(svc web)
+	seen+=" ${v:-none}"
+	if ! [[ $v =~ ^[0-9]+$ ]] ||
+	   [ $(( (v > SETTLED ? v - SETTLED : SETTLED - v) * 10 )) -gt $(( SETTLED * 3 )) ]; then
+		kept=1
+	fi
+	sleep 0.2
+done
+echo "# after a reload:$seen"
+ktap_test_result "a reload keeps the measure" [ $kept = 0 ]
 
 ktap_test_result "an instance that does not measure keeps its own" \
 	[ "$(svc other)" = 50000 ]

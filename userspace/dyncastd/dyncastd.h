@@ -173,6 +173,7 @@ struct dd_inst {
 	bool sessions_ok;
 	uint8_t sess_src;		/* resolved enum dd_sessions_src */
 	struct dd_svct svct;		/* measure-service-time */
+	bool svc_measuring;		/* ... as of the last dd_svcw_sync() */
 	uint32_t svc_measured;		/* us, 0 none (yet) */
 	struct dd_figures report, command;
 	uint64_t report_at, command_at;	/* ms, 0 never */

@@ -624,10 +624,31 @@ err_free:
 	return ret;
 }
 
+/* Forgets the open connections of instances that no longer measure */
+static void dd_svcw_prune(struct dd_svcw *w)
+{
+	struct dd_hnode *n, *next;
+	unsigned int b;
+
+	for (n = dd_htab_first(&w->conns, &b); n; n = next) {
+		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
+						       node);
+
+		next = dd_htab_next(&w->conns, n, &b);
+		if (c->in->svc_measuring)
+			continue;
+		dd_htab_del(&w->conns, n);
+		free(c);
+	}
+}
+
 /*
  * After the instances changed: conntrack's events while an instance
- * measures its service time; every measure starts anew (an instance's
- * connections are those of its address and port now)
+ * measures its service time.  An instance that goes on measuring (the
+ * same name, address and port: the same connections) keeps its measure
+ * and its open connections, the socket staying open; one that starts
+ * measuring starts anew; the connections of one that stops (or is
+ * removed, and freed later) are forgotten.
  */
 void dd_svcw_sync(struct dd_ctx *ctx)
 {
@@ -638,16 +659,27 @@ void dd_svcw_sync(struct dd_ctx *ctx)
 
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
+		bool m = !in->stale && in->cfg.measure_svc;
 
-		if (in->stale || !in->cfg.measure_svc)
-			continue;
-		want = true;
-		dd_svct_reset(&in->svct, now);
-		in->svc_measured = 0;
+		if (m && !in->svc_measuring)
+			dd_svct_reset(&in->svct, now);
+		if (!m || !in->svc_measuring)
+			in->svc_measured = 0;
+		in->svc_measuring = m;
+		want |= m;
 	}
-	dd_svcw_stop(ctx);
-	if (!want)
+	if (!want) {
+		dd_svcw_stop(ctx);
 		return;
+	}
+	if (ctx->svcw) {
+		dd_svcw_prune(ctx->svcw);
+		return;
+	}
+	/* from now on: what was open before is not known */
+	for (i = 0; i < ctx->n_inst; i++)
+		if (ctx->inst[i]->svc_measuring)
+			dd_svct_reset(&ctx->inst[i]->svct, now);
 	ret = dd_svcw_open(ctx);
 	if (ret)
 		dd_warn("cannot follow conntrack's events to measure service times: %s",
