@@ -182,10 +182,10 @@ struct dd_inst {
 	bool healthy;
 	unsigned int succ, fail;
 	int hc_fd;
-	struct dc_addr hc_addr;		/* our end of the check's connection */
-	uint16_t hc_port;		/* 0: none open */
-	struct dc_addr hc_last_addr;	/* ... of the last check, open or not */
-	uint16_t hc_last_port;		/* 0: none yet */
+	struct dc_addr hc_addr;		/* our end of the last check's
+					 * connection, open or not
+					 */
+	uint16_t hc_port;		/* 0: none yet */
 	uint64_t hc_deadline;
 	char hc_buf[64];
 	size_t hc_len;

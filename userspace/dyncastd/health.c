@@ -32,7 +32,6 @@ static void dd_health_close(struct dd_ctx *ctx, struct dd_inst *in)
 	dd_fd_del(&ctx->loop, &in->hc_watch);
 	close(in->hc_fd);
 	in->hc_fd = -1;
-	in->hc_port = 0;
 }
 
 static void dd_health_result(struct dd_inst *in, bool ok, const char *why)
@@ -70,8 +69,7 @@ static void dd_health_io(struct dd_fd *w, uint32_t events)
 {
 	struct dd_inst *in = w->data;
 	char req[DD_CMD_MAX + 128], host[DC_ADDR_STRLEN];
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(int), ss_len;
+	socklen_t len = sizeof(int);
 	int err = 0, n;
 	ssize_t r;
 
@@ -85,10 +83,6 @@ static void dd_health_io(struct dd_fd *w, uint32_t events)
 			dd_health_result(in, true, NULL);
 			return;
 		}
-		/* the check's own connection is no session of the instance */
-		ss_len = sizeof(ss);
-		if (!getsockname(in->hc_fd, (struct sockaddr *)&ss, &ss_len))
-			dd_addr_from_sockaddr(&ss, &in->hc_addr, &in->hc_port);
 		dc_addr_fmt(in->cfg.key.bid.family, &in->cfg.key.bid.u, host,
 			    sizeof(host));
 		n = snprintf(req, sizeof(req),
@@ -154,13 +148,13 @@ static void dd_health_timer(struct dd_timer *t)
 		return;
 	}
 	/*
-	 * its end, bound by connect(): a measure of the service time
-	 * (sessions.c) takes no check for a demand, even from events read
-	 * after the check is over
+	 * its end, bound by connect(): the check's connection is neither a
+	 * session of the instance nor a demand of its service time
+	 * (sessions.c), even from events read after the check is over
 	 */
 	len = sizeof(ss);
 	if (!getsockname(fd, (struct sockaddr *)&ss, &len))
-		dd_addr_from_sockaddr(&ss, &in->hc_last_addr, &in->hc_last_port);
+		dd_addr_from_sockaddr(&ss, &in->hc_addr, &in->hc_port);
 	if (dd_fd_add(&ctx->loop, &in->hc_watch, fd, EPOLLOUT, dd_health_io,
 		      in)) {
 		dd_health_result(in, false, "cannot watch the socket");

@@ -417,10 +417,6 @@ static bool dd_svcw_match(const struct dd_inst *in, const struct dc_addr *a,
 			  uint16_t port, const struct dc_addr *peer,
 			  uint16_t pport)
 {
-	/* the agent's last health check, whose events may come after it */
-	if (in->hc_last_port && in->hc_last_port == pport &&
-	    dd_addr_eq(&in->hc_last_addr, peer))
-		return false;
 	return !in->stale && in->cfg.measure_svc &&
 	       dd_sess_match(in, a, port, IPPROTO_TCP, peer, pport);
 }
