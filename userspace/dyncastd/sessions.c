@@ -101,6 +101,30 @@ static bool dd_same_dump(const struct dd_inst *a, const struct dd_inst *b)
 	       a->cfg.key.svc.proto == b->cfg.key.svc.proto;
 }
 
+/*
+ * The two ends of a conntrack entry: the reply comes from the instance
+ * (@a, @port), the original from the client (@peer, @pport); false when
+ * the entry has no addresses
+ */
+static bool dd_ct_ends(const struct nf_conntrack *ct, struct dc_addr *a,
+		       uint16_t *port, struct dc_addr *peer, uint16_t *pport)
+{
+	int family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
+	const void *ra, *oa;
+
+	ra = nfct_get_attr(ct, family == AF_INET ? ATTR_REPL_IPV4_SRC :
+						   ATTR_REPL_IPV6_SRC);
+	oa = nfct_get_attr(ct, family == AF_INET ? ATTR_ORIG_IPV4_SRC :
+						   ATTR_ORIG_IPV6_SRC);
+	if (!ra || !oa)
+		return false;
+	dd_sess_addr(a, family, ra);
+	dd_sess_addr(peer, family, oa);
+	*port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+	*pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+	return true;
+}
+
 /* one conntrack entry: a session of the instances of the dump it matches */
 static void dd_ct_count(const struct dd_sess_walk *w,
 			const struct nf_conntrack *ct)
@@ -110,22 +134,13 @@ static void dd_ct_count(const struct dd_sess_walk *w,
 	struct dc_addr a, peer;
 	uint16_t port, pport;
 	unsigned int i;
-	int family;
 
 	ctx->cnt.c[DD_C_CT_READ]++;
 	if (proto == IPPROTO_TCP &&
 	    nfct_get_attr_u8(ct, ATTR_TCP_STATE) != TCP_CONNTRACK_ESTABLISHED)
 		return;
-	/* the reply comes from the instance; the original from the client */
-	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
-	dd_sess_addr(&a, family, nfct_get_attr(ct, family == AF_INET ?
-					       ATTR_REPL_IPV4_SRC :
-					       ATTR_REPL_IPV6_SRC));
-	dd_sess_addr(&peer, family, nfct_get_attr(ct, family == AF_INET ?
-						  ATTR_ORIG_IPV4_SRC :
-						  ATTR_ORIG_IPV6_SRC));
-	port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
-	pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+	if (!dd_ct_ends(ct, &a, &port, &peer, &pport))
+		return;
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 
@@ -384,17 +399,27 @@ struct dd_svcw {
 
 static struct dd_ratelimit dd_rl_svcw;
 
-static void dd_svcw_forget(struct dd_svcw *w)
+/*
+ * Forgets the open connections of the instances that no longer measure
+ * (@all: of every instance, and the table's buckets)
+ */
+static void dd_svcw_forget(struct dd_svcw *w, bool all)
 {
 	struct dd_hnode *n, *next;
 	unsigned int b;
 
 	for (n = dd_htab_first(&w->conns, &b); n; n = next) {
+		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
+						       node);
+
 		next = dd_htab_next(&w->conns, n, &b);
+		if (!all && c->in->svc_measuring)
+			continue;
 		dd_htab_del(&w->conns, n);
-		free(dd_htab_entry(n, struct dd_svcw_conn, node));
+		free(c);
 	}
-	dd_htab_destroy(&w->conns);
+	if (all)
+		dd_htab_destroy(&w->conns);
 }
 
 /*
@@ -406,9 +431,9 @@ static void dd_svcw_lost(struct dd_ctx *ctx)
 	uint64_t now = dd_now_us();
 	unsigned int i;
 
-	dd_svcw_forget(ctx->svcw);
+	dd_svcw_forget(ctx->svcw, true);
 	for (i = 0; i < ctx->n_inst; i++)
-		if (ctx->inst[i]->cfg.measure_svc)
+		if (ctx->inst[i]->svc_measuring)
 			dd_svct_lost(&ctx->inst[i]->svct, now);
 }
 
@@ -429,26 +454,15 @@ static void dd_svcw_start(struct dd_ctx *ctx, const struct nf_conntrack *ct,
 	uint64_t now = dd_now_us();
 	struct dc_addr a, peer;
 	uint16_t port, pport;
-	const void *ra, *oa;
 	struct dd_hnode *n;
 	unsigned int i;
-	int family;
 
 	for (n = dd_htab_chain(&w->conns, id); n; n = n->next)
 		if (n->hash == id &&
 		    dd_htab_entry(n, struct dd_svcw_conn, node)->id == id)
 			return;		/* known open */
-	family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
-	ra = nfct_get_attr(ct, family == AF_INET ? ATTR_REPL_IPV4_SRC :
-						   ATTR_REPL_IPV6_SRC);
-	oa = nfct_get_attr(ct, family == AF_INET ? ATTR_ORIG_IPV4_SRC :
-						   ATTR_ORIG_IPV6_SRC);
-	if (!ra || !oa)
+	if (!dd_ct_ends(ct, &a, &port, &peer, &pport))
 		return;
-	dd_sess_addr(&a, family, ra);
-	dd_sess_addr(&peer, family, oa);
-	port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
-	pport = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
 	for (i = 0; i < ctx->n_inst; i++) {
 		struct dd_inst *in = ctx->inst[i];
 		struct dd_svcw_conn *c;
@@ -568,7 +582,7 @@ void dd_svcw_stop(struct dd_ctx *ctx)
 		return;
 	dd_fd_del(&ctx->loop, &w->watch);
 	mnl_socket_close(w->nl);
-	dd_svcw_forget(w);
+	dd_svcw_forget(w, true);
 	nfct_destroy(w->ct);
 	free(w);
 	ctx->svcw = NULL;
@@ -620,24 +634,6 @@ err_free:
 	return ret;
 }
 
-/* Forgets the open connections of instances that no longer measure */
-static void dd_svcw_prune(struct dd_svcw *w)
-{
-	struct dd_hnode *n, *next;
-	unsigned int b;
-
-	for (n = dd_htab_first(&w->conns, &b); n; n = next) {
-		struct dd_svcw_conn *c = dd_htab_entry(n, struct dd_svcw_conn,
-						       node);
-
-		next = dd_htab_next(&w->conns, n, &b);
-		if (c->in->svc_measuring)
-			continue;
-		dd_htab_del(&w->conns, n);
-		free(c);
-	}
-}
-
 /*
  * After the instances changed: conntrack's events while an instance
  * measures its service time.  An instance that goes on measuring (the
@@ -649,7 +645,8 @@ static void dd_svcw_prune(struct dd_svcw *w)
 void dd_svcw_sync(struct dd_ctx *ctx)
 {
 	uint64_t now = dd_now_us();
-	bool want = false;
+	/* no socket: nothing was followed, every measure starts anew */
+	bool anew = !ctx->svcw, want = false;
 	unsigned int i;
 	int ret;
 
@@ -657,10 +654,11 @@ void dd_svcw_sync(struct dd_ctx *ctx)
 		struct dd_inst *in = ctx->inst[i];
 		bool m = !in->stale && in->cfg.measure_svc;
 
-		if (m && !in->svc_measuring)
-			dd_svct_reset(&in->svct, now);
-		if (!m || !in->svc_measuring)
+		if (!m || anew || !in->svc_measuring) {
 			in->svc_measured = 0;
+			if (m)
+				dd_svct_reset(&in->svct, now);
+		}
 		in->svc_measuring = m;
 		want |= m;
 	}
@@ -669,13 +667,9 @@ void dd_svcw_sync(struct dd_ctx *ctx)
 		return;
 	}
 	if (ctx->svcw) {
-		dd_svcw_prune(ctx->svcw);
+		dd_svcw_forget(ctx->svcw, false);
 		return;
 	}
-	/* from now on: what was open before is not known */
-	for (i = 0; i < ctx->n_inst; i++)
-		if (ctx->inst[i]->svc_measuring)
-			dd_svct_reset(&ctx->inst[i]->svct, now);
 	ret = dd_svcw_open(ctx);
 	if (ret)
 		dd_warn("cannot follow conntrack's events to measure service times: %s",
