@@ -228,6 +228,127 @@ def fwd_section(title, name, rows, lines, heads):
     lines.append("")
 
 
+INSTR_GOALS = [
+    # traffic, variant, reference, bound: the goals of the data path work
+    ("established", "dyncast-tunnel", "plain", 1.10),
+    ("established", "dyncast-rewrite", "nft-dnat", 1.00),
+    ("new", "dyncast-rewrite", "nft-dnat", 1.00),
+    ("new", "dyncast-tunnel", "ipvs-tunnel", 0.50),
+    ("established", "dyncast-other", "plain", 1.02),
+]
+
+
+def instr_router(by):
+    """{variant: {rep: instructions beyond ingress-drop}} (part instr)."""
+    base = by.get("ingress-drop", {})
+    out = {}
+    for v, reps in by.items():
+        if v == "ingress-drop":
+            continue
+        for k, r in reps.items():
+            if k in base:
+                out.setdefault(v, {})[k] = (num(r["instr_per_pkt"]) -
+                                            num(base[k]["instr_per_pkt"]))
+    return out
+
+
+def instr_ratio(rt, a, b):
+    """Median over the repetitions of the router's instructions a / b."""
+    if a not in rt or b not in rt:
+        return None
+    return med([rt[a][k] / rt[b][k] for k in rt[a] if k in rt[b] and rt[b][k] > 0])
+
+
+def instr_section(rows, lines, headline):
+    """Instructions per datagram on one vCPU (part instr)."""
+    ienv = read_kv("instr-env.tsv")
+    lines.append("### Instructions per datagram (one vCPU, QEMU's instruction counter)\n")
+    lines.append(
+        "The variants above in a VM of their own (`make bench PARTS=instr`): "
+        "one vCPU, QEMU's instruction counter (`-icount shift="
+        f"{ienv.get('icount_shift', '?')},sleep=off`), under which the "
+        "guest's time is the instructions it executes and an idle CPU's "
+        f"wait takes none.  pktgen sends {f_num(num(ienv.get('instr_rate')))} "
+        "datagrams a second; each is "
+        "processed to its end (forwarded and dropped by the sink's tc, or "
+        "dropped by the router) before the next.  A datagram's "
+        "instructions are the CPU's busy time over the window (its time "
+        "less the idle time of /proc/timer_list) over the datagrams sent: "
+        "the generator's, the router's and the sink's together, and the "
+        "timers' and the benchmark's own, alike in every variant.  "
+        "\"Ingress drop\" (the router's tc drops each datagram as it "
+        "arrives) is what every variant has before the router's "
+        "forwarding; \"the router's\" is a variant's figure less that, "
+        "repetition by repetition.  Most repetitions of the same code agree "
+        "to a few instructions, whatever the host does; where two differ by "
+        "a few hundred, work of the kernel's own (a table growing, a "
+        "worker) fell in one window and not the other.  These ratios hold "
+        "where the CPU-time figures above move by 2× between runs.  "
+        "They count instructions, not time: a cache miss, an atomic "
+        "operation or a lock counts as one instruction, and one CPU shares "
+        "no cache line.\n")
+    by_t = {}
+    for r in rows:
+        if r.get("status") != "ok" or num(r.get("instr_per_pkt")) is None:
+            continue
+        by_t.setdefault(r["traffic"], {}).setdefault(r["variant"], {})[r["rep"]] = r
+    if not by_t:
+        miss = [r.get("note", "") for r in rows if r.get("status") == "missing"]
+        lines.append("Not measured: " + (miss[0] if miss else "no data") + ".\n")
+        return
+    rts = {}
+    for traffic, title in (("established", "established flows"),
+                           ("new", "every datagram a new flow")):
+        by = by_t.get(traffic)
+        if not by:
+            continue
+        rt = instr_router(by)
+        rts[traffic] = rt
+        out = []
+        for v in ["ingress-drop"] + VARIANTS:
+            if v not in by:
+                continue
+            ins = [num(r["instr_per_pkt"]) for r in by[v].values()]
+            lo, hi = spread(ins)
+            row = [LABELS.get(v, "ingress drop"),
+                   f"{f_num(med(ins))} [{f_num(lo)}–{f_num(hi)}]"]
+            if v == "ingress-drop":
+                row += ["–", "–", "–", "–"]
+            else:
+                own = list(rt.get(v, {}).values())
+                row += [f_num(med(own)) if own else "–",
+                        f_ratio(instr_ratio(rt, v, "plain")),
+                        f_ratio(instr_ratio(rt, v, ipvs_peer(v))),
+                        f_ratio(instr_ratio(rt, v, "nft-dnat"))]
+            out.append(row)
+        lines.append(f"{title.capitalize()}:\n")
+        lines.append(table(
+            ["forwarding", "instructions per datagram: median [min–max]",
+             "the router's", "× plain routing", "× IPVS (NAT; tunnel for tunnels)",
+             "× nftables dnat"], out))
+        lines.append("")
+    goals = []
+    for traffic, v, ref, bound in INSTR_GOALS:
+        r = instr_ratio(rts.get(traffic, {}), v, ref)
+        goals.append([f"{traffic}: {LABELS[v]} ≤ {bound:.2f} × {LABELS[ref]}",
+                      f_ratio(r),
+                      "–" if r is None else ("met" if r <= bound else "missed")])
+    lines.append("The data path's goals, on the router's instructions:\n")
+    lines.append(table(["goal", "the router's instructions, ratio", ""], goals))
+    lines.append("")
+    e, n = rts.get("established", {}), rts.get("new", {})
+    if instr_ratio(e, "dyncast-tunnel", "plain") is not None:
+        headline.append(
+            "instructions per datagram (one vCPU, instruction counter), the "
+            f"router's: established, dyncast tunnel "
+            f"{f_ratio(instr_ratio(e, 'dyncast-tunnel', 'plain'))} × plain routing, "
+            f"rewrite {f_ratio(instr_ratio(e, 'dyncast-rewrite', 'nft-dnat'))} × "
+            f"nftables dnat; new flows, rewrite "
+            f"{f_ratio(instr_ratio(n, 'dyncast-rewrite', 'nft-dnat'))} × nftables "
+            f"dnat, tunnel {f_ratio(instr_ratio(n, 'dyncast-tunnel', 'ipvs-tunnel'))} "
+            "× IPVS tunnel")
+
+
 SPREAD_VARIANTS = ["plain", "dyncast-tunnel", "dyncast-tunnel-2tuple",
                    "dyncast-rewrite", "dyncast-rewrite-2tuple"]
 SPREAD_LABELS = {
@@ -1676,6 +1797,14 @@ def main():
                 f"{r[0]} on {r[1]} from {r[2]}" for r in parts) + ".")
         else:
             lines.append(f"- Source: {hostinfo.get('commit', '?')}.")
+        ienv = read_kv("instr-env.tsv")
+        if ienv:
+            lines.append(
+                f"- VM of part instr: {ienv.get('date', '?')}, {ienv.get('cpus', '?')} "
+                f"vCPU, QEMU's instruction counter (2^{ienv.get('icount_shift', '?')} "
+                f"ns an instruction), {ienv.get('reps', '?')} repetitions of "
+                f"{ienv.get('instr_window_s', '?')} s of guest time after "
+                f"{ienv.get('warmup_s', '?')} s of warm-up.")
         lines.append(f"- Host during the VM runs: {hostinfo.get('cpu', '?')}; {host_line()}.")
     if senv:
         lines.append(f"- Simulation (`make bench-steer`): {senv.get('date', '?')}, "
@@ -1725,6 +1854,12 @@ def main():
                     f"{f_ratio(r2)} × IPVS NAT; dyncast tunnel "
                     f"{f_ratio(paired_ratio(by, 'dyncast-tunnel', 'plain'))} × plain, "
                     f"{f_ratio(r3)} × IPVS tunnel")
+
+    it = read_tsv("instr.tsv")
+    if it is not None:
+        if dp is None and nf is None:
+            body.append("## Data plane (VM)\n")
+        instr_section(it, body, headline)
 
     sp = read_tsv("spread.tsv")
     if sp is not None:

@@ -5,8 +5,9 @@
 #
 #   bench/run.sh [PART...]     (parts: see bench/vm/bench.sh; default all)
 #
-# Boots the test VM once (2 vCPUs, 3 GiB) with vm.sh bench, samples the
-# host's load meanwhile, copies the VM's data to bench/data (replacing the
+# Boots the test VM (2 vCPUs, 3 GiB) with vm.sh bench, and for part instr
+# a second one (1 vCPU, QEMU's instruction counter), samples the host's
+# load meanwhile, copies the VM's data to bench/data (replacing the
 # files of the parts run, keeping the others) and writes bench/results.md
 # and bench/plots with bench/report.py.  VM_SMP, VM_MEM, TIMEOUT and the
 # BENCH_* settings of bench/vm/bench.sh pass through.  Exits 0 when the VM
@@ -52,32 +53,63 @@ sample_host &
 sampler=$!
 trap 'kill $sampler 2>/dev/null' EXIT
 
-"$TOP/selftests/vm/vm.sh" bench "$@"
-rc=$?
+# boot [PART...]: one VM run of these parts (every part of bench.sh
+# but instr when none); its data into bench/data.  Returns 1 when the VM
+# did not run them.
+boot()
+{
+	local res=$VM_OUT/results/bench rc commit date part f _
+
+	rm -f "$res/env.tsv" "$res/instr-env.tsv"
+	"$TOP/selftests/vm/vm.sh" bench "$@"
+	rc=$?
+	if [ ! -f "$res/env.tsv" ] && [ ! -f "$res/instr-env.tsv" ]; then
+		echo "bench: the VM did not run the benchmarks (vm.sh exit $rc); see $VM_OUT" >&2
+		return 1
+	fi
+	commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+	date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	# The parts measured (durations.tsv: one row each) replace their data
+	# and their rows in durations.tsv and parts.tsv (when, and from which
+	# source); the other parts' stay.
+	touch "$DATA/durations.tsv" "$DATA/parts.tsv"
+	while read -r part _; do
+		sed -i "/^$part\t/d" "$DATA/durations.tsv" "$DATA/parts.tsv"
+		printf '%s\t%s\t%s\n' "$part" "$date" "$commit" >> "$DATA/parts.tsv"
+	done < "$res/durations.tsv"
+	cat "$res/durations.tsv" >> "$DATA/durations.tsv"
+	for f in "$res"/*.tsv; do
+		[ "${f##*/}" = durations.tsv ] || cp "$f" "$DATA/"
+	done
+	[ -s "$res/errors.log" ] && cp "$res/errors.log" "$DATA/vm-errors.log"
+	cp "$VM_OUT/results/log/bench.log" "$DATA/vm-bench${VM_ICOUNT:+-instr}.log" 2>/dev/null
+	return 0
+}
+
+# Part instr needs a VM of its own: one vCPU, QEMU's instruction counter
+# (2^BENCH_ICOUNT ns an instruction; 2 makes a 250 MIPS CPU, about what
+# this emulation runs).
+parts=() instr=
+[ $# -gt 0 ] || instr=1
+for part in "$@"; do
+	if [ "$part" = instr ]; then
+		instr=1
+	else
+		parts+=("$part")
+	fi
+done
+ran=
+if [ $# -eq 0 ] || [ ${#parts[@]} -gt 0 ]; then
+	boot "${parts[@]}" && ran=1
+fi
+if [ -n "$instr" ]; then
+	export BENCH_ICOUNT=${BENCH_ICOUNT:-2}
+	VM_SMP=1 VM_ICOUNT=$BENCH_ICOUNT boot instr && ran=1
+fi
 kill $sampler 2>/dev/null
 wait $sampler 2>/dev/null
-
-res=$VM_OUT/results/bench
-if [ ! -f "$res/env.tsv" ]; then
-	echo "bench: the VM did not run the benchmarks (vm.sh exit $rc); see $VM_OUT" >&2
-	exit 1
-fi
+[ -n "$ran" ] || exit 1
 commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-# The parts measured (durations.tsv: one row each) replace their data and
-# their rows in durations.tsv and parts.tsv (when, and from which source);
-# the other parts' stay.
-touch "$DATA/durations.tsv" "$DATA/parts.tsv"
-while read -r part _; do
-	sed -i "/^$part\t/d" "$DATA/durations.tsv" "$DATA/parts.tsv"
-	printf '%s\t%s\t%s\n' "$part" "$date" "$commit" >> "$DATA/parts.tsv"
-done < "$res/durations.tsv"
-cat "$res/durations.tsv" >> "$DATA/durations.tsv"
-for f in "$res"/*.tsv; do
-	[ "${f##*/}" = durations.tsv ] || cp "$f" "$DATA/"
-done
-[ -s "$res/errors.log" ] && cp "$res/errors.log" "$DATA/vm-errors.log"
-cp "$VM_OUT/results/log/bench.log" "$DATA/vm-bench.log" 2>/dev/null
 # the host's load: all runs' samples
 if [ $# -gt 0 ] && [ -s "$DATA/host.tsv" ]; then
 	tail -n +2 "$host" >> "$DATA/host.tsv"

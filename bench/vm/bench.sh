@@ -17,6 +17,10 @@
 #   spread     one client's 1000 established flows spread by RPS over both
 #              CPUs: dyncast tunnel and rewrite with 5tuple and 2tuple
 #              affinity (one binding shared by every flow), plain routing
+#   instr      instructions per datagram of the dataplane and newflow
+#              variants, on one CPU under QEMU's instruction counter
+#              (a VM of its own: bench/run.sh boots one for it, with
+#              VM_SMP=1 VM_ICOUNT=BENCH_ICOUNT; not in the default list)
 #   tables     memory per entry and per-packet lookup cost as the tables of
 #              dyncast, IPVS and conntrack grow to 1 000 000 entries, and
 #              the CPU each spends holding them
@@ -50,6 +54,8 @@
 # Settings (environment): BENCH_REPS (3; BENCH_DP_REPS for the data plane,
 # two more; BENCH_SEL_REPS for selection and updates, one fewer),
 # BENCH_WINDOW (seconds measured, 4), BENCH_WARMUP (seconds before, 1),
+# BENCH_INSTR_WINDOW and BENCH_INSTR_RATE (part instr: seconds of guest
+# time measured, 8, and datagrams per second, 4000),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
@@ -74,6 +80,9 @@ REPS=${BENCH_REPS:-3}
 DP_REPS=${BENCH_DP_REPS:-$(( REPS + 2 ))}
 SEL_REPS=${BENCH_SEL_REPS:-$(( REPS > 2 ? REPS - 1 : REPS ))}
 WINDOW=${BENCH_WINDOW:-4}
+# part instr: seconds of guest time measured, datagrams per second
+INSTR_WINDOW=${BENCH_INSTR_WINDOW:-8}
+INSTR_RATE=${BENCH_INSTR_RATE:-4000}
 WARMUP=${BENCH_WARMUP:-1}
 read -r -a SIZES <<< "${BENCH_SIZES:-1000 10000 100000 1000000}"
 FILL_RATE=${BENCH_FILL_RATE:-20000}
@@ -93,10 +102,15 @@ taskset -p $(( 1 << SINK_CPU )) $$ >/dev/null
 
 prepare()
 {
-	local m cpus
+	local m cpus envf
 
 	cpus=$(getconf _NPROCESSORS_ONLN)
-	[ "$cpus" -ge 2 ] || { echo "bench: needs 2 CPUs, has $cpus"; return 1; }
+	# part instr runs on one CPU, every other on two
+	if [ "${PARTS[*]}" = instr ]; then
+		[ "$cpus" -eq 1 ] || { echo "bench: part instr needs 1 CPU, has $cpus"; return 1; }
+	else
+		[ "$cpus" -ge 2 ] || { echo "bench: needs 2 CPUs, has $cpus"; return 1; }
+	fi
 	for m in pktgen ip_vs ip_vs_rr ip_vs_lc ip_vs_wlc nf_conntrack nf_nat nft_numgen \
 		 sch_netem cls_matchall act_gact sch_ingress ipip; do
 		modprobe "$m" 2>>"$ERR" || log "module $m is missing"
@@ -106,6 +120,9 @@ prepare()
 	echo 262144 > /sys/module/nf_conntrack/parameters/hashsize
 	sysctl -qw net.netfilter.nf_conntrack_max=4194304
 	dc_load max_bindings=4194304 || { echo "bench: cannot load dyncast"; return 1; }
+	# part instr's VM is another boot: its own description
+	envf=$OUT/env.tsv
+	[ "${PARTS[*]}" != instr ] || envf=$OUT/instr-env.tsv
 	{
 		printf 'kernel\t%s\n' "$(uname -r)"
 		printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -117,7 +134,9 @@ prepare()
 		printf 'ipvs_conn_tab_bits\t%s\n' "$(cat /sys/module/ip_vs/parameters/conn_tab_bits 2>/dev/null)"
 		printf 'reps\t%s\ndp_reps\t%s\nsel_reps\t%s\n' "$REPS" "$DP_REPS" "$SEL_REPS"
 		printf 'window_s\t%s\nwarmup_s\t%s\n' "$WINDOW" "$WARMUP"
-	} > "$OUT/env.tsv"
+		printf 'icount_shift\t%s\n' "${BENCH_ICOUNT:-}"
+		printf 'instr_window_s\t%s\ninstr_rate\t%s\n' "$INSTR_WINDOW" "$INSTR_RATE"
+	} > "$envf"
 }
 
 # --- forwarding variants ------------------------------------------------------
@@ -134,6 +153,14 @@ variant_setup()
 	i2=$(inst_addr 2)
 	case $1 in
 	plain)
+		echo "$i1"
+		;;
+	ingress-drop)
+		# every datagram dropped as the router receives it
+		tc -n "$R" -batch - <<-EOF || return 1
+			qdisc add dev r0 clsact
+			filter add dev r0 ingress protocol ip matchall action drop
+		EOF
 		echo "$i1"
 		;;
 	conntrack)
@@ -218,18 +245,73 @@ variant_entries()
 	esac
 }
 
+# What a forwarding measurement is: the router CPU's time (cpu, the
+# default) or the instructions of the one CPU (instr, part instr).
+FWD_MODE=cpu
 FWD_COLS=(wall_s fwd_pkts pps sent_pkts router_irq_jiffies router_idle_jiffies
 	  ns_per_pkt backlog_drops)
+INSTR_COLS=(wall_s sent_pkts fwd_pkts backlog_drops idle_ms ns_per_pkt
+	    instr_per_pkt)
+
+fwd_cols()
+{
+	if [ $FWD_MODE = instr ]; then
+		echo "${INSTR_COLS[*]}"
+	else
+		echo "${FWD_COLS[*]}"
+	fi
+}
+
+# fwd_measure: one window of the mode; fwd_values: its figures, in the
+# order of fwd_cols; fwd_log: a line for the log
+fwd_measure()
+{
+	if [ $FWD_MODE = instr ]; then
+		measure_instr "$INSTR_WINDOW"
+	else
+		measure "$WINDOW"
+	fi
+}
 
 fwd_values()
 {
-	echo "$M_WALL $M_FWD $M_PPS $M_OFFERED $M_BUSY $M_IDLE $M_NS $M_DROPS"
+	if [ $FWD_MODE = instr ]; then
+		echo "$M_WALL $M_SENT $M_FWD $M_DROPS $M_IDLE $M_NS" \
+			"$(awk -v ns="$M_NS" -v s="$BENCH_ICOUNT" \
+				'BEGIN { if (ns == "NA") print "NA"; else printf "%.0f", ns / 2 ^ s }')"
+	else
+		echo "$M_WALL $M_FWD $M_PPS $M_OFFERED $M_BUSY $M_IDLE $M_NS $M_DROPS"
+	fi
+}
+
+fwd_log()
+{
+	if [ $FWD_MODE = instr ]; then
+		echo "sent $M_SENT, forwarded $M_FWD, dropped $M_DROPS, $M_NS busy guest ns/pkt, idle $M_IDLE ms"
+	else
+		echo "$M_PPS pps, $M_NS ns/pkt ($M_BUSY jiffies); sent $M_OFFERED, dropped $M_DROPS"
+	fi
+}
+
+# fwd_missing FILE TRAFFIC VARIANT REP REASON: a row for a variant that
+# could not run
+fwd_missing()
+{
+	local na=() c
+
+	for c in $(fwd_cols); do
+		na+=(NA)
+	done
+	tsv_row "$1" "$2" "$3" "$4" "${na[@]}" missing "$5"
 }
 
 # variant_teardown NAME: back to plain routing, the tables emptied
 variant_teardown()
 {
 	case $1 in
+	ingress-drop)
+		tc -n "$R" qdisc del dev r0 clsact
+		;;
 	conntrack|nft-dnat)
 		in_r nft flush ruleset
 		in_r conntrack -F >/dev/null 2>&1
@@ -255,7 +337,7 @@ variant_teardown()
 # topology of its own, built and dismantled around it.
 run_variant()
 {
-	local f=$1 traffic=$2 v=$3 rep=$4 dst err entries own=
+	local f=$1 traffic=$2 v=$3 rep=$4 dst err entries note own=
 
 	if [ -z "$TOPO_UP" ] || { [ "$traffic" = new ] && [ "${v%-*}" = ipvs ]; }; then
 		own=1
@@ -264,8 +346,7 @@ run_variant()
 	fi
 	if [ -n "$own" ] && ! bench_topo 2>>"$ERR"; then
 		bench_topo_down
-		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA NA missing \
-			"cannot build the topology"
+		fwd_missing "$f" "$traffic" "$v" "$rep" "cannot build the topology"
 		return
 	fi
 	quiesce
@@ -274,20 +355,21 @@ run_variant()
 		cat "$OUT/.err" >> "$ERR"
 		variant_teardown "$v" 2>/dev/null
 		[ -z "$own" ] || bench_topo_down
-		tsv_row "$f" "$traffic" "$v" "$rep" NA NA NA NA NA NA NA NA missing \
-			"set-up failed: ${err:-no message}"
+		fwd_missing "$f" "$traffic" "$v" "$rep" "set-up failed: ${err:-no message}"
 		log "$v: set-up failed: $err"
 		return
 	fi
 	pg_flows "$traffic" "$dst" && pg_start
 	sleep "$WARMUP"
-	measure "$WINDOW"
+	fwd_measure
 	pg_stop
 	entries=$(variant_entries "$v" 2>/dev/null)
+	note="entries=${entries:-NA}"
+	[ $FWD_MODE = instr ] ||
+		note+=" router_cpu_pkts=$M_RPROC router_cpu_jiffies=$M_RJIF"
 	# shellcheck disable=SC2046 # one word per value
-	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok \
-		"entries=${entries:-NA} router_cpu_pkts=$M_RPROC router_cpu_jiffies=$M_RJIF"
-	log "$traffic $v rep $rep: $M_PPS pps, $M_NS ns/pkt ($M_BUSY jiffies); sent $M_OFFERED, dropped $M_DROPS; $entries entries"
+	tsv_row "$f" "$traffic" "$v" "$rep" $(fwd_values) ok "$note"
+	log "$traffic $v rep $rep: $(fwd_log); $entries entries"
 	if [ -z "$own" ]; then
 		variant_teardown "$v" 2>>"$ERR"
 	else
@@ -298,7 +380,7 @@ run_variant()
 }
 
 # fwd_part FILE TRAFFIC REPS [VARIANT...]: every variant (VARIANTS), REPS
-# times, in a rotating order
+# times, in a rotating order; FILE gets a header unless it exists
 fwd_part()
 {
 	local f=$1 traffic=$2 reps=$3 rep i n variants
@@ -307,7 +389,8 @@ fwd_part()
 	variants=("$@")
 	[ ${#variants[@]} -gt 0 ] || variants=("${VARIANTS[@]}")
 	n=${#variants[@]}
-	tsv_header "$f" traffic variant rep "${FWD_COLS[@]}" status note
+	# shellcheck disable=SC2046 # one word per column
+	[ -e "$f" ] || tsv_header "$f" traffic variant rep $(fwd_cols) status note
 	TOPO_UP=
 	bench_topo 2>>"$ERR" && TOPO_UP=1
 	for (( rep = 1; rep <= reps; rep++ )); do
@@ -347,6 +430,44 @@ part_spread()
 	fwd_part "$OUT/spread.tsv" established "$DP_REPS" "${SPREAD_VARIANTS[@]}"
 	M_CPUS=("$ROUTER_CPU")
 	ROUTER_RPS=$(( 1 << ROUTER_CPU ))
+}
+
+# --- instructions per packet ----------------------------------------------------
+
+# The data plane's variants on one CPU under QEMU's instruction counter
+# (bench/run.sh boots it with VM_SMP=1, VM_ICOUNT=BENCH_ICOUNT): the guest's time
+# is the instructions it executes, 2^BENCH_ICOUNT ns each, so a window's
+# time over the datagrams sent is the instructions per datagram of the
+# generator, the router and the sink together, the same to a few
+# instructions in every run of the same code, whatever the host does.  ingress-drop (the
+# router's tc drops each datagram as it arrives) is the generator's and
+# the receive's part; a variant's figure beyond it is the router's own.
+# Instructions, not time: a cache miss, an atomic operation or a
+# contended lock counts as one instruction, and the one CPU shares
+# nothing.
+INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
+
+# shellcheck disable=SC2034 # PG_RATEP is read in lib.sh
+part_instr()
+{
+	local f=$OUT/instr.tsv t
+
+	FWD_MODE=instr
+	if [ "$(getconf _NPROCESSORS_ONLN)" -ne 1 ] || [ -z "${BENCH_ICOUNT:-}" ]; then
+		# shellcheck disable=SC2046 # one word per column
+		tsv_header "$f" traffic variant rep $(fwd_cols) status note
+		fwd_missing "$f" established all 1 \
+			"needs one CPU and QEMU's instruction counter (bench/run.sh instr)"
+		FWD_MODE=cpu
+		return
+	fi
+	rm -f "$f"
+	PG_RATEP=$INSTR_RATE
+	for t in established new; do
+		fwd_part "$f" "$t" "$REPS" "${INSTR_VARIANTS[@]}"
+	done
+	PG_RATEP=
+	FWD_MODE=cpu
 }
 
 # --- tables -------------------------------------------------------------------
@@ -1602,7 +1723,7 @@ if ! prepare; then
 	echo "bench: cannot prepare; nothing measured"
 	exit 1
 fi
-spin_start
+[ "$(getconf _NPROCESSORS_ONLN)" -eq 1 ] || spin_start
 for part in "${PARTS[@]}"; do
 	log "part $part"
 	t=$SECONDS

@@ -33,6 +33,10 @@ else
 fi
 # the CPUs of the router's receive processing (RPS on r0), as a mask
 ROUTER_RPS=$(( 1 << ROUTER_CPU ))
+# One CPU (part instr): everything on it, no RPS.
+if [ "$(getconf _NPROCESSORS_ONLN)" -eq 1 ]; then
+	ROUTER_CPU=0 SINK_CPU=0 ROUTER_RPS=0
+fi
 SID=10.99.0.1
 SPORT=9
 SINK=10.2.0.2
@@ -71,6 +75,24 @@ cpu_kernel()
 	done < /proc/stat
 	REPLY=0
 	return 1
+}
+
+# idle_ns: ns CPU 0 spent idle, from /proc/timer_list's tick_sched (idle
+# and iowait sleep time, kept to the ns where the tick stops; updated at
+# idle exit, so a reader, which is not idle, reads it whole); sets REPLY.
+# The file is taken in one pass: read's lines would seek back, and each
+# seek of a seq_file prints its records again, with newer figures.
+idle_ns()
+{
+	local t re='\.idle_sleeptime[[:space:]]*:[[:space:]]*([0-9]+)'
+
+	REPLY=0
+	read -r -d '' -N 1048576 t < /proc/timer_list
+	[[ $t =~ $re ]] || return 1
+	REPLY=${BASH_REMATCH[1]}
+	re='\.iowait_sleeptime[[:space:]]*:[[:space:]]*([0-9]+)'
+	[[ $t =~ $re ]] && REPLY=$(( REPLY + BASH_REMATCH[1] ))
+	return 0
 }
 
 # cpu_busy CPU: jiffies (USER_HZ) CPU spent on anything but idle and iowait.
@@ -258,6 +280,8 @@ dcr()
 # --- pktgen -------------------------------------------------------------------
 
 PG_PID=
+# datagrams per second of pg_flows, unless as fast as it can (empty)
+PG_RATEP=
 
 # pg_set CMD...: pktgen settings of g0, one per argument.
 pg_set()
@@ -281,6 +305,7 @@ pg_flows()
 	common=("count 0" "clone_skb 0" "pkt_size 64" "delay 0"
 		"dst ${2:-$SID}" "dst_mac $MAC_R0" "udp_dst_min $SPORT"
 		"udp_dst_max $SPORT")
+	[ -z "$PG_RATEP" ] || common+=("ratep $PG_RATEP")
 	case $1 in
 	established)
 		pg_set "${common[@]}" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
@@ -441,6 +466,41 @@ measure()
 	if [ "$M_FWD" -gt 0 ]; then
 		M_NS=$(awk -v b=$M_BUSY -v n=$M_FWD -v hz="$CLK_TCK" \
 			'BEGIN { printf "%.0f", b * 1e9 / hz / n }')
+	else
+		M_NS=NA
+	fi
+}
+
+# measure_instr SECONDS: the one CPU's busy time per datagram sent over a
+# window of the guest's time, which under QEMU's instruction counter
+# (VM_ICOUNT) is the instructions it executes, 2^shift ns each; an idle
+# CPU's wait takes no instruction and is not counted (idle_ns).  pktgen sends at PG_RATEP a second, few
+# enough that each datagram is processed to its end (dropped by the
+# router, or by the sink's tc) in the softirq of pktgen's
+# local_bh_enable(), before the next, and that pktgen sleeps between
+# them.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (out of r1),
+# M_DROPS (the backlog's drops: datagrams not processed to their end),
+# M_IDLE (idle ms) and M_NS (busy guest ns per datagram sent).
+measure_instr()
+{
+	local t0 t1 i0 s0 f0 d0
+
+	t0=${EPOCHREALTIME/./}
+	idle_ns; i0=$REPLY
+	dev_stat "$GPID" g0 10; s0=$REPLY
+	dev_stat "$RPID" r1 10; f0=$REPLY
+	softnet_drops 0; d0=$REPLY
+	sleep "$1"
+	t1=${EPOCHREALTIME/./}
+	idle_ns; i0=$(( REPLY - i0 ))
+	dev_stat "$GPID" g0 10; M_SENT=$(( REPLY - s0 ))
+	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
+	softnet_drops 0; M_DROPS=$(( REPLY - d0 ))
+	M_WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.3f", d / 1e6 }')
+	M_IDLE=$(( i0 / 1000000 ))
+	if [ "$M_SENT" -gt 0 ]; then
+		M_NS=$(awk -v s=$M_SENT -v d=$(( t1 - t0 )) -v i=$i0 \
+			'BEGIN { printf "%.1f", (d * 1e3 - i) / s }')
 	else
 		M_NS=NA
 	fi

@@ -17,6 +17,9 @@
 #                is slower)
 #   VM_TIMEOUT   seconds for the whole VM run (3000)
 #   VM_MEM, VM_SMP, VM_ACCEL (auto, kvm or tcg), VM_OUT (build/vm)
+#   VM_ICOUNT    N: emulate (tcg) with QEMU's instruction counter, guest
+#                time advancing 2^N ns per instruction and skipping what
+#                an idle CPU would wait (-icount shift=N,sleep=off)
 #
 # The guest sees the host's / read-only over virtio-9p, and this tree at the
 # same path (also when the path is hidden in the guest, as /tmp is), and
@@ -36,6 +39,7 @@ TIMEOUT=${TIMEOUT:-300}
 VM_TIMEOUT=${VM_TIMEOUT:-3000}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-2}
+VM_ICOUNT=${VM_ICOUNT:-}
 VM_ACCEL=${VM_ACCEL:-auto}
 VM_OUT=${VM_OUT:-$TOP/build/vm}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
@@ -152,6 +156,7 @@ guest_kmodules=
 	done
 } > "$res/config"
 
+[ -z "$VM_ICOUNT" ] || VM_ACCEL=tcg
 case $VM_ACCEL in
 auto) if kvm_works; then accel=kvm; else accel=tcg; fi ;;
 kvm|tcg) accel=$VM_ACCEL ;;
@@ -161,9 +166,10 @@ if [ $accel = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
 	accel_args=(-accel tcg -cpu "${VM_CPU:-max}")
+	[ -z "$VM_ICOUNT" ] || accel_args+=(-icount "shift=$VM_ICOUNT,sleep=off")
 fi
 
-echo "# booting $KERNEL ($KVER) with $accel, ${VM_SMP} CPUs, ${VM_MEM} MiB"
+echo "# booting $KERNEL ($KVER) with $accel${VM_ICOUNT:+ (icount shift=$VM_ICOUNT)}, ${VM_SMP} CPUs, ${VM_MEM} MiB"
 start=$(date +%s%N)
 # norandmaps: under TCG, code translated for one process serves the next
 # only when the libraries sit at the same addresses; exec gets ~2x faster.
