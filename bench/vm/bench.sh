@@ -144,7 +144,8 @@ prepare()
 VARIANTS=(plain conntrack dyncast-rewrite dyncast-tunnel ipvs-nat ipvs-tunnel nft-dnat
 	  dyncast-other)
 
-# variant_setup NAME: configure the router; prints where pktgen sends to.
+# variant_setup NAME: configure the router; prints where the generator
+# sends to.
 variant_setup()
 {
 	local i1 i2
@@ -435,19 +436,21 @@ part_spread()
 # --- instructions per packet ----------------------------------------------------
 
 # The data plane's variants on one CPU under QEMU's instruction counter
-# (bench/run.sh boots it with VM_SMP=1, VM_ICOUNT=BENCH_ICOUNT): the guest's time
-# is the instructions it executes, 2^BENCH_ICOUNT ns each, so a window's
-# time over the datagrams sent is the instructions per datagram of the
-# generator, the router and the sink together, the same to a few
-# instructions in every run of the same code, whatever the host does.  ingress-drop (the
-# router's tc drops each datagram as it arrives) is the generator's and
-# the receive's part; a variant's figure beyond it is the router's own.
-# Instructions, not time: a cache miss, an atomic operation or a
-# contended lock counts as one instruction, and the one CPU shares
-# nothing.
+# (bench/run.sh boots it with VM_SMP=1, VM_ICOUNT=BENCH_ICOUNT): the
+# guest's time is the instructions it executes, 2^BENCH_ICOUNT ns each,
+# so a window's busy time over the datagrams sent is the instructions per
+# datagram of the generator, the router and the sink together, the same
+# to a few instructions in every run of the same code, whatever the host
+# does.  The generator is udpgen, whose datagrams are the stack's own
+# (pktgen keeps a reference to each while the router processes it, which
+# makes ip_rcv() copy it).  ingress-drop (the router's tc drops each
+# datagram as it arrives) is the generator's and the receive's part; a
+# variant's figure beyond it is the router's own.  Instructions, not
+# time: a cache miss, an atomic operation or a contended lock counts as
+# one instruction, and the one CPU shares nothing.
 INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
 
-# shellcheck disable=SC2034 # PG_RATEP is read in lib.sh
+# shellcheck disable=SC2034 # PG_GEN and UG_RATE are read in lib.sh
 part_instr()
 {
 	local f=$OUT/instr.tsv t
@@ -462,11 +465,11 @@ part_instr()
 		return
 	fi
 	rm -f "$f"
-	PG_RATEP=$INSTR_RATE
+	PG_GEN=udpgen UG_RATE=$INSTR_RATE
 	for t in established new; do
 		fwd_part "$f" "$t" "$REPS" "${INSTR_VARIANTS[@]}"
 	done
-	PG_RATEP=
+	PG_GEN=pktgen
 	FWD_MODE=cpu
 }
 

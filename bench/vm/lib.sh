@@ -33,9 +33,10 @@ else
 fi
 # the CPUs of the router's receive processing (RPS on r0), as a mask
 ROUTER_RPS=$(( 1 << ROUTER_CPU ))
+SINK_RPS=$(( 1 << SINK_CPU ))
 # One CPU (part instr): everything on it, no RPS.
 if [ "$(getconf _NPROCESSORS_ONLN)" -eq 1 ]; then
-	ROUTER_CPU=0 SINK_CPU=0 ROUTER_RPS=0
+	ROUTER_CPU=0 SINK_CPU=0 ROUTER_RPS=0 SINK_RPS=0
 fi
 SID=10.99.0.1
 SPORT=9
@@ -203,7 +204,7 @@ bench_topo()
 		filter add dev s0 ingress protocol ip matchall action drop
 	EOF
 	ip netns exec "$S" sh -c "
-		echo $(( 1 << SINK_CPU )) > /sys/class/net/s0/queues/rx-0/rps_cpus" ||
+		echo $SINK_RPS > /sys/class/net/s0/queues/rx-0/rps_cpus" ||
 		return 1
 	ip netns exec "$R" sh -c "
 		echo 1 > /proc/sys/net/ipv4/ip_forward &&
@@ -213,6 +214,7 @@ bench_topo()
 		echo $ROUTER_RPS > /sys/class/net/r0/queues/rx-0/rps_cpus &&
 		exec sleep infinity" &
 	RPID=$!
+	[ $PG_GEN != udpgen ] || feed_topo || return 1
 	ip netns exec "$G" sh -c "
 		echo rem_device_all > /proc/net/pktgen/kpktgend_$GEN_CPU &&
 		echo add_device g0 > /proc/net/pktgen/kpktgend_$GEN_CPU &&
@@ -227,6 +229,40 @@ bench_topo()
 		sleep 0.05
 	done
 	return 1
+}
+
+# The feed of udpgen (part instr): its namespace ($F) sends each datagram
+# in IPIP to the generator's, which decapsulates it and routes it to the
+# router: it arrives there with the headroom of a network card's buffer.
+#
+#   feed ($F)                generator ($G)
+#   udpgen                   tun0 (ipip)
+#   f0 10.0.9.2 ------------ gf 10.0.9.1      g0 10.1.0.2 --> router
+F=
+feed_topo()
+{
+	F=bench-f-$RANDOM
+	NS_LIST+=("$F")
+	ip -batch - <<-EOF || return 1
+		netns add $F
+		link add f0 netns $F type veth peer name gf netns $G
+	EOF
+	ip -n "$F" -batch - <<-EOF || return 1
+		link set lo up
+		link set f0 up
+		addr add 10.0.9.2/24 dev f0
+	EOF
+	ip -n "$G" -batch - <<-EOF || return 1
+		link set gf up
+		addr add 10.0.9.1/24 dev gf
+		link add tun0 type ipip local 10.0.9.1 remote 10.0.9.2
+		link set tun0 up
+	EOF
+	ip netns exec "$G" sh -c '
+		echo 1 > /proc/sys/net/ipv4/ip_forward &&
+		for f in all default gf tun0 g0; do
+			echo 0 > /proc/sys/net/ipv4/conf/$f/rp_filter || exit 1
+		done'
 }
 
 # proc_is PID NAME: the process runs NAME (no fork)
@@ -246,8 +282,9 @@ bench_topo_down()
 		netns del $G
 		netns del $R
 		netns del $S
+		${F:+netns del $F}
 	EOF
-	NS_LIST=()
+	NS_LIST=() F=
 	RPID='' GPID=
 }
 
@@ -280,8 +317,11 @@ dcr()
 # --- pktgen -------------------------------------------------------------------
 
 PG_PID=
-# datagrams per second of pg_flows, unless as fast as it can (empty)
-PG_RATEP=
+# The generator of pg_flows: pktgen, as fast as it can, or (part instr)
+# udpgen at UG_RATE datagrams a second, with its arguments in UG_ARGS.
+PG_GEN=pktgen
+UG_RATE=4000
+UG_ARGS=()
 
 # pg_set CMD...: pktgen settings of g0, one per argument.
 pg_set()
@@ -302,10 +342,17 @@ pg_flows()
 {
 	local common
 
+	if [ $PG_GEN = udpgen ]; then
+		# from 10.1.0.3: the generator's own address would be a
+		# martian source there
+		UG_ARGS=(-d "${2:-$SID}" -p "$SPORT" -r "$UG_RATE" -s 10.1.0.3
+			 -e "10.0.9.2,10.0.9.1")
+		[ "$1" = established ] || UG_ARGS+=(-n)
+		return 0
+	fi
 	common=("count 0" "clone_skb 0" "pkt_size 64" "delay 0"
 		"dst ${2:-$SID}" "dst_mac $MAC_R0" "udp_dst_min $SPORT"
 		"udp_dst_max $SPORT")
-	[ -z "$PG_RATEP" ] || common+=("ratep $PG_RATEP")
 	case $1 in
 	established)
 		pg_set "${common[@]}" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
@@ -322,14 +369,22 @@ pg_flows()
 
 pg_start()
 {
-	ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	if [ $PG_GEN = udpgen ]; then
+		ip netns exec "$F" "$DYNCAST_TOP/build/bench/udpgen" "${UG_ARGS[@]}" &
+	else
+		ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	fi
 	PG_PID=$!
 }
 
 pg_stop()
 {
 	[ -n "$PG_PID" ] || return 0
-	ip netns exec "$G" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	if [ $PG_GEN = udpgen ]; then
+		kill "$PG_PID" 2>/dev/null
+	else
+		ip netns exec "$G" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	fi
 	wait "$PG_PID" 2>/dev/null
 	PG_PID=
 }
@@ -474,11 +529,11 @@ measure()
 # measure_instr SECONDS: the one CPU's busy time per datagram sent over a
 # window of the guest's time, which under QEMU's instruction counter
 # (VM_ICOUNT) is the instructions it executes, 2^shift ns each; an idle
-# CPU's wait takes no instruction and is not counted (idle_ns).  pktgen sends at PG_RATEP a second, few
-# enough that each datagram is processed to its end (dropped by the
-# router, or by the sink's tc) in the softirq of pktgen's
-# local_bh_enable(), before the next, and that pktgen sleeps between
-# them.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (out of r1),
+# CPU's wait takes no instruction and is not counted (idle_ns).  udpgen
+# sends UG_RATE a second, few enough that each datagram is processed to
+# its end (dropped by the router, or by the sink's tc), in the softirq
+# its send runs, before the next, and that it sleeps between its
+# batches.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (out of r1),
 # M_DROPS (the backlog's drops: datagrams not processed to their end),
 # M_IDLE (idle ms) and M_NS (busy guest ns per datagram sent).
 measure_instr()

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * udpgen: 64-byte UDP datagrams at a fixed rate from a raw socket, for the
+ * instruction counts of the data-plane benchmark (part instr).
+ *
+ *   udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-e FROM,TO]
+ *
+ * Each datagram is built here (IP_HDRINCL) and sent by sendmmsg() in
+ * batches of a millisecond's worth: from SRC (10.1.0.2) and source ports
+ * 1000, 1001, ... 1000 + FLOWS - 1 (1000) in turn, or with -n from a
+ * random address of 10.128.0.0/9 and a random port each, every datagram
+ * practically a flow of its own.  Unlike pktgen's, whose sender keeps a
+ * reference to the buffer while the receiver processes it in the same
+ * softirq (so that ip_rcv() copies it as shared and a router that writes
+ * its header copies the head again), each datagram here is the stack's
+ * own, as from a real sender.  With -e each goes in IPIP from FROM to TO,
+ * whose decapsulation leaves the room of the outer headers in front of
+ * it, as a network card's receive buffer has (a socket's datagram has 16
+ * bytes, too few for an outer header of a router's own).  Runs until
+ * killed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FRAME		64	/* on the wire, as pktgen's pkt_size 64 */
+#define PKT_LEN		(FRAME - 14)	/* IP datagram: no Ethernet header */
+#define OUTER		20		/* -e: the IPIP header */
+#define MAX_BATCH	256
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-e FROM,TO]\n");
+	exit(2);
+}
+
+static uint32_t xorshift32(uint32_t *s)
+{
+	uint32_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *s = x;
+}
+
+/* The IPv4 header checksum of @ip */
+static uint16_t ip_csum(const struct iphdr *ip)
+{
+	const uint16_t *p = (const uint16_t *)ip;
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < ip->ihl * 2; i++)
+		sum += p[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static unsigned long parse_ul(const char *arg, const char *name,
+			      unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || end == arg || v < min || v > max) {
+		fprintf(stderr, "udpgen: %s: \"%s\" is not a number from %lu to %lu\n",
+			name, arg, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t pkts[MAX_BATCH][OUTER + PKT_LEN];
+	static struct mmsghdr msgs[MAX_BATCH];
+	static struct iovec iov[MAX_BATCH];
+	unsigned long rate = 4000, flows = 1000, port = 9, sent = 0;
+	struct in_addr src = { htonl(0x0a010002) }, dst = { 0 };
+	struct in_addr efrom = { 0 }, eto = { 0 };
+	unsigned int off = 0;
+	char *comma;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint32_t seed = 0x2545f491;
+	unsigned int batch, i;
+	struct timespec next;
+	int opt, fd, rnd = 0;
+
+	while ((opt = getopt(argc, argv, "d:p:r:s:f:ne:")) != -1) {
+		switch (opt) {
+		case 'd':
+			if (inet_pton(AF_INET, optarg, &dst) != 1) {
+				fprintf(stderr, "udpgen: -d: \"%s\" is no IPv4 address\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			port = parse_ul(optarg, "-p", 1, 65535);
+			break;
+		case 'r':
+			rate = parse_ul(optarg, "-r", 1, 1000000);
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &src) != 1) {
+				fprintf(stderr, "udpgen: -s: \"%s\" is no IPv4 address\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			flows = parse_ul(optarg, "-f", 1, 64535);
+			break;
+		case 'n':
+			rnd = 1;
+			break;
+		case 'e':
+			comma = strchr(optarg, ',');
+			if (comma)
+				*comma++ = '\0';
+			if (!comma || inet_pton(AF_INET, optarg, &efrom) != 1 ||
+			    inet_pton(AF_INET, comma, &eto) != 1) {
+				fprintf(stderr, "udpgen: -e: FROM,TO: two IPv4 addresses\n");
+				return 2;
+			}
+			off = OUTER;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!dst.s_addr || optind != argc)
+		usage();
+
+	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("udpgen: socket");
+		return 1;
+	}
+	to.sin_addr = off ? eto : dst;
+	/* a millisecond's worth each, at least one */
+	batch = rate / 1000 ? rate / 1000 : 1;
+	if (batch > MAX_BATCH)
+		batch = MAX_BATCH;
+	for (i = 0; i < batch; i++) {
+		struct iphdr *ip = (struct iphdr *)(pkts[i] + off);
+		struct udphdr *udp = (struct udphdr *)(ip + 1);
+
+		if (off) {
+			struct iphdr *o = (struct iphdr *)pkts[i];
+
+			o->version = 4;
+			o->ihl = 5;
+			o->ttl = 64;
+			o->protocol = IPPROTO_IPIP;
+			o->tot_len = htons(OUTER + PKT_LEN);
+			o->saddr = efrom.s_addr;
+			o->daddr = eto.s_addr;
+		}
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->tot_len = htons(PKT_LEN);	/* the kernel fills id, check */
+		ip->daddr = dst.s_addr;
+		udp->dest = htons(port);
+		udp->len = htons(PKT_LEN - sizeof(*ip));
+		iov[i].iov_base = pkts[i];
+		iov[i].iov_len = off + PKT_LEN;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &to;
+		msgs[i].msg_hdr.msg_namelen = sizeof(to);
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		for (i = 0; i < batch; i++) {
+			struct iphdr *ip = (struct iphdr *)(pkts[i] + off);
+			struct udphdr *udp = (struct udphdr *)(ip + 1);
+
+			if (rnd) {
+				ip->saddr = htonl(0x0a800000 |
+						  (xorshift32(&seed) & 0x7fffff));
+				udp->source = htons(1024 + xorshift32(&seed) %
+							   (65536 - 1024));
+			} else {
+				ip->saddr = src.s_addr;
+				udp->source = htons(1000 + sent++ % flows);
+			}
+			/* the kernel fills in the outer header's alone */
+			if (off) {
+				ip->check = 0;
+				ip->check = ip_csum(ip);
+			}
+		}
+		if (sendmmsg(fd, msgs, batch, 0) < 0 && errno != ENOBUFS &&
+		    errno != EINTR) {
+			perror("udpgen: sendmmsg");
+			return 1;
+		}
+		/* the next batch is due batch / rate seconds after this one */
+		next.tv_nsec += (long)(1000000000ULL * batch / rate);
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+				       NULL) == EINTR)
+			;
+	}
+}
