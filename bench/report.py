@@ -264,7 +264,8 @@ def instr_section(rows, lines, headline):
     ienv = read_kv("instr-env.tsv")
     lines.append("### Instructions per datagram (one vCPU, QEMU's instruction counter)\n")
     lines.append(
-        "The variants above in a VM of their own (`make bench PARTS=instr`): "
+        "The forwarding variants of the data plane in a VM of their own "
+        "(`make bench PARTS=instr`): "
         "one vCPU, QEMU's instruction counter (`-icount shift="
         f"{ienv.get('icount_shift', '?')},sleep=off`), under which the "
         "guest's time is the instructions it executes and an idle CPU's "
@@ -274,16 +275,16 @@ def instr_section(rows, lines, headline):
         "arrives with the headroom of a network card's buffer, and is no "
         "buffer another holds: pktgen keeps one, which makes ip_rcv() copy "
         "it); each is "
-        "processed to its end (forwarded and dropped by the sink's tc, or "
-        "dropped by the router) before the next.  A datagram's "
+        "processed to its end, where tc drops it at the router's egress "
+        "(or, in \"ingress drop\", its ingress), before the next.  A datagram's "
         "instructions are the CPU's busy time over the window (its time "
         "less the idle time of /proc/timer_list) over the datagrams sent: "
-        "the feed's, the generator's, the router's and the sink's together, and the "
+        "the feed's, the generator's and the router's together, and the "
         "timers' and the benchmark's own, alike in every variant.  "
         "\"Ingress drop\" (the router's tc drops each datagram as it "
         "arrives) is what every variant has before the router's "
         "forwarding; \"the router's\" is a variant's figure less that, "
-        "repetition by repetition.  Most repetitions of the same code agree "
+        "repetition by repetition: from its ingress to its egress queue.  Most repetitions of the same code agree "
         "to a few instructions, whatever the host does; where two differ by "
         "a few hundred, work of the kernel's own (a table growing, a "
         "worker) fell in one window and not the other.  These ratios hold "
@@ -308,14 +309,21 @@ def instr_section(rows, lines, headline):
             continue
         rt = instr_router(by)
         rts[traffic] = rt
+        miss = missing_reasons([r for r in rows if r.get("traffic") == traffic])
         out = []
         for v in ["ingress-drop"] + VARIANTS:
             if v not in by:
+                if v in miss:
+                    out.append([LABELS.get(v, "ingress drop"),
+                                "missing: " + miss[v], "", "", "", ""])
                 continue
             ins = [num(r["instr_per_pkt"]) for r in by[v].values()]
             lo, hi = spread(ins)
+            drops = sum(num(r.get("backlog_drops")) or 0 for r in by[v].values())
             row = [LABELS.get(v, "ingress drop"),
-                   f"{f_num(med(ins))} [{f_num(lo)}–{f_num(hi)}]"]
+                   f"{f_num(med(ins))} [{f_num(lo)}–{f_num(hi)}]" +
+                   (f" ({f_num(drops)} dropped by the backlog: not each "
+                    "processed before the next)" if drops else "")]
             if v == "ingress-drop":
                 row += ["–", "–", "–", "–"]
             else:
@@ -1801,15 +1809,15 @@ def main():
                 f"{r[0]} on {r[1]} from {r[2]}" for r in parts) + ".")
         else:
             lines.append(f"- Source: {hostinfo.get('commit', '?')}.")
-        ienv = read_kv("instr-env.tsv")
-        if ienv:
-            lines.append(
-                f"- VM of part instr: {ienv.get('date', '?')}, {ienv.get('cpus', '?')} "
-                f"vCPU, QEMU's instruction counter (2^{ienv.get('icount_shift', '?')} "
-                f"ns an instruction), {ienv.get('reps', '?')} repetitions of "
-                f"{ienv.get('instr_window_s', '?')} s of guest time after "
-                f"{ienv.get('warmup_s', '?')} s of warm-up.")
         lines.append(f"- Host during the VM runs: {hostinfo.get('cpu', '?')}; {host_line()}.")
+    ienv = read_kv("instr-env.tsv")
+    if ienv:
+        lines.append(
+            f"- VM of part instr: {ienv.get('date', '?')}, {ienv.get('cpus', '?')} "
+            f"vCPU, QEMU's instruction counter (2^{ienv.get('icount_shift', '?')} "
+            f"ns an instruction), {ienv.get('reps', '?')} repetitions of "
+            f"{ienv.get('instr_window_s', '?')} s of guest time after "
+            f"{ienv.get('warmup_s', '?')} s of warm-up.")
     if senv:
         lines.append(f"- Simulation (`make bench-steer`): {senv.get('date', '?')}, "
                      f"{senv.get('demands', '?')} demands measured per run after "

@@ -10,8 +10,8 @@
 # load meanwhile, copies the VM's data to bench/data (replacing the
 # files of the parts run, keeping the others) and writes bench/results.md
 # and bench/plots with bench/report.py.  VM_SMP, VM_MEM, TIMEOUT and the
-# BENCH_* settings of bench/vm/bench.sh pass through.  Exits 0 when the VM
-# ran, whatever it measured.
+# BENCH_* settings of bench/vm/bench.sh pass through.  Exits 0 when each
+# VM ran its parts, whatever it measured.
 
 set -u
 
@@ -81,7 +81,8 @@ boot()
 	for f in "$res"/*.tsv; do
 		[ "${f##*/}" = durations.tsv ] || cp "$f" "$DATA/"
 	done
-	[ -s "$res/errors.log" ] && cp "$res/errors.log" "$DATA/vm-errors.log"
+	[ -s "$res/errors.log" ] &&
+		cp "$res/errors.log" "$DATA/vm-errors${VM_ICOUNT:+-instr}.log"
 	cp "$VM_OUT/results/log/bench.log" "$DATA/vm-bench${VM_ICOUNT:+-instr}.log" 2>/dev/null
 	return 0
 }
@@ -98,13 +99,18 @@ for part in "$@"; do
 		parts+=("$part")
 	fi
 done
-ran=
+ran='' failed=''
 if [ $# -eq 0 ] || [ ${#parts[@]} -gt 0 ]; then
-	boot "${parts[@]}" && ran=1
+	if VM_ICOUNT='' boot "${parts[@]}"; then ran=1; else failed=1; fi
 fi
 if [ -n "$instr" ]; then
 	export BENCH_ICOUNT=${BENCH_ICOUNT:-2}
-	VM_SMP=1 VM_ICOUNT=$BENCH_ICOUNT boot instr && ran=1
+	# its own VM_OUT: the first VM's console and logs stay
+	if VM_SMP=1 VM_ICOUNT=$BENCH_ICOUNT VM_OUT=$VM_OUT/instr boot instr; then
+		ran=1
+	else
+		failed=1
+	fi
 fi
 kill $sampler 2>/dev/null
 wait $sampler 2>/dev/null
@@ -122,3 +128,6 @@ fi
 	printf 'commit\t%s\n' "$commit"
 } > "$DATA/host-env.tsv"
 python3 "$TOP/bench/report.py"
+# a VM that did not run its parts fails the run, once the other's data
+# is in
+[ -z "$failed" ]

@@ -9,15 +9,18 @@
  * batches of a millisecond's worth: from SRC (10.1.0.2) and source ports
  * 1000, 1001, ... 1000 + FLOWS - 1 (1000) in turn, or with -n from a
  * random address of 10.128.0.0/9 and a random port each, every datagram
- * practically a flow of its own.  Unlike pktgen's, whose sender keeps a
+ * practically a flow of its own.  A batch that finds its time past is
+ * sent at once, the next one a period later: a late batch is not made up
+ * for by a burst.  Unlike pktgen's, whose sender keeps a
  * reference to the buffer while the receiver processes it in the same
  * softirq (so that ip_rcv() copies it as shared and a router that writes
  * its header copies the head again), each datagram here is the stack's
  * own, as from a real sender.  With -e each goes in IPIP from FROM to TO,
  * whose decapsulation leaves the room of the outer headers in front of
  * it, as a network card's receive buffer has (a socket's datagram has 16
- * bytes, too few for an outer header of a router's own).  Runs until
- * killed.
+ * bytes, too few for an outer header of a router's own); SRC must then
+ * be no address of TO's host, whose routing would take it for a martian
+ * source.  Runs until killed.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +39,7 @@
 #define FRAME		64	/* on the wire, as pktgen's pkt_size 64 */
 #define PKT_LEN		(FRAME - 14)	/* IP datagram: no Ethernet header */
 #define OUTER		20		/* -e: the IPIP header */
+#define ROW		72		/* a datagram's room: 4-byte aligned */
 #define MAX_BATCH	256
 
 static void usage(void)
@@ -87,7 +91,7 @@ static unsigned long parse_ul(const char *arg, const char *name,
 
 int main(int argc, char **argv)
 {
-	static uint8_t pkts[MAX_BATCH][OUTER + PKT_LEN];
+	static uint8_t pkts[MAX_BATCH][ROW] __attribute__((aligned(4)));
 	static struct mmsghdr msgs[MAX_BATCH];
 	static struct iovec iov[MAX_BATCH];
 	unsigned long rate = 4000, flows = 1000, port = 9, sent = 0;
@@ -98,7 +102,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	uint32_t seed = 0x2545f491;
 	unsigned int batch, i;
-	struct timespec next;
+	struct timespec next, now;
 	int opt, fd, rnd = 0;
 
 	while ((opt = getopt(argc, argv, "d:p:r:s:f:ne:")) != -1) {
@@ -209,10 +213,18 @@ int main(int argc, char **argv)
 				ip->check = ip_csum(ip);
 			}
 		}
-		if (sendmmsg(fd, msgs, batch, 0) < 0 && errno != ENOBUFS &&
-		    errno != EINTR) {
-			perror("udpgen: sendmmsg");
-			return 1;
+		/* what sendmmsg() did not take is sent on, each datagram once */
+		for (i = 0; i < batch; ) {
+			int n = sendmmsg(fd, msgs + i, batch - i, 0);
+
+			if (n > 0) {
+				i += n;
+			} else if (n == 0 || errno == ENOBUFS) {
+				i++;	/* dropped on the way out: not sent */
+			} else if (errno != EINTR) {
+				perror("udpgen: sendmmsg");
+				return 1;
+			}
 		}
 		/* the next batch is due batch / rate seconds after this one */
 		next.tv_nsec += (long)(1000000000ULL * batch / rate);
@@ -220,6 +232,10 @@ int main(int argc, char **argv)
 			next.tv_nsec -= 1000000000L;
 			next.tv_sec++;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+			next = now;	/* late: no burst to catch up */
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
 				       NULL) == EINTR)
 			;

@@ -407,11 +407,13 @@ fwd_part()
 
 part_dataplane()
 {
+	rm -f "$OUT/dataplane.tsv"
 	fwd_part "$OUT/dataplane.tsv" established "$DP_REPS"
 }
 
 part_newflow()
 {
+	rm -f "$OUT/newflow.tsv"
 	fwd_part "$OUT/newflow.tsv" new "$REPS"
 }
 
@@ -428,6 +430,7 @@ part_spread()
 {
 	M_CPUS=("$GEN_CPU" "$ROUTER_CPU")
 	ROUTER_RPS=$(( (1 << GEN_CPU) | (1 << ROUTER_CPU) ))
+	rm -f "$OUT/spread.tsv"
 	fwd_part "$OUT/spread.tsv" established "$DP_REPS" "${SPREAD_VARIANTS[@]}"
 	M_CPUS=("$ROUTER_CPU")
 	ROUTER_RPS=$(( 1 << ROUTER_CPU ))
@@ -443,9 +446,11 @@ part_spread()
 # to a few instructions in every run of the same code, whatever the host
 # does.  The generator is udpgen, whose datagrams are the stack's own
 # (pktgen keeps a reference to each while the router processes it, which
-# makes ip_rcv() copy it).  ingress-drop (the router's tc drops each
-# datagram as it arrives) is the generator's and the receive's part; a
-# variant's figure beyond it is the router's own.  Instructions, not
+# makes ip_rcv() copy it).  Every variant's datagrams end at the router's
+# egress, where tc drops them (bench_topo); ingress-drop (tc drops each
+# datagram as the router receives it) is the generator's and the
+# receive's part, and a variant's figure beyond it is the router's own,
+# from its ingress to its egress queue.  Instructions, not
 # time: a cache miss, an atomic operation or a contended lock counts as
 # one instruction, and the one CPU shares nothing.
 INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
@@ -1721,7 +1726,7 @@ part_bgprib()
 
 # --- main -----------------------------------------------------------------------
 
-log "dyncast benchmarks: parts ${PARTS[*]}; $REPS repetitions of $WINDOW s"
+log "dyncast benchmarks: parts ${PARTS[*]}; $REPS repetitions of $WINDOW s ($INSTR_WINDOW s of guest time in part instr)"
 if ! prepare; then
 	echo "bench: cannot prepare; nothing measured"
 	exit 1

@@ -78,6 +78,17 @@ cpu_kernel()
 	return 1
 }
 
+# egress_drops: datagrams tc dropped at r1's egress (part instr: where
+# the router's forwarding ends); sets REPLY.  Forks: not in a window.
+egress_drops()
+{
+	local re='Sent [0-9]+ bytes ([0-9]+) pkt'
+
+	REPLY=0
+	[[ $(tc -n "$R" -s filter show dev r1 egress) =~ $re ]] &&
+		REPLY=${BASH_REMATCH[1]}
+}
+
 # idle_ns: ns CPU 0 spent idle, from /proc/timer_list's tick_sched (idle
 # and iowait sleep time, kept to the ns where the tick stops; updated at
 # idle exit, so a reader, which is not idle, reads it whole); sets REPLY.
@@ -214,7 +225,15 @@ bench_topo()
 		echo $ROUTER_RPS > /sys/class/net/r0/queues/rx-0/rps_cpus &&
 		exec sleep infinity" &
 	RPID=$!
-	[ $PG_GEN != udpgen ] || feed_topo || return 1
+	if [ $PG_GEN = udpgen ]; then
+		feed_topo || return 1
+		# the router's part ends at its egress: the sink's receive is no
+		# part of any variant's figure
+		tc -n "$R" -batch - <<-EOF || return 1
+			qdisc add dev r1 clsact
+			filter add dev r1 egress matchall action drop
+		EOF
+	fi
 	ip netns exec "$G" sh -c "
 		echo rem_device_all > /proc/net/pktgen/kpktgend_$GEN_CPU &&
 		echo add_device g0 > /proc/net/pktgen/kpktgend_$GEN_CPU &&
@@ -531,29 +550,33 @@ measure()
 # (VM_ICOUNT) is the instructions it executes, 2^shift ns each; an idle
 # CPU's wait takes no instruction and is not counted (idle_ns).  udpgen
 # sends UG_RATE a second, few enough that each datagram is processed to
-# its end (dropped by the router, or by the sink's tc), in the softirq
-# its send runs, before the next, and that it sleeps between its
-# batches.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (out of r1),
+# its end (dropped by tc at the router's ingress or egress), in the
+# softirq its send runs, before the next, and that it sleeps between its
+# batches.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (dropped
+# at r1's egress: forwarded),
 # M_DROPS (the backlog's drops: datagrams not processed to their end),
 # M_IDLE (idle ms) and M_NS (busy guest ns per datagram sent).
 measure_instr()
 {
-	local t0 t1 i0 s0 f0 d0
+	local t0 t1 i0 s0 f0 d0 ok=1
 
+	egress_drops; f0=$REPLY
 	t0=${EPOCHREALTIME/./}
-	idle_ns; i0=$REPLY
+	idle_ns || ok=
+	i0=$REPLY
 	dev_stat "$GPID" g0 10; s0=$REPLY
-	dev_stat "$RPID" r1 10; f0=$REPLY
 	softnet_drops 0; d0=$REPLY
 	sleep "$1"
 	t1=${EPOCHREALTIME/./}
-	idle_ns; i0=$(( REPLY - i0 ))
+	idle_ns || ok=
+	i0=$(( REPLY - i0 ))
 	dev_stat "$GPID" g0 10; M_SENT=$(( REPLY - s0 ))
-	dev_stat "$RPID" r1 10; M_FWD=$(( REPLY - f0 ))
 	softnet_drops 0; M_DROPS=$(( REPLY - d0 ))
+	egress_drops; M_FWD=$(( REPLY - f0 ))
 	M_WALL=$(awk -v d=$(( t1 - t0 )) 'BEGIN { printf "%.3f", d / 1e6 }')
 	M_IDLE=$(( i0 / 1000000 ))
-	if [ "$M_SENT" -gt 0 ]; then
+	[ -n "$ok" ] || log "no idle time in /proc/timer_list: no figure"
+	if [ -n "$ok" ] && [ "$M_SENT" -gt 0 ]; then
 		M_NS=$(awk -v s=$M_SENT -v d=$(( t1 - t0 )) -v i=$i0 \
 			'BEGIN { printf "%.1f", (d * 1e3 - i) / s }')
 	else
