@@ -553,7 +553,8 @@ measure()
 # its end (dropped by tc at the router's ingress or egress), in the
 # softirq its send runs, before the next, and that it sleeps between its
 # batches.  Sets M_WALL (s), M_SENT (packets out of g0), M_FWD (dropped
-# at r1's egress: forwarded),
+# at r1's egress: forwarded; read by tc around the window, so over a
+# little longer),
 # M_DROPS (the backlog's drops: datagrams not processed to their end),
 # M_IDLE (idle ms) and M_NS (busy guest ns per datagram sent).
 measure_instr()
