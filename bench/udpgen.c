@@ -89,6 +89,15 @@ static unsigned long parse_ul(const char *arg, const char *name,
 	return v;
 }
 
+static void parse_addr(const char *arg, const char *name, struct in_addr *a)
+{
+	if (inet_pton(AF_INET, arg, a) != 1) {
+		fprintf(stderr, "udpgen: %s: \"%s\" is no IPv4 address\n",
+			name, arg);
+		exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t pkts[MAX_BATCH][ROW] __attribute__((aligned(4)));
@@ -108,11 +117,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "d:p:r:s:f:ne:")) != -1) {
 		switch (opt) {
 		case 'd':
-			if (inet_pton(AF_INET, optarg, &dst) != 1) {
-				fprintf(stderr, "udpgen: -d: \"%s\" is no IPv4 address\n",
-					optarg);
-				return 2;
-			}
+			parse_addr(optarg, "-d", &dst);
 			break;
 		case 'p':
 			port = parse_ul(optarg, "-p", 1, 65535);
@@ -121,11 +126,7 @@ int main(int argc, char **argv)
 			rate = parse_ul(optarg, "-r", 1, 1000000);
 			break;
 		case 's':
-			if (inet_pton(AF_INET, optarg, &src) != 1) {
-				fprintf(stderr, "udpgen: -s: \"%s\" is no IPv4 address\n",
-					optarg);
-				return 2;
-			}
+			parse_addr(optarg, "-s", &src);
 			break;
 		case 'f':
 			flows = parse_ul(optarg, "-f", 1, 64535);
@@ -137,11 +138,12 @@ int main(int argc, char **argv)
 			comma = strchr(optarg, ',');
 			if (comma)
 				*comma++ = '\0';
-			if (!comma || inet_pton(AF_INET, optarg, &efrom) != 1 ||
-			    inet_pton(AF_INET, comma, &eto) != 1) {
+			if (!comma) {
 				fprintf(stderr, "udpgen: -e: FROM,TO: two IPv4 addresses\n");
 				return 2;
 			}
+			parse_addr(optarg, "-e", &efrom);
+			parse_addr(comma, "-e", &eto);
 			off = OUTER;
 			break;
 		default:
