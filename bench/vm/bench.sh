@@ -55,7 +55,9 @@
 # two more; BENCH_SEL_REPS for selection and updates, one fewer),
 # BENCH_WINDOW (seconds measured, 4), BENCH_WARMUP (seconds before, 1),
 # BENCH_INSTR_WINDOW and BENCH_INSTR_RATE (part instr: seconds of guest
-# time measured, 8, and datagrams per second, 4000),
+# time measured, 8, and datagrams per second, 4000), BENCH_INSTR_VARIANTS
+# (part instr's variants, "ingress-drop" and every forwarding variant)
+# and BENCH_INSTR_TRAFFIC ("established new"),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
@@ -453,7 +455,11 @@ part_spread()
 # from its ingress to its egress queue.  Instructions, not
 # time: a cache miss, an atomic operation or a contended lock counts as
 # one instruction, and the one CPU shares nothing.
-INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
+if [ -n "${BENCH_INSTR_VARIANTS:-}" ]; then
+	read -r -a INSTR_VARIANTS <<< "$BENCH_INSTR_VARIANTS"
+else
+	INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
+fi
 
 # shellcheck disable=SC2034 # PG_GEN and UG_RATE are read in lib.sh
 part_instr()
@@ -471,7 +477,7 @@ part_instr()
 	fi
 	rm -f "$f"
 	PG_GEN=udpgen UG_RATE=$INSTR_RATE
-	for t in established new; do
+	for t in ${BENCH_INSTR_TRAFFIC:-established new}; do
 		fwd_part "$f" "$t" "$REPS" "${INSTR_VARIANTS[@]}"
 	done
 	PG_GEN=pktgen
