@@ -3,9 +3,10 @@
  * dyncast: the PREROUTING hooks, IPv4 and IPv6.
  *
  * Registered in a namespace only while it has a tunnel-mode or forwarder
- * service of that family.  Priority NF_IP_PRI_RAW + 10: after
- * defragmentation (so every packet shows its ports) and after the raw table
- * (so an operator can drop or untrack before dyncast), before conntrack.
+ * service of that family.  Priority NF_IP_PRI_RAW + 10: after the raw
+ * table (so an operator can drop or untrack before dyncast), before
+ * conntrack.  It reassembles the fragments addressed to services itself
+ * (dc_defrag()), so that every packet it steers shows its ports.
  * Tunnel mode takes its packets here, before conntrack, and leaves no
  * conntrack entry behind for flows whose replies never come back through
  * this router.  A forwarder (fwd_forwarder.c) tunnels bound flows like
@@ -20,10 +21,11 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
+#include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ipv6_frag.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "dyncast.h"
@@ -44,9 +46,13 @@ static bool dc_icmp_is_error(u8 family, u8 type)
 	return type < 128;	/* RFC 4443: errors are 0..127 */
 }
 
-/* Addresses and protocol of an IP header at @off; the L4 offset in *l4off. */
+/*
+ * Addresses and protocol of an IP header at @off; the L4 offset in *l4off.
+ * -EAGAIN for a fragment when @frag_ok is false, else -EINVAL for one that
+ * is not the first (no ports to read).
+ */
 static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
-		       struct dc_pkt *pkt, unsigned int *l4off)
+		       struct dc_pkt *pkt, unsigned int *l4off, bool frag_ok)
 {
 	if (family == AF_INET) {
 		struct iphdr _iph;
@@ -55,9 +61,12 @@ static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
 		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
 		if (!iph || iph->ihl < 5 || iph->version != 4)
 			return -EINVAL;
-		/* Not the first fragment: no ports to read. */
-		if (iph->frag_off & htons(IP_OFFSET))
-			return -EINVAL;
+		if (iph->frag_off & htons(IP_MF | IP_OFFSET)) {
+			if (!frag_ok)
+				return -EAGAIN;
+			if (iph->frag_off & htons(IP_OFFSET))
+				return -EINVAL;
+		}
 		pkt->saddr.ip = iph->saddr;
 		pkt->daddr.ip = iph->daddr;
 		pkt->proto = iph->protocol;
@@ -77,8 +86,15 @@ static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
 		nexthdr = ip6h->nexthdr;
 		hoff = ipv6_skip_exthdr(skb, off + sizeof(_ip6h), &nexthdr,
 					&frag_off);
-		if (hoff < 0 || (frag_off & htons(~0x7)))
+		if (hoff < 0)
 			return -EINVAL;
+		/* the offset, and IP6_MF */
+		if (frag_off & htons(IP6_OFFSET | IP6_MF)) {
+			if (!frag_ok)
+				return -EAGAIN;
+			if (frag_off & htons(IP6_OFFSET))
+				return -EINVAL;
+		}
 		pkt->proto = nexthdr;
 		*l4off = hoff;
 	}
@@ -89,7 +105,9 @@ static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
  * Read what the hooks need of a packet.  An ICMP error is read as the flow
  * it is about, seen from the client: its quoted packet went from the
  * service to the client, so addresses and ports are swapped back.
- * pkt->icmp_err tells the two apart.
+ * pkt->icmp_err tells the two apart.  A fragment gives -EAGAIN: it must be
+ * reassembled first (dc_defrag()); the quoted packet of an ICMP error may be
+ * a first fragment.
  */
 int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		 unsigned int *l4off)
@@ -97,12 +115,15 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 	unsigned int off;
 	__be16 _ports[2];
 	const __be16 *ports;
+	int ret;
 
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->family = family;
 	pkt->len = skb->len;
-	if (dc_parse_ip(skb, family, skb_network_offset(skb), pkt, &off))
-		return -EINVAL;
+	ret = dc_parse_ip(skb, family, skb_network_offset(skb), pkt, &off,
+			  false);
+	if (ret)
+		return ret;
 
 	if (pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) {
 		struct dc_pkt inner;
@@ -116,7 +137,7 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		if (!type || !dc_icmp_is_error(family, *type))
 			return -EINVAL;
 		memset(&inner, 0, sizeof(inner));
-		if (dc_parse_ip(skb, family, off + 8, &inner, &off))
+		if (dc_parse_ip(skb, family, off + 8, &inner, &off, true))
 			return -EINVAL;
 		if (inner.proto != IPPROTO_TCP && inner.proto != IPPROTO_UDP)
 			return -EINVAL;
@@ -161,21 +182,59 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 	return 0;
 }
 
+/*
+ * Reassemble a fragment addressed to a service, as nf_defrag would (the
+ * same queues: when conntrack's reassembly runs in the namespace, no
+ * fragment reaches this hook), but only those: fragments routed elsewhere
+ * pass untouched, and no packet pays a defragmentation hook, neither in
+ * PREROUTING nor, for the tunnel's outer packets, in LOCAL_OUT.  Returns
+ * NF_ACCEPT with the whole packet in @skb, or the verdict on a fragment
+ * queued or dropped.
+ */
+static unsigned int dc_defrag(struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	int err;
+
+	if (state->pf == NFPROTO_IPV4) {
+		local_bh_disable();
+		err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
+		local_bh_enable();
+		if (err)
+			return NF_STOLEN;	/* queued, or freed */
+		skb->ignore_df = 1;
+		return NF_ACCEPT;
+	}
+	err = nf_ct_frag6_gather(state->net, skb, IP6_DEFRAG_CONNTRACK_IN);
+	if (err == -EINPROGRESS)
+		return NF_STOLEN;
+	return err ? NF_DROP : NF_ACCEPT;
+}
+
 static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct dc_net *dn = dc_net(state->net);
 	struct dc_instance *inst = NULL;
 	struct dc_service *svc;
 	struct dc_binding *b;
 	struct dc_flow_key key;
 	struct dc_pkt pkt;
-	unsigned int l4off;
+	unsigned int l4off, verdict;
+	int err;
 
 	if (!dc_sid_maybe(dn, skb, state->pf))
 		return NF_ACCEPT;
-	if (dc_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
-			 &pkt, &l4off))
+	err = dc_pkt_parse(skb, family, &pkt, &l4off);
+	if (unlikely(err == -EAGAIN)) {
+		verdict = dc_defrag(skb, state);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+		/* still a fragment when IPv6 could not reassemble it */
+		err = dc_pkt_parse(skb, family, &pkt, &l4off);
+	}
+	if (err)
 		return NF_ACCEPT;
 	svc = dc_service_lookup(dn, pkt.family, &pkt.daddr, pkt.proto,
 				pkt.dport);
@@ -220,19 +279,6 @@ static const struct nf_hook_ops dc_ops[2] = {
 		.priority = NF_IP6_PRI_RAW + 10,
 	},
 };
-
-static int dc_defrag_enable(struct net *net, int idx)
-{
-	return idx ? nf_defrag_ipv6_enable(net) : nf_defrag_ipv4_enable(net);
-}
-
-static void dc_defrag_disable(struct net *net, int idx)
-{
-	if (idx)
-		nf_defrag_ipv6_disable(net);
-	else
-		nf_defrag_ipv4_disable(net);
-}
 
 static int dc_nat_register(struct net *net, int idx)
 {
@@ -290,14 +336,9 @@ int dc_hooks_update(struct dc_net *dn, const struct dc_needs *n)
 		bool want_nat = n->nat[idx];
 
 		if (want_hooks && !dn->hooks_on[idx]) {
-			ret = dc_defrag_enable(net, idx);
+			ret = nf_register_net_hook(net, &dc_ops[idx]);
 			if (ret)
 				return ret;
-			ret = nf_register_net_hook(net, &dc_ops[idx]);
-			if (ret) {
-				dc_defrag_disable(net, idx);
-				return ret;
-			}
 			dn->hooks_on[idx] = true;
 		}
 		if (want_nat && !dn->nat_on[idx]) {
@@ -312,7 +353,6 @@ int dc_hooks_update(struct dc_net *dn, const struct dc_needs *n)
 		}
 		if (!want_hooks && dn->hooks_on[idx]) {
 			nf_unregister_net_hook(net, &dc_ops[idx]);
-			dc_defrag_disable(net, idx);
 			dn->hooks_on[idx] = false;
 		}
 	}

@@ -40,8 +40,8 @@
 #include "tunnel.h"
 
 /*
- * Whether a packet fits a path of MTU @mtu.  A packet that conntrack
- * reassembled is judged by its largest fragment, as ip_forward() does: the
+ * Whether a packet fits a path of MTU @mtu.  A packet reassembled from
+ * fragments is judged by its largest fragment, as ip_forward() does: the
  * client already sends below that, and the packet leaves in fragments.
  */
 bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu)

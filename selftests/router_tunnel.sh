@@ -9,7 +9,9 @@
 # encapsulated are answered with ICMP "fragmentation needed" / "packet too
 # big", after which the client's transfers go through.  A datagram that
 # the client fragmented and the router reassembled is judged by its
-# largest fragment: it goes on, in fragments, with no "too big".
+# largest fragment: it goes on, in fragments, with no "too big".  The
+# router reassembles the fragments addressed to its services, and no
+# others: routed fragments pass as they came.
 #
 # timeout=600
 
@@ -21,7 +23,7 @@ require_vm
 require_cmd ip socat jq conntrack
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 20
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -157,5 +159,36 @@ for fam in 4 6; do
 	ktap_test_result "IPv$fam: a reassembled datagram whose fragments fit goes on, not 'too big'" \
 		sh -c "[ '$after' = '$before' ] && [ -n '$got' ]"
 done
+
+# ip_stat NS NAME: an IPv4 counter of /proc/net/snmp in a namespace
+# (netfilter's IPv6 reassembly counts in no MIB: IPv4 only)
+ip_stat()
+{
+	ip netns exec "$1" awk -v name="$2" '/^Ip: / {
+		if (!col) {
+			for (i = 2; i <= NF; i++)
+				if ($i == name)
+					col = i
+			next
+		}
+		print $col
+	}' /proc/net/snmp
+}
+
+# The fragments the router took for reassembly: none of those routed to
+# instance 1's own address, which it reassembles itself, and those to
+# the service.
+before=$(ip_stat "$R" ReasmReqds)
+inst_before=$(ip_stat "${INST[1]}" ReasmOKs)
+frag_udp "$(bid4 1)" 10.0.0.2 53 >/dev/null
+routed=$(ip_stat "$R" ReasmReqds)
+inst_after=$(ip_stat "${INST[1]}" ReasmOKs)
+frag_udp "$SID4" 10.0.0.2 53 >/dev/null
+after=$(ip_stat "$R" ReasmReqds)
+echo "# IPv4 fragments taken for reassembly: $before, routed to $(bid4 1) $routed (reassembled there: $inst_before -> $inst_after), to $SID4 $after"
+ktap_test_result "IPv4: fragments routed to an address that is no service are not reassembled" \
+	sh -c "[ '$routed' = '$before' ] && [ '$inst_after' -gt '$inst_before' ]"
+ktap_test_result "IPv4: fragments addressed to a service are" \
+	test "$after" -gt "$routed"
 
 ktap_finished
