@@ -101,6 +101,39 @@ static int dc_parse_ip(struct sk_buff *skb, u8 family, unsigned int off,
 	return 0;
 }
 
+/* The ports and what the hooks need of a TCP or UDP header at @off. */
+int dc_pkt_l4(struct sk_buff *skb, unsigned int off, struct dc_pkt *pkt)
+{
+	const __be16 *ports;
+	__be16 _ports[2];
+
+	if (pkt->proto == IPPROTO_TCP) {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
+		if (!th)
+			return -EINVAL;
+		pkt->sport = th->source;
+		pkt->dport = th->dest;
+		pkt->syn = th->syn && !th->ack && !th->rst;
+		pkt->fin_rst = th->fin || th->rst;
+		/* the handshake's ACK, or anything after it */
+		pkt->confirms = th->ack && !th->syn && !th->rst;
+		return 0;
+	}
+	if (pkt->proto != IPPROTO_UDP)
+		return -EINVAL;
+	ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+	if (!ports)
+		return -EINVAL;
+	pkt->sport = ports[0];
+	pkt->dport = ports[1];
+	/* a datagram that finds its flow bound is a second one */
+	pkt->confirms = true;
+	return 0;
+}
+
 /*
  * Read what the hooks need of a packet.  An ICMP error is read as the flow
  * it is about, seen from the client: its quoted packet went from the
@@ -154,32 +187,8 @@ int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		return 0;
 	}
 
-	if (pkt->proto == IPPROTO_TCP) {
-		struct tcphdr _th;
-		const struct tcphdr *th;
-
-		th = skb_header_pointer(skb, off, sizeof(_th), &_th);
-		if (!th)
-			return -EINVAL;
-		pkt->sport = th->source;
-		pkt->dport = th->dest;
-		pkt->syn = th->syn && !th->ack && !th->rst;
-		pkt->fin_rst = th->fin || th->rst;
-		/* the handshake's ACK, or anything after it */
-		pkt->confirms = th->ack && !th->syn && !th->rst;
-	} else if (pkt->proto == IPPROTO_UDP) {
-		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
-		if (!ports)
-			return -EINVAL;
-		pkt->sport = ports[0];
-		pkt->dport = ports[1];
-		/* a datagram that finds its flow bound is a second one */
-		pkt->confirms = true;
-	} else {
-		return -EINVAL;
-	}
 	*l4off = off;
-	return 0;
+	return dc_pkt_l4(skb, off, pkt);
 }
 
 /*

@@ -8,6 +8,7 @@
 #include "dyncast.h"
 
 int dc_hooks_update(struct dc_net *dn, const struct dc_needs *n);
+int dc_pkt_l4(struct sk_buff *skb, unsigned int off, struct dc_pkt *pkt);
 int dc_pkt_parse(struct sk_buff *skb, u8 family, struct dc_pkt *pkt,
 		 unsigned int *l4off);
 

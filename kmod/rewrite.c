@@ -12,9 +12,9 @@
  * Priority NF_IP_PRI_NAT_DST - 1: before any nftables or iptables nat
  * chain, so that a service address belongs to dyncast.  The later packets
  * of a flow refresh its binding in a PREROUTING hook right after conntrack
- * (dc_rewrite_hook()), which finds their entry there: no lookup of the
- * service or the binding for a connection's first packet but the NAT
- * lookup's, and none of conntrack's own.
+ * (dc_rewrite_hook()), which finds their entry there and reads the packet
+ * from it: no lookup of the service or the binding for a connection's
+ * first packet but the NAT lookup's, and none of conntrack's own.
  */
 
 #include <linux/netfilter_ipv4.h>
@@ -35,23 +35,61 @@
 #include "stats.h"
 
 /*
- * The rewrite-mode service a client's packet is addressed to, with its
- * flow key and the instance its binding gives (NULL: none usable, the hit
- * taken otherwise); NULL when the packet is for no rewrite-mode service.
+ * A client's packet of a connection, read from its conntrack entry:
+ * conntrack found or made the entry by the packet's addresses, protocol
+ * and ports (reassembled), which its original tuple holds, NAT not yet
+ * applied.  Only the TCP flags come from the packet, at its transport
+ * header: after the IPv4 header, or after IPv6's fixed one when the TCP
+ * or UDP header follows it (with extension headers between, the packet is
+ * parsed whole).
+ */
+static int dc_rewrite_pkt(struct sk_buff *skb, const struct nf_conn *ct,
+			  struct dc_pkt *pkt)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u8 proto = t->dst.protonum;
+	unsigned int off;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return -EINVAL;
+	if (nf_ct_l3num(ct) == NFPROTO_IPV4) {
+		off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else if (ipv6_hdr(skb)->nexthdr == proto) {
+		off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	} else {
+		if (dc_pkt_parse(skb, AF_INET6, pkt, &off) || pkt->icmp_err)
+			return -EINVAL;
+		return 0;
+	}
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->family = nf_ct_l3num(ct);
+	pkt->proto = proto;
+	pkt->len = skb->len;
+	pkt->saddr = t->src.u3;
+	pkt->daddr = t->dst.u3;
+	if (proto == IPPROTO_TCP)
+		return dc_pkt_l4(skb, off, pkt);
+	pkt->sport = t->src.u.all;
+	pkt->dport = t->dst.u.all;
+	pkt->confirms = true;
+	return 0;
+}
+
+/*
+ * The rewrite-mode service of a client's packet, with its flow key and the
+ * instance its binding gives (NULL: none usable, the hit taken otherwise);
+ * NULL when the packet is for no rewrite-mode service.
  */
 static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
-					  struct sk_buff *skb, u8 pf,
-					  struct dc_pkt *pkt,
+					  const struct dc_pkt *pkt,
 					  struct dc_flow_key *key,
 					  struct dc_instance **inst)
 {
 	struct dc_service *svc;
 	struct dc_binding *b;
-	unsigned int l4off;
 
-	if (dc_pkt_parse(skb, pf == NFPROTO_IPV4 ? AF_INET : AF_INET6, pkt,
-			 &l4off) || pkt->icmp_err)
-		return NULL;
 	svc = dc_service_lookup(dn, pkt->family, &pkt->daddr, pkt->proto,
 				pkt->dport);
 	if (!svc || READ_ONCE(svc->mode) != DYNCAST_MODE_REWRITE)
@@ -82,7 +120,9 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	 * prefix) refreshes it with its first packet, which may start its
 	 * demand again: no other hook sees that packet.
 	 */
-	svc = dc_rewrite_flow(dn, skb, state->pf, &pkt, &key, &inst);
+	if (dc_rewrite_pkt(skb, ct, &pkt))
+		return NF_ACCEPT;
+	svc = dc_rewrite_flow(dn, &pkt, &key, &inst);
 	if (!svc)
 		return NF_ACCEPT;
 	if (!inst) {
@@ -141,7 +181,8 @@ static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 
 /*
  * Packets of rewrite-mode services, after conntrack: a packet of an
- * established flow, from the client, refreshes its binding and counts;
+ * established flow, from the client, read from its conntrack entry,
+ * refreshes its binding and counts;
  * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()).
  * The first packet of a connection, its entry not yet confirmed, is the
  * NAT lookup's alone; replies and ICMP errors are conntrack's.
@@ -157,11 +198,17 @@ static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 	struct dc_pkt pkt;
 
+	/*
+	 * The filter, not the entry's NAT bit: an instance whose address
+	 * and port are the service's takes its connections untranslated.
+	 */
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_NEW) ||
 	    !nf_ct_is_confirmed(ct) || !dc_sid_maybe(dn, skb, state->pf))
 		return NF_ACCEPT;
-	svc = dc_rewrite_flow(dn, skb, state->pf, &pkt, &key, &inst);
+	if (dc_rewrite_pkt(skb, ct, &pkt))
+		return NF_ACCEPT;
+	svc = dc_rewrite_flow(dn, &pkt, &key, &inst);
 	if (!svc)
 		return NF_ACCEPT;
 	if (inst) {
