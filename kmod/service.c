@@ -27,8 +27,14 @@
 static u32 dc_svc_hash(u8 family, const union nf_inet_addr *addr, u8 proto,
 		       __be16 port)
 {
-	u32 h = jhash2(addr->all, ARRAY_SIZE(addr->all),
-		       ((u32)family << 24) | ((u32)proto << 16) | ntohs(port));
+	u32 initval = ((u32)family << 24) | ((u32)proto << 16) | ntohs(port);
+	u32 h;
+
+	/* an IPv4 address is one word of four, the others zero */
+	if (family == AF_INET)
+		h = jhash_1word((__force u32)addr->ip, initval);
+	else
+		h = jhash2(addr->all, ARRAY_SIZE(addr->all), initval);
 
 	return hash_32(h, DC_SVC_HASH_BITS);
 }
