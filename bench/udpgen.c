@@ -3,7 +3,7 @@
  * udpgen: 64-byte UDP datagrams at a fixed rate from a raw socket, for the
  * instruction counts of the data-plane benchmark (part instr).
  *
- *   udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-e FROM,TO]
+ *   udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-F] [-e FROM,TO]
  *
  * Each datagram is built here (IP_HDRINCL) and sent by sendmmsg() in
  * batches of a millisecond's worth: from SRC (10.1.0.2) and source ports
@@ -11,7 +11,10 @@
  * random address of 10.128.0.0/9 and a random port each, every datagram
  * practically a flow of its own.  A batch that finds its time past is
  * sent at once, the next one a period later: a late batch is not made up
- * for by a burst.  Unlike pktgen's, whose sender keeps a
+ * for by a burst.  Datagrams carry DF, as a Linux socket's do (path MTU
+ * discovery, IP_PMTUDISC_WANT) and TCP's and QUIC's; -F leaves it clear,
+ * which makes a tunnel pick an identification for its outer header.
+ * Unlike pktgen's, whose sender keeps a
  * reference to the buffer while the receiver processes it in the same
  * softirq (so that ip_rcv() copies it as shared and a router that writes
  * its header copies the head again), each datagram here is the stack's
@@ -45,7 +48,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-e FROM,TO]\n");
+		"usage: udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-F] [-e FROM,TO]\n");
 	exit(2);
 }
 
@@ -112,9 +115,9 @@ int main(int argc, char **argv)
 	uint32_t seed = 0x2545f491;
 	unsigned int batch, i;
 	struct timespec next, now;
-	int opt, fd, rnd = 0;
+	int opt, fd, rnd = 0, df = 1;
 
-	while ((opt = getopt(argc, argv, "d:p:r:s:f:ne:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:r:s:f:nFe:")) != -1) {
 		switch (opt) {
 		case 'd':
 			parse_addr(optarg, "-d", &dst);
@@ -133,6 +136,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			rnd = 1;
+			break;
+		case 'F':
+			df = 0;
 			break;
 		case 'e':
 			comma = strchr(optarg, ',');
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
 		ip->ttl = 64;
 		ip->protocol = IPPROTO_UDP;
 		ip->tot_len = htons(PKT_LEN);	/* the kernel fills id, check */
+		ip->frag_off = df ? htons(IP_DF) : 0;
 		ip->daddr = dst.s_addr;
 		udp->dest = htons(port);
 		udp->len = htons(PKT_LEN - sizeof(*ip));

@@ -18,7 +18,8 @@
 #              CPUs: dyncast tunnel and rewrite with 5tuple and 2tuple
 #              affinity (one binding shared by every flow), plain routing
 #   instr      instructions per datagram of the dataplane and newflow
-#              variants, on one CPU under QEMU's instruction counter
+#              variants, and of plain routing and nftables dnat with an
+#              empty hook more, on one CPU under QEMU's instruction counter
 #              (a VM of its own: bench/run.sh boots one for it, with
 #              VM_SMP=1 VM_ICOUNT=BENCH_ICOUNT; not in the default list)
 #   tables     memory per entry and per-packet lookup cost as the tables of
@@ -57,7 +58,8 @@
 # BENCH_INSTR_WINDOW and BENCH_INSTR_RATE (part instr: seconds of guest
 # time measured, 8, and datagrams per second, 4000), BENCH_INSTR_VARIANTS
 # (part instr's variants, "ingress-drop" and every forwarding variant)
-# and BENCH_INSTR_TRAFFIC ("established new"),
+# and BENCH_INSTR_TRAFFIC ("established new"), BENCH_INSTR_DF (1: the
+# datagrams carry DF, as a Linux socket's; 0: they do not),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
@@ -137,7 +139,8 @@ prepare()
 		printf 'reps\t%s\ndp_reps\t%s\nsel_reps\t%s\n' "$REPS" "$DP_REPS" "$SEL_REPS"
 		printf 'window_s\t%s\nwarmup_s\t%s\n' "$WINDOW" "$WARMUP"
 		printf 'icount_shift\t%s\n' "${BENCH_ICOUNT:-}"
-		printf 'instr_window_s\t%s\ninstr_rate\t%s\n' "$INSTR_WINDOW" "$INSTR_RATE"
+		printf 'instr_window_s\t%s\ninstr_rate\t%s\ninstr_df\t%s\n' "$INSTR_WINDOW" \
+			"$INSTR_RATE" "${BENCH_INSTR_DF:-1}"
 	} > "$envf"
 }
 
@@ -145,6 +148,19 @@ prepare()
 
 VARIANTS=(plain conntrack dyncast-rewrite dyncast-tunnel ipvs-nat ipvs-tunnel nft-dnat
 	  dyncast-other)
+
+# empty_hook PRIORITY: a PREROUTING hook in the router that does nothing,
+# an nftables base chain without rules
+empty_hook()
+{
+	in_r nft -f - <<-EOF
+		table ip bench_hook {
+			chain pre {
+				type filter hook prerouting priority $1;
+			}
+		}
+	EOF
+}
 
 # variant_setup NAME: configure the router; prints where the generator
 # sends to.
@@ -208,7 +224,7 @@ variant_setup()
 		done | dcr -batch - || return 1
 		echo "$i1"
 		;;
-	nft-dnat)
+	nft-dnat|nft-dnat-hook)
 		in_r nft -f - <<-EOF || return 1
 			table ip bench {
 				chain pre {
@@ -217,7 +233,14 @@ variant_setup()
 				}
 			}
 		EOF
+		# a hook that does nothing where dyncast's rewrite hook sits
+		[ "$1" = nft-dnat ] || empty_hook -199 || return 1
 		echo $SID
+		;;
+	plain-hook)
+		# ... and where its PREROUTING hook sits
+		empty_hook -290 || return 1
+		echo "$i1"
 		;;
 	*)
 		return 1
@@ -315,7 +338,7 @@ variant_teardown()
 	ingress-drop)
 		tc -n "$R" qdisc del dev r0 clsact
 		;;
-	conntrack|nft-dnat)
+	conntrack|nft-dnat|nft-dnat-hook|plain-hook)
 		in_r nft flush ruleset
 		in_r conntrack -F >/dev/null 2>&1
 		;;
@@ -458,7 +481,9 @@ part_spread()
 if [ -n "${BENCH_INSTR_VARIANTS:-}" ]; then
 	read -r -a INSTR_VARIANTS <<< "$BENCH_INSTR_VARIANTS"
 else
-	INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}")
+	# and one empty hook more than plain routing and nftables dnat: the
+	# least a hook of dyncast's own costs
+	INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}" plain-hook nft-dnat-hook)
 fi
 
 # shellcheck disable=SC2034 # PG_GEN and UG_RATE are read in lib.sh

@@ -367,6 +367,8 @@ pg_flows()
 		UG_ARGS=(-d "${2:-$SID}" -p "$SPORT" -r "$UG_RATE" -s 10.1.0.3
 			 -e "10.0.9.2,10.0.9.1")
 		[ "$1" = established ] || UG_ARGS+=(-n)
+		# DF, as a Linux socket's datagrams, unless BENCH_INSTR_DF=0
+		[ "${BENCH_INSTR_DF:-1}" != 0 ] || UG_ARGS+=(-F)
 		return 0
 	fi
 	common=("count 0" "clone_skb 0" "pkt_size 64" "delay 0"
