@@ -45,16 +45,6 @@ void dc_stats_count_svc(struct dc_net *dn, struct dc_service *svc,
 	local_bh_enable();
 }
 
-void dc_stats_packet(struct dc_pcpu_stats __percpu *s, unsigned int len)
-{
-	struct dc_pcpu_stats *p = this_cpu_ptr(s);
-
-	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->packets);
-	u64_stats_add(&p->bytes, len);
-	u64_stats_update_end(&p->syncp);
-}
-
 void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum)
 {
 	int cpu, i;
@@ -78,14 +68,6 @@ void dc_stats_read(struct dc_pcpu_stats __percpu *s, struct dc_stats *sum)
 		for (i = 0; i < DC_STAT_NR; i++)
 			sum->count[i] += v.count[i];
 	}
-}
-
-void dc_count_packet(struct dc_net *dn, struct dc_service *svc,
-		     struct dc_instance *inst, unsigned int len)
-{
-	dc_stats_packet(dn->stats, len);
-	dc_stats_packet(svc->stats, len);
-	dc_stats_packet(inst->stats, len);
 }
 
 /* An event of a service, in softirq. */
