@@ -154,12 +154,12 @@ LABELS = {
     "ipvs-tunnel": "IPVS tunnel",
     "nft-dnat": "nftables dnat",
     "dyncast-other": "not to a D-SID, 100 dyncast services",
-    "plain-hook": "plain routing + an empty PREROUTING chain",
-    "nft-dnat-hook": "nftables dnat + an empty PREROUTING chain",
+    "plain-hook": "plain routing + an empty nftables chain",
+    "nft-dnat-hook": "nftables dnat + an empty nftables chain",
 }
-# part instr only: one netfilter hook that does nothing (an empty
-# nftables base chain) beside plain routing and beside nftables dnat,
-# where dyncast's hook sits: the least a hook of its own costs
+# part instr only: one more netfilter hook that does nothing, an empty
+# nftables base chain, beside plain routing and beside nftables dnat,
+# where dyncast's hooks sit: the scale of a hook's cost
 INSTR_HOOK_VARIANTS = ["plain-hook", "nft-dnat-hook"]
 
 
@@ -359,14 +359,17 @@ def instr_section(rows, lines, headline):
                       "–" if r is None else ("met" if r <= bound else "missed"),
                       f_ratio(fr)])
     lines.append(
-        "The data path's goals, on the router's instructions.  The last "
-        "column is the reference with one netfilter hook more that does "
-        "nothing (an empty nftables base chain, where dyncast's hook sits: "
-        "PREROUTING before conntrack beside plain routing, after it beside "
-        "nftables dnat): what any hook of dyncast's own costs at the least, "
-        "before it reads the packet.\n")
+        "The data path's goals, on the router's instructions.  For scale, "
+        "the last column is the reference with one netfilter hook more "
+        "that does nothing: an empty nftables base chain where dyncast's "
+        "hook sits (PREROUTING at -290 beside plain routing, at -199, "
+        "after conntrack, beside nftables dnat).  A hook of dyncast's own "
+        "is a C function, which costs less to call than nftables' chain "
+        "evaluation, but a goal below 1 + that hook's own call leaves its "
+        "work no room: the first hook of a namespace's PREROUTING costs "
+        "the most (nf_hook_slow() is not called at all without one).\n")
     lines.append(table(["goal", "the router's instructions, ratio", "",
-                        "the reference + an empty hook"], goals))
+                        "the reference + an empty nftables chain"], goals))
     lines.append("")
     e, n = rts.get("established", {}), rts.get("new", {})
     if instr_ratio(e, "dyncast-tunnel", "plain") is not None:

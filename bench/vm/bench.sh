@@ -482,7 +482,7 @@ if [ -n "${BENCH_INSTR_VARIANTS:-}" ]; then
 	read -r -a INSTR_VARIANTS <<< "$BENCH_INSTR_VARIANTS"
 else
 	# and one empty hook more than plain routing and nftables dnat: the
-	# least a hook of dyncast's own costs
+	# scale of a hook's cost
 	INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}" plain-hook nft-dnat-hook)
 fi
 
