@@ -57,7 +57,8 @@
 # BENCH_WINDOW (seconds measured, 4), BENCH_WARMUP (seconds before, 1),
 # BENCH_INSTR_WINDOW and BENCH_INSTR_RATE (part instr: seconds of guest
 # time measured, 8, and datagrams per second, 4000), BENCH_INSTR_VARIANTS
-# (part instr's variants, "ingress-drop" and every forwarding variant)
+# (part instr's variants: ingress-drop, every forwarding variant,
+# plain-hook and nft-dnat-hook)
 # and BENCH_INSTR_TRAFFIC ("established new"), BENCH_INSTR_DF (1: the
 # datagrams carry DF, as a Linux socket's; 0: they do not),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
