@@ -252,9 +252,7 @@ def instr_router(by):
     own that falls in a window (a collector, a worker, a table growing)
     only adds instructions, so the least is the code's own."""
     def least(reps):
-        vals = [num(r["instr_per_pkt"]) for r in reps.values()]
-        vals = [x for x in vals if x is not None]
-        return min(vals) if vals else None
+        return spread([num(r["instr_per_pkt"]) for r in reps.values()])[0]
 
     base = least(by.get("ingress-drop", {}))
     out = {}

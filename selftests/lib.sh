@@ -292,6 +292,13 @@ dc_load_deps()
 	DC_DEPS=${DC_DEPS:-none}
 }
 
+# mib_counter NS NAME: a counter of a namespace's SNMP MIBs, by nstat's
+# name (IpReasmOKs, Icmp6InDestUnreachs, ...), 0 when zero.
+mib_counter()
+{
+	ip netns exec "$1" nstat -asz "$2" | awk -v c="$2" '$1 == c { print $2 }'
+}
+
 # dc_load [PARAM=VALUE...]: load the freshly built module, and the modules it
 # depends on; it is unloaded when the test exits.  Skips the whole test when
 # the module is not built or when not in the test VM.

@@ -43,7 +43,7 @@ unreachs()
 	local counter=IcmpInDestUnreachs
 
 	[ "$2" = 6 ] && counter=Icmp6InDestUnreachs
-	ip netns exec "$1" nstat -asz "$counter" | awk -v c="$counter" '$1 == c { print $2 }'
+	mib_counter "$1" "$counter"
 }
 
 # icmp_to_instance FAMILY SID SRC PORT

@@ -20,7 +20,7 @@
 
 require_root
 require_vm
-require_cmd ip socat jq conntrack
+require_cmd ip socat jq conntrack nstat
 
 ktap_print_header
 ktap_set_plan 20
@@ -160,31 +160,16 @@ for fam in 4 6; do
 		sh -c "[ '$after' = '$before' ] && [ -n '$got' ]"
 done
 
-# ip_stat NS NAME: an IPv4 counter of /proc/net/snmp in a namespace
-# (netfilter's IPv6 reassembly counts in no MIB: IPv4 only)
-ip_stat()
-{
-	ip netns exec "$1" awk -v name="$2" '/^Ip: / {
-		if (!col) {
-			for (i = 2; i <= NF; i++)
-				if ($i == name)
-					col = i
-			next
-		}
-		print $col
-	}' /proc/net/snmp
-}
-
-# The fragments the router took for reassembly: none of those routed to
-# instance 1's own address, which it reassembles itself, and those to
-# the service.
-before=$(ip_stat "$R" ReasmReqds)
-inst_before=$(ip_stat "${INST[1]}" ReasmOKs)
+# The fragments the router took for reassembly (IPv4: netfilter's IPv6
+# reassembly counts in no MIB): none of those routed to instance 1's own
+# address, which it reassembles itself, and those to the service.
+before=$(mib_counter "$R" IpReasmReqds)
+inst_before=$(mib_counter "${INST[1]}" IpReasmOKs)
 frag_udp "$(bid4 1)" 10.0.0.2 53 >/dev/null
-routed=$(ip_stat "$R" ReasmReqds)
-inst_after=$(ip_stat "${INST[1]}" ReasmOKs)
+routed=$(mib_counter "$R" IpReasmReqds)
+inst_after=$(mib_counter "${INST[1]}" IpReasmOKs)
 frag_udp "$SID4" 10.0.0.2 53 >/dev/null
-after=$(ip_stat "$R" ReasmReqds)
+after=$(mib_counter "$R" IpReasmReqds)
 echo "# IPv4 fragments taken for reassembly: $before, routed to $(bid4 1) $routed (reassembled there: $inst_before -> $inst_after), to $SID4 $after"
 ktap_test_result "IPv4: fragments routed to an address that is no service are not reassembled" \
 	sh -c "[ '$routed' = '$before' ] && [ '$inst_after' -gt '$inst_before' ]"
