@@ -45,6 +45,18 @@ void dd_svct_close(struct dd_svct *m, uint32_t cap, uint64_t now_us,
 		m->done++;
 }
 
+void dd_svct_sample(struct dd_svct *m, uint32_t cap, uint32_t open,
+		    uint64_t now_us)
+{
+	dd_svct_advance(m, cap, now_us);
+	m->open = open;
+}
+
+void dd_svct_done(struct dd_svct *m)
+{
+	m->done++;
+}
+
 void dd_svct_lost(struct dd_svct *m, uint64_t now_us)
 {
 	m->open = 0;

@@ -5,6 +5,9 @@
  * connection takes a slot from the moment it is established until its
  * first FIN or RST; the busy time is that of min(open, capacity) slots,
  * so that connections waiting for a slot count no more than the slots.
+ * Where no event says when a connection is established (sockets), the
+ * open connections are counted every so often, each count held until the
+ * next, and the ends counted as they come.
  */
 #ifndef DD_SVCTIME_H
 #define DD_SVCTIME_H
@@ -37,6 +40,11 @@ void dd_svct_open(struct dd_svct *m, uint32_t cap, uint64_t now_us);
 /* One ended (@done: a completion; else it is no longer followed) */
 void dd_svct_close(struct dd_svct *m, uint32_t cap, uint64_t now_us,
 		   bool done);
+/* @open connections counted at @now_us, held until the next count */
+void dd_svct_sample(struct dd_svct *m, uint32_t cap, uint32_t open,
+		    uint64_t now_us);
+/* One ended, its end the only event of it */
+void dd_svct_done(struct dd_svct *m);
 /* Events were lost: what is open is no longer known */
 void dd_svct_lost(struct dd_svct *m, uint64_t now_us);
 /*

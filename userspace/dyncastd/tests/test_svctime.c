@@ -148,6 +148,46 @@ static void lost_events(void **state)
 	     0.05);
 }
 
+/*
+ * Sockets: the open connections counted at times 25-75 ms apart, drawn
+ * at random as the agent does, each count held until the next, and the
+ * ends counted as they come.  One connection every 100 ms, open 50 ms:
+ * counts every 100 ms would see it always (or never), counts at
+ * random times see it half the time, as long as it is open.
+ */
+static void sampled(void **state)
+{
+	uint64_t t0 = 1000 * MS, t, next = t0, fold = t0 + 500 * MS;
+	uint64_t end = t0 + 60000 * MS;
+	unsigned int seed = 1;
+	struct dd_svct m;
+	uint32_t got = 0;
+
+	(void)state;
+	dd_svct_reset(&m, t0);
+	for (t = t0; t < end; t += MS) {
+		uint64_t phase = (t - t0) % (100 * MS);
+
+		if (phase == 50 * MS)
+			dd_svct_done(&m);
+		if (t == fold) {
+			got = dd_svct_fold(&m, 4, t, MAX);
+			fold += 500 * MS;
+		}
+		if (t == next) {
+			dd_svct_sample(&m, 4, phase < 50 * MS, t);
+			seed = seed * 1103515245 + 12345;
+			next += (25 + (seed >> 16) % 51) * MS;
+		}
+	}
+	near(got, 50000, 0.15);
+	/* five open on two slots for a second: two slot-seconds */
+	dd_svct_reset(&m, end);
+	dd_svct_sample(&m, 2, 5, end);
+	dd_svct_sample(&m, 2, 0, end + 1000 * MS);
+	assert_true(fabs(m.busy - 2) < 1e-9);
+}
+
 /* At most @max */
 static void bounds(void **state)
 {
@@ -168,6 +208,7 @@ int main(void)
 		cmocka_unit_test(too_few),
 		cmocka_unit_test(speed_change),
 		cmocka_unit_test(lost_events),
+		cmocka_unit_test(sampled),
 		cmocka_unit_test(bounds),
 	};
 
