@@ -166,7 +166,7 @@ static void dd_collect(struct dd_timer *t)
 			dd_warn("instance %s: cannot read the CPU usage of %s: %s",
 				in->cfg.name, in->cpu.path, strerror(-ret));
 		in->cpu_ok = !ret;
-		if (in->cfg.measure_svc && ctx->svcw)
+		if (dd_svc_followed(ctx, in))
 			in->svc_measured = dd_svct_fold(&in->svct,
 							dd_inst_capacity(in),
 							dd_now_us(),
@@ -350,7 +350,7 @@ int dd_dma_apply(struct dd_ctx *ctx)
 		dd_policy_trigger(&ctx->policy);
 		dd_announce_schedule(ctx);
 	}
-	dd_svcw_sync(ctx);
+	dd_svc_sync(ctx);
 	return 0;
 err:
 	for (i = 0; i < n; i++) {
@@ -385,5 +385,5 @@ void dd_dma_exit(struct dd_ctx *ctx)
 	ctx->n_inst = 0;
 	dd_timer_cancel(&ctx->collect_timer);
 	dd_timer_cancel(&ctx->announce_timer);
-	dd_svcw_stop(ctx);
+	dd_svc_stop(ctx);
 }

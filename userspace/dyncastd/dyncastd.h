@@ -163,6 +163,12 @@ struct dd_entry {
 	struct dd_plan_out plan, plan_pushed;
 };
 
+/*
+ * The connections of this many health checks are no sessions or demands:
+ * the instance may end a check's connection long after the next check
+ */
+#define DD_HC_PORTS	64
+
 /* a local instance of the D-MA role */
 struct dd_inst {
 	struct dd_ctx *ctx;
@@ -173,7 +179,9 @@ struct dd_inst {
 	bool sessions_ok;
 	uint8_t sess_src;		/* resolved enum dd_sessions_src */
 	struct dd_svct svct;		/* measure-service-time */
-	bool svc_measuring;		/* ... as of the last dd_svcw_sync() */
+	bool svc_measuring;		/* ... as of the last dd_svc_sync() */
+	uint8_t svc_src;		/* ... from conntrack or sockets */
+	uint32_t svc_open;		/* sockets open at the last count */
 	uint32_t svc_measured;		/* us, 0 none (yet) */
 	struct dd_figures report, command;
 	uint64_t report_at, command_at;	/* ms, 0 never */
@@ -185,7 +193,9 @@ struct dd_inst {
 	struct dc_addr hc_addr;		/* our end of the last check's
 					 * connection, open or not
 					 */
-	uint16_t hc_port;		/* 0: none yet */
+	/* the ports of the last DD_HC_PORTS checks' ends, 0: none */
+	uint16_t hc_ports[DD_HC_PORTS];
+	unsigned int hc_next;
 	uint64_t hc_deadline;
 	char hc_buf[64];
 	size_t hc_len;
@@ -294,6 +304,7 @@ struct dd_ctx {
 	struct dd_timer collect_timer, announce_timer;
 	unsigned int ncpu;
 	struct dd_svcw *svcw;		/* conntrack's events, if measuring */
+	struct dd_svcs *svcs;		/* ended sockets, if measuring */
 
 	/* router */
 	struct dd_htab entries;		/* learnt instances, .n of them */
@@ -378,8 +389,25 @@ void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in);
 void dd_command_reap(struct dd_ctx *ctx);
 int dd_sessions_count(struct dd_ctx *ctx);
-void dd_svcw_sync(struct dd_ctx *ctx);
-void dd_svcw_stop(struct dd_ctx *ctx);
+uint16_t dd_inst_port(const struct dd_inst *in);
+uint8_t dd_sess_source(const struct dd_inst *in);
+bool dd_sess_match(const struct dd_inst *in, const struct dc_addr *a,
+		   uint16_t port, uint8_t proto, const struct dc_addr *peer,
+		   uint16_t pport);
+struct nf_conntrack;
+bool dd_ct_ends(const struct nf_conntrack *ct, struct dc_addr *a,
+		uint16_t *port, struct dc_addr *peer, uint16_t *pport);
+bool dd_diag_ends(const struct nlmsghdr *nlh, struct dc_addr *a,
+		  uint16_t *port, struct dc_addr *peer, uint16_t *pport);
+int dd_diag_dump(struct mnl_socket *nl, unsigned int *seq, const void *bc,
+		 size_t bc_len, mnl_cb_t cb, void *data);
+
+/* svcwatch.c */
+void dd_svc_sync(struct dd_ctx *ctx);
+void dd_svc_stop(struct dd_ctx *ctx);
+bool dd_svc_followed(const struct dd_ctx *ctx, const struct dd_inst *in);
+bool dd_svc_resync(const struct dd_ctx *ctx, const struct dd_inst *in,
+		   uint8_t sess);
 int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid);
 const char *dd_unix_strerror(int err);
 int dd_report_init(struct dd_ctx *ctx);

@@ -127,6 +127,7 @@ static void dd_health_timer(struct dd_timer *t)
 	struct dd_ctx *ctx = in->ctx;
 	struct sockaddr_storage ss;
 	socklen_t len;
+	uint16_t port;
 	int fd;
 
 	if (in->hc_fd >= 0) {
@@ -150,11 +151,13 @@ static void dd_health_timer(struct dd_timer *t)
 	/*
 	 * its end, bound by connect(): the check's connection is neither a
 	 * session of the instance nor a demand of its service time
-	 * (sessions.c), even from events read after the check is over
+	 * (sessions.c), even from events read after the next checks
 	 */
 	len = sizeof(ss);
-	if (!getsockname(fd, (struct sockaddr *)&ss, &len))
-		dd_addr_from_sockaddr(&ss, &in->hc_addr, &in->hc_port);
+	if (!getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		dd_addr_from_sockaddr(&ss, &in->hc_addr, &port);
+		in->hc_ports[in->hc_next++ % DD_HC_PORTS] = port;
+	}
 	if (dd_fd_add(&ctx->loop, &in->hc_watch, fd, EPOLLOUT, dd_health_io,
 		      in)) {
 		dd_health_result(in, false, "cannot watch the socket");

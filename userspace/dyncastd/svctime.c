@@ -57,6 +57,11 @@ void dd_svct_done(struct dd_svct *m)
 	m->done++;
 }
 
+void dd_svct_skip(struct dd_svct *m)
+{
+	m->lost = true;
+}
+
 void dd_svct_lost(struct dd_svct *m, uint64_t now_us)
 {
 	m->open = 0;

@@ -45,6 +45,8 @@ void dd_svct_sample(struct dd_svct *m, uint32_t cap, uint32_t open,
 		    uint64_t now_us);
 /* One ended, its end the only event of it */
 void dd_svct_done(struct dd_svct *m);
+/* Events were lost: the interval is left out, what is open still known */
+void dd_svct_skip(struct dd_svct *m);
 /* Events were lost: what is open is no longer known */
 void dd_svct_lost(struct dd_svct *m, uint64_t now_us);
 /*
