@@ -18,7 +18,6 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
-#include <net/dst_cache.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/dyncast.h>
@@ -267,6 +266,8 @@ struct dc_service {
 	struct dc_pcpu_stats __percpu *stats;
 };
 
+struct dc_route;
+
 struct dc_instance {
 	struct list_head list;
 	struct rcu_head rcu;
@@ -316,8 +317,9 @@ struct dc_instance {
 
 	atomic_t nr_bindings;
 	struct dc_pcpu_stats __percpu *stats;
-	/* tunnel mode: the route to it, per CPU */
-	struct dst_cache dst_cache;
+	/* tunnel mode: the route to it (tunnel.c) */
+	struct dc_route __rcu *route;
+	spinlock_t route_lock;	/* serialises the replacements of route */
 };
 
 /*

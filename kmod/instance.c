@@ -26,6 +26,7 @@
 #include "select.h"
 #include "service.h"
 #include "stats.h"
+#include "tunnel.h"
 
 /*
  * A set holds a reference on each of its instances: a reader that found an
@@ -59,7 +60,7 @@ static void dc_instance_free_rcu(struct rcu_head *rcu)
 	struct dc_instance *inst = container_of(rcu, struct dc_instance, rcu);
 
 	dc_service_put(inst->svc);
-	dst_cache_destroy(&inst->dst_cache);
+	dc_route_free(rcu_dereference_protected(inst->route, true));
 	free_percpu(inst->stats);
 	kfree(inst);
 }
@@ -94,8 +95,7 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	inst->stats = dc_stats_alloc();
 	if (!inst->stats)
 		goto err_free;
-	if (dst_cache_init(&inst->dst_cache, GFP_KERNEL_ACCOUNT))
-		goto err_stats;
+	spin_lock_init(&inst->route_lock);
 	refcount_set(&inst->refcnt, 1);
 	refcount_inc(&svc->refcnt);
 	inst->svc = svc;
@@ -114,8 +114,6 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	svc->nr_instances++;
 	return inst;
 
-err_stats:
-	free_percpu(inst->stats);
 err_free:
 	kfree(inst);
 	return NULL;

@@ -13,12 +13,15 @@
  * a packet steered in a loop (an instance that is this router itself,
  * routers steering to each other) dies after as many hops as it had.
  *
- * The route to each instance is kept per CPU in its dst_cache, checked
- * for validity on each use as tunnel devices do; packets with a mark, or
- * IPv4 packets with a TOS (which policy routing may route otherwise), are
- * routed one by one.  Outer packets are not tracked by conntrack (as
- * IPVS does with its own): they are this router's, and their flows' state
- * is the binding.
+ * The route to each instance is kept with it, checked for validity on
+ * each use as tunnel devices do, and attached to the packets without a
+ * reference, as IPVS does: the cache holds the one reference, and is
+ * freed after an RCU grace period when replaced, so that packets of many
+ * CPUs share the route without writing its reference count.  Packets
+ * with a mark, or IPv4 packets with a TOS (which policy routing may route
+ * otherwise), are routed one by one.  Outer packets are not tracked by
+ * conntrack (as IPVS does with its own): they are this router's, and
+ * their flows' state is the binding.
  */
 
 #include <linux/icmp.h>
@@ -38,6 +41,62 @@
 #include "dyncast.h"
 #include "stats.h"
 #include "tunnel.h"
+
+/* A route to an instance, and the source address it gives */
+struct dc_route {
+	struct dst_entry *dst;		/* the cache's reference */
+	union nf_inet_addr saddr;
+	u32 cookie;			/* IPv6: of the fib entry */
+	struct rcu_head rcu;
+};
+
+void dc_route_free(struct dc_route *r)
+{
+	if (r) {
+		dst_release(r->dst);
+		kfree(r);
+	}
+}
+
+static void dc_route_free_rcu(struct rcu_head *rcu)
+{
+	dc_route_free(container_of(rcu, struct dc_route, rcu));
+}
+
+/* The instance's route, if still valid: under RCU, no reference taken */
+static struct dc_route *dc_route_get(struct dc_instance *inst)
+{
+	struct dc_route *r = rcu_dereference(inst->route);
+
+	if (r && r->dst->obsolete && !r->dst->ops->check(r->dst, r->cookie))
+		return NULL;
+	return r;
+}
+
+/*
+ * Caches @dst (whose reference stays the caller's) with @saddr as the
+ * instance's route; the route before is freed once no reader is left.
+ * Without memory, the instance has none: each packet is routed.
+ */
+static void dc_route_set(struct dc_instance *inst, struct dst_entry *dst,
+			 const union nf_inet_addr *saddr, u32 cookie)
+{
+	struct dc_route *r, *old;
+
+	r = kmalloc(sizeof(*r), GFP_ATOMIC | __GFP_NOWARN);
+	if (r) {
+		dst_hold(dst);
+		r->dst = dst;
+		r->saddr = *saddr;
+		r->cookie = cookie;
+	}
+	spin_lock_bh(&inst->route_lock);
+	old = rcu_replace_pointer(inst->route, r,
+				  lockdep_is_held(&inst->route_lock));
+	spin_unlock_bh(&inst->route_lock);
+	if (old)
+		call_rcu(&old->rcu, dc_route_free_rcu);
+}
 
 /*
  * Whether a packet fits a path of MTU @mtu.  A packet reassembled from
@@ -116,8 +175,9 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	__be16 df = old->frag_off & htons(IP_DF);
 	bool cache = !skb->mark && !RT_TOS(old->tos);
 	u8 tos = old->tos;
+	struct dc_route *r = NULL;
 	struct iphdr *iph;
-	struct rtable *rt = NULL;
+	struct rtable *rt;
 	unsigned int mtu;
 
 	if (old->ttl <= 1) {
@@ -125,8 +185,11 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		return -ETIMEDOUT;
 	}
 	if (cache)
-		rt = dst_cache_get_ip4(&inst->dst_cache, &fl4.saddr);
-	if (!rt) {
+		r = dc_route_get(inst);
+	if (r) {
+		rt = (struct rtable *)r->dst;
+		fl4.saddr = r->saddr.ip;
+	} else {
 		rt = ip_route_output_key(net, &fl4);
 		if (IS_ERR(rt))
 			return -EHOSTUNREACH;
@@ -135,13 +198,14 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 			return -EHOSTUNREACH;
 		}
 		if (cache)
-			dst_cache_set_ip4(&inst->dst_cache, &rt->dst,
-					  fl4.saddr);
+			dc_route_set(inst, &rt->dst,
+				     &(union nf_inet_addr){ .ip = fl4.saddr }, 0);
 	}
 
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
 	if (df && !dc_fits(skb, AF_INET, mtu)) {
-		ip_rt_put(rt);
+		if (!r)
+			ip_rt_put(rt);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, AF_INET, mtu);
 		return -EMSGSIZE;
@@ -150,7 +214,8 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
 			      sizeof(struct iphdr)) ||
 	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4)) {
-		ip_rt_put(rt);
+		if (!r)
+			ip_rt_put(rt);
 		return -ENOMEM;
 	}
 	/* the header is ours to write since skb_cow_head() */
@@ -164,7 +229,10 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 	/* a receive time stamp is no departure time for fq (as IPVS) */
 	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
+	if (r)
+		skb_dst_set_noref(skb, &rt->dst);
+	else
+		skb_dst_set(skb, &rt->dst);
 
 	skb_push(skb, sizeof(struct iphdr));
 	skb_reset_network_header(skb);
@@ -197,7 +265,8 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	};
 	__be32 flowlabel = ip6_flowlabel(old);
 	u8 tclass = ipv6_get_dsfield(old);
-	struct dst_entry *dst = NULL;
+	struct dc_route *r = NULL;
+	struct dst_entry *dst;
 	struct ipv6hdr *ip6h;
 	unsigned int mtu;
 
@@ -206,20 +275,26 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 		return -ETIMEDOUT;
 	}
 	if (!skb->mark)
-		dst = dst_cache_get_ip6(&inst->dst_cache, &fl6.saddr);
-	if (!dst) {
+		r = dc_route_get(inst);
+	if (r) {
+		dst = r->dst;
+		fl6.saddr = r->saddr.in6;
+	} else {
 		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 		if (IS_ERR(dst))
 			return -EHOSTUNREACH;
 		if (!skb->mark)
-			dst_cache_set_ip6(&inst->dst_cache, dst, &fl6.saddr);
+			dc_route_set(inst, dst,
+				     &(union nf_inet_addr){ .in6 = fl6.saddr },
+				     rt6_get_cookie((struct rt6_info *)dst));
 	}
 
 	mtu = dst_mtu(dst) - sizeof(struct ipv6hdr);
 	if (mtu < IPV6_MIN_MTU)
 		mtu = IPV6_MIN_MTU;
 	if (!dc_fits(skb, AF_INET6, mtu)) {
-		dst_release(dst);
+		if (!r)
+			dst_release(dst);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, AF_INET6, mtu);
 		return -EMSGSIZE;
@@ -228,7 +303,8 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
 			      sizeof(struct ipv6hdr)) ||
 	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6)) {
-		dst_release(dst);
+		if (!r)
+			dst_release(dst);
 		return -ENOMEM;
 	}
 	ipv6_hdr(skb)->hop_limit--;
@@ -240,7 +316,10 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 	skb_clear_tstamp(skb);
 	skb_dst_drop(skb);
-	skb_dst_set(skb, dst);
+	if (r)
+		skb_dst_set_noref(skb, dst);
+	else
+		skb_dst_set(skb, dst);
 
 	skb_push(skb, sizeof(struct ipv6hdr));
 	skb_reset_network_header(skb);

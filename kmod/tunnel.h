@@ -12,5 +12,6 @@ int dc_tunnel_xmit(struct net *net, struct sk_buff *skb,
 void dc_too_big(struct net *net, struct sk_buff *skb, u8 family,
 		unsigned int mtu);
 bool dc_fits(const struct sk_buff *skb, u8 family, unsigned int mtu);
+void dc_route_free(struct dc_route *r);
 
 #endif /* _DYNCAST_TUNNEL_H */
