@@ -29,6 +29,7 @@ struct dd_svct {
 	double busy;		/* slot-seconds since the last fold */
 	uint32_t done;		/* connections ended since the last fold */
 	bool lost;		/* events lost since the last fold */
+	uint64_t lost_us;	/* since when every fold was lost, 0: none */
 	double avg_busy;	/* smoothed, slot-seconds a second */
 	double avg_done;	/* smoothed, completions a second */
 	double weight;		/* of the averages, from 0 towards 1 */

@@ -53,7 +53,7 @@ static uint8_t dd_svc_source(uint8_t sess)
 }
 
 /* jeq's jump is one byte: with more ports, every event is read */
-#define DD_SVC_MAX_PORTS	240
+#define DD_SVC_MAX_PORTS	230
 
 /* The ports of the instances measuring from a source */
 struct dd_svc_ports {
@@ -94,13 +94,16 @@ static void dd_svc_ports(struct dd_ctx *ctx, uint8_t src,
  * The filter of the events socket of @src: the port of the instance's end
  * loaded into A (an ended socket's source port; a conntrack entry's reply
  * source port, nested in CTA_TUPLE_REPLY and CTA_TUPLE_PROTO, found by the
- * netlink attribute extensions: an event without it passes), then "jeq
- * port, pass" for each.  No filter (every event read) without ports, or
- * where the kernel refuses it.
+ * netlink attribute extensions, TCP's only: an event without them
+ * passes), then "jeq port, pass" for each.  No filter (every event read)
+ * without ports, or where the kernel refuses it.
  */
 static int dd_svc_filter(int fd, uint8_t src, const struct dd_svc_ports *p)
 {
-	/* each search's result tested, "jeq #0, pass" (set below) */
+	/*
+	 * each search's result tested, "jeq #0, pass" (set below); the
+	 * protocol's nest kept in M[0] between its two searches
+	 */
 	static const struct sock_filter ct_port[] = {
 		BPF_STMT(BPF_LD | BPF_IMM, DD_NLA_OFF),
 		BPF_STMT(BPF_LDX | BPF_IMM, CTA_TUPLE_REPLY),
@@ -110,6 +113,16 @@ static int dd_svc_filter(int fd, uint8_t src, const struct dd_svc_ports *p)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 SKF_AD_OFF + SKF_AD_NLATTR_NEST),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0),
+		BPF_STMT(BPF_ST, 0),
+		BPF_STMT(BPF_LDX | BPF_IMM, CTA_PROTO_NUM),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 SKF_AD_OFF + SKF_AD_NLATTR_NEST),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, sizeof(struct nlattr)),
+		/* another protocol: to "ret 0", the first after the ports */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 0),
+		BPF_STMT(BPF_LD | BPF_MEM, 0),
 		BPF_STMT(BPF_LDX | BPF_IMM, CTA_PROTO_SRC_PORT),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 SKF_AD_OFF + SKF_AD_NLATTR_NEST),
@@ -121,6 +134,9 @@ static int dd_svc_filter(int fd, uint8_t src, const struct dd_svc_ports *p)
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, DD_DIAG_SPORT_OFF),
 	};
 	struct sock_filter f[DC_ARRAY_SIZE(ct_port) + DD_SVC_MAX_PORTS + 2];
+	/* the longest jump, from the first search, fits jt's byte */
+	_Static_assert(DC_ARRAY_SIZE(ct_port) + DD_SVC_MAX_PORTS - 3 <= 255,
+		       "too many ports for a filter");
 	struct sock_fprog prog = { .filter = f };
 	unsigned int i, k, n = p->n, pass;
 	int ret;
@@ -135,9 +151,14 @@ static int dd_svc_filter(int fd, uint8_t src, const struct dd_svc_ports *p)
 		k = DC_ARRAY_SIZE(ct_port);
 	}
 	pass = k + n + 1;
-	for (i = 0; i < k; i++)
-		if (BPF_CLASS(f[i].code) == BPF_JMP)
+	for (i = 0; i < k; i++) {
+		if (BPF_CLASS(f[i].code) != BPF_JMP)
+			continue;
+		if (f[i].k)	/* jeq #IPPROTO_TCP: else drop */
+			f[i].jf = pass - i - 2;
+		else		/* jeq #0: not found, pass */
 			f[i].jt = pass - i - 1;
+	}
 	for (i = 0; i < n; i++, k++)
 		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						    p->port[i], pass - k - 1,
@@ -595,8 +616,9 @@ static void dd_svcs_sample(struct dd_timer *t)
 
 		if (!dd_svc_measures(in, DD_SESS_SOCKETS))
 			continue;
+		/* a count that failed: the last one stands, left out */
 		if (ret)
-			dd_svct_lost(&in->svct, now);
+			dd_svct_skip(&in->svct);
 		else
 			dd_svct_sample(&in->svct, dd_inst_capacity(in),
 				       in->svc_open, now);

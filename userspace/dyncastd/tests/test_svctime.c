@@ -146,6 +146,19 @@ static void lost_events(void **state)
 	/* and the next intervals count: slower ones now */
 	near(run(&m, 4, &t, 1, 100, 80, 4 * DD_SVCT_TAU_MS / 1000), 80000,
 	     0.05);
+	/* lost for a time constant: the figure stands; for longer, none */
+	was = dd_svct_fold(&m, 4, t, MAX);
+	for (i = 1; i <= 4; i++) {
+		dd_svct_skip(&m);
+		assert_int_equal(dd_svct_fold(&m, 4, t + i * 500 * MS, MAX),
+				 was);
+	}
+	dd_svct_skip(&m);
+	assert_int_equal(dd_svct_fold(&m, 4, t + 2500 * MS, MAX), 0);
+	/* then a measure anew */
+	t += 2500 * MS;
+	near(run(&m, 4, &t, 1, 100, 50, 2 * DD_SVCT_TAU_MS / 1000), 50000,
+	     0.01);
 }
 
 /*
