@@ -271,9 +271,9 @@ static void dd_svc_events_read(struct dd_ctx *ctx, struct dd_svc_events *ev,
 				lost(ctx);
 			} else if (errno != EAGAIN && errno != EINTR &&
 				   dd_ratelimit(&ev->rl, dd_now_ms())) {
-				dd_warn("%s events: %s",
-					ev->src == DD_SESS_SOCKETS ? "sockets' " :
-								     "conntrack",
+				dd_warn("%s: %s",
+					ev->src == DD_SESS_SOCKETS ?
+					"ended sockets" : "conntrack events",
 					strerror(errno));
 			}
 			return;
