@@ -246,7 +246,7 @@ INSTR_GOALS = [
 
 
 def instr_router(by):
-    """{variant: {"median": instructions beyond ingress-drop}} (part instr).
+    """{variant: instructions beyond ingress-drop} (part instr).
 
     Each side's median over the repetitions: a repetition now and then
     lies a few hundred above its fellows (work of the kernel's own in its
@@ -265,15 +265,15 @@ def instr_router(by):
             continue
         mv = median(reps)
         if mv is not None:
-            out[v] = {"median": mv - base}
+            out[v] = mv - base
     return out
 
 
 def instr_ratio(rt, a, b):
-    """Median over the repetitions of the router's instructions a / b."""
-    if a not in rt or b not in rt:
+    """The router's instructions of a over those of b."""
+    if a not in rt or b not in rt or rt[b] <= 0:
         return None
-    return med([rt[a][k] / rt[b][k] for k in rt[a] if k in rt[b] and rt[b][k] > 0])
+    return rt[a] / rt[b]
 
 
 def instr_section(rows, lines, headline):
@@ -354,8 +354,8 @@ def instr_section(rows, lines, headline):
             if v == "ingress-drop":
                 row += ["–", "–", "–", "–"]
             else:
-                own = list(rt.get(v, {}).values())
-                row += [f_num(med(own)) if own else "–",
+                own = rt.get(v)
+                row += [f_num(own) if own is not None else "–",
                         f_ratio(instr_ratio(rt, v, "plain")),
                         f_ratio(instr_ratio(rt, v, ipvs_peer(v))),
                         f_ratio(instr_ratio(rt, v, "nft-dnat"))]
