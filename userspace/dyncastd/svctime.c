@@ -75,10 +75,6 @@ uint32_t dd_svct_fold(struct dd_svct *m, uint32_t cap, uint64_t now_us,
 	double dt, a, svc;
 
 	dd_svct_advance(m, cap, now_us);
-	/*
-	 * an interval with events lost is left out: its busy time and
-	 * completions are those of the connections still followed
-	 */
 	/* lost for longer than the time constant: the measure is stale */
 	if (!m->lost)
 		m->lost_us = 0;
@@ -89,6 +85,10 @@ uint32_t dd_svct_fold(struct dd_svct *m, uint32_t cap, uint64_t now_us,
 		m->avg_done = 0;
 		m->weight = 0;
 	}
+	/*
+	 * an interval with events lost is left out: its busy time and
+	 * completions are those of the connections still followed
+	 */
 	if (!m->lost && now_us > m->fold_us) {
 		dt = (now_us - m->fold_us) / 1e6;
 		a = 1 - exp(-dt * 1000 / DD_SVCT_TAU_MS);
