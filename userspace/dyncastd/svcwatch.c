@@ -190,6 +190,13 @@ struct dd_svc_events {
 /* A buffer for bursts of new connections */
 #define DD_SVC_RCVBUF	(4 << 20)
 
+/* What @ev reads, for warnings */
+static const char *dd_svc_events_name(const struct dd_svc_events *ev)
+{
+	return ev->src == DD_SESS_SOCKETS ? "ended sockets" :
+					    "conntrack's events";
+}
+
 /* The filter of the measuring instances' ports, or a warning */
 static void dd_svc_events_filter(struct dd_ctx *ctx, struct dd_svc_events *ev,
 				 struct dd_svc_ports *ports)
@@ -199,10 +206,8 @@ static void dd_svc_events_filter(struct dd_ctx *ctx, struct dd_svc_events *ev,
 	dd_svc_ports(ctx, ev->src, ports);
 	ret = dd_svc_filter(mnl_socket_get_fd(ev->nl), ev->src, ports);
 	if (ret && dd_ratelimit(&ev->rl, dd_now_ms()))
-		dd_warn("cannot filter the events of %s, reading them all: %s",
-			ev->src == DD_SESS_SOCKETS ? "ended sockets" :
-						     "conntrack",
-			strerror(-ret));
+		dd_warn("cannot filter the %s, reading them all: %s",
+			dd_svc_events_name(ev), strerror(-ret));
 }
 
 /*
@@ -271,9 +276,7 @@ static void dd_svc_events_read(struct dd_ctx *ctx, struct dd_svc_events *ev,
 				lost(ctx);
 			} else if (errno != EAGAIN && errno != EINTR &&
 				   dd_ratelimit(&ev->rl, dd_now_ms())) {
-				dd_warn("%s: %s",
-					ev->src == DD_SESS_SOCKETS ?
-					"ended sockets" : "conntrack events",
+				dd_warn("%s: %s", dd_svc_events_name(ev),
 					strerror(errno));
 			}
 			return;
