@@ -25,6 +25,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "dyncastd.h"
+#include "nl.h"
 
 #define DD_TCP_ESTABLISHED	1	/* include/net/tcp_states.h */
 
@@ -242,7 +243,7 @@ static int dd_ct_dump(struct mnl_socket *nl, unsigned int portid,
 
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run(buf, n, seq, portid, dd_ct_msg_cb, w);
+		ret = dc_mnl_dump_run(buf, n, seq, portid, dd_ct_msg_cb, w);
 		if (ret <= MNL_CB_STOP)
 			return ret < 0 ? -errno : 0;
 	}
@@ -353,9 +354,9 @@ int dd_diag_dump(struct mnl_socket *nl, unsigned int *seq, const void *bc,
 
 			if (n < 0)
 				return -errno;
-			ret = mnl_cb_run(buf, n, *seq, portid, cb, data);
+			ret = dc_mnl_dump_run(buf, n, *seq, portid, cb, data);
 		} while (ret > MNL_CB_STOP);
-		/* an error message: mnl_cb_run() set errno */
+		/* an error message or a dump cut short: errno is set */
 		if (ret < 0)
 			return errno ? -errno : -EPROTO;
 	}

@@ -477,6 +477,59 @@ int dc_nl_notify_feed(const void *buf, size_t len, uint16_t type,
 	return MNL_CB_OK;
 }
 
+/* An error or an ack, as libmnl's own handler reads it */
+static int dc_mnl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!e->error)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+/* The end of a dump, with the error that cut it short if one did */
+static int dc_mnl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int error;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(error))
+		return MNL_CB_STOP;
+	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	if (error >= 0)
+		return MNL_CB_STOP;
+	errno = -error;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * mnl_cb_run() for the replies to a dump of another netlink family
+ * (conntrack, sock_diag).  libmnl's handler of NLMSG_DONE stops without
+ * reading its payload, where netlink_dump() puts the error of a dump that
+ * failed after its first message: a short dump would pass for a whole
+ * one.  Returns as mnl_cb_run(): MNL_CB_OK for more, MNL_CB_STOP at the
+ * end, MNL_CB_ERROR (-1) with errno set.
+ */
+int dc_mnl_dump_run(const void *buf, size_t len, unsigned int seq,
+		    unsigned int portid, mnl_cb_t cb, void *data)
+{
+	/* NLMSG_OVERRUN and beyond keep libmnl's handlers (not const:
+	 * libmnl 1.0.4 takes a plain pointer) */
+	static mnl_cb_t ctl[NLMSG_DONE + 1] = {
+		[NLMSG_ERROR] = dc_mnl_error_cb,
+		[NLMSG_DONE] = dc_mnl_done_cb,
+	};
+
+	return mnl_cb_run2(buf, len, seq, portid, cb, data, ctl,
+			   MNL_ARRAY_SIZE(ctl));
+}
+
 /* Hands every notification of the resolved group to @cb until it stops. */
 int dc_nl_listen(struct dc_nl *nl, mnl_cb_t cb, void *data)
 {

@@ -73,5 +73,7 @@ void dc_nl_xfer_feed(struct dc_nl_xfer *x, const void *buf, size_t len);
 int dc_nl_xfer_end(struct dc_nl_xfer *x);
 int dc_nl_notify_feed(const void *buf, size_t len, uint16_t type,
 		      mnl_cb_t cb, void *data);
+int dc_mnl_dump_run(const void *buf, size_t len, unsigned int seq,
+		    unsigned int portid, mnl_cb_t cb, void *data);
 
 #endif /* DC_NL_H */

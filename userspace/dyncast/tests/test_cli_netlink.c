@@ -131,12 +131,81 @@ static void test_errors(void **state)
 	assert_int_equal(dc_nl_resolve(&s->nl, "nlctrl", NULL), 0);
 }
 
+/* Appends a message of @type with @len bytes of @payload at @buf + *off */
+static void put_msg(char *buf, size_t *off, uint16_t type, uint16_t flags,
+		    const void *payload, size_t len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *off);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = 7;
+	nlh->nlmsg_pid = 0;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, len), payload, len);
+	*off += nlh->nlmsg_len;
+}
+
+/*
+ * A dump of another family (conntrack, sock_diag) that the kernel cuts
+ * short ends in NLMSG_DONE with the error: libmnl's own handler takes it
+ * for the end.
+ */
+static void test_dump_done_error(void **state)
+{
+	char buf[512] __attribute__((aligned(4)));
+	struct nlmsgerr e = { .error = -EPERM };
+	uint32_t row = 1;
+	unsigned int n = 0;
+	int error = -ENOMEM;
+	size_t off = 0;
+
+	(void)state;
+	put_msg(buf, &off, NLMSG_MIN_TYPE, NLM_F_MULTI, &row, sizeof(row));
+	put_msg(buf, &off, NLMSG_DONE, NLM_F_MULTI, &error, sizeof(error));
+	errno = 0;
+	assert_int_equal(dc_mnl_dump_run(buf, off, 7, 0, count_cb, &n),
+			 MNL_CB_ERROR);
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(n, 1);
+
+	/* a whole dump */
+	off = 0;
+	error = 0;
+	put_msg(buf, &off, NLMSG_MIN_TYPE, NLM_F_MULTI, &row, sizeof(row));
+	put_msg(buf, &off, NLMSG_DONE, NLM_F_MULTI, &error, sizeof(error));
+	assert_int_equal(dc_mnl_dump_run(buf, off, 7, 0, count_cb, &n),
+			 MNL_CB_STOP);
+	assert_int_equal(n, 2);
+
+	/* more to come */
+	off = 0;
+	put_msg(buf, &off, NLMSG_MIN_TYPE, NLM_F_MULTI, &row, sizeof(row));
+	assert_int_equal(dc_mnl_dump_run(buf, off, 7, 0, count_cb, &n),
+			 MNL_CB_OK);
+
+	/* a refused request, and a short error message */
+	off = 0;
+	put_msg(buf, &off, NLMSG_ERROR, 0, &e, sizeof(e));
+	errno = 0;
+	assert_int_equal(dc_mnl_dump_run(buf, off, 7, 0, count_cb, &n),
+			 MNL_CB_ERROR);
+	assert_int_equal(errno, EPERM);
+	off = 0;
+	put_msg(buf, &off, NLMSG_ERROR, 0, &e, sizeof(e.error));
+	errno = 0;
+	assert_int_equal(dc_mnl_dump_run(buf, off, 7, 0, count_cb, &n),
+			 MNL_CB_ERROR);
+	assert_int_equal(errno, EBADMSG);
+	assert_int_equal(n, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_dump_done_error),
 	};
 	struct dc_nl nl;
 
