@@ -288,7 +288,7 @@ def instr_section(rows, lines, headline):
         "guest's time is the instructions it executes and an idle CPU's "
         f"wait takes none.  `udpgen` sends {f_num(num(ienv.get('instr_rate')))} "
         "datagrams a second"
-        + (", with DF as a Linux socket sends them" if ienv.get("instr_df", "1") != "0"
+        + (", with DF as a Linux socket sends them" if ienv.get("df", ienv.get("instr_df", "1")) != "0"
            else ", without DF (a tunnel, dyncast's as IPVS's, then picks an "
                 "identification for its outer header)")
         + ", each in IPIP to the generator's namespace, "
@@ -465,8 +465,9 @@ def spread_section(rows, lines, headline):
         "With 2tuple affinity one binding serves every flow, on both "
         "vCPUs at once; with 5tuple each flow has its own.  Two measures: "
         "the interrupt time of both vCPUs over the packets forwarded "
-        "(the generator's vCPU also runs pktgen and the sink's "
-        "processing, in every figure alike), and the router's vCPU "
+        "(the generator's vCPU also takes the sink's receive and the "
+        "softirq that sends the generator's bursts on, in every figure "
+        "alike; udpgen and the generator's NAPI thread are process time), and the router's vCPU "
         "alone, which does nothing else, over the packets its backlog "
         "processed (\"on the router's vCPU\": their share of those "
         "forwarded).  Ratios are medians of the repetitions' paired "
@@ -1877,11 +1878,14 @@ def main():
             "routing\" is the load balancer's own cost.  \"Router CPU bound\" "
             "is 10⁹ ÷ the median: what the router would forward with a CPU of "
             "its own at 100 %.  \"Offered beyond the router\" is the share of "
-            "pktgen's packets that the router's backlog dropped.  \"Not to a "
+            "the generator's packets that the router's backlog dropped.  "
+            "The generator is udpgen (bench/README.md), as fast as it can: "
+            "where the router drops none, its packets per second are the "
+            "generator's.  \"Not to a "
             "D-SID\" is plain routing in a namespace with 100 tunnel-mode "
             "services (the hooks registered, the packets to none of them).  "
             "No variant offloads to an nftables flowtable: nftables offloads "
-            "only flows whose replies conntrack has seen, and pktgen's flows "
+            "only flows whose replies conntrack has seen, and the generator's flows "
             "have none (router_offload tests offloaded rewrite-mode flows "
             "instead).\n")
     if dp is not None:
@@ -1919,7 +1923,7 @@ def main():
     if read_tsv("tables-memory.tsv") is not None or read_tsv("tables-lookup.tsv") is not None:
         body.append("## Tables: memory and lookup cost (VM)\n")
         body.append(
-            "Each table is filled with new flows by pktgen (dyncast in tunnel "
+            "Each table is filled with new flows by udpgen (dyncast in tunnel "
             "mode: bindings only; IPVS in tunnel mode: connections only; "
             "routing with a conntrack rule: entries only).  Memory is read "
             "after the slab caches are shrunk: the bytes of the entries' own "

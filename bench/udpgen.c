@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * udpgen: 64-byte UDP datagrams at a fixed rate from a raw socket, for the
- * instruction counts of the data-plane benchmark (part instr).
+ * udpgen: 64-byte UDP datagrams from a raw socket, the data-plane
+ * benchmarks' generator.
  *
- *   udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-F] [-e FROM,TO]
+ *   udpgen -d DST [-p PORT] [-r RATE] [-c COUNT] [-s SRC] [-a ADDRS]
+ *          [-P SPORT] [-f FLOWS] [-x] [-n] [-F] [-y] [-e FROM,TO]
  *
  * Each datagram is built here (IP_HDRINCL) and sent by sendmmsg() in
- * batches of a millisecond's worth: from SRC (10.1.0.2) and source ports
- * 1000, 1001, ... 1000 + FLOWS - 1 (1000) in turn, or with -n from a
- * random address of 10.128.0.0/9 and a random port each, every datagram
- * practically a flow of its own.  A batch that finds its time past is
- * sent at once, the next one a period later: a late batch is not made up
- * for by a burst.  Datagrams carry DF, as a Linux socket's do (path MTU
- * discovery, IP_PMTUDISC_WANT) and TCP's and QUIC's; -F leaves it clear,
- * which makes a tunnel pick an identification for its outer header.
+ * batches of a millisecond's worth, RATE a second (4000), or with -r 0
+ * in batches of 128 as fast as the sender can; with -y it yields the CPU
+ * after each batch, to a receiver's NAPI thread on the same CPU that
+ * would not preempt it (SCHED_BATCH), which then takes the whole batch.  Its source is one of
+ * ADDRS (1) addresses from SRC (10.1.0.2) and one of FLOWS (1000) ports
+ * from SPORT (1000), the flows taken in turn (address by address, then
+ * port by port), or with -x at random; with -n from a random address of
+ * 10.128.0.0/9 and a random port each, every datagram practically a flow
+ * of its own.  With -c it stops after COUNT datagrams, else it runs until
+ * killed.  A paced batch that finds its time past is sent at once, the
+ * next one a period later: a late batch is not made up for by a burst.
+ * Datagrams carry DF, as a Linux socket's do (path MTU discovery,
+ * IP_PMTUDISC_WANT) and TCP's and QUIC's; -F leaves it clear, which makes
+ * a tunnel pick an identification for its outer header.
  * Unlike pktgen's, whose sender keeps a
  * reference to the buffer while the receiver processes it in the same
  * softirq (so that ip_rcv() copies it as shared and a router that writes
@@ -23,7 +30,7 @@
  * it, as a network card's receive buffer has (a socket's datagram has 16
  * bytes, too few for an outer header of a router's own); SRC must then
  * be no address of TO's host, whose routing would take it for a martian
- * source.  Runs until killed.
+ * source.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,11 +52,13 @@
 #define OUTER		20		/* -e: the IPIP header */
 #define ROW		72		/* a datagram's room: 4-byte aligned */
 #define MAX_BATCH	256
+#define FAST_BATCH	128	/* -r 0: half of veth's ring */
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: udpgen -d DST [-p PORT] [-r RATE] [-s SRC] [-f FLOWS] [-n] [-F] [-e FROM,TO]\n");
+		"usage: udpgen -d DST [-p PORT] [-r RATE] [-c COUNT] [-s SRC] [-a ADDRS]\n"
+		"              [-P SPORT] [-f FLOWS] [-x] [-n] [-F] [-y] [-e FROM,TO]\n");
 	exit(2);
 }
 
@@ -106,18 +116,20 @@ int main(int argc, char **argv)
 	static uint8_t pkts[MAX_BATCH][ROW] __attribute__((aligned(4)));
 	static struct mmsghdr msgs[MAX_BATCH];
 	static struct iovec iov[MAX_BATCH];
-	unsigned long rate = 4000, flows = 1000, port = 9, sent = 0;
+	unsigned long rate = 4000, count = 0, flows = 1000, addrs = 1;
+	unsigned long port = 9, sport = 1000;
+	unsigned long long sent = 0, nflows;
 	struct in_addr src = { htonl(0x0a010002) }, dst = { 0 };
 	struct in_addr efrom = { 0 }, eto = { 0 };
 	unsigned int off = 0;
 	char *comma;
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	uint32_t seed = 0x2545f491;
-	unsigned int batch, i;
+	unsigned int batch, n, i;
 	struct timespec next, now;
-	int opt, fd, rnd = 0, df = 1;
+	int opt, fd, rnd = 0, pick = 0, df = 1, yield = 0;
 
-	while ((opt = getopt(argc, argv, "d:p:r:s:f:nFe:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:r:c:s:a:P:f:xnFye:")) != -1) {
 		switch (opt) {
 		case 'd':
 			parse_addr(optarg, "-d", &dst);
@@ -126,19 +138,34 @@ int main(int argc, char **argv)
 			port = parse_ul(optarg, "-p", 1, 65535);
 			break;
 		case 'r':
-			rate = parse_ul(optarg, "-r", 1, 1000000);
+			rate = parse_ul(optarg, "-r", 0, 10000000);
+			break;
+		case 'c':
+			count = parse_ul(optarg, "-c", 1, 4294967295UL);
 			break;
 		case 's':
 			parse_addr(optarg, "-s", &src);
 			break;
+		case 'a':
+			addrs = parse_ul(optarg, "-a", 1, 1UL << 24);
+			break;
+		case 'P':
+			sport = parse_ul(optarg, "-P", 1, 65535);
+			break;
 		case 'f':
-			flows = parse_ul(optarg, "-f", 1, 64535);
+			flows = parse_ul(optarg, "-f", 1, 65535);
+			break;
+		case 'x':
+			pick = 1;
 			break;
 		case 'n':
 			rnd = 1;
 			break;
 		case 'F':
 			df = 0;
+			break;
+		case 'y':
+			yield = 1;
 			break;
 		case 'e':
 			comma = strchr(optarg, ',');
@@ -158,6 +185,16 @@ int main(int argc, char **argv)
 	}
 	if (!dst.s_addr || optind != argc)
 		usage();
+	if (sport + flows - 1 > 65535) {
+		fprintf(stderr, "udpgen: -P %lu -f %lu: ports beyond 65535\n",
+			sport, flows);
+		return 2;
+	}
+	if ((unsigned long long)ntohl(src.s_addr) + addrs - 1 > 0xffffffffULL) {
+		fprintf(stderr, "udpgen: -s, -a: addresses beyond 255.255.255.255\n");
+		return 2;
+	}
+	nflows = (unsigned long long)addrs * flows;
 
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
@@ -165,10 +202,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	to.sin_addr = off ? eto : dst;
-	/* a millisecond's worth each, at least one */
+	/* a millisecond's worth each, at least one; unpaced: the most */
 	batch = rate / 1000 ? rate / 1000 : 1;
 	if (batch > MAX_BATCH)
 		batch = MAX_BATCH;
+	if (!rate)
+		batch = FAST_BATCH;
 	for (i = 0; i < batch; i++) {
 		struct iphdr *ip = (struct iphdr *)(pkts[i] + off);
 		struct udphdr *udp = (struct udphdr *)(ip + 1);
@@ -202,10 +241,14 @@ int main(int argc, char **argv)
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		for (i = 0; i < batch; i++) {
+	while (!count || sent < count) {
+		n = batch;
+		if (count && count - sent < n)
+			n = count - sent;
+		for (i = 0; i < n; i++) {
 			struct iphdr *ip = (struct iphdr *)(pkts[i] + off);
 			struct udphdr *udp = (struct udphdr *)(ip + 1);
+			unsigned long long f;
 
 			if (rnd) {
 				ip->saddr = htonl(0x0a800000 |
@@ -213,9 +256,14 @@ int main(int argc, char **argv)
 				udp->source = htons(1024 + xorshift32(&seed) %
 							   (65536 - 1024));
 			} else {
-				ip->saddr = src.s_addr;
-				udp->source = htons(1000 + sent++ % flows);
+				/* two draws: beyond 2^32 flows, and unbiased enough */
+				f = pick ? (((unsigned long long)xorshift32(&seed) << 32) |
+					    xorshift32(&seed)) % nflows
+					 : sent % nflows;
+				ip->saddr = htonl(ntohl(src.s_addr) + f % addrs);
+				udp->source = htons(sport + f / addrs);
 			}
+			sent++;
 			/* the kernel fills in the outer header's alone */
 			if (off) {
 				ip->check = 0;
@@ -223,18 +271,22 @@ int main(int argc, char **argv)
 			}
 		}
 		/* what sendmmsg() did not take is sent on, each datagram once */
-		for (i = 0; i < batch; ) {
-			int n = sendmmsg(fd, msgs + i, batch - i, 0);
+		for (i = 0; i < n; ) {
+			int r = sendmmsg(fd, msgs + i, n - i, 0);
 
-			if (n > 0) {
-				i += n;
-			} else if (n == 0 || errno == ENOBUFS) {
+			if (r > 0) {
+				i += r;
+			} else if (r == 0 || errno == ENOBUFS) {
 				i++;	/* dropped on the way out: not sent */
 			} else if (errno != EINTR) {
 				perror("udpgen: sendmmsg");
 				return 1;
 			}
 		}
+		if (yield)
+			sched_yield();
+		if (!rate)
+			continue;
 		/* the next batch is due batch / rate seconds after this one */
 		next.tv_nsec += (long)(1000000000ULL * batch / rate);
 		while (next.tv_nsec >= 1000000000L) {
@@ -249,4 +301,5 @@ int main(int argc, char **argv)
 				       NULL) == EINTR)
 			;
 	}
+	return 0;
 }

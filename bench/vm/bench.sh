@@ -59,8 +59,8 @@
 # time measured, 8, and datagrams per second, 4000), BENCH_INSTR_VARIANTS
 # (part instr's variants: ingress-drop, every forwarding variant,
 # plain-hook and nft-dnat-hook)
-# and BENCH_INSTR_TRAFFIC ("established new"), BENCH_INSTR_DF (1: the
-# datagrams carry DF, as a Linux socket's; 0: they do not),
+# and BENCH_INSTR_TRAFFIC ("established new"), BENCH_DF (1: every
+# part's datagrams carry DF, as a Linux socket's; 0: they do not),
 # BENCH_SIZES (table sizes, "1000 10000 100000 1000000"), BENCH_FILL_RATE
 # (new flows per second while filling tables, 20000), BENCH_STEER_SECS
 # (seconds per steering run, 35, of which the first 10 are not counted),
@@ -116,11 +116,11 @@ prepare()
 	else
 		[ "$cpus" -ge 2 ] || { echo "bench: needs 2 CPUs, has $cpus"; return 1; }
 	fi
-	for m in pktgen ip_vs ip_vs_rr ip_vs_lc ip_vs_wlc nf_conntrack nf_nat nft_numgen \
+	for m in ip_vs ip_vs_rr ip_vs_lc ip_vs_wlc nf_conntrack nf_nat nft_numgen \
 		 sch_netem cls_matchall act_gact sch_ingress ipip; do
 		modprobe "$m" 2>>"$ERR" || log "module $m is missing"
 	done
-	[ -d /proc/net/pktgen ] || { echo "bench: no pktgen"; return 1; }
+	[ -x "$BIN/udpgen" ] || { echo "bench: no $BIN/udpgen"; return 1; }
 	# tables of a machine with more than 4 GiB, and room for the largest test
 	echo 262144 > /sys/module/nf_conntrack/parameters/hashsize
 	sysctl -qw net.netfilter.nf_conntrack_max=4194304
@@ -140,8 +140,8 @@ prepare()
 		printf 'reps\t%s\ndp_reps\t%s\nsel_reps\t%s\n' "$REPS" "$DP_REPS" "$SEL_REPS"
 		printf 'window_s\t%s\nwarmup_s\t%s\n' "$WINDOW" "$WARMUP"
 		printf 'icount_shift\t%s\n' "${BENCH_ICOUNT:-}"
-		printf 'instr_window_s\t%s\ninstr_rate\t%s\ninstr_df\t%s\n' "$INSTR_WINDOW" \
-			"$INSTR_RATE" "${BENCH_INSTR_DF:-1}"
+		printf 'instr_window_s\t%s\ninstr_rate\t%s\ndf\t%s\n' "$INSTR_WINDOW" \
+			"$INSTR_RATE" "${BENCH_DF:-1}"
 	} > "$envf"
 }
 
@@ -487,7 +487,7 @@ else
 	INSTR_VARIANTS=(ingress-drop "${VARIANTS[@]}" plain-hook nft-dnat-hook)
 fi
 
-# shellcheck disable=SC2034 # PG_GEN and UG_RATE are read in lib.sh
+# shellcheck disable=SC2034 # UG_RATE is read in lib.sh
 part_instr()
 {
 	local f=$OUT/instr.tsv t
@@ -502,11 +502,11 @@ part_instr()
 		return
 	fi
 	rm -f "$f"
-	PG_GEN=udpgen UG_RATE=$INSTR_RATE
+	UG_RATE=$INSTR_RATE
 	for t in ${BENCH_INSTR_TRAFFIC:-established new}; do
 		fwd_part "$f" "$t" "$REPS" "${INSTR_VARIANTS[@]}"
 	done
-	PG_GEN=pktgen
+	UG_RATE=0
 	FWD_MODE=cpu
 }
 
@@ -520,7 +520,7 @@ system_setup()
 {
 	case $1 in
 	dyncast)
-		# pktgen's flows are one packet each: bindings that stay
+		# the generator's flows are one packet each: bindings that stay
 		dcr service add $SID proto udp port $SPORT mode tunnel timeout 3600 \
 			unconfirmed-timeout 0 &&
 			dcr instance add $SID proto udp port $SPORT \

@@ -9,7 +9,7 @@
 #
 #   generator ($G)            router ($R)                   sink ($S)
 #  +---------------+     +------------------------+     +------------------+
-#  | pktgen        |     | r0 10.1.0.1            |     | tc ingress: drop |
+#  | udpgen's feed |     | r0 10.1.0.1            |     | tc ingress: drop |
 #  | g0 10.1.0.2 --|-----|-> RPS: CPU 1           |     | every IP packet  |
 #  |               |     | SID 10.99.0.1 udp 9    |     |                  |
 #  |               |     | r1 10.2.0.1          --|-----|-> s0 10.2.0.2    |
@@ -17,8 +17,9 @@
 #  +---------------+     +------------------------+     +------------------+
 #        CPU 0                   CPU 1                        CPU 0
 #
-# The router's receive processing runs on CPU 1 alone (RPS on r0); pktgen,
-# the sink's processing and every process of the benchmark run on CPU 0.
+# The router's receive processing runs on CPU 1 alone (RPS on r0); the
+# generator (udpgen and its feed, feed_topo), the sink's processing and
+# every process of the benchmark run on CPU 0.
 # Instances are 10.3.0.1, 10.3.0.2, ... routed through the sink's address,
 # whose link-layer address is set by hand: no ARP, and the sink drops
 # everything it receives before IP sees it.
@@ -192,6 +193,7 @@ bench_topo()
 		link set lo up
 		link set g0 up
 		addr add 10.1.0.2/24 dev g0
+		neigh replace 10.1.0.1 lladdr $MAC_R0 dev g0 nud permanent
 		route add default via 10.1.0.1
 	EOF
 	ip -n "$S" -batch - <<-EOF || return 1
@@ -225,8 +227,8 @@ bench_topo()
 		echo $ROUTER_RPS > /sys/class/net/r0/queues/rx-0/rps_cpus &&
 		exec sleep infinity" &
 	RPID=$!
-	if [ $PG_GEN = udpgen ]; then
-		feed_topo || return 1
+	feed_topo || return 1
+	if [ "${FWD_MODE:-cpu}" = instr ]; then
 		# the router's part ends at its egress: the sink's receive is no
 		# part of any variant's figure
 		tc -n "$R" -batch - <<-EOF || return 1
@@ -234,10 +236,7 @@ bench_topo()
 			filter add dev r1 egress matchall action drop
 		EOF
 	fi
-	ip netns exec "$G" sh -c "
-		echo rem_device_all > /proc/net/pktgen/kpktgend_$GEN_CPU &&
-		echo add_device g0 > /proc/net/pktgen/kpktgend_$GEN_CPU &&
-		exec sleep infinity" &
+	ip netns exec "$G" sleep infinity &
 	GPID=$!
 	# until both are set up and in their namespace
 	for (( n = 0; n < 200; n++ )); do
@@ -250,7 +249,7 @@ bench_topo()
 	return 1
 }
 
-# The feed of udpgen (part instr): its namespace ($F) sends each datagram
+# The feed of udpgen: its namespace ($F) sends each datagram
 # in IPIP to the generator's, which decapsulates it and routes it to the
 # router: it arrives there with the headroom of a network card's buffer.
 #
@@ -281,7 +280,32 @@ feed_topo()
 		echo 1 > /proc/sys/net/ipv4/ip_forward &&
 		for f in all default gf tun0 g0; do
 			echo 0 > /proc/sys/net/ipv4/conf/$f/rp_filter || exit 1
-		done'
+		done' || return 1
+	[ "${FWD_MODE:-cpu}" != instr ] || return 0
+	gen_napi
+}
+
+# gen_napi: the generator's datagrams reach the router in bursts, as a
+# network card's interrupt hands a batch to NAPI.  Each datagram sent is
+# otherwise forwarded to the router in the softirq of its own send, and
+# the router's vCPU, idle between two, is woken for each by an IPI, which
+# under emulation costs several times the forwarding (and moves more):
+# that, not the router's work, would be the figure.  Here gf takes its
+# datagrams through NAPI (GRO on; f0 without TSO, which veth requires for
+# it) in a thread of its own (threaded NAPI) on the generator's CPU, of
+# policy SCHED_BATCH, which wakes without preempting udpgen: udpgen
+# yields after each batch (-y), the thread then takes the batch 64 at a
+# time, and the router's CPU gets one IPI per 64.
+gen_napi()
+{
+	local pid
+
+	ip netns exec "$F" ethtool -K f0 tso off >/dev/null &&
+		ip netns exec "$G" ethtool -K gf gro on >/dev/null &&
+		ip netns exec "$G" sh -c 'echo 1 > /sys/class/net/gf/threaded' ||
+		return 1
+	pid=$(pgrep -n '^napi/gf-') || return 1
+	taskset -pc $GEN_CPU "$pid" >/dev/null && chrt -b -p 0 "$pid"
 }
 
 # proc_is PID NAME: the process runs NAME (no fork)
@@ -333,24 +357,26 @@ dcr()
 	ip netns exec "$R" "$DYNCAST" "$@"
 }
 
-# --- pktgen -------------------------------------------------------------------
+# --- the generator --------------------------------------------------------------
 
 PG_PID=
-# The generator of pg_flows: pktgen, as fast as it can, or (part instr)
-# udpgen at UG_RATE datagrams a second, with its arguments in UG_ARGS.
-PG_GEN=pktgen
-UG_RATE=4000
+# udpgen's rate: UG_RATE datagrams a second, 0 as fast as it can; its
+# arguments (pg_flows) in UG_ARGS
+UG_RATE=0
 UG_ARGS=()
 
-# pg_set CMD...: pktgen settings of g0, one per argument.
-pg_set()
+# ug_cmd ARG...: the command of udpgen in the feed's namespace into
+# UG_CMD, each datagram in IPIP to the generator's, from 10.1.0.3 unless
+# the arguments say otherwise (the generator's own address would be a
+# martian source there); DF, as a Linux socket's datagrams, unless
+# BENCH_DF=0
+UG_CMD=()
+ug_cmd()
 {
-	local cmds='' c
-
-	for c in "$@"; do
-		cmds+="echo '$c' > /proc/net/pktgen/g0 || exit 1;"
-	done
-	ip netns exec "$G" sh -c "$cmds"
+	UG_CMD=(ip netns exec "$F" "$DYNCAST_TOP/build/bench/udpgen" -p "$SPORT"
+		-s 10.1.0.3 -e "10.0.9.2,10.0.9.1")
+	[ "${BENCH_DF:-1}" != 0 ] || UG_CMD+=(-F)
+	UG_CMD+=("$@")
 }
 
 # pg_flows KIND [DST]: 64-byte UDP datagrams to DST (default the service):
@@ -359,53 +385,24 @@ pg_set()
 #                every datagram is practically a flow of its own
 pg_flows()
 {
-	local common
-
-	if [ $PG_GEN = udpgen ]; then
-		# from 10.1.0.3: the generator's own address would be a
-		# martian source there
-		UG_ARGS=(-d "${2:-$SID}" -p "$SPORT" -r "$UG_RATE" -s 10.1.0.3
-			 -e "10.0.9.2,10.0.9.1")
-		[ "$1" = established ] || UG_ARGS+=(-n)
-		# DF, as a Linux socket's datagrams, unless BENCH_INSTR_DF=0
-		[ "${BENCH_INSTR_DF:-1}" != 0 ] || UG_ARGS+=(-F)
-		return 0
-	fi
-	common=("count 0" "clone_skb 0" "pkt_size 64" "delay 0"
-		"dst ${2:-$SID}" "dst_mac $MAC_R0" "udp_dst_min $SPORT"
-		"udp_dst_max $SPORT")
-	case $1 in
-	established)
-		pg_set "${common[@]}" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
-			"src_min 10.1.0.2" "src_max 10.1.0.2" \
-			"udp_src_min 1000" "udp_src_max 1999"
-		;;
-	new)
-		pg_set "${common[@]}" "flag IPSRC_RND" "flag UDPSRC_RND" \
-			"src_min 10.128.0.0" "src_max 10.255.255.255" \
-			"udp_src_min 1024" "udp_src_max 65535"
-		;;
-	esac
+	UG_ARGS=(-d "${2:-$SID}" -r "$UG_RATE")
+	[ "$1" = established ] || UG_ARGS+=(-n)
+	# in bursts (gen_napi), but in part instr
+	[ "${FWD_MODE:-cpu}" = instr ] || UG_ARGS+=(-y)
 }
 
 pg_start()
 {
-	if [ $PG_GEN = udpgen ]; then
-		ip netns exec "$F" "$DYNCAST_TOP/build/bench/udpgen" "${UG_ARGS[@]}" &
-	else
-		ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
-	fi
+	ug_cmd "${UG_ARGS[@]}"
+	# the command itself, not a subshell: pg_stop kills this process
+	"${UG_CMD[@]}" &
 	PG_PID=$!
 }
 
 pg_stop()
 {
 	[ -n "$PG_PID" ] || return 0
-	if [ $PG_GEN = udpgen ]; then
-		kill "$PG_PID" 2>/dev/null
-	else
-		ip netns exec "$G" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
-	fi
+	kill "$PG_PID" 2>/dev/null
 	wait "$PG_PID" 2>/dev/null
 	PG_PID=
 }
@@ -414,29 +411,15 @@ pg_stop()
 # most RATE per second, and wait until they are sent.
 pg_send()
 {
-	local last
-
-	last=$(int2ip $(( $(ip2int "$2") + $1 - 1 )))
-	pg_set "count $1" "clone_skb 0" "pkt_size 64" "delay 0" "ratep $3" \
-		"dst $4" "dst_mac $MAC_R0" "udp_dst_min $SPORT" \
-		"udp_dst_max $SPORT" "flag !IPSRC_RND" "flag !UDPSRC_RND" \
-		"src_min $2" "src_max $last" "udp_src_min 1024" \
-		"udp_src_max 1024" || return 1
-	ip netns exec "$G" sh -c 'echo start > /proc/net/pktgen/pgctrl'
+	ug_cmd -d "$4" -r "$3" -c "$1" -s "$2" -a "$1" -P 1024 -f 1
+	"${UG_CMD[@]}"
 }
 
 # pg_lookup FIRST N DST: established traffic at random over the N flows
-# that pg_send made from FIRST.
+# that pg_send made from FIRST (pg_start sends it).
 pg_lookup()
 {
-	local last
-
-	last=$(int2ip $(( $(ip2int "$1") + $2 - 1 )))
-	pg_set "count 0" "clone_skb 0" "pkt_size 64" "delay 0" \
-		"dst $3" "dst_mac $MAC_R0" "udp_dst_min $SPORT" \
-		"udp_dst_max $SPORT" "flag IPSRC_RND" "flag !UDPSRC_RND" \
-		"src_min $1" "src_max $last" "udp_src_min 1024" \
-		"udp_src_max 1024"
+	UG_ARGS=(-d "$3" -r "$UG_RATE" -y -s "$1" -a "$2" -P 1024 -f 1 -x)
 }
 
 ip2int()
