@@ -44,6 +44,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_REFUSED_REPORTS] = "refused-reports",
 	[DD_C_RX_NEXT_KEY] = "next-key",
 	[DD_C_CT_READ] = "conntrack-read",
+	[DD_C_SOCK_READ] = "sockets-read",
 	[DD_C_SVCT_EVENTS] = "service-time-events",
 	[DD_C_SVCT_LOST] = "service-time-lost",
 	[DD_C_SVCT_UNTRACKED] = "service-time-untracked",

@@ -58,6 +58,7 @@ enum dd_counter {
 	DD_C_REFUSED_REPORTS,	/* from a user not allowed */
 	DD_C_RX_NEXT_KEY,	/* messages signed with next-key */
 	DD_C_CT_READ,		/* conntrack entries read to count sessions */
+	DD_C_SOCK_READ,		/* sockets read to count sessions */
 	DD_C_SVCT_EVENTS,	/* conntrack events read to measure service times */
 	DD_C_SVCT_LOST,		/* times events were lost (a full buffer) */
 	DD_C_SVCT_UNTRACKED,	/* connections not followed: too many open */
@@ -408,6 +409,7 @@ void dd_svc_stop(struct dd_ctx *ctx);
 bool dd_svc_followed(const struct dd_ctx *ctx, const struct dd_inst *in);
 bool dd_svc_resync(const struct dd_ctx *ctx, const struct dd_inst *in,
 		   uint8_t sess);
+size_t dd_sess_bytecode(struct dd_ctx *ctx, const void **bc);
 int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid);
 const char *dd_unix_strerror(int err);
 int dd_report_init(struct dd_ctx *ctx);

@@ -127,6 +127,7 @@ static const char *const dd_mx_counter_help[DD_C_COUNT] = {
 	[DD_C_REFUSED_REPORTS] = "Report socket datagrams from a user not allowed.",
 	[DD_C_RX_NEXT_KEY] = "Messages taken with next-key.",
 	[DD_C_CT_READ] = "Conntrack entries read to count sessions.",
+	[DD_C_SOCK_READ] = "Established sockets read to count sessions.",
 	[DD_C_KERNEL_REPAIRED] = "Instances found missing from the kernel (by the audit or an update), added again.",
 };
 

@@ -307,6 +307,7 @@ static int dd_diag_cb(const struct nlmsghdr *nlh, void *data)
 	uint16_t port, pport;
 	unsigned int i;
 
+	ctx->cnt.c[DD_C_SOCK_READ]++;
 	if (!dd_diag_ends(nlh, &a, &port, &peer, &pport))
 		return MNL_CB_OK;
 	for (i = 0; i < ctx->n_inst; i++) {
@@ -367,15 +368,18 @@ static int dd_count_sockets(struct dd_ctx *ctx)
 {
 	unsigned int seq = 0;
 	struct mnl_socket *nl;
+	size_t bc_len;
+	const void *bc;
 	int ret;
 
 	nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
 	if (!nl)
 		return -errno;
+	bc_len = dd_sess_bytecode(ctx, &bc);
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		ret = -errno;
 	else
-		ret = dd_diag_dump(nl, &seq, NULL, 0, dd_diag_cb, ctx);
+		ret = dd_diag_dump(nl, &seq, bc, bc_len, dd_diag_cb, ctx);
 	mnl_socket_close(nl);
 	return ret;
 }

@@ -55,22 +55,27 @@ static uint8_t dd_svc_source(uint8_t sess)
 /* jeq's jump is one byte: with more ports, every event is read */
 #define DD_SVC_MAX_PORTS	230
 
-/* The ports of the instances measuring from a source */
+/* The ports of the instances measuring from a source, or counted there */
 struct dd_svc_ports {
 	unsigned int n;			/* 0: any (too many, or no port) */
 	uint16_t port[DD_SVC_MAX_PORTS];
 };
 
-static void dd_svc_ports(struct dd_ctx *ctx, uint8_t src,
+/*
+ * The ports of the instances measuring from @src, or with @counted of
+ * those whose sessions are counted there (sess_src, dd_sessions_count())
+ */
+static void dd_svc_ports(struct dd_ctx *ctx, uint8_t src, bool counted,
 			 struct dd_svc_ports *p)
 {
 	unsigned int i, j;
 
 	p->n = 0;
 	for (i = 0; i < ctx->n_inst; i++) {
-		uint16_t port = dd_inst_port(ctx->inst[i]);
+		const struct dd_inst *in = ctx->inst[i];
+		uint16_t port = dd_inst_port(in);
 
-		if (!dd_svc_measures(ctx->inst[i], src))
+		if (counted ? in->sess_src != src : !dd_svc_measures(in, src))
 			continue;
 		for (j = 0; j < p->n && p->port[j] != port; j++)
 			;
@@ -203,7 +208,7 @@ static void dd_svc_events_filter(struct dd_ctx *ctx, struct dd_svc_events *ev,
 {
 	int ret;
 
-	dd_svc_ports(ctx, ev->src, ports);
+	dd_svc_ports(ctx, ev->src, false, ports);
 	ret = dd_svc_filter(mnl_socket_get_fd(ev->nl), ev->src, ports);
 	if (ret && dd_ratelimit(&ev->rl, dd_now_ms()))
 		dd_warn("cannot filter the %s, reading them all: %s",
@@ -536,6 +541,23 @@ static size_t dd_svcs_bytecode(const struct dd_svc_ports *p,
 		.code = INET_DIAG_BC_JMP, .yes = op, .no = 2 * op,
 	};
 	return len;
+}
+
+/*
+ * The sessions count's filter (dd_count_sockets()): the sockets of the
+ * ports of the instances counted on sockets; 0 (every socket) for more
+ * than DD_SVC_MAX_PORTS or an instance without a port.  A count runs at
+ * each collection: without it every established socket of the namespace
+ * would come up to be matched.
+ */
+size_t dd_sess_bytecode(struct dd_ctx *ctx, const void **bc)
+{
+	static struct inet_diag_bc_op ops[DD_SVCS_BC_OPS];
+	struct dd_svc_ports ports;
+
+	dd_svc_ports(ctx, DD_SESS_SOCKETS, true, &ports);
+	*bc = ops;
+	return ports.n ? dd_svcs_bytecode(&ports, ops) : 0;
 }
 
 /* One ended socket: a completion of the instances it was a demand of */
