@@ -323,7 +323,8 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 	int tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		if (!dc_binding_reserve(dn, svc))
+		/* a full table: no shared count written for each datagram */
+		if (dc_bindings_full(dn, svc) || !dc_binding_reserve(dn, svc))
 			goto stateless;
 		inst = dc_select(svc, key, false);
 		if (!inst)

@@ -180,10 +180,41 @@ static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 }
 
 /*
+ * The instance the stateless hash gives a UDP flow that has no binding
+ * while the table is full, when the flow's entry translates to it
+ * already: the flow keeps that entry.  Tracking it anew would only make
+ * the same choice again (dc_binding_get_or_create()), at the cost of a
+ * new entry, a demand counted and a window where replies go untranslated,
+ * for each of its datagrams.  NULL when the table has room (the flow gets
+ * a binding), or when the hash now gives another instance (the set
+ * changed: the flow moves).
+ */
+static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
+					     struct dc_service *svc,
+					     const struct dc_flow_key *key,
+					     const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *r =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	struct dc_instance *inst;
+
+	if (!dc_bindings_full(dn, svc))
+		return NULL;
+	inst = dc_select(svc, key, true);
+	if (!inst || (inst->port && r->src.u.all != inst->port))
+		return NULL;
+	if (nf_ct_l3num(ct) == NFPROTO_IPV4 ? r->src.u3.ip != inst->addr.ip :
+	    !ipv6_addr_equal(&r->src.u3.in6, &inst->addr.in6))
+		return NULL;
+	return inst;
+}
+
+/*
  * Packets of rewrite-mode services, after conntrack: a packet of an
  * established flow, from the client, read from its conntrack entry,
  * refreshes its binding and counts;
- * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()).
+ * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()),
+ * unless the table is full and the hash keeps it where it goes.
  * The first packet of a connection, its entry not yet confirmed, is the
  * NAT lookup's alone; replies and ICMP errors are conntrack's.
  */
@@ -215,9 +246,14 @@ static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
 		dc_count_packet(dn, svc, inst, pkt.len);
 		return NF_ACCEPT;
 	}
-	if (pkt.proto == IPPROTO_UDP && test_bit(IPS_DST_NAT_BIT, &ct->status))
-		return dc_rewrite_retrack(skb, ct, state);
-	return NF_ACCEPT;
+	if (pkt.proto != IPPROTO_UDP || !test_bit(IPS_DST_NAT_BIT, &ct->status))
+		return NF_ACCEPT;
+	inst = dc_rewrite_hashed(dn, svc, &key, ct);
+	if (inst) {
+		dc_count_packet(dn, svc, inst, pkt.len);
+		return NF_ACCEPT;
+	}
+	return dc_rewrite_retrack(skb, ct, state);
 }
 
 const struct nf_hook_ops dc_rewrite_ops[2] = {

@@ -5,7 +5,10 @@
 # New demands spread over the instances; every packet of a flow reaches
 # the same instance for the flow's whole life, even when the weights change
 # under it; replies reach the client from the service address; bindings
-# and counters tell what happened.
+# and counters tell what happened.  With the table full, a UDP flow
+# steered by hash keeps its conntrack entry: one demand, one table-full,
+# whatever its datagrams (before, each was tracked anew, the entry made
+# again, a demand and a table-full counted).
 #
 # timeout=600
 
@@ -17,7 +20,7 @@ require_vm
 require_cmd ip socat jq conntrack
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 16
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -52,6 +55,28 @@ long_flow()
 	[ -n "$first" ] && [ "$n" = 10 ]
 }
 
+# full_flow SID SRC: with the UDP service's table full (max-bindings 1,
+# udp_flow's binding), five datagrams of a new flow: one instance answers
+# them all, and the flow is one demand and one table-full
+full_flow()
+{
+	local sid=$1 src=$2 f0 f1 d0 d1 names=() i
+
+	udp_stat()
+	{
+		dc -s -j service show "$sid" proto udp port 53 | jq ".[0].stats[\"$1\"]"
+	}
+	dc service set "$sid" proto udp port 53 max-bindings 1 || return 1
+	f0=$(udp_stat table-full) d0=$(udp_stat demands)
+	for i in 1 2 3 4 5; do
+		names+=("$(ask_udp "$src" 5001 "$sid" 53)")
+	done
+	f1=$(udp_stat table-full) d1=$(udp_stat demands)
+	echo "# table full: ${names[*]}; table-full +$(( f1 - f0 )), demands +$(( d1 - d0 ))"
+	[ -n "${names[0]}" ] && [ "$(count "${names[0]}" "${names[@]}")" = 5 ] &&
+		[ $(( f1 - f0 )) = 1 ] && [ $(( d1 - d0 )) = 1 ]
+}
+
 for fam in 4 6; do
 	if [ $fam = 4 ]; then
 		sid=$SID4; src=10.0.0.2; bidf=bid4
@@ -79,6 +104,8 @@ for fam in 4 6; do
 		long_flow "$sid" "$bidf"
 	ktap_test_result "IPv$fam: UDP datagrams of one flow reach one instance" \
 		udp_flow "$sid" "$src" 53
+	ktap_test_result "IPv$fam: table full: a UDP flow keeps its entry, one demand" \
+		full_flow "$sid" "$src"
 	ktap_test_result "IPv$fam: service deleted with its bindings" \
 		sh -c "$DYNCAST -n $R service del $sid proto tcp port 7 &&
 		       $DYNCAST -n $R service del $sid proto udp port 53 &&
