@@ -306,17 +306,38 @@ static void dc_count_demand(struct dc_net *dn, struct dc_service *svc,
 	dc_stats_count(inst->stats, DC_STAT_DEMANDS);
 }
 
+/* A demand steered by hash: its connection may run for the timeout. */
+static void dc_binding_hashed(struct dc_service *svc)
+{
+	unsigned long until = jiffies + READ_ONCE(svc->timeout);
+
+	if (time_after(until, READ_ONCE(svc->hashed_until) + HZ))
+		WRITE_ONCE(svc->hashed_until, until);
+}
+
+/*
+ * Whether a connection that began without a binding, steered by hash, may
+ * still run: within the timeout of the service's last such demand
+ */
+bool dc_binding_hashed_recently(const struct dc_service *svc)
+{
+	return time_before(jiffies, READ_ONCE(svc->hashed_until));
+}
+
 /*
  * The flow has no usable binding: choose an instance and remember it.
  * When the table is full, or memory short, the flow is steered by the
  * stateless hash instead, which gives its later packets the same instance
- * as long as the set of instances does not change.  Called under RCU.
+ * as long as the set of instances does not change.  With @hash_only the
+ * flow is a connection steered so before, whose packet finds room now:
+ * it is bound to the instance the hash gives, and no new demand counts.
+ * Called under RCU.
  */
 struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 					     struct dc_service *svc,
 					     const struct dc_flow_key *key,
 					     const struct dc_pkt *pkt,
-					     unsigned int flags)
+					     unsigned int flags, bool hash_only)
 {
 	struct dc_instance *inst;
 	struct dc_binding *b, *old;
@@ -326,7 +347,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		/* a full table: no shared count written for each datagram */
 		if (dc_bindings_full(dn, svc) || !dc_binding_reserve(dn, svc))
 			goto stateless;
-		inst = dc_select(svc, key, false);
+		inst = dc_select(svc, key, hash_only);
 		if (!inst)
 			goto unreserve;
 		if (!refcount_inc_not_zero(&inst->refcnt))
@@ -358,7 +379,8 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 						       dc_binding_params);
 		if (!old) {
 			atomic_inc(&inst->nr_bindings);
-			dc_count_demand(dn, svc, inst);
+			if (!hash_only)
+				dc_count_demand(dn, svc, inst);
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
@@ -384,7 +406,8 @@ unreserve_full:
 	dc_binding_unreserve(dn, svc);
 stateless:
 	inst = dc_select(svc, key, true);
-	if (inst) {
+	dc_binding_hashed(svc);
+	if (inst && !hash_only) {
 		dc_stats_count(dn->stats, DC_STAT_TABLE_FULL);
 		dc_stats_count(svc->stats, DC_STAT_TABLE_FULL);
 		dc_count_demand(dn, svc, inst);

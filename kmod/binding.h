@@ -21,7 +21,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 					     struct dc_service *svc,
 					     const struct dc_flow_key *key,
 					     const struct dc_pkt *pkt,
-					     unsigned int flags);
+					     unsigned int flags, bool hash_only);
 int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 		     const struct dc_flow_key *key, struct dc_instance *inst,
 		     unsigned long remaining);
@@ -31,5 +31,6 @@ void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
 int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
 		      const struct dc_instance *inst);
 bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
+bool dc_binding_hashed_recently(const struct dc_service *svc);
 
 #endif /* _DYNCAST_BINDING_H */

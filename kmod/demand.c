@@ -225,8 +225,10 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
  * A TCP segment other than a SYN, with no binding, belongs to a connection
  * that started elsewhere or whose binding expired; no instance would know
  * it, so it is dropped rather than started anew.  With the table full,
- * though, its SYN was steered by hash without a binding: the hash steers
- * the rest alike.
+ * though, its SYN may have been steered by hash without a binding: the
+ * hash steers the rest alike, and once the table has room, within the
+ * service's timeout of its last demand steered so, the connection is
+ * bound to the instance the hash gives it (its SYN counted the demand).
  */
 struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 				  struct dc_net *dn, struct dc_service *svc,
@@ -236,13 +238,18 @@ struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 	struct dc_instance *inst;
 
 	if (pkt->proto == IPPROTO_TCP && !pkt->syn) {
-		if (!dc_bindings_full(dn, svc)) {
+		if (!dc_binding_hashed_recently(svc)) {
 			dc_count_event(dn, svc, DC_STAT_NOT_START);
 			return NULL;
 		}
-		inst = dc_select(svc, key, true);
+		if (dc_bindings_full(dn, svc))
+			inst = dc_select(svc, key, true);
+		else
+			inst = dc_binding_get_or_create(dn, svc, key, pkt,
+							flags, true);
 	} else {
-		inst = dc_binding_get_or_create(dn, svc, key, pkt, flags);
+		inst = dc_binding_get_or_create(dn, svc, key, pkt, flags,
+						false);
 	}
 	if (!inst) {
 		dc_count_event(dn, svc, DC_STAT_NO_INSTANCE);

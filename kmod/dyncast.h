@@ -259,6 +259,12 @@ struct dc_service {
 	bool dead;
 	atomic_t nr_bindings;
 	atomic_t wrr_seq;
+	/*
+	 * Until when a connection steered by hash, for want of a binding,
+	 * may still run: the last such demand's time plus the timeout,
+	 * written at most once a second (dc_binding_get_or_create())
+	 */
+	unsigned long hashed_until;
 	struct dc_inst_set __rcu *set;
 	/* every instance, under dn->lock */
 	struct list_head instances;

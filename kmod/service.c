@@ -94,6 +94,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return NULL;
+	svc->hashed_until = jiffies;
 	svc->stats = dc_stats_alloc();
 	if (!svc->stats) {
 		kfree(svc);

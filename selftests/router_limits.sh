@@ -12,7 +12,8 @@
 #     expire and the count goes back down.  Briefly the same over IPv6.
 #  2. The same with the namespace-wide limit, the module parameter
 #     max_bindings: a TCP connection made before keeps working on its
-#     instance, and new demands are still served, steered by hash.
+#     instance, and new demands are still served, steered by hash; a
+#     connection made while the table is full goes on once it has room.
 #  3. A dump of 100 000 bindings is complete and consistent: as many
 #     bindings as the counters say, each once, no "dump interrupted".
 #  4. A flush of one service among 180 000 bindings removes all of its
@@ -34,7 +35,7 @@ require_vm
 require_cmd ip socat jq
 
 ktap_print_header
-ktap_set_plan 25
+ktap_set_plan 26
 
 FLOOD=5000
 SVC_MAX=100
@@ -381,6 +382,25 @@ ktap_test_result "namespace: the three UDP flows kept their instance" \
 udp_flows_stop
 ktap_test_result "namespace: the TCP connection kept its instance" \
 	tcp_flow_kept "$tcp_from"
+
+# A connection whose SYN found the table full, steered by hash, goes on
+# once the table has room: its next segment is bound to the instance the
+# hash gives (it was dropped as "not-start").  The table is made full by
+# a limit of what it holds now.
+echo "$(net_stat bindings)" > "$PARAM"
+full0=$(net_stat table-full)
+open_flow 60
+h1=$(talk)
+full1=$(net_stat table-full)
+echo 262144 > "$PARAM"
+h2=$(talk)
+h3=$(talk)
+close_flow
+ktap_print_msg "a connection made with the table full (table-full +$(( full1 - full0 ))):" \
+	"answers ${h1:-none}, then with room ${h2:-none} ${h3:-none}"
+ktap_test_result "namespace: a connection made while the table was full goes on once it has room" \
+	eval '[ $(( full1 - full0 )) -ge 1 ] && [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$h2" = "$h3" ]'
+echo $NET_MAX > "$PARAM"
 ktap_print_msg "[${SECONDS}s] waiting for the bindings to expire"
 ktap_test_result "namespace: the bindings expire once the flood stops" \
 	slowwait $(( 2 * TIMEOUT + 10 )) svc_bindings_are 0
