@@ -201,7 +201,9 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
 	if (!dc_bindings_full(dn, svc))
 		return NULL;
 	inst = dc_select(svc, key, true);
-	if (!inst || (inst->port && r->src.u.all != inst->port))
+	/* an instance without a port of its own takes the service's */
+	if (!inst || r->src.u.all != (inst->port ?:
+			ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all))
 		return NULL;
 	if (nf_ct_l3num(ct) == NFPROTO_IPV4 ? r->src.u3.ip != inst->addr.ip :
 	    !ipv6_addr_equal(&r->src.u3.in6, &inst->addr.in6))
