@@ -307,7 +307,7 @@ static void dc_count_demand(struct dc_net *dn, struct dc_service *svc,
 }
 
 /* A demand steered by hash: its connection may run for the timeout. */
-static void dc_binding_hashed(struct dc_service *svc)
+void dc_binding_hashed(struct dc_service *svc)
 {
 	unsigned long until = jiffies + READ_ONCE(svc->timeout);
 

@@ -31,6 +31,7 @@ void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
 int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
 		      const struct dc_instance *inst);
 bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
+void dc_binding_hashed(struct dc_service *svc);
 bool dc_binding_hashed_recently(const struct dc_service *svc);
 
 #endif /* _DYNCAST_BINDING_H */

@@ -226,9 +226,12 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
  * that started elsewhere or whose binding expired; no instance would know
  * it, so it is dropped rather than started anew.  With the table full,
  * though, its SYN may have been steered by hash without a binding: the
- * hash steers the rest alike, and once the table has room, within the
- * service's timeout of its last demand steered so, the connection is
- * bound to the instance the hash gives it (its SYN counted the demand).
+ * hash steers the rest alike, and keeps the service's window open
+ * (dc_binding_hashed()).  Once the table has room, within that window, a
+ * tunnel-mode connection is bound to the instance the hash gives it (its
+ * SYN counted the demand), or only steered there by its FIN or RST, which
+ * need no binding; in rewrite mode conntrack carries it on, and a segment
+ * that reaches us is one conntrack picked up mid-stream.
  */
 struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 				  struct dc_net *dn, struct dc_service *svc,
@@ -238,15 +241,19 @@ struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 	struct dc_instance *inst;
 
 	if (pkt->proto == IPPROTO_TCP && !pkt->syn) {
-		if (!dc_binding_hashed_recently(svc)) {
+		if (dc_bindings_full(dn, svc)) {
+			dc_binding_hashed(svc);
+			inst = dc_select(svc, key, true);
+		} else if (READ_ONCE(svc->mode) == DYNCAST_MODE_REWRITE ||
+			   !dc_binding_hashed_recently(svc)) {
 			dc_count_event(dn, svc, DC_STAT_NOT_START);
 			return NULL;
-		}
-		if (dc_bindings_full(dn, svc))
+		} else if (pkt->fin_rst) {
 			inst = dc_select(svc, key, true);
-		else
+		} else {
 			inst = dc_binding_get_or_create(dn, svc, key, pkt,
 							flags, true);
+		}
 	} else {
 		inst = dc_binding_get_or_create(dn, svc, key, pkt, flags,
 						false);

@@ -261,8 +261,8 @@ struct dc_service {
 	atomic_t wrr_seq;
 	/*
 	 * Until when a connection steered by hash, for want of a binding,
-	 * may still run: the last such demand's time plus the timeout,
-	 * written at most once a second (dc_binding_get_or_create())
+	 * may still run: the last packet so steered plus the timeout,
+	 * written at most once a second (dc_binding_hashed())
 	 */
 	unsigned long hashed_until;
 	struct dc_inst_set __rcu *set;
