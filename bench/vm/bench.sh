@@ -121,6 +121,10 @@ prepare()
 		modprobe "$m" 2>>"$ERR" || log "module $m is missing"
 	done
 	[ -x "$BIN/udpgen" ] || { echo "bench: no $BIN/udpgen"; return 1; }
+	# the generator's NAPI thread (gen_napi)
+	for m in ethtool chrt taskset pgrep; do
+		command -v "$m" >/dev/null || { echo "bench: no $m"; return 1; }
+	done
 	# tables of a machine with more than 4 GiB, and room for the largest test
 	echo 262144 > /sys/module/nf_conntrack/parameters/hashsize
 	sysctl -qw net.netfilter.nf_conntrack_max=4194304
