@@ -306,7 +306,7 @@ static void dc_count_demand(struct dc_net *dn, struct dc_service *svc,
 	dc_stats_count(inst->stats, DC_STAT_DEMANDS);
 }
 
-/* A demand steered by hash: its connection may run for the timeout. */
+/* A packet steered by hash: its connection may run for the timeout. */
 void dc_binding_hashed(struct dc_service *svc)
 {
 	unsigned long until = jiffies + READ_ONCE(svc->timeout);
@@ -317,7 +317,7 @@ void dc_binding_hashed(struct dc_service *svc)
 
 /*
  * Whether a connection that began without a binding, steered by hash, may
- * still run: within the timeout of the service's last such demand
+ * still run: within the timeout of the service's last packet steered so
  */
 bool dc_binding_hashed_recently(const struct dc_service *svc)
 {
