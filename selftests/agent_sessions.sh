@@ -97,24 +97,32 @@ slowwait 20 counted
 echo "# sessions: web $(sessions web), api $(sessions api)"
 ktap_test_result "each instance counts its own established entries" counted
 
-read_count()
+# reads SHOW COUNTER: how much the agent's COUNTER (SHOW: its "agent
+# show") grows over 3 s (the window grows with TIME_FACTOR, and so does
+# the count) of collections every 500 ms; sets READ, and NCOLL, about how
+# many collections took place
+reads()
 {
-	show agent | jq -r '.[0].counters["conntrack-read"]'
+	local r0 r1 t0 t1
+
+	r0=$("$1" agent | jq -r ".[0].counters[\"$2\"]")
+	t0=$(now_ms)
+	sleep $(( 3 * TIME_FACTOR ))
+	r1=$("$1" agent | jq -r ".[0].counters[\"$2\"]")
+	t1=$(now_ms)
+	READ=$(( r1 - r0 ))
+	NCOLL=$(( (t1 - t0) / 500 ))
+	[ "$NCOLL" -gt 0 ] || NCOLL=1
+	echo "# $2: $r0 -> $r1 in $(( t1 - t0 )) ms, some $NCOLL collections (every 500 ms)"
 }
-r0=$(read_count)
-t0=$(now_ms)
-sleep $(( 3 * TIME_FACTOR ))
-r1=$(read_count)
-t1=$(now_ms)
-# a collection every 500 ms: the table each time unless the kernel
-# filters; a quarter of it at most a collection, on average, leaves room
-# for collections late on a slow kernel (the window grows with
-# TIME_FACTOR, and so does the count)
-ncoll=$(( (t1 - t0) / 500 ))
-[ "$ncoll" -gt 0 ] || ncoll=1
-echo "# conntrack-read: $r0 -> $r1 in $(( t1 - t0 )) ms, some $ncoll collections (every 500 ms); the table: $total"
+
+# the table each collection unless the kernel filters; a quarter of it at
+# most a collection, on average, leaves room for collections late on a
+# slow kernel
+reads show conntrack-read
+echo "# the table: $total"
 ktap_test_result "the agent reads only their entries, not the table" \
-	eval "[ $(( r1 - r0 )) -gt 0 ] && [ $(( (r1 - r0) * 4 )) -lt $(( ncoll * total )) ]"
+	eval "[ $READ -gt 0 ] && [ $(( READ * 4 )) -lt $(( NCOLL * total )) ]"
 
 sed 's/^/# /' "$D/log" | tail -n 5
 ktap_test_result "no error counting sessions" eval "! grep -q 'cannot count sessions' $D/log"
@@ -177,21 +185,11 @@ n=$(sshow instance | jq -r '.[0].sessions // empty')
 echo "# sessions from the sockets: $n"
 ktap_test_result "sockets: the instance counts its 3 established sockets" [ "$n" = 3 ]
 
-sread()
-{
-	sshow agent | jq -r '.[0].counters["sockets-read"]'
-}
-r0=$(sread)
-t0=$(now_ms)
-sleep $(( 3 * TIME_FACTOR ))
-r1=$(sread)
-t1=$(now_ms)
-ncoll=$(( (t1 - t0) / 500 ))
-[ "$ncoll" -gt 0 ] || ncoll=1
-echo "# sockets-read: $r0 -> $r1 in $(( t1 - t0 )) ms, some $ncoll collections (every 500 ms); established sockets: $est"
 # the port's 3 a collection, with room for late ones; unfiltered, 206
+reads sshow sockets-read
+echo "# established sockets: $est"
 ktap_test_result "sockets: the agent reads only its port's sockets" \
-	eval "[ $(( r1 - r0 )) -gt 0 ] && [ $(( (r1 - r0) * 10 )) -lt $(( ncoll * est )) ]"
+	eval "[ $READ -gt 0 ] && [ $(( READ * 10 )) -lt $(( NCOLL * est )) ]"
 sed 's/^/# /' "$D/slog" | tail -n 5
 ktap_test_result "sockets: no error counting sessions" eval "! grep -q 'cannot count sessions' $D/slog"
 
