@@ -125,6 +125,11 @@ struct dc_net {
 	 */
 	unsigned long sid_filter[2][DC_SID_FILTER_LONGS];
 	unsigned long sid_scratch[DC_SID_FILTER_LONGS];
+	/*
+	 * The services again, by address alone: what a fragment past the
+	 * filter is asked against before it is reassembled.
+	 */
+	struct hlist_head sid_addrs[1 << DC_SVC_HASH_BITS];
 	unsigned int nr_services;
 	/* what is registered, per family: [0] IPv4, [1] IPv6 */
 	bool hooks_on[2];
@@ -218,6 +223,7 @@ struct dc_inst_set {
 
 struct dc_service {
 	struct hlist_node hnode;
+	struct hlist_node anode;	/* in dn->sid_addrs */
 	struct rcu_head rcu;
 	refcount_t refcnt;
 	struct dc_net *dn;

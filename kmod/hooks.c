@@ -220,6 +220,22 @@ static unsigned int dc_defrag(struct sk_buff *skb,
 	return err ? NF_DROP : NF_ACCEPT;
 }
 
+/*
+ * Whether a fragment is addressed to a service: the address filter told
+ * only that it may be, and a fragment in transit must pass as it came.
+ */
+static bool dc_frag_to_sid(struct dc_net *dn, const struct sk_buff *skb,
+			   u8 family)
+{
+	union nf_inet_addr daddr = {};
+
+	if (family == AF_INET)
+		daddr.ip = ip_hdr(skb)->daddr;
+	else
+		daddr.in6 = ipv6_hdr(skb)->daddr;
+	return dc_sid_exists(dn, family, &daddr);
+}
+
 static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
@@ -237,6 +253,8 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	err = dc_pkt_parse(skb, family, &pkt, &l4off);
 	if (unlikely(err == -EAGAIN)) {
+		if (!dc_frag_to_sid(dn, skb, family))
+			return NF_ACCEPT;
 		verdict = dc_defrag(skb, state);
 		if (verdict != NF_ACCEPT)
 			return verdict;

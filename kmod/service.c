@@ -76,6 +76,34 @@ struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
 	return svc;
 }
 
+static u32 dc_sid_bucket(u8 family, const union nf_inet_addr *addr)
+{
+	u32 h = family == AF_INET ? (__force u32)addr->ip :
+		(__force u32)(addr->ip6[0] ^ addr->ip6[1] ^ addr->ip6[2] ^
+			      addr->ip6[3]);
+
+	return hash_32(h, DC_SVC_HASH_BITS);
+}
+
+/*
+ * Whether a service has this address, whatever its protocol and port: a
+ * fragment is reassembled only then.  The address filter cannot tell on
+ * its own, and a fragment in transit taken for reassembly is held until
+ * all of its datagram passes this router, which it may never do (paths
+ * split upstream).  Called under RCU.
+ */
+bool dc_sid_exists(struct dc_net *dn, u8 family,
+		   const union nf_inet_addr *addr)
+{
+	struct dc_service *svc;
+
+	hlist_for_each_entry_rcu(svc, &dn->sid_addrs[dc_sid_bucket(family, addr)],
+				 anode)
+		if (svc->family == family && nf_inet_addr_cmp(&svc->addr, addr))
+			return true;
+	return false;
+}
+
 /* The service of exactly this key, under dn->lock. */
 struct dc_service *dc_service_find(struct dc_net *dn, u8 family,
 				   const union nf_inet_addr *addr, u8 proto,
@@ -273,6 +301,8 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack)
 	hlist_add_head_rcu(&svc->hnode,
 			   &dn->services[dc_svc_hash(svc->family, &svc->addr,
 						     svc->proto, svc->port)]);
+	hlist_add_head_rcu(&svc->anode,
+			   &dn->sid_addrs[dc_sid_bucket(svc->family, &svc->addr)]);
 	WRITE_ONCE(dn->nr_services, dn->nr_services + 1);
 	WRITE_ONCE(dn->genid, dn->genid + 1);
 	return 0;
@@ -307,6 +337,7 @@ void dc_service_delete(struct dc_service *svc)
 
 	lockdep_assert_held(&dn->lock);
 	hlist_del_rcu(&svc->hnode);
+	hlist_del_rcu(&svc->anode);
 	dc_sid_filter_rebuild(dn, svc->family);
 	WRITE_ONCE(svc->dead, true);
 	WRITE_ONCE(dn->nr_services, dn->nr_services - 1);
@@ -337,6 +368,8 @@ void dc_net_services_init(struct dc_net *dn)
 
 	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
 		INIT_HLIST_HEAD(&dn->services[i]);
+	for (i = 0; i < ARRAY_SIZE(dn->sid_addrs); i++)
+		INIT_HLIST_HEAD(&dn->sid_addrs[i]);
 }
 
 void dc_net_services_exit(struct dc_net *dn)

@@ -5,10 +5,12 @@ Malformed packets towards a service address, for router_junk.sh: written
 whole on a packet socket, so that nothing on the sender's side checks or
 mends them.
 
-  pktjunk.py IFACE DSTMAC SRC4 SID4 SRC6 SID6 [ROUNDS]
+  pktjunk.py [--frag] IFACE DSTMAC SRC4 SID4 SRC6 SID6 [ROUNDS]
 
 Sends every case of CASES, ROUNDS times (default 3), with fresh random
 bytes each time; prints the name of each case and how many bytes it had.
+With --frag, only the first fragments never finished (router_sidfilter.sh:
+a fragment to an address that is no service's).
 """
 
 import os
@@ -148,11 +150,15 @@ def cases(s4, d4, s6, d6):
 
 
 def main():
-    if len(sys.argv) < 7:
+    args = sys.argv[1:]
+    only_frag = args[:1] == ['--frag']
+    if only_frag:
+        args = args[1:]
+    if len(args) < 6:
         print(__doc__, file=sys.stderr)
         return 2
-    iface, mac, s4, d4, s6, d6 = sys.argv[1:7]
-    rounds = int(sys.argv[7]) if len(sys.argv) > 7 else 3
+    iface, mac, s4, d4, s6, d6 = args[:6]
+    rounds = int(args[6]) if len(args) > 6 else 3
     dst = bytes.fromhex(mac.replace(':', ''))
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sock.bind((iface, 0))
@@ -160,6 +166,8 @@ def main():
     n = 0
     for _ in range(rounds):
         for name, pkt in cases(s4, d4, s6, d6).items():
+            if only_frag and 'first fragment' not in name:
+                continue
             proto = ETH_P_IPV6 if name.startswith('ip6') else ETH_P_IP
             sock.send(dst + src + struct.pack('!H', proto) + pkt)
             n += 1
