@@ -26,6 +26,7 @@
 #include "demand.h"
 #include "instance.h"
 #include "rewrite.h"
+#include "service.h"
 #include "stats.h"
 
 /* The collector visits at most this many bindings per run... */
@@ -224,7 +225,7 @@ static struct dc_binding *dc_binding_alloc(const struct dc_service *svc,
 	unsigned long flags = READ_ONCE(svc->counters) ? DC_BINDING_COUNTERS : 0;
 	struct dc_binding *b;
 
-	b = kmem_cache_alloc(dc_binding_cache_of(key->id, flags), gfp);
+	b = dc_service_alloc(svc, dc_binding_cache_of(key->id, flags), 0, gfp);
 	if (!b)
 		return NULL;
 	memcpy(b->key, key, dc_flow_key_len(key->id));
@@ -352,7 +353,8 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			goto unreserve;
 		if (!refcount_inc_not_zero(&inst->refcnt))
 			goto unreserve;
-		b = dc_binding_alloc(svc, key, GFP_ATOMIC);
+		/* no reserves: a flood of flows takes what memory is free */
+		b = dc_binding_alloc(svc, key, GFP_NOWAIT | __GFP_NOWARN);
 		if (!b) {
 			dc_instance_put(inst);
 			goto unreserve_full;

@@ -227,6 +227,11 @@ struct dc_service {
 	struct rcu_head rcu;
 	refcount_t refcnt;
 	struct dc_net *dn;
+	/*
+	 * The memory cgroup of the process that made the service, which its
+	 * traffic's bindings are charged to; NULL for the root cgroup.
+	 */
+	struct mem_cgroup *memcg;
 	u32 id;
 	u8 family;
 	u8 proto;

@@ -139,7 +139,8 @@ static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 
 	if (atomic_inc_return(&dn->nr_peers) > READ_ONCE(dc_max_forwarders))
 		goto full;
-	p = kzalloc(sizeof(*p), GFP_ATOMIC);
+	p = dc_service_alloc(svc, NULL, sizeof(*p),
+			     GFP_NOWAIT | __GFP_NOWARN | __GFP_ZERO);
 	if (!p)
 		goto full;
 	p->key = k;

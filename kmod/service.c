@@ -10,7 +10,9 @@
 
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/memcontrol.h>
 #include <linux/rculist.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "dyncast.h"
@@ -76,6 +78,46 @@ struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
 	return svc;
 }
 
+/*
+ * Memory for a service's traffic (bindings, forwarders' records), from
+ * @cache or else kmalloc(): charged to the memory cgroup of the process
+ * that made the service, whatever context the packet is in, so that
+ * memory.max bounds what namespaces of a cgroup hold all together (each
+ * has its own max_bindings).  A charge past memory.max fails when @gfp
+ * has no __GFP_HIGH: the caller treats it as memory short.
+ */
+/*
+ * The memory cgroup of the process at hand, with a reference; NULL for
+ * the root cgroup (no parent; it is charged nothing), or without kernel
+ * memory accounting.
+ */
+static struct mem_cgroup *dc_memcg_current(void)
+{
+#ifdef CONFIG_MEMCG_KMEM
+	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(current->mm);
+
+	if (memcg && parent_mem_cgroup(memcg))
+		return memcg;
+	mem_cgroup_put(memcg);
+#endif
+	return NULL;
+}
+
+void *dc_service_alloc(const struct dc_service *svc, struct kmem_cache *cache,
+		       size_t size, gfp_t gfp)
+{
+	struct mem_cgroup *old;
+	void *p;
+
+	if (!svc->memcg)
+		return cache ? kmem_cache_alloc(cache, gfp) : kmalloc(size, gfp);
+	old = set_active_memcg(svc->memcg);
+	gfp |= __GFP_ACCOUNT;
+	p = cache ? kmem_cache_alloc(cache, gfp) : kmalloc(size, gfp);
+	set_active_memcg(old);
+	return p;
+}
+
 static u32 dc_sid_bucket(u8 family, const union nf_inet_addr *addr)
 {
 	u32 h = family == AF_INET ? (__force u32)addr->ip :
@@ -130,6 +172,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	}
 	refcount_set(&svc->refcnt, 1);
 	svc->dn = dn;
+	svc->memcg = dc_memcg_current();
 	svc->family = family;
 	svc->addr = *addr;
 	svc->proto = proto;
@@ -154,6 +197,7 @@ static void dc_service_free_rcu(struct rcu_head *rcu)
 {
 	struct dc_service *svc = container_of(rcu, struct dc_service, rcu);
 
+	mem_cgroup_put(svc->memcg);
 	free_percpu(svc->stats);
 	kfree(svc);
 }
@@ -172,6 +216,7 @@ void dc_service_free_unpublished(struct dc_service *svc)
 	if (set)
 		dc_inst_set_destroy(set);
 	dc_key_release(svc);
+	mem_cgroup_put(svc->memcg);
 	free_percpu(svc->stats);
 	kfree(svc);
 }

@@ -14,6 +14,8 @@ void dc_net_services_exit(struct dc_net *dn);
 struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
 				     const union nf_inet_addr *addr, u8 proto,
 				     __be16 port);
+void *dc_service_alloc(const struct dc_service *svc, struct kmem_cache *cache,
+		       size_t size, gfp_t gfp);
 bool dc_sid_exists(struct dc_net *dn, u8 family,
 		   const union nf_inet_addr *addr);
 struct dc_service *dc_service_find(struct dc_net *dn, u8 family,

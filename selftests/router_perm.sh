@@ -20,6 +20,11 @@
 #      events.
 #  (d) What configuring a namespace allocates is charged to the memory
 #      cgroup of the process that configures it, per-CPU counters too.
+#  (e) The bindings a service's traffic makes are charged to the memory
+#      cgroup of the process that made the service, whose memory.max
+#      bounds them: past it, new demands are steered by hash (table-full)
+#      and the cgroup stays within its limit.  Deleting the service gives
+#      the memory back.
 #
 # timeout=400
 
@@ -29,9 +34,11 @@
 require_root
 require_vm
 require_cmd ip socat jq unshare setpriv nsenter
+flood=$DYNCAST_BIN/udpflood
+[ -x "$flood" ] || ktap_skip_all "$flood not built (make selftests)"
 
 ktap_print_header
-ktap_set_plan 45
+ktap_set_plan 49
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -337,6 +344,64 @@ if memcg_setup; then
 else
 	ktap_test_skip "(d) 200 services: their per-CPU counters are charged to the cgroup that made them (no cgroup2 memory controller)"
 	ktap_test_skip "(d) ... and their services and keys (no cgroup2 memory controller)"
+fi
+
+# (e) A tunnel-mode service made by a process in the cgroup dc-bind;
+#     flows from spoofed sources, a datagram each, make its bindings
+#     (kept for the whole timeout: the test takes longer than the
+#     unconfirmed timeout).
+BSVC=(10.66.0.1 proto udp port 53)
+bmemstat()
+{
+	awk -v k="$1" '$1 == k { print $2 }' "$CG/dc-bind/memory.stat"
+}
+bsvc()		# bsvc JQ-PATH: of the service BSVC
+{
+	dc -s -j service show "${BSVC[@]}" | jq -r ".[0]$1"
+}
+if [ -d "$CG/dc-perm" ] && mkdir -p "$CG/dc-bind"; then
+	defer "rmdir $CG/dc-bind"
+	sh -c "echo \$\$ > $CG/dc-bind/cgroup.procs && exec ip netns exec $R $DYNCAST service add ${BSVC[*]} mode tunnel unconfirmed-timeout 0" ||
+		ktap_print_msg "the service could not be added"
+	dc instance add "${BSVC[@]}" bid "$(bid4 1)"
+	sleep 3
+	s0=$(bmemstat slab)
+	ip netns exec "$C" "$flood" -q -n 4000 -s 10.78.0.0/16 10.66.0.1 53
+	sleep 3
+	s1=$(bmemstat slab)
+	ktap_print_msg "4000 bindings ($(bsvc .bindings) held): the cgroup's slab $s0 -> $s1 bytes"
+	ktap_test_result "(e) bindings are charged to the cgroup of the process that made their service" \
+		test "$((s1 - s0))" -ge $((4000 * 48))
+
+	# 256 KiB more than it holds: 4096 bindings of 64 bytes, less what
+	# the CPUs' charge stocks keep aside
+	limit=$(( $(cat "$CG/dc-bind/memory.current") + 262144 ))
+	echo "$limit" > "$CG/dc-bind/memory.max"
+	full0=$(bsvc .stats[\"table-full\"])
+	ip netns exec "$C" "$flood" -q -n 20000 -o 4000 -s 10.78.0.0/16 10.66.0.1 53
+	nb=$(bsvc .bindings)
+	full1=$(bsvc .stats[\"table-full\"])
+	cur=$(cat "$CG/dc-bind/memory.current")
+	ktap_print_msg "20000 flows more under memory.max $limit: $nb bindings held, table-full $full0 -> $full1, memory.current $cur, $(grep oom_kill "$CG/dc-bind/memory.events")"
+	ktap_test_result "(e) past the cgroup's memory.max new demands are steered by hash, counted table-full" \
+		test "$nb" -lt 12000 -a "$((full1 - full0))" -ge 12000 -a "$cur" -le "$limit"
+	echo max > "$CG/dc-bind/memory.max"
+	ktap_test_result "(e) the service still steers new demands" \
+		sh -c "ip netns exec $C $flood -q -n 10 -o 30000 -s 10.78.0.0/16 10.66.0.1 53 &&
+		       sleep 1 && test \$($DYNCAST -n $R -j binding show ${BSVC[*]} | jq length) -ge 10"
+	dc service del "${BSVC[@]}"
+	sleep 3
+	s2=$(bmemstat slab)
+	ktap_print_msg "the service deleted: the cgroup's slab $s2 bytes (before its bindings: $s0)"
+	ktap_test_result "(e) deleting the service gives the cgroup its memory back" \
+		test "$s2" -le "$((s0 + 65536))"
+else
+	for t in "bindings are charged to the cgroup of the process that made their service" \
+		 "past the cgroup's memory.max new demands are steered by hash, counted table-full" \
+		 "the service still steers new demands" \
+		 "deleting the service gives the cgroup its memory back"; do
+		ktap_test_skip "(e) $t (no cgroup2 memory controller)"
+	done
 fi
 
 ktap_finished
