@@ -434,7 +434,8 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 	int ret = 0;
 
 	lockdep_assert_held(&dn->lock);
-	b = dc_binding_alloc(svc, key, GFP_KERNEL);
+	/* charged: at the cgroup's limit, fail rather than OOM-kill */
+	b = dc_binding_alloc(svc, key, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
 	if (!b)
 		return -ENOMEM;
 

@@ -179,12 +179,13 @@ static void dc_peer_remove(struct dc_net *dn, struct dc_peer *p)
 }
 
 /* Keep the keys derived for a forwarder; failing that, derive them again. */
-static void dc_peer_keys_store(struct dc_peer *p, const struct dc_key *key,
+static void dc_peer_keys_store(const struct dc_service *svc, struct dc_peer *p,
+			       const struct dc_key *key,
 			       const struct dc_fwd_keys *k)
 {
 	struct dc_peer_keys *pk, *old;
 
-	pk = kmalloc(sizeof(*pk), GFP_ATOMIC | __GFP_NOWARN);
+	pk = dc_service_alloc(svc, NULL, sizeof(*pk), GFP_NOWAIT | __GFP_NOWARN);
 	if (!pk)
 		return;
 	pk->gen = key->gen;
@@ -287,7 +288,7 @@ static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
 	}
 	/* a replay with the previous key must not bring that key back */
 	if (*keys == buf)
-		dc_peer_keys_store(p, key, buf);
+		dc_peer_keys_store(svc, p, key, buf);
 	WRITE_ONCE(p->last_seen, jiffies);
 	return p;
 }

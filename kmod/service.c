@@ -79,14 +79,6 @@ struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
 }
 
 /*
- * Memory for a service's traffic (bindings, forwarders' records), from
- * @cache or else kmalloc(): charged to the memory cgroup of the process
- * that made the service, whatever context the packet is in, so that
- * memory.max bounds what namespaces of a cgroup hold all together (each
- * has its own max_bindings).  A charge past memory.max fails when @gfp
- * has no __GFP_HIGH: the caller treats it as memory short.
- */
-/*
  * The memory cgroup of the process at hand, with a reference; NULL for
  * the root cgroup (no parent; it is charged nothing), or without kernel
  * memory accounting.
@@ -94,8 +86,11 @@ struct dc_service *dc_service_lookup(struct dc_net *dn, u8 family,
 static struct mem_cgroup *dc_memcg_current(void)
 {
 #ifdef CONFIG_MEMCG_KMEM
-	struct mem_cgroup *memcg = get_mem_cgroup_from_mm(current->mm);
+	struct mem_cgroup *memcg;
 
+	if (!memcg_kmem_enabled())
+		return NULL;
+	memcg = get_mem_cgroup_from_mm(current->mm);
 	if (memcg && parent_mem_cgroup(memcg))
 		return memcg;
 	mem_cgroup_put(memcg);
@@ -103,6 +98,15 @@ static struct mem_cgroup *dc_memcg_current(void)
 	return NULL;
 }
 
+/*
+ * Memory for a service's traffic (bindings, forwarders' records), from
+ * @cache or else kmalloc(): charged to the memory cgroup of the process
+ * that made the service, whatever context the packet is in, so that
+ * memory.max bounds what namespaces of a cgroup hold all together (each
+ * has its own max_bindings).  A charge past memory.max fails when @gfp
+ * has no __GFP_HIGH and cannot reclaim enough (no OOM kill without
+ * blocking, nor with __GFP_NORETRY): the caller treats it as memory short.
+ */
 void *dc_service_alloc(const struct dc_service *svc, struct kmem_cache *cache,
 		       size_t size, gfp_t gfp)
 {
