@@ -375,8 +375,7 @@ run_variant()
 		[ -z "$TOPO_UP" ] || bench_topo_down
 		TOPO_UP=
 	fi
-	if [ -n "$own" ] && ! bench_topo 2>>"$ERR"; then
-		bench_topo_down
+	if [ -n "$own" ] && ! bench_topo_up; then
 		fwd_missing "$f" "$traffic" "$v" "$rep" "cannot build the topology"
 		return
 	fi
@@ -406,7 +405,7 @@ run_variant()
 	else
 		bench_topo_down
 		# the next variant gets a topology of its own too, or a shared one
-		bench_topo 2>>"$ERR" && TOPO_UP=1
+		bench_topo_up && TOPO_UP=1
 	fi
 }
 
@@ -423,7 +422,7 @@ fwd_part()
 	# shellcheck disable=SC2046 # one word per column
 	[ -e "$f" ] || tsv_header "$f" traffic variant rep $(fwd_cols) status note
 	TOPO_UP=
-	bench_topo 2>>"$ERR" && TOPO_UP=1
+	bench_topo_up && TOPO_UP=1
 	for (( rep = 1; rep <= reps; rep++ )); do
 		for (( i = 0; i < n; i++ )); do
 			run_variant "$f" "$traffic" "${variants[(i + rep - 1) % n]}" "$rep"

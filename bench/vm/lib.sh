@@ -316,6 +316,15 @@ proc_is()
 	read -r comm < "/proc/$1/comm" 2>/dev/null && [ "$comm" = "$2" ]
 }
 
+# bench_topo_up: bench_topo, its errors to $ERR; what it built is
+# dismantled if it fails, so that the next one's names do not hide it
+bench_topo_up()
+{
+	bench_topo 2>>"$ERR" && return 0
+	bench_topo_down
+	return 1
+}
+
 bench_topo_down()
 {
 	pg_stop
