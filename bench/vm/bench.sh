@@ -77,7 +77,7 @@
 OUT=${1:?usage: bench.sh OUTDIR [PART...]}
 shift
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane newflow spread tables select updates steer steerev)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(dataplane offload newflow spread tables select updates steer steerev)
 
 REPS=${BENCH_REPS:-3}
 # the data plane's differences are the smallest, selection and updates
@@ -247,8 +247,54 @@ variant_setup()
 		empty_hook -290 || return 1
 		echo "$i1"
 		;;
+	conntrack-ft|nft-dnat-ft|dyncast-rewrite-ft)
+		# the variant, its flows offloaded to an nftables flowtable
+		# once conntrack has seen their replies (variant_warm)
+		variant_setup "${1%-ft}" || return 1
+		in_r nft -f - <<-EOF || return 1
+			table inet bench_ft {
+				flowtable ft {
+					hook ingress priority 0
+					devices = { r0, r1 }
+				}
+				chain fwd {
+					type filter hook forward priority filter;
+					meta l4proto udp flow add @ft
+				}
+			}
+		EOF
+		# the instances' addresses, for the sink to answer from
+		ip -n "$S" addr add "$i1/32" dev lo &&
+			ip -n "$S" addr add "$i2/32" dev lo
+		;;
 	*)
 		return 1
+		;;
+	esac
+}
+
+# variant_warm NAME: what a variant needs once its traffic flows.  An
+# offloaded one: the sink answers each of the 1000 established flows
+# (pg_flows) once from each instance's address, so that conntrack has
+# seen the reply of every flow, whichever instance it went to, and the
+# flow's next datagram offloads it (the other instance's answers make
+# entries of their own, which the generator's traffic never uses).
+variant_warm()
+{
+	case $1 in
+	*-ft)
+		sleep 0.5
+		ip netns exec "$S" python3 - "$SPORT" "$(inst_addr 1)" \
+			"$(inst_addr 2)" <<-'EOF'
+			import socket, sys
+			port = int(sys.argv[1])
+			for a in sys.argv[2:]:
+			    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+			    s.bind((a, port))
+			    for p in range(1000, 2000):
+			        s.sendto(b'reply', ('10.1.0.3', p))
+			    s.close()
+		EOF
 		;;
 	esac
 }
@@ -258,6 +304,10 @@ variant_setup()
 variant_entries()
 {
 	case $1 in
+	*-ft)
+		# the entries offloaded
+		in_r conntrack -L 2>/dev/null | grep -c OFFLOAD
+		;;
 	dyncast-*)
 		json_num bindings "$(dcr -j stats)"
 		;;
@@ -340,6 +390,13 @@ fwd_missing()
 variant_teardown()
 {
 	case $1 in
+	*-ft)
+		variant_teardown "${1%-ft}"
+		in_r nft flush ruleset
+		in_r conntrack -F >/dev/null 2>&1
+		ip -n "$S" addr del "$(inst_addr 1)/32" dev lo
+		ip -n "$S" addr del "$(inst_addr 2)/32" dev lo
+		;;
 	ingress-drop)
 		tc -n "$R" qdisc del dev r0 clsact
 		;;
@@ -390,6 +447,7 @@ run_variant()
 		return
 	fi
 	pg_flows "$traffic" "$dst" && pg_start
+	variant_warm "$v" 2>>"$ERR"
 	sleep "$WARMUP"
 	fwd_measure
 	pg_stop
@@ -438,6 +496,19 @@ part_dataplane()
 {
 	rm -f "$OUT/dataplane.tsv"
 	fwd_part "$OUT/dataplane.tsv" established "$DP_REPS"
+}
+
+# Established flows offloaded to an nftables flowtable (flow add @ft),
+# beside the same forwarding without it: what a connection offloaded
+# costs once its first packets set it up (dyncast rewrite's bindings stay
+# alive through it, router_offload).
+OFFLOAD_VARIANTS=(plain conntrack conntrack-ft nft-dnat nft-dnat-ft
+		  dyncast-rewrite dyncast-rewrite-ft)
+
+part_offload()
+{
+	rm -f "$OUT/offload.tsv"
+	fwd_part "$OUT/offload.tsv" established "$DP_REPS" "${OFFLOAD_VARIANTS[@]}"
 }
 
 part_newflow()
