@@ -257,7 +257,7 @@ variant_setup()
 					hook ingress priority 0
 					devices = { r0, r1 }
 				}
-				chain fwd {
+				chain forward {
 					type filter hook forward priority filter;
 					meta l4proto udp flow add @ft
 				}
