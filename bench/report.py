@@ -563,8 +563,11 @@ def offload_section(rows, lines, headline):
         "which the flowtable forwards from the ingress hook of the "
         "router's link, before any netfilter hook of PREROUTING.  "
         "\"Offloaded\" is the number of conntrack entries shown offloaded "
-        "after the window (1 000 flows).  dyncast's bindings of offloaded "
-        "flows stay alive while the flows live (router_offload).\n")
+        "after the window (1 000 flows).  Offloaded, the three do the "
+        "same work per datagram (the flowtable's lookup, its NAT, the "
+        "transmit): what parts them is the noise of the repetitions.  "
+        "dyncast's bindings of offloaded flows stay alive while the flows "
+        "live (router_offload).\n")
     lines.append(table(
         ["forwarding", "router CPU per packet, µs: median [min–max]",
          "× plain routing", "× the same without the flowtable",
