@@ -99,6 +99,15 @@ def f_us(ns, digits=1):
     return "–" if ns is None else f"{ns / 1000:.{digits}f}"
 
 
+def f_us_spread(xs):
+    """The median of ns figures and their range, in µs: "m [lo–hi]"."""
+    m = med(xs)
+    if m is None:
+        return "–"
+    lo, hi = spread(xs)
+    return f"{f_us(m)} [{f_us(lo)}–{f_us(hi)}]"
+
+
 def f_ratio(r):
     return "–" if r is None else f"{r:.2f}"
 
@@ -206,7 +215,6 @@ def fwd_section(title, name, rows, lines, heads):
                         "", "", "", "", "", ""])
             continue
         ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
-        lo, hi = spread(ns)
         pps = med([num(r["pps"]) for r in by[v].values()])
         sent = sum(num(r["sent_pkts"]) or 0 for r in by[v].values())
         drops = sum(num(r["backlog_drops"]) or 0 for r in by[v].values())
@@ -215,8 +223,7 @@ def fwd_section(title, name, rows, lines, heads):
             extra = med([num(by[v][k]["ns_per_pkt"]) -
                          num(by["plain"][k]["ns_per_pkt"])
                          for k in by[v] if k in by["plain"]])
-        out.append([LABELS[v],
-                    f"{f_us(med(ns))} [{f_us(lo)}–{f_us(hi)}]",
+        out.append([LABELS[v], f_us_spread(ns),
                     "–" if extra is None else f"{extra / 1000:+.1f}",
                     f_ratio(paired_ratio(by, v, "plain")),
                     f_ratio(paired_ratio(by, v, ipvs_peer(v))),
@@ -469,7 +476,6 @@ def spread_section(rows, lines, headline):
                         "", "", "", "", "", ""])
             continue
         ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
-        lo, hi = spread(ns)
         rns = [r["ns_per_pkt"] for r in rby[v].values()]
         rlo, rhi = spread(rns)
         five = v[:-len("-2tuple")] if v.endswith("-2tuple") else None
@@ -477,8 +483,7 @@ def spread_section(rows, lines, headline):
                      for r in by[v].values()
                      if note_value(r, "router_cpu_pkts") is not None
                      and num(r["fwd_pkts"])])
-        out.append([SPREAD_LABELS[v],
-                    f"{f_us(med(ns))} [{f_us(lo)}–{f_us(hi)}]",
+        out.append([SPREAD_LABELS[v], f_us_spread(ns),
                     f_ratio(paired_ratio(by, v, five)) if five else "–",
                     f"{f_us(med(rns))} [{f_us(rlo)}–{f_us(rhi)}]"
                     if rns else "–",
@@ -541,12 +546,10 @@ def offload_section(rows, lines, headline):
                         "", "", "", "", ""])
             continue
         ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
-        lo, hi = spread(ns)
         ft = v.endswith("-ft")
         ents = [note_value(r, "entries") for r in by[v].values()]
         ents = [e for e in ents if e is not None]
-        out.append([OFFLOAD_LABELS[v],
-                    f"{f_us(med(ns))} [{f_us(lo)}–{f_us(hi)}]",
+        out.append([OFFLOAD_LABELS[v], f_us_spread(ns),
                     f_ratio(paired_ratio(by, v, "plain")),
                     f_ratio(paired_ratio(by, v, v[:-3])) if ft else "–",
                     f_ratio(paired_ratio(by, v, "nft-dnat-ft")) if ft else "–",
@@ -696,10 +699,9 @@ def tables_section(lines, headline):
             base = med(by[sysname].get(sizes[0], [])) if sizes else None
             for s in sizes:
                 m = med(by[sysname].get(s, []))
-                lo, hi = spread(by[sysname].get(s, []))
-                row.append("–" if m is None else
-                           f"{f_us(m)} [{f_us(lo)}–{f_us(hi)}]" +
-                           (f" ({m / base:.2f}×)" if base and s != sizes[0] else ""))
+                row.append(f_us_spread(by[sysname].get(s, [])) +
+                           (f" ({m / base:.2f}×)" if base and m is not None
+                            and s != sizes[0] else ""))
             out.append(row)
         lines.append("### Lookup cost as the table grows\n")
         lines.append("Router CPU per packet, µs, established flows spread at "
@@ -758,9 +760,7 @@ def select_section(lines):
         for p in ("weighted", "least-cost", "hash"):
             row = [p]
             for n in ns_list:
-                v = by.get((p, str(n)), [])
-                lo, hi = spread(v)
-                row.append("–" if not v else f"{f_us(med(v))} [{f_us(lo)}–{f_us(hi)}]")
+                row.append(f_us_spread(by.get((p, str(n)), [])))
             out.append(row)
         lines.append("In the VM: router CPU per packet, µs, every packet a new "
                      "flow (tunnel mode: a binding made, no conntrack), median "
