@@ -122,13 +122,18 @@ void *dc_service_alloc(const struct dc_service *svc, struct kmem_cache *cache,
 	return p;
 }
 
+static u32 dc_sid_hash(u8 family, const union nf_inet_addr *addr)
+{
+	return family == AF_INET ? dc_sid_hash4(addr->ip) :
+				   dc_sid_hash6(&addr->in6);
+}
+
+/* The address filter's hash, fewer bits: hash_32() keeps the top ones. */
 static u32 dc_sid_bucket(u8 family, const union nf_inet_addr *addr)
 {
-	u32 h = family == AF_INET ? (__force u32)addr->ip :
-		(__force u32)(addr->ip6[0] ^ addr->ip6[1] ^ addr->ip6[2] ^
-			      addr->ip6[3]);
-
-	return hash_32(h, DC_SVC_HASH_BITS);
+	BUILD_BUG_ON(DC_SVC_HASH_BITS > DC_SID_FILTER_BITS);
+	return dc_sid_hash(family, addr) >>
+	       (DC_SID_FILTER_BITS - DC_SVC_HASH_BITS);
 }
 
 /*
@@ -301,12 +306,6 @@ static u32 dc_service_new_id(struct dc_net *dn)
 		}
 	} while (dn->id_wrapped && dc_service_id_used(dn, dn->next_id));
 	return dn->next_id;
-}
-
-static u32 dc_sid_hash(u8 family, const union nf_inet_addr *addr)
-{
-	return family == AF_INET ? dc_sid_hash4(addr->ip) :
-				   dc_sid_hash6(&addr->in6);
 }
 
 /*
