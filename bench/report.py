@@ -1481,15 +1481,23 @@ def steer_goals(lines):
 
     out = []
 
-    def row(goal, checked, misses, shared=None):
+    def row(goal, checked, misses, shared=None, known=None):
         """SHARED: how many of the misses the oracle's own figures make
-        too, where the goal can be put to it"""
+        too, where the goal can be put to it; KNOWN: how many least-cost
+        planned from the sites' true parameters makes too"""
         if not checked:
-            out.append([goal, "no data", "", "", ""])
+            out.append([goal, "no data", "", "", "", ""])
         else:
             out.append([goal, str(checked), str(checked - len(misses)),
                         "–" if shared is None else str(shared),
+                        "–" if known is None else str(known),
                         goal_misses(misses)])
+
+    def known_misses(c, bound):
+        """Whether least-cost planned by an agent that knows the sites
+        misses BOUND in C's cell too"""
+        k = ref(c, "least-cost")
+        return k is not None and (k["unstable"] or k["mean"] > bound)
 
     # 1. steady cells against the best of weighted, lc and wrr-opt
     checked, misses, shared = 0, [], 0
@@ -1560,32 +1568,41 @@ def steer_goals(lines):
     def events_goals(cells_of, tag=""):
         """Goals 3 and 4 for the cells CELLS_OF"""
         # 3. after each event: within 10 % of the oracle from 2 s (100 ms
-        # reports) or 5 s (1 s reports) on
-        checked, misses = 0, []
-        for c in cells_of:
-            span = window_span(c["window"])
-            if span is None or c["report"] not in ("100", "1000"):
-                continue
-            if span[1] < (2 if c["report"] == "100" else 5):
-                continue
-            o = ref(c, "oracle")
-            if o is None or o["unstable"]:
-                continue
-            checked += 1
-            lab = goal_label(c, events)
-            b = 1.10 * o["mean"]
-            if c["unstable"]:
-                misses.append(f"{lab}: unstable")
-            elif c["mean"] > b:
-                misses.append(f"{lab}: {c['mean']:.1f} vs bound {b:.1f}")
-        row(f"3{tag}. after each event: mean ≤ 1.10 × the oracle's (same scenario, "
-            "load, routers, report interval, window), in the window ending at "
-            "2 s (100 ms reports) or 5 s (1 s reports) and every later one",
-            checked, misses)
+        # reports) or 5 s (1 s reports) on; one router (the scenarios the
+        # issue names), then several
+        for several in (False, True):
+            checked, misses, known = 0, [], 0
+            for c in cells_of:
+                span = window_span(c["window"])
+                if span is None or c["report"] not in ("100", "1000"):
+                    continue
+                if span[1] < (2 if c["report"] == "100" else 5):
+                    continue
+                if (c["routers"] != "1") != several:
+                    continue
+                o = ref(c, "oracle")
+                if o is None or o["unstable"]:
+                    continue
+                checked += 1
+                lab = goal_label(c, events)
+                b = 1.10 * o["mean"]
+                if c["unstable"]:
+                    misses.append(f"{lab}: unstable")
+                elif c["mean"] > b:
+                    misses.append(f"{lab}: {c['mean']:.1f} vs bound {b:.1f}")
+                else:
+                    continue
+                known += known_misses(c, b)
+            row(f"3{tag}. after each event: mean ≤ 1.10 × the oracle's (same "
+                "scenario, load, routers, report interval, window), in the "
+                "window ending at 2 s (100 ms reports) or 5 s (1 s reports) "
+                "and every later one; "
+                + ("4 and 16 routers" if several else "1 router"),
+                checked, misses, known=known)
 
         # 4. after the halving and the flash crowd: 10 % below lc, 25 % below
         # weighted (or stable where weighted is not)
-        checked, misses, shared = 0, [], 0
+        checked, misses, shared, known = 0, [], 0, 0
         for c in cells_of:
             if c["file"] not in ("steer-sc-halved.tsv", "steer-sc-flash.tsv") \
                     or window_span(c["window"]) is None:
@@ -1600,19 +1617,21 @@ def steer_goals(lines):
                 continue
             o = ref(c, "oracle")
             o = None if o is None or o["unstable"] else o
-            m, om = [], False
+            m, om, km = [], False, False
             for r, k, what in ((lc, 0.9, "0.9 × lc"), (w, 0.75, "0.75 × weighted")):
                 if r["unstable"] or c["mean"] <= k * r["mean"]:
                     continue
                 m.append(f"{c['mean']:.1f} vs bound {k * r['mean']:.1f} ({what}"
                          + (f"; oracle {o['mean']:.1f})" if o else ")"))
                 om = om or (o is not None and o["mean"] > k * r["mean"])
+                km = km or known_misses(c, k * r["mean"])
             if m:
                 misses.append(f"{lab}: " + ", ".join(m))
                 shared += om
+                known += km
         row(f"4{tag}. after a capacity halving (halved) and a flash crowd (flash), every "
             "window after the event: mean ≤ 0.9 × lc's and ≤ 0.75 × weighted's "
-            "(or stable where weighted is not)", checked, misses, shared)
+            "(or stable where weighted is not)", checked, misses, shared, known)
 
     events_goals(plan)
 
@@ -1664,8 +1683,22 @@ def steer_goals(lines):
         "information`, a mean-minimising choice per demand that knows every "
         "queue) to the same bounds: a cell it misses too (its figure in "
         "brackets) asks for more than a policy that minimises the mean gives "
-        "there (a tail, or a weighted split that happens to fit).\n")
+        "there (a tail, or a weighted split that happens to fit).  Goal 3 "
+        "is checked apart for one router (the event scenarios as the issue "
+        "names them) and for 4 and 16: the oracle is one chooser that sees "
+        "every queue, which no one of several routers does.  Goals 3 and 4 "
+        "put least-cost planned by an agent that knows the sites (`dyncast "
+        "least-cost, planned by an agent that knows the sites`: the true "
+        "speeds and round trips, re-planned one report interval after each "
+        "event, the same kernel and own counts) to the same bounds: a cell "
+        "it misses too asks for more than the router's own counts tell, "
+        "however well the plan estimates the sites; where it does not, the "
+        "miss is the estimate's (a slowness taken from the router's own "
+        "rates, which several routers each see little of: `foreign` with "
+        "16 routers, where sites measuring their service time do far "
+        "better).\n")
     lines.append(table(["goal", "cells", "met", "missed by the oracle too",
+                        "missed by a plan that knows the sites too",
                         "missed: cell: least-cost-plan vs bound"], out))
     lines.append("")
 
