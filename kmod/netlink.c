@@ -23,7 +23,6 @@
 #include "stats.h"
 
 #define DC_MAX_SERVICES		4096
-#define DC_SERVICE_TIME_MAX	(10 * USEC_PER_SEC)
 
 static struct genl_family dc_genl_family;
 
@@ -46,11 +45,11 @@ static struct netlink_range_validation dc_unconfirmed_range = {
 
 static struct netlink_range_validation dc_service_time_range = {
 	.min = 1,
-	.max = DC_SERVICE_TIME_MAX,
+	.max = DYNCAST_SERVICE_TIME_MAX,
 };
 
 static struct netlink_range_validation dc_inst_service_time_range = {
-	.max = DC_SERVICE_TIME_MAX,
+	.max = DYNCAST_SERVICE_TIME_MAX,
 };
 
 static struct netlink_range_validation dc_demand_idle_range = {

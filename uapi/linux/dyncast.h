@@ -106,6 +106,7 @@ enum dyncast_state {
 #define DYNCAST_ADJUST_MAX		1000000000	/* 1/1000 demands */
 #define DYNCAST_ADJUST_MIN		(-DYNCAST_ADJUST_MAX)
 #define DYNCAST_SLACK_MAX		65536	/* demands */
+#define DYNCAST_SERVICE_TIME_MAX	10000000	/* microseconds */
 
 /* Top-level attributes of every message. */
 enum dyncast_attrs {

@@ -713,7 +713,7 @@ static const struct dd_key dd_keys[] = {
 	KS("timeout", DYNCAST_A_SERVICE_TIMEOUT, 1, DYNCAST_TIMEOUT_MAX),
 	KSE("policy", DYNCAST_A_SERVICE_POLICY, dd_policy_names),
 	KS("max-bindings", DYNCAST_A_SERVICE_MAX_BINDINGS, 0, UINT32_MAX),
-	KS("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, 1, 10000000),
+	KS("service-time", DYNCAST_A_SERVICE_SERVICE_TIME, 1, DYNCAST_SERVICE_TIME_MAX),
 	K(SERVICE, "router", dd_k_addr, struct dd_service_cfg, router, 0, 0),
 	K(SERVICE, "key", dd_k_key, struct dd_service_cfg, fwd_key, 0, 0),
 	K(SERVICE, "key-file", dd_k_key_file, struct dd_service_cfg, fwd_key, 0, 0),

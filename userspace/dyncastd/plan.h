@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "linux/dyncast.h"
+
 /* How often a D-Router plans each service that plans, ms */
 #define DD_PLAN_MS		500
 /* Its own rates and the reported loads are smoothed over about this, ms */
@@ -99,7 +101,7 @@
 /* ... or, at an instance DD_PLAN_SATURATED or more, by this much */
 #define DD_PLAN_RAISE_FULL	100
 /* The longest service time the kernel takes, us */
-#define DD_PLAN_SVC_MAX_US	10000000
+#define DD_PLAN_SVC_MAX_US	DYNCAST_SERVICE_TIME_MAX
 
 /* What the router knows of one instance that takes new demands */
 struct dd_plan_in {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "linux/dyncast.h"
 #include "parse.h"
 
 #define DD_PROTO_VERSION	1
@@ -96,7 +97,7 @@ enum dd_metric {
 #define DD_STATE_DOWN	2
 #define DD_LOAD_MAX	1000
 /* the kernel's bound on a service time, microseconds */
-#define DD_SERVICE_TIME_MAX	10000000
+#define DD_SERVICE_TIME_MAX	DYNCAST_SERVICE_TIME_MAX
 
 /* (D-SID, protocol, port): a service */
 struct dd_svc_key {
