@@ -245,8 +245,40 @@ int dc_exit_status(const struct dc_ctx *ctx, int ret)
 }
 
 /*
+ * Where the comment of @s starts, as dc_split() reads it: a '#' that
+ * starts a word outside quotes; -1 when it has none
+ */
+static ssize_t dc_comment(const char *s)
+{
+	bool word = false;
+	const char *p;
+	char quote = 0;
+
+	for (p = s; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			else if (*p == '\\' && quote == '"' && p[1])
+				p++;
+		} else if (isspace((unsigned char)*p)) {
+			word = false;
+		} else if (!word && *p == '#') {
+			return p - s;
+		} else {
+			word = true;
+			if (*p == '\'' || *p == '"')
+				quote = *p;
+			else if (*p == '\\' && p[1])
+				p++;
+		}
+	}
+	return -1;
+}
+
+/*
  * The next command of a batch into *@line: a line, joined with the next
- * while it ends with a backslash.  Its length, -1 at the end, or -2 when
+ * while it ends with a backslash (not one in a comment: a comment ends
+ * the command, as in iproute2).  Its length, -1 at the end, or -2 when
  * the joined line does not fit in memory (the command is not run cut).
  */
 static ssize_t dc_batch_line(FILE *fp, char **line, size_t *cap,
@@ -262,8 +294,16 @@ static ssize_t dc_batch_line(FILE *fp, char **line, size_t *cap,
 	++*lineno;
 	len = n;
 	for (;;) {
+		ssize_t c;
+
 		if (len && (*line)[len - 1] == '\n')
 			(*line)[--len] = '\0';
+		c = dc_comment(*line);
+		if (c >= 0) {
+			(*line)[c] = '\0';
+			len = c;
+			break;
+		}
 		if (!len || (*line)[len - 1] != '\\')
 			break;
 		(*line)[--len] = '\0';

@@ -592,6 +592,23 @@ static void test_batch_lines(void **state)
 			    "Error: argument \"port\" must be an integer between 0 and 65535, got \"x y\".\n"
 			    "Command failed /tmp/dyncast-test-batch:5\n");
 	remove("/tmp/dyncast-test-batch");
+
+	/*
+	 * a backslash that ends a comment continues nothing: the next line
+	 * is a command of its own (and a '#' in quotes or inside a word
+	 * starts no comment)
+	 */
+	fp = fopen("/tmp/dyncast-test-batch", "w");
+	assert_non_null(fp);
+	fputs("service add 192.0.2.1 proto tcp   # was C:\\\n"
+	      "service add 192.0.2.2 proto tcp port 'x#'\n", fp);
+	fclose(fp);
+	assert_int_equal(mock_run(m, "-batch /tmp/dyncast-test-batch"), -1);
+	assert_int_equal(m->talks, 2);
+	assert_string_equal(m->err + strlen(m->err) -
+			    strlen("got \"x#\".\nCommand failed /tmp/dyncast-test-batch:2\n"),
+			    "got \"x#\".\nCommand failed /tmp/dyncast-test-batch:2\n");
+	remove("/tmp/dyncast-test-batch");
 }
 
 static void test_help(void **state)
