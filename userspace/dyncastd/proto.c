@@ -500,6 +500,8 @@ static int dd_decode_record(const uint8_t *p, size_t len, struct dd_record *r)
 				r->m[m] = dd_get16(it.val);
 			} else {
 				if (it.len != 4 ||
+				    (m == DD_M_WEIGHT &&
+				     dd_get32(it.val) > DYNCAST_WEIGHT_MAX) ||
 				    (m == DD_M_SERVICE_TIME &&
 				     dd_get32(it.val) > DD_SERVICE_TIME_MAX))
 					return -1;

@@ -383,6 +383,14 @@ static void malformed(void **state)
 		REC4,
 		0, 18, 0, 4, 0x00, 0x98, 0x96, 0x81,
 	};
+	/* a weight above 65535, which the kernel would refuse */
+	uint8_t weight[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN + 4 + REC4_LEN + 8,
+		ORIGIN_HEAD,
+		0, 8, 0, REC4_LEN + 8,
+		REC4,
+		0, 10, 0, 4, 0x00, 0x01, 0x00, 0x00,
+	};
 	/* a path of 9 hops */
 	uint8_t path[4 + ORIGIN_HEAD_LEN + 4 + 36] = {
 		0, 1, 0, ORIGIN_HEAD_LEN + 4 + 36, ORIGIN_HEAD, 0, 7, 0, 36,
@@ -402,6 +410,13 @@ static void malformed(void **state)
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, cpu, sizeof(cpu)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, svc_time, sizeof(svc_time)),
 			 DD_DROP_MALFORMED);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, weight, sizeof(weight)),
+			 DD_DROP_MALFORMED);
+	weight[sizeof(weight) - 2] = 0xff;	/* 65535: fine */
+	weight[sizeof(weight) - 1] = 0xff;
+	weight[sizeof(weight) - 3] = 0x00;
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, weight, sizeof(weight)),
+			 DD_DROP_NONE);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, path, sizeof(path)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_PROBE, probe, sizeof(probe)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(9, probe, sizeof(probe)), DD_DROP_TYPE);
