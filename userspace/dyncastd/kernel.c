@@ -186,10 +186,14 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 
 	dd_put_addr(nlh, &e->rec.key.bid, DYNCAST_A_INSTANCE_ADDR4,
 		    DYNCAST_A_INSTANCE_ADDR6);
-	if (cmd == DYNCAST_CMD_INSTANCE_NEW && e->rec.bid_port)
-		mnl_attr_put_u16(nlh, DYNCAST_A_INSTANCE_PORT,
-				 htons(e->rec.bid_port));
 	if (cmd != DYNCAST_CMD_INSTANCE_DEL) {
+		/*
+		 * its port on every SET too: one that changed, or an adopted
+		 * instance's, is the agent's now (0: the service's)
+		 */
+		if (cmd != DYNCAST_CMD_INSTANCE_NEW || e->rec.bid_port)
+			mnl_attr_put_u16(nlh, DYNCAST_A_INSTANCE_PORT,
+					 htons(e->rec.bid_port));
 		mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, dd_entry_state(e));
 		/* a figure no longer announced goes back to its default */
 		for (m = 0; m < DD_M_COUNT; m++) {
@@ -248,7 +252,8 @@ static bool dd_entry_changed(const struct dd_ctx *ctx, const struct dd_entry *e)
 	unsigned int m;
 
 	if (dd_entry_state(e) != e->pushed_state ||
-	    e->rec.present != e->pushed.present || dd_entry_plan_moved(e))
+	    e->rec.present != e->pushed.present ||
+	    e->rec.bid_port != e->pushed.bid_port || dd_entry_plan_moved(e))
 		return true;
 	for (m = 0; m < DD_M_COUNT; m++)
 		if (m != DD_M_COST && (m != DD_M_WEIGHT || !e->planned) &&

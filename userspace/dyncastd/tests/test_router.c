@@ -70,6 +70,8 @@ struct k_inst {
 	uint8_t state;
 	uint32_t cpu, cost, service_time;
 	bool has_service_time;	/* in a request: SET changes it */
+	uint16_t port;		/* host order */
+	bool has_port;		/* in a request: SET changes it */
 	uint64_t demands;	/* the router's, as its dump says */
 };
 
@@ -179,6 +181,10 @@ static void k_parse(const struct nlmsghdr *nlh, struct k_req *r)
 					in->service_time = mnl_attr_get_u32(b);
 					in->has_service_time = true;
 					break;
+				case DYNCAST_A_INSTANCE_PORT:
+					in->port = ntohs(mnl_attr_get_u16(b));
+					in->has_port = true;
+					break;
 				}
 			}
 		}
@@ -227,6 +233,8 @@ static int k_do(uint8_t cmd, struct k_req *r)
 			r->inst[i].demands = in->demands;
 			if (!r->inst[i].has_service_time)
 				r->inst[i].service_time = in->service_time;
+			if (!r->inst[i].has_port)
+				r->inst[i].port = in->port;
 			*in = r->inst[i];
 		} else {
 			*in = k.inst[--k.n_inst];
@@ -500,6 +508,39 @@ static void lose_a(void)
 	bgp(SID_A, BID(5), 300);
 	run(100);
 	assert_int_equal(k_svc(htonl(SID_A)), -1);
+}
+
+/*
+ * An instance's port as its agent announces it: on INSTANCE_NEW, and on a
+ * SET when it changes, back to 0 (the service's) too; and an adopted
+ * instance's port is the agent's
+ */
+static void bid_port(void **state)
+{
+	struct dd_bgp_probe probe = { 0 };
+	struct dd_record r = rec(SID_A, BID(1), 100);
+	struct k_inst *in;
+
+	(void)state;
+	r.bid_port = 8080;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), 0);
+	run(100);
+	in = k_inst(htonl(SID_A), htonl(BID(1)));
+	assert_non_null(in);
+	assert_int_equal(in->port, 8080);
+
+	r.bid_port = 8081;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), 0);
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 8081);
+
+	r.bid_port = 0;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), 0);
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 0);
 }
 
 /* learnt in batches; a pass sends what changed, and only that */
@@ -1288,6 +1329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
