@@ -512,8 +512,16 @@ void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
 			ctx->cnt.c[DD_C_TABLE_FULL]++;
 			continue;
 		}
-		/* a direct announcement says best where the origin is */
-		if (!o.path_len || !site->addr.family || site->path_len) {
+		/*
+		 * a direct announcement says best where the origin is; only
+		 * news of it (a new round, or the round a relay brought, now
+		 * direct) moves it: a round already seen, replayed from
+		 * elsewhere, does not
+		 */
+		if (!site->addr.family ||
+		    ((!o.path_len || site->path_len) &&
+		     (o.seq > site->seq ||
+		      (o.seq == site->seq && !o.path_len && site->path_len)))) {
 			site->addr = o.addr;
 			site->port = o.port;
 		}
@@ -677,7 +685,9 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 	/* the sites of the bucket the identifier names (dd_site_probe()) */
 	for (s = ctx->site_hash[msg->probe_id & ((1u << DD_SITE_HASH_BITS) - 1)];
 	     s; s = s->hnext) {
-		if (!dd_rtt_answer(&s->rtt, msg->probe_id, msg->probe_time,
+		/* from the agent it went to: another's would be a replay */
+		if (msg->sender != s->id ||
+		    !dd_rtt_answer(&s->rtt, msg->probe_id, msg->probe_time,
 				   now_us))
 			continue;
 		ctx->cnt.c[DD_C_PROBE_REPLIES]++;

@@ -1092,6 +1092,62 @@ static void silent_agent(void **state)
 }
 
 /*
+ * Where a site is moves only with news of it: a round of its origin
+ * already seen, replayed from another address, leaves it; a new round
+ * from there moves it.  A probe reply counts only from the site the
+ * probe went to: another agent's, authenticated as it is, takes no
+ * sample.
+ */
+static void site_spoofed(void **state)
+{
+	struct dd_msg *msg = calloc(1, sizeof(*msg));
+	struct dc_addr from = { .family = AF_INET };
+	struct dd_site *s = NULL, *t;
+	uint32_t bucket = 0, b;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(msg);
+	msg->n_origins = 1;
+	msg->origins[0] = (struct dd_origin){ .id = 0x0a000077, .seq = 5,
+					      .hold_ms = 3000 };
+	msg->n_records = 1;
+	msg->records[0] = rec(SID_A, BID(1), 100);
+	from.u.in.s_addr = htonl(0x0a000001);
+	dd_router_announce(ctx, msg, &from, 4960);
+	for (i = 0; i < ctx->n_sites; i++)
+		if (ctx->sites[i]->id == 0x0a000077)
+			s = ctx->sites[i];
+	assert_non_null(s);
+	assert_int_equal(ntohl(s->addr.u.in.s_addr), 0x0a000001);
+
+	from.u.in.s_addr = htonl(0x0a000066);
+	dd_router_announce(ctx, msg, &from, 4960);
+	assert_int_equal(ntohl(s->addr.u.in.s_addr), 0x0a000001);
+	msg->origins[0].seq = 6;
+	dd_router_announce(ctx, msg, &from, 4960);
+	assert_int_equal(ntohl(s->addr.u.in.s_addr), 0x0a000066);
+
+	/* the probe, tagged with the site's bucket as dd_site_probe() does */
+	for (b = 0; b < (1u << DD_SITE_HASH_BITS); b++)
+		for (t = ctx->site_hash[b]; t; t = t->hnext)
+			if (t == s)
+				bucket = b;
+	dd_rtt_sent(&s->rtt, (0x5a5u << DD_SITE_HASH_BITS) | bucket, 1000000);
+	memset(msg, 0, sizeof(*msg));
+	msg->sender = 0x0a000099;
+	msg->probe_id = (0x5a5u << DD_SITE_HASH_BITS) | bucket;
+	msg->probe_time = 1000000;
+	dd_router_probe_reply(ctx, msg, 1002000);
+	assert_false(s->rtt.has);
+	msg->sender = 0x0a000077;
+	dd_router_probe_reply(ctx, msg, 1003000);
+	assert_true(s->rtt.has);
+	assert_int_equal(s->rtt.srtt_us, 3000);
+	free(msg);
+}
+
+/*
  * A planned service whose first instance serves at half the speed the
  * others do: for as many of the router's demands (the router alone), it
  * reports twice their load.  The plan pushes it twice the service's
@@ -1329,6 +1385,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(site_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
