@@ -489,6 +489,13 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	if (skb->len != off + ntohs(h.len))
 		goto drop;
 	__skb_pull(skb, off);
+	/*
+	 * The route the datagram came in by is not the packet's: a reject
+	 * routes it back to its client (nf_reject_fill_skb_dst(), which
+	 * would overwrite a route held here without releasing it), a
+	 * tunnel routes it on.
+	 */
+	skb_dst_drop(skb);
 	if (dc_miss_inner(skb, a.family, &len) ||
 	    dc_pkt_parse(skb, a.family, &pkt, &l4off) || pkt.icmp_err)
 		goto drop;

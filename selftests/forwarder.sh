@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 71
+ktap_set_plan 73
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -705,5 +705,26 @@ keys=$(dc -j service show "$SID4" proto udp port 60 | jq -c '.[0] | [."key-id", 
 echo "# keys 1, 2 (overlap 600), then 3 (overlap 0): [id, old id] $keys, misses with keys 1 and 2: bad-auth +$(( $(counter R bad-auth) - rb0 ))"
 ktap_test_result "key-overlap 0 leaves only the new key accepted" \
 	test "$keys" = "[3,null]" -a "$(counter R bad-auth)" = $((rb0 + 2))
+
+# 10. Misses for a service with no instance: R1 counts them and tells the
+#     client (port unreachable, from R1's own address).  The reject must
+#     not take the route the miss datagram came in by, a local one: the
+#     ICMP error would then be sent from the D-SID, no address of R1's,
+#     and go nowhere.
+dc service add "$SID4" proto udp port 62 mode tunnel key "$KEY"
+ip netns exec "$R" sysctl -qw net.ipv4.icmp_ratelimit=0
+n0=$(counter R no-instance)
+u0=$(mib_counter "$R" IcmpOutDestUnreachs)
+for (( i = 1; i <= 5; i++ )); do
+	ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
+		--port 62 --src 10.0.0.2 --sport $((6200 + i)) >/dev/null
+done
+busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq '.[\"no-instance\"]') -ge $((n0 + 5)) ]" >/dev/null
+sleep 0.5
+dn=$(( $(counter R no-instance) - n0 ))
+du=$(( $(mib_counter "$R" IcmpOutDestUnreachs) - u0 ))
+echo "# 5 misses, no instance: no-instance +$dn, port unreachables sent +$du"
+ktap_test_result "misses for a service with no instance: counted" test "$dn" = 5
+ktap_test_result "... and the client told" test "$du" = 5
 
 ktap_finished
