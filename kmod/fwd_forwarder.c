@@ -87,6 +87,17 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 		dc_too_big(net, skb, svc->family, mtu);
 		return -EMSGSIZE;
 	}
+	/*
+	 * No IP packet holds a reassembled datagram this close to 64 KiB
+	 * with the headers of a miss, fragmented or not: dropped, counted
+	 * (it fits its path in fragments: no one to tell)
+	 */
+	if (skb->len + hlen > (svc->family == AF_INET ? IP_MAX_MTU :
+			       IPV6_MAXPLEN + sizeof(struct ipv6hdr))) {
+		dst_release(dst);
+		dc_count_event(dn, svc, DC_STAT_TOO_BIG);
+		return -EMSGSIZE;
+	}
 
 	/* The tag covers the packet as the D-Router will see it. */
 	if ((skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) ||
@@ -113,7 +124,7 @@ static int dc_fwd_miss_count(struct net *net, struct dc_net *dn,
 {
 	int ret = dc_fwd_miss_one(net, dn, svc, key, skb);
 
-	/* too big: counted, and the client told */
+	/* too big: counted, and the client told where it asked (DF) */
 	if (ret && ret != -EMSGSIZE)
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 	return ret;

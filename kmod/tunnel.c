@@ -210,6 +210,13 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		dc_too_big(net, skb, AF_INET, mtu);
 		return -EMSGSIZE;
 	}
+	/* reassembled this close to 64 KiB, no outer packet holds it */
+	if (skb->len + sizeof(struct iphdr) > IP_MAX_MTU) {
+		if (!r)
+			ip_rt_put(rt);
+		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
+		return -EMSGSIZE;
+	}
 
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
 			      sizeof(struct iphdr)) ||
@@ -297,6 +304,13 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 			dst_release(dst);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		dc_too_big(net, skb, AF_INET6, mtu);
+		return -EMSGSIZE;
+	}
+	/* reassembled this close to 64 KiB, no outer payload holds it */
+	if (skb->len > IPV6_MAXPLEN) {
+		if (!r)
+			dst_release(dst);
+		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
 		return -EMSGSIZE;
 	}
 

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 73
+ktap_set_plan 75
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -726,5 +726,33 @@ du=$(( $(mib_counter "$R" IcmpOutDestUnreachs) - u0 ))
 echo "# 5 misses, no instance: no-instance +$dn, port unreachables sent +$du"
 ktap_test_result "misses for a service with no instance: counted" test "$dn" = 5
 ktap_test_result "... and the client told" test "$du" = 5
+
+# A client datagram of 65 500 bytes of payload, fragmented and
+# reassembled at F, fits no miss (76 bytes of headers more in IPv4, 56
+# beyond the payload length's 65 535 in IPv6): F drops and counts it
+# rather than send an outer packet longer than IP allows.  (The client's
+# fragments fit the path of a miss: IPv6's are judged by them first.)
+ip -n "$C" link set c0 mtu 1280
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; port=60; af=AF_INET
+	else
+		sid=$SID6; port=54; af=AF_INET6
+		dcf service add "$SID6" proto udp port 54 mode forward \
+			router fd10::1 key "$(fkey fd10::2)"
+	fi
+	m0=$(counter F misses-sent)
+	t0=$(counter F too-big)
+	ip netns exec "$C" python3 -c '
+import socket, sys
+s = socket.socket(getattr(socket, sys.argv[1]), socket.SOCK_DGRAM)
+s.sendto(bytes(65500), (sys.argv[2], int(sys.argv[3])))' "$af" "$sid" "$port"
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"too-big\"]') -gt $t0 ]" >/dev/null
+	dm=$(( $(counter F misses-sent) - m0 ))
+	dt=$(( $(counter F too-big) - t0 ))
+	echo "# IPv$fam: a 65 500-byte datagram through F: misses sent +$dm, too-big +$dt"
+	ktap_test_result "IPv$fam: a datagram no miss holds: F counts it too big, sends nothing" \
+		test "$dm" = 0 -a "$dt" = 1
+done
 
 ktap_finished

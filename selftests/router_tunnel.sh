@@ -23,7 +23,7 @@ require_vm
 require_cmd ip socat jq conntrack nstat
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 22
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -175,5 +175,27 @@ ktap_test_result "IPv4: fragments routed to an address that is no service are no
 	sh -c "[ '$routed' = '$before' ] && [ '$inst_after' -gt '$inst_before' ]"
 ktap_test_result "IPv4: fragments addressed to a service are" \
 	test "$after" -gt "$routed"
+
+# A datagram of 65 500 bytes of payload, reassembled at the router, fits
+# no IPv4 packet with the tunnel's header, no IPv6 payload length: dropped
+# and counted too big (it fits its path in fragments: no one to tell),
+# not sent longer than IP allows.
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; uport=53; af=AF_INET
+	else
+		sid=$SID6; uport=54; af=AF_INET6
+	fi
+	before=$(too_big "$sid" udp "$uport")
+	ip netns exec "$C" python3 -c '
+import socket, sys
+s = socket.socket(getattr(socket, sys.argv[1]), socket.SOCK_DGRAM)
+s.sendto(bytes(65500), (sys.argv[2], int(sys.argv[3])))' "$af" "$sid" "$uport"
+	busywait 5000 sh -c "[ \$($DYNCAST -n $R -s -j service show $sid proto udp port $uport | jq '.[0].stats[\"too-big\"]') -gt $before ]" >/dev/null
+	after=$(too_big "$sid" udp "$uport")
+	echo "# IPv$fam: a 65 500-byte datagram: too-big $before -> $after"
+	ktap_test_result "IPv$fam: a reassembled datagram no tunnel packet holds is dropped, counted too big" \
+		test "$after" = $((before + 1))
+done
 
 ktap_finished
