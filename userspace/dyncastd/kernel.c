@@ -188,10 +188,12 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 		    DYNCAST_A_INSTANCE_ADDR6);
 	if (cmd != DYNCAST_CMD_INSTANCE_DEL) {
 		/*
-		 * its port on every SET too: one that changed, or an adopted
-		 * instance's, is the agent's now (0: the service's)
+		 * its port on every SET too, where it changed (0: the
+		 * service's); an instance adopted from the kernel keeps the
+		 * port it was given there unless the agent names one
 		 */
-		if (cmd != DYNCAST_CMD_INSTANCE_NEW || e->rec.bid_port)
+		if (e->rec.bid_port ||
+		    (cmd != DYNCAST_CMD_INSTANCE_NEW && !e->adopted))
 			mnl_attr_put_u16(nlh, DYNCAST_A_INSTANCE_PORT,
 					 htons(e->rec.bid_port));
 		mnl_attr_put_u8(nlh, DYNCAST_A_INSTANCE_STATE, dd_entry_state(e));

@@ -524,6 +524,11 @@ void dd_router_announce(struct dd_ctx *ctx, const struct dd_msg *msg,
 		      (o.seq == site->seq && !o.path_len && site->path_len)))) {
 			site->addr = o.addr;
 			site->port = o.port;
+			/* heard direct now: its next copies are replays */
+			if (o.seq == site->seq && !o.path_len) {
+				site->path_len = 0;
+				site->via = 0;
+			}
 		}
 		site->hold_ms = o.hold_ms;
 		site->bgp = false;

@@ -1102,7 +1102,7 @@ static void site_spoofed(void **state)
 {
 	struct dd_msg *msg = calloc(1, sizeof(*msg));
 	struct dc_addr from = { .family = AF_INET };
-	struct dd_site *s = NULL, *t;
+	struct dd_site *s = NULL, *t = NULL;
 	uint32_t bucket = 0, b;
 	unsigned int i;
 
@@ -1127,6 +1127,37 @@ static void site_spoofed(void **state)
 	msg->origins[0].seq = 6;
 	dd_router_announce(ctx, msg, &from, 4960);
 	assert_int_equal(ntohl(s->addr.u.in.s_addr), 0x0a000066);
+
+	/*
+	 * another origin, heard first through a relay (which names its
+	 * address), then direct in the same round: the direct copy is taken,
+	 * and a replay of it from elsewhere is not
+	 */
+	msg->sender = 0x0a000055;
+	msg->origins[0] = (struct dd_origin){ .id = 0x0a000078, .seq = 3,
+					      .hold_ms = 3000, .path_len = 1,
+					      .path = { 0x0a000055 },
+					      .port = 4960 };
+	msg->origins[0].addr.family = AF_INET;
+	msg->origins[0].addr.u.in.s_addr = htonl(0x0a000002);
+	msg->records[0] = rec(SID_A, BID(2), 100);
+	from.u.in.s_addr = htonl(0x0a000055);
+	dd_router_announce(ctx, msg, &from, 4960);
+	for (i = 0; i < ctx->n_sites; i++)
+		if (ctx->sites[i]->id == 0x0a000078)
+			t = ctx->sites[i];
+	assert_non_null(t);
+	assert_ptr_not_equal(t, s);
+	assert_int_equal(ntohl(t->addr.u.in.s_addr), 0x0a000002);
+	memset(&msg->origins[0].addr, 0, sizeof(msg->origins[0].addr));
+	msg->origins[0].path_len = 0;
+	msg->sender = 0x0a000078;
+	from.u.in.s_addr = htonl(0x0a000003);
+	dd_router_announce(ctx, msg, &from, 4960);
+	assert_int_equal(ntohl(t->addr.u.in.s_addr), 0x0a000003);
+	from.u.in.s_addr = htonl(0x0a000066);
+	dd_router_announce(ctx, msg, &from, 4960);
+	assert_int_equal(ntohl(t->addr.u.in.s_addr), 0x0a000003);
 
 	/* the probe, tagged with the site's bucket as dd_site_probe() does */
 	for (b = 0; b < (1u << DD_SITE_HASH_BITS); b++)
