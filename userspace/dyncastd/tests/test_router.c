@@ -695,6 +695,34 @@ static void adopt_a1(void)
 }
 
 /*
+ * An instance made by hand with its own port, adopted: the agent's SETs,
+ * which name no port, leave it; one that names a port sets it
+ */
+static void adopted_port(void **state)
+{
+	struct dd_bgp_probe probe = { 0 };
+	struct dd_record r = rec(SID_A, BID(1), 200);
+
+	(void)state;
+	k.svc[k.n_svc++] = htonl(SID_A);
+	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
+					      .bid = htonl(BID(1)),
+					      .port = 9000 };
+	bgp(SID_A, BID(1), 100);
+	run(100);
+	assert_true(entry(SID_A, BID(1))->adopted);
+	bgp(SID_A, BID(1), 300);
+	run(100);
+	assert_int_equal(kcpu(SID_A, BID(1)), 300);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 9000);
+	r.bid_port = 8080;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), 0);
+	run(100);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 8080);
+}
+
+/*
  * Someone else's instance, deleted by hand, then withdrawn: its setting
  * down finds it gone, and it is not added again to be deleted
  */
@@ -1418,6 +1446,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(site_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(adopted_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(service_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_lost, setup, teardown),
