@@ -124,7 +124,7 @@ static int dc_fwd_miss_count(struct net *net, struct dc_net *dn,
 {
 	int ret = dc_fwd_miss_one(net, dn, svc, key, skb);
 
-	/* too big: counted, and the client told where it asked (DF) */
+	/* too big: counted (the client told, but of a datagram no miss holds) */
 	if (ret && ret != -EMSGSIZE)
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);
 	return ret;

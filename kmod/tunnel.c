@@ -210,8 +210,11 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		dc_too_big(net, skb, AF_INET, mtu);
 		return -EMSGSIZE;
 	}
-	/* reassembled this close to 64 KiB, no outer packet holds it */
-	if (skb->len + sizeof(struct iphdr) > IP_MAX_MTU) {
+	/*
+	 * reassembled this close to 64 KiB, no outer packet holds it (an
+	 * aggregate of GRO leaves as its segments: dc_fits() judged them)
+	 */
+	if (!skb_is_gso(skb) && skb->len + sizeof(struct iphdr) > IP_MAX_MTU) {
 		if (!r)
 			ip_rt_put(rt);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
@@ -306,8 +309,8 @@ static int dc_xmit6(struct net *net, struct sk_buff *skb,
 		dc_too_big(net, skb, AF_INET6, mtu);
 		return -EMSGSIZE;
 	}
-	/* reassembled this close to 64 KiB, no outer payload holds it */
-	if (skb->len > IPV6_MAXPLEN) {
+	/* the same, for the outer payload length */
+	if (!skb_is_gso(skb) && skb->len > IPV6_MAXPLEN) {
 		if (!r)
 			dst_release(dst);
 		dc_count_event(svc->dn, svc, DC_STAT_TOO_BIG);
