@@ -477,7 +477,6 @@ def spread_section(rows, lines, headline):
             continue
         ns = [num(r["ns_per_pkt"]) for r in by[v].values()]
         rns = [r["ns_per_pkt"] for r in rby[v].values()]
-        rlo, rhi = spread(rns)
         five = v[:-len("-2tuple")] if v.endswith("-2tuple") else None
         share = med([note_value(r, "router_cpu_pkts") / num(r["fwd_pkts"])
                      for r in by[v].values()
@@ -485,8 +484,7 @@ def spread_section(rows, lines, headline):
                      and num(r["fwd_pkts"])])
         out.append([SPREAD_LABELS[v], f_us_spread(ns),
                     f_ratio(paired_ratio(by, v, five)) if five else "–",
-                    f"{f_us(med(rns))} [{f_us(rlo)}–{f_us(rhi)}]"
-                    if rns else "–",
+                    f_us_spread(rns),
                     f_ratio(paired_ratio(rby, v, five)) if five else "–",
                     f_ratio(paired_ratio(rby, v, "plain")),
                     f_num(med([num(r["pps"]) for r in by[v].values()])),

@@ -452,13 +452,20 @@ static struct dd_entry *entry(uint32_t sid, uint32_t bid)
 
 static uint64_t seq = 1;
 
-static void bgp(uint32_t sid, uint32_t bid, uint32_t cpu)
+/* An instance learnt through BGP, on port @port (0: the service's) */
+static void bgp_port(uint32_t sid, uint32_t bid, uint32_t cpu, uint16_t port)
 {
 	struct dd_record r = rec(sid, bid, cpu);
 	struct dd_bgp_probe probe = { 0 };
 
+	r.bid_port = port;
 	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000100 + (bid & 15),
 				       &probe, seq++, false), 0);
+}
+
+static void bgp(uint32_t sid, uint32_t bid, uint32_t cpu)
+{
+	bgp_port(sid, bid, cpu, 0);
 }
 
 static void bgp_withdraw(uint32_t sid, uint32_t bid)
@@ -517,28 +524,20 @@ static void lose_a(void)
  */
 static void bid_port(void **state)
 {
-	struct dd_bgp_probe probe = { 0 };
-	struct dd_record r = rec(SID_A, BID(1), 100);
 	struct k_inst *in;
 
 	(void)state;
-	r.bid_port = 8080;
-	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
-				       false), 0);
+	bgp_port(SID_A, BID(1), 100, 8080);
 	run(100);
 	in = k_inst(htonl(SID_A), htonl(BID(1)));
 	assert_non_null(in);
 	assert_int_equal(in->port, 8080);
 
-	r.bid_port = 8081;
-	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
-				       false), 0);
+	bgp_port(SID_A, BID(1), 100, 8081);
 	run(100);
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 8081);
 
-	r.bid_port = 0;
-	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
-				       false), 0);
+	bgp_port(SID_A, BID(1), 100, 0);
 	run(100);
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 0);
 }
@@ -700,9 +699,6 @@ static void adopt_a1(void)
  */
 static void adopted_port(void **state)
 {
-	struct dd_bgp_probe probe = { 0 };
-	struct dd_record r = rec(SID_A, BID(1), 200);
-
 	(void)state;
 	k.svc[k.n_svc++] = htonl(SID_A);
 	k.inst[k.n_inst++] = (struct k_inst){ .svc = htonl(SID_A),
@@ -715,9 +711,7 @@ static void adopted_port(void **state)
 	run(100);
 	assert_int_equal(kcpu(SID_A, BID(1)), 300);
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 9000);
-	r.bid_port = 8080;
-	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
-				       false), 0);
+	bgp_port(SID_A, BID(1), 200, 8080);
 	run(100);
 	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->port, 8080);
 }
