@@ -181,7 +181,8 @@ static void dd_show_agent(struct dd_ctx *ctx, struct dd_show_out *so,
 		dd_j_set(o, "last-announce", dd_j_ago(now, ctx->policy.last_sent));
 	if (cfg->router) {
 		dd_j_set(o, "kernel", json_string(ctx->nl_ready ? "yes" : "no"));
-		dd_j_set(o, "learned", json_integer(ctx->entries.n));
+		dd_j_set(o, "learned",
+			 json_integer(ctx->entries.n - ctx->n_gone));
 	}
 	dd_j_set(o, "counters", dd_j_counters(&ctx->cnt, true));
 	dd_show_put(so, o);
@@ -228,7 +229,7 @@ static void dd_status(struct dd_ctx *ctx, struct dd_show_out *so)
 		dd_j_set(o, "hold", json_integer(s->hold_ms));
 		if (s->rtt.has)
 			dd_j_set(o, "rtt", json_integer(s->rtt.srtt_us));
-		dd_j_set(o, "instances", json_integer(s->n_entries));
+		dd_j_set(o, "instances", json_integer(dd_site_instances(s)));
 		dd_j_set(o, "updates", json_integer(s->updates));
 		dd_show_put(so, o);
 	}

@@ -136,6 +136,7 @@ struct dd_entry {
 	uint64_t refreshed;		/* ms */
 	bool held_down;			/* its origin fell silent */
 	bool gone;			/* withdrawn: delete, then free */
+	uint64_t tomb_until;		/* ms: kept, gone, until then */
 	/* kernel */
 	bool in_kernel, adopted;
 	bool dirty;			/* changed since pushed */
@@ -428,6 +429,8 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 void dd_entry_queue(struct dd_ctx *ctx, struct dd_entry *e);
 void dd_entry_dirty(struct dd_ctx *ctx, struct dd_entry *e);
 void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e);
+void dd_entry_release(struct dd_ctx *ctx, struct dd_entry *e);
+unsigned int dd_site_instances(const struct dd_site *s);
 void dd_sites_reap(struct dd_ctx *ctx);
 struct dd_entry *dd_entry_first(struct dd_ctx *ctx, unsigned int *bucket);
 struct dd_entry *dd_entry_next(struct dd_ctx *ctx, struct dd_entry *e,

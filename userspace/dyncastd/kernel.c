@@ -549,7 +549,7 @@ static void dd_kernel_sync_svc(struct dd_ctx *ctx, struct dd_svc_state *s,
 		e->queued = false;
 		dd_entry_accepted(e);
 		if (e->gone && !e->in_kernel)
-			dd_entry_free(ctx, e);
+			dd_entry_release(ctx, e);
 	}
 }
 
@@ -612,7 +612,7 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 			dd_entry_accepted(e);
 			if (e->gone) {
 				e->in_kernel = false;
-				dd_entry_free(ctx, e);
+				dd_entry_release(ctx, e);
 			}
 		}
 	}

@@ -73,7 +73,7 @@ static void dd_status(struct dd_main *m)
 
 	sd_notifyf(0, "STATUS=%s%u local instances, %u learnt, %u peers",
 		   ctx->cfg->router ? "D-Router: " : "D-MA: ", ctx->n_inst,
-		   ctx->entries.n, ctx->n_peers);
+		   ctx->entries.n - ctx->n_gone, ctx->n_peers);
 }
 
 static void dd_watchdog(struct dd_timer *t)

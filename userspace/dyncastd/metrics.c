@@ -246,7 +246,8 @@ static void dd_mx_agent(FILE *fp, struct dd_ctx *ctx)
 	fprintf(fp, "dyncastd_kernel_up %d\n", ctx->nl_ready ? 1 : 0);
 	dd_mx_head(fp, "dyncastd_learned_instances", DD_MX_GAUGE,
 		   "Instances learnt from other agents.");
-	fprintf(fp, "dyncastd_learned_instances %u\n", ctx->entries.n);
+	fprintf(fp, "dyncastd_learned_instances %u\n",
+		ctx->entries.n - ctx->n_gone);
 	if (!ctx->n_sites)
 		return;
 	dd_mx_head(fp, "dyncastd_site_up", DD_MX_GAUGE,

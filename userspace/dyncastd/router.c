@@ -228,6 +228,28 @@ void dd_entry_free(struct dd_ctx *ctx, struct dd_entry *e)
 	free(e);
 }
 
+/*
+ * The same, unless it is the tombstone of a withdrawal the agent protocol
+ * brought: that one stays, gone, until dd_hold_timer() frees it.
+ */
+void dd_entry_release(struct dd_ctx *ctx, struct dd_entry *e)
+{
+	if (e->site && e->tomb_until > dd_now_ms())
+		return;
+	dd_entry_free(ctx, e);
+}
+
+/* Its instances, withdrawn ones aside */
+unsigned int dd_site_instances(const struct dd_site *s)
+{
+	const struct dd_entry *e;
+	unsigned int n = 0;
+
+	for (e = s->entries; e; e = e->snext)
+		n += !e->gone;
+	return n;
+}
+
 static struct dd_entry *dd_entry_of(struct dd_hnode *n)
 {
 	return n ? dd_htab_entry(n, struct dd_entry, node) : NULL;
@@ -428,7 +450,15 @@ static bool dd_entry_room(struct dd_ctx *ctx, const struct dd_inst_key *k,
 	return false;
 }
 
-/* Applies one record of origin @o; true if it was new. */
+/*
+ * Applies one record of origin @o; true if it was new.
+ *
+ * A withdrawal an origin's block brought (@site) is remembered for the
+ * origin's hold time, the instance held or not: the copies other relays
+ * bring of it are duplicates, not news to relay again, and a late record
+ * of an older round does not bring the instance back.  A withdrawal of
+ * an instance not held, with no room to remember it, is not relayed.
+ */
 static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 			     struct dd_site *site, const struct dd_record *r,
 			     uint64_t now)
@@ -446,14 +476,26 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 		return false;
 	}
 	if (r->withdrawn) {
-		if (e && !e->gone) {
+		if (!e) {
+			if (!site || !dd_entry_room(ctx, &r->key, now))
+				return false;
+			e = dd_entry_add(ctx, &r->key);
+			if (!e)
+				return false;
+			e->rec = *r;
 			dd_entry_set_gone(ctx, e, true);
-			e->origin = o->id;
-			e->seq = o->seq;
+		} else if (!e->gone) {
+			dd_entry_set_gone(ctx, e, true);
 			dd_entry_dirty(ctx, e);
 			dd_info("instance %s withdrawn by its agent",
 				dc_addr_fmt(r->key.bid.family, &r->key.bid.u,
 					    buf, sizeof(buf)));
+		}
+		e->origin = o->id;
+		e->seq = o->seq;
+		if (site) {
+			dd_entry_set_site(e, site);
+			e->tomb_until = now + site->hold_ms;
 		}
 		return true;
 	}
@@ -478,6 +520,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 	dd_entry_set_site(e, site);
 	e->refreshed = now;
 	e->held_down = false;
+	e->tomb_until = 0;
 	dd_entry_set_gone(ctx, e, false);
 	dd_entry_dirty(ctx, e);
 	ctx->cnt.c[DD_C_RECORDS]++;
@@ -704,36 +747,35 @@ void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 	}
 }
 
-/* Entries whose origin fell silent for its hold time go down. */
+/*
+ * Entries whose origin fell silent for its hold time go down; the
+ * tombstones of withdrawals whose time is up are freed.
+ */
 static void dd_hold_timer(struct dd_timer *t)
 {
 	struct dd_ctx *ctx = t->data;
 	uint64_t now = dd_now_ms();
 	char buf[DC_ADDR_STRLEN], id[16];
-	struct dd_entry *e;
-	unsigned int i;
+	struct dd_entry *e, *next;
+	unsigned int i, live;
 	bool changed = false;
 
 	for (i = 0; i < ctx->n_sites; i++) {
 		struct dd_site *s = ctx->sites[i];
 
-		/* BGP's sessions say how long its paths last */
-		if (s->bgp)
-			continue;
-		if (!s->down && s->last_update &&
-		    now - s->last_update > s->hold_ms) {
-			s->down = true;
-			if (s->n_entries)
-				dd_warn("agent %s at %s silent for %llums (hold time %ums): its %u instances are down",
-					dd_id_str(s->id, id, sizeof(id)),
-					dc_addr_fmt(s->addr.family, &s->addr.u,
-						    buf, sizeof(buf)),
-					(unsigned long long)(now - s->last_update),
-					s->hold_ms, s->n_entries);
-		}
-		for (e = s->entries; e; e = e->snext) {
-			if (e->gone)
+		live = 0;
+		for (e = s->entries; e; e = next) {
+			next = e->snext;
+			if (e->gone) {
+				if (e->tomb_until && now >= e->tomb_until &&
+				    !e->in_kernel && !e->queued)
+					dd_entry_free(ctx, e);
 				continue;
+			}
+			/* BGP's sessions say how long its paths last */
+			if (s->bgp)
+				continue;
+			live++;
 			if (!e->held_down && now - e->refreshed > s->hold_ms) {
 				e->held_down = true;
 				dd_entry_dirty(ctx, e);
@@ -752,6 +794,17 @@ static void dd_hold_timer(struct dd_timer *t)
 				dd_entry_dirty(ctx, e);
 				changed = true;
 			}
+		}
+		if (!s->bgp && !s->down && s->last_update &&
+		    now - s->last_update > s->hold_ms) {
+			s->down = true;
+			if (live)
+				dd_warn("agent %s at %s silent for %llums (hold time %ums): its %u instances are down",
+					dd_id_str(s->id, id, sizeof(id)),
+					dc_addr_fmt(s->addr.family, &s->addr.u,
+						    buf, sizeof(buf)),
+					(unsigned long long)(now - s->last_update),
+					s->hold_ms, live);
 		}
 	}
 	if (changed)

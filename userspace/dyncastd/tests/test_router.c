@@ -52,11 +52,19 @@ void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
 	(void)ctx, (void)r, (void)a, (void)port, (void)id;
 }
 
+/* records sent on to peers (relayed), withdrawals among them */
+static unsigned int sent_records, sent_withdrawals;
+
 int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 		   const struct dd_record *recs, unsigned int n,
 		   const struct dc_addr *to, uint16_t port)
 {
-	(void)ctx, (void)o, (void)recs, (void)n, (void)to, (void)port;
+	unsigned int i;
+
+	(void)ctx, (void)o, (void)to, (void)port;
+	sent_records += n;
+	for (i = 0; i < n; i++)
+		sent_withdrawals += recs[i].withdrawn;
 	return 0;
 }
 
@@ -393,6 +401,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	calloc_fail_size = 0;
+	ctx->peers = NULL;
+	ctx->n_peers = 0;
 	dd_router_exit(ctx);
 	dd_loop_exit(&ctx->loop);
 	dd_config_free(ctx->cfg);
@@ -1200,6 +1210,104 @@ static void site_spoofed(void **state)
 	free(msg);
 }
 
+/* the records of @o, from peer 10.0.0.@peer (the origin's relay) */
+static void heard(struct dd_msg *msg, const struct dd_origin *o,
+		  unsigned int peer)
+{
+	struct dc_addr from = { .family = AF_INET };
+
+	from.u.in.s_addr = htonl(0x0a000000 + peer);
+	msg->sender = 0x0a000000 + peer;
+	msg->origins[0] = *o;
+	msg->origins[0].path_len = 1;
+	msg->origins[0].path[0] = msg->sender;
+	msg->origins[0].addr.family = AF_INET;
+	msg->origins[0].addr.u.in.s_addr = htonl(0x0a000077);
+	msg->origins[0].port = 4960;
+	dd_router_announce(ctx, msg, &from, 4960);
+}
+
+/*
+ * A withdrawal is news once: the copies other relays bring of it, after
+ * the kernel let the instance go, are not relayed again, nor is one of
+ * an instance never held; a late announcement of an older round does
+ * not bring the instance back, a newer one does.  The withdrawal is
+ * forgotten after the origin's hold time, and its site with it.
+ */
+static void withdrawal_once(void **state)
+{
+	struct dd_peer peers[3] = { 0 };
+	struct dd_msg *msg = calloc(1, sizeof(*msg));
+	struct dd_origin o = { .id = 0x0a000077, .seq = 1, .hold_ms = 3000 };
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(msg);
+	for (i = 0; i < 3; i++) {
+		peers[i].cfg.addr.family = AF_INET;
+		peers[i].cfg.addr.u.in.s_addr = htonl(0x0a000001 + i);
+		peers[i].cfg.port = 4960;
+		peers[i].id = 0x0a000001 + i;
+	}
+	ctx->peers = peers;
+	ctx->n_peers = 3;
+	sent_records = 0;
+	sent_withdrawals = 0;
+
+	/* round 1 announces BID(1), round 2 withdraws it and BID(2) */
+	msg->n_origins = 1;
+	msg->n_records = 1;
+	msg->records[0] = rec(SID_A, BID(1), 100);
+	heard(msg, &o, 1);
+	run(100);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(1))));
+	assert_int_equal(sent_records, 2);	/* to peers 2 and 3 */
+
+	o.seq = 2;
+	msg->n_records = 2;
+	msg->records[0].withdrawn = true;
+	msg->records[1] = rec(SID_A, BID(2), 0);
+	msg->records[1].withdrawn = true;
+	heard(msg, &o, 1);
+	assert_int_equal(sent_withdrawals, 4);
+	run(100);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(1))));
+	heard(msg, &o, 2);
+	heard(msg, &o, 3);
+	assert_int_equal(sent_withdrawals, 4);
+	assert_int_equal(ctx->cnt.c[DD_C_DUPLICATES], 4);
+
+	/* round 1 again, late, by another path: nothing comes back */
+	o.seq = 1;
+	msg->n_records = 2;
+	msg->records[0] = rec(SID_A, BID(1), 100);
+	msg->records[1] = rec(SID_A, BID(2), 100);
+	heard(msg, &o, 3);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 0);
+	assert_int_equal(ctx->cnt.c[DD_C_STALE], 2);
+	assert_int_equal(sent_records, 2 + 4);
+
+	/* round 3 announces BID(2): it is news */
+	o.seq = 3;
+	msg->n_records = 1;
+	msg->records[0] = rec(SID_A, BID(2), 100);
+	heard(msg, &o, 1);
+	run(100);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(2))));
+	assert_int_equal(ctx->entries.n - ctx->n_gone, 1);
+
+	/* the origin falls silent: BID(1)'s withdrawal forgotten, then all */
+	assert_int_equal(ctx->entries.n, 2);
+	for (i = 0; i < 12; i++)
+		run(250);
+	assert_null(entry(SID_A, BID(1)));
+	assert_non_null(entry(SID_A, BID(2)));
+	assert_int_equal(ctx->n_gone, 0);
+	assert_int_equal(ctx->n_sites, 1);
+	free(msg);
+}
+
 /*
  * A planned service whose first instance serves at half the speed the
  * others do: for as many of the router's demands (the router alone), it
@@ -1439,6 +1547,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(site_spoofed, setup, teardown),
+		cmocka_unit_test_setup_teardown(withdrawal_once, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(adopted_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(refused_again, setup, teardown),
