@@ -34,6 +34,7 @@ extern unsigned int dc_max_bindings;
 extern unsigned int dc_max_forwarders;
 extern unsigned int dc_fwd_rate;
 extern unsigned int dc_fwd_new_rate;
+extern unsigned int dc_fwd_check_rate;
 extern unsigned short dc_fwd_port;
 extern struct workqueue_struct *dc_wq;
 
@@ -156,6 +157,8 @@ struct dc_net {
 	atomic_t nr_peers;
 	/* messages from senders a D-Router does not know yet */
 	struct dc_bucket new_peers;
+	/* checks of known senders' messages beyond their own share */
+	struct dc_bucket checks;
 	struct delayed_work peers_gc;
 	spinlock_t learn_lock;	/* of the learn_ fields */
 	struct list_head learn_list;
@@ -260,8 +263,8 @@ struct dc_service {
 	unsigned long key_overlap;
 	union nf_inet_addr router;
 	struct dc_replay replay;
-	/* a forwarder's: the messages of its D-Router verified */
-	struct dc_bucket rx_bucket;
+	/* a forwarder's: the messages of its D-Router checked, verified */
+	struct dc_bucket rx_check, rx_bucket;
 	/* the number of a forwarder's last miss */
 	atomic64_t tx_seq;
 	/* when a forwarder last told its D-Router it uses its bindings */

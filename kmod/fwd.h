@@ -156,6 +156,7 @@ bool dc_replay_check(struct dc_replay *r, u64 seq);
 void dc_seq_init(atomic64_t *seq);
 void dc_bucket_init(struct dc_bucket *b);
 bool dc_bucket_take(struct dc_bucket *b, u32 rate);
+bool dc_check_take(struct dc_net *dn, struct dc_bucket *own);
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
 		     u8 key_id, atomic64_t *seq);
 int dc_fwd_send(struct dc_net *dn, const struct dc_hmac *h, u8 key_id,

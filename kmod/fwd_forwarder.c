@@ -272,7 +272,7 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 	what = DC_STAT_BAD_AUTH;
 	if (a.family != svc->family || !nf_inet_addr_cmp(&a.src, &svc->router))
 		goto drop;
-	if (!dc_bucket_take(&svc->rx_bucket, READ_ONCE(dc_fwd_rate))) {
+	if (!dc_check_take(dn, &svc->rx_check)) {
 		what = DC_STAT_RATELIMITED;
 		goto drop;
 	}
@@ -281,6 +281,10 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 		goto drop;
 	if (!dc_replay_check(&svc->replay, be64_to_cpu(hdr->seq))) {
 		what = DC_STAT_REPLAYED;
+		goto drop;
+	}
+	if (!dc_bucket_take(&svc->rx_bucket, READ_ONCE(dc_fwd_rate))) {
+		what = DC_STAT_RATELIMITED;
 		goto drop;
 	}
 	what = DC_STAT_MALFORMED;

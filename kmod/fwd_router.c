@@ -20,8 +20,10 @@
  * made once a message of the forwarder verified: the keys derived for it,
  * its rate, the anti-replay state of its messages, and until when it may
  * hold bindings we gave it.  Messages from a sender with no record share
- * the namespace's rate (dc_fwd_new_rate), those from a forwarder with one
- * its own (dc_fwd_rate); both are checked before any tag.  When an
+ * the namespace's rate (dc_fwd_new_rate) before any tag is checked; those
+ * from a forwarder with one are checked within its share, then the
+ * namespace's (dc_check_take()), and once verified held to its own rate
+ * (dc_fwd_rate): junk that claims its address cannot use that up.  When an
  * instance goes down or away, or cannot be reached, every forwarder that
  * may hold bindings to it gets a notice.  At most
  * dc_max_forwarders records per namespace; beyond, misses are dropped and
@@ -69,7 +71,8 @@ struct dc_peer {
 	/* our address its misses come to, which it knows us by */
 	union nf_inet_addr local;
 	struct dc_peer_keys __rcu *keys;
-	struct dc_bucket bucket;
+	/* its messages checked, its messages verified */
+	struct dc_bucket check, bucket;
 	struct dc_replay replay;
 	/* the number of our last message to it */
 	atomic64_t tx_seq;
@@ -145,6 +148,7 @@ static struct dc_peer *dc_peer_get(struct dc_net *dn, struct dc_service *svc,
 		goto full;
 	p->key = k;
 	p->local = a->dst;
+	dc_bucket_init(&p->check);
 	dc_bucket_init(&p->bucket);
 	dc_replay_init(&p->replay);
 	dc_seq_init(&p->tx_seq);
@@ -247,9 +251,8 @@ static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
 	bool ok;
 
 	p = dc_peer_find(dn, svc, &a->src);
-	if (!dc_bucket_take(p ? &p->bucket : &dn->new_peers,
-			    p ? READ_ONCE(dc_fwd_rate) :
-				READ_ONCE(dc_fwd_new_rate))) {
+	if (p ? !dc_check_take(dn, &p->check) :
+		!dc_bucket_take(&dn->new_peers, READ_ONCE(dc_fwd_new_rate))) {
 		*what = DC_STAT_RATELIMITED;
 		return NULL;
 	}
@@ -284,6 +287,11 @@ static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
 	}
 	if (!dc_replay_check(&p->replay, be64_to_cpu(hdr->seq))) {
 		*what = DC_STAT_REPLAYED;
+		return NULL;
+	}
+	/* its own messages, not replays of them, use up its rate */
+	if (!dc_bucket_take(&p->bucket, READ_ONCE(dc_fwd_rate))) {
+		*what = DC_STAT_RATELIMITED;
 		return NULL;
 	}
 	/* a replay with the previous key must not bring that key back */
@@ -632,6 +640,7 @@ int dc_net_peers_init(struct dc_net *dn)
 	int ret;
 
 	dc_bucket_init(&dn->new_peers);
+	dc_bucket_init(&dn->checks);
 	ret = rhashtable_init(&dn->peers, &dc_peer_params);
 	if (ret)
 		return ret;

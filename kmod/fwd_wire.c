@@ -433,6 +433,20 @@ bool dc_bucket_take(struct dc_bucket *b, u32 rate)
 	return ok;
 }
 
+/*
+ * Whether the tag of a message from a known sender may be checked: within
+ * the sender's own share (@own, dc_fwd_rate a second), else within the
+ * namespace's (dc_fwd_check_rate).  Anyone can claim a sender's address,
+ * so what the sender may send is limited apart (dc_fwd_rate again), once
+ * the message verified: junk under its name costs checks, never its
+ * verified messages' rate.  In softirq.
+ */
+bool dc_check_take(struct dc_net *dn, struct dc_bucket *own)
+{
+	return dc_bucket_take(own, READ_ONCE(dc_fwd_rate)) ||
+	       dc_bucket_take(&dn->checks, READ_ONCE(dc_fwd_check_rate));
+}
+
 /* The service a message is about, as the wire has it. */
 void dc_fwd_svc_encode(struct dc_fwd_svc *w, const struct dc_service *svc)
 {

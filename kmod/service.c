@@ -195,6 +195,7 @@ struct dc_service *dc_service_create(struct dc_net *dn, u8 family,
 	svc->demand_idle = msecs_to_jiffies(DYNCAST_DEMAND_IDLE);
 	svc->key_overlap = DYNCAST_KEY_OVERLAP * HZ;
 	dc_replay_init(&svc->replay);
+	dc_bucket_init(&svc->rx_check);
 	dc_bucket_init(&svc->rx_bucket);
 	dc_seq_init(&svc->tx_seq);
 	svc->keepalive_sent = jiffies;

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 75
+ktap_set_plan 79
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -645,18 +645,108 @@ ktap_test_result "junk from an unknown sender is checked at most fwd_new_rate a 
 	test $((dr + db)) = 1000 -a "$db" -le $((20 + 20 * t))
 ktap_test_result "... while a known forwarder is served" test -n "$a" -a -n "$b"
 echo 1000 > /sys/module/dyncast/parameters/fwd_new_rate
+
+# Junk under the address of a sender the receiver knows is checked within
+# that sender's share (fwd_rate 20 here) and then the namespace's
+# (fwd_check_rate, 100000), and never uses up the sender's fwd_rate of
+# verified messages: at R1, X (known by a miss of its own) has its misses
+# steered during 500 junk misses a second under its address; at F, R1's
+# Binding Info is learnt during as much junk under R1's address.
 echo 20 > /sys/module/dyncast/parameters/fwd_rate
 defer "echo 20000 > /sys/module/dyncast/parameters/fwd_rate"
+xmiss()
+{
+	ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --from 10.9.0.2 --sid "$SID4" \
+		--port 60 --src 10.0.0.2 "$@" >/dev/null
+}
+xmiss --key "$KEY" --sport 6040
+sleep 0.2
+m0=$(counter R misses)
+r0=$(counter R ratelimited)
+b0=$(counter R bad-auth)
+xmiss --key "$BADKEY" --sport 1 --repeat 1500 --pps 500 &
+flood=$!
+sleep 1
+xmiss --key "$KEY" --sport 6041 --count 5
+kill -0 $flood 2>/dev/null && during=yes || during=no
+wait $flood
+sleep 0.2
+dm=$(( $(counter R misses) - m0 ))
+dr=$(( $(counter R ratelimited) - r0 ))
+db=$(( $(counter R bad-auth) - b0 ))
+echo "# 1500 junk misses under X's address at 500/s, fwd_rate 20: $db checked, $dr dropped unchecked;" \
+	"X's 5 misses sent during the flood ($during): $dm taken"
+ktap_test_result "at R1, junk under a known forwarder's address leaves it its rate" \
+	test "$during" = yes -a "$dm" = 5 -a "$db" = 1500 -a "$dr" = 0
+# (at F on a service of its own: a Binding Info numbered by the wall
+# clock would put R1's own messages of port 60 below F's window)
+dcf service add "$SID4" proto udp port 57 mode forward router 10.1.0.1 key "$FKEY"
+bind57()
+{
+	ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --sid "$SID4" --proto udp \
+		--port 57 --src 10.0.0.2 --dport 57 --bid "$(bid4 1)" "$@" >/dev/null
+}
+r0=$(counter F ratelimited)
+b0=$(counter F bad-auth)
+bind57 --sport 1 --key "$BADKEY" --repeat 1500 --pps 500 &
+flood=$!
+sleep 1
+bind57 --sport 5700 --key "$KEY"
+kill -0 $flood 2>/dev/null && during=yes || during=no
+wait $flood
+learnt()
+{
+	[ "$(bindings_of F "$SID4" udp 57 | jq '[.[] | select(.sport == 5700)] | length')" = 1 ]
+}
+busywait 5000 learnt && learnt=yes || learnt=no
+dr=$(( $(counter F ratelimited) - r0 ))
+db=$(( $(counter F bad-auth) - b0 ))
+echo "# 1500 junk Binding Info under R1's address at 500/s: $db checked, $dr dropped unchecked;" \
+	"R1's Binding Info sent during the flood ($during) learnt: $learnt"
+ktap_test_result "at F, junk under its D-Router's address leaves the D-Router its rate" \
+	test "$during" = yes -a "$learnt" = yes -a "$db" = 1500 -a "$dr" = 0
+dcf service del "$SID4" proto udp port 57
+
+# With fwd_check_rate 10, junk under a known sender's address is checked
+# at most fwd_rate + fwd_check_rate a second; and a known forwarder's own
+# misses beyond fwd_rate are dropped, verified.
+echo 10 > /sys/module/dyncast/parameters/fwd_check_rate
+defer "echo 100000 > /sys/module/dyncast/parameters/fwd_check_rate"
+sleep 1
 r0=$(counter F ratelimited)
 b0=$(counter F bad-auth)
 bind60 --sport 1 --key "$BADKEY" --count 200
 sleep 0.5
 dr=$(( $(counter F ratelimited) - r0 ))
 db=$(( $(counter F bad-auth) - b0 ))
-echo 20000 > /sys/module/dyncast/parameters/fwd_rate
-echo "# 200 junk Binding Info from R1's address at fwd_rate 20: $dr dropped unchecked, $db checked"
-ktap_test_result "at F, the D-Router's messages are checked at most fwd_rate a second" \
+echo "# 200 junk Binding Info under R1's address at fwd_rate 20, fwd_check_rate 10: $dr dropped unchecked, $db checked"
+ktap_test_result "at F, the D-Router's messages are checked at most fwd_rate + fwd_check_rate a second" \
 	test $((dr + db)) = 200 -a "$dr" -gt 100
+r0=$(counter R ratelimited)
+b0=$(counter R bad-auth)
+t0=$(now_ms)
+xmiss --key "$BADKEY" --sport 1 --count 200
+t=$(( ($(now_ms) - t0) / 1000 + 1 ))
+sleep 0.5
+dr=$(( $(counter R ratelimited) - r0 ))
+db=$(( $(counter R bad-auth) - b0 ))
+echo "# 200 junk misses under X's address in ${t} s, fwd_rate 20, fwd_check_rate 10: $dr dropped unchecked, $db checked"
+ktap_test_result "at R1, junk under a known forwarder's address is checked at most fwd_rate + fwd_check_rate a second" \
+	test $((dr + db)) = 200 -a "$db" -le $((30 + 30 * t))
+echo 100000 > /sys/module/dyncast/parameters/fwd_check_rate
+sleep 1
+m0=$(counter R misses)
+r0=$(counter R ratelimited)
+t0=$(now_ms)
+xmiss --key "$KEY" --sport 7000 --count 100
+t=$(( ($(now_ms) - t0) / 1000 + 1 ))
+sleep 0.5
+dm=$(( $(counter R misses) - m0 ))
+dr=$(( $(counter R ratelimited) - r0 ))
+echo 20000 > /sys/module/dyncast/parameters/fwd_rate
+echo "# 100 misses of X in ${t} s at fwd_rate 20: $dm taken, $dr dropped"
+ktap_test_result "a known forwarder's own misses beyond fwd_rate are dropped" \
+	test $((dm + dr)) = 100 -a "$dm" -le $((20 + 20 * t)) -a "$dm" -ge 20
 
 # Key rotation: R1 takes key 1 with an overlap; F, on key 0 still, is
 # served and answered with key 0; then F takes key 1; once the overlap is

@@ -26,10 +26,10 @@ the forwarder's address (the sender's for a miss, --to's otherwise);
 
 Common options: --from ADDR (source address; default: the route's),
 --udp-port (default 17475), --seq N (default: the wall clock in ns),
---repeat N (send the same bytes N times), --count N (N messages, each
-numbered one more, with the next source port and D-BID: N flows bound to N
-instances), --mangle truncate|version|length
-(a malformed variant), --ip-options HEX (IPv4 options on the message).
+--repeat N (send the same bytes N times; --pps R: R a second), --count N
+(N messages, each numbered one more, with the next source port and D-BID:
+N flows bound to N instances), --mangle truncate|version|length (a
+malformed variant), --ip-options HEX (IPv4 options on the message).
 Prints one line per datagram sent.
 """
 
@@ -137,6 +137,7 @@ def main():
     p.add_argument('--direction', choices=['up', 'down'])
     p.add_argument('--seq', type=int)
     p.add_argument('--repeat', type=int, default=1)
+    p.add_argument('--pps', type=float, default=0)
     p.add_argument('--count', type=int, default=1)
     p.add_argument('--mangle', choices=['truncate', 'version', 'length'])
     p.add_argument('--sid')
@@ -201,7 +202,12 @@ def main():
             msg[0] = 9
         elif args.mangle == 'length':
             msg[2:4] = struct.pack('!H', len(b) + 1)
-        for _ in range(args.repeat):
+        start = time.monotonic()
+        for j in range(args.repeat):
+            if args.pps:
+                delay = start + j / args.pps - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             s.send(msg)
             if args.count == 1:
                 print(f'sent {args.type} seq {seq} from {local} to '

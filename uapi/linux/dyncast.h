@@ -361,9 +361,11 @@ enum dyncast_stats_attrs {
 	/* keepalives sent: the flows still use the D-Router's bindings */
 	DYNCAST_A_STATS_KEEPALIVES_SENT,	/* u64 (forwarder) */
 	DYNCAST_A_STATS_KEEPALIVES_RECV,	/* u64: taken (D-Router) */
-	DYNCAST_A_STATS_RATELIMITED,	/* u64: messages dropped unchecked:
-					 * their sender sent more than its
-					 * rate (fwd_rate, fwd_new_rate)
+	DYNCAST_A_STATS_RATELIMITED,	/* u64: messages dropped over a
+					 * rate: unchecked beyond the checks
+					 * allowed (fwd_rate, fwd_check_rate,
+					 * fwd_new_rate), or verified beyond
+					 * their sender's fwd_rate
 					 */
 
 	/* private: */
