@@ -60,6 +60,7 @@ enum dc_stat {
 	DC_STAT_KEEPALIVES_SENT,
 	DC_STAT_KEEPALIVES_RECV,
 	DC_STAT_RATELIMITED,
+	DC_STAT_STALE,
 	DC_STAT_NR
 };
 
@@ -299,6 +300,11 @@ struct dc_instance {
 	bool dead;
 	/* learnt from a Binding Info, on a forwarder */
 	bool learned;
+	/*
+	 * on a forwarder, under dn->lock: the sequence number of the newest
+	 * message of the D-Router that said it up (a Binding Info) or down
+	 */
+	u64 fwd_seq;
 	u32 weight;
 	u64 id;			/* stable identity for consistent hashing */
 	/* a change being made, under dn->lock: see dc_service_rebuild() */

@@ -43,6 +43,7 @@
 struct dc_learn {
 	struct list_head list;
 	u8 type;
+	u64 seq;
 	union {
 		struct dc_fwd_svc svc;
 		struct dc_fwd_bind bind;
@@ -297,6 +298,7 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 		goto drop;
 	}
 	l->type = hdr->type;
+	l->seq = be64_to_cpu(hdr->seq);
 	memcpy(&l->bind, &body, len);
 	consume_skb(skb);
 
@@ -379,7 +381,15 @@ static bool dc_learn_evict(struct dc_service *svc)
 	return true;
 }
 
-static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
+/*
+ * A Binding Info and a notice about the same instance may arrive in the
+ * other order than they were sent (both are taken within the window of
+ * sequence numbers).  The instance holds the number of the newest that
+ * said it up or down: an older Binding Info does not bring it back up,
+ * and is dropped; an older notice does not take it down.
+ */
+static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
+			  u64 seq)
 {
 	struct dc_service *svc = dc_learn_service(dn, &b->svc);
 	union nf_inet_addr bid;
@@ -406,9 +416,14 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b)
 		WRITE_ONCE(dn->genid, dn->genid + 1);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
 	} else if (inst->state != DYNCAST_STATE_UP) {
+		if (seq < inst->fwd_seq) {
+			dc_stats_count_svc(dn, svc, DC_STAT_STALE);
+			return;
+		}
 		dc_instance_set_state(inst, DYNCAST_STATE_UP);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
 	}
+	inst->fwd_seq = max(inst->fwd_seq, seq);
 	WRITE_ONCE(inst->metrics_updated, jiffies);
 
 	pkt.family = svc->family;
@@ -428,7 +443,8 @@ drop:
 	dc_stats_count_svc(dn, svc, DC_STAT_LEARN_DROPS);
 }
 
-static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n)
+static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
+			    u64 seq)
 {
 	struct dc_service *svc = dc_learn_service(dn, &n->svc);
 	union nf_inet_addr bid;
@@ -440,7 +456,14 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n)
 	if (dc_fwd_addr(svc->family, n->bid, &bid))
 		return;
 	inst = dc_instance_find(svc, &bid);
-	if (!inst || inst->state == DYNCAST_STATE_DOWN)
+	if (!inst)
+		return;
+	if (seq < inst->fwd_seq) {
+		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
+		return;
+	}
+	inst->fwd_seq = seq;
+	if (inst->state == DYNCAST_STATE_DOWN)
 		return;
 	dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
 	dc_instance_gone(inst, n->reason);
@@ -461,9 +484,9 @@ static void dc_learn_work(struct work_struct *work)
 	mutex_lock(&dn->lock);
 	list_for_each_entry_safe(l, tmp, &list, list) {
 		if (l->type == DC_FWD_BIND)
-			dc_learn_bind(dn, &l->bind);
+			dc_learn_bind(dn, &l->bind, l->seq);
 		else
-			dc_learn_notice(dn, &l->notice);
+			dc_learn_notice(dn, &l->notice, l->seq);
 		kfree(l);
 	}
 	mutex_unlock(&dn->lock);

@@ -367,6 +367,10 @@ enum dyncast_stats_attrs {
 					 * fwd_new_rate), or verified beyond
 					 * their sender's fwd_rate
 					 */
+	DYNCAST_A_STATS_STALE,		/* u64: Binding Info and notices
+					 * about an instance older than one
+					 * taken since, not applied (forwarder)
+					 */
 
 	/* private: */
 	__DYNCAST_A_STATS_MAX,

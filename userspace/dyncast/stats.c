@@ -34,6 +34,7 @@ static const struct dc_attr_desc stats_attrs[DYNCAST_A_STATS_MAX + 1] = {
 	[DYNCAST_A_STATS_KEEPALIVES_SENT] = DC_ATTR("keepalives-sent", DC_ATTR_U64, 0),
 	[DYNCAST_A_STATS_KEEPALIVES_RECV] = DC_ATTR("keepalives-recv", DC_ATTR_U64, 0),
 	[DYNCAST_A_STATS_RATELIMITED] = DC_ATTR("ratelimited", DC_ATTR_U64, 0),
+	[DYNCAST_A_STATS_STALE] = DC_ATTR("stale", DC_ATTR_U64, 0),
 };
 
 const struct dc_attr_set dc_stats_set = { DYNCAST_A_STATS_MAX, stats_attrs };

@@ -81,7 +81,8 @@ static const struct dd_mx_fig dd_mx_stats[] = {
 	{ DYNCAST_A_STATS_PEERS_FULL, "peers_full_drops_total", DD_MX_COUNTER, 1, "Misses dropped: the D-Router serves as many forwarders as it may." },
 	{ DYNCAST_A_STATS_KEEPALIVES_SENT, "keepalives_sent_total", DD_MX_COUNTER, 1, "Keepalives sent (forwarder)." },
 	{ DYNCAST_A_STATS_KEEPALIVES_RECV, "keepalives_received_total", DD_MX_COUNTER, 1, "Keepalives taken (D-Router)." },
-	{ DYNCAST_A_STATS_RATELIMITED, "ratelimited_drops_total", DD_MX_COUNTER, 1, "Forwarder-protocol messages dropped over their sender's rate." },
+	{ DYNCAST_A_STATS_RATELIMITED, "ratelimited_drops_total", DD_MX_COUNTER, 1, "Forwarder-protocol messages dropped over a rate." },
+	{ DYNCAST_A_STATS_STALE, "stale_drops_total", DD_MX_COUNTER, 1, "Binding Info and notices older than one taken since about their instance (forwarder)." },
 };
 
 static const struct dd_mx_fig dd_mx_service[] = {
