@@ -579,9 +579,12 @@ static int dd_decode_origin(const uint8_t *p, size_t len, struct dd_msg *msg)
 	}
 	if (ret < 0)
 		return -1;
-	/* required, and an address needs its port */
+	/*
+	 * required, and an address needs its port; no round is numbered 0
+	 * (a receiver's site starts there: dd_router_announce())
+	 */
 	if ((seen & (1u << DD_O_ID | 1u << DD_O_SEQ | 1u << DD_O_HOLD)) !=
-	    (1u << DD_O_ID | 1u << DD_O_SEQ | 1u << DD_O_HOLD) ||
+	    (1u << DD_O_ID | 1u << DD_O_SEQ | 1u << DD_O_HOLD) || !o->seq ||
 	    o->hold_ms < DD_HOLD_MIN_MS || o->hold_ms > DD_HOLD_MAX_MS ||
 	    (o->addr.family && !o->port))
 		return -1;

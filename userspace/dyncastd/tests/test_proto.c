@@ -355,6 +355,13 @@ static void malformed(void **state)
 		0, 1, 0, 4, 0, 0, 0, 1,
 		0, 2, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1,
 	};
+	/* sequence number 0: no round has it */
+	static const uint8_t seq0[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN,
+		0, 1, 0, 4, 0, 0, 0, 1,
+		0, 2, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 3, 0, 4, 0, 0, 0x13, 0x88,
+	};
 	/* the id twice */
 	static const uint8_t twice[] = {
 		0, 1, 0, ORIGIN_HEAD_LEN + 8, ORIGIN_HEAD, 0, 1, 0, 4, 0, 0, 0, 2,
@@ -406,6 +413,7 @@ static void malformed(void **state)
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, badlen, sizeof(badlen)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, nohold, sizeof(nohold)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, twice, sizeof(twice)), DD_DROP_MALFORMED);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, seq0, sizeof(seq0)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, nosid, sizeof(nosid)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, cpu, sizeof(cpu)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, svc_time, sizeof(svc_time)),
