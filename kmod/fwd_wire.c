@@ -397,9 +397,10 @@ void dc_bucket_init(struct dc_bucket *b)
 }
 
 /*
- * Whether a message may be checked, @rate a second at most (0: no limit).
- * The tag of a message is checked only then: a flood of junk costs the
- * receiver a lookup and this, not an HMAC.  In softirq.
+ * Whether a message may go on, @rate a second at most (0: no limit): to
+ * the check of its tag (dc_check_take()), so that a flood of junk costs
+ * the receiver a lookup and this, not an HMAC; or, verified, to be
+ * taken.  In softirq.
  */
 bool dc_bucket_take(struct dc_bucket *b, u32 rate)
 {

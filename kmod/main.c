@@ -44,10 +44,10 @@ module_param_named(fwd_new_rate, dc_fwd_new_rate, uint, 0644);
 MODULE_PARM_DESC(fwd_new_rate,
 		 "Most forwarder messages checked a second, per namespace, from senders a D-Router does not know yet, 0: no limit (default 1000)");
 
-unsigned int dc_fwd_check_rate __read_mostly = 100000;
+unsigned int dc_fwd_check_rate __read_mostly = 20000;
 module_param_named(fwd_check_rate, dc_fwd_check_rate, uint, 0644);
 MODULE_PARM_DESC(fwd_check_rate,
-		 "Most forwarder messages checked a second, per namespace, from known senders beyond each one's fwd_rate, 0: no limit (default 100000)");
+		 "Most forwarder messages checked a second, per namespace, from known senders beyond each one's fwd_rate, 0: no limit (default 20000)");
 
 unsigned short dc_fwd_port __read_mostly = 17475;
 module_param_named(fwd_port, dc_fwd_port, ushort, 0444);
