@@ -198,7 +198,7 @@ tcp_flow_start()
 			sleep 1
 		done' > "$tmp/tcp" 2>/dev/null &
 	tcp_pid=$!
-	defer "kill $tcp_pid"
+	defer '[ -z "$tcp_pid" ] || kill "$tcp_pid"'
 }
 
 # tcp_flow_stop: close the connection (its sleep holds the socket for up
@@ -208,6 +208,7 @@ tcp_flow_stop()
 {
 	kill "$tcp_pid" 2>/dev/null
 	wait "$tcp_pid" 2>/dev/null
+	tcp_pid=
 	sleep 2
 }
 
