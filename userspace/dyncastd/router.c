@@ -427,14 +427,20 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 	return false;
 }
 
-/* Room for instance @k: it is known, or max-instances not reached */
+/*
+ * Room for instance @k: it is known and not withdrawn, or max-instances
+ * not reached (a withdrawn one coming back counts as new)
+ */
 static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 {
 	unsigned int max = ctx->cfg->max_instances;
+	struct dd_entry *e = dd_entry_find(ctx, k);
 
+	if (e && !e->gone)
+		return true;
 	/* withdrawn ones too, while the kernel cannot be told (2 x max) */
-	return (ctx->entries.n - ctx->n_gone < max &&
-		ctx->entries.n < 2 * max) || dd_entry_find(ctx, k);
+	return ctx->entries.n - ctx->n_gone < max &&
+	       (e || ctx->entries.n < 2 * max);
 }
 
 /* The same, a refusal counted and logged */
@@ -457,7 +463,8 @@ static bool dd_entry_room(struct dd_ctx *ctx, const struct dd_inst_key *k,
  * origin's hold time, the instance held or not: the copies other relays
  * bring of it are duplicates, not news to relay again, and a late record
  * of an older round does not bring the instance back.  A withdrawal of
- * an instance not held, with no room to remember it, is not relayed.
+ * an instance not held is remembered only while fewer than max-instances
+ * are withdrawn (live ones keep their room); beyond, it is not relayed.
  */
 static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 			     struct dd_site *site, const struct dd_record *r,
@@ -477,7 +484,7 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 	}
 	if (r->withdrawn) {
 		if (!e) {
-			if (!site || !dd_entry_room(ctx, &r->key, now))
+			if (!site || ctx->n_gone >= ctx->cfg->max_instances)
 				return false;
 			e = dd_entry_add(ctx, &r->key);
 			if (!e)
@@ -499,9 +506,10 @@ static bool dd_router_record(struct dd_ctx *ctx, const struct dd_origin *o,
 		}
 		return true;
 	}
+	/* a withdrawn one back needs room as a new one */
+	if ((!e || e->gone) && !dd_entry_room(ctx, &r->key, now))
+		return false;
 	if (!e) {
-		if (!dd_entry_room(ctx, &r->key, now))
-			return false;
 		e = dd_entry_add(ctx, &r->key);
 		if (!e)
 			return false;
@@ -631,11 +639,24 @@ static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
 				   uint64_t seq, uint64_t now, bool again)
 {
 	struct dd_site *site = dd_site_get(ctx, agent);
+	struct dd_entry *e, *next;
 
 	if (!site) {
 		if (!again)
 			ctx->cnt.c[DD_C_TABLE_FULL]++;
 		return NULL;
+	}
+	/*
+	 * the agent protocol's tombstones go: the hold timer, which frees
+	 * them, passes BGP's sites by
+	 */
+	for (e = site->bgp ? NULL : site->entries; e; e = next) {
+		next = e->snext;
+		if (!e->gone)
+			continue;
+		e->tomb_until = 0;
+		if (!e->queued && !e->in_kernel)
+			dd_entry_free(ctx, e);
 	}
 	site->bgp = true;
 	site->hold_ms = 0;
@@ -763,6 +784,9 @@ static void dd_hold_timer(struct dd_timer *t)
 	for (i = 0; i < ctx->n_sites; i++) {
 		struct dd_site *s = ctx->sites[i];
 
+		/* BGP's sessions say how long its paths last */
+		if (s->bgp)
+			continue;
 		live = 0;
 		for (e = s->entries; e; e = next) {
 			next = e->snext;
@@ -772,9 +796,6 @@ static void dd_hold_timer(struct dd_timer *t)
 					dd_entry_free(ctx, e);
 				continue;
 			}
-			/* BGP's sessions say how long its paths last */
-			if (s->bgp)
-				continue;
 			live++;
 			if (!e->held_down && now - e->refreshed > s->hold_ms) {
 				e->held_down = true;
@@ -795,7 +816,7 @@ static void dd_hold_timer(struct dd_timer *t)
 				changed = true;
 			}
 		}
-		if (!s->bgp && !s->down && s->last_update &&
+		if (!s->down && s->last_update &&
 		    now - s->last_update > s->hold_ms) {
 			s->down = true;
 			if (live)

@@ -1309,6 +1309,57 @@ static void withdrawal_once(void **state)
 }
 
 /*
+ * Room for 4 instances.  Withdrawals of instances never held are
+ * remembered while fewer than 4 are withdrawn, and never keep live ones
+ * out; a withdrawn instance announced again needs room as a new one.
+ */
+static void tombstone_room(void **state)
+{
+	struct dd_msg *msg = calloc(1, sizeof(*msg));
+	struct dd_origin o = { .id = 0x0a000077, .seq = 1, .hold_ms = 3000 };
+	struct dd_record r;
+	struct dd_bgp_probe probe = { 0 };
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(msg);
+	msg->n_origins = 1;
+	msg->n_records = 6;
+	for (i = 0; i < 6; i++) {
+		msg->records[i] = rec(SID_A, BID(10 + i), 0);
+		msg->records[i].withdrawn = true;
+	}
+	heard(msg, &o, 1);
+	assert_int_equal(ctx->n_gone, 4);
+	for (i = 0; i < 4; i++)
+		bgp(SID_A, BID(i), 100);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 4);
+	assert_int_equal(ctx->cnt.c[DD_C_TABLE_FULL], 0);
+
+	/* BID(10), withdrawn, announced again: the table is full */
+	o.seq = 2;
+	msg->n_records = 1;
+	msg->records[0] = rec(SID_A, BID(10), 100);
+	heard(msg, &o, 1);
+	assert_true(entry(SID_A, BID(10))->gone);
+	run(100);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(10))));
+	assert_int_equal(ctx->cnt.c[DD_C_TABLE_FULL], 1);
+	assert_int_equal(ctx->entries.n - ctx->n_gone, 4);
+	/* room again: it comes */
+	bgp_withdraw(SID_A, BID(0));
+	o.seq = 3;
+	heard(msg, &o, 1);
+	run(100);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(10))));
+	r = rec(SID_A, BID(20), 100);
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000120, &probe, seq++,
+				       false), -ENOSPC);
+	free(msg);
+}
+
+/*
  * A planned service whose first instance serves at half the speed the
  * others do: for as many of the router's demands (the router alone), it
  * reports twice their load.  The plan pushes it twice the service's
@@ -1548,6 +1599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(site_spoofed, setup, teardown),
 		cmocka_unit_test_setup_teardown(withdrawal_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(tombstone_room, setup_small,
 						teardown),
 		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(adopted_port, setup, teardown),
