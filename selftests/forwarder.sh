@@ -721,23 +721,23 @@ ktap_test_result "at R1, junk under a known forwarder's address leaves it its ra
 	test "$during" = yes -a "$dm" = 5 -a "$db" = 1500 -a "$dr" = 0
 # (at F on a service of its own: a Binding Info numbered by the wall
 # clock would put R1's own messages of port 60 below F's window)
-dcf service add "$SID4" proto udp port 57 mode forward router 10.1.0.1 key "$FKEY"
-bind57()
+dcf service add "$SID4" proto udp port 64 mode forward router 10.1.0.1 key "$FKEY"
+bind64()
 {
 	ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --sid "$SID4" --proto udp \
-		--port 57 --src 10.0.0.2 --dport 57 --bid "$(bid4 1)" "$@" >/dev/null
+		--port 64 --src 10.0.0.2 --dport 64 --bid "$(bid4 1)" "$@" >/dev/null
 }
 r0=$(counter F ratelimited)
 b0=$(counter F bad-auth)
-bind57 --sport 1 --key "$BADKEY" --repeat 1500 --pps 500 &
+bind64 --sport 1 --key "$BADKEY" --repeat 1500 --pps 500 &
 flood=$!
 sleep 1
-bind57 --sport 5700 --key "$KEY"
+bind64 --sport 6400 --key "$KEY"
 kill -0 $flood 2>/dev/null && during=yes || during=no
 wait $flood
 learnt5700()
 {
-	[ "$(bindings_of F "$SID4" udp 57 | jq '[.[] | select(.sport == 5700)] | length')" = 1 ]
+	[ "$(bindings_of F "$SID4" udp 64 | jq '[.[] | select(.sport == 5700)] | length')" = 1 ]
 }
 busywait 5000 learnt5700 && learnt=yes || learnt=no
 dr=$(( $(counter F ratelimited) - r0 ))
@@ -746,7 +746,7 @@ echo "# 1500 junk Binding Info under R1's address at 500/s: $db checked, $dr dro
 	"R1's Binding Info sent during the flood ($during) learnt: $learnt"
 ktap_test_result "at F, junk under its D-Router's address leaves the D-Router its rate" \
 	test "$during" = yes -a "$learnt" = yes -a "$db" = 1500 -a "$dr" = 0
-dcf service del "$SID4" proto udp port 57
+dcf service del "$SID4" proto udp port 64
 
 # With fwd_check_rate 10, junk under a known sender's address is checked
 # at most fwd_rate + fwd_check_rate a second; and a known forwarder's own
