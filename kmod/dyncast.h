@@ -300,13 +300,13 @@ struct dc_instance {
 	bool dead;
 	/* learnt from a Binding Info, on a forwarder */
 	bool learned;
+	u32 weight;
+	u64 id;			/* stable identity for consistent hashing */
 	/*
 	 * on a forwarder, under dn->lock: the sequence number of the newest
 	 * message of the D-Router that said it up (a Binding Info) or down
 	 */
 	u64 fwd_seq;
-	u32 weight;
-	u64 id;			/* stable identity for consistent hashing */
 	/* a change being made, under dn->lock: see dc_service_rebuild() */
 	struct {
 		u32 weight;

@@ -382,11 +382,34 @@ static bool dc_learn_evict(struct dc_service *svc)
 }
 
 /*
+ * A new learnt instance at @bid, up, not told yet; NULL if there is no
+ * room, or no memory.
+ */
+static struct dc_instance *dc_learn_instance(struct dc_service *svc,
+					     const union nf_inet_addr *bid)
+{
+	struct dc_instance *inst;
+
+	if (svc->nr_instances >= DYNCAST_MAX_INSTANCES && !dc_learn_evict(svc))
+		return NULL;
+	inst = dc_instance_create(svc, bid);
+	if (!inst)
+		return NULL;
+	inst->learned = true;
+	inst->weight = 0;
+	inst->next.weight = 0;
+	WRITE_ONCE(svc->dn->genid, svc->dn->genid + 1);
+	return inst;
+}
+
+/*
  * A Binding Info and a notice about the same instance may arrive in the
  * other order than they were sent (both are taken within the window of
  * sequence numbers).  The instance holds the number of the newest that
  * said it up or down: an older Binding Info does not bring it back up,
- * and is dropped; an older notice does not take it down.
+ * and is dropped, settings and all; an older notice does not take it
+ * down.  A notice about an instance not known makes it, down, so that
+ * the Binding Info it overtook finds it so.
  */
 static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
 			  u64 seq)
@@ -400,26 +423,19 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
 
 	if (!svc)
 		return;
-	dc_learn_settings(svc, b);
 	dc_fwd_addr(svc->family, b->bid, &bid);
 	inst = dc_instance_find(svc, &bid);
+	if (inst && inst->state != DYNCAST_STATE_UP && seq < inst->fwd_seq) {
+		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
+		return;
+	}
+	dc_learn_settings(svc, b);
 	if (!inst) {
-		if (svc->nr_instances >= DYNCAST_MAX_INSTANCES &&
-		    !dc_learn_evict(svc))
-			goto drop;
-		inst = dc_instance_create(svc, &bid);
+		inst = dc_learn_instance(svc, &bid);
 		if (!inst)
 			goto drop;
-		inst->learned = true;
-		inst->weight = 0;
-		inst->next.weight = 0;
-		WRITE_ONCE(dn->genid, dn->genid + 1);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
 	} else if (inst->state != DYNCAST_STATE_UP) {
-		if (seq < inst->fwd_seq) {
-			dc_stats_count_svc(dn, svc, DC_STAT_STALE);
-			return;
-		}
 		dc_instance_set_state(inst, DYNCAST_STATE_UP);
 		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
 	}
@@ -456,8 +472,15 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 	if (dc_fwd_addr(svc->family, n->bid, &bid))
 		return;
 	inst = dc_instance_find(svc, &bid);
-	if (!inst)
+	if (!inst) {
+		inst = dc_learn_instance(svc, &bid);
+		if (!inst)
+			return;
+		dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
+		inst->fwd_seq = seq;
+		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
 		return;
+	}
 	if (seq < inst->fwd_seq) {
 		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 		return;

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 81
+ktap_set_plan 82
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -594,45 +594,64 @@ ktap_test_result "a learnt instance no binding uses makes room for a new one" \
 	       $DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")' >/dev/null"
 
 # A Binding Info and a notice about one instance taken in the other order
-# than R1 numbered them: the older of the two is not applied (stale).
-dcf service add "$SID4" proto udp port 58 mode forward router 10.1.0.1 key "$FKEY"
-msg58()
+# than R1 numbered them: the older of the two is not applied (stale), a
+# stale Binding Info's settings neither; a notice ahead of the Binding
+# Info that would make the instance leaves it made, down.
+dcf service add "$SID4" proto udp port 63 mode forward router 10.1.0.1 key "$FKEY"
+msg63()
 {
 	ip netns exec "$R" $FWDMSG "$1" --to 10.1.0.2 --key "$KEY" --sid "$SID4" \
-		--proto udp --port 58 --bid "$(bid4 1)" "${@:2}" >/dev/null
+		--proto udp --port 63 --bid "$(bid4 1)" "${@:2}" >/dev/null
 }
-bind58()
+bind63()
 {
-	msg58 bind --src 10.0.0.2 --sport "$1" --dport 58 --seq "$2"
+	msg63 bind --src 10.0.0.2 --sport "$1" --dport 63 --seq "$2" "${@:3}"
 }
-# state58 SPORT: the instance's state at F, and whether F binds SPORT
-state58()
+# state63 SPORT [N]: the state at F of instance N (1), and whether F
+# binds SPORT
+state63()
 {
-	echo "$(dcf -j instance show "$SID4" proto udp port 58 |
-		jq -r ".[] | select(.bid == \"$(bid4 1)\") | .state")" \
-		"$(bindings_of F "$SID4" udp 58 | jq "[.[] | select(.sport == $1)] | length")"
+	echo "$(dcf -j instance show "$SID4" proto udp port 63 |
+		jq -r ".[] | select(.bid == \"$(bid4 "${2:-1}")\") | .state")" \
+		"$(bindings_of F "$SID4" udp 63 | jq "[.[] | select(.sport == $1)] | length")"
+}
+timeout63()
+{
+	dcf -j service show "$SID4" proto udp port 63 | jq '.[0].timeout'
 }
 seq0=$(date +%s%N)
-bind58 5800 "$seq0"
-busywait 5000 eval '[ "$(state58 5800)" = "up 1" ]'
-msg58 notice --seq $(( seq0 + 10 ))
-busywait 5000 eval '[ "$(state58 5800)" = "down 0" ]'
+bind63 5800 "$seq0"
+busywait 5000 eval '[ "$(state63 5800)" = "up 1" ]'
+msg63 notice --seq $(( seq0 + 10 ))
+busywait 5000 eval '[ "$(state63 5800)" = "down 0" ]'
 st0=$(counter F stale)
-bind58 5801 $(( seq0 + 5 ))
+to0=$(timeout63)
+bind63 5801 $(( seq0 + 5 )) --timeout 9
 busywait 5000 eval '[ "$(counter F stale)" -gt "$st0" ]'
-st=$(state58 5801)
-echo "# a Binding Info numbered below the notice it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))"
+st=$(state63 5801)
+to1=$(timeout63)
+echo "# a Binding Info numbered below the notice it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))," \
+	"the service's timeout $to0 -> $to1 (the Binding Info's 9)"
 ktap_test_result "a Binding Info older than the notice taken before it brings its instance back no more" \
-	test "$st" = "down 0" -a "$(counter F stale)" = $(( st0 + 1 ))
-bind58 5802 $(( seq0 + 20 ))
-busywait 5000 eval '[ "$(state58 5802)" = "up 1" ]'
-msg58 notice --seq $(( seq0 + 15 ))
+	test "$st" = "down 0" -a "$(counter F stale)" = $(( st0 + 1 )) -a "$to1" = "$to0"
+bind63 5802 $(( seq0 + 20 ))
+busywait 5000 eval '[ "$(state63 5802)" = "up 1" ]'
+msg63 notice --seq $(( seq0 + 15 ))
 busywait 5000 eval '[ "$(counter F stale)" -gt $(( st0 + 1 )) ]'
-st=$(state58 5802)
+st=$(state63 5802)
 echo "# a notice numbered below the Binding Info it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))"
 ktap_test_result "a notice older than the Binding Info taken before it takes its instance down no more" \
 	test "$st" = "up 1" -a "$(counter F stale)" = $(( st0 + 2 ))
-dcf service del "$SID4" proto udp port 58
+msg63 notice --bid "$(bid4 2)" --seq $(( seq0 + 30 ))
+busywait 5000 eval '[ "$(state63 5803 2)" = "down 0" ]'
+bind63 5803 $(( seq0 + 25 )) --bid "$(bid4 2)"
+busywait 5000 eval '[ "$(counter F stale)" -gt $(( st0 + 2 )) ]'
+st=$(state63 5803 2)
+echo "# a notice about an instance F does not know, then the Binding Info numbered before it: instance, binding: $st," \
+	"stale +$(( $(counter F stale) - st0 ))"
+ktap_test_result "a notice that overtook the Binding Info making its instance leaves it down" \
+	test "$st" = "down 0" -a "$(counter F stale)" = $(( st0 + 3 ))
+dcf service del "$SID4" proto udp port 63
 
 # 9. Keys and rates (IPv4).  F holds only its own key, derived from R1's:
 #    another forwarder's key, or F's key of the other direction, forges
