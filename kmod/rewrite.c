@@ -78,12 +78,37 @@ static int dc_rewrite_pkt(struct sk_buff *skb, const struct nf_conn *ct,
 }
 
 /*
+ * Whether conntrack sends the flow of @ct to @inst: its address, and its
+ * port (an instance without one takes the service's).
+ */
+static bool dc_ct_goes_to(const struct nf_conn *ct,
+			  const struct dc_instance *inst)
+{
+	const struct nf_conntrack_tuple *r =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	__be16 port = READ_ONCE(inst->port);
+
+	if (r->src.u.all != (port ?:
+			ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all))
+		return false;
+	return nf_ct_l3num(ct) == NFPROTO_IPV4 ?
+	       r->src.u3.ip == inst->addr.ip :
+	       ipv6_addr_equal(&r->src.u3.in6, &inst->addr.in6);
+}
+
+/*
  * The rewrite-mode service of a client's packet, with its flow key and the
  * instance its binding gives (NULL: none usable, the hit taken otherwise);
- * NULL when the packet is for no rewrite-mode service.
+ * NULL when the packet is for no rewrite-mode service.  With @ct, the
+ * packet's entry already set up: a binding that may hold several
+ * connections (3tuple or 2tuple affinity, a source prefix) is not this
+ * one's when conntrack sends it elsewhere (the binding went, and another
+ * connection of the client made a new one since): neither its packets nor
+ * its end count there.
  */
 static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
 					  const struct dc_pkt *pkt,
+					  const struct nf_conn *ct,
 					  struct dc_flow_key *key,
 					  struct dc_instance **inst)
 {
@@ -96,6 +121,10 @@ static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
 		return NULL;
 	dc_flow_key_make(key, svc, pkt);
 	b = dc_binding_lookup(dn, key);
+	if (b && ct && (READ_ONCE(svc->affinity) != DYNCAST_AFFINITY_5TUPLE ||
+			READ_ONCE(svc->src_prefix)) &&
+	    !dc_ct_goes_to(ct, b->inst))
+		b = NULL;
 	*inst = b ? dc_binding_hit(b, pkt) : NULL;
 	return svc;
 }
@@ -106,6 +135,7 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	struct dc_net *dn = dc_net(state->net);
 	struct nf_nat_range2 range = {};
 	enum ip_conntrack_info ctinfo;
+	__be16 port;
 	struct dc_instance *inst;
 	struct dc_service *svc;
 	struct dc_flow_key key;
@@ -122,7 +152,7 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	 */
 	if (dc_rewrite_pkt(skb, ct, &pkt))
 		return NF_ACCEPT;
-	svc = dc_rewrite_flow(dn, &pkt, &key, &inst);
+	svc = dc_rewrite_flow(dn, &pkt, NULL, &key, &inst);
 	if (!svc)
 		return NF_ACCEPT;
 	if (!inst) {
@@ -135,10 +165,11 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 	range.flags = NF_NAT_RANGE_MAP_IPS;
 	range.min_addr = inst->addr;
 	range.max_addr = inst->addr;
-	if (inst->port) {
+	port = READ_ONCE(inst->port);
+	if (port) {
 		range.flags |= NF_NAT_RANGE_PROTO_SPECIFIED;
-		range.min_proto.all = inst->port;
-		range.max_proto.all = inst->port;
+		range.min_proto.all = port;
+		range.max_proto.all = port;
 	}
 	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 }
@@ -159,10 +190,11 @@ const struct nf_hook_ops dc_nat_ops[2] = {
 };
 
 /*
- * A UDP datagram whose binding is gone, while conntrack still translates
- * its flow to the instance the binding had: for UDP the binding is the
- * flow, so that entry goes, and conntrack tracks the datagram anew, as
- * the first of a new flow, which the NAT lookup binds.  The raw table's
+ * A UDP datagram whose binding is gone, or sends its client elsewhere
+ * (dc_rewrite_flow()), while conntrack still translates its flow to the
+ * instance it had: for UDP the binding is the flow, so that entry goes,
+ * and conntrack tracks the datagram anew, as the first of a new flow,
+ * which the NAT lookup binds.  The raw table's
  * template is gone by now: an entry that had one's settings (a zone, a
  * helper, a timeout policy) is kept, as a TCP connection's is, rather
  * than made again without them.  So is an entry that a flowtable carries:
@@ -194,21 +226,12 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
 					     const struct dc_flow_key *key,
 					     const struct nf_conn *ct)
 {
-	const struct nf_conntrack_tuple *r =
-		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	struct dc_instance *inst;
 
 	if (!dc_bindings_full(dn, svc))
 		return NULL;
 	inst = dc_select(svc, key, true);
-	/* an instance without a port of its own takes the service's */
-	if (!inst || r->src.u.all != (inst->port ?:
-			ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all))
-		return NULL;
-	if (nf_ct_l3num(ct) == NFPROTO_IPV4 ? r->src.u3.ip != inst->addr.ip :
-	    !ipv6_addr_equal(&r->src.u3.in6, &inst->addr.in6))
-		return NULL;
-	return inst;
+	return inst && dc_ct_goes_to(ct, inst) ? inst : NULL;
 }
 
 /*
@@ -241,7 +264,7 @@ static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (dc_rewrite_pkt(skb, ct, &pkt))
 		return NF_ACCEPT;
-	svc = dc_rewrite_flow(dn, &pkt, &key, &inst);
+	svc = dc_rewrite_flow(dn, &pkt, ct, &key, &inst);
 	if (!svc)
 		return NF_ACCEPT;
 	if (inst) {
@@ -335,11 +358,27 @@ static int dc_ct_match(struct nf_conn *ct, void *data)
 		return 0;
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	return orig->src.l3num == svc->family &&
-	       orig->dst.protonum == svc->proto &&
-	       (!svc->port || orig->dst.u.all == svc->port) &&
-	       nf_inet_addr_cmp(&orig->dst.u3, &svc->addr) &&
-	       (!m->inst || nf_inet_addr_cmp(&reply->src.u3, &m->inst->addr));
+	if (orig->src.l3num != svc->family ||
+	    orig->dst.protonum != svc->proto ||
+	    (svc->port && orig->dst.u.all != svc->port) ||
+	    !nf_inet_addr_cmp(&orig->dst.u3, &svc->addr) ||
+	    (m->inst && !nf_inet_addr_cmp(&reply->src.u3, &m->inst->addr)))
+		return 0;
+	/*
+	 * an every-port service's, unless another service of the address
+	 * takes that port (one being deleted is found no more)
+	 */
+	if (!svc->port) {
+		const struct dc_service *other;
+
+		rcu_read_lock();
+		other = dc_service_lookup(svc->dn, svc->family, &orig->dst.u3,
+					  svc->proto, orig->dst.u.all);
+		rcu_read_unlock();
+		if (other && other != svc)
+			return 0;
+	}
+	return 1;
 }
 
 /*

@@ -8,7 +8,12 @@
 # and counters tell what happened.  With the table full, a UDP flow
 # steered by hash keeps its conntrack entry: one demand, one table-full,
 # whatever its datagrams (before, each was tracked anew, the entry made
-# again, a demand and a table-full counted).
+# again, a demand and a table-full counted).  With 3tuple affinity, a
+# connection whose binding went while a newer one of its client is bound
+# to another instance does not count there, nor end its demand.  An
+# every-port service's instance taken down, or the service deleted,
+# leaves alone the connections of a service of the same address on its
+# own port.
 #
 # timeout=600
 
@@ -20,7 +25,7 @@ require_vm
 require_cmd ip socat jq conntrack
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 18
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -111,5 +116,91 @@ for fam in 4 6; do
 		       $DYNCAST -n $R service del $sid proto udp port 53 &&
 		       test \"\$($DYNCAST -n $R -j binding show | jq length)\" = 0"
 done
+
+# conn_start NAME: a TCP connection from the client to the service's
+# port 7 that says a line every 0.3 s for 30 s, its answers in
+# $tmp/NAME; conn_stop NAME closes it (the client's FIN).
+tmp=$(mktemp -d)
+defer "rm -rf $tmp"
+declare -A conn_pid
+conn_start()
+{
+	ip netns exec "$C" bash -c '
+		exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
+		for i in $(seq 100); do
+			echo ping >&3
+			read -r name _ <&3 || exit 1
+			echo "$name"
+			sleep 0.3
+		done' > "$tmp/$1" 2>/dev/null &
+	conn_pid[$1]=$!
+	defer "[ -z \"\${conn_pid[$1]}\" ] || kill \"\${conn_pid[$1]}\""
+	busywait $(( 5000 * TIME_FACTOR )) test -s "$tmp/$1"
+}
+conn_stop()
+{
+	kill "${conn_pid[$1]}" 2>/dev/null
+	wait "${conn_pid[$1]}" 2>/dev/null
+	conn_pid[$1]=
+}
+inflight_of()
+{
+	dc -j instance show "$SID4" proto tcp port 7 |
+		jq ".[] | select(.bid == \"$1\") | .inflight"
+}
+
+dc service add "$SID4" proto tcp port 7 mode rewrite affinity 3tuple
+for i in 1 2; do
+	dc instance add "$SID4" proto tcp port 7 bid "$(bid4 $i)"
+done
+conn_start c1
+first=$(head -n 1 "$tmp/c1")
+dc binding flush "$SID4" proto tcp port 7
+dc instance set "$SID4" proto tcp port 7 bid "$(bid4 "${first#i}")" weight 0
+conn_start c2
+second=$(head -n 1 "$tmp/c2")
+other=$(bid4 "${second#i}")
+in0=$(inflight_of "$other")
+conn_stop c1
+sleep 1
+in1=$(inflight_of "$other")
+echo "# 3tuple: connection 1 on $first, its binding flushed; connection 2 bound to $second," \
+	"its inflight $in0; connection 1 closed: $in1"
+ktap_test_result "3tuple: the end of a connection conntrack sends elsewhere ends no demand of the binding" \
+	test -n "$first" -a "$second" != "$first" -a "$in0" = 1 -a "$in1" = 1
+conn_stop c2
+dc service del "$SID4" proto tcp port 7
+
+# every-port (0) and port 7 services of one address, one instance each,
+# at the same address: an established connection to port 7, idle
+ct7()
+{
+	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 2>/dev/null |
+		grep -c ESTABLISHED
+}
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
+dc service add "$SID4" proto tcp mode rewrite
+dc instance add "$SID4" proto tcp bid "$(bid4 1)"
+ip netns exec "$C" bash -c '
+	exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
+	echo ping >&3
+	read -r _ <&3
+	sleep 30' 2>/dev/null &
+idle=$!
+defer '[ -z "$idle" ] || kill "$idle"'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7)" = 1 ]'
+n0=$(ct7)
+dc instance set "$SID4" proto tcp bid "$(bid4 1)" state down
+n1=$(ct7)
+dc service del "$SID4" proto tcp
+n2=$(ct7)
+kill "$idle" 2>/dev/null
+wait "$idle" 2>/dev/null
+idle=
+echo "# port 7's established connections in conntrack: $n0; the every-port service's instance down: $n1; that service deleted: $n2"
+ktap_test_result "an every-port service's teardown leaves another service's connections on its port" \
+	test "$n0" = 1 -a "$n1" = 1 -a "$n2" = 1
+dc service del "$SID4" proto tcp port 7
 
 ktap_finished
