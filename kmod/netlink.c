@@ -881,11 +881,16 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 	dc_req_seed(svc, &req);
 	if (conf.service_time != old.service_time)
 		dc_service_deltas_update(svc);
-	/* Bindings made under another flow identifier or mode mean nothing. */
+	/*
+	 * Bindings made under another flow identifier or mode mean nothing;
+	 * conntrack goes on translating a rewrite-mode service's connections
+	 * while it stays one, as it does when their bindings expire
+	 */
 	if (conf.mode != old.mode || conf.affinity != old.affinity ||
 	    conf.src_prefix != old.src_prefix) {
 		dc_bindings_flush(dn, svc, NULL);
-		if (old.mode == DYNCAST_MODE_REWRITE)
+		if (old.mode == DYNCAST_MODE_REWRITE &&
+		    conf.mode != DYNCAST_MODE_REWRITE)
 			dc_rewrite_forget(svc, NULL);
 	}
 	WRITE_ONCE(dn->genid, dn->genid + 1);

@@ -13,7 +13,7 @@
 # to another instance does not count there, nor end its demand.  An
 # every-port service's instance taken down, or the service deleted,
 # leaves alone the connections of a service of the same address on its
-# own port.
+# own port.  A change of affinity leaves established connections going.
 #
 # timeout=600
 
@@ -25,7 +25,7 @@ require_vm
 require_cmd ip socat jq conntrack
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -169,6 +169,21 @@ echo "# 3tuple: connection 1 on $first, its binding flushed; connection 2 bound 
 ktap_test_result "3tuple: the end of a connection conntrack sends elsewhere ends no demand of the binding" \
 	test -n "$first" -a "$second" != "$first" -a "$in0" = 1 -a "$in1" = 1
 conn_stop c2
+dc service del "$SID4" proto tcp port 7
+
+dc service add "$SID4" proto tcp port 7 mode rewrite
+for i in 1 2; do
+	dc instance add "$SID4" proto tcp port 7 bid "$(bid4 $i)"
+done
+conn_start c3
+dc service set "$SID4" proto tcp port 7 affinity 3tuple
+n0=$(wc -l < "$tmp/c3")
+sleep 2
+n1=$(wc -l < "$tmp/c3")
+echo "# a connection's answers before the change of affinity: $n0, 2 s after: $n1 ($(sort "$tmp/c3" | uniq -c | tr -s ' \n' ' '))"
+ktap_test_result "a change of affinity leaves established connections going" \
+	test "$n1" -ge $(( n0 + 3 )) -a "$(sort -u "$tmp/c3" | wc -l)" = 1
+conn_stop c3
 dc service del "$SID4" proto tcp port 7
 
 # every-port (0) and port 7 services of one address, one instance each,
