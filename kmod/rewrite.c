@@ -213,12 +213,14 @@ static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 
 /*
  * The instance the stateless hash gives a UDP flow that has no binding
- * while the table is full, when the flow's entry translates to it
- * already: the flow keeps that entry.  Tracking it anew would only make
- * the same choice again (dc_binding_get_or_create()), at the cost of a
- * new entry, a demand counted and a window where replies go untranslated,
- * for each of its datagrams.  NULL when the table has room (the flow gets
- * a binding), or when the hash now gives another instance (the set
+ * while the table is full, or while the service steers so for want of
+ * memory (dc_binding_hashed_recently(): within its timeout of the last
+ * flow steered so), when the flow's entry translates to it already: the
+ * flow keeps that entry.  Tracking it anew would only make the same
+ * choice again (dc_binding_get_or_create()), at the cost of a new entry,
+ * a demand counted and a window where replies go untranslated, for each
+ * of its datagrams.  NULL when the service binds flows (the flow gets a
+ * binding), or when the hash now gives another instance (the set
  * changed: the flow moves).
  */
 static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
@@ -228,7 +230,7 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
 {
 	struct dc_instance *inst;
 
-	if (!dc_bindings_full(dn, svc))
+	if (!dc_bindings_full(dn, svc) && !dc_binding_hashed_recently(svc))
 		return NULL;
 	inst = dc_select(svc, key, true);
 	return inst && dc_ct_goes_to(ct, inst) ? inst : NULL;

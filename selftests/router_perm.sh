@@ -23,8 +23,9 @@
 #  (e) The bindings a service's traffic makes are charged to the memory
 #      cgroup of the process that made the service, whose memory.max
 #      bounds them: past it, new demands are steered by hash (table-full)
-#      and the cgroup stays within its limit.  Deleting the service gives
-#      the memory back.
+#      and the cgroup stays within its limit; a UDP flow of a rewrite-mode
+#      service steered so keeps its conntrack entry (one demand, not one
+#      per datagram).  Deleting the service gives the memory back.
 #
 # timeout=400
 
@@ -37,7 +38,7 @@ require_cmd ip socat jq unshare setpriv nsenter
 flood=$DYNCAST_BIN/udpflood
 
 ktap_print_header
-ktap_set_plan 49
+ktap_set_plan 50
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -350,6 +351,7 @@ fi
 #     (kept for the whole timeout: the test takes longer than the
 #     unconfirmed timeout).
 BSVC=(10.66.0.1 proto udp port 53)
+RSVC=(10.66.0.2 proto udp port 53)
 bmemstat()
 {
 	awk -v k="$1" '$1 == k { print $2 }' "$CG/dc-bind/memory.stat"
@@ -363,6 +365,9 @@ if [ -d "$CG/dc-perm" ] && [ -x "$flood" ] && mkdir -p "$CG/dc-bind"; then
 	sh -c "echo \$\$ > $CG/dc-bind/cgroup.procs && exec ip netns exec $R $DYNCAST service add ${BSVC[*]} mode tunnel unconfirmed-timeout 0" ||
 		ktap_print_msg "the service could not be added"
 	dc instance add "${BSVC[@]}" bid "$(bid4 1)"
+	sh -c "echo \$\$ > $CG/dc-bind/cgroup.procs && exec ip netns exec $R $DYNCAST service add ${RSVC[*]} mode rewrite" ||
+		ktap_print_msg "the rewrite-mode service could not be added"
+	dc instance add "${RSVC[@]}" bid "$(bid4 1)"
 	sleep 3
 	s0=$(bmemstat slab)
 	# one CPU sends, and steers in the softirq of its sends: one CPU's
@@ -388,6 +393,24 @@ if [ -d "$CG/dc-perm" ] && [ -x "$flood" ] && mkdir -p "$CG/dc-bind"; then
 	ktap_print_msg "40000 flows more under memory.max $limit: $nb bindings held, table-full $full0 -> $full1, memory.current $cur, $(grep oom_kill "$CG/dc-bind/memory.events")"
 	ktap_test_result "(e) past the cgroup's memory.max new demands are steered by hash, counted table-full" \
 		test "$nb" -lt 20000 -a "$((full1 - full0))" -ge 20000 -a "$cur" -le "$limit"
+	# five datagrams of one flow to the rewrite-mode service, from the
+	# CPU whose charge stock the flood used up
+	rstat()
+	{
+		dc -s -j service show "${RSVC[@]}" | jq -r ".[0].stats[\"$1\"]"
+	}
+	rd0=$(rstat demands) rf0=$(rstat table-full)
+	ip netns exec "$C" taskset -c 0 python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.2", 5353))
+for _ in range(5):
+    s.sendto(b"x", ("10.66.0.2", 53))
+    time.sleep(0.2)'
+	rd1=$(rstat demands) rf1=$(rstat table-full)
+	ktap_print_msg "a UDP flow of 5 datagrams to a rewrite-mode service past memory.max: demands +$((rd1 - rd0)), table-full +$((rf1 - rf0)), bindings $(dc -j service show "${RSVC[@]}" | jq '.[0].bindings')"
+	ktap_test_result "(e) ... a rewrite-mode UDP flow steered so keeps its conntrack entry: one demand" \
+		test "$((rd1 - rd0))" = 1 -a "$((rf1 - rf0))" = 1
 	echo max > "$CG/dc-bind/memory.max"
 	ip netns exec "$C" "$flood" -q -n 10 -o 50000 -s 10.78.0.0/16 10.66.0.1 53
 	sleep 1
@@ -396,6 +419,7 @@ if [ -d "$CG/dc-perm" ] && [ -x "$flood" ] && mkdir -p "$CG/dc-bind"; then
 	ktap_test_result "(e) without the limit, the service binds new demands again" \
 		test "$nb2" -ge $((nb + 10))
 	dc service del "${BSVC[@]}"
+	dc service del "${RSVC[@]}"
 	sleep 3
 	s2=$(bmemstat slab)
 	ktap_print_msg "the service deleted: the cgroup's slab $s2 bytes (before its bindings: $s0)"
@@ -404,6 +428,7 @@ if [ -d "$CG/dc-perm" ] && [ -x "$flood" ] && mkdir -p "$CG/dc-bind"; then
 else
 	for t in "bindings are charged to the cgroup of the process that made their service" \
 		 "past the cgroup's memory.max new demands are steered by hash, counted table-full" \
+		 "... a rewrite-mode UDP flow steered so keeps its conntrack entry: one demand" \
 		 "without the limit, the service binds new demands again" \
 		 "deleting the service gives the cgroup its memory back"; do
 		ktap_test_skip "(e) $t (no cgroup2 memory controller)"
