@@ -90,6 +90,9 @@ struct dc_replay {
 	unsigned long map[DC_REPLAY_BITS / BITS_PER_LONG];
 };
 
+/* Notices about instances a forwarder did not know, remembered per service */
+#define DC_FWD_UNKNOWN	8
+
 /*
  * A token bucket: at most rate messages a second, a second's worth at
  * once (fwd_wire.c).
@@ -270,6 +273,17 @@ struct dc_service {
 	atomic64_t tx_seq;
 	/* when a forwarder last told its D-Router it uses its bindings */
 	unsigned long keepalive_sent;
+	/*
+	 * a forwarder's, under dn->lock: the number of the newest Binding
+	 * Info whose settings it took, and the last notices about instances
+	 * it did not know (fwd_forwarder.c)
+	 */
+	u64 fwd_settings_seq;
+	struct dc_fwd_unknown {
+		union nf_inet_addr bid;
+		u64 seq;
+	} fwd_unknown[DC_FWD_UNKNOWN];
+	unsigned int fwd_unknown_next;
 
 	bool dead;
 	atomic_t nr_bindings;

@@ -403,13 +403,31 @@ static struct dc_instance *dc_learn_instance(struct dc_service *svc,
 }
 
 /*
+ * Whether a notice numbered after @seq was about @bid when the forwarder
+ * did not know it: a Binding Info it overtook would make the instance up
+ */
+static bool dc_learn_unknown_down(const struct dc_service *svc,
+				  const union nf_inet_addr *bid, u64 seq)
+{
+	int i;
+
+	for (i = 0; i < DC_FWD_UNKNOWN; i++)
+		if (svc->fwd_unknown[i].seq > seq &&
+		    nf_inet_addr_cmp(&svc->fwd_unknown[i].bid, bid))
+			return true;
+	return false;
+}
+
+/*
  * A Binding Info and a notice about the same instance may arrive in the
  * other order than they were sent (both are taken within the window of
  * sequence numbers).  The instance holds the number of the newest that
  * said it up or down: an older Binding Info does not bring it back up,
  * and is dropped, settings and all; an older notice does not take it
- * down.  A notice about an instance not known makes it, down, so that
- * the Binding Info it overtook finds it so.
+ * down.  The last DC_FWD_UNKNOWN notices about instances the forwarder
+ * did not know are remembered alike, for the Binding Info that would
+ * make them.  The service's settings are those of the newest Binding
+ * Info taken.
  */
 static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
 			  u64 seq)
@@ -425,11 +443,15 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
 		return;
 	dc_fwd_addr(svc->family, b->bid, &bid);
 	inst = dc_instance_find(svc, &bid);
-	if (inst && inst->state != DYNCAST_STATE_UP && seq < inst->fwd_seq) {
+	if (inst ? inst->state != DYNCAST_STATE_UP && seq < inst->fwd_seq :
+		   dc_learn_unknown_down(svc, &bid, seq)) {
 		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 		return;
 	}
-	dc_learn_settings(svc, b);
+	if (seq > svc->fwd_settings_seq) {
+		dc_learn_settings(svc, b);
+		svc->fwd_settings_seq = seq;
+	}
 	if (!inst) {
 		inst = dc_learn_instance(svc, &bid);
 		if (!inst)
@@ -473,12 +495,11 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 		return;
 	inst = dc_instance_find(svc, &bid);
 	if (!inst) {
-		inst = dc_learn_instance(svc, &bid);
-		if (!inst)
-			return;
-		dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
-		inst->fwd_seq = seq;
-		dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_NEW);
+		struct dc_fwd_unknown *u;
+
+		u = &svc->fwd_unknown[svc->fwd_unknown_next++ % DC_FWD_UNKNOWN];
+		u->bid = bid;
+		u->seq = seq;
 		return;
 	}
 	if (seq < inst->fwd_seq) {

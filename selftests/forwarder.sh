@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 82
+ktap_set_plan 83
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -595,8 +595,9 @@ ktap_test_result "a learnt instance no binding uses makes room for a new one" \
 
 # A Binding Info and a notice about one instance taken in the other order
 # than R1 numbered them: the older of the two is not applied (stale), a
-# stale Binding Info's settings neither; a notice ahead of the Binding
-# Info that would make the instance leaves it made, down.
+# stale Binding Info's settings neither, nor an older one's that is
+# learnt; a notice ahead of the Binding Info that would make the instance
+# keeps it from being made, a newer one makes it.
 dcf service add "$SID4" proto udp port 63 mode forward router 10.1.0.1 key "$FKEY"
 msg63()
 {
@@ -642,15 +643,25 @@ st=$(state63 5802)
 echo "# a notice numbered below the Binding Info it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))"
 ktap_test_result "a notice older than the Binding Info taken before it takes its instance down no more" \
 	test "$st" = "up 1" -a "$(counter F stale)" = $(( st0 + 2 ))
+bind63 5804 $(( seq0 + 12 )) --timeout 7
+busywait 5000 eval '[ "$(state63 5804)" = "up 1" ]'
+to2=$(timeout63)
+echo "# a Binding Info numbered below the newest, learnt: the service's timeout $to0 -> $to2 (the Binding Info's 7)"
+ktap_test_result "an older Binding Info, learnt, does not set the service's settings back" \
+	test "$to2" = "$to0"
+nr0=$(counter F notices-recv)
 msg63 notice --bid "$(bid4 2)" --seq $(( seq0 + 30 ))
-busywait 5000 eval '[ "$(state63 5803 2)" = "down 0" ]'
+busywait 5000 eval "[ \"\$(counter F notices-recv)\" -gt $nr0 ]"
 bind63 5803 $(( seq0 + 25 )) --bid "$(bid4 2)"
 busywait 5000 eval '[ "$(counter F stale)" -gt $(( st0 + 2 )) ]'
 st=$(state63 5803 2)
-echo "# a notice about an instance F does not know, then the Binding Info numbered before it: instance, binding: $st," \
-	"stale +$(( $(counter F stale) - st0 ))"
-ktap_test_result "a notice that overtook the Binding Info making its instance leaves it down" \
-	test "$st" = "down 0" -a "$(counter F stale)" = $(( st0 + 3 ))
+bind63 5805 $(( seq0 + 35 )) --bid "$(bid4 2)"
+busywait 5000 eval '[ "$(state63 5805 2)" = "up 1" ]'
+st2=$(state63 5805 2)
+echo "# a notice about an instance F does not know, then the Binding Info numbered before it: instance, binding: '$st'," \
+	"stale +$(( $(counter F stale) - st0 )); then one numbered after it: '$st2'"
+ktap_test_result "a notice that overtook the Binding Info making its instance keeps it unmade" \
+	test "$st" = " 0" -a "$(counter F stale)" = $(( st0 + 3 )) -a "$st2" = "up 1"
 dcf service del "$SID4" proto udp port 63
 
 # 9. Keys and rates (IPv4).  F holds only its own key, derived from R1's:
@@ -748,10 +759,11 @@ bind64()
 }
 r0=$(counter F ratelimited)
 b0=$(counter F bad-auth)
+l0=$(counter F bindinfo-recv) p0=$(counter F replayed) d0=$(counter F learn-drops)
 bind64 --sport 1 --key "$BADKEY" --repeat 1500 --pps 500 &
 flood=$!
 sleep 1
-bind64 --sport 6400 --key "$KEY"
+bind64 --sport 5700 --key "$KEY"
 kill -0 $flood 2>/dev/null && during=yes || during=no
 wait $flood
 learnt5700()
@@ -759,10 +771,14 @@ learnt5700()
 	[ "$(bindings_of F "$SID4" udp 64 | jq '[.[] | select(.sport == 5700)] | length')" = 1 ]
 }
 busywait 5000 learnt5700 && learnt=yes || learnt=no
+[ $learnt = yes ] || echo "# F's service of port 64: $(dcf -j service show "$SID4" proto udp port 64 | jq -c .)," \
+	"its instances $(dcf -j instance show "$SID4" proto udp port 64 | jq -c 'map([.bid, .state])')," \
+	"its bindings $(bindings_of F "$SID4" udp 64 | jq -c 'map([.sport, .bid])')"
 dr=$(( $(counter F ratelimited) - r0 ))
 db=$(( $(counter F bad-auth) - b0 ))
 echo "# 1500 junk Binding Info under R1's address at 500/s: $db checked, $dr dropped unchecked;" \
-	"R1's Binding Info sent during the flood ($during) learnt: $learnt"
+	"R1's Binding Info sent during the flood ($during) learnt: $learnt (bindinfo-recv +$(( $(counter F bindinfo-recv) - l0 ))," \
+	"replayed +$(( $(counter F replayed) - p0 )), learn-drops +$(( $(counter F learn-drops) - d0 )))"
 ktap_test_result "at F, junk under its D-Router's address leaves the D-Router its rate" \
 	test "$during" = yes -a "$learnt" = yes -a "$db" = 1500 -a "$dr" = 0
 dcf service del "$SID4" proto udp port 64
