@@ -383,6 +383,8 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			atomic_inc(&inst->nr_bindings);
 			if (!hash_only)
 				dc_count_demand(dn, svc, inst);
+			if (unlikely(READ_ONCE(svc->nomem)))
+				WRITE_ONCE(svc->nomem, false);
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
@@ -391,7 +393,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 		dc_binding_free(b);
 		dc_binding_unreserve(dn, svc);
 		if (IS_ERR(old))
-			goto stateless;
+			goto nomem;
 		/* Another CPU bound the flow first: follow it. */
 		inst = dc_binding_hit(old, pkt);
 		if (inst)
@@ -406,6 +408,9 @@ unreserve:
 
 unreserve_full:
 	dc_binding_unreserve(dn, svc);
+nomem:
+	if (!READ_ONCE(svc->nomem))
+		WRITE_ONCE(svc->nomem, true);
 stateless:
 	inst = dc_select(svc, key, true);
 	dc_binding_hashed(svc);

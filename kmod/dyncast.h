@@ -286,6 +286,8 @@ struct dc_service {
 	unsigned int fwd_unknown_next;
 
 	bool dead;
+	/* the last binding could not be made for want of memory */
+	bool nomem;
 	atomic_t nr_bindings;
 	atomic_t wrr_seq;
 	/*

@@ -30,6 +30,7 @@
 #include "binding.h"
 #include "demand.h"
 #include "hooks.h"
+#include "instance.h"
 #include "rewrite.h"
 #include "service.h"
 #include "stats.h"
@@ -213,10 +214,10 @@ static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 
 /*
  * The instance the stateless hash gives a UDP flow that has no binding
- * while the table is full, or while the service steers so for want of
- * memory (dc_binding_hashed_recently(): within its timeout of the last
- * flow steered so), when the flow's entry translates to it already: the
- * flow keeps that entry.  Tracking it anew would only make the same
+ * while the table is full, or while the service's bindings cannot be
+ * made for want of memory (from a failure to the next binding made),
+ * when the flow's entry translates to it already: the flow keeps that
+ * entry.  Tracking it anew would only make the same
  * choice again (dc_binding_get_or_create()), at the cost of a new entry,
  * a demand counted and a window where replies go untranslated, for each
  * of its datagrams.  NULL when the service binds flows (the flow gets a
@@ -230,7 +231,7 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
 {
 	struct dc_instance *inst;
 
-	if (!dc_bindings_full(dn, svc) && !dc_binding_hashed_recently(svc))
+	if (!dc_bindings_full(dn, svc) && !READ_ONCE(svc->nomem))
 		return NULL;
 	inst = dc_select(svc, key, true);
 	return inst && dc_ct_goes_to(ct, inst) ? inst : NULL;
@@ -367,17 +368,22 @@ static int dc_ct_match(struct nf_conn *ct, void *data)
 	    (m->inst && !nf_inet_addr_cmp(&reply->src.u3, &m->inst->addr)))
 		return 0;
 	/*
-	 * an every-port service's, unless another service of the address
-	 * takes that port (one being deleted is found no more)
+	 * an every-port service's, unless another rewrite-mode service of
+	 * the address takes that port and has an instance at the address the
+	 * connection goes to: then it is that one's (or made before it came,
+	 * which nothing tells apart).  A service being deleted is found no
+	 * more; none comes or goes during the walk (dn->lock).
 	 */
 	if (!svc->port) {
-		const struct dc_service *other;
+		struct dc_service *other;
 
 		rcu_read_lock();
 		other = dc_service_lookup(svc->dn, svc->family, &orig->dst.u3,
 					  svc->proto, orig->dst.u.all);
 		rcu_read_unlock();
-		if (other && other != svc)
+		if (other && other != svc &&
+		    other->mode == DYNCAST_MODE_REWRITE &&
+		    dc_instance_find(other, &reply->src.u3))
 			return 0;
 	}
 	return 1;

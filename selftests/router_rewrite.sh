@@ -13,7 +13,8 @@
 # to another instance does not count there, nor end its demand.  An
 # every-port service's instance taken down, or the service deleted,
 # leaves alone the connections of a service of the same address on its
-# own port.  A change of affinity leaves established connections going.
+# own port (at a shared instance address), not its own connections there.
+# A change of affinity leaves established connections going.
 #
 # timeout=600
 
@@ -22,10 +23,10 @@
 
 require_root
 require_vm
-require_cmd ip socat jq conntrack
+require_cmd ip socat jq conntrack pkill
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -139,6 +140,8 @@ conn_start()
 }
 conn_stop()
 {
+	# its sleep first: it holds the socket too
+	pkill -P "${conn_pid[$1]}" 2>/dev/null
 	kill "${conn_pid[$1]}" 2>/dev/null
 	wait "${conn_pid[$1]}" 2>/dev/null
 	conn_pid[$1]=
@@ -178,9 +181,9 @@ done
 conn_start c3
 dc service set "$SID4" proto tcp port 7 affinity 3tuple
 n0=$(wc -l < "$tmp/c3")
-sleep 2
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(wc -l < "$tmp/c3")" -ge $(( n0 + 3 )) ]'
 n1=$(wc -l < "$tmp/c3")
-echo "# a connection's answers before the change of affinity: $n0, 2 s after: $n1 ($(sort "$tmp/c3" | uniq -c | tr -s ' \n' ' '))"
+echo "# a connection's answers before the change of affinity: $n0, then: $n1 ($(sort "$tmp/c3" | uniq -c | tr -s ' \n' ' '))"
 ktap_test_result "a change of affinity leaves established connections going" \
 	test "$n1" -ge $(( n0 + 3 )) -a "$(sort -u "$tmp/c3" | wc -l)" = 1
 conn_stop c3
@@ -188,34 +191,63 @@ dc service del "$SID4" proto tcp port 7
 
 # every-port (0) and port 7 services of one address, one instance each,
 # at the same address: an established connection to port 7, idle
+# ct7 BID: the established connections to port 7 translated to BID
 ct7()
 {
-	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 2>/dev/null |
-		grep -c ESTABLISHED
+	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 \
+		--reply-src "$1" 2>/dev/null | grep -c ESTABLISHED
 }
+# idle_start: an established connection to port 7, idle for 30 s
+idle_start()
+{
+	ip netns exec "$C" bash -c '
+		exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
+		echo ping >&3
+		read -r _ <&3
+		sleep 30' 2>/dev/null &
+	idle=$!
+}
+idle_stop()
+{
+	pkill -P "$idle" 2>/dev/null
+	kill "$idle" 2>/dev/null
+	wait "$idle" 2>/dev/null
+	idle=
+}
+defer '[ -z "$idle" ] || idle_stop'
 dc service add "$SID4" proto tcp port 7 mode rewrite
 dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
 dc service add "$SID4" proto tcp mode rewrite
 dc instance add "$SID4" proto tcp bid "$(bid4 1)"
-ip netns exec "$C" bash -c '
-	exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
-	echo ping >&3
-	read -r _ <&3
-	sleep 30' 2>/dev/null &
-idle=$!
-defer '[ -z "$idle" ] || kill "$idle"'
-busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7)" = 1 ]'
-n0=$(ct7)
+idle_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 1)")" = 1 ]'
+n0=$(ct7 "$(bid4 1)")
 dc instance set "$SID4" proto tcp bid "$(bid4 1)" state down
-n1=$(ct7)
+n1=$(ct7 "$(bid4 1)")
 dc service del "$SID4" proto tcp
-n2=$(ct7)
-kill "$idle" 2>/dev/null
-wait "$idle" 2>/dev/null
-idle=
+n2=$(ct7 "$(bid4 1)")
+idle_stop
 echo "# port 7's established connections in conntrack: $n0; the every-port service's instance down: $n1; that service deleted: $n2"
 ktap_test_result "an every-port service's teardown leaves another service's connections on its port" \
 	test "$n0" = 1 -a "$n1" = 1 -a "$n2" = 1
+dc service del "$SID4" proto tcp port 7
+
+# the every-port service's own connection to port 7, made before a port 7
+# service came whose instance is elsewhere: its instance down, it goes
+dc service add "$SID4" proto tcp mode rewrite
+dc instance add "$SID4" proto tcp bid "$(bid4 2)"
+idle_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 2)")" = 1 ]'
+n0=$(ct7 "$(bid4 2)")
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
+dc instance set "$SID4" proto tcp bid "$(bid4 2)" state down
+n1=$(ct7 "$(bid4 2)")
+idle_stop
+echo "# the every-port service's connection to port 7 in conntrack: $n0; once a port 7 service elsewhere came and its instance went down: $n1"
+ktap_test_result "an every-port service's instance down drops its own connections on a port another service took since" \
+	test "$n0" = 1 -a "$n1" = 0
+dc service del "$SID4" proto tcp
 dc service del "$SID4" proto tcp port 7
 
 ktap_finished
