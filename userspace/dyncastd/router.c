@@ -428,8 +428,29 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 }
 
 /*
+ * The tombstone whose time is nearest up goes, to make room for a live
+ * entry; false if there is none (the withdrawn entries all wait for the
+ * kernel).  A walk of the table: only when it holds 2 x max-instances.
+ */
+static bool dd_tomb_evict(struct dd_ctx *ctx)
+{
+	struct dd_entry *e, *old = NULL;
+	unsigned int b;
+
+	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
+		if (e->gone && e->tomb_until && !e->queued && !e->in_kernel &&
+		    (!old || e->tomb_until < old->tomb_until))
+			old = e;
+	if (!old)
+		return false;
+	dd_entry_free(ctx, old);
+	return true;
+}
+
+/*
  * Room for instance @k: it is known and not withdrawn, or max-instances
- * not reached (a withdrawn one coming back counts as new)
+ * not reached (a withdrawn one coming back counts as new).  A tombstone
+ * makes room for it if need be.
  */
 static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 {
@@ -438,9 +459,10 @@ static bool dd_entry_fits(struct dd_ctx *ctx, const struct dd_inst_key *k)
 
 	if (e && !e->gone)
 		return true;
+	if (ctx->entries.n - ctx->n_gone >= max)
+		return false;
 	/* withdrawn ones too, while the kernel cannot be told (2 x max) */
-	return ctx->entries.n - ctx->n_gone < max &&
-	       (e || ctx->entries.n < 2 * max);
+	return e || ctx->entries.n < 2 * max || dd_tomb_evict(ctx);
 }
 
 /* The same, a refusal counted and logged */

@@ -1360,6 +1360,50 @@ static void tombstone_room(void **state)
 }
 
 /*
+ * Room for 4 instances: 4 withdrawals of instances never held, 4 live
+ * instances of the same agent, then one of these withdrawn: the table
+ * holds 8, 3 of them live.  A new instance takes the room of the
+ * tombstone whose time is nearest up.
+ */
+static void tombstone_evict(void **state)
+{
+	struct dd_msg *msg = calloc(1, sizeof(*msg));
+	struct dd_origin o = { .id = 0x0a000077, .seq = 1, .hold_ms = 3000 };
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(msg);
+	msg->n_origins = 1;
+	msg->n_records = 4;
+	for (i = 0; i < 4; i++) {
+		msg->records[i] = rec(SID_A, BID(10 + i), 0);
+		msg->records[i].withdrawn = true;
+	}
+	heard(msg, &o, 1);
+	o.seq = 2;
+	for (i = 0; i < 4; i++)
+		msg->records[i] = rec(SID_A, BID(i), 100);
+	heard(msg, &o, 1);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 4);
+	o.seq = 3;
+	msg->n_records = 1;
+	msg->records[0].withdrawn = true;
+	heard(msg, &o, 1);
+	run(100);
+	assert_int_equal(k_count(htonl(SID_A)), 3);
+	assert_int_equal(ctx->entries.n, 8);
+	bgp(SID_A, BID(20), 100);
+	run(100);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(20))));
+	assert_int_equal(ctx->entries.n, 8);
+	assert_int_equal(ctx->n_gone, 4);
+	/* the withdrawn BID(0), its time furthest, is still remembered */
+	assert_non_null(entry(SID_A, BID(0)));
+	free(msg);
+}
+
+/*
  * A planned service whose first instance serves at half the speed the
  * others do: for as many of the router's demands (the router alone), it
  * reports twice their load.  The plan pushes it twice the service's
@@ -1601,6 +1645,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(withdrawal_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tombstone_room, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(tombstone_evict, setup_small,
 						teardown),
 		cmocka_unit_test_setup_teardown(bid_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(adopted_port, setup, teardown),
