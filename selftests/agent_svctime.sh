@@ -198,8 +198,13 @@ while True:
 	# beyond the checks' own, at their rate of the quiet window
 	extra=$(( e2 - e1 - (e1 - e0) * (t2 - t1) / (t1 - t0) ))
 	echo "# events read: $(( e1 - e0 )) in 3 s of checks alone, $(( e2 - e1 )) in the $(( (t2 - t1) / 1000000 )) ms of 100 connections to port 81 and 200 UDP flows to port 80: $extra beyond the checks' rate"
+	# The checks' rate, taken over 3 s and stretched over the ~14 s the
+	# clients take under emulation, is off by up to a fifth (over 100
+	# events); the clients' own events, were they read, would be 600 at
+	# least (a TCP connection's start and changes of state, four or more
+	# within the window; a UDP flow's start).
 	ktap_test_result "$SRC: the events of other ports are not read" \
-		[ "$extra" -lt 100 ]
+		[ "$extra" -lt 300 ]
 
 	# clients: five connections a second, each reads the answer; one
 	# process keeps the pace (a client forked each time lags under
