@@ -789,25 +789,27 @@ dcf service del "$SID4" proto udp port 64
 echo 10 > /sys/module/dyncast/parameters/fwd_check_rate
 defer "echo 20000 > /sys/module/dyncast/parameters/fwd_check_rate"
 sleep 1
-r0=$(counter F ratelimited)
-b0=$(counter F bad-auth)
-t0=$(now_ms)
-bind60 --sport 1 --key "$BADKEY" --count 200
-t=$(( ($(now_ms) - t0) / 1000 + 1 ))
-sleep 0.5
-dr=$(( $(counter F ratelimited) - r0 ))
-db=$(( $(counter F bad-auth) - b0 ))
+# junk_checks NODE CMD...: CMD sends junk to NODE (R or F); sets t, its
+# seconds rounded up, dr, the junk NODE dropped unchecked, db, checked
+junk_checks()
+{
+	local node=$1 r0 b0 t0
+
+	shift
+	r0=$(counter "$node" ratelimited)
+	b0=$(counter "$node" bad-auth)
+	t0=$(now_ms)
+	"$@"
+	t=$(( ($(now_ms) - t0) / 1000 + 1 ))
+	sleep 0.5
+	dr=$(( $(counter "$node" ratelimited) - r0 ))
+	db=$(( $(counter "$node" bad-auth) - b0 ))
+}
+junk_checks F bind60 --sport 1 --key "$BADKEY" --count 200
 echo "# 200 junk Binding Info under R1's address in ${t} s at fwd_rate 20, fwd_check_rate 10: $dr dropped unchecked, $db checked"
 ktap_test_result "at F, the D-Router's messages are checked at most fwd_rate + fwd_check_rate a second" \
 	test $((dr + db)) = 200 -a "$db" -le $((30 + 30 * t))
-r0=$(counter R ratelimited)
-b0=$(counter R bad-auth)
-t0=$(now_ms)
-xmiss --key "$BADKEY" --sport 1 --count 200
-t=$(( ($(now_ms) - t0) / 1000 + 1 ))
-sleep 0.5
-dr=$(( $(counter R ratelimited) - r0 ))
-db=$(( $(counter R bad-auth) - b0 ))
+junk_checks R xmiss --key "$BADKEY" --sport 1 --count 200
 echo "# 200 junk misses under X's address in ${t} s, fwd_rate 20, fwd_check_rate 10: $dr dropped unchecked, $db checked"
 ktap_test_result "at R1, junk under a known forwarder's address is checked at most fwd_rate + fwd_check_rate a second" \
 	test $((dr + db)) = 200 -a "$db" -le $((30 + 30 * t))
