@@ -482,14 +482,14 @@ out:
 }
 
 /*
- * One pass of dc_bindings_flush(), over the bindings made by @start.  The
+ * One pass of a flush, over the bindings made by @start, of @svc (NULL:
+ * all) and, with @gone, only those to an instance on a gone list.  The
  * walk pauses every 1024 bindings; when the binding it paused on was
  * removed (by us or by anyone), the walker resumes a little too far and
  * may skip a binding.
  */
 static int dc_bindings_flush_pass(struct dc_net *dn,
-				  const struct dc_service *svc,
-				  const struct dc_instance *inst,
+				  const struct dc_service *svc, bool gone,
 				  unsigned long start)
 {
 	struct rhashtable_iter iter;
@@ -505,7 +505,7 @@ static int dc_bindings_flush_pass(struct dc_net *dn,
 			break;
 		}
 		if ((!svc || dc_binding_svc_id(b) == svc->id) &&
-		    (!inst || b->inst == inst) &&
+		    (!gone || !list_empty(&b->inst->gone)) &&
 		    time_before_eq(b->created, start)) {
 			dc_binding_unlink(dn, b);
 			n++;
@@ -522,23 +522,41 @@ static int dc_bindings_flush_pass(struct dc_net *dn,
 }
 
 /*
- * Remove the bindings of a service, of an instance, or all of them, in
- * passes until one finds nothing more: what a pass skipped, the next one
- * finds.  Only bindings made by the time the flush began are removed (or
- * in that jiffy): new flows arriving meanwhile, made under the settings
- * the flush follows, cannot keep it going.  Returns how many were removed.
+ * In passes until one finds nothing more: what a pass skipped, the next
+ * one finds.  Only bindings made by the time the flush began are removed
+ * (or in that jiffy): new flows arriving meanwhile, made under the
+ * settings the flush follows, cannot keep it going.
  */
-int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
-		      const struct dc_instance *inst)
+static int __dc_bindings_flush(struct dc_net *dn,
+			       const struct dc_service *svc, bool gone)
 {
 	unsigned long start = jiffies;
 	int n = 0, removed;
 
 	do {
-		removed = dc_bindings_flush_pass(dn, svc, inst, start);
+		removed = dc_bindings_flush_pass(dn, svc, gone, start);
 		n += removed;
 	} while (removed);
 	return n;
+}
+
+/*
+ * Remove the bindings of a service, or all of them.  Returns how many were
+ * removed.
+ */
+int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc)
+{
+	return __dc_bindings_flush(dn, svc, false);
+}
+
+/*
+ * Remove the bindings of @svc to its instances on a gone list (under
+ * dn->lock, which orders the lists), in one walk for all of them.
+ */
+int dc_bindings_flush_gone(struct dc_net *dn, const struct dc_service *svc)
+{
+	lockdep_assert_held(&dn->lock);
+	return __dc_bindings_flush(dn, svc, true);
 }
 
 /*

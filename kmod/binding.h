@@ -28,8 +28,8 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 unsigned long dc_binding_timeout(const struct dc_binding *b);
 bool dc_binding_expired(const struct dc_binding *b);
 void dc_binding_unlink(struct dc_net *dn, struct dc_binding *b);
-int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc,
-		      const struct dc_instance *inst);
+int dc_bindings_flush(struct dc_net *dn, const struct dc_service *svc);
+int dc_bindings_flush_gone(struct dc_net *dn, const struct dc_service *svc);
 bool dc_bindings_full(struct dc_net *dn, const struct dc_service *svc);
 void dc_binding_hashed(struct dc_service *svc);
 bool dc_binding_hashed_recently(const struct dc_service *svc);

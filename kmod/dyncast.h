@@ -317,6 +317,8 @@ struct dc_instance {
 	/* learnt from a Binding Info, on a forwarder */
 	bool learned;
 	u32 weight;
+	/* on a list of instances going down or away, under dn->lock */
+	struct list_head gone;
 	u64 id;			/* stable identity for consistent hashing */
 	/*
 	 * on a forwarder, under dn->lock: the sequence number of the newest

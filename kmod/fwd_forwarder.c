@@ -345,7 +345,7 @@ static void dc_learn_settings(struct dc_service *svc,
 		WRITE_ONCE(svc->affinity, b->affinity);
 		WRITE_ONCE(svc->src_prefix, b->src_prefix);
 		/* bindings keyed otherwise would never match again */
-		dc_bindings_flush(svc->dn, svc, NULL);
+		dc_bindings_flush(svc->dn, svc);
 		dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
 	}
 	if (svc->timeout != timeout)

@@ -96,6 +96,7 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 	if (!inst->stats)
 		goto err_free;
 	spin_lock_init(&inst->route_lock);
+	INIT_LIST_HEAD(&inst->gone);
 	refcount_set(&inst->refcnt, 1);
 	refcount_inc(&svc->refcnt);
 	inst->svc = svc;
@@ -163,19 +164,47 @@ void dc_instance_delta_update(struct dc_instance *inst, bool force)
 }
 
 /*
- * An instance stops taking traffic, for @reason (enum dc_fwd_reason): its
- * bindings go, in rewrite mode the connections translated to it too, so
- * that no packet keeps flowing to an instance declared down, and the
- * forwarders that may hold bindings to it are told.
+ * Instances of @svc stop taking traffic, for @reason (enum dc_fwd_reason):
+ * their bindings go, in rewrite mode the connections translated to them
+ * too, so that no packet keeps flowing to an instance declared down, and
+ * the forwarders that may hold bindings to them are told.  The caller has
+ * published a set without them and put them on @gone (inst->gone): one
+ * walk of the bindings and one of the conntrack table serve them all,
+ * however many one request takes down.
  */
+void dc_instances_gone(struct dc_service *svc, struct list_head *gone,
+		       u8 reason)
+{
+	bool rewrite = svc->mode == DYNCAST_MODE_REWRITE;
+	struct dc_instance *inst, *tmp;
+
+	lockdep_assert_held(&svc->dn->lock);
+	if (list_empty(gone))
+		return;
+	/*
+	 * A packet that took an instance from the old set has its connection
+	 * confirmed before it leaves its read-side section: once every such
+	 * section has ended, the conntrack walk finds it.  (A bound flow's
+	 * packet needs no wait: a binding to an instance down or dead is
+	 * taken as expired.)
+	 */
+	if (rewrite)
+		synchronize_rcu();
+	dc_bindings_flush_gone(svc->dn, svc);
+	if (rewrite)
+		dc_rewrite_forget_gone(svc, gone);
+	list_for_each_entry_safe(inst, tmp, gone, gone) {
+		list_del_init(&inst->gone);
+		dc_miss_notify(inst, reason);
+	}
+}
+
 void dc_instance_gone(struct dc_instance *inst, u8 reason)
 {
-	struct dc_service *svc = inst->svc;
+	LIST_HEAD(gone);
 
-	dc_bindings_flush(svc->dn, NULL, inst);
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dc_rewrite_forget(svc, inst);
-	dc_miss_notify(inst, reason);
+	list_add(&inst->gone, &gone);
+	dc_instances_gone(inst->svc, &gone, reason);
 }
 
 /* Unlink an instance; the caller rebuilds the service's set afterwards. */

@@ -888,10 +888,10 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 	 */
 	if (conf.mode != old.mode || conf.affinity != old.affinity ||
 	    conf.src_prefix != old.src_prefix) {
-		dc_bindings_flush(dn, svc, NULL);
+		dc_bindings_flush(dn, svc);
 		if (old.mode == DYNCAST_MODE_REWRITE &&
 		    conf.mode != DYNCAST_MODE_REWRITE)
-			dc_rewrite_forget(svc, NULL);
+			dc_rewrite_forget(svc);
 	}
 	WRITE_ONCE(dn->genid, dn->genid + 1);
 	dc_notify_service(svc, DYNCAST_CMD_SERVICE_SET);
@@ -1314,18 +1314,16 @@ static void dc_nl_instance_apply(struct dc_instance *inst, struct nlattr **tb)
 
 /*
  * An existing instance of a request once its set is in: the rest of its
- * nest applied, and if its weight or state changed (@changed), its
- * bindings gone when it went down from @was, and the change announced
+ * nest applied, and if its weight or state changed (@changed) and it went
+ * down from @was, put on @gone, for dc_instances_gone()
  */
 static void dc_nl_instance_done(struct dc_instance *inst, struct nlattr **tb,
-				bool changed, u8 was)
+				bool changed, u8 was, struct list_head *gone)
 {
 	dc_nl_instance_apply(inst, tb);
-	if (!changed)
-		return;
-	if (inst->state == DYNCAST_STATE_DOWN && was != DYNCAST_STATE_DOWN)
-		dc_instance_gone(inst, DC_FWD_DOWN);
-	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+	if (changed && inst->state == DYNCAST_STATE_DOWN &&
+	    was != DYNCAST_STATE_DOWN)
+		list_add_tail(&inst->gone, gone);
 }
 
 /*
@@ -1336,6 +1334,7 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 {
 	bool replace = nla_get_flag(info->attrs[DYNCAST_A_REPLACE]);
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	LIST_HEAD(gone);
 	unsigned long *created = NULL, *changed = NULL;
 	struct dc_inst_req *r = NULL;
 	unsigned int n_new = 0;
@@ -1394,13 +1393,16 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(dn->genid, dn->genid + 1);
 	}
 	ret = 0;
+	for (i = 0; i < n; i++)
+		if (!test_bit(i, created))
+			dc_nl_instance_done(r[i].inst, r[i].tb,
+					    test_bit(i, changed), was[i], &gone);
+	dc_instances_gone(svc, &gone, DC_FWD_DOWN);
 	for (i = 0; i < n; i++) {
-		if (test_bit(i, created)) {
+		if (test_bit(i, created))
 			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
-			continue;
-		}
-		dc_nl_instance_done(r[i].inst, r[i].tb, test_bit(i, changed),
-				    was[i]);
+		else if (test_bit(i, changed))
+			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
 	}
 	goto out;
 
@@ -1432,6 +1434,7 @@ out:
 static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	LIST_HEAD(gone);
 	struct dc_inst_req *r = NULL;
 	unsigned long *changed = NULL;
 	struct dc_service *svc;
@@ -1467,7 +1470,11 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	ret = 0;
 	for (i = 0; i < n; i++)
 		dc_nl_instance_done(r[i].inst, r[i].tb, test_bit(i, changed),
-				    was[i]);
+				    was[i], &gone);
+	dc_instances_gone(svc, &gone, DC_FWD_DOWN);
+	for (i = 0; i < n; i++)
+		if (test_bit(i, changed))
+			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
 out:
 	mutex_unlock(&dn->lock);
 	kvfree(was);
@@ -1480,6 +1487,7 @@ out:
 static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct dc_net *dn = dc_net(genl_info_net(info));
+	LIST_HEAD(gone);
 	struct dc_inst_req *r = NULL;
 	struct dc_service *svc;
 	int n, i, ret;
@@ -1498,9 +1506,11 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < n; i++) {
 		dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_DEL);
 		dc_instance_delete(r[i].inst);
-		dc_instance_gone(r[i].inst, DC_FWD_GONE);
-		dc_instance_put(r[i].inst);
+		list_add_tail(&r[i].inst->gone, &gone);
 	}
+	dc_instances_gone(svc, &gone, DC_FWD_GONE);
+	for (i = 0; i < n; i++)
+		dc_instance_put(r[i].inst);
 	WRITE_ONCE(dn->genid, dn->genid + 1);
 	ret = 0;
 out:
@@ -1858,7 +1868,7 @@ static int dc_nl_binding_flush(struct sk_buff *skb, struct genl_info *info)
 			goto out;
 		}
 	}
-	dc_bindings_flush(dn, svc, NULL);
+	dc_bindings_flush(dn, svc);
 out:
 	mutex_unlock(&dn->lock);
 	return ret;

@@ -17,8 +17,11 @@
  * first packet but the NAT lookup's, and none of conntrack's own.
  */
 
+#include <linux/bsearch.h>
+#include <linux/mm.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/sort.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_helper.h>
@@ -348,8 +351,15 @@ bool dc_rewrite_offloaded(struct net *net, const struct dc_binding *b)
 
 struct dc_ct_match {
 	const struct dc_service *svc;
-	const struct dc_instance *inst;
+	/* the instances' addresses, sorted; NULL: any instance */
+	const union nf_inet_addr *addrs;
+	unsigned int n;
 };
+
+static int dc_addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(union nf_inet_addr));
+}
 
 static int dc_ct_match(struct nf_conn *ct, void *data)
 {
@@ -364,8 +374,11 @@ static int dc_ct_match(struct nf_conn *ct, void *data)
 	if (orig->src.l3num != svc->family ||
 	    orig->dst.protonum != svc->proto ||
 	    (svc->port && orig->dst.u.all != svc->port) ||
-	    !nf_inet_addr_cmp(&orig->dst.u3, &svc->addr) ||
-	    (m->inst && !nf_inet_addr_cmp(&reply->src.u3, &m->inst->addr)))
+	    !nf_inet_addr_cmp(&orig->dst.u3, &svc->addr))
+		return 0;
+	/* IPv4: the unused words are zero on both sides (nf_inet_addr_cmp()) */
+	if (m->addrs && !bsearch(&reply->src.u3, m->addrs, m->n,
+				 sizeof(*m->addrs), dc_addr_cmp))
 		return 0;
 	/*
 	 * an every-port service's, unless another rewrite-mode service of
@@ -389,16 +402,13 @@ static int dc_ct_match(struct nf_conn *ct, void *data)
 	return 1;
 }
 
-/*
- * Drop the connections translated to an instance that went away, or to
- * any instance of a service (inst NULL): one walk of the conntrack table.
- */
-void dc_rewrite_forget(const struct dc_service *svc,
-		       const struct dc_instance *inst)
+static void dc_rewrite_walk(const struct dc_service *svc,
+			    const union nf_inet_addr *addrs, unsigned int n)
 {
 	struct dc_ct_match m = {
 		.svc = svc,
-		.inst = inst,
+		.addrs = addrs,
+		.n = n,
 	};
 	struct nf_ct_iter_data data = {
 		.net = svc->dn->net,
@@ -406,4 +416,38 @@ void dc_rewrite_forget(const struct dc_service *svc,
 	};
 
 	nf_ct_iterate_cleanup_net(dc_ct_match, &data);
+}
+
+/* Drop the connections translated to any instance of a service. */
+void dc_rewrite_forget(const struct dc_service *svc)
+{
+	dc_rewrite_walk(svc, NULL, 0);
+}
+
+/*
+ * Drop the connections translated to the instances on @gone (inst->gone),
+ * which went down or away: one walk of the conntrack table for them all,
+ * or, short of memory for their addresses, one each.
+ */
+void dc_rewrite_forget_gone(const struct dc_service *svc,
+			    const struct list_head *gone)
+{
+	union nf_inet_addr *addrs;
+	struct dc_instance *inst;
+	unsigned int n = 0;
+
+	list_for_each_entry(inst, gone, gone)
+		n++;
+	addrs = kvmalloc_array(n, sizeof(*addrs), GFP_KERNEL | __GFP_NOWARN);
+	if (!addrs) {
+		list_for_each_entry(inst, gone, gone)
+			dc_rewrite_walk(svc, &inst->addr, 1);
+		return;
+	}
+	n = 0;
+	list_for_each_entry(inst, gone, gone)
+		addrs[n++] = inst->addr;
+	sort(addrs, n, sizeof(*addrs), dc_addr_cmp, NULL);
+	dc_rewrite_walk(svc, addrs, n);
+	kvfree(addrs);
 }

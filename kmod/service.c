@@ -402,10 +402,10 @@ void dc_service_delete(struct dc_service *svc)
 		dc_instance_put(inst);
 	}
 	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dc_rewrite_forget(svc, NULL);
+		dc_rewrite_forget(svc);
 	dc_inst_set_release(rcu_replace_pointer(svc->set, NULL,
 						lockdep_is_held(&dn->lock)));
-	dc_bindings_flush(dn, svc, NULL);
+	dc_bindings_flush(dn, svc);
 	/* Dropping the last hooks or socket waits for the packets in flight. */
 	dc_net_sync(dn, NULL, NULL);
 	dc_service_put(svc);

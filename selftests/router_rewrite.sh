@@ -14,7 +14,14 @@
 # every-port service's instance taken down, or the service deleted,
 # leaves alone the connections of a service of the same address on its
 # own port (at a shared instance address), not its own connections there.
-# A change of affinity leaves established connections going.
+# A change of affinity leaves established connections going.  One request
+# taking 31 instances down, or deleting them, walks the conntrack table
+# once (before, once each), dropping the connections of those instances
+# only; and with new flows arriving all the time, none is left translated
+# to an instance right after it went down.  (The grace period before that
+# walk closes a window, a packet between its NAT and its confirmation
+# while the walk passes, that the VM does not reach: this check holds
+# without it too.)
 #
 # timeout=600
 
@@ -26,7 +33,7 @@ require_vm
 require_cmd ip socat jq conntrack pkill
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 23
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -249,5 +256,135 @@ ktap_test_result "an every-port service's instance down drops its own connection
 	test "$n0" = 1 -a "$n1" = 0
 dc service del "$SID4" proto tcp
 dc service del "$SID4" proto tcp port 7
+
+# ct_walks CMD...: run CMD, and say how many times it walked the conntrack
+# table (a kprobe; nothing when tracefs has no kprobe events)
+ct_walks()
+{
+	local t=/sys/kernel/tracing n
+
+	echo 'p:dc_ctwalk nf_ct_iterate_cleanup_net' >> $t/kprobe_events 2>/dev/null ||
+		{ "$@"; return; }
+	echo > $t/trace
+	echo 1 > $t/events/kprobes/dc_ctwalk/enable
+	"$@"
+	echo 0 > $t/events/kprobes/dc_ctwalk/enable
+	n=$(grep -c ' dc_ctwalk:' $t/trace)
+	echo '-:dc_ctwalk' >> $t/kprobe_events
+	echo "$n"
+}
+# ct7_all: the established connections to port 7 of the service
+ct7_all()
+{
+	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 \
+		2>/dev/null | grep -c ESTABLISHED
+}
+# hold_start: one more established connection to port 7, idle for 60 s
+holds=()
+hold_start()
+{
+	ip netns exec "$C" bash -c '
+		exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
+		echo ping >&3
+		read -r _ <&3
+		sleep 60' 2>/dev/null &
+	holds+=($!)
+}
+holds_stop()
+{
+	local p
+
+	for p in "${holds[@]}"; do
+		pkill -P "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	holds=()
+}
+defer 'holds_stop'
+# 32 instances: the three real ones and 29 that no demand goes to
+# (weight 0); one connection on instance 3, then one on 1 and one on 2
+fake=()
+for i in $(seq 29); do
+	fake+=(bid "10.98.0.$i" weight 0)
+done
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)" weight 0 \
+	bid "$(bid4 2)" weight 0 bid "$(bid4 3)" "${fake[@]}"
+hold_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 3)")" = 1 ]'
+dc instance set "$SID4" proto tcp port 7 bid "$(bid4 1)" weight 1 \
+	bid "$(bid4 2)" weight 1 bid "$(bid4 3)" weight 0
+hold_start
+hold_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7_all)" = 3 ]'
+c1=$(ct7 "$(bid4 1)") c2=$(ct7 "$(bid4 2)") c3=$(ct7 "$(bid4 3)")
+down=()
+for i in 1 2; do
+	down+=(bid "$(bid4 $i)" state down)
+done
+for i in $(seq 29); do
+	down+=(bid "10.98.0.$i" state down)
+done
+walks=$(ct_walks dc instance set "$SID4" proto tcp port 7 "${down[@]}")
+a1=$(ct7 "$(bid4 1)") a2=$(ct7 "$(bid4 2)") a3=$(ct7 "$(bid4 3)")
+echo "# connections on instances 1, 2, 3: $c1 $c2 $c3; after 1, 2 and 29 others went down in one request: $a1 $a2 $a3; conntrack walks: ${walks:-not counted}"
+if [ -z "$walks" ]; then
+	ktap_test_skip "31 instances down in one request: one walk of conntrack (no kprobe events)"
+else
+	ktap_test_result "31 instances down in one request: one walk of conntrack, their connections only" \
+		test "$walks" = 1 -a "$c3" = 1 -a $(( c1 + c2 )) = 2 -a "$a1" = 0 -a "$a2" = 0 -a "$a3" = 1
+fi
+del=()
+for i in 1 2; do
+	del+=(bid "$(bid4 $i)")
+done
+for i in $(seq 29); do
+	del+=(bid "10.98.0.$i")
+done
+dc instance set "$SID4" proto tcp port 7 bid "$(bid4 1)" state up weight 1
+hold_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 1)")" = 1 ]'
+b1=$(ct7 "$(bid4 1)")
+walks=$(ct_walks dc instance del "$SID4" proto tcp port 7 "${del[@]}")
+a1=$(ct7 "$(bid4 1)") a3=$(ct7 "$(bid4 3)")
+n=$(dc -j instance show "$SID4" proto tcp port 7 | jq length)
+holds_stop
+echo "# a connection on instance 1: $b1; 1, 2 and 29 others deleted in one request: $a1 left there, $a3 on instance 3, $n instance left; conntrack walks: ${walks:-not counted}"
+if [ -z "$walks" ]; then
+	ktap_test_skip "31 instances deleted in one request: one walk of conntrack (no kprobe events)"
+else
+	ktap_test_result "31 instances deleted in one request: one walk of conntrack, their connections only" \
+		test "$walks" = 1 -a "$b1" = 1 -a "$a1" = 0 -a "$a3" = 1 -a "$n" = 1
+fi
+dc service del "$SID4" proto tcp port 7
+
+# new UDP flows arrive all the time while instance 1 goes down and comes
+# back 40 times: right after each down, no flow is translated to it
+# (short timeouts keep the tables small)
+ip netns exec "$R" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3
+dc service add "$SID4" proto udp port 53 mode rewrite timeout 3
+dc instance add "$SID4" proto udp port 53 bid "$(bid4 1)" bid "$(bid4 2)"
+ip netns exec "$C" "$DYNCAST_BIN/udpflood" -q -n 1000000 -r 1000 \
+	-s 10.0.0.0/24 -p 20000-59999 "$SID4" 53 &
+flood=$!
+defer 'kill $flood 2>/dev/null'
+left=0 made=0
+for i in $(seq 40); do
+	sleep 0.2
+	made=$(( made + $(ip netns exec "$R" conntrack -L -p udp --orig-dst "$SID4" \
+		--reply-src "$(bid4 1)" 2>/dev/null | grep -c .) ))
+	dc instance set "$SID4" proto udp port 53 bid "$(bid4 1)" state down
+	n=$(ip netns exec "$R" conntrack -L -p udp --orig-dst "$SID4" \
+		--reply-src "$(bid4 1)" 2>/dev/null | grep -c .)
+	left=$(( left + n ))
+	dc instance set "$SID4" proto udp port 53 bid "$(bid4 1)" state up
+done
+kill $flood 2>/dev/null
+wait $flood 2>/dev/null
+echo "# flows translated to instance 1 before it went down, over 40 rounds: $made; left there right after: $left"
+ktap_test_result "no flow is left translated to an instance right after it goes down" \
+	test "$made" -gt 40 -a "$left" = 0
+dc service del "$SID4" proto udp port 53
 
 ktap_finished
