@@ -206,9 +206,7 @@ static unsigned int dc_defrag(struct sk_buff *skb,
 	int err;
 
 	if (state->pf == NFPROTO_IPV4) {
-		local_bh_disable();
 		err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
-		local_bh_enable();
 		if (err)
 			return NF_STOLEN;	/* queued, or freed */
 		skb->ignore_df = 1;
@@ -236,8 +234,8 @@ static bool dc_frag_to_sid(struct dc_net *dn, const struct sk_buff *skb,
 	return dc_sid_exists(dn, family, &daddr);
 }
 
-static unsigned int dc_hook(void *priv, struct sk_buff *skb,
-			    const struct nf_hook_state *state)
+static unsigned int __dc_hook(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct dc_net *dn = dc_net(state->net);
@@ -290,6 +288,12 @@ static unsigned int dc_hook(void *priv, struct sk_buff *skb,
 	}
 	dc_count_packet(dn, svc, inst, pkt.len);
 	return dc_tunnel_xmit(state->net, skb, inst) ? NF_DROP : NF_STOLEN;
+}
+
+static unsigned int dc_hook(void *priv, struct sk_buff *skb,
+			    const struct nf_hook_state *state)
+{
+	return dc_hook_bh(__dc_hook, priv, skb, state);
 }
 
 static const struct nf_hook_ops dc_ops[2] = {

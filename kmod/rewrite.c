@@ -133,8 +133,8 @@ static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
 	return svc;
 }
 
-static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
-			      const struct nf_hook_state *state)
+static unsigned int __dc_nat_fn(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	struct dc_net *dn = dc_net(state->net);
 	struct nf_nat_range2 range = {};
@@ -176,6 +176,12 @@ static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
 		range.max_proto.all = port;
 	}
 	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+}
+
+static unsigned int dc_nat_fn(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	return dc_hook_bh(__dc_nat_fn, priv, skb, state);
 }
 
 const struct nf_hook_ops dc_nat_ops[2] = {
@@ -249,8 +255,8 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
  * The first packet of a connection, its entry not yet confirmed, is the
  * NAT lookup's alone; replies and ICMP errors are conntrack's.
  */
-static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+static unsigned int __dc_rewrite_hook(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
 {
 	struct dc_net *dn = dc_net(state->net);
 	enum ip_conntrack_info ctinfo;
@@ -285,6 +291,12 @@ static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	return dc_rewrite_retrack(skb, ct, state);
+}
+
+static unsigned int dc_rewrite_hook(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	return dc_hook_bh(__dc_rewrite_hook, priv, skb, state);
 }
 
 const struct nf_hook_ops dc_rewrite_ops[2] = {
