@@ -130,8 +130,8 @@ static struct dc_instance *dc_select_least_cost(const struct dc_inst_set *set,
 
 	if (slack) {
 		/*
-		 * This CPU's counts, with softirqs off: the hook also runs in
-		 * process context (a packet reinjected from a queue).
+		 * This CPU's counts, with softirqs off: the hooks take them
+		 * off in a task too (dc_hook_bh()); so must any other caller.
 		 */
 		local_bh_disable();
 		cr = this_cpu_ptr(set->credit);

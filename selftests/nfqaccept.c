@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,6 +126,7 @@ int main(int argc, char **argv)
 	struct nfqnl_msg_config_params params = {};
 	struct nfqnl_msg_config_cmd cmd = {};
 	unsigned long count = 0, q;
+	struct timeval tick = { .tv_usec = 200000 };
 	struct sigaction sa = {};
 	struct nlmsghdr *nlh;
 	struct ctx c;
@@ -167,6 +170,12 @@ int main(int argc, char **argv)
 		perror("nfqaccept: netlink");
 		return 1;
 	}
+	/* a signal between the check of stop and recv is seen by the next */
+	if (setsockopt(mnl_socket_get_fd(c.nl), SOL_SOCKET, SO_RCVTIMEO,
+		       &tick, sizeof(tick)) < 0) {
+		perror("nfqaccept: SO_RCVTIMEO");
+		return 1;
+	}
 	nlh = nfq_hdr(buf, NFQNL_MSG_CONFIG, c.queue);
 	cmd.command = NFQNL_CFG_CMD_BIND;
 	mnl_attr_put(nlh, NFQA_CFG_CMD, sizeof(cmd), &cmd);
@@ -188,7 +197,7 @@ int main(int argc, char **argv)
 		ssize_t n = mnl_socket_recvfrom(c.nl, buf, sizeof(buf));
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			if (errno == ENOBUFS) {
 				/* the queue overran us: those packets are lost */

@@ -258,13 +258,16 @@ dc service del "$SID4" proto tcp
 dc service del "$SID4" proto tcp port 7
 
 # ct_walks CMD...: run CMD, and say how many times it walked the conntrack
-# table (a kprobe; nothing when tracefs has no kprobe events)
+# table (a kprobe; nothing when tracefs has no kprobe events: then the
+# tests check the connections alone)
 ct_walks()
 {
 	local t=/sys/kernel/tracing n
 
 	echo 'p:dc_ctwalk nf_ct_iterate_cleanup_net' >> $t/kprobe_events 2>/dev/null ||
 		{ "$@"; return; }
+	# the CLI's own, not a namespace's teardown meanwhile
+	echo 'comm == "dyncast"' > $t/events/kprobes/dc_ctwalk/filter
 	echo > $t/trace
 	echo 1 > $t/events/kprobes/dc_ctwalk/enable
 	"$@"
@@ -279,7 +282,8 @@ ct7_all()
 	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 \
 		2>/dev/null | grep -c ESTABLISHED
 }
-# hold_start: one more established connection to port 7, idle for 60 s
+# hold_start: one more established connection to port 7, idle until
+# holds_stop
 holds=()
 hold_start()
 {
@@ -287,7 +291,7 @@ hold_start()
 		exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
 		echo ping >&3
 		read -r _ <&3
-		sleep 60' 2>/dev/null &
+		sleep 3600' 2>/dev/null &
 	holds+=($!)
 }
 holds_stop()
@@ -329,12 +333,8 @@ done
 walks=$(ct_walks dc instance set "$SID4" proto tcp port 7 "${down[@]}")
 a1=$(ct7 "$(bid4 1)") a2=$(ct7 "$(bid4 2)") a3=$(ct7 "$(bid4 3)")
 echo "# connections on instances 1, 2, 3: $c1 $c2 $c3; after 1, 2 and 29 others went down in one request: $a1 $a2 $a3; conntrack walks: ${walks:-not counted}"
-if [ -z "$walks" ]; then
-	ktap_test_skip "31 instances down in one request: one walk of conntrack (no kprobe events)"
-else
-	ktap_test_result "31 instances down in one request: one walk of conntrack, their connections only" \
-		test "$walks" = 1 -a "$c3" = 1 -a $(( c1 + c2 )) = 2 -a "$a1" = 0 -a "$a2" = 0 -a "$a3" = 1
-fi
+ktap_test_result "31 instances down in one request: one walk of conntrack, their connections only" \
+	test "${walks:-1}" = 1 -a "$c3" = 1 -a $(( c1 + c2 )) = 2 -a "$a1" = 0 -a "$a2" = 0 -a "$a3" = 1
 del=()
 for i in 1 2; do
 	del+=(bid "$(bid4 $i)")
@@ -351,12 +351,8 @@ a1=$(ct7 "$(bid4 1)") a3=$(ct7 "$(bid4 3)")
 n=$(dc -j instance show "$SID4" proto tcp port 7 | jq length)
 holds_stop
 echo "# a connection on instance 1: $b1; 1, 2 and 29 others deleted in one request: $a1 left there, $a3 on instance 3, $n instance left; conntrack walks: ${walks:-not counted}"
-if [ -z "$walks" ]; then
-	ktap_test_skip "31 instances deleted in one request: one walk of conntrack (no kprobe events)"
-else
-	ktap_test_result "31 instances deleted in one request: one walk of conntrack, their connections only" \
-		test "$walks" = 1 -a "$b1" = 1 -a "$a1" = 0 -a "$a3" = 1 -a "$n" = 1
-fi
+ktap_test_result "31 instances deleted in one request: one walk of conntrack, their connections only" \
+	test "${walks:-1}" = 1 -a "$b1" = 1 -a "$a1" = 0 -a "$a3" = 1 -a "$n" = 1
 dc service del "$SID4" proto tcp port 7
 
 # new UDP flows arrive all the time while instance 1 goes down and comes
