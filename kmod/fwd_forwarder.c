@@ -481,8 +481,34 @@ drop:
 	dc_stats_count_svc(dn, svc, DC_STAT_LEARN_DROPS);
 }
 
+/*
+ * The learnt instances that a run of notices about one service took down:
+ * their bindings go in one walk when the run ends (dc_learn_gone_end()),
+ * before anything else is learnt.  Meanwhile a binding to them is taken
+ * as expired.  A service deleted at the D-Router sends a notice for each
+ * of its instances.
+ */
+struct dc_learn_gone {
+	struct dc_service *svc;
+	struct list_head list;
+};
+
+static void dc_learn_gone_done(struct dc_instance *inst)
+{
+	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+}
+
+static void dc_learn_gone_end(struct dc_learn_gone *g)
+{
+	if (!g->svc)
+		return;
+	/* the reason is for a D-Router to tell its forwarders: none here */
+	dc_instances_gone(g->svc, &g->list, DC_FWD_DOWN, dc_learn_gone_done);
+	g->svc = NULL;
+}
+
 static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
-			    u64 seq)
+			    u64 seq, struct dc_learn_gone *g)
 {
 	struct dc_service *svc = dc_learn_service(dn, &n->svc);
 	union nf_inet_addr bid;
@@ -510,13 +536,17 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 	if (inst->state == DYNCAST_STATE_DOWN)
 		return;
 	dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
-	dc_instance_gone(inst, n->reason);
-	dc_notify_instance(inst, DYNCAST_CMD_INSTANCE_SET);
+	if (g->svc != svc) {
+		dc_learn_gone_end(g);
+		g->svc = svc;
+	}
+	list_add_tail(&inst->gone, &g->list);
 }
 
 static void dc_learn_work(struct work_struct *work)
 {
 	struct dc_net *dn = container_of(work, struct dc_net, learn_work);
+	struct dc_learn_gone g = { .list = LIST_HEAD_INIT(g.list) };
 	struct dc_learn *l, *tmp;
 	LIST_HEAD(list);
 
@@ -527,12 +557,15 @@ static void dc_learn_work(struct work_struct *work)
 
 	mutex_lock(&dn->lock);
 	list_for_each_entry_safe(l, tmp, &list, list) {
-		if (l->type == DC_FWD_BIND)
+		if (l->type == DC_FWD_BIND) {
+			dc_learn_gone_end(&g);
 			dc_learn_bind(dn, &l->bind, l->seq);
-		else
-			dc_learn_notice(dn, &l->notice, l->seq);
+		} else {
+			dc_learn_notice(dn, &l->notice, l->seq, &g);
+		}
 		kfree(l);
 	}
+	dc_learn_gone_end(&g);
 	mutex_unlock(&dn->lock);
 }
 

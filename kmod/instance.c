@@ -167,13 +167,14 @@ void dc_instance_delta_update(struct dc_instance *inst, bool force)
  * Instances of @svc stop taking traffic, for @reason (enum dc_fwd_reason):
  * their bindings go, in rewrite mode the connections translated to them
  * too, so that no packet keeps flowing to an instance declared down, and
- * the forwarders that may hold bindings to them are told.  The caller has
- * published a set without them and put them on @gone (inst->gone): one
- * walk of the bindings and one of the conntrack table serve them all,
- * however many one request takes down.
+ * the forwarders that may hold bindings to them are told; then @done, if
+ * given, is called for each.  The caller has published a set without them
+ * and put them on @gone (inst->gone), which ends empty: one walk of the
+ * bindings and one of the conntrack table serve them all, however many
+ * one request takes down.
  */
 void dc_instances_gone(struct dc_service *svc, struct list_head *gone,
-		       u8 reason)
+		       u8 reason, void (*done)(struct dc_instance *inst))
 {
 	bool rewrite = svc->mode == DYNCAST_MODE_REWRITE;
 	struct dc_instance *inst, *tmp;
@@ -184,9 +185,10 @@ void dc_instances_gone(struct dc_service *svc, struct list_head *gone,
 	/*
 	 * A packet that took an instance from the old set has its connection
 	 * confirmed before it leaves its read-side section: once every such
-	 * section has ended, the conntrack walk finds it.  (A bound flow's
-	 * packet needs no wait: a binding to an instance down or dead is
-	 * taken as expired.)
+	 * section has ended, the conntrack walk finds it (not one that a
+	 * queue took out between its NAT and its confirmation: the walk sees
+	 * no unconfirmed entry).  A bound flow's packet needs no wait: a
+	 * binding to an instance down or dead is taken as expired.
 	 */
 	if (rewrite)
 		synchronize_rcu();
@@ -196,15 +198,9 @@ void dc_instances_gone(struct dc_service *svc, struct list_head *gone,
 	list_for_each_entry_safe(inst, tmp, gone, gone) {
 		list_del_init(&inst->gone);
 		dc_miss_notify(inst, reason);
+		if (done)
+			done(inst);
 	}
-}
-
-void dc_instance_gone(struct dc_instance *inst, u8 reason)
-{
-	LIST_HEAD(gone);
-
-	list_add(&inst->gone, &gone);
-	dc_instances_gone(inst->svc, &gone, reason);
 }
 
 /* Unlink an instance; the caller rebuilds the service's set afterwards. */

@@ -16,8 +16,7 @@ struct dc_instance *dc_instance_create(struct dc_service *svc,
 void dc_instance_delete(struct dc_instance *inst);
 void dc_instance_put(struct dc_instance *inst);
 void dc_instances_gone(struct dc_service *svc, struct list_head *gone,
-		       u8 reason);
-void dc_instance_gone(struct dc_instance *inst, u8 reason);
+		       u8 reason, void (*done)(struct dc_instance *inst));
 int dc_service_rebuild(struct dc_service *svc);
 void dc_inst_unstage(struct dc_service *svc);
 void dc_instance_set_state(struct dc_instance *inst, u8 state);

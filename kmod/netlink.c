@@ -1397,7 +1397,7 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		if (!test_bit(i, created))
 			dc_nl_instance_done(r[i].inst, r[i].tb,
 					    test_bit(i, changed), was[i], &gone);
-	dc_instances_gone(svc, &gone, DC_FWD_DOWN);
+	dc_instances_gone(svc, &gone, DC_FWD_DOWN, NULL);
 	for (i = 0; i < n; i++) {
 		if (test_bit(i, created))
 			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_NEW);
@@ -1471,7 +1471,7 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < n; i++)
 		dc_nl_instance_done(r[i].inst, r[i].tb, test_bit(i, changed),
 				    was[i], &gone);
-	dc_instances_gone(svc, &gone, DC_FWD_DOWN);
+	dc_instances_gone(svc, &gone, DC_FWD_DOWN, NULL);
 	for (i = 0; i < n; i++)
 		if (test_bit(i, changed))
 			dc_notify_instance(r[i].inst, DYNCAST_CMD_INSTANCE_SET);
@@ -1508,7 +1508,7 @@ static int dc_nl_instance_del(struct sk_buff *skb, struct genl_info *info)
 		dc_instance_delete(r[i].inst);
 		list_add_tail(&r[i].inst->gone, &gone);
 	}
-	dc_instances_gone(svc, &gone, DC_FWD_GONE);
+	dc_instances_gone(svc, &gone, DC_FWD_GONE, NULL);
 	for (i = 0; i < n; i++)
 		dc_instance_put(r[i].inst);
 	WRITE_ONCE(dn->genid, dn->genid + 1);
