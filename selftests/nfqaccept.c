@@ -53,13 +53,16 @@ static struct nlmsghdr *nfq_hdr(char *buf, int type, uint16_t queue)
 	return nlh;
 }
 
-/* A request that the kernel acknowledges: 0, or -1 with errno set. */
-static int nfq_config(struct mnl_socket *nl, struct nlmsghdr *nlh)
+/* A setting of the queue, acknowledged: 0, or -1 with errno set. */
+static int nfq_config(struct mnl_socket *nl, uint16_t queue, int attr,
+		      size_t len, const void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned int portid = mnl_socket_get_portid(nl);
+	struct nlmsghdr *nlh = nfq_hdr(buf, NFQNL_MSG_CONFIG, queue);
 	ssize_t n;
 
+	mnl_attr_put(nlh, attr, len, data);
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = time(NULL);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
@@ -128,7 +131,6 @@ int main(int argc, char **argv)
 	unsigned long count = 0, q;
 	struct timeval tick = { .tv_usec = 200000 };
 	struct sigaction sa = {};
-	struct nlmsghdr *nlh;
 	struct ctx c;
 	char *end;
 	int opt;
@@ -176,17 +178,14 @@ int main(int argc, char **argv)
 		perror("nfqaccept: SO_RCVTIMEO");
 		return 1;
 	}
-	nlh = nfq_hdr(buf, NFQNL_MSG_CONFIG, c.queue);
 	cmd.command = NFQNL_CFG_CMD_BIND;
-	mnl_attr_put(nlh, NFQA_CFG_CMD, sizeof(cmd), &cmd);
-	if (nfq_config(c.nl, nlh) < 0) {
+	if (nfq_config(c.nl, c.queue, NFQA_CFG_CMD, sizeof(cmd), &cmd) < 0) {
 		perror("nfqaccept: bind");
 		return 1;
 	}
-	nlh = nfq_hdr(buf, NFQNL_MSG_CONFIG, c.queue);
 	params.copy_mode = NFQNL_COPY_META;
-	mnl_attr_put(nlh, NFQA_CFG_PARAMS, sizeof(params), &params);
-	if (nfq_config(c.nl, nlh) < 0) {
+	if (nfq_config(c.nl, c.queue, NFQA_CFG_PARAMS, sizeof(params),
+		       &params) < 0) {
 		perror("nfqaccept: copy mode");
 		return 1;
 	}

@@ -198,89 +198,11 @@ dc service del "$SID4" proto tcp port 7
 
 # every-port (0) and port 7 services of one address, one instance each,
 # at the same address: an established connection to port 7, idle
-# ct7 BID: the established connections to port 7 translated to BID
+# ct7 [BID]: the established connections to port 7 (translated to BID)
 ct7()
 {
 	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 \
-		--reply-src "$1" 2>/dev/null | grep -c ESTABLISHED
-}
-# idle_start: an established connection to port 7, idle for 30 s
-idle_start()
-{
-	ip netns exec "$C" bash -c '
-		exec 3<>/dev/tcp/'"$SID4"'/7 || exit 1
-		echo ping >&3
-		read -r _ <&3
-		sleep 30' 2>/dev/null &
-	idle=$!
-}
-idle_stop()
-{
-	pkill -P "$idle" 2>/dev/null
-	kill "$idle" 2>/dev/null
-	wait "$idle" 2>/dev/null
-	idle=
-}
-defer '[ -z "$idle" ] || idle_stop'
-dc service add "$SID4" proto tcp port 7 mode rewrite
-dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
-dc service add "$SID4" proto tcp mode rewrite
-dc instance add "$SID4" proto tcp bid "$(bid4 1)"
-idle_start
-busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 1)")" = 1 ]'
-n0=$(ct7 "$(bid4 1)")
-dc instance set "$SID4" proto tcp bid "$(bid4 1)" state down
-n1=$(ct7 "$(bid4 1)")
-dc service del "$SID4" proto tcp
-n2=$(ct7 "$(bid4 1)")
-idle_stop
-echo "# port 7's established connections in conntrack: $n0; the every-port service's instance down: $n1; that service deleted: $n2"
-ktap_test_result "an every-port service's teardown leaves another service's connections on its port" \
-	test "$n0" = 1 -a "$n1" = 1 -a "$n2" = 1
-dc service del "$SID4" proto tcp port 7
-
-# the every-port service's own connection to port 7, made before a port 7
-# service came whose instance is elsewhere: its instance down, it goes
-dc service add "$SID4" proto tcp mode rewrite
-dc instance add "$SID4" proto tcp bid "$(bid4 2)"
-idle_start
-busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 2)")" = 1 ]'
-n0=$(ct7 "$(bid4 2)")
-dc service add "$SID4" proto tcp port 7 mode rewrite
-dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
-dc instance set "$SID4" proto tcp bid "$(bid4 2)" state down
-n1=$(ct7 "$(bid4 2)")
-idle_stop
-echo "# the every-port service's connection to port 7 in conntrack: $n0; once a port 7 service elsewhere came and its instance went down: $n1"
-ktap_test_result "an every-port service's instance down drops its own connections on a port another service took since" \
-	test "$n0" = 1 -a "$n1" = 0
-dc service del "$SID4" proto tcp
-dc service del "$SID4" proto tcp port 7
-
-# ct_walks CMD...: run CMD, and say how many times it walked the conntrack
-# table (a kprobe; nothing when tracefs has no kprobe events: then the
-# tests check the connections alone)
-ct_walks()
-{
-	local t=/sys/kernel/tracing n
-
-	echo 'p:dc_ctwalk nf_ct_iterate_cleanup_net' >> $t/kprobe_events 2>/dev/null ||
-		{ "$@"; return; }
-	# the CLI's own, not a namespace's teardown meanwhile
-	echo 'comm == "dyncast"' > $t/events/kprobes/dc_ctwalk/filter
-	echo > $t/trace
-	echo 1 > $t/events/kprobes/dc_ctwalk/enable
-	"$@"
-	echo 0 > $t/events/kprobes/dc_ctwalk/enable
-	n=$(grep -c ' dc_ctwalk:' $t/trace)
-	echo '-:dc_ctwalk' >> $t/kprobe_events
-	echo "$n"
-}
-# ct7_all: the established connections to port 7 of the service
-ct7_all()
-{
-	ip netns exec "$R" conntrack -L -p tcp --orig-dst "$SID4" --dport 7 \
-		2>/dev/null | grep -c ESTABLISHED
+		${1:+--reply-src "$1"} 2>/dev/null | grep -c ESTABLISHED
 }
 # hold_start: one more established connection to port 7, idle until
 # holds_stop
@@ -306,6 +228,60 @@ holds_stop()
 	holds=()
 }
 defer 'holds_stop'
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
+dc service add "$SID4" proto tcp mode rewrite
+dc instance add "$SID4" proto tcp bid "$(bid4 1)"
+hold_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 1)")" = 1 ]'
+n0=$(ct7 "$(bid4 1)")
+dc instance set "$SID4" proto tcp bid "$(bid4 1)" state down
+n1=$(ct7 "$(bid4 1)")
+dc service del "$SID4" proto tcp
+n2=$(ct7 "$(bid4 1)")
+holds_stop
+echo "# port 7's established connections in conntrack: $n0; the every-port service's instance down: $n1; that service deleted: $n2"
+ktap_test_result "an every-port service's teardown leaves another service's connections on its port" \
+	test "$n0" = 1 -a "$n1" = 1 -a "$n2" = 1
+dc service del "$SID4" proto tcp port 7
+
+# the every-port service's own connection to port 7, made before a port 7
+# service came whose instance is elsewhere: its instance down, it goes
+dc service add "$SID4" proto tcp mode rewrite
+dc instance add "$SID4" proto tcp bid "$(bid4 2)"
+hold_start
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7 "$(bid4 2)")" = 1 ]'
+n0=$(ct7 "$(bid4 2)")
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
+dc instance set "$SID4" proto tcp bid "$(bid4 2)" state down
+n1=$(ct7 "$(bid4 2)")
+holds_stop
+echo "# the every-port service's connection to port 7 in conntrack: $n0; once a port 7 service elsewhere came and its instance went down: $n1"
+ktap_test_result "an every-port service's instance down drops its own connections on a port another service took since" \
+	test "$n0" = 1 -a "$n1" = 0
+dc service del "$SID4" proto tcp
+dc service del "$SID4" proto tcp port 7
+
+# ct_walks CMD...: run CMD, and say how many times it walked the conntrack
+# table (a kprobe; nothing when tracefs has no kprobe events: then the
+# tests check the connections alone)
+ct_walks()
+{
+	local t=/sys/kernel/tracing n
+
+	echo 'p:dc_ctwalk nf_ct_iterate_cleanup_net' >> $t/kprobe_events 2>/dev/null ||
+		{ "$@"; return; }
+	# the CLI's own, not a namespace's teardown meanwhile
+	echo 'comm == "dyncast"' > $t/events/kprobes/dc_ctwalk/filter
+	echo > $t/trace
+	echo 1 > $t/events/kprobes/dc_ctwalk/enable
+	"$@"
+	echo 0 > $t/events/kprobes/dc_ctwalk/enable
+	n=$(grep -c ' dc_ctwalk:' $t/trace)
+	echo '-:dc_ctwalk' >> $t/kprobe_events
+	echo "$n"
+}
 # 32 instances: the three real ones and 29 that no demand goes to
 # (weight 0); one connection on instance 3, then one on 1 and one on 2
 fake=()
@@ -321,7 +297,7 @@ dc instance set "$SID4" proto tcp port 7 bid "$(bid4 1)" weight 1 \
 	bid "$(bid4 2)" weight 1 bid "$(bid4 3)" weight 0
 hold_start
 hold_start
-busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7_all)" = 3 ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(ct7)" = 3 ]'
 c1=$(ct7 "$(bid4 1)") c2=$(ct7 "$(bid4 2)") c3=$(ct7 "$(bid4 3)")
 down=()
 for i in 1 2; do
