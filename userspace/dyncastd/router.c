@@ -427,6 +427,12 @@ static bool dd_service_known(const struct dd_ctx *ctx,
 	return false;
 }
 
+/* A withdrawn entry that no pass to the kernel holds: free to go */
+static bool dd_entry_idle_gone(const struct dd_entry *e)
+{
+	return e->gone && !e->queued && !e->in_kernel;
+}
+
 /*
  * The tombstone whose time is nearest up goes, to make room for a live
  * entry; false if there is none (the withdrawn entries all wait for the
@@ -438,7 +444,7 @@ static bool dd_tomb_evict(struct dd_ctx *ctx)
 	unsigned int b;
 
 	for (e = dd_entry_first(ctx, &b); e; e = dd_entry_next(ctx, e, &b))
-		if (e->gone && e->tomb_until && !e->queued && !e->in_kernel &&
+		if (dd_entry_idle_gone(e) && e->tomb_until &&
 		    (!old || e->tomb_until < old->tomb_until))
 			old = e;
 	if (!old)
@@ -677,7 +683,7 @@ static struct dd_site *dd_bgp_site(struct dd_ctx *ctx, uint32_t agent,
 		if (!e->gone)
 			continue;
 		e->tomb_until = 0;
-		if (!e->queued && !e->in_kernel)
+		if (dd_entry_idle_gone(e))
 			dd_entry_free(ctx, e);
 	}
 	site->bgp = true;
@@ -813,8 +819,8 @@ static void dd_hold_timer(struct dd_timer *t)
 		for (e = s->entries; e; e = next) {
 			next = e->snext;
 			if (e->gone) {
-				if (e->tomb_until && now >= e->tomb_until &&
-				    !e->in_kernel && !e->queued)
+				if (dd_entry_idle_gone(e) && e->tomb_until &&
+				    now >= e->tomb_until)
 					dd_entry_free(ctx, e);
 				continue;
 			}
