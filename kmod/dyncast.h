@@ -222,6 +222,7 @@ struct dc_inst_set {
 	unsigned int wrr_len;
 	unsigned int maglev_size;
 	struct dc_instance **inst;
+	union nf_inet_addr *addrs;	/* the instances', sorted (dc_addr_cmp) */
 	u16 *wrr;
 	u16 *maglev;
 	u32 *share;		/* weight / total weight, 2^-16 units */

@@ -12,10 +12,12 @@
  * Every change happens under dn->lock.
  */
 
+#include <linux/bsearch.h>
 #include <linux/error-injection.h>
 #include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 
 #include "dyncast.h"
@@ -229,6 +231,25 @@ static bool dc_inst_staged_up(const struct dc_instance *inst)
 	       inst->next.weight;
 }
 
+/* Addresses in the order of their bytes, for sort() and bsearch(). */
+int dc_addr_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(union nf_inet_addr));
+}
+
+/*
+ * Whether @addr is the address of an instance of @svc that takes new
+ * demands now (up, of weight above 0: in the published set).  Under RCU.
+ */
+bool dc_instance_takes_new(const struct dc_service *svc,
+			   const union nf_inet_addr *addr)
+{
+	const struct dc_inst_set *set = rcu_dereference(svc->set);
+
+	return set && bsearch(addr, set->addrs, set->n, sizeof(*set->addrs),
+			      dc_addr_cmp);
+}
+
 /* Its own function, so that tests can make it fail (fail_function). */
 static noinline struct dc_inst_set *dc_inst_set_alloc(size_t size)
 {
@@ -242,7 +263,7 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	unsigned int n = 0, wrr_max, mg_size, i;
 	struct dc_inst_set *set;
 	struct dc_instance *inst;
-	size_t sz, off_inst, off_share, off_wrr, off_mg;
+	size_t sz, off_inst, off_addrs, off_share, off_wrr, off_mg;
 	u32 *weights = NULL;
 	u64 *ids = NULL;
 	void *scratch = NULL;
@@ -256,7 +277,8 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	wrr_max = DC_SEL_WRR_MAX;
 	mg_size = n ? dc_sel_maglev_size(n) : 0;
 	off_inst = ALIGN(sizeof(*set), sizeof(void *));
-	off_share = off_inst + n * sizeof(struct dc_instance *);
+	off_addrs = off_inst + n * sizeof(struct dc_instance *);
+	off_share = off_addrs + n * sizeof(union nf_inet_addr);
 	off_wrr = off_share + n * sizeof(u32);
 	off_mg = off_wrr + (n ? wrr_max : 0) * sizeof(u16);
 	sz = off_mg + mg_size * sizeof(u16);
@@ -265,6 +287,7 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 	if (!set)
 		return ERR_PTR(-ENOMEM);
 	set->inst = (void *)set + off_inst;
+	set->addrs = (void *)set + off_addrs;
 	set->share = (void *)set + off_share;
 	set->wrr = (void *)set + off_wrr;
 	set->maglev = (void *)set + off_mg;
@@ -304,8 +327,10 @@ static struct dc_inst_set *dc_inst_set_prepare(struct dc_service *svc)
 		if (!dc_inst_staged_up(inst))
 			continue;
 		refcount_inc(&inst->refcnt);
+		set->addrs[set->n] = inst->addr;
 		set->inst[set->n++] = inst;
 	}
+	sort(set->addrs, n, sizeof(*set->addrs), dc_addr_cmp, NULL);
 	ret = 0;
 err:
 	kvfree(scratch);

@@ -7,6 +7,9 @@
 
 #include "dyncast.h"
 
+int dc_addr_cmp(const void *a, const void *b);
+bool dc_instance_takes_new(const struct dc_service *svc,
+			   const union nf_inet_addr *addr);
 void dc_inst_set_destroy(struct dc_inst_set *set);
 void dc_inst_set_release(struct dc_inst_set *set);
 struct dc_instance *dc_instance_find(struct dc_service *svc,

@@ -204,11 +204,13 @@ const struct nf_hook_ops dc_nat_ops[2] = {
  * (dc_rewrite_flow()), while conntrack still translates its flow to the
  * instance it had: for UDP the binding is the flow, so that entry goes,
  * and conntrack tracks the datagram anew, as the first of a new flow,
- * which the NAT lookup binds.  The raw table's
- * template is gone by now: an entry that had one's settings (a zone, a
- * helper, a timeout policy) is kept, as a TCP connection's is, rather
- * than made again without them.  So is an entry that a flowtable carries:
- * its flow lives, and its binding is the collector's to keep.
+ * which the NAT lookup binds.  Likewise a TCP connection's SYN sent again
+ * when no answer came from an instance that now takes no new demand.
+ * The raw table's template is gone by now: an entry that had one's
+ * settings (a zone, a helper, a timeout policy) is kept, as an answered
+ * TCP connection's is, rather than made again without them.  So is an
+ * entry that a flowtable carries: its flow lives, and its binding is the
+ * collector's to keep.
  */
 static unsigned int dc_rewrite_retrack(struct sk_buff *skb, struct nf_conn *ct,
 				       const struct nf_hook_state *state)
@@ -252,6 +254,12 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
  * refreshes its binding and counts;
  * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()),
  * unless the table is full and the hash keeps it where it goes.
+ * So is a TCP connection that has no binding and no answer yet (a SYN sent
+ * again) when its instance takes no new demand: the instance went down,
+ * away or to drain while its first packet was held between the NAT and
+ * the entry's confirmation (an NFQUEUE queue after dyncast's NAT), where
+ * the walk of dc_rewrite_forget_gone() cannot see the entry.  A connection
+ * that was answered keeps its instance, as a binding's expiry leaves it.
  * The first packet of a connection, its entry not yet confirmed, is the
  * NAT lookup's alone; replies and ICMP errors are conntrack's.
  */
@@ -283,8 +291,15 @@ static unsigned int __dc_rewrite_hook(void *priv, struct sk_buff *skb,
 		dc_count_packet(dn, svc, inst, pkt.len);
 		return NF_ACCEPT;
 	}
-	if (pkt.proto != IPPROTO_UDP || !test_bit(IPS_DST_NAT_BIT, &ct->status))
+	if (!test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return NF_ACCEPT;
+	if (pkt.proto == IPPROTO_TCP) {
+		if (ctinfo != IP_CT_NEW ||
+		    dc_instance_takes_new(svc,
+					  &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3))
+			return NF_ACCEPT;
+		return dc_rewrite_retrack(skb, ct, state);
+	}
 	inst = dc_rewrite_hashed(dn, svc, &key, ct);
 	if (inst) {
 		dc_count_packet(dn, svc, inst, pkt.len);
@@ -367,11 +382,6 @@ struct dc_ct_match {
 	const union nf_inet_addr *addrs;
 	unsigned int n;
 };
-
-static int dc_addr_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(union nf_inet_addr));
-}
 
 static int dc_ct_match(struct nf_conn *ct, void *data)
 {

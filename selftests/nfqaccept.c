@@ -8,7 +8,9 @@
  * every packet with its verdict at once.  On SIGTERM or SIGINT it prints
  * how many packets it accepted and exits 0; with -n COUNT it exits once
  * it has accepted COUNT.  It prints "ready" once the queue is bound, so
- * that a script can wait for it.
+ * that a script can wait for it.  With -H it holds the packets (up to
+ * HOLD_MAX, the rest at once) until SIGUSR1, then gives them back in the
+ * order they came, and every later one at once.
  *
  * Used by router_nfqueue.sh.
  */
@@ -30,13 +32,17 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
-static volatile sig_atomic_t stop;
+#define HOLD_MAX	256
+
+static volatile sig_atomic_t stop, release;
 static unsigned long accepted;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		release = 1;
+	else
+		stop = 1;
 }
 
 static struct nlmsghdr *nfq_hdr(char *buf, int type, uint16_t queue)
@@ -88,39 +94,68 @@ static int attr_cb(const struct nlattr *attr, void *data)
 struct ctx {
 	struct mnl_socket *nl;
 	uint16_t queue;
+	/* -H: the ids of the packets held, until SIGUSR1 */
+	int hold;
+	unsigned int held;
+	uint32_t held_id[HOLD_MAX];
 };
+
+/* Give packet @id (network order) back with NF_ACCEPT: 0, or -1. */
+static int accept_packet(const struct ctx *c, uint32_t id)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nfqnl_msg_verdict_hdr vh;
+	struct nlmsghdr *v;
+
+	v = nfq_hdr(buf, NFQNL_MSG_VERDICT, c->queue);
+	vh.verdict = htonl(NF_ACCEPT);
+	vh.id = id;
+	mnl_attr_put(v, NFQA_VERDICT_HDR, sizeof(vh), &vh);
+	if (mnl_socket_sendto(c->nl, v, v->nlmsg_len) < 0) {
+		perror("nfqaccept: verdict");
+		return -1;
+	}
+	accepted++;
+	return 0;
+}
+
+/* After SIGUSR1: the held packets back, in order; no more held. */
+static int release_held(struct ctx *c)
+{
+	unsigned int i;
+
+	c->hold = 0;
+	for (i = 0; i < c->held; i++)
+		if (accept_packet(c, c->held_id[i]) < 0)
+			return -1;
+	c->held = 0;
+	return 0;
+}
 
 static int packet_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[NFQA_MAX + 1] = {};
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nfqnl_msg_verdict_hdr vh;
 	struct nfqnl_msg_packet_hdr *ph;
-	const struct ctx *c = data;
-	struct nlmsghdr *v;
+	struct ctx *c = data;
 
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 ||
 	    !tb[NFQA_PACKET_HDR] ||
 	    mnl_attr_get_payload_len(tb[NFQA_PACKET_HDR]) < sizeof(*ph))
 		return MNL_CB_OK;
 	ph = mnl_attr_get_payload(tb[NFQA_PACKET_HDR]);
-	v = nfq_hdr(buf, NFQNL_MSG_VERDICT, c->queue);
-	vh.verdict = htonl(NF_ACCEPT);
-	vh.id = ph->packet_id;
-	mnl_attr_put(v, NFQA_VERDICT_HDR, sizeof(vh), &vh);
-	if (mnl_socket_sendto(c->nl, v, v->nlmsg_len) < 0) {
-		perror("nfqaccept: verdict");
-		return MNL_CB_ERROR;
+	if (c->hold && c->held < HOLD_MAX) {
+		c->held_id[c->held++] = ph->packet_id;
+		return MNL_CB_OK;
 	}
-	accepted++;
-	return MNL_CB_OK;
+	return accept_packet(c, ph->packet_id) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: nfqaccept [ -n COUNT ] QUEUE\n"
+	fprintf(f, "Usage: nfqaccept [ -n COUNT ] [ -H ] QUEUE\n"
 		   "Gives every packet of NFQUEUE queue QUEUE back with NF_ACCEPT;\n"
-		   "prints how many on SIGTERM, or exits after COUNT (-n).\n");
+		   "prints how many on SIGTERM, or exits after COUNT (-n).\n"
+		   "-H: holds the packets until SIGUSR1.\n");
 }
 
 int main(int argc, char **argv)
@@ -131,11 +166,11 @@ int main(int argc, char **argv)
 	unsigned long count = 0, q;
 	struct timeval tick = { .tv_usec = 200000 };
 	struct sigaction sa = {};
-	struct ctx c;
+	struct ctx c = {};
 	char *end;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:Hh")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = strtoul(optarg, &end, 10);
@@ -143,6 +178,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "nfqaccept: bad COUNT: %s\n", optarg);
 				return 2;
 			}
+			break;
+		case 'H':
+			c.hold = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -166,6 +204,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;	/* no SA_RESTART: recv returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	c.nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!c.nl || mnl_socket_bind(c.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -193,8 +232,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	while (!stop && (!count || accepted < count)) {
-		ssize_t n = mnl_socket_recvfrom(c.nl, buf, sizeof(buf));
+		ssize_t n;
 
+		if (release && c.hold && release_held(&c) < 0)
+			return 1;
+		n = mnl_socket_recvfrom(c.nl, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -11,6 +11,12 @@
 # without the queue, in rewrite mode (TCP, IPv4 and IPv6) and in tunnel
 # mode (UDP): every packet the queue gives back counted once.
 #
+# A queue after dyncast's NAT (an IPS in the forward hook) that holds a
+# connection's SYNs while its instance dies and is set down: the walk of
+# conntrack that drops the instance's connections cannot see an entry not
+# yet confirmed, so once given back the SYNs go to the dead instance; the
+# client's next SYN, unanswered and without binding, is steered anew.
+#
 # On Debian's kernel the hooks' per-CPU writes from a preemptible task
 # lose a count only when the task moves to another CPU in the middle of
 # one: these checks pass without the fix too.  A kernel with
@@ -28,7 +34,7 @@ require_cmd ip socat jq nft
 require_module nfnetlink_queue nft_queue
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -57,10 +63,11 @@ table inet dcq {
 EOF
 defer "ip netns exec $R nft delete table inet dcq"
 
-# queued: the packets the queue rules took so far
+# queued [FAMILY TABLE]: the packets the queue rules of the table (inet
+# dcq) took so far
 queued()
 {
-	ip netns exec "$R" nft -j list table inet dcq |
+	ip netns exec "$R" nft -j list table "${1:-inet}" "${2:-dcq}" |
 		jq '[.nftables[] | .rule? | select(.) | .expr[] |
 		     .counter? | select(.) | .packets] | add'
 }
@@ -114,6 +121,59 @@ echo "# tunnel: packets given back by the queue: $(( q1 - q0 )); counted by the 
 ktap_test_result "tunnel: every packet given back counted once, one demand" \
 	test "$(( q1 - q0 ))" = 3 -a "$p" = 3 -a "$(stat "$SID4" udp 53 demands)" = 1
 dc service del "$SID4" proto udp port 53
+
+# (The queue of prerouting gives them back at once.)  A queue in the
+# forward hook holds the SYNs to the service's instances, the first to
+# instance 1, which dies (its namespace drops them) and is set down,
+# instance 2 up, before they are given back: the first SYN reaches the
+# dead instance, its conntrack entry made (one sent again while it was
+# held clashes with it and is dropped), since the walk did not see it.
+# The SYN the client sends next finds that entry, and no binding: it is
+# tracked anew and steered to instance 2.
+dc service add "$SID4" proto tcp port 7 mode rewrite
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 1)"
+dc instance add "$SID4" proto tcp port 7 bid "$(bid4 2)" state down
+ip netns exec "$R" "$DYNCAST_BIN/nfqaccept" -H 4 > "$tmp/hold" &
+nfqh=$!
+defer '[ -z "$nfqh" ] || kill $nfqh'
+ip netns exec "$R" nft -f - <<EOF
+table ip dch {
+	chain hold {
+		type filter hook forward priority 0; policy accept;
+		tcp dport 7 tcp flags & (syn | ack) == syn counter queue num 4
+	}
+}
+EOF
+ip netns exec "${INST[1]}" nft -f - <<EOF
+table ip dead {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		tcp dport 7 drop
+	}
+}
+EOF
+busywait $(( 5000 * TIME_FACTOR )) grep -q ready "$tmp/hold"
+# socat's connect waits as long as the kernel sends SYNs (2 minutes)
+( echo hello | ip netns exec "$C" timeout $(( 20 * TIME_FACTOR )) \
+	socat -t 5 -T 5 - "TCP:$SID4:7" 2>/dev/null |
+	awk '{ print $1; exit }' > "$tmp/answer" ) &
+client=$!
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(queued ip dch)" -ge 1 ]'
+dc instance set "$SID4" proto tcp port 7 bid "$(bid4 2)" state up
+dc instance set "$SID4" proto tcp port 7 bid "$(bid4 1)" state down
+held=$(queued ip dch)
+echo "# SYNs held: $held"
+kill -USR1 $nfqh
+wait $client
+echo "# answered by: $(cat "$tmp/answer"); SYNs queued: $(queued ip dch)"
+ktap_test_result "a connection whose SYNs a queue held while its instance went down reaches the instance that took over" \
+	test "$(cat "$tmp/answer")" = i2 -a "${held:-0}" -ge 1
+kill $nfqh
+wait $nfqh
+nfqh=
+ip netns exec "$R" nft delete table ip dch
+ip netns exec "${INST[1]}" nft delete table ip dead
+dc service del "$SID4" proto tcp port 7
 
 total=$(queued)
 kill $nfq
