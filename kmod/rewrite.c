@@ -254,12 +254,14 @@ static struct dc_instance *dc_rewrite_hashed(struct dc_net *dn,
  * refreshes its binding and counts;
  * a UDP flow whose binding is gone is tracked anew (dc_rewrite_retrack()),
  * unless the table is full and the hash keeps it where it goes.
- * So is a TCP connection that has no binding and no answer yet (a SYN sent
- * again) when its instance takes no new demand: the instance went down,
- * away or to drain while its first packet was held between the NAT and
- * the entry's confirmation (an NFQUEUE queue after dyncast's NAT), where
- * the walk of dc_rewrite_forget_gone() cannot see the entry.  A connection
- * that was answered keeps its instance, as a binding's expiry leaves it.
+ * So is the SYN of a TCP connection sent again with no binding and no
+ * answer yet when its instance takes no new demand: the instance went
+ * down or away while the first SYN was held between the NAT and the
+ * entry's confirmation (an NFQUEUE queue after dyncast's NAT), where the
+ * walk of dc_rewrite_forget_gone() cannot see the entry; or it went to
+ * drain (or weight 0), and the connection's binding expired unanswered.
+ * A connection that was answered keeps its instance, as a binding's
+ * expiry leaves it.
  * The first packet of a connection, its entry not yet confirmed, is the
  * NAT lookup's alone; replies and ICMP errors are conntrack's.
  */
@@ -294,7 +296,7 @@ static unsigned int __dc_rewrite_hook(void *priv, struct sk_buff *skb,
 	if (!test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return NF_ACCEPT;
 	if (pkt.proto == IPPROTO_TCP) {
-		if (ctinfo != IP_CT_NEW ||
+		if (ctinfo != IP_CT_NEW || !pkt.syn ||
 		    dc_instance_takes_new(svc,
 					  &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3))
 			return NF_ACCEPT;

@@ -148,13 +148,13 @@ ip netns exec "${INST[1]}" nft -f - <<EOF
 table ip dead {
 	chain in {
 		type filter hook input priority 0; policy accept;
-		tcp dport 7 drop
+		tcp dport 7 counter drop
 	}
 }
 EOF
 busywait $(( 5000 * TIME_FACTOR )) grep -q ready "$tmp/hold"
 # socat's connect waits as long as the kernel sends SYNs (2 minutes)
-( echo hello | ip netns exec "$C" timeout $(( 20 * TIME_FACTOR )) \
+( echo hello | ip netns exec "$C" timeout $(( 40 * TIME_FACTOR )) \
 	socat -t 5 -T 5 - "TCP:$SID4:7" 2>/dev/null |
 	awk '{ print $1; exit }' > "$tmp/answer" ) &
 client=$!
@@ -165,9 +165,12 @@ held=$(queued ip dch)
 echo "# SYNs held: $held"
 kill -USR1 $nfqh
 wait $client
-echo "# answered by: $(cat "$tmp/answer"); SYNs queued: $(queued ip dch)"
+dead=$(ip netns exec "${INST[1]}" nft -j list table ip dead |
+	jq '[.nftables[] | .rule? | select(.) | .expr[] |
+	     .counter? | select(.) | .packets] | add')
+echo "# answered by: $(cat "$tmp/answer"); SYNs queued: $(queued ip dch); dropped by the dead instance: $dead"
 ktap_test_result "a connection whose SYNs a queue held while its instance went down reaches the instance that took over" \
-	test "$(cat "$tmp/answer")" = i2 -a "${held:-0}" -ge 1
+	test "$(cat "$tmp/answer")" = i2 -a "${held:-0}" -ge 1 -a "${dead:-0}" -ge 1
 kill $nfqh
 wait $nfqh
 nfqh=
