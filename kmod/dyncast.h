@@ -280,6 +280,8 @@ struct dc_service {
 	 * it did not know (fwd_forwarder.c)
 	 */
 	u64 fwd_settings_seq;
+	/* a forwarder's: the number of the last notice of the service gone */
+	u64 fwd_gone_seq;
 	struct dc_fwd_unknown {
 		union nf_inet_addr bid;
 		u64 seq;

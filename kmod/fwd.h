@@ -83,8 +83,10 @@ struct dc_fwd_bind {
 
 enum dc_fwd_reason {
 	DC_FWD_DOWN = 1,	/* the instance was set down */
-	DC_FWD_GONE = 2,	/* the instance, or its service, was deleted */
+	DC_FWD_GONE = 2,	/* the instance was deleted */
 	DC_FWD_UNREACHABLE = 3,	/* no route to the instance */
+	/* the service was deleted: every instance, the D-BID all zero */
+	DC_FWD_SERVICE_GONE = 4,
 };
 
 struct dc_fwd_notice {

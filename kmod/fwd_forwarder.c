@@ -443,8 +443,9 @@ static void dc_learn_bind(struct dc_net *dn, const struct dc_fwd_bind *b,
 		return;
 	dc_fwd_addr(svc->family, b->bid, &bid);
 	inst = dc_instance_find(svc, &bid);
-	if (inst ? inst->state != DYNCAST_STATE_UP && seq < inst->fwd_seq :
-		   dc_learn_unknown_down(svc, &bid, seq)) {
+	if (seq < svc->fwd_gone_seq ||
+	    (inst ? inst->state != DYNCAST_STATE_UP && seq < inst->fwd_seq :
+		    dc_learn_unknown_down(svc, &bid, seq))) {
 		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 		return;
 	}
@@ -485,8 +486,8 @@ drop:
  * The learnt instances that a run of notices about one service took down:
  * their bindings go in one walk when the run ends (dc_learn_gone_end()),
  * before anything else is learnt.  Meanwhile a binding to them is taken
- * as expired.  A service deleted at the D-Router sends a notice for each
- * of its instances.
+ * as expired.  A request that takes many instances down or away at the
+ * D-Router sends a notice for each.
  */
 struct dc_learn_gone {
 	struct dc_service *svc;
@@ -507,27 +508,11 @@ static void dc_learn_gone_end(struct dc_learn_gone *g)
 	g->svc = NULL;
 }
 
-static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
-			    u64 seq, struct dc_learn_gone *g)
+/* A notice numbered @seq takes learnt instance @inst down. */
+static void dc_learn_down(struct dc_net *dn, struct dc_service *svc,
+			  struct dc_instance *inst, u64 seq,
+			  struct dc_learn_gone *g)
 {
-	struct dc_service *svc = dc_learn_service(dn, &n->svc);
-	union nf_inet_addr bid;
-	struct dc_instance *inst;
-
-	if (!svc)
-		return;
-	dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_RECV);
-	if (dc_fwd_addr(svc->family, n->bid, &bid))
-		return;
-	inst = dc_instance_find(svc, &bid);
-	if (!inst) {
-		struct dc_fwd_unknown *u;
-
-		u = &svc->fwd_unknown[svc->fwd_unknown_next++ % DC_FWD_UNKNOWN];
-		u->bid = bid;
-		u->seq = seq;
-		return;
-	}
 	if (seq < inst->fwd_seq) {
 		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 		return;
@@ -541,6 +526,42 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 		g->svc = svc;
 	}
 	list_add_tail(&inst->gone, &g->list);
+}
+
+static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
+			    u64 seq, struct dc_learn_gone *g)
+{
+	struct dc_service *svc = dc_learn_service(dn, &n->svc);
+	union nf_inet_addr bid;
+	struct dc_instance *inst;
+
+	if (!svc)
+		return;
+	dc_stats_count_svc(dn, svc, DC_STAT_NOTICES_RECV);
+	/*
+	 * The service gone at the D-Router: every instance learnt, and no
+	 * Binding Info numbered before it brings one back.
+	 */
+	if (n->reason == DC_FWD_SERVICE_GONE) {
+		if (memchr_inv(n->bid, 0, sizeof(n->bid)))
+			return;
+		svc->fwd_gone_seq = max(svc->fwd_gone_seq, seq);
+		list_for_each_entry(inst, &svc->instances, list)
+			dc_learn_down(dn, svc, inst, seq, g);
+		return;
+	}
+	if (dc_fwd_addr(svc->family, n->bid, &bid))
+		return;
+	inst = dc_instance_find(svc, &bid);
+	if (!inst) {
+		struct dc_fwd_unknown *u;
+
+		u = &svc->fwd_unknown[svc->fwd_unknown_next++ % DC_FWD_UNKNOWN];
+		u->bid = bid;
+		u->seq = seq;
+		return;
+	}
+	dc_learn_down(dn, svc, inst, seq, g);
 }
 
 static void dc_learn_work(struct work_struct *work)

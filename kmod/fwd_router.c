@@ -302,8 +302,9 @@ static struct dc_peer *dc_miss_check(struct dc_net *dn, struct dc_service *svc,
 }
 
 /*
- * Tell forwarder @p that @inst cannot be used, with @keys of id @key_id,
- * or with the keys its record gives when @keys is NULL.  Under RCU.
+ * Tell forwarder @p that @inst cannot be used (NULL: no instance of the
+ * service can, which is gone), with @keys of id @key_id, or with the keys
+ * its record gives when @keys is NULL.  Under RCU.
  */
 static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 			   const struct dc_instance *inst, u8 reason,
@@ -321,7 +322,8 @@ static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 	if (!keys)
 		return;
 	dc_fwd_svc_encode(&n.svc, svc);
-	memcpy(n.bid, &inst->addr, svc->family == AF_INET ? 4 : 16);
+	if (inst)
+		memcpy(n.bid, &inst->addr, svc->family == AF_INET ? 4 : 16);
 	for (i = 0; i < DC_FWD_NOTICE_COPIES; i++) {
 		if (dc_fwd_send(dn, &keys->down, key_id, DC_FWD_NOTICE, &n,
 				sizeof(n), svc->family, &p->key.addr,
@@ -374,23 +376,37 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 	rhashtable_walk_exit(&iter);
 }
 
-/* A service goes away: its instances are gone for its forwarders too. */
+/*
+ * A service goes away: its instances are gone for its forwarders too.
+ * Each forwarder that may hold bindings of it is told once for them all
+ * (three copies, as every notice), and its record goes.  Under dn->lock.
+ */
 void dc_miss_service_gone(struct dc_service *svc)
 {
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
-	struct dc_instance *inst;
+	unsigned int seen = 0;
 	struct dc_peer *p;
 
 	lockdep_assert_held(&dn->lock);
-	list_for_each_entry(inst, &svc->instances, list)
-		dc_miss_notify(inst, DC_FWD_GONE);
-
+	if (!atomic_read(&dn->nr_peers))
+		return;
 	rhashtable_walk_enter(&dn->peers, &iter);
 	rhashtable_walk_start(&iter);
 	while ((p = rhashtable_walk_next(&iter))) {
-		if (!IS_ERR(p) && p->key.svc_id == svc->id)
-			dc_peer_remove(dn, p);
+		if (IS_ERR(p) || p->key.svc_id != svc->id)
+			continue;
+		if (svc->nr_instances && rcu_access_pointer(svc->key) &&
+		    time_after(READ_ONCE(p->until), jiffies))
+			dc_miss_notice(dn, svc, NULL, DC_FWD_SERVICE_GONE, p,
+				       NULL, 0);
+		dc_peer_remove(dn, p);
+		/* as in dc_miss_notify() */
+		if (++seen % 64 == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);

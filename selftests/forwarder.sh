@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 83
+ktap_set_plan 89
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -325,6 +325,7 @@ for fam in 4 6; do
 
 	# 7. Forged, replayed and malformed messages change nothing.
 	before=$(bindings_of F "$sid" udp "$udp" | jq -c '[.[] | [.src, .sport, .bid]] | sort')
+	ibefore=$(dcf -j instance show "$sid" proto udp port "$udp" | jq -c '[.[] | [.bid, .state]] | sort')
 	bad0=$(counter F bad-auth)
 	ip netns exec "$X" $FWDMSG bind --to "$x" --key "$KEY" --sid "$sid" --proto udp \
 		--port "$udp" --src "$src" --sport 6000 --dport "$udp" --bid "$($bidf 1)" >/dev/null
@@ -357,13 +358,22 @@ for fam in 4 6; do
 	done
 	ip netns exec "$X" $FWDMSG notice --to "$x" --key "$KEY" --sid "$sid" \
 		--proto udp --port "$udp" --bid "$($bidf 1)" >/dev/null
+	# from R1, with the key: "service deleted" naming an instance
+	nr0=$(counter F notices-recv)
+	ip netns exec "$R" $FWDMSG notice --to "$fwd" --key "$KEY" --sid "$sid" \
+		--proto udp --port "$udp" --bid "$($bidf 1)" --reason 4 >/dev/null
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $nr0 ]" >/dev/null
 	sleep 0.5
 	ktap_test_result "IPv$fam: malformed messages refused and counted" \
 		test "$(counter F malformed)" = $((ml0 + 3))
 	after=$(bindings_of F "$sid" udp "$udp" | jq -c '[.[] | [.src, .sport, .bid]] | sort')
+	iafter=$(dcf -j instance show "$sid" proto udp port "$udp" | jq -c '[.[] | [.bid, .state]] | sort')
 	echo "# F's bindings before: $before"
 	echo "# F's bindings after:  $after"
+	echo "# F's instances before: $ibefore; after: $iafter"
 	ktap_test_result "IPv$fam: F's bindings are as they were" test "$after" = "$before"
+	ktap_test_result "IPv$fam: a notice of the service deleted that names an instance was taken, and changed nothing" \
+		test "$(counter F notices-recv)" -gt "$nr0" -a "$iafter" = "$ibefore"
 
 	# Reordering within the window is taken, each number once; a number
 	# below the window is not; nor is any clock compared (a sender two
@@ -412,12 +422,25 @@ for fam in 4 6; do
 	ktap_test_result "IPv$fam: ... and steered the same miss with the key" \
 		test "$(counter R misses)" = $((rm0 + 1))
 
-	for p in "tcp 7" "udp $udp"; do
-		# shellcheck disable=SC2086
-		set -- $p
-		dcf service del "$sid" proto "$1" port "$2"
-		dc service del "$sid" proto "$1" port "$2"
-	done
+	# R1 deletes the TCP service: F is told once for all its instances
+	# (three copies of one notice, not three per instance), and takes
+	# every instance it learnt down.
+	ns0=$(counter R notices-sent)
+	nr0=$(counter F notices-recv)
+	learnt=$(dcf -j instance show "$sid" proto tcp port 7 | jq length)
+	dc service del "$sid" proto tcp port 7
+	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -ge $((nr0 + 3)) ]" >/dev/null
+	sleep 0.5
+	sent=$(( $(counter R notices-sent) - ns0 ))
+	states=$(dcf -j instance show "$sid" proto tcp port 7 | jq -c '[.[].state] | unique')
+	echo "# R1's TCP service deleted: notices sent $sent, F took $(( $(counter F notices-recv) - nr0 )); F's $learnt instances: $states"
+	ktap_test_result "IPv$fam: R1 deleted the service: one notice to F (three copies) for its $learnt instances" \
+		test "$learnt" -ge 2 -a "$sent" = 3
+	ktap_test_result "IPv$fam: F set every instance it learnt down" \
+		test "$states" = '["down"]'
+	dcf service del "$sid" proto tcp port 7
+	dcf service del "$sid" proto udp port "$udp"
+	dc service del "$sid" proto udp port "$udp"
 done
 
 # 8. IPv4 only: expiry, an unreachable instance, a flood.
