@@ -141,6 +141,8 @@ struct dc_net {
 	bool nat_on[2];
 	u32 next_id;
 	bool id_wrapped;
+	/* the namespace or the module goes: its services are deleted */
+	bool exiting;
 	/* bumped on every configuration change, for consistent dumps */
 	u32 genid;
 

@@ -442,9 +442,20 @@ static void dc_rewrite_walk(const struct dc_service *svc,
 	nf_ct_iterate_cleanup_net(dc_ct_match, &data);
 }
 
-/* Drop the connections translated to any instance of a service. */
+/*
+ * Drop the connections translated to any instance of a service, which
+ * goes, or leaves rewrite mode.  A packet that found it a rewrite-mode
+ * service before, and set up its connection's translation, has the
+ * connection confirmed before it leaves its read-side section: after a
+ * grace period the walk finds it (as in dc_instances_gone()).  Not when
+ * the namespace or the module goes (dc_net_services_exit()): a grace
+ * period per service would make that slow, and a connection set up
+ * meanwhile outlives dyncast as one nftables translated outlives its rule.
+ */
 void dc_rewrite_forget(const struct dc_service *svc)
 {
+	if (!svc->dn->exiting)
+		synchronize_rcu();
 	dc_rewrite_walk(svc, NULL, 0);
 }
 

@@ -401,12 +401,15 @@ void dc_service_delete(struct dc_service *svc)
 		dc_instance_delete(inst);
 		dc_instance_put(inst);
 	}
-	if (svc->mode == DYNCAST_MODE_REWRITE)
-		dc_rewrite_forget(svc);
 	dc_inst_set_release(rcu_replace_pointer(svc->set, NULL,
 						lockdep_is_held(&dn->lock)));
+	if (svc->mode == DYNCAST_MODE_REWRITE)
+		dc_rewrite_forget(svc);
 	dc_bindings_flush(dn, svc);
-	/* Dropping the last hooks or socket waits for the packets in flight. */
+	/*
+	 * The last service takes the hooks and the socket with it; the
+	 * service itself is freed after a grace period (dc_service_put()).
+	 */
 	dc_net_sync(dn, NULL, NULL);
 	dc_service_put(svc);
 }
@@ -428,6 +431,7 @@ void dc_net_services_exit(struct dc_net *dn)
 	int i;
 
 	mutex_lock(&dn->lock);
+	dn->exiting = true;
 	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
 		hlist_for_each_entry_safe(svc, tmp, &dn->services[i], hnode)
 			dc_service_delete(svc);
