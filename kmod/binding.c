@@ -178,8 +178,18 @@ static void dc_binding_track(struct dc_binding *b, const struct dc_pkt *pkt)
 		clear_bit(DC_BINDING_ENDED_BIT, &b->flags);
 	else if (test_bit(DC_BINDING_ENDED_BIT, &b->flags))
 		return;
-	if (!test_and_set_bit(DC_BINDING_INFLIGHT_BIT, &b->flags))
-		atomic_inc(&b->inst->inflight);
+	if (test_and_set_bit(DC_BINDING_INFLIGHT_BIT, &b->flags))
+		return;
+	atomic_inc(&b->inst->inflight);
+	/*
+	 * A FIN on another CPU may have set the end after our look at it and
+	 * found no demand to end: then it ends here.  The FIN sets the end
+	 * before its test-and-clear of the bit, we look again after our
+	 * test-and-set, both fully ordered: if its clear came first, we see
+	 * its end; if ours, it ends the demand (once: dc_binding_end()).
+	 */
+	if (test_bit(DC_BINDING_ENDED_BIT, &b->flags))
+		dc_binding_end(b);
 }
 
 /*
