@@ -386,11 +386,12 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			atomic64_set(&dc_binding_counters(b)->bytes, pkt->len);
 		}
 
+		/* counted before it is seen: an unlink may come at once */
+		atomic_inc(&inst->nr_bindings);
 		old = rhashtable_lookup_get_insert_key(&dn->bindings, b->key,
 						       &b->node,
 						       dc_binding_params);
 		if (!old) {
-			atomic_inc(&inst->nr_bindings);
 			if (!hash_only)
 				dc_count_demand(dn, svc, inst);
 			if (unlikely(READ_ONCE(svc->nomem)))
@@ -398,6 +399,7 @@ struct dc_instance *dc_binding_get_or_create(struct dc_net *dn,
 			return inst;
 		}
 		/* Never published: no reader can hold it. */
+		atomic_dec(&inst->nr_bindings);
 		atomic_dec(&inst->inflight);
 		dc_instance_put(inst);
 		dc_binding_free(b);
@@ -475,17 +477,18 @@ int dc_binding_learn(struct dc_net *dn, struct dc_service *svc,
 		b->flags |= DC_BINDING_CONFIRMED;
 	b->created = jiffies;
 	b->last_used = last;
+	atomic_inc(&inst->nr_bindings);
 	old = rhashtable_lookup_get_insert_key(&dn->bindings, b->key,
 					       &b->node, dc_binding_params);
 	if (old) {
 		/* only a full table fails here: no one else inserts */
+		atomic_dec(&inst->nr_bindings);
 		dc_instance_put(inst);
 		dc_binding_free(b);
 		dc_binding_unreserve(dn, svc);
 		ret = IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
 		goto out;
 	}
-	atomic_inc(&inst->nr_bindings);
 out:
 	rcu_read_unlock();
 	return ret;
