@@ -52,7 +52,12 @@ struct dc_fwd_hdr {
 	u8 type;
 	__be16 len;		/* bytes of the body, after the header */
 	u8 key_id;		/* the id of the key of the tag */
-	u8 reserved[3];		/* sent as zero, ignored */
+	u8 reserved;		/* sent as zero, ignored */
+	/*
+	 * MISS: the largest fragment of the client's packet, which the
+	 * forwarder reassembled; 0: it came whole.  Otherwise zero, ignored.
+	 */
+	__be16 frag_max;
 	__be64 seq;
 	u8 tag[DC_FWD_TAG_LEN];
 };

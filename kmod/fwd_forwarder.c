@@ -65,6 +65,7 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 	struct dst_entry *dst;
 	unsigned int mtu, len;
 	__be16 df = 0, sport;
+	u16 frag_max;
 	int ret;
 
 	ret = dc_fwd_route(net, svc->family, &svc->router, NULL, skb->mark,
@@ -81,6 +82,8 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 		/* the outer packet is fragmented then; see dc_fwd_xmit() */
 		mtu = IPV6_MIN_MTU;
 	}
+	frag_max = svc->family == AF_INET ? IPCB(skb)->frag_max_size :
+					    IP6CB(skb)->frag_max_size;
 	if ((df || svc->family == AF_INET6) &&
 	    !dc_fits(skb, svc->family, mtu)) {
 		dst_release(dst);
@@ -110,6 +113,14 @@ static int dc_fwd_miss_one(struct net *net, struct dc_net *dn,
 	len = skb->len;
 	hdr = skb_push(skb, sizeof(*hdr));
 	dc_fwd_hdr_init(hdr, DC_FWD_MISS, len, key->id, &svc->tx_seq);
+	/*
+	 * Reassembled here: the D-Router judges it by its largest fragment
+	 * too, and its miss, which fits the path in fragments, is sent so.
+	 */
+	if (frag_max) {
+		hdr->frag_max = htons(frag_max);
+		df = 0;
+	}
 	dc_key_tag(&key->own.up, &a, hdr, skb, sizeof(*hdr), len, hdr->tag);
 	if (dc_fwd_xmit(dn, skb, dst, &a, df, sport))
 		dc_count_event(dn, svc, DC_STAT_XMIT_ERRORS);

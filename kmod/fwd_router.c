@@ -506,6 +506,7 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	struct dc_binding *b;
 	struct dc_peer *p;
 	struct dc_pkt pkt;
+	u16 frag_max;
 	u8 key_id;
 	int ret;
 
@@ -523,6 +524,17 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	if (dc_miss_inner(skb, a.family, &len) ||
 	    dc_pkt_parse(skb, a.family, &pkt, &l4off) || pkt.icmp_err)
 		goto drop;
+	/*
+	 * Reassembled by the forwarder: judged by its largest fragment when
+	 * it is tunnelled on (dc_fits()), as a packet reassembled here is.
+	 */
+	frag_max = ntohs(h.frag_max);
+	if (frag_max && frag_max < len) {
+		if (a.family == AF_INET)
+			IPCB(skb)->frag_max_size = frag_max;
+		else
+			IP6CB(skb)->frag_max_size = frag_max;
+	}
 	svc = dc_service_lookup(dn, a.family, &pkt.daddr, pkt.proto, pkt.dport);
 	if (!svc || READ_ONCE(svc->mode) == DYNCAST_MODE_FORWARD) {
 		svc = NULL;

@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 89
+ktap_set_plan 91
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -920,12 +920,39 @@ echo "# 5 misses, no instance: no-instance +$dn, port unreachables sent +$du"
 ktap_test_result "misses for a service with no instance: counted" test "$dn" = 5
 ktap_test_result "... and the client told" test "$du" -ge 5
 
+# A datagram of 3000 bytes leaves the client (a link of 1280) in
+# fragments; F reassembles it and sends it as one miss, which says how
+# large its largest fragment was: R1 judges it by that, as F did, and
+# tunnels it on in fragments.  (IPv6: before, R1 answered "too big" with
+# the MTU of its own path, larger than the client's, and dropped every
+# such datagram.)
+ip -n "$C" link set c0 mtu 1280
+for fam in 4 6; do
+	if [ $fam = 4 ]; then
+		sid=$SID4; src=10.0.0.2; rtr=10.1.0.1; fwd=10.1.0.2; udp=53; bidf=bid4
+	else
+		sid=$SID6; src=fd00::2; rtr=fd10::1; fwd=fd10::2; udp=54; bidf=bid6
+	fi
+	dc service add "$sid" proto udp port $udp mode tunnel key "$KEY"
+	dc instance add "$sid" proto udp port $udp bid "$($bidf 1)"
+	dcf service add "$sid" proto udp port $udp mode forward router "$rtr" \
+		key "$(fkey "$fwd")"
+	t0=$(counter R too-big)
+	m0=$(counter R misses)
+	got=$(frag_udp "$sid" "$src" $udp)
+	echo "# IPv$fam: a 3000-byte datagram in fragments through F: answer '$got'," \
+		"R1 misses +$(( $(counter R misses) - m0 )), too-big +$(( $(counter R too-big) - t0 ))"
+	ktap_test_result "IPv$fam: a datagram F reassembled goes on from R1 in fragments, not 'too big'" \
+		test "$got" = i1 -a "$(counter R too-big)" = "$t0"
+	dcf service del "$sid" proto udp port $udp
+	dc service del "$sid" proto udp port $udp
+done
+
 # A client datagram of 65 500 bytes of payload, fragmented and
 # reassembled at F, fits no miss (65 588 bytes with its headers, in IPv4
 # the packet's length, in IPv6 its payload's): F drops and counts it
 # rather than send an outer packet longer than IP allows.  (The client's
 # fragments fit the path of a miss: IPv6's are judged by them first.)
-ip -n "$C" link set c0 mtu 1280
 for fam in 4 6; do
 	if [ $fam = 4 ]; then
 		sid=$SID4; port=60; af=AF_INET

@@ -133,17 +133,6 @@ for fam in 4 6; do
 		test "$(dc -j stats | jq '.packets')" -gt 12
 done
 
-# frag_udp SID SRC PORT: a 3000-byte datagram from a client whose link
-# takes 1280 bytes: it leaves the client in fragments; prints the answer.
-frag_udp()
-{
-	local t=$(( 3 * TIME_FACTOR ))
-
-	head -c 3000 /dev/zero | ip netns exec "$C" socat -t "$t" -T "$t" - \
-		"UDP:$(hostport "$1" "$3"),bind=$(hostport "$2" 6001)" 2>/dev/null |
-		head -c 2
-}
-
 ip -n "$C" link set c0 mtu 1280
 ip -n "$R" link set r0 mtu 1280
 for fam in 4 6; do

@@ -173,6 +173,18 @@ ask_udp()
 	echo "$name"
 }
 
+# frag_udp SID SRC PORT: a 3000-byte datagram from the client, whose link
+# takes 1280 bytes (the caller sets it): it leaves the client in
+# fragments; prints the answer's first two bytes.
+frag_udp()
+{
+	local t=$(( 3 * TIME_FACTOR ))
+
+	head -c 3000 /dev/zero | ip netns exec "$C" socat -t "$t" -T "$t" - \
+		"UDP:$(hostport "$1" "$3"),bind=$(hostport "$2" 6001)" 2>/dev/null |
+		head -c 2
+}
+
 # spread SID SRC: six new TCP connections from SRC, two on each instance
 spread()
 {
