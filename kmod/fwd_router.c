@@ -452,7 +452,8 @@ static int dc_miss_inner(struct sk_buff *skb, u8 family, unsigned int *len)
 		*len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
 		skb->protocol = htons(ETH_P_IPV6);
 	}
-	return *len <= skb->len ? 0 : -EINVAL;
+	/* trailing bytes: the forwarder cuts them (and they would be parsed) */
+	return *len == skb->len ? 0 : -EINVAL;
 }
 
 static void dc_miss_bindinfo(struct dc_net *dn, struct dc_service *svc,
@@ -543,10 +544,6 @@ void dc_miss_rcv(struct dc_net *dn, struct sk_buff *skb,
 	p = dc_miss_check(dn, svc, &a, &h, skb, 0, skb->len, &buf, &keys,
 			  &key_id, &what);
 	if (!p)
-		goto drop;
-	/* bytes after the packet, covered by the tag, go now */
-	what = DC_STAT_MALFORMED;
-	if (pskb_trim(skb, len))
 		goto drop;
 	pkt.len = len;
 

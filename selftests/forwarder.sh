@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 91
+ktap_set_plan 93
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -421,6 +421,14 @@ for fam in 4 6; do
 	busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
 	ktap_test_result "IPv$fam: ... and steered the same miss with the key" \
 		test "$(counter R misses)" = $((rm0 + 1))
+	# bytes after the client's packet, tagged: the parse would read them
+	rml0=$(counter R malformed)
+	rm0=$(counter R misses)
+	ip netns exec "$X" $FWDMSG miss --to "$rtr" --key "$KEY" --sid "$sid" \
+		--port "$udp" --src "$src" --sport 8001 --trailer 8 >/dev/null
+	busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .malformed) -gt $rml0 ]" >/dev/null
+	ktap_test_result "IPv$fam: R1 refused a miss with bytes after its packet, and counted it" \
+		test "$(counter R malformed)" = $((rml0 + 1)) -a "$(counter R misses)" = "$rm0"
 
 	# R1 deletes the TCP service: F is told once for all its instances
 	# (three copies of one notice, not three per instance), and takes

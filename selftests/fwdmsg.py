@@ -29,7 +29,9 @@ Common options: --from ADDR (source address; default: the route's),
 --repeat N (send the same bytes N times; --pps R: R a second), --count N
 (N messages, each numbered one more, with the next source port and D-BID:
 N flows bound to N instances), --mangle truncate|version|length (a
-malformed variant), --ip-options HEX (IPv4 options on the message).
+malformed variant), --trailer N (N zero bytes after the body, tagged:
+for a miss, after the client's packet), --ip-options HEX (IPv4 options
+on the message).
 Prints one line per datagram sent.
 """
 
@@ -140,6 +142,7 @@ def main():
     p.add_argument('--pps', type=float, default=0)
     p.add_argument('--count', type=int, default=1)
     p.add_argument('--mangle', choices=['truncate', 'version', 'length'])
+    p.add_argument('--trailer', type=int, default=0)
     p.add_argument('--sid')
     p.add_argument('--proto', choices=PROTOS, default='tcp')
     p.add_argument('--port', type=int, default=0)
@@ -190,7 +193,7 @@ def main():
             if first_bid:
                 args.bid = str(ipaddress.ip_address(first_bid) + i)
             time.sleep(0.001)
-        b = body(args)
+        b = body(args) + bytes(args.trailer)
         hdr = HDR.pack(VERSION, TYPES[args.type], len(b), args.key_id, seq,
                        bytes(16))
         tag = hmac.new(key, pseudo + hdr + b, hashlib.sha256).digest()[:16]
