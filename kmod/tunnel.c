@@ -211,6 +211,12 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		return -EMSGSIZE;
 	}
 	/*
+	 * Reassembled from fragments with DF: its fragments fit, and so will
+	 * the outer packet's (ip_forward() would fragment it too)
+	 */
+	if (IPCB(skb)->frag_max_size)
+		df = 0;
+	/*
 	 * reassembled this close to 64 KiB, no outer packet holds it (an
 	 * aggregate of GRO leaves as its segments: dc_fits() judged them)
 	 */

@@ -23,7 +23,7 @@ require_vm
 require_cmd ip socat jq conntrack nstat
 
 ktap_print_header
-ktap_set_plan 22
+ktap_set_plan 23
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -164,6 +164,42 @@ ktap_test_result "IPv4: fragments routed to an address that is no service are no
 	sh -c "[ '$routed' = '$before' ] && [ '$inst_after' -gt '$inst_before' ]"
 ktap_test_result "IPv4: fragments addressed to a service are" \
 	test "$after" -gt "$routed"
+
+# The same datagram in fragments that carry DF (a sender may set it on
+# them, and Linux's reassembly then sets it on the whole): its fragments
+# fit, so it goes on with an outer header that lets it be fragmented, as
+# ip_forward() fragments such a packet; the outer DF made the router's
+# own output drop it, and send itself "fragmentation needed".
+df_frag_udp()
+{
+	ip netns exec "$C" python3 -c '
+import socket, struct, sys
+src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind((src, 6002))
+r.settimeout(float(sys.argv[4]))
+data = bytes(3000)
+udp = struct.pack("!HHHH", 6002, port, 8 + len(data), 0) + data
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+off, step = 0, 1256
+while off < len(udp):
+    chunk = udp[off:off + step]
+    frag = 0x4000 | (0x2000 if off + step < len(udp) else 0) | off // 8
+    raw.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), 4242,
+                           frag, 64, 17, 0, socket.inet_aton(src),
+                           socket.inet_aton(dst)) + chunk, (dst, 0))
+    off += step
+try:
+    print(r.recv(100).decode().split()[0])
+except socket.timeout:
+    pass' "$1" "$2" "$3" "$(( 3 * TIME_FACTOR ))"
+}
+before=$(too_big "$SID4" udp 53)
+got=$(df_frag_udp 10.0.0.2 "$SID4" 53)
+after=$(too_big "$SID4" udp 53)
+echo "# IPv4: a 3000-byte datagram in fragments with DF: answer '$got', too-big $before -> $after"
+ktap_test_result "IPv4: a datagram reassembled from fragments with DF goes on" \
+	sh -c "[ '$after' = '$before' ] && [ -n '$got' ]"
 
 # A datagram of 65 500 bytes of payload, reassembled at the router, fits
 # no IPv4 packet with the tunnel's header, no IPv6 payload length: dropped
