@@ -302,7 +302,7 @@ for fam in 4 6; do
 	a=$(ask_udp "$src" 6000 "$sid" "$udp")
 	n0=$(counter F notices-recv)
 	dc instance set "$sid" proto udp port "$udp" bid "$($bidf "${a#i}")" state down
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
 	bb=$(ask_udp "$src" 6000 "$sid" "$udp")
 	echo "# udp from port 6000: $a, then $a down: $bb"
 	ktap_test_result "IPv$fam: R1 sent a notice, F took it" \
@@ -317,10 +317,10 @@ for fam in 4 6; do
 	dc instance set "$sid" proto udp port "$udp" bid "$($bidf "${a#i}")" state up
 	# One more datagram of the flow, once F is bound again, confirms its
 	# binding: unconfirmed, it would expire during 7. on a slow kernel.
-	busywait 5000 sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
 		jq -e '.[] | select(.sport == 6000)'" >/dev/null
 	ask_udp "$src" 6000 "$sid" "$udp" >/dev/null
-	busywait 5000 sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
 		jq -e '.[] | select(.sport == 6000 and .confirmed)'" >/dev/null
 
 	# 7. Forged, replayed and malformed messages change nothing.
@@ -343,7 +343,7 @@ for fam in 4 6; do
 	ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" --proto udp \
 		--port "$udp" --src "$src" --sport 7778 --dport "$udp" --bid "$($bidf 2)" \
 		--seq $((seq - 120000000000)) >/dev/null
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
 	ktap_test_result "IPv$fam: a genuine Binding Info is learnt (the control)" \
 		test "$(bindings_of F "$sid" udp "$udp" | jq '[.[] | select(.sport == 7777)] | length')" = 1
 	ktap_test_result "IPv$fam: its replays, and an old one, refused and counted" \
@@ -362,7 +362,7 @@ for fam in 4 6; do
 	nr0=$(counter F notices-recv)
 	ip netns exec "$R" $FWDMSG notice --to "$fwd" --key "$KEY" --sid "$sid" \
 		--proto udp --port "$udp" --bid "$($bidf 1)" --reason 4 >/dev/null
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $nr0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $nr0 ]" >/dev/null
 	sleep 0.5
 	ktap_test_result "IPv$fam: malformed messages refused and counted" \
 		test "$(counter F malformed)" = $((ml0 + 3))
@@ -392,7 +392,7 @@ for fam in 4 6; do
 	bind_seq 7783 $(( base + 1 ))
 	bind_seq 7784 $(( base + 1500 - 2100 ))
 	bind_seq 7785 $(( base + 2 * 3600 * 1000000000 ))
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -ge $((l0 + 3)) ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -ge $((l0 + 3)) ]" >/dev/null
 	sleep 0.5
 	learnt=$(bindings_of F "$sid" udp "$udp" |
 		jq -c '[.[] | select(.sport >= 7781 and .sport <= 7785) | .sport] | sort')
@@ -418,7 +418,7 @@ for fam in 4 6; do
 		test "$(counter R bad-auth)" = $((rb0 + 1)) -a "$(counter R misses)" = "$rm0"
 	ip netns exec "$X" $FWDMSG miss --to "$rtr" --key "$KEY" --sid "$sid" \
 		--port "$udp" --src "$src" --sport 8000 >/dev/null
-	busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
 	ktap_test_result "IPv$fam: ... and steered the same miss with the key" \
 		test "$(counter R misses)" = $((rm0 + 1))
 	# bytes after the client's packet, tagged: the parse would read them
@@ -426,7 +426,7 @@ for fam in 4 6; do
 	rm0=$(counter R misses)
 	ip netns exec "$X" $FWDMSG miss --to "$rtr" --key "$KEY" --sid "$sid" \
 		--port "$udp" --src "$src" --sport 8001 --trailer 8 >/dev/null
-	busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .malformed) -gt $rml0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $R -j stats | jq .malformed) -gt $rml0 ]" >/dev/null
 	ktap_test_result "IPv$fam: R1 refused a miss with bytes after its packet, and counted it" \
 		test "$(counter R malformed)" = $((rml0 + 1)) -a "$(counter R misses)" = "$rm0"
 
@@ -437,7 +437,7 @@ for fam in 4 6; do
 	nr0=$(counter F notices-recv)
 	learnt=$(dcf -j instance show "$sid" proto tcp port 7 | jq length)
 	dc service del "$sid" proto tcp port 7
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -ge $((nr0 + 3)) ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -ge $((nr0 + 3)) ]" >/dev/null
 	sleep 0.5
 	sent=$(( $(counter R notices-sent) - ns0 ))
 	states=$(dcf -j instance show "$sid" proto tcp port 7 | jq -c '[.[].state] | unique')
@@ -489,7 +489,7 @@ nb=$(bindings_of F "$SID4" udp 57 | jq length)
 n0=$(counter F notices-recv)
 ip -n "$R" addr del 10.0.3.1/24 dev r3
 b=$(ask_udp 10.0.0.2 5701 "$SID4" 57)
-busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"notices-recv\"]') -gt $n0 ]" >/dev/null
 echo "# udp 57: $a ($nb binding), then i3 unreachable from R1: '${b}'; F's bindings: $(bindings_of F "$SID4" udp 57 | jq -c '[.[].sport]')"
 ktap_test_result "an unreachable instance: R1 sends a notice, F drops its binding to it" \
 	test "$a" = i3 -a "$nb" = 1 -a -z "$b" -a "$(counter F notices-recv)" -gt "$n0" -a \
@@ -617,7 +617,7 @@ d0=$(counter F learn-drops)
 ip netns exec "$R" $FWDMSG bind --to 10.1.0.2 --key "$KEY" --sid "$SID4" --proto udp \
 	--port 59 --src 10.0.0.2 --sport 3000 --dport 59 --bid 10.60.0.1 \
 	--timeout 1 --remaining 1000 >/dev/null
-busywait 5000 sh -c "$DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")'" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "$DYNCAST -n $F -j instance show $SID4 proto udp port 59 | jq -e '.[] | select(.bid == \"10.60.0.1\")'" >/dev/null
 echo "# 1024 instances learnt ($n1), their bindings gone; then one more: learn-drops $d0 -> $(counter F learn-drops)," \
 	"instances $(dcf -j service show "$SID4" proto udp port 59 | jq '.[0].instances')"
 ktap_test_result "a learnt instance no binding uses makes room for a new one" \
@@ -653,13 +653,13 @@ timeout63()
 }
 seq0=$(date +%s%N)
 bind63 5800 "$seq0"
-busywait 5000 eval '[ "$(state63 5800)" = "up 1" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5800)" = "up 1" ]'
 msg63 notice --seq $(( seq0 + 10 ))
-busywait 5000 eval '[ "$(state63 5800)" = "down 0" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5800)" = "down 0" ]'
 st0=$(counter F stale)
 to0=$(timeout63)
 bind63 5801 $(( seq0 + 5 )) --timeout 9
-busywait 5000 eval '[ "$(counter F stale)" -gt "$st0" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(counter F stale)" -gt "$st0" ]'
 st=$(state63 5801)
 to1=$(timeout63)
 echo "# a Binding Info numbered below the notice it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))," \
@@ -667,27 +667,27 @@ echo "# a Binding Info numbered below the notice it arrived after: instance, bin
 ktap_test_result "a Binding Info older than the notice taken before it brings its instance back no more" \
 	test "$st" = "down 0" -a "$(counter F stale)" = $(( st0 + 1 )) -a "$to1" = "$to0"
 bind63 5802 $(( seq0 + 20 ))
-busywait 5000 eval '[ "$(state63 5802)" = "up 1" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5802)" = "up 1" ]'
 msg63 notice --seq $(( seq0 + 15 ))
-busywait 5000 eval '[ "$(counter F stale)" -gt $(( st0 + 1 )) ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(counter F stale)" -gt $(( st0 + 1 )) ]'
 st=$(state63 5802)
 echo "# a notice numbered below the Binding Info it arrived after: instance, binding: $st, stale +$(( $(counter F stale) - st0 ))"
 ktap_test_result "a notice older than the Binding Info taken before it takes its instance down no more" \
 	test "$st" = "up 1" -a "$(counter F stale)" = $(( st0 + 2 ))
 bind63 5804 $(( seq0 + 12 )) --timeout 7
-busywait 5000 eval '[ "$(state63 5804)" = "up 1" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5804)" = "up 1" ]'
 to2=$(timeout63)
 echo "# a Binding Info numbered below the newest, learnt: the service's timeout $to0 -> $to2 (the Binding Info's 7)"
 ktap_test_result "an older Binding Info, learnt, does not set the service's settings back" \
 	test "$to2" = "$to0"
 nr0=$(counter F notices-recv)
 msg63 notice --bid "$(bid4 2)" --seq $(( seq0 + 30 ))
-busywait 5000 eval "[ \"\$(counter F notices-recv)\" -gt $nr0 ]"
+busywait $(( 5000 * TIME_FACTOR )) eval "[ \"\$(counter F notices-recv)\" -gt $nr0 ]"
 bind63 5803 $(( seq0 + 25 )) --bid "$(bid4 2)"
-busywait 5000 eval '[ "$(counter F stale)" -gt $(( st0 + 2 )) ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(counter F stale)" -gt $(( st0 + 2 )) ]'
 st=$(state63 5803 2)
 bind63 5805 $(( seq0 + 35 )) --bid "$(bid4 2)"
-busywait 5000 eval '[ "$(state63 5805 2)" = "up 1" ]'
+busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5805 2)" = "up 1" ]'
 st2=$(state63 5805 2)
 echo "# a notice about an instance F does not know, then the Binding Info numbered before it: instance, binding: '$st'," \
 	"stale +$(( $(counter F stale) - st0 )); then one numbered after it: '$st2'"
@@ -715,7 +715,7 @@ l0=$(counter F bindinfo-recv)
 bind60 --sport 6001 --fwd-key "$(fkey 10.9.0.2)"
 bind60 --sport 6002 --fwd-key "$FKEY" --direction up
 bind60 --sport 6003 --key "$KEY"
-busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
 learnt=$(bindings_of F "$SID4" udp 60 | jq -c '[.[] | .sport] | sort')
 echo "# Binding Info tagged with X's key, with F's up key, with F's down key: F learnt $learnt, bad-auth +$(( $(counter F bad-auth) - b0 ))"
 ktap_test_result "another forwarder's key, or the other direction's, forges no Binding Info" \
@@ -801,7 +801,7 @@ learnt5700()
 {
 	[ "$(bindings_of F "$SID4" udp 64 | jq '[.[] | select(.sport == 5700)] | length')" = 1 ]
 }
-busywait 5000 learnt5700 && learnt=yes || learnt=no
+busywait $(( 5000 * TIME_FACTOR )) learnt5700 && learnt=yes || learnt=no
 [ $learnt = yes ] || echo "# F's service of port 64: $(dcf -j service show "$SID4" proto udp port 64 | jq -c .)," \
 	"its instances $(dcf -j instance show "$SID4" proto udp port 64 | jq -c 'map([.bid, .state])')," \
 	"its bindings $(bindings_of F "$SID4" udp 64 | jq -c 'map([.sport, .bid])')"
@@ -866,12 +866,12 @@ dc service set "$SID4" proto udp port 60 key "$KEY2" key-id 1 key-overlap $(( 20
 old=$(dc -j service show "$SID4" proto udp port 60 | jq -c '.[0] | [."key-id", ."old-key-id"]')
 l0=$(counter F bindinfo-recv)
 a=$(ask_udp 10.0.0.2 6030 "$SID4" 60)
-busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
 n0=$(bindings_of F "$SID4" udp 60 | jq '[.[] | select(.sport == 6030)] | length')
 dcf service set "$SID4" proto udp port 60 key "$(fkey 10.1.0.2 "$KEY2")" key-id 1
 l0=$(counter F bindinfo-recv)
 b=$(ask_udp 10.0.0.2 6031 "$SID4" 60)
-busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"bindinfo-recv\"]') -gt $l0 ]" >/dev/null
 n1=$(bindings_of F "$SID4" udp 60 | jq '[.[] | select(.sport == 6031)] | length')
 echo "# R1's keys [id, old id]: $old; F on key 0: '$a', learnt $n0; F on key 1: '$b', learnt $n1"
 ktap_test_result "during the overlap, a forwarder on either key is served" \
@@ -883,7 +883,7 @@ ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
 	--port 60 --src 10.0.0.2 --sport 6032 >/dev/null
 ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY2" --key-id 1 --sid "$SID4" \
 	--port 60 --src 10.0.0.2 --sport 6033 >/dev/null
-busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $R -j stats | jq .misses) -gt $rm0 ]" >/dev/null
 echo "# after the overlap: bad-auth +$(( $(counter R bad-auth) - rb0 )), misses +$(( $(counter R misses) - rm0 ))"
 ktap_test_result "after the overlap, the old key is refused and the new one taken" \
 	test "$(counter R bad-auth)" = $((rb0 + 1)) -a "$(counter R misses)" = $((rm0 + 1))
@@ -920,7 +920,7 @@ for (( i = 1; i <= 5; i++ )); do
 	ip netns exec "$X" $FWDMSG miss --to 10.1.0.1 --key "$KEY" --sid "$SID4" \
 		--port 62 --src 10.0.0.2 --sport $((6200 + i)) >/dev/null
 done
-busywait 5000 sh -c "[ \$($DYNCAST -n $R -j stats | jq '.[\"no-instance\"]') -ge $((n0 + 5)) ]" >/dev/null
+busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $R -j stats | jq '.[\"no-instance\"]') -ge $((n0 + 5)) ]" >/dev/null
 sleep 0.5
 dn=$(( $(counter R no-instance) - n0 ))
 du=$(( $(mib_counter "$R" IcmpOutDestUnreachs) - u0 ))
@@ -975,7 +975,7 @@ for fam in 4 6; do
 import socket, sys
 s = socket.socket(getattr(socket, sys.argv[1]), socket.SOCK_DGRAM)
 s.sendto(bytes(65500), (sys.argv[2], int(sys.argv[3])))' "$af" "$sid" "$port"
-	busywait 5000 sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"too-big\"]') -gt $t0 ]" >/dev/null
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "[ \$($DYNCAST -n $F -j stats | jq '.[\"too-big\"]') -gt $t0 ]" >/dev/null
 	dm=$(( $(counter F misses-sent) - m0 ))
 	dt=$(( $(counter F too-big) - t0 ))
 	echo "# IPv$fam: a 65 500-byte datagram through F: misses sent +$dm, too-big +$dt"
