@@ -9,8 +9,12 @@
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
+#include <net/ip_fib.h>
+#include <net/l3mdev.h>
+#include <net/xfrm.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 
@@ -215,6 +219,76 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
 	else
 		nf_send_unreach6(net, skb, ICMPV6_PORT_UNREACH,
 				 NF_INET_PRE_ROUTING);
+}
+
+/*
+ * Whether the source of a client's packet that would start a demand, come
+ * in on @dev, is one IPv4 routing takes there.  Steered packets leave
+ * before routing (tunnel and forward modes), or are bound before it
+ * (rewrite mode), so its checks are made here as ip_route_input_slow()
+ * and fib_validate_source() make them: no martian source (0.0.0.0,
+ * multicast, limited broadcast; loopback unless route_localnet); with
+ * rp_filter on for @dev (the larger of all's and the device's: 1 strict,
+ * 2 loose; off for a packet IPsec decrypted), a unicast route back to the
+ * source (or a local one with accept_local), through @dev when strict or
+ * when @dev has no IPv4 address.  A source refused for want of such a
+ * route counts in IPReversePathFilter, as routing counts it.  Unlike
+ * routing with rp_filter off, a source that is one of our own addresses is
+ * not looked up.  IPv6 drops martian sources before any hook and has no
+ * rp_filter.  Under RCU, softirqs off (the hooks' dc_hook_bh()).
+ */
+bool dc_source_ok(struct net *net, struct sk_buff *skb,
+		  const struct net_device *dev, const struct dc_pkt *pkt)
+{
+	__be32 saddr = pkt->saddr.ip;
+	struct flow_keys flkeys;
+	struct in_device *in_dev;
+	struct fib_result res;
+	struct flowi4 fl4;
+	int rpf;
+
+	if (pkt->family != AF_INET || !dev || dev->flags & IFF_LOOPBACK)
+		return true;
+	in_dev = __in_dev_get_rcu(dev);
+	if (!in_dev)
+		return false;
+	if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) ||
+	    ipv4_is_zeronet(saddr) ||
+	    (ipv4_is_loopback(saddr) && !IN_DEV_NET_ROUTE_LOCALNET(in_dev, net)))
+		return false;
+	rpf = secpath_exists(skb) ? 0 : IN_DEV_RPFILTER(in_dev);
+	if (!rpf)
+		return true;
+
+	/* the key of __fib_validate_source() */
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.flowi4_l3mdev = l3mdev_master_ifindex_rcu(dev);
+	fl4.flowi4_iif = LOOPBACK_IFINDEX;
+	fl4.daddr = saddr;
+	fl4.saddr = pkt->daddr.ip;
+	fl4.flowi4_tos = ip_hdr(skb)->tos & IPTOS_RT_MASK;
+	fl4.flowi4_scope = RT_SCOPE_UNIVERSE;
+	fl4.flowi4_uid = sock_net_uid(net, NULL);
+	fl4.flowi4_mark = IN_DEV_SRC_VMARK(in_dev) ? skb->mark : 0;
+	if (fib4_rules_early_flow_dissect(net, skb, &fl4, &flkeys))
+		swap(fl4.fl4_sport, fl4.fl4_dport);
+	else
+		fl4.flowi4_proto = 0;
+
+	if (fib_lookup(net, &fl4, &res, 0))
+		goto no_route;
+	if (res.type != RTN_UNICAST &&
+	    (res.type != RTN_LOCAL || !IN_DEV_ACCEPT_LOCAL(in_dev)))
+		return false;
+	if (fib_info_nh_uses_dev(res.fi, dev))
+		return true;
+	if (rpf == 1 || !rcu_access_pointer(in_dev->ifa_list))
+		goto no_route;
+	return true;
+
+no_route:
+	__NET_INC_STATS(net, LINUX_MIB_IPRPFILTER);
+	return false;
 }
 
 /*

@@ -10,6 +10,8 @@
 struct dc_instance *dc_select(struct dc_service *svc,
 			      const struct dc_flow_key *key, bool hash_only);
 void dc_reject(struct net *net, struct sk_buff *skb, u8 family);
+bool dc_source_ok(struct net *net, struct sk_buff *skb,
+		  const struct net_device *dev, const struct dc_pkt *pkt);
 struct dc_instance *dc_new_demand(struct net *net, struct sk_buff *skb,
 				  struct dc_net *dn, struct dc_service *svc,
 				  const struct dc_flow_key *key,

@@ -274,6 +274,10 @@ static unsigned int __dc_hook(void *priv, struct sk_buff *skb,
 	b = dc_binding_lookup(dn, &key);
 	if (b)
 		inst = dc_binding_hit(b, &pkt);
+	/* what starts a demand passes routing's checks of its source */
+	if (!inst && !pkt.icmp_err &&
+	    !dc_source_ok(state->net, skb, state->in, &pkt))
+		return NF_DROP;
 	if (READ_ONCE(svc->mode) == DYNCAST_MODE_FORWARD)
 		return dc_fwd_steer(state->net, skb, dn, svc, inst, &pkt);
 

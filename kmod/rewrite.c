@@ -160,6 +160,9 @@ static unsigned int __dc_nat_fn(void *priv, struct sk_buff *skb,
 	if (!svc)
 		return NF_ACCEPT;
 	if (!inst) {
+		/* routing would drop it after the NAT: not bound first */
+		if (!dc_source_ok(state->net, skb, state->in, &pkt))
+			return NF_DROP;
 		inst = dc_new_demand(state->net, skb, dn, svc, &key, &pkt, 0);
 		if (!inst)
 			return NF_DROP;

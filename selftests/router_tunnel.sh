@@ -23,7 +23,7 @@ require_vm
 require_cmd ip socat jq conntrack nstat
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 26
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 3 || ktap_skip_all "cannot build the topology"
@@ -222,5 +222,78 @@ s.sendto(bytes(65500), (sys.argv[2], int(sys.argv[3])))' "$af" "$sid" "$uport"
 	ktap_test_result "IPv$fam: a reassembled datagram no tunnel packet holds is dropped, counted too big" \
 		test "$after" = $((before + 1))
 done
+
+# Sources that IPv4 routing refuses start no demand: tunnel mode takes
+# its packets before routing, which checks them.  Martian sources
+# always; with rp_filter on, a source with no route back (strict: by the
+# interface it came in on), counted in IPReversePathFilter as routing
+# counts it.  Each datagram has the source given, written whole on a raw
+# socket (which would put its own address for 0.0.0.0: that one is not
+# sent); R's IpInReceives shows they arrived, the bindings which started
+# a demand.
+raw_udp()	# raw_udp SRC DST PORT
+{
+	ip netns exec "$C" python3 -c '
+import socket, struct, sys
+src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+udp = struct.pack("!HHHH", 6003, port, 13, 0) + b"hello"
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+raw.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64,
+                       17, 0, socket.inet_aton(src), socket.inet_aton(dst)) +
+           udp, (dst, 0))' "$1" "$2" "$3"
+}
+# bound SRC...: the sources given, from port 6003, that have a binding
+bound()
+{
+	dc -j binding show "$SID4" proto udp port 53 |
+		jq -r --arg s "$*" '[.[] | select(.sport == 6003) | .src] as $b |
+			[$s | split(" ")[] | select(. as $x | $b | index($x))] | join(" ")'
+}
+# rp_filter MODE: on r0, the client's side, alone (the replies come in on
+# the instances' links, from the service address)
+rp_filter()
+{
+	ip netns exec "$R" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.r0.rp_filter="$1"
+}
+rpf()
+{
+	mib_counter "$R" TcpExtIPReversePathFilter
+}
+rp_filter 0
+in0=$(mib_counter "$R" IpInReceives)
+for s in 127.0.0.1 224.0.0.5 255.255.255.255 10.66.0.1; do
+	raw_udp "$s" "$SID4" 53
+done
+busywait $(( 3000 * TIME_FACTOR )) eval '[ -n "$(bound 10.66.0.1)" ]'
+in1=$(mib_counter "$R" IpInReceives)
+b=$(bound 127.0.0.1 224.0.0.5 255.255.255.255 10.66.0.1)
+echo "# IPv4: from loopback, multicast and broadcast sources, then 10.66.0.1: R received $(( in1 - in0 )), bound: '$b'"
+ktap_test_result "IPv4: martian sources start no demand; another does, rp_filter off" \
+	test "$b" = 10.66.0.1 -a "$in1" -ge $((in0 + 4))
+
+# strict: no route back, and a route back by another interface (instance
+# 1's link): both refused; the client's own address taken (the control)
+r0=$(rpf)
+rp_filter 1
+raw_udp 10.66.0.2 "$SID4" 53
+raw_udp 10.0.1.77 "$SID4" 53
+raw_udp 10.0.0.2 "$SID4" 53
+busywait $(( 3000 * TIME_FACTOR )) eval '[ -n "$(bound 10.0.0.2)" ]'
+b1=$(bound 10.66.0.2 10.0.1.77 10.0.0.2)
+r1=$(rpf)
+# loose: a route back by any interface will do
+rp_filter 2
+raw_udp 10.66.0.3 "$SID4" 53
+raw_udp 10.0.1.78 "$SID4" 53
+busywait $(( 3000 * TIME_FACTOR )) eval '[ -n "$(bound 10.0.1.78)" ]'
+b2=$(bound 10.66.0.3 10.0.1.78)
+r2=$(rpf)
+rp_filter 0
+echo "# IPv4: rp_filter strict: bound '$b1', IPReversePathFilter +$(( r1 - r0 )); loose: bound '$b2', +$(( r2 - r1 ))"
+ktap_test_result "IPv4: rp_filter strict: a source with no route back by its interface starts no demand, counted" \
+	test "$b1" = 10.0.0.2 -a "$r1" = $((r0 + 2))
+ktap_test_result "IPv4: rp_filter loose: one with a route back by another interface does" \
+	test "$b2" = 10.0.1.78 -a "$r2" = $((r1 + 1))
 
 ktap_finished
