@@ -519,24 +519,25 @@ static void dc_learn_gone_end(struct dc_learn_gone *g)
 	g->svc = NULL;
 }
 
-/* A notice numbered @seq takes learnt instance @inst down. */
-static void dc_learn_down(struct dc_net *dn, struct dc_service *svc,
-			  struct dc_instance *inst, u64 seq,
-			  struct dc_learn_gone *g)
+/*
+ * A notice numbered @seq takes learnt instance @inst down; false when a
+ * later message spoke of it (stale).
+ */
+static bool dc_learn_down(struct dc_service *svc, struct dc_instance *inst,
+			  u64 seq, struct dc_learn_gone *g)
 {
-	if (seq < inst->fwd_seq) {
-		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
-		return;
-	}
+	if (seq < inst->fwd_seq)
+		return false;
 	inst->fwd_seq = seq;
 	if (inst->state == DYNCAST_STATE_DOWN)
-		return;
+		return true;
 	dc_instance_set_state(inst, DYNCAST_STATE_DOWN);
 	if (g->svc != svc) {
 		dc_learn_gone_end(g);
 		g->svc = svc;
 	}
 	list_add_tail(&inst->gone, &g->list);
+	return true;
 }
 
 static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
@@ -545,6 +546,7 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 	struct dc_service *svc = dc_learn_service(dn, &n->svc);
 	union nf_inet_addr bid;
 	struct dc_instance *inst;
+	bool stale = false;
 
 	if (!svc)
 		return;
@@ -558,7 +560,10 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 			return;
 		svc->fwd_gone_seq = max(svc->fwd_gone_seq, seq);
 		list_for_each_entry(inst, &svc->instances, list)
-			dc_learn_down(dn, svc, inst, seq, g);
+			stale |= !dc_learn_down(svc, inst, seq, g);
+		/* once for the notice, however many it found newer news of */
+		if (stale)
+			dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 		return;
 	}
 	if (dc_fwd_addr(svc->family, n->bid, &bid))
@@ -572,7 +577,8 @@ static void dc_learn_notice(struct dc_net *dn, const struct dc_fwd_notice *n,
 		u->seq = seq;
 		return;
 	}
-	dc_learn_down(dn, svc, inst, seq, g);
+	if (!dc_learn_down(svc, inst, seq, g))
+		dc_stats_count_svc(dn, svc, DC_STAT_STALE);
 }
 
 static void dc_learn_work(struct work_struct *work)

@@ -379,42 +379,53 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 /*
  * A service goes away: its instances are gone for its forwarders too.
  * Each forwarder that may hold bindings of it is told once for them all
- * (three copies, as every notice), and its record goes.  Under dn->lock.
+ * (three copies, as every notice), then its record goes.  Two walks: the
+ * first pauses now and then, as dc_miss_notify() does, which a walk that
+ * removes the record it stands on must not (it would resume past the
+ * next one).  Under dn->lock.
  */
 void dc_miss_service_gone(struct dc_service *svc)
 {
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
-	unsigned int seen = 0;
+	unsigned int sent = 0;
 	struct dc_peer *p;
 
 	lockdep_assert_held(&dn->lock);
 	if (!atomic_read(&dn->nr_peers))
 		return;
+	if (svc->nr_instances && rcu_access_pointer(svc->key)) {
+		rhashtable_walk_enter(&dn->peers, &iter);
+		rhashtable_walk_start(&iter);
+		while ((p = rhashtable_walk_next(&iter))) {
+			if (IS_ERR(p) || p->key.svc_id != svc->id ||
+			    !time_after(READ_ONCE(p->until), jiffies))
+				continue;
+			dc_miss_notice(dn, svc, NULL, DC_FWD_SERVICE_GONE, p,
+				       NULL, 0);
+			if (++sent % 64 == 0) {
+				rhashtable_walk_stop(&iter);
+				cond_resched();
+				rhashtable_walk_start(&iter);
+			}
+		}
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
+	}
+
 	rhashtable_walk_enter(&dn->peers, &iter);
 	rhashtable_walk_start(&iter);
 	while ((p = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(p) || p->key.svc_id != svc->id)
-			continue;
-		if (svc->nr_instances && rcu_access_pointer(svc->key) &&
-		    time_after(READ_ONCE(p->until), jiffies))
-			dc_miss_notice(dn, svc, NULL, DC_FWD_SERVICE_GONE, p,
-				       NULL, 0);
-		dc_peer_remove(dn, p);
-		/* as in dc_miss_notify() */
-		if (++seen % 64 == 0) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
+		if (!IS_ERR(p) && p->key.svc_id == svc->id)
+			dc_peer_remove(dn, p);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 }
 
 /*
- * The client's packet, now at skb->data: an IP packet of @family no longer
- * than what carried it.  Its length in *@len.  What the IP layer noted of
+ * The client's packet, now at skb->data: an IP packet of @family, exactly
+ * what carried it.  Its length in *@len.  What the IP layer noted of
  * the outer packet (its options, its fragments) is forgotten: an ICMP error
  * about the client's packet must not echo the outer header's options.
  */
