@@ -234,8 +234,11 @@ void dc_reject(struct net *net, struct sk_buff *skb, u8 family)
  * when @dev has no IPv4 address.  A source refused for want of such a
  * route counts in IPReversePathFilter, as routing counts it.  Unlike
  * routing with rp_filter off, a source that is one of our own addresses is
- * not looked up.  IPv6 drops martian sources before any hook and has no
- * rp_filter.  Under RCU, softirqs off (the hooks' dc_hook_bh()).
+ * not looked up; and the lookup's input interface is the loopback's, as
+ * for a packet routing delivers here (one it forwards gets its output
+ * interface, which only iif rules tell apart).  IPv6 drops martian
+ * sources before any hook and has no rp_filter.  Under RCU, softirqs off
+ * (the hooks' dc_hook_bh()).
  */
 bool dc_source_ok(struct net *net, struct sk_buff *skb,
 		  const struct net_device *dev, const struct dc_pkt *pkt)

@@ -211,8 +211,10 @@ static int dc_xmit4(struct net *net, struct sk_buff *skb,
 		return -EMSGSIZE;
 	}
 	/*
-	 * Reassembled from fragments with DF: its fragments fit, and so will
-	 * the outer packet's (ip_forward() would fragment it too)
+	 * Reassembled from fragments with DF: its fragments fit, so the
+	 * outer packet may be fragmented (ip_forward() refragments such a
+	 * packet too, keeping DF on the fragments, which an outer header
+	 * cannot say).
 	 */
 	if (IPCB(skb)->frag_max_size)
 		df = 0;
