@@ -108,7 +108,10 @@ static bool dc_ct_goes_to(const struct nf_conn *ct,
  * connections (3tuple or 2tuple affinity, a source prefix) is not this
  * one's when conntrack sends it elsewhere (the binding went, and another
  * connection of the client made a new one since): neither its packets nor
- * its end count there.
+ * its end count there.  Nor is a connection's own binding while it has no
+ * answer and conntrack sends it elsewhere: a copy of its SYN, sent again
+ * while the first was held in a queue, made the binding and lost the race
+ * to confirm its entry.
  */
 static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
 					  const struct dc_pkt *pkt,
@@ -126,7 +129,8 @@ static struct dc_service *dc_rewrite_flow(struct dc_net *dn,
 	dc_flow_key_make(key, svc, pkt);
 	b = dc_binding_lookup(dn, key);
 	if (b && ct && (READ_ONCE(svc->affinity) != DYNCAST_AFFINITY_5TUPLE ||
-			READ_ONCE(svc->src_prefix)) &&
+			READ_ONCE(svc->src_prefix) ||
+			!test_bit(IPS_SEEN_REPLY_BIT, &ct->status)) &&
 	    !dc_ct_goes_to(ct, b->inst))
 		b = NULL;
 	*inst = b ? dc_binding_hit(b, pkt) : NULL;
