@@ -336,12 +336,15 @@ static void dc_miss_notice(struct dc_net *dn, struct dc_service *svc,
 }
 
 /*
- * An instance of a service that forwarders use went down or away: tell
- * each forwarder that may hold bindings to it.  Under dn->lock.
+ * Tell each forwarder that may hold bindings of @svc that @inst cannot be
+ * used (NULL: no instance of it can, the service is gone).  Up to
+ * max_forwarders records, three messages each: the walk lets others run
+ * now and then (it may then see a record twice, which only sends its
+ * notice twice).  Under dn->lock.
  */
-void dc_miss_notify(struct dc_instance *inst, u8 reason)
+static void dc_miss_tell(struct dc_service *svc, const struct dc_instance *inst,
+			 u8 reason)
 {
-	struct dc_service *svc = inst->svc;
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
 	unsigned int sent = 0;
@@ -361,11 +364,6 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 		    !time_after(READ_ONCE(p->until), jiffies))
 			continue;
 		dc_miss_notice(dn, svc, inst, reason, p, NULL, 0);
-		/*
-		 * Up to max_forwarders records, three messages each: let
-		 * others run now and then (the walk may then see a record
-		 * twice, which only sends its notice twice).
-		 */
 		if (++sent % 64 == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
@@ -377,41 +375,33 @@ void dc_miss_notify(struct dc_instance *inst, u8 reason)
 }
 
 /*
+ * An instance of a service that forwarders use went down or away: tell
+ * each forwarder that may hold bindings to it.  Under dn->lock.
+ */
+void dc_miss_notify(struct dc_instance *inst, u8 reason)
+{
+	dc_miss_tell(inst->svc, inst, reason);
+}
+
+/*
  * A service goes away: its instances are gone for its forwarders too.
  * Each forwarder that may hold bindings of it is told once for them all
  * (three copies, as every notice), then its record goes.  Two walks: the
- * first pauses now and then, as dc_miss_notify() does, which a walk that
- * removes the record it stands on must not (it would resume past the
- * next one).  Under dn->lock.
+ * first pauses now and then (dc_miss_tell()), which a walk that removes
+ * the record it stands on must not (it would resume past the next one).
+ * Under dn->lock.
  */
 void dc_miss_service_gone(struct dc_service *svc)
 {
 	struct dc_net *dn = svc->dn;
 	struct rhashtable_iter iter;
-	unsigned int sent = 0;
 	struct dc_peer *p;
 
 	lockdep_assert_held(&dn->lock);
 	if (!atomic_read(&dn->nr_peers))
 		return;
-	if (svc->nr_instances && rcu_access_pointer(svc->key)) {
-		rhashtable_walk_enter(&dn->peers, &iter);
-		rhashtable_walk_start(&iter);
-		while ((p = rhashtable_walk_next(&iter))) {
-			if (IS_ERR(p) || p->key.svc_id != svc->id ||
-			    !time_after(READ_ONCE(p->until), jiffies))
-				continue;
-			dc_miss_notice(dn, svc, NULL, DC_FWD_SERVICE_GONE, p,
-				       NULL, 0);
-			if (++sent % 64 == 0) {
-				rhashtable_walk_stop(&iter);
-				cond_resched();
-				rhashtable_walk_start(&iter);
-			}
-		}
-		rhashtable_walk_stop(&iter);
-		rhashtable_walk_exit(&iter);
-	}
+	if (svc->nr_instances)
+		dc_miss_tell(svc, NULL, DC_FWD_SERVICE_GONE);
 
 	rhashtable_walk_enter(&dn->peers, &iter);
 	rhashtable_walk_start(&iter);
