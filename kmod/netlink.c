@@ -1161,17 +1161,24 @@ err:
 	return ret;
 }
 
-/* What a request's instances must be: new, existing, or either */
+/*
+ * What a request's instances must be: new, existing, or either, to be
+ * added, changed or deleted; or existing, to be read.
+ */
 enum dc_inst_want {
 	DC_INST_NEW,
 	DC_INST_EXISTING,
 	DC_INST_EITHER,
+	DC_INST_READ,
 };
 
 /*
  * The service a request names and its instance nests, parsed, each one
  * checked to exist or not to exist yet, as @want says; under dn->lock.
- * Returns how many instances, or an error, *reqs then being NULL.
+ * Returns how many instances, or an error, *reqs then being NULL.  A
+ * forwarder's instances are its D-Router's choices, only to be read: one
+ * set up by hand would take a Binding Info that its D-Router's notice
+ * overtook, one given a weight would stay in the set, unused.
  */
 static int dc_nl_instances(struct dc_net *dn, struct genl_info *info,
 			   enum dc_inst_want want, struct dc_service **svcp,
@@ -1185,12 +1192,18 @@ static int dc_nl_instances(struct dc_net *dn, struct genl_info *info,
 	svc = dc_nl_service(dn, info, tb);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
+	if (want != DC_INST_READ && svc->mode == DYNCAST_MODE_FORWARD) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a forwarder learns its instances from its router");
+		return -EOPNOTSUPP;
+	}
 	n = dc_nl_parse_instances(svc, info, reqs);
 	if (n < 0)
 		return n;
 	r = *reqs;
 	for (i = 0; i < n; i++) {
-		if (want == DC_INST_EXISTING && !r[i].inst) {
+		if ((want == DC_INST_EXISTING || want == DC_INST_READ) &&
+		    !r[i].inst) {
 			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
 					    "instance not found");
 			ret = -ENOENT;
@@ -1347,12 +1360,6 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 			    &svc, &r);
 	if (n < 0) {
 		ret = n;
-		goto out;
-	}
-	if (svc->mode == DYNCAST_MODE_FORWARD) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "a forwarder learns its instances from its router");
-		ret = -EOPNOTSUPP;
 		goto out;
 	}
 	for (i = 0; i < n; i++)
@@ -1531,7 +1538,7 @@ static int dc_nl_instance_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&dn->lock);
-	n = dc_nl_instances(dn, info, DC_INST_EXISTING, &svc, &r);
+	n = dc_nl_instances(dn, info, DC_INST_READ, &svc, &r);
 	if (n < 0) {
 		ret = n;
 		goto err;

@@ -1008,6 +1008,21 @@ static void forwarder(void)
 	put_inst(nlh, "10.0.4.2");
 	expect("instance add to a forwarder", nlh, EOPNOTSUPP,
 	       "learns its instances", 0);
+	nlh = req(DYNCAST_CMD_INSTANCE_SET);
+	put_svc(nlh, "10.99.0.5", TCP, 7);
+	put_inst(nlh, "10.0.4.2");
+	expect("instance set on a forwarder", nlh, EOPNOTSUPP,
+	       "learns its instances", 0);
+	nlh = req(DYNCAST_CMD_INSTANCE_DEL);
+	put_svc(nlh, "10.99.0.5", TCP, 7);
+	put_inst(nlh, "10.0.4.2");
+	expect("instance del on a forwarder", nlh, EOPNOTSUPP,
+	       "learns its instances", 0);
+	nlh = req(DYNCAST_CMD_INSTANCE_GET);
+	put_svc(nlh, "10.99.0.5", TCP, 7);
+	put_inst(nlh, "10.0.4.2");
+	expect("instance get on a forwarder, none learnt", nlh, ENOENT,
+	       "instance not found", 0);
 
 	expect("forwarder set to mode tunnel",
 	       svc_with_sid(DYNCAST_CMD_SERVICE_SET, "10.99.0.5",
@@ -1182,7 +1197,7 @@ int main(void)
 		ktap_skip_all("family " DYNCAST_FAMILY_NAME " not found");
 	}
 
-	ktap_plan(73);
+	ktap_plan(76);
 	ktap_msg("family %s has id %u", DYNCAST_FAMILY_NAME, family_id);
 
 	setup();
