@@ -32,9 +32,12 @@
  * Against replay, a sender numbers its messages to each receiver with a
  * counter of its own (a forwarder: one per service; a D-Router: one per
  * forwarder and service), which starts at the wall clock in nanoseconds
- * when it is made and then goes up by one a message: later clock changes
- * do not touch it, and a counter made after a restart starts above
- * anything the old one reached (unless the clock went back meanwhile).
+ * when it is made and then goes up by one a message, or on from the clock
+ * where it lags it by more than a second (dc_seq_next()): a counter made
+ * after a restart starts above anything the old one reached (unless the
+ * clock went back meanwhile, or had been ahead), and two senders of one
+ * address are each taken again within a second and their clocks'
+ * difference.
  * A receiver takes each number once, the highest so far or one of the
  * DC_REPLAY_WINDOW below it, so that messages reordered on the way by up
  * to that many survive and replays do not (WireGuard's ring of bits).
@@ -494,6 +497,31 @@ void dc_fwd_outer_addrs(const struct sk_buff *skb, struct dc_fwd_addrs *a)
 	}
 }
 
+/*
+ * The next number of a sender's counter @seq: one more than the last, so
+ * that messages reordered by up to the window are all taken; or its wall
+ * clock, where the last lags it by more than a second.  So a receiver that
+ * took the numbers of another sender of the same address (a D-Router
+ * address that moved to another D-Router, and back) takes ours again
+ * within a second and the difference of our clocks, where numbers that
+ * rose by one a message from the day this counter began would stay below
+ * the other's for good.  The cost: a message overtaken by the first one
+ * numbered from the clock, at most once a second, is refused.
+ */
+static u64 dc_seq_next(atomic64_t *seq)
+{
+	u64 now = ktime_get_real_ns();
+	s64 old = atomic64_read(seq);
+	u64 next;
+
+	do {
+		next = (u64)old + 1;
+		if (now > next && now - next > NSEC_PER_SEC)
+			next = now;
+	} while (!atomic64_try_cmpxchg(seq, &old, next));
+	return next;
+}
+
 /* A header numbered from @seq, the sender's counter for this receiver. */
 void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
 		     u8 key_id, atomic64_t *seq)
@@ -503,7 +531,7 @@ void dc_fwd_hdr_init(struct dc_fwd_hdr *hdr, u8 type, unsigned int len,
 	hdr->type = type;
 	hdr->len = htons(len);
 	hdr->key_id = key_id;
-	hdr->seq = cpu_to_be64(atomic64_inc_return(seq));
+	hdr->seq = cpu_to_be64(dc_seq_next(seq));
 }
 
 /*

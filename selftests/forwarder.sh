@@ -29,7 +29,7 @@ require_vm
 require_cmd ip socat jq tcpdump python3 nft
 
 ktap_print_header
-ktap_set_plan 93
+ktap_set_plan 95
 
 KEY=00112233445566778899aabbccddeeff0123456789abcdef0123456789abcdef
 BADKEY=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
@@ -349,7 +349,23 @@ for fam in 4 6; do
 	ktap_test_result "IPv$fam: its replays, and an old one, refused and counted" \
 		test "$(counter F replayed)" = $((rp0 + 3)) -a \
 		"$(bindings_of F "$sid" udp "$udp" | jq '[.[] | select(.sport == 7778)] | length')" = 0
-	dcf binding del "$sid" proto udp port "$udp" src "$src" sport 7777 dport "$udp"
+	# That Binding Info came as if from another D-Router on R1's address
+	# (an anycast address whose route moved, and back), numbered from its
+	# clock: R1's numbers, a second behind its clock at most, are taken.
+	rp0=$(counter F replayed)
+	# R1's counter, below that number, goes on from its clock once it
+	# lags it by a second
+	sleep 1.1
+	a=$(ask_udp "$src" 7790 "$sid" "$udp")
+	busywait $(( 5000 * TIME_FACTOR )) sh -c "$DYNCAST -n $F -j binding show $sid proto udp port $udp |
+		jq -e '.[] | select(.sport == 7790)'" >/dev/null
+	echo "# a new flow after it: answered by '$a', replayed +$(( $(counter F replayed) - rp0 ))"
+	ktap_test_result "IPv$fam: after another sender's numbers on R1's address, F learns R1's next Binding Info" \
+		test -n "$a" -a "$(counter F replayed)" = "$rp0" -a \
+		"$(bindings_of F "$sid" udp "$udp" | jq '[.[] | select(.sport == 7790)] | length')" = 1
+	for p in 7777 7790; do
+		dcf binding del "$sid" proto udp port "$udp" src "$src" sport $p dport "$udp"
+	done
 	ml0=$(counter F malformed)
 	for m in truncate version length; do
 		ip netns exec "$R" $FWDMSG bind --to "$fwd" --key "$KEY" --sid "$sid" \
@@ -781,7 +797,8 @@ echo "# 1500 junk misses under X's address at 500/s, fwd_rate 20: $db checked, $
 ktap_test_result "at R1, junk under a known forwarder's address leaves it its rate" \
 	test "$during" = yes -a "$dm" = 5 -a "$db" = 1500 -a "$dr" = 0
 # (at F on a service of its own: a Binding Info numbered by the wall
-# clock would put R1's own messages of port 60 below F's window)
+# clock would put R1's own messages of port 60 below F's window, for a
+# second)
 dcf service add "$SID4" proto udp port 64 mode forward router 10.1.0.1 key "$FKEY"
 bind64()
 {
