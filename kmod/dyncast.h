@@ -264,9 +264,8 @@ struct dc_service {
 	/* both ends of a forwarder: the key, and a forwarder's D-Router */
 	struct dc_key __rcu *key;
 	siphash_key_t hash_seed;
-	/* the previous key, accepted until old_key_until */
+	/* the previous key, accepted until its until */
 	struct dc_key __rcu *old_key;
-	unsigned long old_key_until;
 	unsigned long key_overlap;
 	union nf_inet_addr router;
 	struct dc_replay replay;

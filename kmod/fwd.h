@@ -127,6 +127,11 @@ struct dc_fwd_keys {
 struct dc_key {
 	u8 id;
 	u64 gen;		/* unique among every key made */
+	/*
+	 * as a service's previous key, accepted until then: set before it
+	 * becomes one, so that a reader that finds it finds its own
+	 */
+	unsigned long until;
 	/* a D-Router's: the master key, forwarders' keys derive from it */
 	struct dc_hmac master;
 	/* a forwarder's: the key it shares with its D-Router */
@@ -135,19 +140,10 @@ struct dc_key {
 };
 
 /* fwd_wire.c */
-/* The keys a change replaced, kept until it is known to stand. */
-struct dc_key_undo {
-	struct dc_key *cur;
-	struct dc_key *old;
-	unsigned long old_until;
-};
-
 struct dc_key *dc_key_alloc(const u8 *raw, u8 id);
 void dc_key_free(struct dc_key *key);
 void dc_key_install(struct dc_service *svc, struct dc_key *key,
-		    unsigned long overlap, struct dc_key_undo *undo);
-void dc_key_install_done(struct dc_service *svc, struct dc_key_undo *undo);
-void dc_key_install_undo(struct dc_service *svc, struct dc_key_undo *undo);
+		    unsigned long overlap);
 void dc_key_release(struct dc_service *svc);
 struct dc_key *dc_key_find(const struct dc_service *svc, u8 id);
 void dc_key_forwarder(const struct dc_key *key, u8 family,

@@ -206,56 +206,32 @@ struct dc_key *dc_key_alloc(const u8 *raw, u8 id)
 }
 
 /*
- * Make @key the service's key, under dn->lock.  The current key stays
- * accepted for @overlap jiffies more if its id differs (the previous one
- * then goes); with no overlap, or the same id, no other key is accepted.
- * What was replaced is kept in @undo until dc_key_install_done() frees it
- * or dc_key_install_undo() puts it back.
+ * Make @key the service's key, under dn->lock; the keys it replaces are
+ * freed once no packet can be using them.  The current key stays accepted
+ * for @overlap jiffies more if its id differs (the previous one then
+ * goes); with no overlap, or the same id, no other key is accepted.
  */
 void dc_key_install(struct dc_service *svc, struct dc_key *key,
-		    unsigned long overlap, struct dc_key_undo *undo)
+		    unsigned long overlap)
 {
 	struct mutex *lock = &svc->dn->lock;
 	struct dc_key *cur, *old;
 
 	cur = rcu_dereference_protected(svc->key, lockdep_is_held(lock));
 	old = rcu_dereference_protected(svc->old_key, lockdep_is_held(lock));
-	undo->cur = cur;
-	undo->old = old;
-	undo->old_until = svc->old_key_until;
 	if (cur && cur->id != key->id && overlap) {
-		WRITE_ONCE(svc->old_key_until, jiffies + overlap);
+		WRITE_ONCE(cur->until, jiffies + overlap);
 		rcu_assign_pointer(svc->old_key, cur);
+		cur = NULL;
 	} else if (old && (!overlap || old->id == key->id)) {
 		/* a previous key of the same id could not be told apart */
 		RCU_INIT_POINTER(svc->old_key, NULL);
+	} else {
+		old = NULL;
 	}
 	rcu_assign_pointer(svc->key, key);
-}
-
-/* The change stands: free the keys no longer referenced. */
-void dc_key_install_done(struct dc_service *svc, struct dc_key_undo *undo)
-{
-	struct mutex *lock = &svc->dn->lock;
-	struct dc_key *old;
-
-	old = rcu_dereference_protected(svc->old_key, lockdep_is_held(lock));
-	if (undo->cur && undo->cur != old)
-		dc_key_free(undo->cur);
-	if (undo->old && undo->old != old)
-		dc_key_free(undo->old);
-}
-
-/* The change failed: the replaced keys come back, the new one goes. */
-void dc_key_install_undo(struct dc_service *svc, struct dc_key_undo *undo)
-{
-	struct mutex *lock = &svc->dn->lock;
-	struct dc_key *key;
-
-	key = rcu_replace_pointer(svc->key, undo->cur, lockdep_is_held(lock));
-	rcu_assign_pointer(svc->old_key, undo->old);
-	WRITE_ONCE(svc->old_key_until, undo->old_until);
-	dc_key_free(key);
+	dc_key_free(cur);
+	dc_key_free(old);
 }
 
 /* The service goes away: its keys go once no packet can be using them. */
@@ -279,8 +255,7 @@ struct dc_key *dc_key_find(const struct dc_service *svc, u8 id)
 	if (key && key->id == id)
 		return key;
 	key = rcu_dereference(svc->old_key);
-	if (key && key->id == id &&
-	    time_before(jiffies, READ_ONCE(svc->old_key_until)))
+	if (key && key->id == id && time_before(jiffies, READ_ONCE(key->until)))
 		return key;
 	return NULL;
 }

@@ -456,13 +456,15 @@ static int dc_nl_put_service_key(struct sk_buff *skb,
 /* Which keys a service has: never the keys themselves. */
 static int dc_nl_put_keys(struct sk_buff *skb, const struct dc_service *svc)
 {
-	unsigned long until = READ_ONCE(svc->old_key_until);
 	struct dc_key *key, *old;
+	unsigned long until = 0;
 	int ret = 0;
 
 	rcu_read_lock();
 	key = rcu_dereference(svc->key);
 	old = rcu_dereference(svc->old_key);
+	if (old)
+		until = READ_ONCE(old->until);
 	if (key)
 		ret = nla_put_flag(skb, DYNCAST_A_SERVICE_KEYED) ?:
 		      nla_put_u8(skb, DYNCAST_A_SERVICE_KEY_ID, key->id);
@@ -819,7 +821,6 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 	struct dc_net *dn = svc->dn;
 	struct dc_svc_conf conf, old;
 	struct dc_key *key = NULL;
-	struct dc_key_undo undo;
 	struct dc_svc_req req;
 	int ret;
 
@@ -844,11 +845,16 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 		return -EOPNOTSUPP;
 	}
 	/*
-	 * Another mode's hooks first: they are there when the mode changes,
-	 * so that no packet passes between the old hooks and the new.
+	 * What another mode or a first key needs first, before packets see
+	 * either: the new mode's hooks are there when it takes effect (no
+	 * packet passes between the old hooks and the new), and if the hooks
+	 * or the socket cannot be had, no packet has seen the change.
 	 */
-	if (conf.mode != old.mode) {
-		ret = dc_service_sync_mode(svc, conf.mode, info->extack);
+	if (conf.mode != old.mode ||
+	    (req.key && !rcu_access_pointer(svc->key))) {
+		ret = dc_service_sync_for(svc, conf.mode,
+					  req.key || rcu_access_pointer(svc->key),
+					  info->extack);
 		if (ret) {
 			dc_service_sync(svc, NULL);
 			return ret;
@@ -861,23 +867,11 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 			dc_service_sync(svc, NULL);
 			return -ENOMEM;
 		}
-		dc_key_install(svc, key, conf.key_overlap, &undo);
+		dc_key_install(svc, key, conf.key_overlap);
 	}
-	/*
-	 * A new mode or a first key may need hooks or a socket: if they
-	 * cannot be had, the service is left as it was, keys included.
-	 */
 	dc_conf_set(svc, &conf);
-	ret = dc_service_sync(svc, info->extack);
-	if (ret) {
-		if (key)
-			dc_key_install_undo(svc, &undo);
-		dc_conf_set(svc, &old);
-		dc_service_sync(svc, NULL);
-		return ret;
-	}
-	if (key)
-		dc_key_install_done(svc, &undo);
+	/* drops what the old mode needed: cannot fail */
+	dc_service_sync(svc, NULL);
 	dc_req_seed(svc, &req);
 	if (conf.service_time != old.service_time)
 		dc_service_deltas_update(svc);
@@ -947,7 +941,6 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	dc_req_seed(svc, &req);
 	svc->router = req.router;
 	if (req.key) {
-		struct dc_key_undo undo;
 		struct dc_key *key;
 
 		key = dc_key_alloc(req.key, req.key_id);
@@ -957,7 +950,7 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 			goto err_free;
 		}
 		/* a new service has no key to replace */
-		dc_key_install(svc, key, 0, &undo);
+		dc_key_install(svc, key, 0);
 	}
 	ret = dc_service_rebuild(svc);
 	if (ret)

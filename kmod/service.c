@@ -231,9 +231,9 @@ void dc_service_free_unpublished(struct dc_service *svc)
 	kfree(svc);
 }
 
-/* What one service needs of the namespace, in @mode. */
+/* What one service needs of the namespace, in @mode, @keyed or not. */
 static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc,
-			 u8 mode)
+			 u8 mode, bool keyed)
 {
 	int idx = dc_fam_idx(svc->family);
 
@@ -241,20 +241,21 @@ static void dc_needs_add(struct dc_needs *n, const struct dc_service *svc,
 		n->nat[idx] = true;
 	else
 		n->hooks[idx] = true;
-	if (rcu_access_pointer(svc->key))
+	if (keyed)
 		n->sock[idx] = true;
 }
 
 /*
  * Give the namespace the hooks, NAT hooks and forwarder sockets that its
  * services need, as they are configured now, plus what @extra (a service
- * about to be published, or to change its mode) needs in @extra_mode, and
- * drop those that none needs any more.  Taking away cannot fail; on
- * failure to add, the caller undoes its change and calls this again.
- * Under dn->lock.
+ * about to be published, or to change) needs in @extra_mode, with a key
+ * if @extra_keyed, and drop those that none needs any more.  Taking away
+ * cannot fail; on failure to add, the caller undoes its change and calls
+ * this again.  Under dn->lock.
  */
 static int __dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
-			 u8 extra_mode, struct netlink_ext_ack *extack)
+			 u8 extra_mode, bool extra_keyed,
+			 struct netlink_ext_ack *extack)
 {
 	struct dc_service *svc;
 	struct dc_needs n = {};
@@ -263,9 +264,10 @@ static int __dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 	lockdep_assert_held(&dn->lock);
 	for (i = 0; i < ARRAY_SIZE(dn->services); i++)
 		hlist_for_each_entry(svc, &dn->services[i], hnode)
-			dc_needs_add(&n, svc, svc->mode);
+			dc_needs_add(&n, svc, svc->mode,
+				     rcu_access_pointer(svc->key));
 	if (extra)
-		dc_needs_add(&n, extra, extra_mode);
+		dc_needs_add(&n, extra, extra_mode, extra_keyed);
 	ret = dc_sockets_update(dn, n.sock, extack);
 	if (ret)
 		return ret;
@@ -278,7 +280,8 @@ static int __dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 static int dc_net_sync(struct dc_net *dn, const struct dc_service *extra,
 		       struct netlink_ext_ack *extack)
 {
-	return __dc_net_sync(dn, extra, extra ? extra->mode : 0, extack);
+	return __dc_net_sync(dn, extra, extra ? extra->mode : 0,
+			     extra && rcu_access_pointer(extra->key), extack);
 }
 
 static bool dc_service_id_used(struct dc_net *dn, u32 id)
@@ -369,13 +372,15 @@ int dc_service_sync(struct dc_service *svc, struct netlink_ext_ack *extack)
 }
 
 /*
- * Before a service changes to @mode: what it needs then too, so that the
- * hooks of the new mode are there when it takes effect.
+ * Before a service changes to @mode, keyed or not: what it needs then too,
+ * so that the hooks of the new mode and the socket of its first key are
+ * there when the change takes effect, and nothing has changed if they
+ * cannot be had.
  */
-int dc_service_sync_mode(struct dc_service *svc, u8 mode,
-			 struct netlink_ext_ack *extack)
+int dc_service_sync_for(struct dc_service *svc, u8 mode, bool keyed,
+			struct netlink_ext_ack *extack)
 {
-	return __dc_net_sync(svc->dn, svc, mode, extack);
+	return __dc_net_sync(svc->dn, svc, mode, keyed, extack);
 }
 
 /* Remove a service with its instances and bindings. */

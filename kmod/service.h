@@ -28,8 +28,8 @@ int dc_service_publish(struct dc_service *svc, struct netlink_ext_ack *extack);
 void dc_service_delete(struct dc_service *svc);
 void dc_service_free_unpublished(struct dc_service *svc);
 int dc_service_sync(struct dc_service *svc, struct netlink_ext_ack *extack);
-int dc_service_sync_mode(struct dc_service *svc, u8 mode,
-			 struct netlink_ext_ack *extack);
+int dc_service_sync_for(struct dc_service *svc, u8 mode, bool keyed,
+			struct netlink_ext_ack *extack);
 void dc_service_put(struct dc_service *svc);
 
 #endif /* _DYNCAST_SERVICE_H */

@@ -18,10 +18,10 @@
 
 require_root
 require_vm
-require_cmd ip socat jq
+require_cmd ip socat jq python3 ss
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"
@@ -89,6 +89,47 @@ ktap_test_result "an affinity change returns while new flows keep coming" \
 ktap_test_result "the affinity change removed the 5tuple bindings made before it" \
 	sh -c "! $DYNCAST -n $R -j binding show ${SVC[*]} | jq -e '.[] | select(.sport == 5010)' >/dev/null"
 wait $FLOOD_PID
+
+# A change that fails is seen by no packet: a first key needs the UDP
+# port of forwarder messages, held here by another socket, so that
+# "key ... affinity 3tuple" fails; the flows that arrive meanwhile are
+# bound under 5tuple still, never under 3tuple (source port 0).
+dc service set "${SVC[@]}" affinity 5tuple
+dc binding flush
+ip netns exec "$R" python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 17475))
+time.sleep(600)' &
+HOLD_PID=$!
+defer "kill $HOLD_PID"
+held=yes
+busywait $(( 5000 * TIME_FACTOR )) sh -c "ip netns exec $R ss -uanH 'sport = :17475' | grep -q ." >/dev/null ||
+	held=no
+ip netns exec "$C" "$flood" -q -n 200000 -r 20000 -o 300000 -s 10.77.0.0/16 "$SID4" 9 &
+FLOOD_PID=$!
+defer "kill $FLOOD_PID"
+fails=0 msg=
+for _ in $(seq 40); do
+	if ! out=$(dc service set "${SVC[@]}" affinity 3tuple key "$(printf '%064x' 1)" 2>&1); then
+		fails=$((fails + 1))
+		msg=$out
+	fi
+done
+kill "$FLOOD_PID" 2>/dev/null
+wait "$FLOOD_PID" 2>/dev/null
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+svc=$(dc -j service show "${SVC[@]}" | jq -c '.[0] | [.affinity, (.keyed // false), .bindings]')
+wrong=$(dc -j binding show "${SVC[@]}" | jq '[.[] | select(.sport == 0)] | length')
+echo "# 40 changes refused under a flood: $fails; \"$msg\"; service [affinity, keyed, bindings] $svc; bindings under 3tuple: $wrong"
+if [ $held = no ]; then
+	ktap_test_skip "a change whose socket cannot be had: the port could not be held"
+else
+	ktap_test_result "a change whose socket cannot be had fails, and leaves no binding made under it" \
+		test "$fails" = 40 -a "$wrong" = 0 -a \
+		"$(echo "$svc" | jq -c '.[0:2]')" = '["5tuple",false]' -a \
+		"$(echo "$msg" | grep -c 'cannot open the UDP port')" = 1
+fi
 
 # Every flow of a flood with nothing removing bindings is bound.
 dc service set "${SVC[@]}" affinity 5tuple
