@@ -223,9 +223,6 @@ static void dc_addr_err(struct netlink_ext_ack *extack,
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "binding: give an IPv4 or an IPv6 address, not both");
 		break;
-	case DC_ADDR_BINDING * 3 + DC_ADDR_NOT_UNICAST:
-		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: not a unicast address");
-		break;
 	case DC_ADDR_BINDING * 3 + DC_ADDR_MISSING:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "binding: address missing");
 		break;
@@ -253,11 +250,16 @@ static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
 		dc_addr_err(extack, a6, of, DC_ADDR_BOTH);
 		return -EINVAL;
 	}
+	/*
+	 * A binding's is a key, masked by the source prefix (a dump shows
+	 * 0.0.0.0 under src-prefix 4): any address, not found if no binding.
+	 */
 	if (a4) {
 		*family = AF_INET;
 		addr->ip = nla_get_in_addr(a4);
-		if (ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip) ||
-		    ipv4_is_zeronet(addr->ip)) {
+		if (of != DC_ADDR_BINDING &&
+		    (ipv4_is_multicast(addr->ip) || ipv4_is_lbcast(addr->ip) ||
+		     ipv4_is_zeronet(addr->ip))) {
 			dc_addr_err(extack, a4, of, DC_ADDR_NOT_UNICAST);
 			return -EINVAL;
 		}
@@ -266,8 +268,9 @@ static int dc_nl_addr(struct nlattr *nest, struct nlattr *a4, struct nlattr *a6,
 	if (a6) {
 		*family = AF_INET6;
 		addr->in6 = nla_get_in6_addr(a6);
-		if (ipv6_addr_is_multicast(&addr->in6) ||
-		    ipv6_addr_any(&addr->in6)) {
+		if (of != DC_ADDR_BINDING &&
+		    (ipv6_addr_is_multicast(&addr->in6) ||
+		     ipv6_addr_any(&addr->in6))) {
 			dc_addr_err(extack, a6, of, DC_ADDR_NOT_UNICAST);
 			return -EINVAL;
 		}
@@ -837,8 +840,13 @@ static int dc_nl_service_change(struct dc_service *svc, struct nlattr *nest,
 				    "a service cannot become a forwarder or stop being one: delete it and add it again");
 		return -EOPNOTSUPP;
 	}
-	if (req.has_router && (conf.mode != DYNCAST_MODE_FORWARD ||
-			       !nf_inet_addr_cmp(&req.router, &svc->router))) {
+	if (req.has_router && conf.mode != DYNCAST_MODE_FORWARD) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
+						  tb[DYNCAST_A_SERVICE_ROUTER6],
+				    "router: only a forwarder (mode forward) has one");
+		return -EOPNOTSUPP;
+	}
+	if (req.has_router && !nf_inet_addr_cmp(&req.router, &svc->router)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[DYNCAST_A_SERVICE_ROUTER4] ?:
 						  tb[DYNCAST_A_SERVICE_ROUTER6],
 				    "router: set when the forwarder is added, never changed");
@@ -928,6 +936,7 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	svc = dc_service_create(dn, k.family, &k.addr, k.proto, k.port);
 	if (!svc) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no memory for the service");
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -953,8 +962,10 @@ static int dc_nl_service_new(struct sk_buff *skb, struct genl_info *info)
 		dc_key_install(svc, key, 0);
 	}
 	ret = dc_service_rebuild(svc);
-	if (ret)
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no memory for the service");
 		goto err_free;
+	}
 	ret = dc_service_publish(svc, info->extack);
 	if (ret)
 		goto err_free;
@@ -1111,8 +1122,10 @@ static int dc_nl_parse_instances(struct dc_service *svc, struct genl_info *info,
 		return -E2BIG;
 	}
 	r = kvcalloc(n, sizeof(*r), GFP_KERNEL);
-	if (!r)
+	if (!r) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no memory for the request");
 		return -ENOMEM;
+	}
 
 	i = 0;
 	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
@@ -1366,6 +1379,7 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 	changed = bitmap_zalloc(n, GFP_KERNEL);
 	was = kvmalloc(n, GFP_KERNEL);
 	if (!created || !changed || !was) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no memory for the request");
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1379,6 +1393,8 @@ static int dc_nl_instance_new(struct sk_buff *skb, struct genl_info *info)
 		}
 		r[i].inst = dc_instance_create(svc, &r[i].addr);
 		if (!r[i].inst) {
+			NL_SET_ERR_MSG_ATTR(info->extack, r[i].nest,
+					    "no memory for the instance");
 			ret = -ENOMEM;
 			goto undo;
 		}
@@ -1451,6 +1467,7 @@ static int dc_nl_instance_set(struct sk_buff *skb, struct genl_info *info)
 	changed = bitmap_zalloc(n, GFP_KERNEL);
 	was = kvmalloc(n, GFP_KERNEL);
 	if (!changed || !was) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no memory for the request");
 		ret = -ENOMEM;
 		goto out;
 	}

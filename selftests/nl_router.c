@@ -874,6 +874,15 @@ static void existence(void)
 	expect("binding del of a missing binding", nlh, ENOENT,
 	       "binding not found", 0);
 
+	/* a source masked by a short prefix, as a dump shows it */
+	nlh = req(DYNCAST_CMD_BINDING_DEL);
+	put_svc(nlh, SID4, TCP, 7);
+	bad = nest = mnl_attr_nest_start(nlh, DYNCAST_A_BINDING);
+	put_in4(nlh, DYNCAST_A_BINDING_SRC4, "0.0.0.0");
+	mnl_attr_nest_end(nlh, nest);
+	expect("binding del, source 0.0.0.0 (masked), none bound", nlh, ENOENT,
+	       "binding not found", 0);
+
 	/*
 	 * Linux 6.1 gives a dump's .start no extack (cb->extack is NULL),
 	 * and the NLMSG_DONE of a failed dump only the message, no offset.
@@ -1042,6 +1051,14 @@ static void forwarder(void)
 	       "never changed", 0);
 
 	nlh = req(DYNCAST_CMD_SERVICE_SET);
+	nest = svc_open(nlh, SID4, TCP, 7);
+	put_in4(nlh, DYNCAST_A_SERVICE_ROUTER4, "10.1.0.1");
+	bad = tail_attr(nlh, 4);
+	mnl_attr_nest_end(nlh, nest);
+	expect("service set, a router for a service not a forwarder", nlh,
+	       EOPNOTSUPP, "only a forwarder", 0);
+
+	nlh = req(DYNCAST_CMD_SERVICE_SET);
 	nest = svc_open(nlh, "10.99.0.5", TCP, 7);
 	mnl_attr_put(nlh, DYNCAST_A_SERVICE_KEYED, 0, NULL);
 	bad = tail_attr(nlh, 0);
@@ -1197,7 +1214,7 @@ int main(void)
 		ktap_skip_all("family " DYNCAST_FAMILY_NAME " not found");
 	}
 
-	ktap_plan(76);
+	ktap_plan(78);
 	ktap_msg("family %s has id %u", DYNCAST_FAMILY_NAME, family_id);
 
 	setup();
