@@ -250,6 +250,22 @@ static bool dc_fwd_bind_valid(const struct dc_service *svc,
 }
 
 /*
+ * A reason this version knows (one it does not is not taken for "down"),
+ * reserved bytes zero, and but for "service deleted" an instance's address
+ * as in a Binding Info.
+ */
+static bool dc_fwd_notice_valid(const struct dc_service *svc,
+				const struct dc_fwd_notice *n)
+{
+	union nf_inet_addr addr;
+
+	return n->reason >= DC_FWD_DOWN && n->reason <= DC_FWD_SERVICE_GONE &&
+	       !memchr_inv(n->reserved, 0, sizeof(n->reserved)) &&
+	       (n->reason == DC_FWD_SERVICE_GONE ||
+		!dc_fwd_addr(svc->family, n->bid, &addr));
+}
+
+/*
  * A Binding Info or a notice reached a forwarder, skb->data at the UDP
  * header, @hdr in the linear part.  Checked here, cheapest first, applied
  * by the work.  Consumes @skb.
@@ -300,7 +316,8 @@ void dc_fwd_rcv(struct dc_net *dn, struct sk_buff *skb,
 		goto drop;
 	}
 	what = DC_STAT_MALFORMED;
-	if (hdr->type == DC_FWD_BIND && !dc_fwd_bind_valid(svc, &body.bind))
+	if (hdr->type == DC_FWD_BIND ? !dc_fwd_bind_valid(svc, &body.bind) :
+				       !dc_fwd_notice_valid(svc, &body.notice))
 		goto drop;
 
 	l = kmalloc(sizeof(*l), GFP_ATOMIC);
