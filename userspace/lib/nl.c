@@ -231,6 +231,20 @@ static int dc_nl_errno(int error)
 	return -EBADMSG;
 }
 
+/*
+ * The request's end, with the kernel's @error: an error of our own
+ * already met (a reply we could not process) stands, so that the request
+ * does not end as a success.
+ */
+static void dc_nl_xfer_last(struct dc_nl_xfer *x, int error,
+			    const struct dc_nl_ext *e)
+{
+	if (x->error)
+		return;
+	x->error = error;
+	dc_nl_report(x, error, e);
+}
+
 static void dc_nl_xfer_error(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
@@ -249,8 +263,7 @@ static void dc_nl_xfer_error(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 		off += MNL_ALIGN(err->msg.nlmsg_len) - MNL_NLMSG_HDRLEN;
 	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && off <= len)
 		mnl_attr_parse(nlh, off, dc_nl_ext_cb, &e);
-	x->error = dc_nl_errno(err->error);
-	dc_nl_report(x, x->error, &e);
+	dc_nl_xfer_last(x, dc_nl_errno(err->error), &e);
 }
 
 static void dc_nl_xfer_done(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
@@ -264,8 +277,7 @@ static void dc_nl_xfer_done(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
 		mnl_attr_parse(nlh, sizeof(int), dc_nl_ext_cb, &e);
-	x->error = dc_nl_errno(error);
-	dc_nl_report(x, x->error, &e);
+	dc_nl_xfer_last(x, dc_nl_errno(error), &e);
 }
 
 static void dc_nl_xfer_msg(struct dc_nl_xfer *x, const struct nlmsghdr *nlh)

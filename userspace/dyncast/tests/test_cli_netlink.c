@@ -199,6 +199,58 @@ static void test_dump_done_error(void **state)
 	assert_int_equal(n, 3);
 }
 
+static int fail_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_ERROR;
+}
+
+/*
+ * A reply the caller's callback could not take fails the request, though
+ * the kernel ends it well (NLMSG_DONE 0, or an ack 0): a flush that could
+ * not collect its list must not end as a success.
+ */
+static void test_cb_error_stands(void **state)
+{
+	char buf[512] __attribute__((aligned(4)));
+	char reqbuf[DC_NL_REQ_SIZE] __attribute__((aligned(4)));
+	struct nlmsgerr e = { .error = 0 };
+	struct nlmsghdr *req;
+	struct dc_nl_xfer x;
+	uint32_t row = 1;
+	int error = 0;
+	size_t off = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(err);
+	req = ctrl_req(reqbuf, CTRL_CMD_GETFAMILY, NLM_F_DUMP);
+	req->nlmsg_seq = 7;
+	put_msg(buf, &off, NLMSG_MIN_TYPE, NLM_F_MULTI, &row, sizeof(row));
+	put_msg(buf, &off, NLMSG_DONE, NLM_F_MULTI, &error, sizeof(error));
+	dc_nl_xfer_init(&x, req, 0, err, NULL, fail_cb, NULL);
+	dc_nl_xfer_feed(&x, buf, off);
+	assert_true(x.done);
+	assert_int_equal(dc_nl_xfer_end(&x), -EBADMSG);
+
+	req = ctrl_req(reqbuf, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+	req->nlmsg_seq = 7;
+	off = 0;
+	put_msg(buf, &off, NLMSG_MIN_TYPE, 0, &row, sizeof(row));
+	e.msg = *req;
+	put_msg(buf, &off, NLMSG_ERROR, NLM_F_CAPPED, &e, sizeof(e));
+	dc_nl_xfer_init(&x, req, 0, err, NULL, fail_cb, NULL);
+	dc_nl_xfer_feed(&x, buf, off);
+	assert_true(x.done);
+	assert_int_equal(dc_nl_xfer_end(&x), -EBADMSG);
+	fclose(err);
+	assert_non_null(strstr(text, "cannot process the kernel's reply"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dump_done_error),
+		cmocka_unit_test(test_cb_error_stands),
 	};
 	struct dc_nl nl;
 
