@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The CLI's exit status against the real module (dyncast(8), EXIT STATUS):
-# 1 for a wrong command line, 2 for a refusal by the kernel or a
-# namespace that cannot be entered, 3 for not found; with -batch, the
-# first failed line's.
+# 1 for a wrong command line, 2 for a refusal by the kernel, a
+# namespace that cannot be entered, a file that cannot be read or output
+# that cannot be written, 3 for not found; with -batch, the first failed
+# line's.
 #
 # timeout=120
 
@@ -15,7 +16,7 @@ require_vm
 require_cmd ip
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 10
 
 dc_load || ktap_skip_all "cannot load the module"
 setup_ns NS || ktap_skip_all "cannot create a netns"
@@ -50,5 +51,9 @@ ktap_test_result "-batch -force: the first failed line's status (3, then 1)" \
 # (the module is loaded on demand: its absence cannot be shown here)
 ktap_test_result "a network namespace that is not there: 2" \
 	status 2 -n "no-such-netns-$$" service show
+ktap_test_result "a key file that cannot be read: 2" \
+	status 2 service add 192.0.2.4 proto tcp key-file "/tmp/no-such-key.$$"
+ktap_test_result "a key that cannot be written out: 2" \
+	sh -c "$DYNCAST genkey >/dev/full 2>/dev/null; rc=\$?; echo \"# dyncast genkey >/dev/full: \$rc\"; [ \$rc = 2 ]"
 
 ktap_finished

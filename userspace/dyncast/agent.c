@@ -237,8 +237,10 @@ int dc_do_agent(struct dc_ctx *ctx, int argc, char **argv)
 			have_path = true;
 			argc -= 2;
 			argv += 2;
-		} else if (!kind && dc_parse_keyword(*argv, dc_show_kinds,
-					 __DC_SHOW_MAX) >= 0) {
+		} else if (dc_parse_keyword(*argv, dc_show_kinds,
+					    __DC_SHOW_MAX) >= 0) {
+			if (kind)
+				return dc_arg_twice(ctx->err, "KIND");
 			kind = *argv;
 			argc--;
 			argv++;

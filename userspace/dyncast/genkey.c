@@ -33,7 +33,12 @@ static int dc_print_key(struct dc_ctx *ctx, const uint8_t *key, size_t len)
 	for (i = 0; i < len; i++)
 		fprintf(ctx->out, "%02x", key[i]);
 	fputc('\n', ctx->out);
-	return fflush(ctx->out) ? -1 : 0;
+	if (fflush(ctx->out) || ferror(ctx->out)) {
+		dc_err(ctx->err, "cannot write the output");
+		ctx->syserr = true;
+		return -1;
+	}
+	return 0;
 }
 
 int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv)
@@ -45,6 +50,7 @@ int dc_do_genkey(struct dc_ctx *ctx, int argc, char **argv)
 		return dc_arg_unknown(ctx->err, *argv);
 	if (getrandom(key, sizeof(key), 0) != sizeof(key)) {
 		dc_err(ctx->err, "cannot get random bytes: %s", strerror(errno));
+		ctx->syserr = true;
 		return -1;
 	}
 	dc_key_out_warn(ctx->err, ctx->out);
@@ -93,6 +99,8 @@ int dc_do_derivekey(struct dc_ctx *ctx, int argc, char **argv)
 		return -1;
 	argc--;
 	argv++;
+	if (argc > 2 && !strcmp(argv[2], "key-file"))
+		return dc_arg_twice(ctx->err, "key-file");
 	if (argc > 0 && !strcmp(*argv, "key-file")) {
 		if (argc < 2)
 			return dc_arg_novalue(ctx->err, *argv);
@@ -102,8 +110,12 @@ int dc_do_derivekey(struct dc_ctx *ctx, int argc, char **argv)
 	}
 	if (argc > 0)
 		return dc_arg_unknown(ctx->err, *argv);
-	if (dc_arg_key_file(ctx->err, "key-file", file, master, sizeof(master)))
+	ret = dc_arg_key_file(ctx->err, "key-file", file, master,
+			      sizeof(master));
+	if (ret) {
+		ctx->syserr = ret == DC_ARG_IO;
 		return -1;
+	}
 	ret = dc_derive_forwarder_key(master, &a, key);
 	if (ret)
 		dc_err(ctx->err, "cannot compute HMAC-SHA256");

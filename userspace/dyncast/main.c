@@ -547,6 +547,8 @@ static int dc_kernel_listen(struct dc_ctx *ctx, mnl_cb_t cb, void *data)
 
 	if (!nl)
 		return -1;
+	/* whatever ends a monitor but a signal is the system's */
+	ctx->syserr = true;
 	if (!nl->mcgrp) {
 		dc_err(ctx->err, "generic netlink family \"%s\" has no \"%s\" multicast group",
 		       DYNCAST_FAMILY_NAME, DYNCAST_MCGRP_EVENTS);

@@ -217,6 +217,9 @@ static int service_forwarder_arg(struct dc_ctx *ctx, struct dc_service *svc,
 		      dc_arg_key_file(ctx->err, name, (*argv)[1], svc->key,
 				      sizeof(svc->key));
 		svc->has_key = !ret;
+		/* a file that cannot be read is no mistake of the line */
+		if (ret == DC_ARG_IO)
+			ctx->syserr = true;
 	}
 	if (ret)
 		return -1;

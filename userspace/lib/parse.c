@@ -335,7 +335,7 @@ bool dc_key_file_open(int fd)
 /*
  * The same, read from the file @path: its first line, surrounding blanks
  * ignored, so that a key need not show on a command line.  A file others
- * may read is taken, with a warning.
+ * may read is taken, with a warning.  DC_ARG_IO when it cannot be opened.
  */
 int dc_arg_key_file(FILE *err, const char *name, const char *path,
 		    uint8_t *out, size_t len)
@@ -348,7 +348,7 @@ int dc_arg_key_file(FILE *err, const char *name, const char *path,
 	if (!fp) {
 		dc_err(err, "argument \"%s\": cannot read \"%s\": %s", name,
 		       path, strerror(errno));
-		return -1;
+		return DC_ARG_IO;
 	}
 	if (dc_key_file_open(fileno(fp)))
 		fprintf(err, "Warning: key file \"%s\" is readable by others; chmod 600 it\n",

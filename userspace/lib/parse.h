@@ -54,6 +54,8 @@ int dc_arg_hex(FILE *err, const char *name, const char *val, uint8_t *out,
 int dc_parse_key(const char *s, uint8_t *out, size_t len);
 int dc_arg_key(FILE *err, const char *name, const char *val, uint8_t *out,
 	       size_t len);
+/* dc_arg_key_file(): the file could not be read (not a mistake of the line) */
+#define DC_ARG_IO	(-2)
 int dc_arg_key_file(FILE *err, const char *name, const char *path,
 		    uint8_t *out, size_t len);
 bool dc_key_file_open(int fd);
