@@ -11,7 +11,8 @@
 #    a socket file left by a killed one is taken, a file that is not a
 #    socket is not;
 #  - started with a relative -c, it reads the same file again on SIGHUP
-#    from the background (where it works in /);
+#    from the background (where it works in /); a reload to another agent
+#    port moves its socket;
 #  - "#" and ";" after a value start a comment;
 #  - the report socket has report-mode and report-group; on an abstract
 #    one, which has no file mode, a report from another user is refused
@@ -27,12 +28,12 @@
 
 require_root
 require_vm
-require_cmd ip jq socat setpriv stat
+require_cmd ip jq socat setpriv stat ss
 
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -169,6 +170,18 @@ p=$(pgrep -f "$DYNCASTD -c a.conf\$")
 kill -HUP "$p"
 ktap_test_result "comments after values; a relative -c is read again on SIGHUP" \
 	eval "[ $rc = 0 ] && [ '$ok' = yes ] && busywait 5000 weight 7"
+# a reload to another agent port: the socket moves, the daemon goes on
+# (its probe timer, armed, was set up again over itself: a loop in the
+# timer list, the daemon spinning for good)
+sed -i 's/^listen = 127.0.0.1:4961 /listen = 127.0.0.1:4971 /' "$D/a.conf"
+kill -HUP "$p"
+sed -i 's/^weight = 7/weight = 5/' "$D/a.conf"
+sleep 0.5
+kill -HUP "$p"
+ktap_test_result "a reload to another agent port moves the socket, and the daemon goes on" \
+	eval "busywait $(( 5000 * TIME_FACTOR )) weight 5 &&
+	      ip netns exec $NS ss -uanH 'sport = :4971' | grep -q . &&
+	      ! ip netns exec $NS ss -uanH 'sport = :4961' | grep -q ."
 kill "$p"
 busywait 5000 eval "! kill -0 $p 2>/dev/null"
 

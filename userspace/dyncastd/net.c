@@ -398,7 +398,12 @@ int dd_net_init(struct dd_ctx *ctx)
 			dd_net_rx, ctx);
 	if (ret)
 		return ret;
-	dd_timer_init(&ctx->probe_timer, dd_probe_timer, ctx);
+	/*
+	 * Once only: a reload that opens the socket anew finds the timer
+	 * armed, in the loop's list, which its init would wipe over.
+	 */
+	if (!ctx->probe_timer.cb)
+		dd_timer_init(&ctx->probe_timer, dd_probe_timer, ctx);
 	dd_timer_arm(&ctx->loop, &ctx->probe_timer, dd_now_ms() + 100);
 	return 0;
 }
