@@ -448,7 +448,8 @@ static int dd_decode_record(const uint8_t *p, size_t len, struct dd_record *r)
 	memset(r, 0, sizeof(*r));
 	dd_tlv_it_init(&it, p, len);
 	while ((ret = dd_tlv_next(&it)) > 0) {
-		if (it.type < __DD_I_MAX && dd_seen(&seen, it.type))
+		if (it.type >= DD_I_SID4 && it.type < __DD_I_MAX &&
+		    dd_seen(&seen, it.type))
 			return -1;
 		switch (it.type) {
 		case DD_I_SID4:
@@ -531,7 +532,9 @@ static int dd_decode_origin(const uint8_t *p, size_t len, struct dd_msg *msg)
 	memset(o, 0, sizeof(*o));
 	dd_tlv_it_init(&it, p, len);
 	while ((ret = dd_tlv_next(&it)) > 0) {
-		if (it.type != DD_O_INSTANCE && dd_seen(&seen, it.type))
+		/* known ones once; unknown ones are skipped, however many */
+		if (it.type >= DD_O_ID && it.type < DD_O_INSTANCE &&
+		    dd_seen(&seen, it.type))
 			return -1;
 		switch (it.type) {
 		case DD_O_ID:

@@ -331,8 +331,22 @@ static void unknown_ignored(void **state)
 		0x12, 0x34, 0, 1, 9,			/* unknown in record */
 	};
 
+	/* unknown types in an origin, each twice: skipped, not "given twice" */
+	static const uint8_t again[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN + 4 * 5 + 4 + REC4_LEN,
+		ORIGIN_HEAD,
+		0, 9, 0, 1, 7,
+		0, 9, 0, 1, 7,
+		0, 0, 0, 1, 7,
+		0, 0, 0, 1, 7,
+		0, 8, 0, REC4_LEN,
+		REC4,
+	};
+
 	(void)state;
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, body, sizeof(body)),
+			 DD_DROP_NONE);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, again, sizeof(again)),
 			 DD_DROP_NONE);
 }
 
