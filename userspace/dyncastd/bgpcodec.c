@@ -382,8 +382,11 @@ static enum dd_bgp_event dd_json_update(const struct dd_bgp_codec *c,
 					continue;
 				}
 				cnt->paths++;
-				p.valid = ok;
-				if (!ok) {
+				/* what the kernel would refuse */
+				p.valid = ok && bid.family == p.prefix.family &&
+					  dc_addr_unicast(&p.prefix) &&
+					  dc_addr_unicast(&bid);
+				if (!p.valid) {
 					/* treat as withdrawn (RFC 7606) */
 					cnt->malformed++;
 					p.withdrawn = true;

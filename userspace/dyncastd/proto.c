@@ -513,7 +513,8 @@ static int dd_decode_record(const uint8_t *p, size_t len, struct dd_record *r)
 		}
 	}
 	if (ret < 0 || !r->key.svc.sid.family || !r->key.svc.proto ||
-	    r->key.svc.sid.family != r->key.bid.family)
+	    r->key.svc.sid.family != r->key.bid.family ||
+	    !dc_addr_unicast(&r->key.svc.sid) || !dc_addr_unicast(&r->key.bid))
 		return -1;
 	return 0;
 }

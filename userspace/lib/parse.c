@@ -100,6 +100,22 @@ int dc_parse_milli(const char *s, int32_t max, int32_t *out)
 	return 0;
 }
 
+/*
+ * An address the kernel takes for a service or an instance: not 0.0.0.0/8,
+ * multicast or 255.255.255.255; not :: or multicast.
+ */
+bool dc_addr_unicast(const struct dc_addr *a)
+{
+	uint32_t v4 = ntohl(a->u.in.s_addr);
+
+	if (a->family == AF_INET)
+		return (v4 >> 24) != 0 && !IN_MULTICAST(v4) &&
+		       v4 != INADDR_BROADCAST;
+	return a->family == AF_INET6 &&
+	       !IN6_IS_ADDR_UNSPECIFIED(&a->u.in6) &&
+	       !IN6_IS_ADDR_MULTICAST(&a->u.in6);
+}
+
 int dc_parse_addr(const char *s, struct dc_addr *a)
 {
 	memset(a, 0, sizeof(*a));

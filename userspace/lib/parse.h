@@ -24,6 +24,7 @@ int dc_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int dc_parse_tenths(const char *s, uint32_t max, uint32_t *out);
 int dc_parse_milli(const char *s, int32_t max, int32_t *out);
 int dc_parse_addr(const char *s, struct dc_addr *a);
+bool dc_addr_unicast(const struct dc_addr *a);
 int dc_parse_keyword(const char *s, const char *const *names, unsigned int n);
 const char *dc_addr_fmt(int family, const void *addr, char *buf, size_t len);
 

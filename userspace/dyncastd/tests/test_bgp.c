@@ -352,6 +352,25 @@ static void malformed(void **state)
 			 DD_BGP_EV_UPDATE);
 	assert_true(s.n == 1 && !s.p[0].valid);
 	assert_int_equal(cnt.malformed, 1);
+	/* what the kernel would refuse: treated as withdrawn, counted */
+	for (i = 0; i < 3; i++) {
+		static const char *const hop[] = { "2001:db8::1", "224.0.0.1",
+						   "198.19.3.31" };
+		static const char *const nlri[] = { "203.0.113.1/32",
+						    "203.0.113.1/32",
+						    "239.1.2.3/32" };
+		char line[2048];
+
+		snprintf(line, sizeof(line),
+			 HEAD "\"attribute\": { \"large-community\": [ " GOOD " ] }, "
+			 "\"announce\": { \"ipv4 unicast\": { \"%s\": [ "
+			 "{ \"nlri\": \"%s\" } ] } }" TAIL, hop[i], nlri[i]);
+		memset(&cnt, 0, sizeof(cnt));
+		assert_int_equal(parse(line, &s, &cnt), DD_BGP_EV_UPDATE);
+		if (s.n != 1 || s.p[0].valid || !s.p[0].withdrawn ||
+		    cnt.malformed != 1)
+			fail_msg("accepted: %s via %s", nlri[i], hop[i]);
+	}
 	/* families other than unicast are not ours */
 	assert_int_equal(parse(HEAD "\"attribute\": { \"large-community\": [ " GOOD " ] }, "
 			       "\"announce\": { \"ipv4 flow\": { \"no-nexthop\": [ "

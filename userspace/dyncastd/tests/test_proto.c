@@ -388,6 +388,23 @@ static void malformed(void **state)
 		0, 3, 0, 1, 6,
 		0, 5, 0, 4, 198, 19, 3, 31,
 	};
+	/* a multicast D-BID, then a D-SID of 0.0.0.0: the kernel takes neither */
+	static const uint8_t mcast[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN + 4 + REC4_LEN,
+		ORIGIN_HEAD,
+		0, 8, 0, REC4_LEN,
+		0, 1, 0, 4, 203, 0, 113, 1,
+		0, 3, 0, 1, 6,
+		0, 5, 0, 4, 224, 0, 0, 1,
+	};
+	static const uint8_t zero[] = {
+		0, 1, 0, ORIGIN_HEAD_LEN + 4 + REC4_LEN,
+		ORIGIN_HEAD,
+		0, 8, 0, REC4_LEN,
+		0, 1, 0, 4, 0, 0, 0, 0,
+		0, 3, 0, 1, 6,
+		0, 5, 0, 4, 198, 19, 3, 31,
+	};
 	/* cpu above 100 % */
 	static const uint8_t cpu[] = {
 		0, 1, 0, ORIGIN_HEAD_LEN + 4 + REC4_LEN + 6,
@@ -429,6 +446,8 @@ static void malformed(void **state)
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, twice, sizeof(twice)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, seq0, sizeof(seq0)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, nosid, sizeof(nosid)), DD_DROP_MALFORMED);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, mcast, sizeof(mcast)), DD_DROP_MALFORMED);
+	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, zero, sizeof(zero)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, cpu, sizeof(cpu)), DD_DROP_MALFORMED);
 	assert_int_equal(decode_raw(DD_MSG_ANNOUNCE, svc_time, sizeof(svc_time)),
 			 DD_DROP_MALFORMED);
