@@ -16,7 +16,8 @@
 #  - "#" and ";" after a value start a comment;
 #  - the report socket has report-mode and report-group; on an abstract
 #    one, which has no file mode, a report from another user is refused
-#    and counted, unless that user's group is report-group; descriptors
+#    and counted, unless that user's group is report-group (a speaker on
+#    an abstract BGP socket likewise); descriptors
 #    passed with reports (SCM_RIGHTS) are closed, not kept;
 #  - under systemd (NOTIFY_SOCKET, WATCHDOG_USEC): READY=1 with a STATUS
 #    line, WATCHDOG=1 at half the watchdog period, RELOADING=1 with
@@ -33,7 +34,7 @@ require_cmd ip jq socat setpriv stat ss
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -225,6 +226,32 @@ ktap_test_result "abstract report socket: another user's report refused and coun
 	test "$c1" = "1 1"
 ktap_test_result "abstract report socket: taken from report-group" \
 	test "$c2" = "1 0"
+stop "$D/s.conf"
+
+# an abstract BGP socket: a speaker of another user is refused, root's is
+# taken (a speaker could otherwise push any instance to the router)
+conf "$D/b.conf" 4967 "$D/ctl" "$D/rep-b" "[bgp]" "asn = 64512" \
+	"socket = @dyncast-bgp-test"
+daemon -c "$D/b.conf"
+defer "stop $D/b.conf"
+speak()
+{
+	ip netns exec "$NS" setpriv ${1:+--reuid=nobody --regid=nogroup \
+		--clear-groups} socat -u /dev/null ABSTRACT-CONNECT:dyncast-bgp-test
+}
+refused()
+{
+	show agent "$D/ctl" | jq -r '.[0].counters | "\(.["bgp-refused-speakers"]) \(.["bgp-second-speaker"])"'
+}
+speak nobody
+busywait $(( 3000 * TIME_FACTOR )) eval '[ "$(refused)" = "1 0" ]'
+r1=$(refused)
+speak
+sleep 0.5
+r2=$(refused)
+echo "# bgp-refused-speakers, bgp-second-speaker: after nobody's $r1, after root's $r2"
+ktap_test_result "abstract BGP socket: another user's speaker refused and counted, root's taken" \
+	test "$r1" = "1 0" -a "$r2" = "1 0"
 
 # --- systemd's notifications ---------------------------------------------------
 conf "$D/n.conf" 4966 "$D/ctl-n" "$D/rep-n"

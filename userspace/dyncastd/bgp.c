@@ -489,6 +489,26 @@ static void dd_bgp_refresh(struct dd_bgp *b)
 	dd_bgp_stale(b, NULL);
 }
 
+/*
+ * Who may be the speaker on an abstract socket, which has no file mode:
+ * root, dyncastd's own user, or a process of socket-group (its
+ * credentials' group), as on the file the mode allows.
+ */
+static bool dd_bgp_peer_allowed(const struct dd_bgp *b, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	uint32_t gid = b->ctx->cfg->bgp_gid;
+
+	if (b->path[0] != '@')
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) ||
+	    len < sizeof(cr))
+		return false;
+	return cr.uid == 0 || cr.uid == geteuid() ||
+	       (gid != UINT32_MAX && cr.gid == gid);
+}
+
 static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 {
 	struct dd_bgp *b = w->data;
@@ -499,6 +519,14 @@ static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 	fd = accept4(b->lsock, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	if (!dd_bgp_peer_allowed(b, fd)) {
+		close(fd);
+		ctx->cnt.c[DD_C_BGP_REFUSED_USER]++;
+		if (dd_ratelimit(&dd_rl_second, dd_now_ms()))
+			dd_warn("BGP socket %s: a speaker of a user not allowed (root, dyncastd's, or socket-group) refused",
+				b->path);
+		return;
+	}
 	/*
 	 * One speaker: a second one is refused while the first is there
 	 * (two relays on one socket would replace each other for ever); a

@@ -51,6 +51,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_BGP_COMMANDS] = "bgp-commands",
 	[DD_C_BGP_REFUSED] = "bgp-refused",
 	[DD_C_BGP_REFUSED_CONN] = "bgp-second-speaker",
+	[DD_C_BGP_REFUSED_USER] = "bgp-refused-speakers",
 	[DD_C_BGP_PATHS] = "bgp-paths",
 	[DD_C_BGP_MALFORMED] = "bgp-malformed",
 	[DD_C_WRONG_TRANSPORT] = "wrong-transport",

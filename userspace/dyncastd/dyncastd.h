@@ -65,6 +65,7 @@ enum dd_counter {
 	DD_C_BGP_COMMANDS,	/* commands given to the BGP speaker */
 	DD_C_BGP_REFUSED,	/* of which it refused */
 	DD_C_BGP_REFUSED_CONN,	/* second speakers refused */
+	DD_C_BGP_REFUSED_USER,	/* speakers of a user not allowed refused */
 	DD_C_BGP_PATHS,		/* paths announced or withdrawn to us */
 	DD_C_BGP_MALFORMED,	/* not valid instances: ignored (withdrawn) */
 	DD_C_WRONG_TRANSPORT,	/* agent announcements while BGP carries them */
