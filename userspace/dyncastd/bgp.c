@@ -82,11 +82,12 @@ struct dd_bgp {
 
 static uint32_t dd_bgp_hash(const struct dd_bgp_path *p)
 {
-	uint32_t h = DD_FNV_INIT;
+	uint8_t buf[17 + 17 + sizeof(p->path_id)];
+	size_t n = dd_hash_put_addr(buf, &p->peer);
 
-	h = dd_addr_fnv(h, &p->peer);
-	h = dd_addr_fnv(h, &p->prefix);
-	return dd_fnv(h, &p->path_id, sizeof(p->path_id));
+	n += dd_hash_put_addr(buf + n, &p->prefix);
+	memcpy(buf + n, &p->path_id, sizeof(p->path_id));
+	return dd_hash(buf, n + sizeof(p->path_id));
 }
 
 static bool dd_bgp_same_path(const struct dd_bgp_path *a,

@@ -503,6 +503,7 @@ int main(int argc, char **argv)
 		fputs("dyncastd: cannot initialise libsodium\n", stderr);
 		return EXIT_FAILURE;
 	}
+	dd_hash_init();
 	/* a reload reads it again, from / once in the background */
 	abs = realpath(path, NULL);
 	cfg = dd_config_load(abs ? abs : path, stderr);

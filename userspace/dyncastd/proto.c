@@ -58,21 +58,57 @@ uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a)
 	return dd_fnv(h, &a->u, a->family == AF_INET ? 4 : 16);
 }
 
-static uint32_t dd_svc_fnv(uint32_t h, const struct dd_svc_key *k)
+static uint8_t dd_hash_key[crypto_shorthash_KEYBYTES];
+
+void dd_hash_init(void)
 {
-	h = dd_addr_fnv(h, &k->sid);
-	h = dd_fnv(h, &k->proto, sizeof(k->proto));
-	return dd_fnv(h, &k->port, sizeof(k->port));
+	randombytes_buf(dd_hash_key, sizeof(dd_hash_key));
+}
+
+uint32_t dd_hash(const void *p, size_t n)
+{
+	uint8_t out[crypto_shorthash_BYTES];
+	uint32_t h;
+
+	crypto_shorthash(out, p, n, dd_hash_key);
+	memcpy(&h, out, sizeof(h));
+	return h;
+}
+
+/* @a as 17 bytes at @buf, its family first: what the hashes cover */
+size_t dd_hash_put_addr(uint8_t *buf, const struct dc_addr *a)
+{
+	size_t n = a->family == AF_INET ? 4 : 16;
+
+	memset(buf, 0, 17);
+	buf[0] = (uint8_t)a->family;
+	memcpy(buf + 1, &a->u, n);
+	return 17;
+}
+
+static size_t dd_svc_put(uint8_t *buf, const struct dd_svc_key *k)
+{
+	size_t n = dd_hash_put_addr(buf, &k->sid);
+
+	buf[n++] = k->proto;
+	memcpy(buf + n, &k->port, sizeof(k->port));
+	return n + sizeof(k->port);
 }
 
 uint32_t dd_svc_key_hash(const struct dd_svc_key *k)
 {
-	return dd_svc_fnv(DD_FNV_INIT, k);
+	uint8_t buf[20];
+
+	return dd_hash(buf, dd_svc_put(buf, k));
 }
 
 uint32_t dd_inst_key_hash(const struct dd_inst_key *k)
 {
-	return dd_addr_fnv(dd_svc_fnv(DD_FNV_INIT, &k->svc), &k->bid);
+	uint8_t buf[37];
+	size_t n = dd_svc_put(buf, &k->svc);
+
+	n += dd_hash_put_addr(buf + n, &k->bid);
+	return dd_hash(buf, n);
 }
 
 /* --- encoding ------------------------------------------------------------ */

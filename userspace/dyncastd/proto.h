@@ -188,10 +188,19 @@ bool dd_svc_key_eq(const struct dd_svc_key *a, const struct dd_svc_key *b);
 bool dd_inst_key_eq(const struct dd_inst_key *a, const struct dd_inst_key *b);
 bool dd_addr_eq(const struct dc_addr *a, const struct dc_addr *b);
 
-/* FNV-1a, for the daemon's hash tables */
+/* FNV-1a, for identifiers that must be the same in every run */
 #define DD_FNV_INIT	2166136261u
 uint32_t dd_fnv(uint32_t h, const void *p, size_t n);
 uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a);
+
+/*
+ * The daemon's hash tables: SipHash-2-4 under a key drawn once per run
+ * (dd_hash_init(), after sodium_init()), since their keys come from
+ * senders, who could otherwise choose keys that all share one chain.
+ */
+void dd_hash_init(void);
+uint32_t dd_hash(const void *p, size_t n);
+size_t dd_hash_put_addr(uint8_t *buf, const struct dc_addr *a);
 uint32_t dd_svc_key_hash(const struct dd_svc_key *k);
 uint32_t dd_inst_key_hash(const struct dd_inst_key *k);
 

@@ -491,9 +491,39 @@ static void bad_version(void **state)
 	assert_int_equal(dd_msg_check(buf, len, key, &sender, &seq), DD_DROP_VERSION);
 }
 
+/*
+ * Keys a sender chooses do not share a chain: 64 D-BIDs whose bytes differ
+ * only in their two high bits, which FNV-1a's low bits never see (they
+ * all fell in one of 64 chains), spread over many.
+ */
+static void hash_spreads(void **state)
+{
+	bool used[64] = { false };
+	struct dd_inst_key k;
+	unsigned int i, j, n = 0;
+
+	(void)state;
+	dd_hash_init();
+	memset(&k, 0, sizeof(k));
+	k.svc.sid.family = AF_INET6;
+	k.svc.proto = IPPROTO_TCP;
+	k.bid.family = AF_INET6;
+	for (i = 0; i < 64; i++) {
+		for (j = 0; j < 16; j++)
+			k.bid.u.in6.s6_addr[j] = 0x20 | (((i >> (j % 6)) & 1) << 7) |
+						 (j == 15 ? (i & 3) << 6 : 0);
+		used[dd_inst_key_hash(&k) & 63] = true;
+	}
+	for (i = 0; i < 64; i++)
+		n += used[i];
+	if (n < 16)
+		fail_msg("64 keys in %u of 64 chains", n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hash_spreads),
 		cmocka_unit_test(roundtrip),
 		cmocka_unit_test(probe),
 		cmocka_unit_test(truncated),
