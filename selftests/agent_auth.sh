@@ -8,6 +8,7 @@
 #  - forged (another key, a byte changed), replayed, truncated, cut
 #    short, oversized, malformed, wrong-version and unknown-type messages are
 #    dropped, each counted under its reason, and none reaches the kernel;
+#  - a message naming another receiver is a replay;
 #  - their log lines are rate-limited, and the agent goes on working.
 #
 # timeout=600
@@ -21,7 +22,7 @@ require_vm
 require_cmd ip jq curl nginx socat python3
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
@@ -86,6 +87,22 @@ none_in_kernel()
 "$DYNCAST" -n "$DR1" instance show
 ktap_test_result "the kernel and the agent hold the four instances and the valid one only" \
 	none_in_kernel
+
+# A message that names another receiver (sent to it, played to D-Router
+# 1) is a replay; one that names D-Router 1 is taken (the control).
+id=$(agent_show dr1 agent | jq -r '.[0].id')
+r0=$(agent_counter dr1 replayed)
+"${SEND[@]}" to:198.19.9.6:200:0.0.0.123 to:198.19.9.7:201:"$id"
+slowwait 20 kinst_is "$DR1" $SID1 80 198.19.9.7 state up
+echo "# D-Router 1 is $id; replayed $r0 -> $(agent_counter dr1 replayed)"
+elsewhere_dropped()
+{
+	[ "$(agent_counter dr1 replayed)" = $((r0 + 1)) ] &&
+		[ -z "$(kinst "$DR1" $SID1 80 198.19.9.6 state)" ] &&
+		kinst_is "$DR1" $SID1 80 198.19.9.7 state up
+}
+ktap_test_result "a message naming another agent is dropped as replayed; one naming D-Router 1 is taken" \
+	elsewhere_dropped
 
 # a flood of forged messages: counted, logged a few times only.  The
 # limit is DD_RL_BURST (5) lines per 10 s window of each reason, and a

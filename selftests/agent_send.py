@@ -8,6 +8,8 @@ for the selftests: valid ones, and forged, replayed and malformed ones.
 ACTION is one of
     valid:BID:SEQ      an announcement of instance BID of 203.0.113.1 tcp/80,
                        origin 0.0.0.99 sequence SEQ, correctly signed
+    to:BID:SEQ:ID      the same, naming its receiver: agent ID (a dotted
+                       quad), as one sent to that agent and played to this
     replay             the last valid message again, byte for byte
     forged:BID         an announcement signed with another key
     tampered:BID       a valid announcement with one byte changed afterwards
@@ -80,6 +82,10 @@ class Sender:
             bid, seq = arg.split(":")
             self.last = self.msg(origin(int(seq), [record(bid)]))
             self.send(self.last)
+        elif kind == "to":
+            bid, seq, rcv = arg.split(":")
+            self.send(self.msg(tlv(4, socket.inet_aton(rcv)) +
+                               origin(int(seq), [record(bid)])))
         elif kind == "replay":
             self.send(self.last)
         elif kind == "forged":

@@ -367,7 +367,7 @@ int dd_send_origin(struct dd_ctx *ctx, const struct dd_origin *o,
 		   const struct dd_record *recs, unsigned int n,
 		   const struct dc_addr *addr, uint16_t port);
 void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
-	      uint16_t port, int tag);
+	      uint16_t port, uint32_t to, int tag);
 void dd_site_probe(struct dd_ctx *ctx, struct dd_site *s);
 struct dd_peer *dd_peer_by_addr(struct dd_ctx *ctx, const struct dc_addr *a,
 				uint16_t port);

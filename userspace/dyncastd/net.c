@@ -115,6 +115,14 @@ int dd_send(struct dd_ctx *ctx, struct dd_msg *msg,
 	return 0;
 }
 
+/*
+ * To @addr, a configured peer or an origin: a message names its receiver
+ * (DD_T_TO) when its id is known, so that it cannot be played to another;
+ * a peer's only while it was heard from within three probe intervals and
+ * a second (one that restarted with a new id drops what names the old:
+ * it is heard again, and named anew, once it answers a probe that names
+ * no one).
+ */
 int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 		 const struct dc_addr *addr, uint16_t port)
 {
@@ -123,9 +131,12 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
 	socklen_t len;
 	int ret;
 
+	peer = dd_peer_by_addr(ctx, addr, port);
+	if (!msg->to && peer && peer->id &&
+	    dd_now_ms() - peer->last_rx < 3 * (uint64_t)ctx->cfg->probe_ms + 1000)
+		msg->to = peer->id;
 	dd_sockaddr_for_sock(ctx, &ss, &len, addr, port);
 	ret = dd_send(ctx, msg, &ss, len);
-	peer = dd_peer_by_addr(ctx, addr, port);
 	if (peer && !ret) {
 		peer->last_tx = dd_now_ms();
 		peer->cnt.c[DD_C_TX]++;
@@ -138,7 +149,7 @@ int dd_send_addr(struct dd_ctx *ctx, struct dd_msg *msg,
  * are @tag, so that the answer finds its site at once (router.c)
  */
 void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
-	      uint16_t port, int tag)
+	      uint16_t port, uint32_t to, int tag)
 {
 	const uint32_t mask = (1u << DD_SITE_HASH_BITS) - 1;
 	struct dd_msg *msg;
@@ -153,6 +164,7 @@ void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
 	} while (!msg->probe_id);
 	msg->probe_time = dd_now_us();
 	msg->type = DD_MSG_PROBE;
+	msg->to = to;
 	dd_rtt_sent(r, msg->probe_id, msg->probe_time);
 	dd_send_addr(ctx, msg, a, port);
 	free(msg);
@@ -165,7 +177,7 @@ static void dd_probe_timer(struct dd_timer *t)
 
 	for (i = 0; i < ctx->n_peers; i++)
 		dd_probe(ctx, &ctx->peers[i].rtt, &ctx->peers[i].cfg.addr,
-			 ctx->peers[i].cfg.port, -1);
+			 ctx->peers[i].cfg.port, 0, -1);
 	if (ctx->cfg->router)
 		for (i = 0; i < ctx->n_sites; i++)
 			dd_site_probe(ctx, ctx->sites[i]);
@@ -181,6 +193,7 @@ static void dd_probe_answer(struct dd_ctx *ctx, const struct dd_msg *in,
 	if (!msg)
 		return;
 	msg->type = DD_MSG_PROBE_REPLY;
+	msg->to = in->sender;
 	msg->probe_id = in->probe_id;
 	msg->probe_time = in->probe_time;
 	if (!dd_send(ctx, msg, from, fromlen))
@@ -324,18 +337,27 @@ static void dd_net_rx(struct dd_fd *w, uint32_t events)
 			if (peer)
 				peer->cnt.c[DD_C_RX_NEXT_KEY]++;
 		}
-		snd = dd_sender_get(ctx, sender);
-		if (sender == ctx->id || !dd_replay_check(&snd->win, seq)) {
-			dd_drop(ctx, peer, DD_DROP_REPLAY, &a, port, n);
-			continue;
-		}
-		dd_replay_update(&snd->win, seq);
-		snd->last = dd_now_ms();
 		why = dd_msg_decode(buf, n, msg);
 		if (why) {
 			dd_drop(ctx, peer, why, &a, port, n);
 			continue;
 		}
+		/*
+		 * One sent to another agent, played to us, is a replay too
+		 * (the sender numbers all its messages from one counter):
+		 * told before it can move the sender's window.
+		 */
+		if (sender == ctx->id || (msg->to && msg->to != ctx->id)) {
+			dd_drop(ctx, peer, DD_DROP_REPLAY, &a, port, n);
+			continue;
+		}
+		snd = dd_sender_get(ctx, sender);
+		if (!dd_replay_check(&snd->win, seq)) {
+			dd_drop(ctx, peer, DD_DROP_REPLAY, &a, port, n);
+			continue;
+		}
+		dd_replay_update(&snd->win, seq);
+		snd->last = dd_now_ms();
 		if (peer) {
 			peer->id = sender;
 			peer->last_rx = dd_now_ms();

@@ -357,6 +357,8 @@ int dd_msg_encode(const struct dd_msg *msg, const uint8_t *key,
 	hdr[1] = msg->type;
 	dd_put32(hdr + 4, msg->sender);
 	dd_put64(hdr + 8, msg->seq);
+	if (msg->to)
+		dd_tlv_u32(&w, DD_T_TO, msg->to);
 
 	switch (msg->type) {
 	case DD_MSG_ANNOUNCE:
@@ -640,7 +642,7 @@ static int dd_decode_origin(const uint8_t *p, size_t len, struct dd_msg *msg)
 enum dd_drop dd_msg_decode(const uint8_t *buf, size_t len, struct dd_msg *msg)
 {
 	struct dd_tlv_it it;
-	bool has_id = false, has_time = false;
+	bool has_id = false, has_time = false, has_to = false;
 	int ret;
 
 	memset(msg, 0, sizeof(*msg));
@@ -671,6 +673,12 @@ enum dd_drop dd_msg_decode(const uint8_t *buf, size_t len, struct dd_msg *msg)
 				return DD_DROP_MALFORMED;
 			msg->probe_time = dd_get64(it.val);
 			has_time = true;
+			break;
+		case DD_T_TO:
+			if (it.len != 4 || has_to)
+				return DD_DROP_MALFORMED;
+			msg->to = dd_get32(it.val);
+			has_to = true;
 			break;
 		default:
 			break;

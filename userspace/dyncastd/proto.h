@@ -41,6 +41,7 @@ enum {
 	DD_T_ORIGIN = 1,	/* nest: DD_O_* (ANNOUNCE) */
 	DD_T_PROBE_ID = 2,	/* u32 (PROBE, PROBE_REPLY) */
 	DD_T_PROBE_TIME = 3,	/* u64, opaque to the responder */
+	DD_T_TO = 4,		/* u32: the receiver's agent id, if known */
 };
 
 /* in DD_T_ORIGIN */
@@ -136,6 +137,7 @@ struct dd_msg {
 	uint8_t type;
 	uint32_t sender;
 	uint64_t seq;
+	uint32_t to;		/* the receiver's id; 0: any (DD_T_TO) */
 	unsigned int n_origins, n_records;
 	struct dd_origin origins[DD_ORIGINS_MAX];
 	struct dd_record records[DD_RECORDS_MAX];
@@ -182,7 +184,8 @@ void dd_replay_update(struct dd_replay *w, uint64_t seq);
 /* how many more bytes one record or origin block takes in a message */
 size_t dd_record_size(const struct dd_record *r);
 size_t dd_origin_size(const struct dd_origin *o);
-#define DD_MSG_ROOM	(DD_MSG_MAX - DD_HDR_LEN - DD_MAC_LEN)
+/* what a message has for its TLVs beside TO */
+#define DD_MSG_ROOM	(DD_MSG_MAX - DD_HDR_LEN - DD_MAC_LEN - DD_TLV_HDR - 4)
 
 bool dd_svc_key_eq(const struct dd_svc_key *a, const struct dd_svc_key *b);
 bool dd_inst_key_eq(const struct dd_inst_key *a, const struct dd_inst_key *b);

@@ -321,7 +321,7 @@ static void dd_site_free(struct dd_ctx *ctx, struct dd_site *s)
 void dd_site_probe(struct dd_ctx *ctx, struct dd_site *s)
 {
 	if (s->addr.family)
-		dd_probe(ctx, &s->rtt, &s->addr, s->port,
+		dd_probe(ctx, &s->rtt, &s->addr, s->port, s->id,
 			 (int)dd_site_bucket(s->id));
 }
 

@@ -134,7 +134,55 @@ static void probe(void **state)
 	assert_int_equal(d->type, DD_MSG_PROBE);
 	assert_int_equal(d->probe_id, 0xdeadbeef);
 	assert_int_equal(d->probe_time, 123456789012ULL);
+	assert_int_equal(d->to, 0);
+	/* naming its receiver */
+	m.to = 0x0a000001;
+	len = encode(&m, buf);
+	assert_int_equal(dd_msg_decode(buf, len, d), DD_DROP_NONE);
+	assert_int_equal(d->to, 0x0a000001);
+	assert_int_equal(d->probe_id, 0xdeadbeef);
 	free(d);
+}
+
+/*
+ * An ANNOUNCE filled as dd_send_origin() fills one, to within a few bytes
+ * of DD_MSG_ROOM, still fits with its receiver named.
+ */
+static void full_with_to(void **state)
+{
+	struct dd_msg *m = announce();
+	size_t room = DD_MSG_ROOM - dd_origin_size(&m->origins[0]);
+	uint8_t buf[DD_MSG_MAX];
+	unsigned int n = 0, k;
+	struct dd_record *r;
+
+	(void)state;
+	/* records without metrics while they fit, then metrics on the last */
+	for (; n < DD_RECORDS_MAX; n++) {
+		r = &m->records[n];
+		record(r, "2001:db8::1", "2001:db8:3::32");
+		r->key.bid.u.in6.s6_addr[15] = (uint8_t)n;
+		r->present = 0;
+		if (dd_record_size(r) > room)
+			break;
+		room -= dd_record_size(r);
+	}
+	assert_true(n > 0 && n < DD_RECORDS_MAX);
+	r = &m->records[n - 1];
+	for (k = 0; k < DD_M_COUNT; k++) {
+		size_t before = dd_record_size(r);
+
+		r->present |= 1u << k;
+		if (dd_record_size(r) - before > room)
+			r->present &= ~(1u << k);
+		else
+			room -= dd_record_size(r) - before;
+	}
+	assert_true(room < DD_TLV_HDR + 4);	/* no room for TO beyond ROOM */
+	m->n_records = n;
+	m->to = 0x0a000001;
+	assert_true(dd_msg_encode(m, key, buf, sizeof(buf)) > 0);
+	free(m);
 }
 
 /* Every prefix of a message is refused before it is parsed. */
@@ -526,6 +574,7 @@ int main(void)
 		cmocka_unit_test(hash_spreads),
 		cmocka_unit_test(roundtrip),
 		cmocka_unit_test(probe),
+		cmocka_unit_test(full_with_to),
 		cmocka_unit_test(truncated),
 		cmocka_unit_test(oversized),
 		cmocka_unit_test(forged),

@@ -47,9 +47,9 @@ uint64_t dd_now_ms(void)
 }
 
 void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
-	      uint16_t port, int id)
+	      uint16_t port, uint32_t to, int id)
 {
-	(void)ctx, (void)r, (void)a, (void)port, (void)id;
+	(void)ctx, (void)r, (void)a, (void)port, (void)to, (void)id;
 }
 
 /* records sent on to peers (relayed), withdrawals among them */
