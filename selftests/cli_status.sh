@@ -16,7 +16,7 @@ require_vm
 require_cmd ip
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 dc_load || ktap_skip_all "cannot load the module"
 setup_ns NS || ktap_skip_all "cannot create a netns"
@@ -51,6 +51,8 @@ ktap_test_result "-batch -force: the first failed line's status (3, then 1)" \
 # (the module is loaded on demand: its absence cannot be shown here)
 ktap_test_result "a network namespace that is not there: 2" \
 	status 2 -n "no-such-netns-$$" service show
+ktap_test_result "a name that cannot be a network namespace's: 1" \
+	status 1 -n "../$$" service show
 ktap_test_result "a key file that cannot be read: 2" \
 	status 2 service add 192.0.2.4 proto tcp key-file "/tmp/no-such-key.$$"
 ktap_test_result "a key that cannot be written out: 2" \

@@ -382,7 +382,11 @@ static int dc_batch(struct dc_ctx *ctx, const char *name, bool force)
 	return ret;
 }
 
-/* Like "ip -n": netlink sockets opened from now on belong to @name. */
+/*
+ * Like "ip -n": netlink sockets opened from now on belong to @name.  A
+ * name that cannot be one is the command line's fault (ctx->syserr stays
+ * clear); one that cannot be entered is the system's.
+ */
 static int dc_netns_enter(struct dc_ctx *ctx, const char *name)
 {
 	char path[PATH_MAX];
@@ -398,6 +402,7 @@ static int dc_netns_enter(struct dc_ctx *ctx, const char *name)
 		dc_err(ctx->err, "network namespace name too long");
 		return -1;
 	}
+	ctx->syserr = true;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		dc_err(ctx->err, "cannot open network namespace \"%s\": %s",
@@ -411,6 +416,7 @@ static int dc_netns_enter(struct dc_ctx *ctx, const char *name)
 		return -1;
 	}
 	close(fd);
+	ctx->syserr = false;
 	return 0;
 }
 
@@ -475,10 +481,8 @@ int dc_main(struct dc_ctx *ctx, int argc, char **argv)
 		}
 	}
 
-	if (netns && dc_netns_enter(ctx, netns)) {
-		ctx->syserr = true;
+	if (netns && dc_netns_enter(ctx, netns))
 		return -1;
-	}
 	if (batch) {
 		if (argc > 0)
 			return dc_arg_unknown(ctx->err, *argv);

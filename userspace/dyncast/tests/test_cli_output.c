@@ -623,8 +623,9 @@ static void test_exit_status(void **state)
 	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_USAGE);
 	ret = mock_run(m, "-batch /nonexistent/batch");
 	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	/* a name that cannot be a namespace's: the command line's fault */
 	ret = mock_run(m, "-n ../x service show");
-	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_USAGE);
 }
 
 static void talk_bad_timeout(struct mock *m, const struct nlmsghdr *req)
