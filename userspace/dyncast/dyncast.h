@@ -104,6 +104,8 @@ int dc_verb(struct dc_ctx *ctx, const char *object,
 	    const struct dc_verb *verbs, int *argc, char ***argv, int dflt);
 struct nlmsghdr *dc_req_start(void *buf, uint8_t cmd, uint16_t flags);
 int dc_exec(struct dc_ctx *ctx, struct nlmsghdr *req);
+int dc_dump_whole(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
+		  void *data, unsigned int *n);
 int dc_show(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
 	    bool array);
 

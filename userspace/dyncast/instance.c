@@ -316,7 +316,7 @@ static int instance_flush(struct dc_ctx *ctx, int argc, char **argv)
 		dc_err(ctx->err, "request too large");
 		return -1;
 	}
-	if (ctx->ops->talk(ctx, nlh, instance_bid_cb, &b)) {
+	if (dc_dump_whole(ctx, nlh, instance_bid_cb, &b, &b.n)) {
 		free(b.bid);
 		return -1;
 	}

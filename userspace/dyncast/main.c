@@ -95,6 +95,27 @@ int dc_exec(struct dc_ctx *ctx, struct nlmsghdr *req)
 }
 
 /*
+ * A dump a command acts on (a flush's list): asked again while the kernel
+ * says it was interrupted (what it lists changed under it), up to three
+ * times, *@n set back to 0 each time for the callback to fill anew; then
+ * an error, nothing acted on.
+ */
+int dc_dump_whole(struct dc_ctx *ctx, struct nlmsghdr *req, mnl_cb_t cb,
+		  void *data, unsigned int *n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 3; i++) {
+		*n = 0;
+		ret = ctx->ops->talk(ctx, req, cb, data);
+		if (ret <= 0)
+			return ret;
+	}
+	dc_err(ctx->err, "the list kept changing while it was read: nothing deleted, try again");
+	return -1;
+}
+
+/*
  * A request answered by objects to print: in JSON, an array of them if
  * @array, else the one object.  An interrupted dump is printed, and then
  * fails.

@@ -521,7 +521,7 @@ static int service_flush(struct dc_ctx *ctx, int argc, char **argv)
 	if (argc > 0)
 		return dc_arg_unknown(ctx->err, *argv);
 	nlh = dc_req_start(buf, DYNCAST_CMD_SERVICE_GET, NLM_F_DUMP);
-	if (ctx->ops->talk(ctx, nlh, service_key_cb, &k)) {
+	if (dc_dump_whole(ctx, nlh, service_key_cb, &k, &k.n)) {
 		free(k.svc);
 		return -1;
 	}

@@ -481,6 +481,53 @@ static void test_flush(void **state)
 	assert_int_equal(mock_run(m, "service flush now"), -1);
 }
 
+/*
+ * A flush's dump interrupted (NLM_F_DUMP_INTR, a service twice in it):
+ * asked again; interrupted every time, nothing deleted, and an error
+ */
+static unsigned int intr_times, intr_gets, intr_dels;
+
+static void flush_intr(struct mock *m, const struct nlmsghdr *req)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(req);
+	uint16_t intr;
+
+	if (g->cmd != DYNCAST_CMD_SERVICE_GET) {
+		intr_dels++;
+		return;
+	}
+	intr = ++intr_gets <= intr_times ? NLM_F_DUMP_INTR : 0;
+	mock_reset(m);
+	put_service_full(m, NLM_F_MULTI | intr);
+	if (intr)
+		put_service_full(m, NLM_F_MULTI | intr);
+	put_service_fwd(m, NLM_F_MULTI | intr);
+	mock_done(m, 0);
+}
+
+static void test_flush_interrupted(void **state)
+{
+	struct mock *m = *state;
+	int ret;
+
+	m->on_talk = flush_intr;
+	intr_times = 1;
+	intr_gets = intr_dels = 0;
+	assert_int_equal(mock_run(m, "service flush"), 0);
+	assert_int_equal(intr_gets, 2);
+	assert_int_equal(intr_dels, 2);
+
+	intr_times = 10;
+	intr_gets = intr_dels = 0;
+	ret = mock_run(m, "service flush");
+	assert_int_equal(ret, -1);
+	assert_int_equal(dc_exit_status(&m->ctx, ret), DC_EXIT_KERNEL);
+	assert_int_equal(intr_gets, 3);
+	assert_int_equal(intr_dels, 0);
+	assert_non_null(strstr(m->err, "kept changing"));
+	m->on_talk = NULL;
+}
+
 static char *batch_file(const char *text);
 
 /*
@@ -1014,6 +1061,7 @@ int main(void)
 		T(test_exit_status),
 		T(test_flush),
 		T(test_save),
+		T(test_flush_interrupted),
 		T(test_flush_errors),
 		T(test_output_layer),
 	};
