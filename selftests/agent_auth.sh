@@ -27,7 +27,7 @@ ktap_set_plan 8
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
 atopo_setup || ktap_skip_all "cannot build the topology"
-atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_start || { agent_logs; ktap_fail_all "cannot start the servers and agents"; }
 atopo_quiet
 slowwait 60 kinst_is "$DR1" $SID1 80 198.19.3.31 state up
 

@@ -108,7 +108,7 @@ bgp_exabgp_conf 198.18.13.5 198.18.13.2 $ASN "$PW" $HOLD "" "" "${many[@]}" \
 	> "$AT/many-exabgp.conf"
 
 { agent_start dr1 && agent_start dr2 && agent_start e3; } ||
-	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+	{ agent_logs; ktap_fail_all "cannot start the agents"; }
 atopo_quiet
 speaker_start dr1 "$DR1"
 speaker_start dr2 "$DR2"

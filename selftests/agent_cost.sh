@@ -36,7 +36,7 @@ for a in dr1 dr2; do
 	sed -i '/^\[service sid2\]$/a plan = no' "$AT/$a.conf"
 done
 { agent_start dr1 && agent_start dr2 && agent_start e3; } ||
-	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+	{ agent_logs; ktap_fail_all "cannot start the agents"; }
 atopo_quiet
 for b in 198.19.2.22 198.19.3.32; do
 	slowwait 60 kinst_is "$DR1" $SID2 8080 $b state up

@@ -62,7 +62,7 @@ scrape()
 {
 	ip netns exec "$NS" curl -sf --max-time $(( 5 * TIME_FACTOR )) "$@"
 }
-slowwait 20 scrape -o /dev/null "$URL" || ktap_skip_all "no metrics endpoint"
+slowwait 20 scrape -o /dev/null "$URL" || ktap_fail_all "no metrics endpoint"
 size=$(scrape "$URL" | wc -c)
 echo "# the answer: $size bytes"
 

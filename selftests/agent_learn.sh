@@ -31,7 +31,7 @@ ktap_set_plan 15
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 dc_load || ktap_skip_all "cannot load the module"
 atopo_setup || ktap_skip_all "cannot build the topology"
-atopo_start || { agent_logs; ktap_skip_all "cannot start the servers and agents"; }
+atopo_start || { agent_logs; ktap_fail_all "cannot start the servers and agents"; }
 
 ok=1
 for r in "$DR1" "$DR2"; do

@@ -30,7 +30,7 @@ atopo_serve_all || ktap_skip_all "cannot start the servers"
 atopo_configs
 sed -i '/^\[service sid1\]$/a plan = no' "$AT/dr1.conf"
 { agent_start dr1 && agent_start dr2 && agent_start e3; } ||
-	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+	{ agent_logs; ktap_fail_all "cannot start the agents"; }
 atopo_quiet
 for b in 198.19.2.21 198.19.3.31; do
 	slowwait 60 kinst_is "$DR1" $SID1 80 $b state up

@@ -48,7 +48,7 @@ atopo_setup || ktap_skip_all "cannot build the topology"
 atopo_serve_all || ktap_skip_all "cannot start the servers"
 atopo_configs
 { agent_start dr1 && agent_start dr2 && agent_start e3; } ||
-	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+	{ agent_logs; ktap_fail_all "cannot start the agents"; }
 atopo_quiet
 for b in 198.19.2.21 198.19.3.31; do
 	slowwait 60 kinst_is "$DR1" $SID1 80 $b state up

@@ -79,7 +79,7 @@ done
 	done
 } > "$AT/dr2.conf"
 { agent_start dr1 && agent_start dr2; } ||
-	{ agent_logs; ktap_skip_all "cannot start the agents"; }
+	{ agent_logs; ktap_fail_all "cannot start the agents"; }
 
 # inst BID FIELD: a field of instance BID in D-Router 1's kernel, 0 none
 # (kinst of agent_topo.sh is for its TCP services)
@@ -136,7 +136,7 @@ show_times()
 	agent_show dr1 learned | jq -r '.[] | "# \(.bid) cpu \(.cpu) plan \(.plan)"'
 }
 
-slowwait 60 all_three_up || { agent_logs; ktap_skip_all "instances not up"; }
+slowwait 60 all_three_up || { agent_logs; ktap_fail_all "instances not up"; }
 sites &
 defer "kill $! 2>/dev/null"
 

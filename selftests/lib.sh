@@ -46,11 +46,22 @@ ktap_set_plan()
 	echo "1..$1"
 }
 
-# The whole test does not apply here: say why and exit with "skip".
+# The whole test does not apply here: say why and exit with "skip".  Once
+# results were given, what stops the test is a failure, not a reason to
+# skip it: the results given (a failure among them) would be lost.
 ktap_skip_all()
 {
+	[ "$KTAP_TESTNO" -gt 0 ] && ktap_fail_all "$*"
 	echo "1..0 # SKIP $*"
 	exit $ksft_skip
+}
+
+# What the test needs could not be had from the code under test (a
+# service it could not add, a daemon that did not start): a failure.
+ktap_fail_all()
+{
+	ktap_test_fail "cannot go on: $*"
+	ktap_finished
 }
 
 ktap_print_msg()

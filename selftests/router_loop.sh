@@ -37,7 +37,7 @@ dc service add "$SID4" proto udp port 9 mode tunnel &&
 	dc instance add "$SID4" proto udp port 9 bid 10.0.1.1 &&
 	dc service add "$SID6" proto udp port 9 mode tunnel &&
 	dc instance add "$SID6" proto udp port 9 bid "$(bid6 1)" ||
-	ktap_skip_all "cannot add the services"
+	ktap_fail_all "cannot add the services"
 
 packets() { dc -s -j service show "$1" proto udp port 9 | jq '.[0].stats.packets'; }
 

@@ -47,7 +47,7 @@ serve_all tcp 7 || ktap_skip_all "cannot start the servers"
 dc service add "$SID4" proto tcp port 7 mode rewrite &&
 	for i in 1 2 3; do
 		dc instance add "$SID4" proto tcp port 7 bid "$(bid4 "$i")" || exit 1
-	done || ktap_skip_all "cannot configure the service (dyncast service add)"
+	done || ktap_fail_all "cannot configure the service (dyncast service add)"
 first=$(ask_tcp 10.0.0.2 "$SID4" 7)
 ktap_print_msg "a connection from 10.0.0.2 went to $first"
 
