@@ -234,24 +234,31 @@ conf "$D/b.conf" 4967 "$D/ctl" "$D/rep-b" "[bgp]" "asn = 64512" \
 	"socket = @dyncast-bgp-test"
 daemon -c "$D/b.conf"
 defer "stop $D/b.conf"
+# speak SECONDS [nobody]: a speaker connected for that long, as root or
+# nobody
 speak()
 {
-	ip netns exec "$NS" setpriv ${1:+--reuid=nobody --regid=nogroup \
-		--clear-groups} socat -u /dev/null ABSTRACT-CONNECT:dyncast-bgp-test
+	ip netns exec "$NS" timeout "$1" setpriv \
+		${2:+--reuid=nobody --regid=nogroup --clear-groups} \
+		socat -u ABSTRACT-CONNECT:dyncast-bgp-test - >/dev/null 2>&1
 }
 refused()
 {
 	show agent "$D/ctl" | jq -r '.[0].counters | "\(.["bgp-refused-speakers"]) \(.["bgp-second-speaker"])"'
 }
-speak nobody
+speak 1 nobody
 busywait $(( 3000 * TIME_FACTOR )) eval '[ "$(refused)" = "1 0" ]'
 r1=$(refused)
-speak
-sleep 0.5
+# root's is taken: while it is connected, another is a second speaker
+speak $(( 4 * TIME_FACTOR )) &
+held=$!
+sleep $(( 2 * TIME_FACTOR ))
+speak 1
+wait "$held"
 r2=$(refused)
-echo "# bgp-refused-speakers, bgp-second-speaker: after nobody's $r1, after root's $r2"
+echo "# bgp-refused-speakers, bgp-second-speaker: after nobody's $r1; after root's, then another: $r2"
 ktap_test_result "abstract BGP socket: another user's speaker refused and counted, root's taken" \
-	test "$r1" = "1 0" -a "$r2" = "1 0"
+	test "$r1" = "1 0" -a "$r2" = "1 1"
 
 # --- systemd's notifications ---------------------------------------------------
 conf "$D/n.conf" 4966 "$D/ctl-n" "$D/rep-n"

@@ -101,7 +101,7 @@ ktap_test_result "as nobody with CAP_NET_ADMIN: starts, answers on $RUN/dyncastd
 	      ip netns exec $NS $DYNCAST -j agent show agent | jq -e '.[0].counters' >/dev/null"
 
 ktap_test_result "its service and its local instance are in the kernel" \
-	slowwait 10000 installed
+	slowwait 20 installed
 
 caps()
 {
@@ -113,10 +113,19 @@ ktap_test_result "its only capability is CAP_NET_ADMIN" \
 	eval "[ \"\$(caps)\" = 0000000000001000 ] &&
 	      [ \"\$(stat -c %u /proc/$pid)\" = \"\$(id -u nobody)\" ]"
 
+# a reload that takes the file: the instance comes back, with the weight
+# the file now gives (the kernel audit, every 30 s, would put it back too,
+# with the old weight)
+weight()
+{
+	"$DYNCAST" -n "$NS" -j instance show "$SID" proto tcp port 80 2>/dev/null |
+		jq -e ".[0].weight == $1" >/dev/null
+}
 "$DYNCAST" -n "$NS" instance del "$SID" proto tcp port 80 bid 198.19.0.1
+echo "weight = 7" >> "$D/a.conf"
 kill -HUP "$pid"
 ktap_test_result "SIGHUP: reads its key file again, puts back its instance" \
-	eval "slowwait 10000 installed && kill -0 $pid"
+	eval "slowwait 20 installed && slowwait 20 weight 7 && kill -0 $pid"
 
 kill "$pid"
 busywait 5000 eval "! kill -0 $pid 2>/dev/null"

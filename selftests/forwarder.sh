@@ -701,7 +701,7 @@ busywait $(( 5000 * TIME_FACTOR )) eval '[ "$(state63 5804)" = "up 1" ]'
 to2=$(timeout63)
 echo "# a Binding Info numbered below the newest, learnt: the service's timeout $to0 -> $to2 (the Binding Info's 7)"
 ktap_test_result "an older Binding Info, learnt, does not set the service's settings back" \
-	test "$to2" = "$to0"
+	test "$(state63 5804)" = "up 1" -a "$to2" = "$to0"
 nr0=$(counter F notices-recv)
 msg63 notice --bid "$(bid4 2)" --seq $(( seq0 + 30 ))
 busywait $(( 5000 * TIME_FACTOR )) eval "[ \"\$(counter F notices-recv)\" -gt $nr0 ]"
