@@ -962,6 +962,8 @@ static int dd_cfg_check_forward(struct dd_cfg_parse *p,
 			why = "mode forward needs router";
 		else if (s->router.family != s->key.sid.family)
 			why = "router is not of the family of sid";
+		else if (!dc_addr_unicast(&s->router))
+			why = "router must be a unicast address";
 		else if (!s->has_fwd_key)
 			why = "mode forward needs key or key-file";
 		else if (s->plan_set && s->plan)
@@ -1036,6 +1038,14 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 				 p->file, in->line, in->name);
 			return -1;
 		}
+		/* what the kernel and every D-Router would refuse */
+		miss = !dc_addr_unicast(&in->key.svc.sid) ? "sid" :
+		       !dc_addr_unicast(&in->key.bid) ? "bid" : NULL;
+		if (miss) {
+			snprintf(p->err, sizeof(p->err), "%s:%u: [instance %s] %s must be a unicast address",
+				 p->file, in->line, in->name, miss);
+			return -1;
+		}
 		if (in->site == UINT32_MAX)
 			in->site = cfg->site;
 		if (in->measure_svc && in->key.svc.proto != IPPROTO_TCP) {
@@ -1066,6 +1076,11 @@ static int dd_cfg_check(struct dd_cfg_parse *p)
 		if (miss) {
 			snprintf(p->err, sizeof(p->err), "%s:%u: [service %s] %s is required",
 				 p->file, s->line, s->name, miss);
+			return -1;
+		}
+		if (!dc_addr_unicast(&s->key.sid)) {
+			snprintf(p->err, sizeof(p->err), "%s:%u: [service %s] sid must be a unicast address",
+				 p->file, s->line, s->name);
 			return -1;
 		}
 		if ((s->present & (1u << DYNCAST_A_SERVICE_SRC_PREFIX)) &&

@@ -239,6 +239,15 @@ static void errors(void **state)
 	      "[instance i] bid must be of the family of sid");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nhealth = tcp\n",
 	      "[instance i] health-port is required");
+	/* what the kernel and every D-Router would refuse */
+	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 224.0.0.1\n",
+	      "[instance i] bid must be a unicast address");
+	fails("[agent]\n" KEY "[instance i]\nsid = 0.0.0.0\nproto = tcp\nbid = 192.0.2.2\n",
+	      "[instance i] sid must be a unicast address");
+	fails("[agent]\n" KEY "[instance i]\nsid = ff02::1\nproto = tcp\nbid = 2001:db8::1\n",
+	      "[instance i] sid must be a unicast address");
+	fails("[agent]\n" KEY "[router]\n[service s]\nsid = 255.255.255.255\nproto = tcp\n",
+	      "[service s] sid must be a unicast address");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = udp\nbid = 192.0.2.2\nmeasure-service-time = yes\n",
 	      "[instance i] measure-service-time needs a TCP service");
 	fails("[agent]\n" KEY "[instance i]\nsid = 192.0.2.1\nproto = tcp\nbid = 192.0.2.2\nmeasure-service-time = maybe\n",
@@ -499,6 +508,8 @@ static void forwarder(void **state)
 	      "[service f] mode forward needs key or key-file");
 	fails(FSVC "mode = forward\nrouter = 2001:db8::1\n" FKEY,
 	      "[service f] router is not of the family of sid");
+	fails(FSVC "mode = forward\nrouter = 224.0.0.5\n" FKEY,
+	      "[service f] router must be a unicast address");
 	fails(FSVC "mode = forward\nrouter = 10.1.0.1\nplan = yes\n" FKEY,
 	      "[service f] a forwarder service has no plan");
 	fails(FSVC "router = 10.1.0.1\n", "[service f] router is for mode forward");
