@@ -60,8 +60,12 @@ for n in $(grep -o 'dyncastd\?_[a-z_]*' "$DYNCAST_TOP/Documentation/dyncast-graf
 	grep -q "^# TYPE $n " "$AT/m1" || missing+=("$n")
 done
 echo "# names of the dashboard not served: ${missing[*]:-none}"
+# every name has its help text (one without had "(null)" printed, and
+# has its own name now)
+nohelp=$(grep -Ec '^# HELP ([^ ]*) (\(null\)|\1)$' "$AT/m1")
+echo "# names without help: $nohelp"
 ktap_test_result "a reload opens it; promtool finds it valid; it has the dashboard's names" \
-	eval "[ $rc = 0 ] && [ -s $AT/m1 ] && [ ${#missing[@]} = 0 ]"
+	eval "[ $rc = 0 ] && [ -s $AT/m1 ] && [ ${#missing[@]} = 0 ] && [ $nohelp = 0 ]"
 
 # value NAME LABELS: the sample of NAME with exactly these labels
 value()

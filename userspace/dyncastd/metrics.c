@@ -129,6 +129,16 @@ static const char *const dd_mx_counter_help[DD_C_COUNT] = {
 	[DD_C_RX_NEXT_KEY] = "Messages taken with next-key.",
 	[DD_C_CT_READ] = "Conntrack entries read to count sessions.",
 	[DD_C_SOCK_READ] = "Established sockets read to count sessions.",
+	[DD_C_SVCT_EVENTS] = "Events read to measure service times.",
+	[DD_C_SVCT_LOST] = "Times events to measure service times were lost (a full buffer).",
+	[DD_C_SVCT_UNTRACKED] = "Connections not followed to measure service times: too many open.",
+	[DD_C_BGP_COMMANDS] = "Commands given to the BGP speaker.",
+	[DD_C_BGP_REFUSED] = "Commands the BGP speaker refused.",
+	[DD_C_BGP_REFUSED_CONN] = "Second BGP speakers refused while one is connected.",
+	[DD_C_BGP_REFUSED_USER] = "BGP speakers of a user not allowed refused (abstract socket).",
+	[DD_C_BGP_PATHS] = "BGP paths announced or withdrawn to this router.",
+	[DD_C_BGP_MALFORMED] = "BGP paths that are no valid instance, taken as withdrawn.",
+	[DD_C_WRONG_TRANSPORT] = "Agent protocol announcements while BGP carries them.",
 	[DD_C_KERNEL_REPAIRED] = "Instances found missing from the kernel (by the audit or an update), added again.",
 };
 
@@ -174,8 +184,8 @@ static void dd_mx_name(char *out, size_t size, const char *in)
 static void dd_mx_head(FILE *fp, const char *name, uint8_t kind,
 		       const char *help)
 {
-	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-		kind == DD_MX_COUNTER ? "counter" : "gauge");
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help ? help : name,
+		name, kind == DD_MX_COUNTER ? "counter" : "gauge");
 }
 
 static void dd_mx_value(FILE *fp, uint64_t v, uint32_t div)
