@@ -14,6 +14,8 @@
 #    from the background (where it works in /); a reload to another agent
 #    port moves its socket;
 #  - "#" and ";" after a value start a comment;
+#  - an instance's command runs every command-interval; one that leaves a
+#    process holding its output is killed with it at command-timeout;
 #  - the report socket has report-mode and report-group; on an abstract
 #    one, which has no file mode, a report from another user is refused
 #    and counted, unless that user's group is report-group (a speaker on
@@ -34,7 +36,7 @@ require_cmd ip jq socat setpriv stat ss
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 19
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -185,6 +187,38 @@ ktap_test_result "a reload to another agent port moves the socket, and the daemo
 	      ! ip netns exec $NS ss -uanH 'sport = :4961' | grep -q ."
 kill "$p"
 busywait 5000 eval "! kill -0 $p 2>/dev/null"
+
+# --- an instance's command --------------------------------------------------------
+# every command-interval (2 s), not every command-timeout (1 s); one that
+# leaves a process holding its output is killed with it at the timeout,
+# and the next runs come
+conf "$D/c.conf" 4968 "$D/ctl" "$D/rep-c"
+cat >> "$D/c.conf" <<EOF
+command = echo run >> $D/runs1; echo cpu 10
+command-interval = 2s
+command-timeout = 1s
+[instance web2]
+sid = 192.0.2.1
+proto = tcp
+port = 80
+bid = 192.0.2.11
+command = echo run >> $D/runs2; sleep 31.5 & echo cpu 20
+command-interval = 2s
+command-timeout = 1s
+EOF
+daemon -c "$D/c.conf"
+defer "stop $D/c.conf"
+sleep $(( 7 * TIME_FACTOR ))
+stop "$D/c.conf"
+runs1=$(wc -l < "$D/runs1" 2>/dev/null)
+runs2=$(wc -l < "$D/runs2" 2>/dev/null)
+left=$(pgrep -fc 'sleep 31.5')
+want=$(( 7 * TIME_FACTOR / 2 + 1 ))
+echo "# in $(( 7 * TIME_FACTOR )) s: ${runs1:-0} runs, ${runs2:-0} of the one leaving a process ($want due), $left of those processes left"
+ktap_test_result "a command runs every command-interval" \
+	test "${runs1:-0}" -ge $(( want - 1 )) -a "${runs1:-0}" -le "$want"
+ktap_test_result "one that leaves a process holding its output is killed with it, and runs again" \
+	test "${runs2:-0}" -ge $(( want - 1 )) -a "${runs2:-0}" -le "$want" -a "$left" = 0
 
 # --- who may report ---------------------------------------------------------------
 # a file of report-mode and report-group

@@ -33,9 +33,9 @@ static void dd_command_done(struct dd_ctx *ctx, struct dd_inst *in)
 	struct dd_figures f;
 	char err[128];
 
-	if (!in->cmd_eof || !in->cmd_exited)
+	if (!in->cmd_running || !in->cmd_eof || !in->cmd_exited)
 		return;
-	in->cmd_pid = 0;
+	in->cmd_running = false;
 	in->cmd_buf[in->cmd_len] = '\0';
 	if (!WIFEXITED(in->cmd_status) || WEXITSTATUS(in->cmd_status)) {
 		if (dd_ratelimit(&dd_rl_cmd, dd_now_ms()))
@@ -44,6 +44,12 @@ static void dd_command_done(struct dd_ctx *ctx, struct dd_inst *in)
 				WIFEXITED(in->cmd_status) ?
 				WEXITSTATUS(in->cmd_status) :
 				WTERMSIG(in->cmd_status));
+		return;
+	}
+	if (in->cmd_over) {
+		if (dd_ratelimit(&dd_rl_cmd, dd_now_ms()))
+			dd_warn("instance %s: command output longer than %zu bytes: not used",
+				in->cfg.name, sizeof(in->cmd_buf) - 1);
 		return;
 	}
 	if (dd_figures_parse(in->cmd_buf, &f, err, sizeof(err))) {
@@ -68,6 +74,8 @@ static void dd_command_io(struct dd_fd *w, uint32_t events)
 			 sizeof(in->cmd_buf) - 1 - in->cmd_len);
 	else
 		n = read(in->cmd_fd, sink, sizeof(sink));	/* too long: dropped */
+	if (n > 0 && in->cmd_len >= sizeof(in->cmd_buf) - 1)
+		in->cmd_over = true;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
@@ -80,25 +88,25 @@ static void dd_command_io(struct dd_fd *w, uint32_t events)
 	dd_command_done(in->ctx, in);
 }
 
-static void dd_command_timer(struct dd_timer *t)
+/*
+ * A run past its timeout: its process group killed (the shell, its
+ * pipeline, whatever it started in the background), and its output no
+ * longer waited for (something that left the group may hold the pipe).
+ */
+static void dd_command_kill(struct dd_ctx *ctx, struct dd_inst *in)
 {
-	struct dd_inst *in = t->data;
-	struct dd_ctx *ctx = in->ctx;
-	uint64_t now = dd_now_ms();
+	kill(-in->cmd_pgid, SIGKILL);
+	dd_command_close(ctx, in);
+	in->cmd_eof = true;
+	dd_command_done(ctx, in);
+}
+
+static void dd_command_run(struct dd_ctx *ctx, struct dd_inst *in,
+			   uint64_t now)
+{
 	int fds[2];
 	pid_t pid;
 
-	if (in->cmd_pid) {
-		if (now >= in->cmd_deadline) {
-			kill(in->cmd_pid, SIGKILL);
-			if (dd_ratelimit(&dd_rl_cmd, now))
-				dd_warn("instance %s: command timed out, killed",
-					in->cfg.name);
-		}
-		dd_timer_arm(&ctx->loop, t, now + in->cfg.command_interval_ms);
-		return;
-	}
-	dd_timer_arm(&ctx->loop, t, now + in->cfg.command_interval_ms);
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK))
 		return;
 	pid = fork();
@@ -109,22 +117,27 @@ static void dd_command_timer(struct dd_timer *t)
 	}
 	if (!pid) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		sigset_t all;
 
+		/* a group of its own, for the timeout to kill it all */
+		setpgid(0, 0);
 		if (null >= 0)
 			dup2(null, STDIN_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
-		sigset_t all;
-
+		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		execl("/bin/sh", "sh", "-c", in->cfg.command, (char *)NULL);
 		_exit(127);
 	}
+	/* as the child does: whichever runs first, the group is there */
+	setpgid(pid, pid);
 	close(fds[1]);
-	in->cmd_pid = pid;
+	in->cmd_running = true;
+	in->cmd_pid = in->cmd_pgid = pid;
 	in->cmd_fd = fds[0];
 	in->cmd_len = 0;
-	in->cmd_eof = in->cmd_exited = false;
+	in->cmd_eof = in->cmd_exited = in->cmd_over = false;
 	in->cmd_deadline = now + in->cfg.command_timeout_ms;
 	if (dd_fd_add(&ctx->loop, &in->cmd_watch, fds[0], EPOLLIN,
 		      dd_command_io, in)) {
@@ -132,9 +145,34 @@ static void dd_command_timer(struct dd_timer *t)
 		in->cmd_fd = -1;
 		in->cmd_eof = true;
 	}
-	/* the timeout: checked at the next tick, at most command-timeout on */
-	if (in->cfg.command_timeout_ms < in->cfg.command_interval_ms)
-		dd_timer_arm(&ctx->loop, t, in->cmd_deadline);
+}
+
+/*
+ * Runs the command every command-interval (a run not ended by then is
+ * skipped), and kills a run at its command-timeout: the timer is due at
+ * whichever comes first.
+ */
+static void dd_command_timer(struct dd_timer *t)
+{
+	struct dd_inst *in = t->data;
+	struct dd_ctx *ctx = in->ctx;
+	uint64_t now = dd_now_ms(), when;
+
+	if (in->cmd_running && now >= in->cmd_deadline && in->cmd_fd >= 0) {
+		if (dd_ratelimit(&dd_rl_cmd, now))
+			dd_warn("instance %s: command timed out, killed",
+				in->cfg.name);
+		dd_command_kill(ctx, in);
+	}
+	if (now >= in->cmd_next) {
+		in->cmd_next = now + in->cfg.command_interval_ms;
+		if (!in->cmd_running)
+			dd_command_run(ctx, in, now);
+	}
+	when = in->cmd_next;
+	if (in->cmd_running && in->cmd_fd >= 0 && in->cmd_deadline < when)
+		when = in->cmd_deadline;
+	dd_timer_arm(&ctx->loop, t, when);
 }
 
 void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in)
@@ -142,18 +180,21 @@ void dd_command_start(struct dd_ctx *ctx, struct dd_inst *in)
 	if (!in->cfg.command[0])
 		return;
 	dd_timer_init(&in->cmd_timer, dd_command_timer, in);
-	dd_timer_arm(&ctx->loop, &in->cmd_timer, dd_now_ms());
+	in->cmd_next = dd_now_ms();
+	dd_timer_arm(&ctx->loop, &in->cmd_timer, in->cmd_next);
 }
 
 void dd_command_stop(struct dd_ctx *ctx, struct dd_inst *in)
 {
 	dd_timer_cancel(&in->cmd_timer);
 	dd_command_close(ctx, in);
-	if (in->cmd_pid) {
-		kill(in->cmd_pid, SIGKILL);
+	if (in->cmd_running)
+		kill(-in->cmd_pgid, SIGKILL);
+	/* not reaped yet, so still ours: killed, it ends at once */
+	if (in->cmd_pid)
 		waitpid(in->cmd_pid, NULL, 0);
-		in->cmd_pid = 0;
-	}
+	in->cmd_pid = 0;
+	in->cmd_running = false;
 }
 
 /* SIGCHLD: collect the commands that ended. */
@@ -167,8 +208,9 @@ void dd_command_reap(struct dd_ctx *ctx)
 		for (i = 0; i < ctx->n_inst; i++) {
 			struct dd_inst *in = ctx->inst[i];
 
-			if (in->cmd_pid != pid)
+			if (!in->cmd_pid || in->cmd_pid != pid)
 				continue;
+			in->cmd_pid = 0;
 			in->cmd_exited = true;
 			in->cmd_status = status;
 			dd_command_done(ctx, in);

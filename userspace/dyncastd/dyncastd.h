@@ -205,14 +205,16 @@ struct dd_inst {
 	bool hc_sent;
 	struct dd_timer hc_timer;
 	struct dd_fd hc_watch;
-	/* command */
-	pid_t cmd_pid;
+	/* command: a run from its start until its output and exit are in */
+	bool cmd_running;
+	pid_t cmd_pid;		/* 0 once reaped */
+	pid_t cmd_pgid;		/* its process group: it and what it started */
 	int cmd_fd;
 	char cmd_buf[512];
 	size_t cmd_len;
-	bool cmd_eof, cmd_exited;
+	bool cmd_eof, cmd_exited, cmd_over;
 	int cmd_status;
-	uint64_t cmd_deadline;
+	uint64_t cmd_deadline, cmd_next;
 	struct dd_timer cmd_timer;
 	struct dd_fd cmd_watch;
 	/* announcing */
