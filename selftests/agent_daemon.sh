@@ -36,7 +36,7 @@ require_cmd ip jq socat setpriv stat ss
 DYNCASTD=${DYNCASTD:-$DYNCAST_TOP/userspace/dyncastd/dyncastd}
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 
 [ -x "$DYNCASTD" ] || ktap_skip_all "dyncastd not built: $DYNCASTD"
 getent group nogroup >/dev/null || ktap_skip_all "no group nogroup"
@@ -219,6 +219,35 @@ ktap_test_result "a command runs every command-interval" \
 	test "${runs1:-0}" -ge $(( want - 1 )) -a "${runs1:-0}" -le "$want"
 ktap_test_result "one that leaves a process holding its output is killed with it, and runs again" \
 	test "${runs2:-0}" -ge $(( want - 1 )) -a "${runs2:-0}" -le "$want" -a "$left" = 0
+
+# --- a new instance's first health check -------------------------------------------
+# up at its first check that passes, not after health-rise of them (its
+# first announcement, made before, said it down)
+ip -n "$NS" addr add 192.0.2.10/32 dev lo
+ip netns exec "$NS" socat TCP-LISTEN:8089,bind=192.0.2.10,fork,reuseaddr \
+	SYSTEM:true 2>/dev/null &
+defer "kill $!"
+busywait $(( 3000 * TIME_FACTOR )) sh -c "ip netns exec $NS ss -Htln 'sport = :8089' | grep -q ."
+conf "$D/h.conf" 4969 "$D/ctl" "$D/rep-h"
+cat >> "$D/h.conf" <<EOF
+health = tcp
+health-port = 8089
+health-interval = 2s
+health-rise = 5
+EOF
+t0=$(date +%s%N)
+daemon -c "$D/h.conf"
+defer "stop $D/h.conf"
+health_up()
+{
+	[ "$(show instance "$D/ctl" | jq -r '.[0].health')" = up ]
+}
+busywait $(( 4000 * TIME_FACTOR )) health_up
+up=$(health_up && echo yes || echo no)
+echo "# health up: $up, $(( ($(date +%s%N) - t0) / 1000000 )) ms after start (5 checks 2 s apart: 8 s)"
+ktap_test_result "a new instance is up at its first health check that passes" \
+	test "$up" = yes
+stop "$D/h.conf"
 
 # --- who may report ---------------------------------------------------------------
 # a file of report-mode and report-group

@@ -191,6 +191,7 @@ struct dd_inst {
 	struct dd_smooth report_load[2];	/* reported cpu, gpu */
 	/* health */
 	bool healthy;
+	bool hc_was_up;			/* healthy once since it was made */
 	unsigned int succ, fail;
 	int hc_fd;
 	struct dc_addr hc_addr;		/* our end of the last check's

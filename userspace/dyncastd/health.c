@@ -43,11 +43,16 @@ static void dd_health_result(struct dd_inst *in, bool ok, const char *why)
 	if (ok) {
 		in->succ++;
 		in->fail = 0;
-		/* the first check of a new instance needs one success */
+		/*
+		 * A new instance is up at its first check that passes: its
+		 * first announcement, before any check ended, said it down,
+		 * so that what was announced cannot tell
+		 */
 		if (!in->healthy && (in->succ >= in->cfg.health_rise ||
-				     !in->ever_announced ||
+				     !in->hc_was_up ||
 				     in->announced.state != DD_STATE_DOWN)) {
 			in->healthy = true;
+			in->hc_was_up = true;
 			dd_info("instance %s: health check passes, up", in->cfg.name);
 			dd_dma_update(ctx, in);
 		}
