@@ -82,7 +82,7 @@ struct dd_bgp {
 
 static uint32_t dd_bgp_hash(const struct dd_bgp_path *p)
 {
-	uint8_t buf[17 + 17 + sizeof(p->path_id)];
+	uint8_t buf[2 * DD_HASH_ADDR_LEN + sizeof(p->path_id)];
 	size_t n = dd_hash_put_addr(buf, &p->peer);
 
 	n += dd_hash_put_addr(buf + n, &p->prefix);

@@ -75,15 +75,15 @@ uint32_t dd_hash(const void *p, size_t n)
 	return h;
 }
 
-/* @a as 17 bytes at @buf, its family first: what the hashes cover */
+/* @a as DD_HASH_ADDR_LEN bytes at @buf, its family first */
 size_t dd_hash_put_addr(uint8_t *buf, const struct dc_addr *a)
 {
 	size_t n = a->family == AF_INET ? 4 : 16;
 
-	memset(buf, 0, 17);
+	memset(buf, 0, DD_HASH_ADDR_LEN);
 	buf[0] = (uint8_t)a->family;
 	memcpy(buf + 1, &a->u, n);
-	return 17;
+	return DD_HASH_ADDR_LEN;
 }
 
 static size_t dd_svc_put(uint8_t *buf, const struct dd_svc_key *k)
@@ -97,14 +97,14 @@ static size_t dd_svc_put(uint8_t *buf, const struct dd_svc_key *k)
 
 uint32_t dd_svc_key_hash(const struct dd_svc_key *k)
 {
-	uint8_t buf[20];
+	uint8_t buf[DD_HASH_SVC_LEN];
 
 	return dd_hash(buf, dd_svc_put(buf, k));
 }
 
 uint32_t dd_inst_key_hash(const struct dd_inst_key *k)
 {
-	uint8_t buf[37];
+	uint8_t buf[DD_HASH_SVC_LEN + DD_HASH_ADDR_LEN];
 	size_t n = dd_svc_put(buf, &k->svc);
 
 	n += dd_hash_put_addr(buf + n, &k->bid);

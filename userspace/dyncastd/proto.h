@@ -196,6 +196,11 @@ bool dd_addr_eq(const struct dc_addr *a, const struct dc_addr *b);
 uint32_t dd_fnv(uint32_t h, const void *p, size_t n);
 uint32_t dd_addr_fnv(uint32_t h, const struct dc_addr *a);
 
+/* an address as the hashes take it: its family, then 16 bytes */
+#define DD_HASH_ADDR_LEN	17
+/* a service: its D-SID, protocol and port */
+#define DD_HASH_SVC_LEN		(DD_HASH_ADDR_LEN + 1 + sizeof(uint16_t))
+
 /*
  * The daemon's hash tables: SipHash-2-4 under a key drawn once per run
  * (dd_hash_init(), after sodium_init()), since their keys come from
