@@ -510,6 +510,15 @@ static bool dd_bgp_peer_allowed(const struct dd_bgp *b, int fd)
 	       (gid != UINT32_MAX && cr.gid == gid);
 }
 
+static void dd_bgp_refuse(struct dd_bgp *b, int fd, enum dd_counter c,
+			  const char *who)
+{
+	close(fd);
+	b->ctx->cnt.c[c]++;
+	if (dd_ratelimit(&dd_rl_second, dd_now_ms()))
+		dd_warn("BGP socket %s: %s refused", b->path, who);
+}
+
 static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 {
 	struct dd_bgp *b = w->data;
@@ -521,11 +530,8 @@ static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 	if (fd < 0)
 		return;
 	if (!dd_bgp_peer_allowed(b, fd)) {
-		close(fd);
-		ctx->cnt.c[DD_C_BGP_REFUSED_USER]++;
-		if (dd_ratelimit(&dd_rl_second, dd_now_ms()))
-			dd_warn("BGP socket %s: a speaker of a user not allowed (root, dyncastd's, or socket-group) refused",
-				b->path);
+		dd_bgp_refuse(b, fd, DD_C_BGP_REFUSED_USER,
+			      "a speaker of a user not allowed (root, dyncastd's, or socket-group)");
 		return;
 	}
 	/*
@@ -534,11 +540,8 @@ static void dd_bgp_accept(struct dd_fd *w, uint32_t events)
 	 * speaker that dies closes its relay's connection at once.
 	 */
 	if (b->conn >= 0) {
-		close(fd);
-		ctx->cnt.c[DD_C_BGP_REFUSED_CONN]++;
-		if (dd_ratelimit(&dd_rl_second, dd_now_ms()))
-			dd_warn("BGP socket %s: a second speaker refused; one is connected",
-				b->path);
+		dd_bgp_refuse(b, fd, DD_C_BGP_REFUSED_CONN,
+			      "a second speaker (one is connected)");
 		return;
 	}
 	if (dd_fd_add(&ctx->loop, &b->cwatch, fd, EPOLLIN, dd_bgp_conn_event,
