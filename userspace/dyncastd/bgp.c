@@ -164,7 +164,10 @@ static void dd_bgp_retry(struct dd_timer *t)
 			dd_bgp_learn(b, r);
 }
 
-/* @old no longer carries its instance: another path may, else it goes */
+/*
+ * @old no longer carries its instance: another path may (not one of our
+ * own, which the router does not learn), else it goes
+ */
 static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 {
 	uint32_t h = dd_inst_key_hash(&old->rec.key);
@@ -176,7 +179,8 @@ static void dd_bgp_unlearn(struct dd_bgp *b, const struct dd_bgp_path *old)
 		struct dd_bgp_rpath *r = dd_htab_entry(n, struct dd_bgp_rpath,
 						       knode);
 
-		if (n->hash == h && dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
+		if (n->hash == h && r->p.agent != b->ctx->id &&
+		    dd_inst_key_eq(&r->p.rec.key, &old->rec.key)) {
 			dd_bgp_learn(b, r);
 			return;
 		}
@@ -212,8 +216,12 @@ static void dd_bgp_rx_path(void *data, const struct dd_bgp_path *p)
 		return;
 	}
 	ctx->cnt.c[DD_C_ANNOUNCES]++;
-	if (r && !dd_inst_key_eq(&r->p.rec.key, &p->rec.key)) {
-		/* the identifier now names another instance */
+	if (r && (!dd_inst_key_eq(&r->p.rec.key, &p->rec.key) ||
+		  (p->agent == ctx->id && r->p.agent != ctx->id))) {
+		/*
+		 * The identifier now names another instance, or one of
+		 * ours: the router no longer learns it from this path
+		 */
 		dd_bgp_remove(b, r, true);
 		r = NULL;
 	}

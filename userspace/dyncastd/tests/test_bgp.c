@@ -3,6 +3,9 @@
  * The BGP transport's codec: records to ExaBGP's commands, ExaBGP's JSON
  * back to records (both ways, through the text ExaBGP would turn one into
  * the other), and routes that are not valid instances ignored and counted.
+ * Then the transport itself (bgp.c) with a speaker on its socket: which
+ * paths the router learns and withdraws, against a stand-in for the
+ * router's table.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,9 +17,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 
-#include "bgp.h"
+#include "dyncastd.h"
 
 static const struct dd_bgp_codec codec = {
 	.asn = 64512, .link_bandwidth = true,
@@ -237,9 +242,12 @@ static void round_trip(void **state)
 	     "\"asn\": { \"local\": 64512, \"peer\": 64512 } , \"direction\": \"receive\", " \
 	     "\"message\": { \"update\": { "
 #define TAIL " } } } }"
-#define ANN(lcs) HEAD "\"attribute\": { \"origin\": \"igp\", \"large-community\": [ " lcs " ] }, " \
+#define ANN_ID(id, lcs) HEAD "\"attribute\": { \"origin\": \"igp\", \"large-community\": [ " lcs " ] }, " \
 	"\"announce\": { \"ipv4 unicast\": { \"198.19.3.31\": [ { \"nlri\": \"203.0.113.1/32\", " \
-	"\"path-information\": \"0.0.0.7\" } ] } }" TAIL
+	"\"path-information\": \"0.0.0." id "\" } ] } }" TAIL
+#define ANN(lcs) ANN_ID("7", lcs)
+#define WDR(id) HEAD "\"withdraw\": { \"ipv4 unicast\": [ { \"nlri\": \"203.0.113.1/32\", " \
+	"\"path-information\": \"0.0.0." id "\" } ] }" TAIL
 #define GOOD "[ 64512, 1 , 393296 ], [ 64512, 2 , 9 ]"
 
 static void withdrawals(void **state)
@@ -423,6 +431,174 @@ static void events(void **state)
 			       &s, &cnt), DD_BGP_EV_NONE);
 }
 
+/* --- the transport: paths the router learns ------------------------------ */
+
+static uint64_t now_ms = 1000000;
+
+uint64_t dd_now_ms(void)
+{
+	return now_ms;
+}
+
+/* the router's table, as far as BGP reaches it: who gave the instance */
+static unsigned int learnt, withdrawn;
+static uint32_t learnt_from;		/* 0: not learnt */
+
+int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
+		  uint32_t agent, const struct dd_bgp_probe *probe,
+		  uint64_t seq, bool again)
+{
+	(void)ctx, (void)r, (void)probe, (void)seq, (void)again;
+	learnt++;
+	learnt_from = agent;
+	return 0;
+}
+
+void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
+			    uint32_t agent, uint64_t seq)
+{
+	(void)ctx, (void)k, (void)seq;
+	assert_int_equal(agent, learnt_from);
+	withdrawn++;
+	learnt_from = 0;
+}
+
+void dd_show_put(struct dd_show_out *so, struct json_t *o)
+{
+	(void)so, (void)o;
+}
+
+const char *dd_unix_strerror(int err)
+{
+	return strerror(-err);
+}
+
+static struct sockaddr_un bgp_sun;
+static socklen_t bgp_sun_len;
+
+/* the socket bgp.c asks for, abstract so that nothing is left behind */
+int dd_unix_bind(const char *path, int type, mode_t mode, gid_t gid)
+{
+	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	(void)mode, (void)gid;
+	assert_true(fd >= 0);
+	assert_int_equal(path[0], '@');
+	memset(&bgp_sun, 0, sizeof(bgp_sun));
+	bgp_sun.sun_family = AF_UNIX;
+	memcpy(bgp_sun.sun_path + 1, path + 1, strlen(path) - 1);
+	bgp_sun_len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&bgp_sun, bgp_sun_len), 0);
+	return fd;
+}
+
+#define OWN_ID	9			/* GOOD's agent */
+
+struct rib {
+	struct dd_config cfg;
+	struct dd_ctx ctx;
+	int speaker;
+};
+
+static int rib_setup(void **state)
+{
+	struct dd_config old;
+	struct rib *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->cfg.router = true;
+	t->cfg.bgp = true;
+	snprintf(t->cfg.bgp_socket, sizeof(t->cfg.bgp_socket),
+		 "@dyncastd-test-bgp-%d", (int)getpid());
+	t->cfg.bgp_gid = UINT32_MAX;
+	t->cfg.bgp_asn = 64512;
+	t->cfg.hold_ms = 30000;
+	t->cfg.max_instances = 64;
+	old = t->cfg;
+	old.bgp = false;
+	t->ctx.cfg = &t->cfg;
+	t->ctx.id = OWN_ID;
+	assert_int_equal(dd_loop_init(&t->ctx.loop), 0);
+	assert_int_equal(dd_bgp_apply(&t->ctx, &old), 0);
+	assert_non_null(t->ctx.bgp);
+	t->speaker = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(t->speaker >= 0);
+	assert_int_equal(connect(t->speaker, (struct sockaddr *)&bgp_sun,
+				 bgp_sun_len), 0);
+	assert_int_equal(dd_loop_once(&t->ctx.loop, now_ms), 0);
+	learnt = withdrawn = 0;
+	learnt_from = 0;
+	*state = t;
+	return 0;
+}
+
+static int rib_teardown(void **state)
+{
+	struct rib *t = *state;
+
+	dd_bgp_exit(&t->ctx);
+	assert_null(t->ctx.bgp);
+	close(t->speaker);
+	dd_loop_exit(&t->ctx.loop);
+	free(t);
+	return 0;
+}
+
+/* ExaBGP writes @line; the daemon reads it */
+static void speak(struct rib *t, const char *line)
+{
+	assert_int_equal(write(t->speaker, line, strlen(line)),
+			 (ssize_t)strlen(line));
+	assert_int_equal(write(t->speaker, "\n", 1), 1);
+	assert_int_equal(dd_loop_once(&t->ctx.loop, now_ms), 0);
+}
+
+#define OTHER "[ 64512, 1 , 393296 ], [ 64512, 2 , 5 ]"
+#define OTHER6 "[ 64512, 1 , 393296 ], [ 64512, 2 , 6 ]"
+
+/* a path learnt from agent 5, then the same path carries our own instance */
+static void path_becomes_ours(void **state)
+{
+	struct rib *t = *state;
+
+	speak(t, ANN(OTHER));
+	assert_int_equal(learnt_from, 5);
+	speak(t, ANN(GOOD));
+	assert_int_equal(withdrawn, 1);
+	assert_int_equal(learnt_from, 0);
+	assert_int_equal(t->ctx.cnt.c[DD_C_LOOPS], 1);
+	/* and back: learnt again */
+	speak(t, ANN(OTHER));
+	assert_int_equal(learnt_from, 5);
+	speak(t, WDR("7"));
+	assert_int_equal(withdrawn, 2);
+}
+
+/* of two paths to an instance, the one left is ours: the instance goes */
+static void last_path_ours(void **state)
+{
+	struct rib *t = *state;
+
+	speak(t, ANN_ID("7", OTHER));
+	speak(t, ANN_ID("8", GOOD));
+	assert_int_equal(learnt_from, 5);
+	assert_int_equal(t->ctx.cnt.c[DD_C_LOOPS], 1);
+	speak(t, WDR("7"));
+	assert_int_equal(withdrawn, 1);
+	assert_int_equal(learnt_from, 0);
+	/* another agent's path left: it takes over */
+	speak(t, ANN_ID("7", OTHER));
+	speak(t, ANN_ID("9", OTHER6));
+	assert_int_equal(learnt_from, 6);
+	speak(t, ANN_ID("7", OTHER));
+	assert_int_equal(learnt_from, 5);
+	learnt = 0;
+	speak(t, WDR("7"));
+	assert_int_equal(withdrawn, 1);
+	assert_int_equal(learnt, 1);
+	assert_int_equal(learnt_from, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +609,10 @@ int main(void)
 		cmocka_unit_test(withdrawals),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(events),
+		cmocka_unit_test_setup_teardown(path_becomes_ours, rib_setup,
+						rib_teardown),
+		cmocka_unit_test_setup_teardown(last_path_ours, rib_setup,
+						rib_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
