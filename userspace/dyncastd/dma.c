@@ -270,22 +270,22 @@ static struct dd_inst *dd_inst_new(struct dd_ctx *ctx,
 /*
  * The instances of the configuration.  Those that stay keep their state
  * (health, reports, what was announced); removed ones are withdrawn in
- * the next announcements, then forgotten.
+ * the next announcements, then forgotten.  Short of memory, nothing
+ * changes: the instances there were go on as they were.
  */
 int dd_dma_apply(struct dd_ctx *ctx)
 {
 	const struct dd_config *cfg = ctx->cfg;
 	struct dd_inst **list, *in;
 	unsigned int i, j, n = 0;
-	bool *kept;
+	bool *kept, *fresh;
 
 	list = calloc(cfg->n_instances + ctx->n_inst + 1, sizeof(*list));
 	kept = calloc(ctx->n_inst + 1, sizeof(*kept));
-	if (!list || !kept) {
-		free(list);
-		free(kept);
-		return -ENOMEM;
-	}
+	fresh = calloc(cfg->n_instances + 1, sizeof(*fresh));
+	if (!list || !kept || !fresh)
+		goto err;
+	/* first what may fail: the new instances, nothing changed yet */
 	for (i = 0; i < cfg->n_instances; i++) {
 		const struct dd_instance_cfg *ic = &cfg->instances[i];
 
@@ -298,23 +298,31 @@ int dd_dma_apply(struct dd_ctx *ctx)
 				break;
 			}
 		}
-		if (in) {
-			dd_health_stop(ctx, in);
-			dd_command_stop(ctx, in);
-			if (strcmp(in->cfg.cgroup, ic->cgroup))
-				dd_cpu_init(&in->cpu, NULL, ic->cgroup);
-			if (ic->health == DD_HEALTH_OFF)
-				in->healthy = true;
-			else if (in->cfg.health == DD_HEALTH_OFF)
-				in->healthy = false;
-			in->cfg = *ic;
-		} else {
+		if (!in) {
 			in = dd_inst_new(ctx, ic);
 			if (!in)
 				goto err;
-			dd_info("instance %s: new", ic->name);
+			fresh[i] = true;
 		}
 		list[n++] = in;
+	}
+	for (i = 0; i < cfg->n_instances; i++) {
+		const struct dd_instance_cfg *ic = &cfg->instances[i];
+
+		in = list[i];
+		if (fresh[i]) {
+			dd_info("instance %s: new", ic->name);
+			continue;
+		}
+		dd_health_stop(ctx, in);
+		dd_command_stop(ctx, in);
+		if (strcmp(in->cfg.cgroup, ic->cgroup))
+			dd_cpu_init(&in->cpu, NULL, ic->cgroup);
+		if (ic->health == DD_HEALTH_OFF)
+			in->healthy = true;
+		else if (in->cfg.health == DD_HEALTH_OFF)
+			in->healthy = false;
+		in->cfg = *ic;
 	}
 	for (j = 0; j < ctx->n_inst; j++) {
 		in = ctx->inst[j];
@@ -331,6 +339,7 @@ int dd_dma_apply(struct dd_ctx *ctx)
 	}
 	free(ctx->inst);
 	free(kept);
+	free(fresh);
 	ctx->inst = list;
 	ctx->n_inst = n;
 
@@ -353,15 +362,12 @@ int dd_dma_apply(struct dd_ctx *ctx)
 	dd_svc_sync(ctx);
 	return 0;
 err:
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < ctx->n_inst; j++)
-			if (ctx->inst[j] == list[i])
-				break;
-		if (j == ctx->n_inst)
+	for (i = 0; fresh && i < n; i++)
+		if (fresh[i])
 			free(list[i]);
-	}
 	free(list);
 	free(kept);
+	free(fresh);
 	return -ENOMEM;
 }
 
