@@ -10,7 +10,9 @@
 #  - a UDP flow counts until it has been idle demand-idle, and again when
 #    it sends; with demand-idle 0, until its binding expires;
 #  - a binding flush, an instance set down and a service deleted take
-#    their demands out;
+#    their demands out, in both modes, and the held connections' ends
+#    take nothing more; in rewrite mode UDP flows count until idle or
+#    until their binding expires;
 #  - least-cost: of two instances of equal cost, the one holding open
 #    connections gets no new demands, and the instance model (load,
 #    service-time, inflight-adjust) moves them as documented.
@@ -25,16 +27,18 @@ require_vm
 require_cmd ip socat jq python3
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 22
 
 dc_load || ktap_skip_all "cannot load the module"
 topo_setup 2 || ktap_skip_all "cannot build the topology"
 tunnel_instances || ktap_skip_all "no tunnel devices"
-serve_all tcp 7 && serve_all udp 53 "$SID4" || ktap_skip_all "cannot start the servers"
+serve_all tcp 7 && serve_all udp 53 "$SID4" && serve_all udp 54 ||
+	ktap_skip_all "cannot start the servers"
 
 RW=("$SID4" proto tcp port 7)
 TUN=("$SID6" proto tcp port 7)
 UDP=("$SID4" proto udp port 53)
+UDPRW=("$SID4" proto udp port 54)
 
 # inflight_of SVC... BID
 inflight_of()
@@ -219,6 +223,92 @@ dc instance add "${TUN[@]}" bid "$(bid6 2)"
 release
 ktap_test_result "a service deleted with demands in flight comes back with none" \
 	inflight_is 0 "${TUN[@]}" "$(bid6 2)"
+
+# --- flush, down, delete, expiry in rewrite mode (IPv4) -----------------------
+# each count read at once, and again after the held connections' FINs
+# passed while one new connection is held: their ends must take nothing
+# from a count they are no longer in (the count shows 0 at the least, so
+# a wrong decrement shows only against a count above it)
+
+# release_old: close the connections held before the last hold_new
+release_old()
+{
+	kill "${OLD[@]}" 2>/dev/null
+	wait "${OLD[@]}" 2>/dev/null
+	sleep "$TIME_FACTOR"
+}
+
+# hold_new DST: what is held becomes OLD; one new connection is held
+hold_new()
+{
+	OLD=("${HELD[@]}")
+	HELD=()
+	hold 1 "$1"
+}
+
+dc service del "${RW[@]}"
+dc service add "${RW[@]}" mode rewrite policy least-cost demand-idle 600000
+dc instance add "${RW[@]}" bid "$(bid4 1)"
+dc instance add "${RW[@]}" bid "$(bid4 2)" state drain
+hold 2 "$SID4"
+slowwait 20 inflight_is 2 "${RW[@]}" "$(bid4 1)"
+dc binding flush "${RW[@]}"
+f=$(inflight_of "${RW[@]}" "$(bid4 1)")
+hold_new "$SID4"
+slowwait 20 inflight_is 1 "${RW[@]}" "$(bid4 1)"
+release_old
+fa=$(inflight_of "${RW[@]}" "$(bid4 1)")
+release
+slowwait 10 inflight_is 0 "${RW[@]}" "$(bid4 1)"
+hold 2 "$SID4"
+slowwait 20 inflight_is 2 "${RW[@]}" "$(bid4 1)"
+dc instance set "${RW[@]}" bid "$(bid4 2)" state up bid "$(bid4 1)" state down
+d=$(inflight_of "${RW[@]}" "$(bid4 1)")
+dc instance set "${RW[@]}" bid "$(bid4 2)" state drain bid "$(bid4 1)" state up
+hold_new "$SID4"
+slowwait 20 inflight_is 1 "${RW[@]}" "$(bid4 1)"
+release_old
+da=$(inflight_of "${RW[@]}" "$(bid4 1)")
+d2=$(inflight_of "${RW[@]}" "$(bid4 2)")
+release
+echo "# rewrite, two in flight: after a flush $f (one new held, the old ones' ends: $fa), after state down $d (up again, one new held, the old ones' ends: $da, other instance $d2)"
+ktap_test_result "rewrite: a binding flush and an instance set down take their demands out, their ends nothing" \
+	test "$f/$fa/$d/$da/$d2" = 0/1/0/1/0
+slowwait 10 inflight_is 0 "${RW[@]}" "$(bid4 1)"
+hold 2 "$SID4"
+slowwait 20 inflight_is 2 "${RW[@]}" "$(bid4 1)"
+dc service del "${RW[@]}"
+dc service add "${RW[@]}" mode rewrite policy least-cost demand-idle 600000
+dc instance add "${RW[@]}" bid "$(bid4 1)"
+n=$(inflight_of "${RW[@]}" "$(bid4 1)")
+hold_new "$SID4"
+slowwait 20 inflight_is 1 "${RW[@]}" "$(bid4 1)"
+release_old
+nd=$(inflight_of "${RW[@]}" "$(bid4 1)")
+release
+echo "# rewrite, two in flight, the service deleted and made again: $n; one new held, the old ones' ends: $nd"
+ktap_test_result "rewrite: a service deleted with demands in flight comes back with none, their ends take nothing" \
+	test "$n/$nd" = 0/1
+
+# UDP through conntrack NAT: idleness, then the binding's expiry
+dc service add "${UDPRW[@]}" mode rewrite policy least-cost demand-idle 1000
+dc instance add "${UDPRW[@]}" bid "$(bid4 1)"
+a=$(ask_udp 10.0.0.2 5302 "$SID4" 54)
+n=$(inflight_of "${UDPRW[@]}" "$(bid4 1)")
+slowwait 10 inflight_is 0 "${UDPRW[@]}" "$(bid4 1)"
+rc=$?
+ktap_test_result "rewrite udp: a flow answered by $a counts once it sent ($n), and stops after demand-idle" \
+	test "$a" = i1 -a "$n" = 1 -a "$rc" = 0
+dc binding flush "${UDPRW[@]}"
+dc service set "${UDPRW[@]}" demand-idle 0 timeout 4 unconfirmed-timeout 0
+ask_udp 10.0.0.2 5303 "$SID4" 54 >/dev/null
+n=$(inflight_of "${UDPRW[@]}" "$(bid4 1)")
+sleep 1.5
+m=$(inflight_of "${UDPRW[@]}" "$(bid4 1)")
+slowwait 15 inflight_is 0 "${UDPRW[@]}" "$(bid4 1)"
+rc=$?
+ktap_test_result "rewrite udp, demand-idle 0: counted ($n, past the old demand-idle $m) until the binding expires" \
+	test "$n" = 1 -a "$m" = 1 -a "$rc" = 0
 
 # --- least-cost on inflight -------------------------------------------------
 dc service del "${RW[@]}"
