@@ -329,6 +329,9 @@ struct dd_ctx {
 	FILE *nl_err, *nl_dbg;
 	uint64_t nl_retry_at;
 	bool kernel_dirty;		/* a pass is due */
+	bool plan_soon;			/* an instance went up or down */
+	bool in_plan, plan_again;	/* ... while a plan ran */
+	uint64_t plan_earliest;		/* ms: the next plan not before */
 	bool kernel_all;		/* ... over every entry */
 	bool in_sync;			/* in dd_kernel_sync() */
 	struct dd_entry *kernel_queue;	/* what the next pass looks at */
@@ -465,6 +468,8 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms);
 int dd_kernel_open(struct dd_ctx *ctx);
 void dd_kernel_close(struct dd_ctx *ctx);
 void dd_kernel_sync(struct dd_ctx *ctx);
+/* router.c: plan again now (or once the last plan's pause is over) */
+void dd_router_plan_soon(struct dd_ctx *ctx);
 void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
 void dd_kernel_plan(struct dd_ctx *ctx);
 void dd_kernel_audit(struct dd_ctx *ctx);

@@ -225,8 +225,13 @@ static void dd_put_instance(struct dd_ctx *ctx, struct nlmsghdr *nlh,
 
 static void dd_pushed(struct dd_ctx *ctx, struct dd_entry *e)
 {
+	uint8_t state = dd_entry_state(e);
+
+	/* the plans share the demands among the instances up */
+	if ((state == DD_STATE_UP) != (e->pushed_state == DD_STATE_UP))
+		ctx->plan_soon = true;
 	e->pushed = e->rec;
-	e->pushed_state = dd_entry_state(e);
+	e->pushed_state = state;
 	e->pushed_cost = dd_entry_cost(ctx, e);
 	e->plan_pushed = e->plan;
 	e->plan_in_kernel = e->planned;
@@ -293,6 +298,10 @@ static void dd_push(struct dd_ctx *ctx, struct dd_svc_state *s, uint8_t cmd,
 			dd_entry_accepted(ents[i]);
 			if (cmd == DYNCAST_CMD_INSTANCE_DEL) {
 				ents[i]->in_kernel = false;
+				/* the plans share its demands out */
+				if (ents[i]->pushed_state == DD_STATE_UP)
+					ctx->plan_soon = true;
+				ents[i]->pushed_state = DD_STATE_UNKNOWN;
 			} else {
 				ents[i]->in_kernel = true;
 				dd_pushed(ctx, ents[i]);
@@ -641,6 +650,10 @@ void dd_kernel_sync(struct dd_ctx *ctx)
 	/* sites whose last entries the pass freed */
 	dd_sites_reap(ctx);
 	ctx->kernel_dirty = false;
+	if (ctx->plan_soon) {
+		ctx->plan_soon = false;
+		dd_router_plan_soon(ctx);
+	}
 	if (retry) {
 		ctx->nl_retry_at = now + DD_NL_RETRY_MS;
 		if (!when || ctx->nl_retry_at < when)

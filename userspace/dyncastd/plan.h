@@ -14,6 +14,8 @@
 
 /* How often a D-Router plans each service that plans, ms */
 #define DD_PLAN_MS		500
+/* an instance up or down plans again, this long after the last at least */
+#define DD_PLAN_SOON_MS		100
 /* Its own rates and the reported loads are smoothed over about this, ms */
 #define DD_PLAN_TAU_MS		5000
 /* The service time of a service that sets none, us (the kernel's) */

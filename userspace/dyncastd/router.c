@@ -146,6 +146,7 @@ static struct dd_entry *dd_entry_add(struct dd_ctx *ctx,
 		return NULL;
 	e->busy = -1;
 	e->rec.key = *k;
+	e->pushed_state = DD_STATE_UNKNOWN;	/* not in the kernel yet */
 	g = dd_group_get(ctx, &k->svc);
 	if (!g) {
 		free(e);
@@ -877,12 +878,46 @@ static void dd_kernel_timer(struct dd_timer *t)
 static void dd_plan_timer(struct dd_timer *t)
 {
 	struct dd_ctx *ctx = t->data;
-	uint64_t start = dd_now_ms(), took;
+	uint64_t start = dd_now_ms(), took, now;
 
+	ctx->in_plan = true;
 	dd_kernel_plan(ctx);
-	took = dd_now_ms() - start;
-	dd_timer_arm(&ctx->loop, t, dd_now_ms() +
+	ctx->in_plan = false;
+	now = dd_now_ms();
+	took = now - start;
+	ctx->plan_earliest = now + (took * 10 > DD_PLAN_SOON_MS ?
+				    took * 10 : DD_PLAN_SOON_MS);
+	if (ctx->plan_again) {
+		/* an instance its own pass pushed up or down */
+		ctx->plan_again = false;
+		dd_timer_arm(&ctx->loop, t, ctx->plan_earliest);
+		return;
+	}
+	dd_timer_arm(&ctx->loop, t, now +
 		     (took * 10 > DD_PLAN_MS ? took * 10 : DD_PLAN_MS));
+}
+
+/*
+ * An instance went up or down in the kernel: the plans share the demands
+ * among the others at once, not at the next round (the kernel meanwhile
+ * spreads a dead instance's share in proportion to the weights left, not
+ * as a plan would).  Still no sooner than DD_PLAN_SOON_MS (or ten times
+ * what it took) after the last plan, however often instances flap.
+ */
+void dd_router_plan_soon(struct dd_ctx *ctx)
+{
+	uint64_t when = dd_now_ms();
+
+	if (ctx->in_plan) {
+		ctx->plan_again = true;
+		return;
+	}
+	if (!ctx->plan_timer.cb || !ctx->plan_timer.armed)
+		return;
+	if (when < ctx->plan_earliest)
+		when = ctx->plan_earliest;
+	if (when < ctx->plan_timer.when)
+		dd_timer_arm(&ctx->loop, &ctx->plan_timer, when);
 }
 
 static void dd_audit_timer(struct dd_timer *t)
@@ -981,6 +1016,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 	dd_timer_cancel(&ctx->kernel_timer);
 	dd_timer_cancel(&ctx->plan_timer);
 	dd_timer_cancel(&ctx->audit_timer);
+	ctx->plan_soon = ctx->plan_again = false;
 	for (e = dd_entry_first(ctx, &b); e; e = next) {
 		next = dd_entry_next(ctx, e, &b);
 		dd_group_unlink(ctx, e);

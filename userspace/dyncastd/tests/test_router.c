@@ -826,6 +826,81 @@ static void plan_after_removal(void **state)
 	assert_false(entry(SID_A, BID(1))->plan_in_kernel);
 }
 
+/*
+ * An instance of a planned service going down is planned around at once,
+ * not at the next round: right after the kernel's pass that takes it
+ * down (DD_PLAN_SOON_MS after the last plan at the soonest), it is out of
+ * the plan; one coming up, or new, is in it as soon; one withdrawn (its
+ * instance deleted) plans the others at once too.
+ */
+static void plan_on_state_change(void **state)
+{
+	static const char planned[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\nprobe-cost = no\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"policy = least-cost\nplan = yes\n";
+	struct dd_bgp_probe probe = { 0 };
+	struct dd_record r;
+	uint64_t last;
+	unsigned int i;
+
+	(void)state;
+	reload(planned);
+	for (i = 1; i <= 3; i++)
+		bgp(SID_A, BID(i), 100);
+	for (i = 0; i < 20; i++)
+		run(100);
+	/* just after a round */
+	run(ctx->plan_timer.when - now_ms);
+	last = now_ms;
+	assert_int_equal(ctx->plan_timer.when - now_ms, DD_PLAN_MS);
+	assert_int_not_equal(entry(SID_A, BID(1))->plan_since, 0);
+
+	/* down: planned around after the pass, once the pause is over */
+	r = rec(SID_A, BID(1), 100);
+	r.state = DD_STATE_DOWN;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe, seq++,
+				       false), 0);
+	run(60);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->state,
+			 DYNCAST_STATE_DOWN);
+	assert_int_not_equal(entry(SID_A, BID(1))->plan_since, 0);
+	run(last + DD_PLAN_SOON_MS - now_ms);
+	assert_int_equal(entry(SID_A, BID(1))->plan_since, 0);
+	last = now_ms;
+	assert_int_equal(ctx->plan_timer.when - now_ms, DD_PLAN_MS);
+
+	/* up again: in the plan as soon */
+	run(10);
+	bgp(SID_A, BID(1), 100);
+	run(60);
+	assert_int_equal(k_inst(htonl(SID_A), htonl(BID(1)))->state,
+			 DYNCAST_STATE_UP);
+	run(last + DD_PLAN_SOON_MS - now_ms);
+	assert_int_not_equal(entry(SID_A, BID(1))->plan_since, 0);
+	last = now_ms;
+
+	/* a new one, the same */
+	run(10);
+	bgp(SID_A, BID(4), 100);
+	run(60);
+	assert_non_null(k_inst(htonl(SID_A), htonl(BID(4))));
+	assert_int_equal(entry(SID_A, BID(4))->plan_since, 0);
+	run(last + DD_PLAN_SOON_MS - now_ms);
+	assert_int_not_equal(entry(SID_A, BID(4))->plan_since, 0);
+	last = now_ms;
+
+	/* withdrawn: deleted from the kernel, the others planned at once */
+	run(10);
+	bgp_withdraw(SID_A, BID(4));
+	run(60);
+	assert_null(k_inst(htonl(SID_A), htonl(BID(4))));
+	run(last + DD_PLAN_SOON_MS - now_ms);
+	assert_int_equal(ctx->plan_timer.when - now_ms, DD_PLAN_MS);
+}
+
 /* the same, the service made again by someone else, empty */
 static void found_again(void **state)
 {
@@ -1671,6 +1746,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(room_after_withdrawal,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(plan_slow, setup, teardown),
+		cmocka_unit_test_setup_teardown(plan_on_state_change, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(adopted_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(audit_after_role, setup, teardown),
