@@ -790,18 +790,36 @@ def select_section(lines):
         # least-cost before the marginal delay (c999933), the steering
         # work's bound being twice that
         old = {"2": 37.68, "16": 26.74, "128": 25.14, "1024": 25.78}
-        worst = {}
+        old_weighted = 2.5  # the same run's weighted, every column
+        worst, scaled = {}, {}
         for p in ("least-cost", "least-cost-slack"):
             rs = [by[(p, n)] / v for n, v in old.items() if by.get((p, n))]
             if rs:
                 worst[p] = max(rs)
+            rs = [by[(p, n)] / (v * by[("weighted", n)] / old_weighted)
+                  for n, v in old.items()
+                  if by.get((p, n)) and by.get(("weighted", n))]
+            if rs:
+                scaled[p] = max(rs)
         if worst:
             lines.append(
                 "Least-cost before the marginal delay (c999933) took 37.7, "
                 "26.7, 25.1 and 25.8 ns at 2, 16, 128 and 1024 instances; the "
                 "steering work allowed twice that.  At most, now: "
                 + ", ".join(f"{p} {r:.2f} ×" for p, r in worst.items())
-                + ".\n")
+                + ".  That run was on another host and not side by side: its "
+                "weighted took 2.5 ns a choice"
+                + ((", this one's "
+                    + "/".join(f"{by[('weighted', n)]:.1f}" for n in old
+                               if by.get(("weighted", n)))
+                    + " ns; with the old figures scaled by the two weighted "
+                    "figures, at most: "
+                    + ", ".join(f"{p} {r:.2f} ×" for p, r in scaled.items())
+                    + (" (over the bound of 2)"
+                       if any(r > 2 for r in scaled.values()) else ""))
+                   if scaled else "")
+                + ".  8 instances (every instance a candidate, least-cost's "
+                "worst case) was not measured then.\n")
 
 
 # --- updates ------------------------------------------------------------------------
@@ -1450,7 +1468,7 @@ def goal_misses(misses, limit=8):
         return "–"
     s = "; ".join(misses[:limit])
     if len(misses) > limit:
-        s += f"; and {len(misses) - limit} more"
+        s += f"; and {len(misses) - limit} more (every one below the table)"
     return s
 
 
@@ -1478,6 +1496,7 @@ def steer_goals(lines):
         return r
 
     out = []
+    every = []  # (goal's number, every miss)
 
     def row(goal, checked, misses, shared=None, known=None):
         """SHARED: how many of the misses the oracle's own figures make
@@ -1490,6 +1509,11 @@ def steer_goals(lines):
                         "–" if shared is None else str(shared),
                         "–" if known is None else str(known),
                         goal_misses(misses)])
+            if misses:
+                num = goal.split(". ", 1)[0]
+                if num.startswith("3"):
+                    num += ", " + goal.rsplit("; ", 1)[1]
+                every.append((num, misses))
 
     def known_misses(c, bound):
         """Whether least-cost planned by an agent that knows the sites
@@ -1590,7 +1614,9 @@ def steer_goals(lines):
                     misses.append(f"{lab}: {c['mean']:.1f} vs bound {b:.1f}")
                 else:
                     continue
-                known += known_misses(c, b)
+                if known_misses(c, b):
+                    known += 1
+                    misses[-1] += " (the plan that knows the sites too)"
             row(f"3{tag}. after each event: mean ≤ 1.10 × the oracle's (same "
                 "scenario, load, routers, report interval, window), in the "
                 "window ending at 2 s (100 ms reports) or 5 s (1 s reports) "
@@ -1624,7 +1650,9 @@ def steer_goals(lines):
                 om = om or (o is not None and o["mean"] > k * r["mean"])
                 km = km or known_misses(c, k * r["mean"])
             if m:
-                misses.append(f"{lab}: " + ", ".join(m))
+                misses.append(f"{lab}: " + ", ".join(m)
+                              + (" (the plan that knows the sites too)"
+                                 if km else ""))
                 shared += om
                 known += km
         row(f"4{tag}. after a capacity halving (halved) and a flash crowd (flash), every "
@@ -1698,6 +1726,42 @@ def steer_goals(lines):
     lines.append(table(["goal", "cells", "met", "missed by the oracle too",
                         "missed by a plan that knows the sites too",
                         "missed: cell: least-cost-plan vs bound"], out))
+    if any(len(m) > 8 for _, m in every):
+        lines.append("")
+        lines.append("Every missed cell, by goal (goals 1 and 4: the "
+                     "oracle's figure in brackets where it is stable):\n")
+        for goal, misses in every:
+            lines.append(f"- goal {goal}: " + "; ".join(misses))
+        lines.append("")
+    # two misses the notes above leave open, each said where these
+    # figures show what the text says of it
+    halved = [m for g, ms in every if g == "3, 1 router" for m in ms
+              if m.startswith("halved 0.80/1/100 0-2s")]
+    svc_missed = any(g.startswith("3 (sites") and g.endswith("1 router")
+                     for g, _ in every)
+    lognorm = [m for g, ms in every if g == "2" for m in ms
+               if m.startswith("lognorm 0.95/1/1000")]
+    said = []
+    if halved and "knows the sites too" not in halved[0] and not svc_missed:
+        said.append(
+            "halved 0.80/1/100 0-2s (goal 3, one router): a plan that knows "
+            "the sites meets it, and so does least-cost-plan where the sites "
+            "measure their service time (goal 3 with one router, every cell "
+            "met): the miss is the estimate's, in the first 2 s after the "
+            "halving; the plan's smoothing of what it sees over 5 s "
+            "(DD_PLAN_TAU_MS) is the likely cause, not isolated.")
+    seeds = read_kv("steer-env.tsv").get("seeds", "a few")
+    if lognorm:
+        said.append(
+            "lognorm 0.95/1/1000 (goal 2): the five service-time tables "
+            f"take the median of {seeds} seeds, and this is their noisiest cell "
+            "(the heaviest load, the heaviest-tailed service times); run "
+            "with 20 seeds in an earlier round of this work (figures not "
+            "kept in bench/data), it gave 269 ms with reports every 1 s "
+            "against 265 with reports every 100 ms, within the goal.")
+    if said:
+        lines.append("Misses the notes above leave open.  " + "  ".join(said)
+                     + "\n")
     lines.append("")
 
 
