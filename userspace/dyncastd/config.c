@@ -232,6 +232,17 @@ static int dd_k_pct(struct dd_cfg_parse *p, const struct dd_key *k,
 	return 0;
 }
 
+static int dd_k_tenths(struct dd_cfg_parse *p, const struct dd_key *k,
+		       void *obj, const char *key, const char *val)
+{
+	if (dc_parse_tenths(val, k->max, DD_FIELD(obj, k, uint32_t))) {
+		dd_cfg_fail(p, key, "must be a number between 0 and %u, in tenths at most, got \"%s\"",
+			    k->max / 10, val);
+		return -1;
+	}
+	return 0;
+}
+
 static int dd_k_bool(struct dd_cfg_parse *p, const struct dd_key *k,
 		     void *obj, const char *key, const char *val)
 {
@@ -707,6 +718,7 @@ static const struct dd_key dd_keys[] = {
 	K(SERVICE, "port", dd_k_port, struct dd_service_cfg, key.port, 0, 0),
 	K(SERVICE, "keep", dd_k_bool, struct dd_service_cfg, keep, 0, 0),
 	K(SERVICE, "plan", dd_k_plan, struct dd_service_cfg, plan, 0, 0),
+	K(SERVICE, "service-time-scv", dd_k_tenths, struct dd_service_cfg, scv, 0, 1000),
 	KSE("mode", DYNCAST_A_SERVICE_MODE, dd_mode_names),
 	KSE("affinity", DYNCAST_A_SERVICE_AFFINITY, dd_affinity_names),
 	KS("src-prefix", DYNCAST_A_SERVICE_SRC_PREFIX, 0, 128),
@@ -857,6 +869,7 @@ static void dd_cfg_section(struct dd_cfg_parse *p, const char *text)
 		struct dd_service_cfg *svc = &cfg->services[cfg->n_services++];
 
 		svc->line = p->line;
+		svc->scv = 10;		/* exponential */
 		dst = svc->name;
 	}
 	memcpy(dst, name, strlen(name) + 1);
@@ -1204,7 +1217,7 @@ static void dd_print_key(FILE *fp, const struct dd_config *cfg,
 		fprintf(fp, "%s = %u\n", k->name, *(const uint32_t *)f);
 	} else if (k->fn == dd_k_dur) {
 		fprintf(fp, "%s = %ums\n", k->name, *(const uint32_t *)f);
-	} else if (k->fn == dd_k_pct) {
+	} else if (k->fn == dd_k_pct || k->fn == dd_k_tenths) {
 		v = *(const uint32_t *)f;
 		fprintf(fp, "%s = %u.%u\n", k->name, v / 10, v % 10);
 	} else if (k->fn == dd_k_bool || k->fn == dd_k_plan) {

@@ -77,6 +77,9 @@ struct dd_service_cfg {
 	bool keep;
 	bool plan;		/* push the plan's weights, loads, slack */
 	bool plan_set;		/* plan given; else yes for least-cost */
+	uint32_t scv;		/* tenths: the squared coefficient of variation
+				 * of its service times, as the plan takes it
+				 */
 	/* a forwarder service's D-Router (mode forward) */
 	struct dc_addr router;
 	/* the forwarder protocol's key of the service (DYNCAST_A_SERVICE_KEY) */

@@ -900,6 +900,8 @@ static void dd_plan_service(struct dd_ctx *ctx, struct dd_svc_state *s)
 			.svc = (e->rec.present & (1u << DD_M_SERVICE_TIME) &&
 				e->rec.m[DD_M_SERVICE_TIME] ?
 				e->rec.m[DD_M_SERVICE_TIME] : svc_us) / 1e6,
+			.scv = s->cfg.scv / 10.0,
+			.has_scv = true,
 			.busy = e->busy,
 			.own = e->own_rate,
 			.planned = (now - e->plan_since) / 1e3,

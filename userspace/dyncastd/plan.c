@@ -327,7 +327,7 @@ void dd_plan(const struct dd_plan_in *in, unsigned int n,
 			.rtt = in[i].cost > 0 ? in[i].cost : 0,
 			.slots = in[i].slots ? in[i].slots : 1,
 			.svc = (in[i].svc > 0 ? in[i].svc : 1e-3) * slow[i],
-			.scv = 1,
+			.scv = !in[i].has_scv ? 1 : fmax(in[i].scv, 0),
 		};
 		/* beyond DD_PLAN_SLOTS_MAX, as many faster slots (the kernel's
 		 * curve models 1024 too): the Erlang recursion is O(slots)

@@ -110,6 +110,11 @@ struct dd_plan_in {
 	double cost;		/* network round trip to it, seconds */
 	unsigned int slots;	/* its capacity; 0 unknown, taken as 1 */
 	double svc;		/* mean service time of a demand, seconds */
+	double scv;		/* the squared coefficient of variation of
+				 * its service times: 1 exponential, 0
+				 * fixed (Allen-Cunneen's waits) ...
+				 */
+	bool has_scv;		/* ... if given; else 1 */
 	double busy;		/* its reported load, 0..1; < 0 unknown */
 	double own;		/* this router's new demands a second there */
 	double planned;		/* seconds it has been planned, up, on end */

@@ -156,14 +156,26 @@ static void defaults(void **state)
 		    "[service b]\nsid = 192.0.2.2\nproto = tcp\npolicy = least-cost\nplan = no\n"
 		    "[service c]\nsid = 192.0.2.3\nproto = tcp\n"
 		    "[service d]\nsid = 192.0.2.4\nproto = tcp\npolicy = weighted\nplan = yes\n"
-		    "[service e]\nsid = 192.0.2.5\nproto = tcp\npolicy = weighted\n");
+		    "[service e]\nsid = 192.0.2.5\nproto = tcp\npolicy = weighted\n"
+		    "service-time-scv = 4\n"
+		    "[service f]\nsid = 192.0.2.6\nproto = tcp\nservice-time-scv = 0\n");
 	assert_non_null(cfg);
 	assert_true(cfg->services[0].plan);
 	assert_false(cfg->services[1].plan);
 	assert_false(cfg->services[2].plan);
 	assert_true(cfg->services[3].plan);
 	assert_false(cfg->services[4].plan);
+	/* service times exponential unless told */
+	assert_int_equal(cfg->services[0].scv, 10);
+	assert_int_equal(cfg->services[4].scv, 40);
+	assert_int_equal(cfg->services[5].scv, 0);
 	dd_config_free(cfg);
+	fails("[agent]\n" KEY "[service a]\nsid = 192.0.2.1\nproto = tcp\n"
+	      "service-time-scv = 100.5\n",
+	      "t.conf:6: [service a] service-time-scv: must be a number between 0 and 100, in tenths at most, got \"100.5\"");
+	fails("[agent]\n" KEY "[service a]\nsid = 192.0.2.1\nproto = tcp\n"
+	      "service-time-scv = -1\n",
+	      "service-time-scv: must be a number between 0 and 100");
 }
 
 /* a comment after a value; the report socket's mode and group */
@@ -534,7 +546,7 @@ static void print_effective(void **state)
 	assert_non_null(strstr(one, "\n[agent]\nid = 10.0.0.2\nlisten = [::]:4960\n# key: given, not shown\n"));
 	assert_non_null(strstr(one, "hold-time = 15000ms\n"));
 	assert_non_null(strstr(one, "probe-interval = 500ms\n"));
-	assert_non_null(strstr(one, "\n[service api]\nsid = 203.0.113.2\nproto = tcp\nport = 8080\nkeep = no\nplan = yes\naffinity = 2tuple\npolicy = least-cost\n"));
+	assert_non_null(strstr(one, "\n[service api]\nsid = 203.0.113.2\nproto = tcp\nport = 8080\nkeep = no\nplan = yes\nservice-time-scv = 1.0\naffinity = 2tuple\npolicy = least-cost\n"));
 	assert_null(strstr(one, "lmKv2p0f"));
 
 	reads_back(one);

@@ -842,6 +842,36 @@ static void pushed(void **state)
 	assert_true(dd_plan_moved(&now, &was));
 }
 
+/*
+ * The service times' variability: one single-slot instance at half load,
+ * all of it the router's: the planned mean is the network delay plus
+ * Pollaczek-Khinchine's M/G/1 time in system, S + rho S / (1 - rho) *
+ * (1 + scv) / 2, for fixed, exponential (also when not given) and
+ * heavy-tailed service times.
+ */
+static void variability(void **state)
+{
+	struct dd_plan_in in[1] = {
+		{ .cost = 0.01, .slots = 1, .svc = 0.02, .busy = 0.5,
+		  .own = 25 },
+	};
+	struct dd_plan_out out[1];
+	struct dd_plan_sum sum = { 0 };
+	static const double scv[] = { 0, 1, 4 };
+	unsigned int i;
+
+	(void)state;
+	dd_plan(in, 1, out, &sum);
+	near(sum.mean, 0.01 + 0.02 + 0.02, 1e-9);
+	for (i = 0; i < 3; i++) {
+		in[0].scv = scv[i];
+		in[0].has_scv = true;
+		sum = (struct dd_plan_sum){ 0 };
+		dd_plan(in, 1, out, &sum);
+		near(sum.mean, 0.01 + 0.02 + 0.02 * (1 + scv[i]) / 2, 1e-9);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -854,6 +884,7 @@ int main(void)
 		cmocka_unit_test(slow_instance),
 		cmocka_unit_test(fast_instance),
 		cmocka_unit_test(pushed),
+		cmocka_unit_test(variability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
