@@ -61,25 +61,10 @@ cost_above()
 	c=$(kinst "$1" $SID2 8080 198.19.3.32 cost)
 	[ "${c:-0}" -gt "$2" ]
 }
-# ms_since T: milliseconds since T (microseconds, from EPOCHREALTIME)
-ms_since()
-{
-	echo $(( (${EPOCHREALTIME/./} - $1) / 1000 ))
-}
-# bid32's cost in D-Router 1's kernel, with one command (no jq): read
-# as often as it can be, it times the change to a few hundred ms
-cost_now()
-{
-	local o
-
-	o=$("$DYNCAST" -n "$DR1" instance show $SID2 proto tcp port 8080 \
-		bid 198.19.3.32 2>/dev/null)
-	[[ $o =~ \ cost\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
-}
 # from when the delay is in place (tc starting up takes a while here)
 ip netns exec "$INF" tc qdisc add dev eth3 root netem delay $(( 100 * TIME_FACTOR ))ms
 t0=${EPOCHREALTIME/./}
-until [ "$(cost_now)" -gt 60000 ] 2>/dev/null; do
+until [ "$(cost_now "$DR1" $SID2 8080 198.19.3.32)" -gt 60000 ] 2>/dev/null; do
 	[ "$(ms_since "$t0")" -lt $(( 10000 * TIME_FACTOR )) ] || break
 done
 cost_ms=$(ms_since "$t0")

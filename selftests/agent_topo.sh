@@ -340,6 +340,24 @@ knum()
 	"$DYNCAST" -n "$1" -j instance show 2>/dev/null | jq length
 }
 
+# ms_since T: milliseconds since T (microseconds, from EPOCHREALTIME)
+ms_since()
+{
+	echo $(( (${EPOCHREALTIME/./} - $1) / 1000 ))
+}
+
+# cost_now NS SID PORT BID: the instance's cost in NS's kernel, with one
+# command (no jq): read as often as it can be, it times a change to a few
+# hundred ms
+cost_now()
+{
+	local o
+
+	o=$("$DYNCAST" -n "$1" instance show "$2" proto tcp port "$3" \
+		bid "$4" 2>/dev/null)
+	[[ $o =~ \ cost\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+
 # ask SID PORT: one HTTP request from the client; prints the instance
 ask()
 {

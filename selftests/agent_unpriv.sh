@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # dyncastd as its systemd unit runs it: an unprivileged user (nobody here,
-# dyncast there) whose only capability is an ambient CAP_NET_ADMIN, its key
-# file root-owned and readable by its group, its control socket in
-# /run/dyncast (the unit's RuntimeDirectory=, made here as systemd would):
+# dyncast there) whose only capabilities are an ambient CAP_NET_ADMIN and
+# CAP_NET_RAW, its key file root-owned and readable by its group, its
+# control socket in /run/dyncast (the unit's RuntimeDirectory=, made here
+# as systemd would):
 #  - it starts, answers on the default control socket, and creates the
 #    services of its configuration in the kernel, and its local instance;
-#  - its process holds CAP_NET_ADMIN and nothing else;
+#  - its process holds CAP_NET_ADMIN and CAP_NET_RAW and nothing else;
 #  - it reads its key file again on SIGHUP, and keeps working;
 #  - without CAP_NET_ADMIN it does not start: exit 1, and why;
 #  - run as root with /run/dyncast missing, it makes the directory.
@@ -66,11 +67,12 @@ conf()
 }
 
 # as_dyncast [CAPS] ARGS...: dyncastd in NS as nobody:nogroup, with
-# CAP_NET_ADMIN ambient (as the unit's AmbientCapabilities=) or, with
-# "none", no capability at all; stderr in $D/err
+# CAP_NET_ADMIN and CAP_NET_RAW ambient (as the unit's
+# AmbientCapabilities=) or, with "none", no capability at all; stderr in
+# $D/err
 as_dyncast()
 {
-	local caps=+net_admin
+	local caps=+net_admin,+net_raw
 
 	if [ "$1" = none ]; then
 		caps=
@@ -108,9 +110,9 @@ caps()
 	sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status"
 }
 echo "# uid $(sed -n 's/^Uid:[[:space:]]*//p' /proc/"$pid"/status), CapEff $(caps)"
-# CAP_NET_ADMIN is bit 12
-ktap_test_result "its only capability is CAP_NET_ADMIN" \
-	eval "[ \"\$(caps)\" = 0000000000001000 ] &&
+# CAP_NET_ADMIN is bit 12, CAP_NET_RAW 13
+ktap_test_result "its only capabilities are CAP_NET_ADMIN and CAP_NET_RAW" \
+	eval "[ \"\$(caps)\" = 0000000000003000 ] &&
 	      [ \"\$(stat -c %u /proc/$pid)\" = \"\$(id -u nobody)\" ]"
 
 # a reload that takes the file: the instance comes back, with the weight

@@ -676,6 +676,7 @@ static const struct dd_key dd_keys[] = {
 
 	K(ROUTER, "relay", dd_k_bool, struct dd_config, relay, 0, 0),
 	K(ROUTER, "probe-cost", dd_k_bool, struct dd_config, probe_cost, 0, 0),
+	K(ROUTER, "passive-rtt", dd_k_bool, struct dd_config, passive_rtt, 0, 0),
 	K(ROUTER, "max-instances", dd_k_u32, struct dd_config, max_instances, 1, 1048576),
 	K(ROUTER, "forget-time", dd_k_dur, struct dd_config, forget_ms, 0, 7 * 24 * HOUR),
 	K(ROUTER, "keep", dd_k_bool, struct dd_config, keep, 0, 0),
@@ -1314,6 +1315,7 @@ static void dd_cfg_defaults(struct dd_config *cfg)
 	cfg->bgp_link_bandwidth = true;
 	cfg->bgp_gid = UINT32_MAX;
 	cfg->probe_cost = true;
+	cfg->passive_rtt = true;
 	cfg->max_instances = 4096;
 	cfg->forget_ms = HOUR;
 }

@@ -117,6 +117,7 @@ struct dd_config {
 
 	bool router;
 	bool relay;
+	bool passive_rtt;		/* time the demands' handshakes */
 	bool probe_cost;
 	uint32_t max_instances;
 	uint32_t forget_ms;		/* [router] forget-time; 0: never */

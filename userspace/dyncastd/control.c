@@ -56,6 +56,7 @@ const char *const dd_counter_names[DD_C_COUNT] = {
 	[DD_C_BGP_MALFORMED] = "bgp-malformed",
 	[DD_C_WRONG_TRANSPORT] = "wrong-transport",
 	[DD_C_KERNEL_REPAIRED] = "kernel-repaired",
+	[DD_C_PASSIVE_RTT] = "passive-rtt-samples",
 };
 
 static const char *const dd_state_str[] = { "up", "drain", "down" };

@@ -70,6 +70,7 @@ enum dd_counter {
 	DD_C_BGP_MALFORMED,	/* not valid instances: ignored (withdrawn) */
 	DD_C_WRONG_TRANSPORT,	/* agent announcements while BGP carries them */
 	DD_C_KERNEL_REPAIRED,	/* instances the audit found missing */
+	DD_C_PASSIVE_RTT,	/* handshakes timed (passive RTT samples) */
 	DD_C_COUNT,
 };
 
@@ -310,6 +311,7 @@ struct dd_ctx {
 	struct dd_timer collect_timer, announce_timer;
 	unsigned int ncpu;
 	struct dd_svcw *svcw;		/* conntrack's events, if measuring */
+	struct dd_passive *passive;	/* handshakes timed, if any */
 	struct dd_svcs *svcs;		/* ended sockets, if measuring */
 
 	/* router */
@@ -457,6 +459,20 @@ int dd_router_bgp(struct dd_ctx *ctx, const struct dd_record *r,
 void dd_router_bgp_withdraw(struct dd_ctx *ctx, const struct dd_inst_key *k,
 			    uint32_t agent, uint64_t seq);
 
+/* router.c: plan again now (or once the last plan's pause is over) */
+void dd_router_plan_soon(struct dd_ctx *ctx);
+
+/* router.c: the instances whose handshakes are timed (passive.c) */
+struct dd_entry *dd_router_rewrite_entry(struct dd_ctx *ctx,
+					 const struct dc_addr *bid,
+					 uint16_t port);
+void dd_router_passive_rtt(struct dd_ctx *ctx, struct dd_entry *e,
+			   uint32_t us);
+
+/* passive.c: the router's passive RTT */
+void dd_passive_apply(struct dd_ctx *ctx);
+void dd_passive_exit(struct dd_ctx *ctx);
+
 /* bgp.c: the BGP transport */
 int dd_bgp_apply(struct dd_ctx *ctx, const struct dd_config *old);
 void dd_bgp_exit(struct dd_ctx *ctx);
@@ -468,8 +484,6 @@ int dd_exabgp_relay(const char *path, uint32_t grace_ms);
 int dd_kernel_open(struct dd_ctx *ctx);
 void dd_kernel_close(struct dd_ctx *ctx);
 void dd_kernel_sync(struct dd_ctx *ctx);
-/* router.c: plan again now (or once the last plan's pause is over) */
-void dd_router_plan_soon(struct dd_ctx *ctx);
 void dd_kernel_remove_service(struct dd_ctx *ctx, struct dd_svc_state *s);
 void dd_kernel_plan(struct dd_ctx *ctx);
 void dd_kernel_audit(struct dd_ctx *ctx);

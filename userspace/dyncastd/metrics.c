@@ -140,6 +140,7 @@ static const char *const dd_mx_counter_help[DD_C_COUNT] = {
 	[DD_C_BGP_MALFORMED] = "BGP paths that are no valid instance, taken as withdrawn.",
 	[DD_C_WRONG_TRANSPORT] = "Agent protocol announcements while BGP carries them.",
 	[DD_C_KERNEL_REPAIRED] = "Instances found missing from the kernel (by the audit or an update), added again.",
+	[DD_C_PASSIVE_RTT] = "Handshakes of demands in rewrite mode timed, as samples of their site's RTT.",
 };
 
 /* a label value: backslash, double quote and newline escaped */
@@ -161,15 +162,16 @@ static const char *dd_mx_esc(char *out, size_t size, const char *in)
 
 /* the counters a peer has of its own */
 #define DD_C_PER_PEER							\
-	((1u << DD_C_RX) | (1u << DD_C_TX) | (1u << DD_C_TX_ERRORS) |	\
-	 (1u << DD_C_ANNOUNCES) | (1u << DD_C_RECORDS) |		\
-	 (1u << DD_C_STALE) | (1u << DD_C_DUPLICATES) |		\
-	 (1u << DD_C_LOOPS) | (1u << DD_C_UNKNOWN_SERVICE) |		\
-	 (1u << DD_C_TABLE_FULL) | (1u << DD_C_NOT_ROUTER) |		\
-	 (1u << DD_C_RELAYED) | (1u << DD_C_PROBES) |			\
-	 (1u << DD_C_PROBE_REPLIES) | (1u << DD_C_RX_NEXT_KEY))
+	((1ull << DD_C_RX) | (1ull << DD_C_TX) |			\
+	 (1ull << DD_C_TX_ERRORS) | (1ull << DD_C_ANNOUNCES) |		\
+	 (1ull << DD_C_RECORDS) | (1ull << DD_C_STALE) |		\
+	 (1ull << DD_C_DUPLICATES) | (1ull << DD_C_LOOPS) |		\
+	 (1ull << DD_C_UNKNOWN_SERVICE) | (1ull << DD_C_TABLE_FULL) |	\
+	 (1ull << DD_C_NOT_ROUTER) | (1ull << DD_C_RELAYED) |		\
+	 (1ull << DD_C_PROBES) | (1ull << DD_C_PROBE_REPLIES) |	\
+	 (1ull << DD_C_RX_NEXT_KEY))
 
-_Static_assert(DD_C_COUNT <= 32, "the counters are bits of a u32");
+_Static_assert(DD_C_COUNT <= 64, "the counters are bits of a u64");
 
 /* Prometheus wants [a-zA-Z0-9_]: "tx-errors" is tx_errors */
 static void dd_mx_name(char *out, size_t size, const char *in)
@@ -210,7 +212,7 @@ static void dd_mx_agent(FILE *fp, struct dd_ctx *ctx)
 		dd_mx_head(fp, name, DD_MX_COUNTER, dd_mx_counter_help[c]);
 		fprintf(fp, "%s %llu\n", name,
 			(unsigned long long)ctx->cnt.c[c]);
-		if (!ctx->n_peers || !(DD_C_PER_PEER & (1u << c)))
+		if (!ctx->n_peers || !(DD_C_PER_PEER & (1ull << c)))
 			continue;
 		snprintf(name, sizeof(name), "dyncastd_peer_%s_total", key);
 		dd_mx_head(fp, name, DD_MX_COUNTER, dd_mx_counter_help[c]);

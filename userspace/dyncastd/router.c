@@ -775,6 +775,59 @@ static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 		dd_kernel_soon(ctx);
 }
 
+/* Whether @s's demands are TCP, rewritten (its mode, or the default) */
+static bool dd_svc_rewrite(const struct dd_service_cfg *s)
+{
+	return s->key.proto == IPPROTO_TCP &&
+	       (!(s->present & (1u << DYNCAST_A_SERVICE_MODE)) ||
+		s->val[DYNCAST_A_SERVICE_MODE] == DYNCAST_MODE_REWRITE);
+}
+
+/*
+ * The instance at @bid, port @port, of a TCP service in rewrite mode
+ * configured here, in the kernel: whose handshakes passive.c times
+ */
+struct dd_entry *dd_router_rewrite_entry(struct dd_ctx *ctx,
+					 const struct dc_addr *bid,
+					 uint16_t port)
+{
+	struct dd_inst_key k = { .bid = *bid };
+	struct dd_entry *e;
+	unsigned int i;
+	uint16_t want;
+
+	for (i = 0; i < ctx->n_svc; i++) {
+		const struct dd_service_cfg *s = &ctx->svc[i].cfg;
+
+		if (ctx->svc[i].stale || !dd_svc_rewrite(s) ||
+		    s->key.sid.family != bid->family)
+			continue;
+		k.svc = s->key;
+		e = dd_entry_lookup(ctx, &k);
+		/*
+		 * a site with no probe address has no RTT at all: one from
+		 * handshakes would count against it beside those without
+		 */
+		if (!e || !e->in_kernel || e->gone || !e->site ||
+		    !e->site->addr.family)
+			continue;
+		/* 0: a service of every port, the demand's port kept */
+		want = e->rec.bid_port ? e->rec.bid_port : s->key.port;
+		if (!want || want == port)
+			return e;
+	}
+	return NULL;
+}
+
+/* A handshake's round trip to @e, @us: a sample of its site's RTT */
+void dd_router_passive_rtt(struct dd_ctx *ctx, struct dd_entry *e,
+			   uint32_t us)
+{
+	dd_rtt_sample(&e->site->rtt, us);
+	ctx->cnt.c[DD_C_PASSIVE_RTT]++;
+	dd_site_rtt_moved(ctx, e->site);
+}
+
 void dd_router_probe_reply(struct dd_ctx *ctx, const struct dd_msg *msg,
 			   uint64_t now_us)
 {
@@ -992,6 +1045,7 @@ int dd_router_apply(struct dd_ctx *ctx)
 	dd_timer_arm(&ctx->loop, &ctx->hold_timer, dd_now_ms() + 250);
 	dd_timer_arm(&ctx->loop, &ctx->plan_timer, dd_now_ms() + DD_PLAN_MS);
 	dd_kernel_soon(ctx);
+	dd_passive_apply(ctx);
 	return 0;
 }
 
@@ -1011,6 +1065,7 @@ void dd_router_exit(struct dd_ctx *ctx)
 	struct dd_entry *e, *next;
 	unsigned int b, i;
 
+	dd_passive_exit(ctx);
 	dd_kernel_exit(ctx);
 	dd_timer_cancel(&ctx->hold_timer);
 	dd_timer_cancel(&ctx->kernel_timer);

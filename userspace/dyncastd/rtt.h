@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The round-trip time to a peer or site, from probes: the least of the
- * last DD_RTT_WINDOW samples (what a busy host adds to a sample is never
- * negative, so the minimum is the path's), smoothed as RFC 6298's SRTT
+ * The round-trip time to a peer or site, from probes (and, for a site,
+ * the handshakes of the demands to its instances: passive.c): the least
+ * of the last DD_RTT_WINDOW samples (what a busy host adds to a sample is
+ * never negative, so the minimum is the path's), smoothed as RFC 6298's SRTT
  * once the window is full.  A level shift is followed at once: the least
  * of the last DD_RTT_SHIFT samples above the estimate by more than a
  * quarter and DD_RTT_SHIFT_MIN_US (a longer path), or any sample that far

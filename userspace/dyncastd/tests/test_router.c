@@ -52,6 +52,17 @@ void dd_probe(struct dd_ctx *ctx, struct dd_rtt *r, const struct dc_addr *a,
 	(void)ctx, (void)r, (void)a, (void)port, (void)to, (void)id;
 }
 
+/* the handshakes' timing has its own test (test_prtt) */
+void dd_passive_apply(struct dd_ctx *ctx)
+{
+	(void)ctx;
+}
+
+void dd_passive_exit(struct dd_ctx *ctx)
+{
+	(void)ctx;
+}
+
 /* records sent on to peers (relayed), withdrawals among them */
 static unsigned int sent_records, sent_withdrawals;
 
@@ -901,6 +912,80 @@ static void plan_on_state_change(void **state)
 	assert_int_equal(ctx->plan_timer.when - now_ms, DD_PLAN_MS);
 }
 
+/*
+ * Whose handshakes the passive RTT times: instances in the kernel of TCP
+ * services in rewrite mode (configured so or by default), on their port
+ * (the bid-port, the service's, or any for a service of every port), at
+ * a site that gave a probe address; not in tunnel mode, not at a site
+ * without one.
+ */
+static void passive_instances(void **state)
+{
+	static const char text[] =
+		"[agent]\nid = 10.0.0.9\n"
+		"key = lmKv2p0fOqO7BFMSYhPHhZF4Cg8n7m+f+8o9oI6cCNE=\n"
+		"[router]\n"
+		"[service a]\nsid = 203.0.113.1\nproto = tcp\nport = 80\n"
+		"[service b]\nsid = 203.0.113.2\nproto = tcp\nport = 80\n"
+		"mode = tunnel\n"
+		"[service c]\nsid = 203.0.113.3\nproto = tcp\n"
+		"mode = rewrite\n";
+	struct dd_bgp_probe probe = { .port = 4960 };
+	struct dd_record r;
+	struct dc_addr bid;
+	unsigned int i;
+
+	(void)state;
+	dc_parse_addr("198.18.0.9", &probe.addr);
+	reload(text);
+	for (i = 0; i < 3; i++) {
+		r = rec(SID_A + i, BID(1), 100);
+		if (i == 0)
+			r.bid_port = 8080;
+		if (i == 2)
+			r.key.svc.port = 0;
+		assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000101, &probe,
+					       seq++, false), 0);
+	}
+	/* the same D-BID for a: from a site that gave no probe address */
+	r = rec(SID_A, BID(2), 100);
+	probe.addr.family = 0;
+	assert_int_equal(dd_router_bgp(ctx, &r, 0x0a000102, &probe, seq++,
+				       false), 0);
+	run(100);
+
+	bid.family = AF_INET;
+	bid.u.in.s_addr = htonl(BID(1));
+	/* a: its bid-port, not the service's */
+	assert_ptr_equal(dd_router_rewrite_entry(ctx, &bid, 8080),
+			 entry(SID_A, BID(1)));
+	/* c, of every port: any */
+	r = rec(SID_A + 2, BID(1), 0);
+	r.key.svc.port = 0;
+	assert_non_null(dd_entry_lookup(ctx, &r.key));
+	assert_ptr_equal(dd_router_rewrite_entry(ctx, &bid, 443),
+			 dd_entry_lookup(ctx, &r.key));
+	/* b is in tunnel mode: port 80 is c's */
+	assert_ptr_equal(dd_router_rewrite_entry(ctx, &bid, 80),
+			 dd_entry_lookup(ctx, &r.key));
+	bid.u.in.s_addr = htonl(BID(2));
+	assert_null(dd_router_rewrite_entry(ctx, &bid, 80));
+	bid.u.in.s_addr = htonl(BID(3));
+	assert_null(dd_router_rewrite_entry(ctx, &bid, 80));
+	/* IPv6: none here */
+	dc_parse_addr("2001:db8::1", &bid);
+	assert_null(dd_router_rewrite_entry(ctx, &bid, 80));
+
+	/* a sample moves the site's RTT, and is counted */
+	bid.family = AF_INET;
+	bid.u.in.s_addr = htonl(BID(1));
+	dd_router_passive_rtt(ctx, dd_router_rewrite_entry(ctx, &bid, 8080),
+			      5000);
+	assert_int_equal(ctx->cnt.c[DD_C_PASSIVE_RTT], 1);
+	assert_true(entry(SID_A, BID(1))->site->rtt.has);
+	assert_int_equal(entry(SID_A, BID(1))->site->rtt.last_us, 5000);
+}
+
 /* the same, the service made again by someone else, empty */
 static void found_again(void **state)
 {
@@ -1747,6 +1832,8 @@ int main(void)
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(plan_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(plan_on_state_change, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(passive_instances, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(adopted_gone, setup, teardown),
