@@ -311,6 +311,9 @@ struct site {
 	double rtt;		/* seconds */
 	unsigned int slots;
 	double speed;
+	bool own_dist;		/* its service times' distribution, not */
+	enum dist dist;		/* ... the scenario's */
+	double scv;
 
 	/* the instance */
 	unsigned int busy;
@@ -431,16 +434,24 @@ static double rng_normal(struct rng *r)
 	return sqrt(-2 * log(rng_unit(r))) * cos(2 * M_PI * rng_unit(r));
 }
 
+/* the distribution of site s's service times: its own, else the run's */
+static enum dist site_dist(const struct config *cf, const struct site *s,
+			   double *scv)
+{
+	*scv = s->own_dist ? s->scv : cf->scv;
+	return s->own_dist ? s->dist : cf->dist;
+}
+
 static double service_time(const struct config *cf, struct rng *r,
 			   const struct site *s)
 {
-	double mean = cf->svc / s->speed, sigma2;
+	double mean = cf->svc / s->speed, sigma2, scv;
 
-	switch (cf->dist) {
+	switch (site_dist(cf, s, &scv)) {
 	case D_DET:
 		return mean;
 	case D_LOGNORM:
-		sigma2 = log(1 + cf->scv);
+		sigma2 = log(1 + scv);
 		return exp(log(mean) - sigma2 / 2 + sqrt(sigma2) * rng_normal(r));
 	default:
 		return rng_exp(r, mean);
@@ -530,8 +541,11 @@ static struct event heap_pop(struct heap *h)
 /* Site s as a station of userspace/dyncastd/split.c */
 static struct dd_station station(const struct config *cf, const struct site *s)
 {
+	double scv;
+
+	site_dist(cf, s, &scv);
 	return (struct dd_station){ .rtt = s->rtt, .slots = s->slots,
-				    .svc = cf->svc / s->speed, .scv = cf->scv };
+				    .svc = cf->svc / s->speed, .scv = scv };
 }
 
 /* Mean time in system at site s for an arrival rate x; INFINITY if unstable. */
@@ -1907,7 +1921,7 @@ static void parse_scenario(const char *path, struct config *cf)
 			sc_event(cf, tok, ntok);
 			continue;
 		}
-		if (ntok > (strcmp(tok[0], "site") ? (strcmp(tok[0], "distribution") ? 2u : 3u) : 5u))
+		if (ntok > (strcmp(tok[0], "site") ? (strcmp(tok[0], "distribution") ? 2u : 3u) : 6u))
 			sc_fail("%s: too many words", tok[0]);
 		if (!strcmp(tok[0], "site")) {
 			struct site *s;
@@ -1917,7 +1931,7 @@ static void parse_scenario(const char *path, struct config *cf)
 			if (cf->n == MAX_SITES)
 				sc_fail("%s: too many sites", "site");
 			if (ntok < 4 || strlen(tok[1]) >= sizeof(s->name))
-				sc_fail("%s: site NAME RTT_MS SLOTS [SPEED]", "site");
+				sc_fail("%s: site NAME RTT_MS SLOTS [SPEED [DIST]]", "site");
 			if (!strcmp(tok[1], "load") || !strcmp(tok[1], "speed"))
 				sc_fail("%s: a reserved name", "site");
 			s = &cf->sites[cf->n];
@@ -1928,6 +1942,23 @@ static void parse_scenario(const char *path, struct config *cf)
 			if (s->slots != strtod(tok[3], NULL))
 				sc_fail("%s: slots are a whole number", "site");
 			s->speed = ntok > 4 ? sc_num(tok[4], "site speed", 0.001, 1000) : 1;
+			if (ntok > 5) {
+				s->own_dist = true;
+				if (!strcmp(tok[5], "exp")) {
+					s->dist = D_EXP;
+					s->scv = 1;
+				} else if (!strcmp(tok[5], "det")) {
+					s->dist = D_DET;
+					s->scv = 0;
+				} else if (!strncmp(tok[5], "lognorm:", 8)) {
+					s->dist = D_LOGNORM;
+					s->scv = sc_num(tok[5] + 8, "site lognorm SCV",
+							0.01, 100);
+				} else {
+					sc_fail("site: \"%s\": exp, det or lognorm:SCV",
+						tok[5]);
+				}
+			}
 			cf->n++;
 		} else if (!strcmp(tok[0], "service-time")) {
 			cf->svc = sc_num(ntok > 1 ? tok[1] : NULL, "service-time",
@@ -2112,11 +2143,16 @@ static void run_scenario(const struct config *cf)
 	       cf->dist == D_EXP ? "exponential" : cf->dist == D_DET ?
 	       "deterministic" : "lognormal", cf->warmup, cf->duration,
 	       cf->seeds);
-	for (i = 0; i < cf->n; i++)
-		printf("# site %s: rtt %.1f ms, %u slots, speed %g: capacity %.1f demands/s\n",
-		       cf->sites[i].name, cf->sites[i].rtt * 1e3,
-		       cf->sites[i].slots, cf->sites[i].speed,
-		       site_capacity(cf, &cf->sites[i]));
+	for (i = 0; i < cf->n; i++) {
+		const struct site *s = &cf->sites[i];
+		double scv;
+		enum dist d = site_dist(cf, s, &scv);
+
+		printf("# site %s: rtt %.1f ms, %u slots, speed %g: capacity %.1f demands/s; service times %s, SCV %g\n",
+		       s->name, s->rtt * 1e3, s->slots, s->speed,
+		       site_capacity(cf, s), d == D_EXP ? "exponential" :
+		       d == D_DET ? "deterministic" : "lognormal", scv);
+	}
 	for (i = 0; i < cf->nev; i++)
 		printf("# event at %g s: %s\n", cf->ev[i].t, cf->ev[i].label);
 	printf("# policy\tload\trouters\treport_ms\twindow\tfrom_s\tto_s\tdemands\tlost\tmean_ms\tp99_ms\tgap_oracle\n");

@@ -54,7 +54,10 @@ bad()
 bad $'duration 60\nsite a 5 2\nspeed 3' ":3: unknown setting \"speed\""
 bad $'site a 5 x' ":1: site slots: bad value"
 bad $'site a 5 2.5' ":1: site: slots are a whole number"
-bad $'site a 5' ":1: site: site NAME RTT_MS SLOTS [SPEED]"
+bad $'site a 5' ":1: site: site NAME RTT_MS SLOTS [SPEED [DIST]]"
+bad $'site a 5 2 1 gamma' ":1: site: \"gamma\": exp, det or lognorm:SCV"
+bad $'site a 5 2 1 lognorm:0' ":1: site lognorm SCV: bad value"
+bad $'site a 5 2 1 det x' ":1: site: too many words"
 bad $'site a -1 2' ":1: site rtt: bad value"
 bad "${SITES}load 0.5 0.6" ":3: load: too many words"
 bad "${SITES}load" ":3: load: a value is missing"
@@ -72,6 +75,22 @@ bad "${SITES}at 10 load 1"$'\n'"site c 5 1" ":4: site: sites come before the eve
 bad "${SITES}duration 60"$'\n'"at 60 fail a" ": event \"a fail\": at or after the end of the duration"
 bad "${SITES}" ": no duration"
 bad "duration 60" ": no site"
+
+# a site's own distribution: one site of fixed 40 ms service times at 5 %
+# load, in a scenario of exponential ones: its 99th percentile is about
+# its round trip and service time (exponential times would give about
+# 4.6 times the mean)
+printf '%s\n' 'site a 5 1 1 det' 'distribution exp' 'service-time 40' \
+	'load 0.05' 'report 100' 'duration 20' 'warmup 1' 'seeds 1' \
+	'policies weighted' > "$O/det.sc"
+out=$("$SIM" -f "$O/det.sc" 2>&1)
+p99=$(echo "$out" | awk -F'\t' '$1 == "weighted" && $5 == "steady" { print $11 }')
+if echo "$out" | grep -q '^# site a: .*service times deterministic, SCV 0$' &&
+   awk -v p="$p99" 'BEGIN { exit !(p > 44 && p < 70) }'; then
+	ok "a site of fixed service times among exponential ones: p99 $p99 ms"
+else
+	not_ok "a site of fixed service times: p99 ${p99:-none} ms, expected 45-70: $out"
+fi
 
 echo "1..$n"
 [ $fail = 0 ]
