@@ -963,6 +963,17 @@ bool dd_service_forward(const struct dd_service_cfg *s)
 }
 
 /*
+ * true for a TCP service whose demands are rewritten (mode rewrite, or no
+ * mode: the kernel's default): whose handshakes the passive RTT times
+ */
+bool dd_service_rewrite_tcp(const struct dd_service_cfg *s)
+{
+	return s->key.proto == IPPROTO_TCP &&
+	       (!(s->present & (1u << DYNCAST_A_SERVICE_MODE)) ||
+		s->val[DYNCAST_A_SERVICE_MODE] == DYNCAST_MODE_REWRITE);
+}
+
+/*
  * A forwarder service needs its D-Router, of the family of its address,
  * and has no plan; the router is for it alone; a key id goes with a key.
  */

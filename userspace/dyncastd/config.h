@@ -148,5 +148,6 @@ int dd_parse_duration(const char *s, uint32_t min, uint32_t max,
 int dd_parse_endpoint(const char *s, struct dc_addr *a, uint16_t *port);
 int dd_key_decode(const char *b64, uint8_t *key);
 bool dd_service_forward(const struct dd_service_cfg *s);
+bool dd_service_rewrite_tcp(const struct dd_service_cfg *s);
 
 #endif /* DD_CONFIG_H */

@@ -235,14 +235,9 @@ static bool dd_passive_wanted(const struct dd_ctx *ctx)
 
 	if (!cfg->router || !cfg->passive_rtt || !cfg->probe_cost)
 		return false;
-	for (i = 0; i < cfg->n_services; i++) {
-		const struct dd_service_cfg *s = &cfg->services[i];
-
-		if (s->key.proto == IPPROTO_TCP &&
-		    (!(s->present & (1u << DYNCAST_A_SERVICE_MODE)) ||
-		     s->val[DYNCAST_A_SERVICE_MODE] == DYNCAST_MODE_REWRITE))
+	for (i = 0; i < cfg->n_services; i++)
+		if (dd_service_rewrite_tcp(&cfg->services[i]))
 			return true;
-	}
 	return false;
 }
 

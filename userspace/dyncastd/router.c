@@ -775,14 +775,6 @@ static void dd_site_rtt_moved(struct dd_ctx *ctx, struct dd_site *s)
 		dd_kernel_soon(ctx);
 }
 
-/* Whether @s's demands are TCP, rewritten (its mode, or the default) */
-static bool dd_svc_rewrite(const struct dd_service_cfg *s)
-{
-	return s->key.proto == IPPROTO_TCP &&
-	       (!(s->present & (1u << DYNCAST_A_SERVICE_MODE)) ||
-		s->val[DYNCAST_A_SERVICE_MODE] == DYNCAST_MODE_REWRITE);
-}
-
 /*
  * The instance at @bid, port @port, of a TCP service in rewrite mode
  * configured here, in the kernel: whose handshakes passive.c times
@@ -799,7 +791,7 @@ struct dd_entry *dd_router_rewrite_entry(struct dd_ctx *ctx,
 	for (i = 0; i < ctx->n_svc; i++) {
 		const struct dd_service_cfg *s = &ctx->svc[i].cfg;
 
-		if (ctx->svc[i].stale || !dd_svc_rewrite(s) ||
+		if (ctx->svc[i].stale || !dd_service_rewrite_tcp(s) ||
 		    s->key.sid.family != bid->family)
 			continue;
 		k.svc = s->key;
